@@ -1,0 +1,19 @@
+package com.proxyvault.contracts.events;
+
+import java.util.List;
+
+/** Event type names; each is also the name of its Kafka topic. */
+public final class EventTypes {
+    public static final String ORDER_PAID = "order.paid";
+    public static final String PROXY_PROVISIONED = "proxy.provisioned";
+    public static final String PROXY_EXPIRED = "proxy.expired";
+    public static final String PROXY_PROVISION_FAILED = "proxy.provision_failed";
+
+    /** Events resellers can subscribe to with webhooks (the seed contract lists exactly these). */
+    public static final List<String> PUBLIC = List.of(ORDER_PAID, PROXY_PROVISIONED, PROXY_EXPIRED);
+
+    public static final List<String> ALL = List.of(ORDER_PAID, PROXY_PROVISIONED, PROXY_EXPIRED, PROXY_PROVISION_FAILED);
+
+    private EventTypes() {
+    }
+}

@@ -1,0 +1,54 @@
+package com.proxyvault.contracts.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventEnvelopeTest {
+
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
+    private final LocalDateTime at = LocalDateTime.of(2026, 5, 25, 12, 0, 0);
+
+    @Test
+    void shouldWriteEveryEventTypeAsItsSchemaSays() {
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, 7,
+                new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, 7,
+                new ProxyProvisioned(1, 42, "5E9F-2026-03-09", "127.0.0.1", 8000, "user123", "pass456", "LAX", "active", at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED, 7,
+                new ProxyExpired(1, 42, at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 7,
+                new ProxyProvisionFailed(42, "No free modem"))));
+    }
+
+    @Test
+    void shouldWriteMoneyAsStringAndTimesWithoutZone() {
+        String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, 7,
+                new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at)));
+        assertTrue(json.contains("\"amount_usd\":\"20.00\""), json);
+        assertTrue(json.contains("\"paid_at\":\"2026-05-25T12:00:00\""), json);
+        assertTrue(json.contains("\"reseller_id\":7"), json);
+    }
+
+    @Test
+    void shouldReadBackWhatItWrote() {
+        EventEnvelope<OrderPaid> written = EventEnvelope.of(EventTypes.ORDER_PAID, 7,
+                new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at));
+        EventEnvelope<OrderPaid> read = EventJson.read(mapper, EventJson.write(mapper, written), OrderPaid.class);
+        assertEquals(written, read);
+    }
+
+    @Test
+    void shouldRejectAnEventThatBreaksItsSchema() {
+        String missingData = "{\"id\":\"0b0c5e1a-0000-4000-8000-000000000000\",\"type\":\"order.paid\","
+                + "\"occurred_at\":\"2026-05-25T12:00:00\",\"reseller_id\":7,\"data\":{}}";
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(missingData));
+    }
+}
