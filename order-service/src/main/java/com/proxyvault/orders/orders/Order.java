@@ -1,0 +1,49 @@
+package com.proxyvault.orders.orders;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+
+@Entity
+@Table(name = "orders")
+public class Order extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    @Column(name = "reseller_id")
+    public long resellerId;
+    @Column(name = "product_id")
+    public long productId;
+    @Column(name = "pricing_id")
+    public long pricingId;
+    @Column(name = "product_name")
+    public String productName;
+    @Column(name = "pricing_label")
+    public String pricingLabel;
+    @Column(name = "amount_usd")
+    public BigDecimal amountUsd;
+    @Column(name = "period_type")
+    public String periodType;
+    @Column(name = "period_duration")
+    public int periodDuration;
+    public String status;
+    @Column(name = "proxy_id")
+    public Long proxyId;
+    @Column(name = "failure_reason")
+    public String failureReason;
+    @Column(name = "created_at")
+    public LocalDateTime createdAt;
+    @Column(name = "paid_at")
+    public LocalDateTime paidAt;
+    @Column(name = "expires_at")
+    public LocalDateTime expiresAt;
+    @Column(name = "updated_at")
+    public LocalDateTime updatedAt;
+}

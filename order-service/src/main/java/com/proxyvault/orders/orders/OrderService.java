@@ -1,0 +1,152 @@
+package com.proxyvault.orders.orders;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.OrderPaid;
+import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.contracts.outbox.Outbox;
+import com.proxyvault.orders.catalog.CatalogService;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Parameters;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+@ApplicationScoped
+public class OrderService {
+
+    private static final Logger LOG = Logger.getLogger(OrderService.class);
+
+    private final CatalogService catalog;
+    private final BillingClient billing;
+    private final ObjectMapper mapper;
+
+    public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper) {
+        this.catalog = catalog;
+        this.billing = billing;
+        this.mapper = mapper;
+    }
+
+    static LocalDateTime now() {
+        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    /** Snapshots the tier's price and period into a new pending order. */
+    public Uni<Order> create(long resellerId, long productId, long pricingId) {
+        return Panache.withTransaction(() -> catalog.select(productId, pricingId).chain(selection -> {
+            Order order = new Order();
+            order.resellerId = resellerId;
+            order.productId = selection.product().id;
+            order.pricingId = selection.pricing().id;
+            order.productName = selection.product().name;
+            order.pricingLabel = selection.pricing().label;
+            order.amountUsd = selection.pricing().price;
+            order.periodType = selection.pricing().periodType;
+            order.periodDuration = selection.pricing().periodDuration;
+            order.status = OrderStatus.PENDING_PAYMENT;
+            order.createdAt = now();
+            order.updatedAt = order.createdAt;
+            return order.<Order>persist();
+        }));
+    }
+
+    public Uni<Order> get(long resellerId, long orderId) {
+        return Panache.withSession(() -> find(resellerId, orderId));
+    }
+
+    private Uni<Order> find(long resellerId, long orderId) {
+        return Order.<Order>find("id = ?1 and resellerId = ?2", orderId, resellerId).firstResult()
+                .onItem().ifNull().failWith(() -> ApiException.notFound("Order not found"));
+    }
+
+    public Uni<Page> list(long resellerId, String status, int limit, int offset) {
+        String where = status == null ? "resellerId = :reseller" : "resellerId = :reseller and status = :status";
+        Parameters params = Parameters.with("reseller", resellerId);
+        if (status != null) {
+            params = params.and("status", status);
+        }
+        Parameters query = params;
+        return Panache.withSession(() -> Order.count(where, query).chain(total -> Order.<Order>find(where + " order by id desc", query)
+                .range(offset, offset + limit - 1).list()
+                .map(orders -> new Page(orders, total))));
+    }
+
+    public record Page(List<Order> orders, long total) {
+    }
+
+    /**
+     * Charges the order's amount and marks it paid, announcing {@code order.paid} in the same transaction.
+     *
+     * <p>The charge comes first and is idempotent on the reference {@code order:<id>}: if anything after it
+     * fails (this service dies, the database is briefly gone), paying again finds the existing charge and
+     * only completes the order. So a reseller is never charged twice for one order, and an order is never
+     * paid without its charge.
+     */
+    public Uni<PayResult> pay(long resellerId, long orderId, String authorization) {
+        return get(resellerId, orderId)
+                .chain(order -> {
+                    if (!OrderStatus.PENDING_PAYMENT.equals(order.status)) {
+                        return Uni.createFrom().failure(ApiException.conflict("Order is not pending payment (status: " + order.status + ")"));
+                    }
+                    return charge(order, authorization).chain(balance -> markPaid(order, balance));
+                });
+    }
+
+    private Uni<BigDecimal> charge(Order order, String authorization) {
+        var request = new BillingClient.ChargeRequest("order:" + order.id, order.amountUsd,
+                order.productName + " — " + order.pricingLabel);
+        return billing.charge(authorization, request)
+                .map(BillingClient.ChargeResult::balance)
+                .onFailure().transform(failure -> {
+                    if (failure instanceof WebApplicationException wae) {
+                        int status = wae.getResponse().getStatus();
+                        if (status == 402) {
+                            return ApiException.paymentRequired("Insufficient balance");
+                        }
+                        if (status == 409) {
+                            return ApiException.conflict("The order's charge conflicts with an earlier one");
+                        }
+                    }
+                    if (failure instanceof ApiException) {
+                        return failure;
+                    }
+                    LOG.warnf(failure, "Charging order %d failed", order.id);
+                    return failure instanceof ProcessingException || failure instanceof WebApplicationException
+                            ? ApiException.unavailable("Billing is unavailable, try again")
+                            : failure;
+                });
+    }
+
+    private Uni<PayResult> markPaid(Order order, BigDecimal newBalance) {
+        LocalDateTime paidAt = now();
+        return Panache.withTransaction(() -> Order.update(
+                        "status = ?1, paidAt = ?2, updatedAt = ?2 where id = ?3 and resellerId = ?4 and status = ?5",
+                        OrderStatus.PAID, paidAt, order.id, order.resellerId, OrderStatus.PENDING_PAYMENT)
+                .chain(updated -> {
+                    if (updated == 0) {
+                        // A concurrent pay of the same order won; its charge is the one (and only) charge.
+                        return Uni.createFrom().failure(ApiException.conflict("Order is already paid"));
+                    }
+                    var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
+                            order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
+                            order.amountUsd, order.periodType, order.periodDuration, paidAt));
+                    return Panache.getSession().chain(session -> Outbox.append(session, mapper, event));
+                })
+                .replaceWith(new PayResult(order.id, OrderStatus.PAID, newBalance)));
+    }
+
+    public record PayResult(long orderId, String status,
+                            @com.fasterxml.jackson.annotation.JsonFormat(shape = com.fasterxml.jackson.annotation.JsonFormat.Shape.STRING)
+                            BigDecimal newBalance) {
+    }
+}

@@ -1,0 +1,27 @@
+package com.proxyvault.orders.orders;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+
+/** An order as the API shows it: the seed's fields first, then what a reseller needs to follow it. */
+public record OrderView(
+        long id,
+        String productName,
+        String pricingLabel,
+        @JsonFormat(shape = JsonFormat.Shape.STRING) BigDecimal amountUsd,
+        String status,
+        LocalDateTime createdAt,
+        long productId,
+        long pricingId,
+        LocalDateTime paidAt,
+        LocalDateTime expiresAt,
+        Long proxyId,
+        String failureReason) {
+
+    static OrderView of(Order o) {
+        return new OrderView(o.id, o.productName, o.pricingLabel, o.amountUsd, o.status, o.createdAt,
+                o.productId, o.pricingId, o.paidAt, o.expiresAt, o.proxyId, o.failureReason);
+    }
+}

@@ -1,0 +1,249 @@
+package com.proxyvault.orders;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventSchemas;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import com.proxyvault.contracts.events.ProxyProvisioned;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+@QuarkusTest
+@WithTestResource(BillingStub.class)
+class OrderFlowTest {
+
+    private static final AtomicLong RESELLERS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000);
+
+    @ConfigProperty(name = "proxyvault.topic-prefix")
+    String topicPrefix;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    @AfterEach
+    void resetStub() {
+        BillingStub.insufficient = false;
+    }
+
+    private static String auth(long reseller) {
+        return "Bearer " + InternalTokens.reseller(reseller);
+    }
+
+    private long createOrder(long reseller, int pricingId) {
+        return given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", pricingId))
+                .post("/v1/reseller/orders")
+                .then().statusCode(201)
+                .body("status", equalTo("pending_payment"))
+                .extract().jsonPath().getLong("id");
+    }
+
+    @Test
+    void shouldListTheSeededCatalog() {
+        given().header("Authorization", auth(1)).get("/v1/reseller/products")
+                .then().statusCode(200)
+                .body("products", hasSize(1))
+                .body("products[0].id", equalTo(1))
+                .body("products[0].name", equalTo("Multi Hop Proxy"))
+                .body("products[0].pricing[1].label", equalTo("24 Hour"))
+                .body("products[0].pricing[1].price", equalTo("20.00"))
+                .body("products[0].pricing[1].period_type", equalTo("day"))
+                .body("products[0].pricing[1].period_duration", equalTo(1))
+                .body("products[0].pricing[2].price", equalTo("225.00"));
+    }
+
+    @Test
+    void shouldRefuseCallersWithoutTheInternalToken() {
+        given().get("/v1/reseller/products").then().statusCode(401).body("detail", equalTo("Not authenticated"));
+        given().header("Authorization", "Bearer rv_not_a_jwt").get("/v1/reseller/orders")
+                .then().statusCode(401).body("detail", equalTo("Not authenticated"));
+    }
+
+    @Test
+    void shouldSnapshotThePriceIntoANewOrder() {
+        long reseller = RESELLERS.incrementAndGet();
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3))
+                .post("/v1/reseller/orders")
+                .then().statusCode(201)
+                .body("product_name", equalTo("Multi Hop Proxy"))
+                .body("pricing_label", equalTo("Monthly"))
+                .body("amount_usd", equalTo("225.00"))
+                .body("status", equalTo("pending_payment"))
+                .body("created_at", org.hamcrest.Matchers.matchesPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d"));
+    }
+
+    @Test
+    void shouldAnswerBadOrderInputWithADetail() {
+        long reseller = RESELLERS.incrementAndGet();
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{\"product_id\": 1")
+                .post("/v1/reseller/orders").then().statusCode(400).body("detail", org.hamcrest.Matchers.startsWith("Malformed JSON"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body(Map.of("product_id", 1))
+                .post("/v1/reseller/orders").then().statusCode(422);
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body(Map.of("product_id", 99, "pricing_id", 1))
+                .post("/v1/reseller/orders").then().statusCode(404).body("detail", equalTo("Product not found"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body(Map.of("product_id", 1, "pricing_id", 99))
+                .post("/v1/reseller/orders").then().statusCode(404);
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?status=bogus").then().statusCode(422);
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?limit=abc").then().statusCode(422);
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/abc").then().statusCode(404);
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/nothing-here").then().statusCode(404).body("detail", equalTo("Not Found"));
+    }
+
+    @Test
+    void shouldHideAnotherResellersOrders() {
+        long owner = RESELLERS.incrementAndGet();
+        long other = RESELLERS.incrementAndGet();
+        long orderId = createOrder(owner, 1);
+        given().header("Authorization", auth(other)).get("/v1/reseller/orders/" + orderId)
+                .then().statusCode(404).body("detail", equalTo("Order not found"));
+        given().header("Authorization", auth(other)).post("/v1/reseller/orders/" + orderId + "/pay")
+                .then().statusCode(404);
+        given().header("Authorization", auth(other)).get("/v1/reseller/orders")
+                .then().statusCode(200).body("total", equalTo(0)).body("orders", hasSize(0));
+    }
+
+    @Test
+    void shouldFilterAndPageTheOrderList() {
+        long reseller = RESELLERS.incrementAndGet();
+        createOrder(reseller, 1);
+        createOrder(reseller, 2);
+        long third = createOrder(reseller, 3);
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?limit=1")
+                .then().statusCode(200).body("total", equalTo(3)).body("orders", hasSize(1))
+                .body("orders[0].id", equalTo((int) third));
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?status=pending_payment&offset=2")
+                .then().statusCode(200).body("total", equalTo(3)).body("orders", hasSize(1));
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?status=active")
+                .then().statusCode(200).body("total", equalTo(0));
+    }
+
+    @Test
+    void shouldAnswer402AndLeaveTheOrderPendingWhenBillingRefuses() {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 2);
+        BillingStub.insufficient = true;
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay")
+                .then().statusCode(402).body("detail", equalTo("Insufficient balance"));
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                .then().statusCode(200).body("status", equalTo("pending_payment"));
+    }
+
+    @Test
+    void shouldPayThenAnnounceOrderPaidAndFollowTheFleetToActive() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 2);
+        String token = auth(reseller);
+
+        given().header("Authorization", token).post("/v1/reseller/orders/" + orderId + "/pay")
+                .then().statusCode(200)
+                .body("order_id", equalTo((int) orderId))
+                .body("status", equalTo("paid"))
+                .body("new_balance", equalTo("80.00"));
+        // The charge is idempotent by the order's reference and made with the caller's own token.
+        assertEquals(1, BillingStub.chargeRequests.stream().filter(r -> r.contains("\"order:" + orderId + "\"")).count());
+        org.junit.jupiter.api.Assertions.assertTrue(BillingStub.chargeRequests.stream()
+                .anyMatch(r -> r.startsWith(token) && r.contains("\"amount\":\"20.00\"")));
+        given().header("Authorization", token).post("/v1/reseller/orders/" + orderId + "/pay")
+                .then().statusCode(409);
+
+        // order.paid went through the outbox to Kafka, once, shaped as its schema says.
+        List<String> paid = consume(EventTypes.ORDER_PAID, String.valueOf(orderId));
+        assertEquals(1, paid.size());
+        EventSchemas.assertValid(paid.get(0));
+        assertEquals(reseller, mapper.readTree(paid.get(0)).get("reseller_id").asLong());
+
+        // The fleet's proxy.provisioned makes it active; a redelivery changes nothing.
+        LocalDateTime expires = LocalDateTime.of(2030, 1, 1, 12, 0, 0);
+        String provisioned = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, reseller,
+                new ProxyProvisioned(77, orderId, "TEST-PROXY", "127.0.0.1", 20000, "u", "p", "LAX", "active", expires)));
+        EventSchemas.assertValid(provisioned);
+        produce(EventTypes.PROXY_PROVISIONED, reseller, provisioned);
+        produce(EventTypes.PROXY_PROVISIONED, reseller, provisioned);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", token).get("/v1/reseller/orders/" + orderId)
+                        .then().statusCode(200)
+                        .body("status", equalTo("active"))
+                        .body("proxy_id", equalTo(77))
+                        .body("expires_at", equalTo("2030-01-01T12:00:00")));
+        given().header("Authorization", token).get("/v1/reseller/orders?status=active")
+                .then().body("total", equalTo(1));
+    }
+
+    @Test
+    void shouldFailAPaidOrderWhenProvisioningFails() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 1);
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200);
+        String failed = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, reseller,
+                new ProxyProvisionFailed(orderId, "No free modem")));
+        EventSchemas.assertValid(failed);
+        produce(EventTypes.PROXY_PROVISION_FAILED, reseller, failed);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                        .then().body("status", equalTo("failed")).body("failure_reason", equalTo("No free modem")));
+    }
+
+    private void produce(String type, long reseller, String json) throws Exception {
+        try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topicPrefix + type, String.valueOf(reseller), json)).get();
+        }
+    }
+
+    /** Reads the topic from the start until it stops growing, keeping the events of one order. */
+    private List<String> consume(String type, String orderId) {
+        List<String> found = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<String, String>(Map.of(
+                "bootstrap.servers", bootstrap, "group.id", "order-test-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topicPrefix + type));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.value().contains("\"order_id\":" + orderId + ",")) {
+                        found.add(record.value());
+                    }
+                }
+                return !found.isEmpty();
+            });
+            // Give a duplicate the chance to show up before counting.
+            for (int i = 0; i < 4; i++) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.value().contains("\"order_id\":" + orderId + ",")) {
+                        found.add(record.value());
+                    }
+                }
+            }
+        }
+        return found;
+    }
+}
