@@ -1,0 +1,97 @@
+package com.proxyvault.webhooks.delivery;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.webhooks.auth.CurrentReseller;
+import com.proxyvault.webhooks.endpoints.WebhookResource;
+import com.proxyvault.webhooks.endpoints.WebhookService;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import java.time.LocalDateTime;
+import java.util.List;
+
+/**
+ * {@code GET /v1/reseller/webhooks/{id}/deliveries}: every attempt, newest first, so a retried event shows
+ * each failed attempt and the one that finally succeeded.
+ */
+@Path("/v1/reseller/webhooks/{webhookId}/deliveries")
+@RolesAllowed("reseller")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Webhooks")
+public class DeliveryHistoryResource {
+
+    static final int MAX_LIMIT = 200;
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final CurrentReseller reseller;
+
+    public DeliveryHistoryResource(Mutiny.SessionFactory sessionFactory, CurrentReseller reseller) {
+        this.sessionFactory = sessionFactory;
+        this.reseller = reseller;
+    }
+
+    public record DeliveryView(
+            long id,
+            String event,
+            boolean success,
+            Integer responseStatus,
+            @JsonFormat(shape = JsonFormat.Shape.STRING, pattern = "yyyy-MM-dd'T'HH:mm:ss") LocalDateTime attemptedAt) {
+
+        static DeliveryView of(DeliveryAttempt attempt) {
+            return new DeliveryView(attempt.id, attempt.eventType, attempt.success, attempt.responseStatus, attempt.attemptedAt);
+        }
+    }
+
+    public record DeliveryPage(List<DeliveryView> deliveries, long total) {
+    }
+
+    @GET
+    @Operation(summary = "View delivery history and response codes")
+    public Uni<DeliveryPage> history(@PathParam("webhookId") String webhookId,
+                                     @QueryParam("limit") @DefaultValue("50") String limit,
+                                     @QueryParam("offset") @DefaultValue("0") String offset) {
+        // Taken as strings so that "limit=abc" is a 422 with a detail, not the framework's 404.
+        int pageSize = intParam("limit", limit, 1, MAX_LIMIT);
+        int skip = intParam("offset", offset, 0, Integer.MAX_VALUE);
+        long id = WebhookResource.parseId(webhookId);
+        long resellerId = reseller.id();
+        return sessionFactory.withSession(session -> WebhookService.findActive(session, resellerId, id)
+                .chain(webhook -> session.createSelectionQuery(
+                                "select count(*) from DeliveryAttempt where webhookId = :id", Long.class)
+                        .setParameter("id", id)
+                        .getSingleResult())
+                .chain(total -> session.createSelectionQuery(
+                                "from DeliveryAttempt where webhookId = :id order by id desc", DeliveryAttempt.class)
+                        .setParameter("id", id)
+                        .setFirstResult(skip)
+                        .setMaxResults(pageSize)
+                        .getResultList()
+                        .map(attempts -> new DeliveryPage(attempts.stream().map(DeliveryView::of).toList(), total))));
+    }
+
+    private static int intParam(String name, String value, int min, int max) {
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw ApiException.unprocessable(name + " must be an integer");
+        }
+        if (parsed < min || parsed > max) {
+            throw ApiException.unprocessable(max == Integer.MAX_VALUE
+                    ? name + " must be at least " + min
+                    : name + " must be between " + min + " and " + max);
+        }
+        return parsed;
+    }
+}

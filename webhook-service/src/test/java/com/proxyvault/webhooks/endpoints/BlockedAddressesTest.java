@@ -1,0 +1,35 @@
+package com.proxyvault.webhooks.endpoints;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BlockedAddressesTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.5.4", "172.31.255.255", "192.168.1.1",
+            "169.254.169.254", "0.0.0.0", "100.64.0.1", "224.0.0.1", "255.255.255.255", "192.0.0.8",
+            "::1", "::", "fe80::1", "fd00:ec2::254", "fc00::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3",
+            "64:ff9b::a9fe:a9fe"})
+    void shouldBlockNonPublicAddresses(String address) throws UnknownHostException {
+        assertTrue(BlockedAddresses.isBlocked(InetAddress.getByName(address)), address);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
+            "::ffff:93.184.216.34"})
+    void shouldAllowPublicAddresses(String address) throws UnknownHostException {
+        assertFalse(BlockedAddresses.isBlocked(InetAddress.getByName(address)), address);
+    }
+
+    @Test
+    void shouldBlockTheCloudMetadataEndpoint() throws UnknownHostException {
+        assertTrue(BlockedAddresses.isBlocked(InetAddress.getByName("169.254.169.254")));
+    }
+}

@@ -1,0 +1,195 @@
+package com.proxyvault.webhooks.endpoints;
+
+import com.proxyvault.contracts.auth.InternalTokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+
+@QuarkusTest
+class WebhookRegistrationTest {
+
+    private static final String WEBHOOKS = "/v1/reseller/webhooks";
+
+    @Test
+    void shouldRegisterAWebhookAndShowItsSecretOnlyOnce() {
+        long reseller = newReseller();
+        int id = as(reseller).body(Map.of("url", "https://93.184.216.34/hooks/proxyvault", "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(201)
+                .body("id", notNullValue())
+                .body("url", equalTo("https://93.184.216.34/hooks/proxyvault"))
+                .body("secret", matchesPattern("whsec_[0-9a-f]{64}"))
+                .body("events", equalTo("*"))
+                .body("created_at", matchesPattern("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}"))
+                .extract().path("id");
+
+        as(reseller).get(WEBHOOKS)
+                .then().statusCode(200)
+                .body("webhooks.id", hasItem(id))
+                .body("webhooks[0]", not(hasKey("secret")))
+                .body("webhooks[0].events", equalTo("*"))
+                .body("webhooks[0].created_at", notNullValue());
+    }
+
+    @Test
+    void shouldNormalizeTheEventList() {
+        as(newReseller()).body(Map.of("url", "https://93.184.216.34/hook", "events", " order.paid ,  proxy.expired "))
+                .post(WEBHOOKS)
+                .then().statusCode(201)
+                .body("events", equalTo("order.paid,proxy.expired"));
+    }
+
+    @Test
+    void shouldRefuseAnUnknownEvent() {
+        as(newReseller()).body(Map.of("url", "https://93.184.216.34/hook", "events", "order.paid,order.refunded"))
+                .post(WEBHOOKS)
+                .then().statusCode(422)
+                .body("detail", containsString("order.refunded"));
+    }
+
+    @Test
+    void shouldRequireHttpsForHostsOutsideTheAllowlist() {
+        as(newReseller()).body(Map.of("url", "http://93.184.216.34/hook", "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(422)
+                .body("detail", equalTo("url must use https"));
+    }
+
+    @Test
+    void shouldAcceptPlainHttpForAnAllowlistedHost() {
+        as(newReseller()).body(Map.of("url", "http://127.0.0.1:9/hook", "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(201);
+        as(newReseller()).body(Map.of("url", "http://localhost:9/hook", "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(201);
+    }
+
+    @Test
+    void shouldRefuseHostsThatResolveToNonPublicAddresses() {
+        long reseller = newReseller();
+        for (String url : new String[] {"https://10.0.0.5/hook", "https://169.254.169.254/latest/meta-data",
+                "https://127.0.0.2/hook", "https://[::1]/hook", "https://[fd00:ec2::254]/", "https://192.168.0.10:8443/x"}) {
+            as(reseller).body(Map.of("url", url, "events", "*"))
+                    .post(WEBHOOKS)
+                    .then().statusCode(422)
+                    .body("detail", containsString("non-public address"));
+        }
+    }
+
+    @Test
+    void shouldRefuseUrlsThatAreNotAbsoluteHttpUrls() {
+        long reseller = newReseller();
+        for (String url : new String[] {"example", "ftp://93.184.216.34/hook", "https:///hook", "/relative/hook",
+                "https://user:pass@93.184.216.34/hook", "https://exa mple.com/"}) {
+            as(reseller).body(Map.of("url", url, "events", "*"))
+                    .post(WEBHOOKS)
+                    .then().statusCode(422)
+                    .body("detail", notNullValue());
+        }
+    }
+
+    @Test
+    void shouldRefuseMissingOrMistypedFieldsWith422() {
+        long reseller = newReseller();
+        as(reseller).body(Map.of("events", "*")).post(WEBHOOKS)
+                .then().statusCode(422).body("detail", equalTo("url is required"));
+        as(reseller).body(Map.of("url", "https://93.184.216.34/hook")).post(WEBHOOKS)
+                .then().statusCode(422).body("detail", equalTo("events is required"));
+        as(reseller).body("{\"url\": \"https://93.184.216.34/hook\", \"events\": [\"order.paid\"]}").post(WEBHOOKS)
+                .then().statusCode(422).body("detail", equalTo("events must be a string"));
+        as(reseller).body("[]").post(WEBHOOKS)
+                .then().statusCode(422).body("detail", notNullValue());
+    }
+
+    @Test
+    void shouldRefuseMalformedJsonWith400() {
+        as(newReseller()).body("{\"url\": ").post(WEBHOOKS)
+                .then().statusCode(400)
+                .body("detail", notNullValue());
+    }
+
+    @Test
+    void shouldDeleteAWebhookOnce() {
+        long reseller = newReseller();
+        int id = register(reseller);
+        as(reseller).delete(WEBHOOKS + "/" + id)
+                .then().statusCode(200)
+                .body("detail", equalTo("Webhook deleted"));
+        as(reseller).get(WEBHOOKS).then().statusCode(200).body("webhooks.id", not(hasItem(id)));
+        as(reseller).delete(WEBHOOKS + "/" + id)
+                .then().statusCode(404).body("detail", equalTo("Webhook not found"));
+        as(reseller).get(WEBHOOKS + "/" + id + "/deliveries").then().statusCode(404);
+    }
+
+    @Test
+    void shouldHideAnotherResellersWebhook() {
+        long owner = newReseller();
+        long other = newReseller();
+        int id = register(owner);
+
+        as(other).get(WEBHOOKS).then().statusCode(200).body("webhooks.id", not(hasItem(id)));
+        as(other).get(WEBHOOKS + "/" + id + "/deliveries")
+                .then().statusCode(404).body("detail", equalTo("Webhook not found"));
+        as(other).delete(WEBHOOKS + "/" + id)
+                .then().statusCode(404).body("detail", equalTo("Webhook not found"));
+        // Still there for its owner.
+        as(owner).get(WEBHOOKS).then().statusCode(200).body("webhooks.id", hasItem(id));
+    }
+
+    @Test
+    void shouldListNoDeliveriesForANewWebhook() {
+        long reseller = newReseller();
+        int id = register(reseller);
+        as(reseller).get(WEBHOOKS + "/" + id + "/deliveries")
+                .then().statusCode(200)
+                .body("deliveries.size()", equalTo(0))
+                .body("total", equalTo(0));
+    }
+
+    @Test
+    void shouldValidateDeliveryPaging() {
+        long reseller = newReseller();
+        int id = register(reseller);
+        String deliveries = WEBHOOKS + "/" + id + "/deliveries";
+        as(reseller).queryParam("limit", 0).get(deliveries).then().statusCode(422).body("detail", notNullValue());
+        as(reseller).queryParam("limit", 201).get(deliveries).then().statusCode(422);
+        as(reseller).queryParam("offset", -1).get(deliveries).then().statusCode(422);
+        as(reseller).queryParam("limit", "ten").get(deliveries).then().statusCode(422);
+        as(reseller).queryParam("limit", 200).queryParam("offset", 5).get(deliveries).then().statusCode(200);
+    }
+
+    @Test
+    void shouldRefuseRequestsWithoutTheInternalToken() {
+        given().get(WEBHOOKS).then().statusCode(401).body("detail", notNullValue());
+        given().auth().oauth2("not-a-token").get(WEBHOOKS).then().statusCode(401).body("detail", notNullValue());
+    }
+
+    private static int register(long reseller) {
+        return as(reseller).body(Map.of("url", "https://93.184.216.34/hook", "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(201)
+                .extract().path("id");
+    }
+
+    private static RequestSpecification as(long reseller) {
+        return given().auth().oauth2(InternalTokens.reseller(reseller)).contentType(ContentType.JSON);
+    }
+
+    private static long newReseller() {
+        return ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000);
+    }
+}
