@@ -1,0 +1,39 @@
+package com.proxyvault.fleet.agents;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The agents whose stream is open on this replica. Commands for an agent are sent by the replica that
+ * holds its stream: the jobs that send commands only pick work for agents found here.
+ */
+@ApplicationScoped
+public class AgentRegistry {
+
+    private final Map<String, AgentSession> sessions = new ConcurrentHashMap<>();
+
+    public Optional<AgentSession> session(String agentId) {
+        return Optional.ofNullable(sessions.get(agentId));
+    }
+
+    public java.util.Set<String> connectedAgentIds() {
+        return sessions.keySet();
+    }
+
+    /** Registers a new stream; an older stream of the same agent (a reconnect we hadn't noticed) is ended. */
+    void register(AgentSession session) {
+        AgentSession previous = sessions.put(session.agentId(), session);
+        if (previous != null && previous != session) {
+            previous.close(null);
+            previous.terminate();
+        }
+    }
+
+    /** True when this session was still the agent's current one. */
+    boolean unregister(AgentSession session) {
+        return sessions.remove(session.agentId(), session);
+    }
+}

@@ -1,0 +1,94 @@
+package com.proxyvault.fleet.agents;
+
+import com.proxyvault.contracts.agent.v1.Hello;
+import com.proxyvault.contracts.agent.v1.ModemInfo;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+
+/** What the fleet knows about agents and their modems, as they announce themselves. */
+@ApplicationScoped
+public class AgentStore {
+
+    private static final Logger LOG = Logger.getLogger(AgentStore.class);
+
+    private final Mutiny.SessionFactory sessionFactory;
+
+    public AgentStore(Mutiny.SessionFactory sessionFactory) {
+        this.sessionFactory = sessionFactory;
+    }
+
+    static LocalDateTime now() {
+        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    /**
+     * Records the agent as connected and replaces its modem list with the one it announced: a modem it no
+     * longer reports goes offline (its proxies stay, they just get no new ones).
+     */
+    public Uni<Void> register(Hello hello) {
+        LocalDateTime now = now();
+        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
+                                insert into agents (id, public_host, port_range_start, port_range_end, agent_version, connected, last_seen_at)
+                                values (:id, :host, :start, :end, :version, true, :now)
+                                on conflict (id) do update set public_host = excluded.public_host,
+                                    port_range_start = excluded.port_range_start, port_range_end = excluded.port_range_end,
+                                    agent_version = excluded.agent_version, connected = true, last_seen_at = excluded.last_seen_at""")
+                        .setParameter("id", hello.getAgentId())
+                        .setParameter("host", hello.getPublicHost())
+                        .setParameter("start", hello.getPortRangeStart())
+                        .setParameter("end", hello.getPortRangeEnd())
+                        .setParameter("version", hello.getAgentVersion())
+                        .setParameter("now", now)
+                        .executeUpdate()
+                        .chain(() -> session.createNativeQuery("update modems set online = false, updated_at = :now where agent_id = :agent")
+                                .setParameter("now", now).setParameter("agent", hello.getAgentId()).executeUpdate())
+                        .chain(() -> session.createNativeQuery("select id from locations", String.class).getResultList())
+                        .chain(locations -> upsertModems(session, hello.getAgentId(), hello.getModemsList(), Set.copyOf(locations), now)))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> upsertModems(Mutiny.Session session, String agentId, List<ModemInfo> modems, Set<String> locations, LocalDateTime now) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (ModemInfo modem : modems) {
+            if (!locations.contains(modem.getLocationId())) {
+                LOG.warnf("Agent %s reports modem %s in unknown location %s: ignored", agentId, modem.getModemId(), modem.getLocationId());
+                continue;
+            }
+            chain = chain.chain(() -> session.createNativeQuery("""
+                            insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, online, updated_at)
+                            values (:id, :agent, :modem, :location, :is5g, :exitIp, true, :now)
+                            on conflict (id) do update set location_id = excluded.location_id, is_5g = excluded.is_5g,
+                                exit_ip = excluded.exit_ip, online = true, updated_at = excluded.updated_at""")
+                    .setParameter("id", agentId + "/" + modem.getModemId())
+                    .setParameter("agent", agentId)
+                    .setParameter("modem", modem.getModemId())
+                    .setParameter("location", modem.getLocationId())
+                    .setParameter("is5g", modem.getIs5G())
+                    .setParameter("exitIp", modem.getExitIp())
+                    .setParameter("now", now)
+                    .executeUpdate()
+                    .replaceWithVoid());
+        }
+        return chain;
+    }
+
+    public Uni<Void> seen(String agentId) {
+        return sessionFactory.withTransaction(session -> session
+                .createNativeQuery("update agents set last_seen_at = :now, connected = true where id = :id")
+                .setParameter("now", now()).setParameter("id", agentId).executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<Void> disconnected(String agentId) {
+        return sessionFactory.withTransaction(session -> session
+                .createNativeQuery("update agents set connected = false where id = :id")
+                .setParameter("id", agentId).executeUpdate()).replaceWithVoid();
+    }
+}

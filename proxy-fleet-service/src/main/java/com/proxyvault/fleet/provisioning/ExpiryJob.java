@@ -1,0 +1,39 @@
+package com.proxyvault.fleet.provisioning;
+
+import com.proxyvault.fleet.agents.AgentRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * Ends proxies at expires_at: status and {@code proxy.expired} commit together (row locks make that happen
+ * once even with several replicas), then the agent is told to close the port. If the agent is not
+ * reachable now, it is told when it reconnects ({@link Reconciler}).
+ */
+@ApplicationScoped
+public class ExpiryJob {
+
+    private static final Logger LOG = Logger.getLogger(ExpiryJob.class);
+
+    private final ProxyTransitions transitions;
+    private final AgentRegistry agents;
+
+    public ExpiryJob(ProxyTransitions transitions, AgentRegistry agents) {
+        this.transitions = transitions;
+        this.agents = agents;
+    }
+
+    @Scheduled(every = "${proxyvault.fleet.expiry-interval}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> expire() {
+        return transitions.expireDue(100).invoke(expired -> expired.forEach(proxy -> {
+            LOG.infof("Proxy %d of order %d expired", proxy.id, proxy.orderId);
+            agents.session(proxy.agentId).ifPresent(session -> session
+                    .command(AgentCommands.release(proxy.id, proxy.port), Duration.ofSeconds(10))
+                    .subscribe().with(r -> { }, e -> LOG.warnf("Releasing proxy %d: %s", proxy.id, e.getMessage())));
+        })).replaceWithVoid();
+    }
+}

@@ -1,0 +1,115 @@
+package com.proxyvault.fleet.provisioning;
+
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.fleet.agents.AgentRegistry;
+import com.proxyvault.fleet.agents.AgentSession;
+import com.proxyvault.fleet.agents.VertxContexts;
+import com.proxyvault.fleet.proxies.Proxy;
+import com.proxyvault.fleet.proxies.ProxyStatus;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Drives proxies in {@code provisioning}: sends ProvisionProxy to agents connected to this replica (again
+ * if an answer got lost), activates or fails the proxy on the agent's answer, and fails proxies no agent
+ * confirmed within the timeout. Working from the database rather than from the Kafka handler means a
+ * restart, a reconnect or a second replica loses no proxy.
+ */
+@ApplicationScoped
+public class ProvisioningJob {
+
+    private static final Logger LOG = Logger.getLogger(ProvisioningJob.class);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final AgentRegistry agents;
+    private final ProxyTransitions transitions;
+    private final VertxContexts contexts;
+    private final Duration provisionTimeout;
+
+    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ProxyTransitions transitions,
+                           VertxContexts contexts,
+                           @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout) {
+        this.sessionFactory = sessionFactory;
+        this.agents = agents;
+        this.transitions = transitions;
+        this.contexts = contexts;
+        this.provisionTimeout = provisionTimeout;
+    }
+
+    @Scheduled(every = "${proxyvault.fleet.dispatch-interval}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> run() {
+        return failOverdue().chain(this::dispatch);
+    }
+
+    /** Claims proxies waiting for a command (marks them sent) and sends after the claim committed. */
+    Uni<Void> dispatch() {
+        if (agents.connectedAgentIds().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        LocalDateTime now = ProxyTransitions.now();
+        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
+                                select * from proxies
+                                where status = :provisioning and agent_id in (:agents)
+                                  and (command_sent_at is null or command_sent_at < :resendBefore)
+                                order by id limit 50 for update skip locked""", Proxy.class)
+                        .setParameter("provisioning", ProxyStatus.PROVISIONING)
+                        .setParameter("agents", List.copyOf(agents.connectedAgentIds()))
+                        .setParameter("resendBefore", now.minus(COMMAND_TIMEOUT))
+                        .getResultList()
+                        .invoke(proxies -> proxies.forEach(p -> p.commandSentAt = now)))
+                .invoke(proxies -> proxies.forEach(this::send))
+                .replaceWithVoid();
+    }
+
+    private void send(Proxy proxy) {
+        Optional<AgentSession> session = agents.session(proxy.agentId);
+        if (session.isEmpty()) {
+            return; // disconnected meanwhile: re-sent after it reconnects, or failed by the timeout
+        }
+        session.get().command(AgentCommands.provision(proxy), COMMAND_TIMEOUT)
+                .subscribe().with(
+                        result -> onResult(proxy.id, result),
+                        failure -> LOG.warnf("Proxy %d: no answer from agent %s (%s); will retry", proxy.id, proxy.agentId, failure.getMessage()));
+    }
+
+    private void onResult(long proxyId, CommandResult result) {
+        Uni<Boolean> outcome = result.getOk()
+                ? contexts.onNewContext(() -> transitions.activate(proxyId))
+                : contexts.onNewContext(() -> transitions.fail(proxyId, "Agent could not open the proxy: " + result.getError()));
+        outcome.subscribe().with(
+                changed -> LOG.infof("Proxy %d %s", proxyId, result.getOk() ? "active" : "failed: " + result.getError()),
+                failure -> LOG.errorf(failure, "Recording the agent's answer for proxy %d failed; will retry", proxyId));
+    }
+
+    /** Proxies no agent confirmed in time fail (and their orders are refunded). */
+    Uni<Void> failOverdue() {
+        LocalDateTime deadline = ProxyTransitions.now().minus(provisionTimeout);
+        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
+                                select * from proxies where status = :provisioning and created_at < :deadline
+                                order by id limit 50 for update skip locked""", Proxy.class)
+                .setParameter("provisioning", ProxyStatus.PROVISIONING)
+                .setParameter("deadline", deadline)
+                .getResultList()
+                .call(overdue -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (Proxy proxy : overdue) {
+                        chain = chain.chain(() -> transitions.fail(session, proxy, "The proxy's agent did not confirm it in time").replaceWithVoid());
+                    }
+                    return chain;
+                })
+                .invoke(overdue -> overdue.forEach(p -> agents.session(p.agentId).ifPresent(s ->
+                        s.command(AgentCommands.release(p.id, p.port), COMMAND_TIMEOUT).subscribe().with(r -> { }, e -> { })))))
+                .replaceWithVoid();
+    }
+}

@@ -1,0 +1,100 @@
+package com.proxyvault.fleet.provisioning;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyExpired;
+import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import com.proxyvault.contracts.events.ProxyProvisioned;
+import com.proxyvault.contracts.outbox.Outbox;
+import com.proxyvault.fleet.proxies.Proxy;
+import com.proxyvault.fleet.proxies.ProxyStatus;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.LockMode;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * Every change of a proxy's status, each in one transaction with the event that announces it. The row is
+ * locked and its current status checked first, so a late agent answer, a timeout and a second replica
+ * can race and still produce exactly one outcome and one event.
+ */
+@ApplicationScoped
+public class ProxyTransitions {
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final ObjectMapper mapper;
+
+    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper) {
+        this.sessionFactory = sessionFactory;
+        this.mapper = mapper;
+    }
+
+    static LocalDateTime now() {
+        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    /** The agent confirmed the listener: the paid period starts now. */
+    public Uni<Boolean> activate(long proxyId) {
+        return sessionFactory.withTransaction(session -> session.find(Proxy.class, proxyId, LockMode.PESSIMISTIC_WRITE)
+                .chain(proxy -> {
+                    if (proxy == null || !ProxyStatus.PROVISIONING.equals(proxy.status)) {
+                        return Uni.createFrom().item(false);
+                    }
+                    LocalDateTime now = now();
+                    proxy.status = ProxyStatus.ACTIVE;
+                    proxy.activatedAt = now;
+                    proxy.expiresAt = Periods.end(now, proxy.periodType, proxy.periodDuration);
+                    proxy.updatedAt = now;
+                    return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, proxy.resellerId,
+                                    new ProxyProvisioned(proxy.id, proxy.orderId, proxy.name, proxy.ip, proxy.port,
+                                            proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt)))
+                            .replaceWith(true);
+                }));
+    }
+
+    /** The agent refused or never answered: the order fails and is refunded. */
+    public Uni<Boolean> fail(long proxyId, String reason) {
+        return sessionFactory.withTransaction(session -> session.find(Proxy.class, proxyId, LockMode.PESSIMISTIC_WRITE)
+                .chain(proxy -> proxy == null ? Uni.createFrom().item(false) : fail(session, proxy, reason)));
+    }
+
+    Uni<Boolean> fail(Mutiny.Session session, Proxy proxy, String reason) {
+        if (!ProxyStatus.PROVISIONING.equals(proxy.status)) {
+            return Uni.createFrom().item(false);
+        }
+        proxy.status = ProxyStatus.FAILED;
+        proxy.failureReason = reason;
+        proxy.updatedAt = now();
+        return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, proxy.resellerId,
+                        new ProxyProvisionFailed(proxy.orderId, reason)))
+                .replaceWith(true);
+    }
+
+    /** Expires every active proxy whose period is over; returns them so their agents can close the ports. */
+    public Uni<List<Proxy>> expireDue(int batchSize) {
+        LocalDateTime now = now();
+        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
+                                select * from proxies where status = :active and expires_at <= :now
+                                order by expires_at limit :limit for update skip locked""", Proxy.class)
+                .setParameter("active", ProxyStatus.ACTIVE)
+                .setParameter("now", now)
+                .setParameter("limit", batchSize)
+                .getResultList()
+                .call(proxies -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (Proxy proxy : proxies) {
+                        proxy.status = ProxyStatus.EXPIRED;
+                        proxy.updatedAt = now;
+                        chain = chain.chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED,
+                                proxy.resellerId, new ProxyExpired(proxy.id, proxy.orderId, proxy.expiresAt))));
+                    }
+                    return chain;
+                }));
+    }
+}

@@ -1,0 +1,81 @@
+package com.proxyvault.fleet.provisioning;
+
+import com.proxyvault.contracts.agent.v1.ServedProxy;
+import com.proxyvault.fleet.agents.AgentSession;
+import com.proxyvault.fleet.agents.VertxContexts;
+import com.proxyvault.fleet.proxies.Proxy;
+import com.proxyvault.fleet.proxies.ProxyStatus;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * After an agent (re)connects, make what it serves match the database: close ports it serves for proxies
+ * that are no longer live, re-open active proxies it lost (an agent restart), and re-send provisioning
+ * commands right away instead of waiting for the resend interval.
+ */
+@ApplicationScoped
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final VertxContexts contexts;
+
+    public Reconciler(Mutiny.SessionFactory sessionFactory, VertxContexts contexts) {
+        this.sessionFactory = sessionFactory;
+        this.contexts = contexts;
+    }
+
+    public void afterHello(AgentSession session, List<ServedProxy> served) {
+        contexts.onNewContext(() -> sessionFactory.withTransaction(db -> db.createNativeQuery(
+                                "update proxies set command_sent_at = null where agent_id = :agent and status = :provisioning")
+                        .setParameter("agent", session.agentId())
+                        .setParameter("provisioning", ProxyStatus.PROVISIONING)
+                        .executeUpdate()
+                        .chain(() -> db.createNativeQuery("select * from proxies where agent_id = :agent and status = :active", Proxy.class)
+                                .setParameter("agent", session.agentId())
+                                .setParameter("active", ProxyStatus.ACTIVE)
+                                .getResultList())))
+                .subscribe().with(active -> reconcile(session, served, active),
+                        failure -> LOG.errorf(failure, "Reconciling agent %s failed", session.agentId()));
+    }
+
+    private void reconcile(AgentSession session, List<ServedProxy> served, List<Proxy> active) {
+        Map<Long, Proxy> activeById = active.stream().collect(Collectors.toMap(p -> p.id, Function.identity()));
+        Map<Long, ServedProxy> servedById = served.stream()
+                .collect(Collectors.toMap(ServedProxy::getProxyId, Function.identity(), (a, b) -> a));
+        for (ServedProxy proxy : served) {
+            Proxy live = activeById.get(proxy.getProxyId());
+            if (live == null || live.port != proxy.getPort()) {
+                fireAndLog(session, AgentCommands.release(proxy.getProxyId(), proxy.getPort()),
+                        "release stale proxy " + proxy.getProxyId());
+            }
+        }
+        for (Proxy proxy : active) {
+            if (!servedById.containsKey(proxy.id)) {
+                fireAndLog(session, AgentCommands.provision(proxy), "re-open proxy " + proxy.id);
+            }
+        }
+    }
+
+    private void fireAndLog(AgentSession session, com.proxyvault.contracts.agent.v1.FleetMessage.Builder command, String what) {
+        LOG.infof("Agent %s: %s", session.agentId(), what);
+        session.command(command, COMMAND_TIMEOUT).subscribe().with(
+                result -> {
+                    if (!result.getOk()) {
+                        LOG.warnf("Agent %s could not %s: %s", session.agentId(), what, result.getError());
+                    }
+                },
+                failure -> LOG.warnf("Agent %s did not answer to %s", session.agentId(), what));
+    }
+
+}

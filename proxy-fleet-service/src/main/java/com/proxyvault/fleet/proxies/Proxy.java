@@ -1,0 +1,52 @@
+package com.proxyvault.fleet.proxies;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.LocalDateTime;
+
+/** One reseller's proxy: a port on an agent's host, bound to one modem, for one paid order. */
+@Entity
+@Table(name = "proxies")
+public class Proxy extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    @Column(name = "reseller_id")
+    public long resellerId;
+    @Column(name = "order_id")
+    public long orderId;
+    public String name;
+    @Column(name = "modem_id")
+    public String modemId;
+    @Column(name = "agent_id")
+    public String agentId;
+    @Column(name = "location_id")
+    public String locationId;
+    public String ip;
+    public int port;
+    public String username;
+    public String password;
+    public String status;
+    @Column(name = "period_type")
+    public String periodType;
+    @Column(name = "period_duration")
+    public int periodDuration;
+    @Column(name = "failure_reason")
+    public String failureReason;
+    @Column(name = "created_at")
+    public LocalDateTime createdAt;
+    @Column(name = "command_sent_at")
+    public LocalDateTime commandSentAt;
+    @Column(name = "activated_at")
+    public LocalDateTime activatedAt;
+    @Column(name = "expires_at")
+    public LocalDateTime expiresAt;
+    @Column(name = "updated_at")
+    public LocalDateTime updatedAt;
+}

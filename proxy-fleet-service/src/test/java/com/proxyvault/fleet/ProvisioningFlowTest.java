@@ -1,0 +1,205 @@
+package com.proxyvault.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventSchemas;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.OrderPaid;
+import io.grpc.Status;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fleet against real PostgreSQL, real Kafka and a real gRPC stream: order.paid in, commands to the
+ * agent, proxy.provisioned / proxy.provision_failed / proxy.expired out.
+ */
+@QuarkusTest
+class ProvisioningFlowTest {
+
+    private static final int GRPC_PORT = 19091;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000);
+
+    @ConfigProperty(name = "proxyvault.topic-prefix")
+    String topicPrefix;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @Inject
+    Mutiny.SessionFactory sessionFactory;
+
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
+    private KafkaConsumer<String, String> events;
+    private final List<JsonNode> seen = new ArrayList<>();
+
+    @BeforeEach
+    void listen() {
+        events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "fleet-test-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer());
+        events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_PROVISION_FAILED,
+                topicPrefix + EventTypes.PROXY_EXPIRED));
+    }
+
+    @AfterEach
+    void stop() {
+        events.close();
+    }
+
+    @Test
+    void shouldRefuseAnAgentWithAWrongToken() throws Exception {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-local-1", "wrong-token", 21000, 21010, "LAX");
+            await().atMost(WAIT).until(() -> agent.streamError.get() != null);
+            assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(agent.streamError.get()).getCode());
+        }
+    }
+
+    @Test
+    void shouldProvisionExpireAndRefuseWhenFull() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-local-1", "dev-agent-token", 21000, 21010, "LAX", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+
+            // 1. A paid order becomes a ProvisionProxy command; the agent's ok makes it active.
+            long firstOrder = IDS.incrementAndGet();
+            orderPaid(reseller, firstOrder, "hour");
+            FleetMessage provision = agent.next(WAIT);
+            assertTrue(provision.hasProvisionProxy(), provision.toString());
+            int port = provision.getProvisionProxy().getPort();
+            assertTrue(port >= 21000 && port <= 21010);
+            agent.answer(provision, true, "");
+            JsonNode provisioned = awaitEvent(EventTypes.PROXY_PROVISIONED, firstOrder);
+            assertEquals(reseller, provisioned.get("reseller_id").asLong());
+            JsonNode data = provisioned.get("data");
+            assertEquals(provision.getProvisionProxy().getUsername(), data.get("username").asText());
+            assertEquals(provision.getProvisionProxy().getPassword(), data.get("password").asText());
+            assertEquals(port, data.get("port").asInt());
+            long proxyId = data.get("proxy_id").asLong();
+
+            String token = "Bearer " + InternalTokens.reseller(reseller);
+            given().header("Authorization", token).get("/v1/reseller/proxies")
+                    .then().statusCode(200)
+                    .body("proxies", hasSize(1))
+                    .body("proxies[0].id", equalTo((int) proxyId))
+                    .body("proxies[0].ip", equalTo("127.0.0.1"))
+                    .body("proxies[0].port", equalTo(port))
+                    .body("proxies[0].username", equalTo(data.get("username").asText()))
+                    .body("proxies[0].password", equalTo(data.get("password").asText()))
+                    .body("proxies[0].status", equalTo("active"))
+                    .body("proxies[0].location_id", notNullValue())
+                    .body("proxies[0].expires_at", equalTo(data.get("expires_at").asText()));
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId + "/locations")
+                    .then().statusCode(200).body("locations", hasSize(3))
+                    .body("locations.find { it.id == 'LAX' }.name", equalTo("Los Angeles"))
+                    .body("locations.find { it.id == 'LAX' }.is_5g", equalTo(false));
+            given().header("Authorization", "Bearer " + InternalTokens.reseller(reseller + 1))
+                    .get("/v1/reseller/proxies/" + proxyId).then().statusCode(404).body("detail", equalTo("Proxy not found"));
+
+            // 2. The agent refusing a proxy fails the order (billing refunds on this event).
+            long refusedOrder = IDS.incrementAndGet();
+            orderPaid(reseller, refusedOrder, "day");
+            FleetMessage second = agent.next(WAIT);
+            agent.answer(second, false, "port in use");
+            JsonNode failed = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, refusedOrder);
+            assertTrue(failed.get("data").get("reason").asText().contains("port in use"));
+
+            // 3. Two modems of capacity one: the second live proxy fills the fleet, the third order fails.
+            long secondOrder = IDS.incrementAndGet();
+            orderPaid(reseller, secondOrder, "day");
+            FleetMessage third = agent.next(WAIT);
+            assertTrue(third.getProvisionProxy().getPort() != port, "a live port is never handed out twice");
+            agent.answer(third, true, "");
+            awaitEvent(EventTypes.PROXY_PROVISIONED, secondOrder);
+            long overflowOrder = IDS.incrementAndGet();
+            orderPaid(reseller, overflowOrder, "day");
+            assertEquals("No free modem available", awaitEvent(EventTypes.PROXY_PROVISION_FAILED, overflowOrder).get("data").get("reason").asText());
+
+            // 4. At expires_at the proxy expires once and the agent is told to close the port.
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set expires_at = :past where id = :id").setParameter("past", LocalDateTime.now().minusYears(1))
+                    .setParameter("id", proxyId).executeUpdate()));
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            assertEquals(port, release.getReleaseProxy().getPort());
+            JsonNode expired = awaitEvent(EventTypes.PROXY_EXPIRED, firstOrder);
+            assertEquals(proxyId, expired.get("data").get("proxy_id").asLong());
+            given().header("Authorization", token).get("/v1/reseller/proxies").then().body("proxies", hasSize(1));
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().body("status", equalTo("expired"));
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_EXPIRED)).count());
+        }
+    }
+
+    @Test
+    void shouldFailAProxyTheAgentNeverConfirms() throws Exception {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-local-1", "dev-agent-token", 22000, 22010, "MIA");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            orderPaid(reseller, order, "hour");
+            assertTrue(agent.next(WAIT).hasProvisionProxy());
+            // no answer: the provision timeout (5 s in tests) fails it
+            JsonNode failed = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, order);
+            assertTrue(failed.get("data").get("reason").asText().contains("did not confirm"));
+        }
+    }
+
+    private void orderPaid(long reseller, long orderId, String period) throws Exception {
+        String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
+                "Multi Hop Proxy", "1 Hour", new BigDecimal("10.00"), period, 1, LocalDateTime.of(2026, 5, 25, 12, 0))));
+        try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller), json)).get();
+        }
+    }
+
+    private JsonNode awaitEvent(String type, long orderId) {
+        await().atMost(WAIT).until(() -> {
+            for (ConsumerRecord<String, String> record : events.poll(Duration.ofMillis(300))) {
+                EventSchemas.assertValid(record.value());
+                seen.add(mapper.readTree(record.value()));
+            }
+            return find(type, orderId) != null;
+        });
+        return find(type, orderId);
+    }
+
+    private JsonNode find(String type, long orderId) {
+        return seen.stream().filter(e -> e.get("type").asText().equals(type)
+                && e.get("data").get("order_id").asLong() == orderId).findFirst().orElse(null);
+    }
+}

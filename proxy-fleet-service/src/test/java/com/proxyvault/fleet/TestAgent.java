@@ -1,0 +1,64 @@
+package com.proxyvault.fleet;
+
+import com.proxyvault.contracts.agent.v1.AgentMessage;
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.Hello;
+import com.proxyvault.contracts.agent.v1.ModemInfo;
+import com.proxyvault.contracts.agent.v1.MutinyAgentLinkGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A scripted agent speaking the real protocol over a real gRPC stream to the fleet under test; the test
+ * decides how it answers each command. (The real device-agent is exercised end to end in system-tests.)
+ */
+class TestAgent implements AutoCloseable {
+
+    final BlockingQueue<FleetMessage> received = new LinkedBlockingQueue<>();
+    final AtomicReference<Throwable> streamError = new AtomicReference<>();
+    private final ManagedChannel channel;
+    private final UnicastProcessor<AgentMessage> outbound = UnicastProcessor.create();
+
+    TestAgent(int port) {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        MutinyAgentLinkGrpc.newMutinyStub(channel).connect(outbound)
+                .subscribe().with(received::add, streamError::set);
+    }
+
+    void hello(String agentId, String token, int portStart, int portEnd, String... modemLocations) {
+        Hello.Builder hello = Hello.newBuilder().setAgentId(agentId).setToken(token).setPublicHost("127.0.0.1")
+                .setAgentVersion("test").setPortRangeStart(portStart).setPortRangeEnd(portEnd);
+        for (int i = 0; i < modemLocations.length; i++) {
+            hello.addModems(ModemInfo.newBuilder().setModemId("m" + i).setLocationId(modemLocations[i])
+                    .setExitIp("203.0.113." + (10 + i)));
+        }
+        outbound.onNext(AgentMessage.newBuilder().setHello(hello).build());
+    }
+
+    void answer(FleetMessage command, boolean ok, String error) {
+        outbound.onNext(AgentMessage.newBuilder().setResult(CommandResult.newBuilder()
+                .setCommandId(command.getCommandId()).setOk(ok).setError(error)).build());
+    }
+
+    FleetMessage next(Duration timeout) throws InterruptedException {
+        FleetMessage message = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (message == null) {
+            throw new AssertionError("The fleet sent nothing within " + timeout + (streamError.get() == null ? "" : "; stream failed: " + streamError.get()));
+        }
+        return message;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        outbound.onComplete();
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
