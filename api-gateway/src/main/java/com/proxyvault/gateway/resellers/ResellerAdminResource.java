@@ -1,0 +1,113 @@
+package com.proxyvault.gateway.resellers;
+
+import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.gateway.keys.ApiKeyService;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import java.time.LocalDateTime;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Operator API: create resellers (with their first key) and top up their balance. */
+@Path("/v1/admin/resellers")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@RolesAllowed("operator")
+public class ResellerAdminResource {
+
+    private static final int MAX_NAME_LENGTH = 100;
+
+    private final ApiKeyService keys;
+    private final BillingAdminClient billing;
+    private final JsonWebToken operator;
+
+    public ResellerAdminResource(ApiKeyService keys, BillingAdminClient billing, JsonWebToken operator) {
+        this.keys = keys;
+        this.billing = billing;
+        this.operator = operator;
+    }
+
+    public record CreateResellerRequest(String name) {
+    }
+
+    public record FirstKey(long id, String name, String key) {
+    }
+
+    public record CreatedReseller(long id, String name, FirstKey apiKey, LocalDateTime createdAt) {
+    }
+
+    public record TopUpRequest(Object amount, String reference) {
+    }
+
+    @POST
+    public Uni<Response> create(CreateResellerRequest request) {
+        String name = request == null || request.name() == null ? "" : request.name().trim();
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            throw ApiException.unprocessable("name is required (1 to " + MAX_NAME_LENGTH + " characters)");
+        }
+        return Panache.withTransaction(() -> Reseller.count("name", name).chain(existing -> {
+                    if (existing > 0) {
+                        return Uni.createFrom().failure(ApiException.conflict("A reseller named '" + name + "' already exists"));
+                    }
+                    Reseller reseller = new Reseller();
+                    reseller.name = name;
+                    reseller.createdAt = ApiKeyService.now();
+                    return reseller.<Reseller>persist().chain(saved -> keys.issue(saved.id, "default")
+                            .map(issued -> new CreatedReseller(saved.id, saved.name,
+                                    new FirstKey(issued.key().id, issued.key().name, issued.plaintext()), saved.createdAt)));
+                }))
+                .onFailure(ResellerAdminResource::isUniqueViolation)
+                .transform(e -> ApiException.conflict("A reseller named '" + name + "' already exists"))
+                .map(created -> Response.status(Response.Status.CREATED).entity(created).build());
+    }
+
+    /**
+     * Credits the balance through billing. The reference makes it idempotent: the same reference twice
+     * credits once, and both answers show the balance.
+     */
+    @POST
+    @Path("/{resellerId}/topups")
+    public Uni<Response> topUp(@PathParam("resellerId") String resellerId, TopUpRequest request) {
+        long id = parseId(resellerId);
+        if (request == null || request.amount() == null || request.reference() == null || request.reference().isBlank()) {
+            throw ApiException.unprocessable("amount and reference are required");
+        }
+        Map<String, Object> body = new HashMap<>();
+        body.put("amount", request.amount());
+        body.put("reference", request.reference().trim());
+        String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
+        return Panache.withSession(() -> Reseller.<Reseller>findById(id))
+                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
+                .chain(reseller -> billing.topUp(id, operatorName, body))
+                .map(answer -> answer.status() / 100 == 2
+                        ? Response.status(Response.Status.CREATED).entity(answer.body().getMap()).build()
+                        : Response.status(answer.status()).entity(answer.body().getMap()).build());
+    }
+
+    private static long parseId(String raw) {
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw ApiException.notFound("Reseller not found");
+        }
+    }
+
+    private static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("resellers_name_key")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

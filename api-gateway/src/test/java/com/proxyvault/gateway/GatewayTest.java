@@ -1,0 +1,188 @@
+package com.proxyvault.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.util.KeyUtils;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@WithTestResource(UpstreamStub.class)
+class GatewayTest {
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    /** Signed like `bin/stack operator-token` does, with the local stack's operator key. */
+    static String operatorToken() throws Exception {
+        String pem = Files.readString(Path.of("../bin/dev-keys/operator-private.pem"));
+        return Jwt.issuer("proxyvault-operators").subject("test-operator").groups("operator").expiresIn(600)
+                .sign(KeyUtils.decodePrivateKey(pem));
+    }
+
+    private record Created(long id, String key) {
+    }
+
+    private Created createReseller() throws Exception {
+        String name = "reseller-" + UUID.randomUUID();
+        Response response = given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", name)).post("/v1/admin/resellers");
+        response.then().statusCode(201)
+                .body("name", equalTo(name))
+                .body("id", notNullValue())
+                .body("api_key.name", equalTo("default"))
+                .body("api_key.id", notNullValue())
+                .body("api_key.key", startsWith("rv_"))
+                .body("created_at", notNullValue());
+        return new Created(response.jsonPath().getLong("id"), response.jsonPath().getString("api_key.key"));
+    }
+
+    @Test
+    void shouldLetOnlyOperatorsUseTheAdminApi() throws Exception {
+        given().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/v1/admin/resellers")
+                .then().statusCode(401).body("detail", notNullValue());
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON).body(Map.of("name", "x"))
+                .post("/v1/admin/resellers").then().statusCode(401);
+        String forged = Jwt.issuer("proxyvault-operators").groups("operator").expiresIn(600).sign(
+                KeyUtils.decodePrivateKey(Files.readString(Path.of("src/main/resources/dev-keys/internal-jwt-private.pem"))));
+        given().header("Authorization", "Bearer " + forged).contentType(ContentType.JSON).body(Map.of("name", "x"))
+                .post("/v1/admin/resellers").then().statusCode(401);
+    }
+
+    @Test
+    void shouldRefuseADuplicateOrEmptyResellerName() throws Exception {
+        String name = "dup-" + UUID.randomUUID();
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", name))
+                .post("/v1/admin/resellers").then().statusCode(201);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", name))
+                .post("/v1/admin/resellers").then().statusCode(409).body("detail", notNullValue());
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", " "))
+                .post("/v1/admin/resellers").then().statusCode(422);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body("{nope")
+                .post("/v1/admin/resellers").then().statusCode(400).body("detail", startsWith("Malformed JSON"));
+    }
+
+    @Test
+    void shouldTopUpThroughBillingWithAnOperatorToken() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("amount", "100.00", "reference", "dep-1"))
+                .post("/v1/admin/resellers/" + reseller.id() + "/topups")
+                .then().statusCode(201).body("balance", equalTo("100.00")).body("currency", equalTo("USD"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("/internal/resellers/" + reseller.id() + "/topups", received.pathAndQuery());
+        JsonNode claims = claims(received.authorization());
+        assertEquals("proxyvault-gateway", claims.get("iss").asText());
+        assertEquals("operator", claims.get("groups").get(0).asText());
+        assertTrue(received.body().contains("\"reference\":\"dep-1\""));
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("amount", "100.00", "reference", "dep-1"))
+                .post("/v1/admin/resellers/999999999/topups").then().statusCode(404).body("detail", equalTo("Reseller not found"));
+    }
+
+    @Test
+    void shouldRefuseMissingUnknownAndRevokedKeys() throws Exception {
+        given().get("/v1/reseller/balance").then().statusCode(401).body("detail", equalTo("Invalid or missing API key"));
+        given().header("Authorization", "Bearer rv_unknown").get("/v1/reseller/balance").then().statusCode(401);
+        given().header("Authorization", "Basic abc").get("/v1/reseller/keys").then().statusCode(401);
+
+        Created reseller = createReseller();
+        String second = given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
+                .body(Map.of("name", "production")).post("/v1/reseller/keys")
+                .then().statusCode(201).body("name", equalTo("production")).body("key", startsWith("rv_"))
+                .body("id", notNullValue()).body("created_at", notNullValue())
+                .extract().jsonPath().getString("key");
+        long secondId = given().header("Authorization", "Bearer " + second).get("/v1/reseller/keys")
+                .then().statusCode(200).body("keys", hasSize(2))
+                .body("keys[0].name", equalTo("default"))
+                .body("keys[0].last_used_at", notNullValue())
+                .body("keys[1].key", nullValue())
+                .extract().jsonPath().getLong("keys[1].id");
+
+        given().header("Authorization", "Bearer " + reseller.key()).delete("/v1/reseller/keys/" + secondId)
+                .then().statusCode(200).body("detail", equalTo("API key revoked"));
+        given().header("Authorization", "Bearer " + second).get("/v1/reseller/keys").then().statusCode(401);
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys")
+                .then().statusCode(200).body("keys", hasSize(1));
+        given().header("Authorization", "Bearer " + reseller.key()).delete("/v1/reseller/keys/" + secondId)
+                .then().statusCode(404);
+
+        // Another reseller's key id is a 404, never a revocation.
+        Created other = createReseller();
+        long otherKeyId = given().header("Authorization", "Bearer " + other.key()).get("/v1/reseller/keys")
+                .then().extract().jsonPath().getLong("keys[0].id");
+        given().header("Authorization", "Bearer " + reseller.key()).delete("/v1/reseller/keys/" + otherKeyId)
+                .then().statusCode(404);
+        given().header("Authorization", "Bearer " + other.key()).get("/v1/reseller/keys").then().statusCode(200);
+        given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON).body(Map.of())
+                .post("/v1/reseller/keys").then().statusCode(422);
+    }
+
+    @Test
+    void shouldForwardWithAnInternalTokenInsteadOfTheKey() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
+                .body("{\"product_id\": 1, \"pricing_id\": 2}")
+                .post("/v1/reseller/orders?x=1")
+                .then().statusCode(201).body("upstream", equalTo("stub")).body("path", equalTo("/v1/reseller/orders"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("POST", received.method());
+        assertEquals("/v1/reseller/orders?x=1", received.pathAndQuery());
+        assertEquals("{\"product_id\": 1, \"pricing_id\": 2}", received.body());
+        assertTrue(received.contentType().startsWith("application/json"));
+        assertNotEquals("Bearer " + reseller.key(), received.authorization());
+        JsonNode claims = claims(received.authorization());
+        assertEquals(reseller.id(), claims.get("reseller_id").asLong());
+        assertEquals("proxyvault-gateway", claims.get("iss").asText());
+        assertEquals("reseller", claims.get("groups").get(0).asText());
+
+        // Upstream errors come back as they are.
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/orders/404")
+                .then().statusCode(404).body("detail", equalTo("Order not found"));
+        // A path no service owns is a 404 from the gateway itself.
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/nothing")
+                .then().statusCode(404).body("detail", equalTo("Not Found"));
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance")
+                .then().statusCode(200).body("path", equalTo("/v1/reseller/balance"));
+    }
+
+    @Test
+    void shouldLimitAKeyTo60RequestsPerMinute() throws Exception {
+        Created reseller = createReseller();
+        for (int i = 0; i < 60; i++) {
+            given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance").then().statusCode(200);
+        }
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance")
+                .then().statusCode(429).header("Retry-After", notNullValue()).body("detail", startsWith("Rate limit exceeded"));
+        // Another key is counted on its own.
+        Created other = createReseller();
+        given().header("Authorization", "Bearer " + other.key()).get("/v1/reseller/balance").then().statusCode(200);
+    }
+
+    private JsonNode claims(String authorization) throws Exception {
+        String jwt = authorization.substring("Bearer ".length());
+        String payload = jwt.split("\\.")[1];
+        return mapper.readTree(new String(Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,73 @@
+package com.proxyvault.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Plays every upstream service for the gateway's own tests: it records what the gateway forwarded and
+ * answers with a recognisable body, so forwarding can be checked byte for byte.
+ */
+public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
+
+    public record Received(String method, String pathAndQuery, String authorization, String contentType, String body) {
+    }
+
+    public static final AtomicReference<Received> last = new AtomicReference<>();
+
+    private HttpServer server;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.createContext("/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            last.set(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    exchange.getRequestHeaders().getFirst("Content-Type"), body));
+            String path = exchange.getRequestURI().getPath();
+            int status;
+            String answer;
+            if (path.endsWith("/topups")) {
+                status = 201;
+                answer = "{\"balance\":\"100.00\",\"currency\":\"USD\"}";
+            } else if (path.contains("/orders/404")) {
+                status = 404;
+                answer = "{\"detail\":\"Order not found\"}";
+            } else {
+                status = "POST".equals(exchange.getRequestMethod()) ? 201 : 200;
+                answer = "{\"upstream\":\"stub\",\"path\":\"" + path + "\"}";
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.start();
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        return Map.of(
+                "proxyvault.gateway.upstreams.billing", url,
+                "proxyvault.gateway.upstreams.orders", url,
+                "proxyvault.gateway.upstreams.fleet", url,
+                "proxyvault.gateway.upstreams.webhooks", url);
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package com.proxyvault.systemtests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The purchase flow of the seed contract, end to end, against the stack `bin/stack up` runs: every
+ * service a separate process, real PostgreSQL, real Kafka, the real device-agent over gRPC. Only the
+ * public API is used; the only thing simulated is the modem hardware behind the agent.
+ */
+class PurchaseFlowIT {
+
+    private static final String TIMESTAMP = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static HttpServer origin;
+    private static LocalServers.WebhookReceiver receiver;
+
+    @BeforeAll
+    static void start() throws Exception {
+        RestAssured.baseURI = System.getProperty("proxyvault.gateway.url", "http://localhost:8080");
+        origin = LocalServers.origin("hello from the origin");
+        receiver = new LocalServers.WebhookReceiver();
+    }
+
+    @AfterAll
+    static void stop() {
+        origin.stop(0);
+        receiver.close();
+    }
+
+    private static RequestSpecification operator() {
+        return given().header("Authorization", "Bearer " + OperatorToken.sign()).contentType(ContentType.JSON);
+    }
+
+    private static RequestSpecification reseller(String key) {
+        return given().header("Authorization", "Bearer " + key);
+    }
+
+    private record Reseller(long id, String key) {
+    }
+
+    private static Reseller newReseller(String topUp) {
+        var created = operator().body(Map.of("name", "st-" + UUID.randomUUID())).post("/v1/admin/resellers")
+                .then().statusCode(201).extract().jsonPath();
+        Reseller reseller = new Reseller(created.getLong("id"), created.getString("api_key.key"));
+        String reference = "st-deposit-" + UUID.randomUUID();
+        for (int i = 0; i < 2; i++) { // the same reference twice tops up once
+            operator().body(Map.of("amount", topUp, "reference", reference))
+                    .post("/v1/admin/resellers/" + reseller.id() + "/topups")
+                    .then().statusCode(201).body("balance", equalTo(topUp)).body("currency", equalTo("USD"));
+        }
+        return reseller;
+    }
+
+    @Test
+    void shouldBuyAProxyThatReallyProxiesAndAnnounceItWithSignedWebhooks() throws Exception {
+        Reseller buyer = newReseller("100.00");
+        reseller(buyer.key()).get("/v1/reseller/balance")
+                .then().statusCode(200).body("balance", equalTo("100.00")).body("currency", equalTo("USD"));
+
+        reseller(buyer.key()).get("/v1/reseller/products")
+                .then().statusCode(200)
+                .body("products[0].id", equalTo(1))
+                .body("products[0].name", equalTo("Multi Hop Proxy"))
+                .body("products[0].pricing.id", hasItem(2))
+                .body("products[0].pricing.find { it.id == 2 }.label", equalTo("24 Hour"))
+                .body("products[0].pricing.find { it.id == 2 }.price", equalTo("20.00"));
+
+        String secret = reseller(buyer.key()).contentType(ContentType.JSON)
+                .body(Map.of("url", receiver.url(), "events", "*")).post("/v1/reseller/webhooks")
+                .then().statusCode(201)
+                .body("url", equalTo(receiver.url()))
+                .body("events", equalTo("*"))
+                .body("secret", startsWith("whsec_"))
+                .body("created_at", matchesPattern(TIMESTAMP))
+                .extract().jsonPath().getString("secret");
+
+        long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post("/v1/reseller/orders")
+                .then().statusCode(201)
+                .body("product_name", equalTo("Multi Hop Proxy"))
+                .body("pricing_label", equalTo("24 Hour"))
+                .body("amount_usd", equalTo("20.00"))
+                .body("status", equalTo("pending_payment"))
+                .body("created_at", matchesPattern(TIMESTAMP))
+                .extract().jsonPath().getLong("id");
+
+        reseller(buyer.key()).post("/v1/reseller/orders/" + orderId + "/pay")
+                .then().statusCode(200)
+                .body("order_id", equalTo((int) orderId))
+                .body("status", equalTo("paid"))
+                .body("new_balance", equalTo("80.00"));
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                reseller(buyer.key()).get("/v1/reseller/orders/" + orderId).then().statusCode(200).body("status", equalTo("active")));
+
+        JsonNode proxy = JSON.readTree(reseller(buyer.key()).get("/v1/reseller/proxies")
+                .then().statusCode(200).extract().asString()).get("proxies").get(0);
+        assertNotNull(proxy, "the active proxy is listed");
+        for (String field : new String[]{"id", "name", "ip", "port", "username", "password", "location_id", "status", "expires_at"}) {
+            assertTrue(proxy.hasNonNull(field), "proxy has " + field + ": " + proxy);
+        }
+        assertEquals("active", proxy.get("status").asText());
+        assertTrue(proxy.get("expires_at").asText().matches(TIMESTAMP));
+        reseller(buyer.key()).get("/v1/reseller/proxies/" + proxy.get("id").asLong())
+                .then().statusCode(200).body("password", equalTo(proxy.get("password").asText()));
+
+        // The proxy really proxies: absolute-form and CONNECT reach the origin this test started.
+        String ip = proxy.get("ip").asText();
+        int port = proxy.get("port").asInt();
+        String credentials = ProxyClient.basic(proxy.get("username").asText(), proxy.get("password").asText());
+        String target = "127.0.0.1:" + origin.getAddress().getPort();
+        String viaAbsolute = ProxyClient.absoluteFormGet(ip, port, credentials, target, "/absolute");
+        assertTrue(viaAbsolute.startsWith("HTTP/1.1 200"), viaAbsolute);
+        assertTrue(viaAbsolute.contains("hello from the origin /absolute"), viaAbsolute);
+        String viaConnect = ProxyClient.connectThenGet(ip, port, credentials, target, "/tunnel");
+        assertTrue(viaConnect.contains("hello from the origin /tunnel"), viaConnect);
+        String refused = ProxyClient.absoluteFormGet(ip, port, ProxyClient.basic("nobody", "wrong"), target, "/absolute");
+        assertTrue(refused.startsWith("HTTP/1.1 407"), refused);
+
+        // The webhook receiver got order.paid and proxy.provisioned, each signed as the seed says.
+        await().atMost(Duration.ofSeconds(15)).until(() -> eventsFor(orderId).contains("order.paid")
+                && eventsFor(orderId).contains("proxy.provisioned"));
+        for (LocalServers.Delivery delivery : receiver.deliveries) {
+            JsonNode event = JSON.readTree(delivery.body());
+            assertEquals(event.get("type").asText(), delivery.header("X-ProxyVault-Event"));
+            assertTrue(delivery.header("Content-Type").startsWith("application/json"));
+            assertTrue(verifySignature(delivery.body(), delivery.header("X-ProxyVault-Signature"), secret),
+                    "signature verifies like the seed's Python/Node snippets");
+            assertEquals(buyer.id(), event.get("reseller_id").asLong());
+        }
+        JsonNode provisioned = receiver.deliveries.stream().map(d -> readTree(d.body()))
+                .filter(e -> e.get("type").asText().equals("proxy.provisioned")).findFirst().orElseThrow();
+        assertEquals(proxy.get("port").asInt(), provisioned.get("data").get("port").asInt());
+        assertEquals(proxy.get("username").asText(), provisioned.get("data").get("username").asText());
+
+        long webhookId = reseller(buyer.key()).get("/v1/reseller/webhooks").then().statusCode(200)
+                .extract().jsonPath().getLong("webhooks[0].id");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                reseller(buyer.key()).get("/v1/reseller/webhooks/" + webhookId + "/deliveries").then().statusCode(200)
+                        .body("deliveries.event", hasItem("proxy.provisioned"))
+                        .body("deliveries[0].success", equalTo(true))
+                        .body("deliveries[0].response_status", equalTo(204)));
+
+        // Short of money: 402 with the seed's detail, and nothing changes.
+        long monthly = reseller(buyer.key()).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3)).post("/v1/reseller/orders")
+                .then().statusCode(201).body("amount_usd", equalTo("225.00")).extract().jsonPath().getLong("id");
+        reseller(buyer.key()).post("/v1/reseller/orders/" + monthly + "/pay")
+                .then().statusCode(402).body("detail", equalTo("Insufficient balance"));
+        reseller(buyer.key()).get("/v1/reseller/balance").then().body("balance", equalTo("80.00"));
+        reseller(buyer.key()).get("/v1/reseller/orders/" + monthly).then().body("status", equalTo("pending_payment"));
+    }
+
+    @Test
+    void shouldKeepResellersApartAndAnswerErrorsWithADetail() {
+        Reseller owner = newReseller("30.00");
+        Reseller stranger = newReseller("30.00");
+        long orderId = reseller(owner.key()).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 1)).post("/v1/reseller/orders")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        reseller(stranger.key()).get("/v1/reseller/orders/" + orderId).then().statusCode(404).body("detail", notNullValue());
+        reseller(stranger.key()).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(404);
+        reseller(owner.key()).get("/v1/reseller/orders/" + orderId).then().statusCode(200);
+        given().get("/v1/reseller/balance").then().statusCode(401).body("detail", notNullValue());
+        reseller("rv_made_up").get("/v1/reseller/balance").then().statusCode(401);
+        reseller(owner.key()).contentType(ContentType.JSON).body("{\"product_id\":").post("/v1/reseller/orders")
+                .then().statusCode(400).body("detail", containsString("JSON"));
+        reseller(owner.key()).contentType(ContentType.JSON).body(Map.of("product_id", 1, "pricing_id", 42))
+                .post("/v1/reseller/orders").then().statusCode(404).body("detail", notNullValue());
+        reseller(owner.key()).contentType(ContentType.JSON).body(Map.of("url", "http://example.com/hook", "events", "*"))
+                .post("/v1/reseller/webhooks").then().statusCode(422).body("detail", notNullValue());
+    }
+
+    private java.util.List<String> eventsFor(long orderId) {
+        return receiver.deliveries.stream().map(d -> readTree(d.body()))
+                .filter(e -> e.get("data").path("order_id").asLong() == orderId)
+                .map(e -> e.get("type").asText()).toList();
+    }
+
+    private static JsonNode readTree(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("webhook body is not JSON", e);
+        }
+    }
+
+    /** The seed's Python snippet, in Java: hex HMAC-SHA256 of the raw body, compared in constant time. */
+    private static boolean verifySignature(byte[] body, String signature, String secret) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String expected = HexFormat.of().formatHex(mac.doFinal(body));
+        return signature != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), signature.getBytes(StandardCharsets.UTF_8));
+    }
+}
