@@ -1,0 +1,67 @@
+package com.proxyvault.billing.charges;
+
+import com.proxyvault.billing.accounts.Caller;
+import com.proxyvault.billing.ledger.Money;
+import com.proxyvault.billing.ledger.References;
+import com.proxyvault.contracts.auth.InternalJwt;
+import com.proxyvault.contracts.http.ApiException;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import java.math.BigDecimal;
+
+/**
+ * {@code POST /internal/charges}: order-service forwards the reseller's internal token, so the charged
+ * reseller is always the caller, never a value from the body. 201 for a new charge, 200 when the reference
+ * was already charged (same body, current balance).
+ */
+@Path("/internal/charges")
+@Tag(name = "Internal: charges")
+@RolesAllowed(InternalJwt.RESELLER_ROLE)
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class ChargeResource {
+
+    private static final int MAX_DESCRIPTION_LENGTH = 500;
+
+    private final ChargeService charges;
+    private final JsonWebToken token;
+
+    public ChargeResource(ChargeService charges, JsonWebToken token) {
+        this.charges = charges;
+        this.token = token;
+    }
+
+    @POST
+    @Operation(summary = "Debit the calling reseller, idempotently by reference")
+    @APIResponse(responseCode = "201", description = "Charged")
+    @APIResponse(responseCode = "200", description = "This reference was already charged the same amount; nothing changed")
+    @APIResponse(responseCode = "402", description = "Insufficient balance; nothing changed")
+    @APIResponse(responseCode = "409", description = "Reference already used with a different amount")
+    @APIResponse(responseCode = "422", description = "Invalid reference, amount or description")
+    public Uni<RestResponse<ChargeResponse>> charge(ChargeRequest request) {
+        long resellerId = Caller.resellerId(token);
+        if (request == null) {
+            throw ApiException.unprocessable("A JSON body with reference and amount is required");
+        }
+        String reference = References.requireCharge(request.reference());
+        BigDecimal amount = Money.parsePositive(request.amount(), "amount");
+        if (request.description() != null && request.description().length() > MAX_DESCRIPTION_LENGTH) {
+            throw ApiException.unprocessable("description must be at most " + MAX_DESCRIPTION_LENGTH + " characters");
+        }
+        return charges.charge(resellerId, reference, amount, request.description())
+                .map(charge -> RestResponse.status(
+                        charge.replayed() ? RestResponse.Status.OK : RestResponse.Status.CREATED,
+                        ChargeResponse.of(charge)));
+    }
+}

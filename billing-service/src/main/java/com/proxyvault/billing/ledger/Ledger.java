@@ -1,0 +1,98 @@
+package com.proxyvault.billing.ledger;
+
+import com.proxyvault.contracts.http.ApiException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import java.math.BigDecimal;
+
+/**
+ * The only code that moves money. {@link #post} runs inside the caller's transaction and is written as
+ * plain SQL so the atomicity argument can be read off it:
+ * <ol>
+ *   <li>create the account row if missing ({@code on conflict do nothing}: concurrent first postings
+ *       agree on one row);</li>
+ *   <li>lock it ({@code for update}): every posting for this reseller now waits for ours, so the balance
+ *       we read stays true until we commit;</li>
+ *   <li>if the reference is already in the ledger, answer with that entry (same amount) or refuse
+ *       (different amount) — this is what makes retries safe;</li>
+ *   <li>refuse a debit the balance cannot cover;</li>
+ *   <li>update the balance and append the entry.</li>
+ * </ol>
+ * A refusal is thrown as an {@link ApiException}, which rolls the whole transaction back, so nothing
+ * (not even the freshly created account row) is left behind. The schema checks the same rules again
+ * (non-negative balance, unique reference, balance = sum of the ledger).
+ */
+@ApplicationScoped
+public class Ledger {
+
+    public static final String INSUFFICIENT_BALANCE = "Insufficient balance";
+    public static final String REFERENCE_REUSED = "Reference already used with a different amount";
+
+    public Uni<Posting> post(Mutiny.Session session, Movement movement) {
+        return createAccountIfMissing(session, movement.resellerId())
+                .chain(() -> lockBalance(session, movement.resellerId()))
+                .chain(balance -> findAmount(session, movement.resellerId(), movement.reference())
+                        .chain(postedAmount -> postedAmount != null
+                                ? Uni.createFrom().item(() -> replay(movement, postedAmount, balance))
+                                : apply(session, movement, balance)));
+    }
+
+    /** The signed amount posted under {@code reference}, or null when there is none. */
+    public Uni<BigDecimal> findAmount(Mutiny.Session session, long resellerId, String reference) {
+        return session.createNativeQuery(
+                        "select amount from ledger_entries where reseller_id = :resellerId and reference = :reference",
+                        BigDecimal.class)
+                .setParameter("resellerId", resellerId)
+                .setParameter("reference", reference)
+                .getSingleResultOrNull();
+    }
+
+    private Uni<Integer> createAccountIfMissing(Mutiny.Session session, long resellerId) {
+        return session.createNativeQuery("insert into accounts (reseller_id) values (:resellerId) on conflict do nothing")
+                .setParameter("resellerId", resellerId)
+                .executeUpdate();
+    }
+
+    private Uni<BigDecimal> lockBalance(Mutiny.Session session, long resellerId) {
+        return session.createNativeQuery("select balance from accounts where reseller_id = :resellerId for update",
+                        BigDecimal.class)
+                .setParameter("resellerId", resellerId)
+                .getSingleResult();
+    }
+
+    /** The reference was posted before: same amount → the earlier entry stands; otherwise a conflict. */
+    private Posting replay(Movement movement, BigDecimal postedAmount, BigDecimal balance) {
+        if (postedAmount.compareTo(movement.amount()) != 0) {
+            throw ApiException.conflict(REFERENCE_REUSED);
+        }
+        return new Posting(movement.reference(), movement.kind(), Money.normalize(postedAmount),
+                Money.normalize(balance), true);
+    }
+
+    private Uni<Posting> apply(Mutiny.Session session, Movement movement, BigDecimal balance) {
+        BigDecimal balanceAfter = balance.add(movement.amount());
+        if (balanceAfter.signum() < 0) {
+            return Uni.createFrom().failure(ApiException.paymentRequired(INSUFFICIENT_BALANCE));
+        }
+        return session.createNativeQuery("""
+                        update accounts set balance = :balance, updated_at = (now() at time zone 'utc')
+                        where reseller_id = :resellerId""")
+                .setParameter("balance", balanceAfter)
+                .setParameter("resellerId", movement.resellerId())
+                .executeUpdate()
+                .chain(() -> session.createNativeQuery("""
+                                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference, description)
+                                values (:resellerId, :kind, :amount, :balanceAfter, :reference, cast(:description as text))""")
+                        .setParameter("resellerId", movement.resellerId())
+                        .setParameter("kind", movement.kind().dbValue())
+                        .setParameter("amount", movement.amount())
+                        .setParameter("balanceAfter", balanceAfter)
+                        .setParameter("reference", movement.reference())
+                        .setParameter("description", movement.description())
+                        .executeUpdate())
+                .map(inserted -> new Posting(movement.reference(), movement.kind(), Money.normalize(movement.amount()),
+                        Money.normalize(balanceAfter), false));
+    }
+}

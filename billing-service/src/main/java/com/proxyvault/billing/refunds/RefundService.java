@@ -1,0 +1,74 @@
+package com.proxyvault.billing.refunds;
+
+import com.proxyvault.billing.ledger.Ledger;
+import com.proxyvault.billing.ledger.LedgerMetrics;
+import com.proxyvault.billing.ledger.Movement;
+import com.proxyvault.billing.ledger.Posting;
+import com.proxyvault.billing.ledger.References;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import com.proxyvault.contracts.outbox.Inbox;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+/**
+ * Gives an order's charge back when its proxy could not be provisioned. The event carries no money: the
+ * amount is whatever the ledger says was charged under {@code order:<id>}, so a refund can never exceed the
+ * charge. Exactly once, twice over: the event id is recorded in {@code processed_events} in the same
+ * transaction, and the refund's reference {@code refund:order:<id>} is unique in the ledger (so a second,
+ * different event about the same order refunds nothing either).
+ */
+@ApplicationScoped
+public class RefundService {
+
+    static final String HANDLER = "refund-failed-provision";
+    private static final Logger LOG = Logger.getLogger(RefundService.class);
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final Ledger ledger;
+    private final LedgerMetrics metrics;
+
+    public RefundService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics) {
+        this.sessionFactory = sessionFactory;
+        this.ledger = ledger;
+        this.metrics = metrics;
+    }
+
+    public Uni<Void> refundFailedProvision(EventEnvelope<ProxyProvisionFailed> event) {
+        return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), HANDLER)
+                .chain(first -> {
+                    if (!first) {
+                        LOG.debugf("Event %s already handled, skipping", event.id());
+                        return Uni.createFrom().voidItem();
+                    }
+                    return refund(session, event.resellerId(), event.data());
+                }));
+    }
+
+    private Uni<Void> refund(Mutiny.Session session, long resellerId, ProxyProvisionFailed failure) {
+        String chargeReference = References.orderCharge(failure.orderId());
+        return ledger.findAmount(session, resellerId, chargeReference).chain(charged -> {
+            if (charged == null || charged.signum() >= 0) {
+                // Nothing was charged for this order (or it is not this reseller's): nothing to give back.
+                LOG.warnf("No charge %s of reseller %d to refund", chargeReference, resellerId);
+                return Uni.createFrom().voidItem();
+            }
+            Movement refund = Movement.refund(resellerId, References.refundOf(chargeReference), charged.negate(),
+                    "Provisioning failed: " + failure.reason());
+            return ledger.post(session, refund)
+                    .invoke(this::logRefund)
+                    .invoke(metrics::recorded)
+                    .replaceWithVoid();
+        });
+    }
+
+    private void logRefund(Posting refund) {
+        if (refund.replayed()) {
+            LOG.infof("%s was already refunded", refund.reference());
+        } else {
+            LOG.infof("Refunded %s USD as %s, balance %s", refund.amount(), refund.reference(), refund.balance());
+        }
+    }
+}

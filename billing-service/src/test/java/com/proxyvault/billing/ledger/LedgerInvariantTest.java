@@ -1,0 +1,112 @@
+package com.proxyvault.billing.ledger;
+
+import com.proxyvault.billing.support.BillingApi;
+import com.proxyvault.billing.support.LedgerTables;
+import com.proxyvault.billing.support.Resellers;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Balance == sum of the ledger, kept by the code and defended by the database. */
+@QuarkusTest
+class LedgerInvariantTest {
+
+    @Inject
+    LedgerTables tables;
+
+    @Test
+    void shouldKeepEveryBalanceEqualToTheSumOfItsLedger() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(200);
+        BillingApi.charge(reseller, "order:1", "33.33").statusCode(201);
+        BillingApi.charge(reseller, "order:2", "70.00").statusCode(402);
+        BillingApi.charge(reseller, "order:1", "33.33").statusCode(200);
+        BillingApi.topUp(reseller, "0.01", "dep-2").statusCode(201);
+        BillingApi.charge(reseller, "order:3", "66.68").statusCode(201);
+
+        assertEquals("0.00", BillingApi.balanceOf(reseller));
+        assertEquals(tables.accountBalance(reseller), tables.ledgerSum(reseller));
+        // ... and for every account any test created so far.
+        assertEquals(List.of(), tables.accountsOutOfBalance());
+    }
+
+    @Test
+    void shouldChainEachEntryToTheBalanceBeforeIt() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+        BillingApi.charge(reseller, "order:1", "20.00").statusCode(201);
+        BillingApi.topUp(reseller, "5.50", "dep-2").statusCode(201);
+
+        BigDecimal running = BigDecimal.ZERO;
+        for (LedgerTables.Entry entry : tables.entries(reseller)) {
+            running = running.add(entry.amount());
+            assertEquals(0, running.compareTo(entry.balanceAfter()), entry.toString());
+        }
+        assertEquals(new BigDecimal("35.50"), running);
+    }
+
+    @Test
+    void shouldRefuseToEditOrDeleteALedgerEntry() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+
+        assertThrows(SQLException.class, () -> tables.execute(
+                "update ledger_entries set amount = 500.00, balance_after = 500.00 where reseller_id = " + reseller));
+        assertThrows(SQLException.class, () -> tables.execute("delete from ledger_entries where reseller_id = " + reseller));
+        assertEquals(new BigDecimal("50.00"), tables.ledgerSum(reseller));
+    }
+
+    @Test
+    void shouldRefuseABalanceChangeWithoutALedgerEntry() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+
+        assertThrows(SQLException.class, () -> tables.execute(
+                "update accounts set balance = balance + 1000 where reseller_id = " + reseller));
+        assertEquals(new BigDecimal("50.00"), tables.accountBalance(reseller));
+    }
+
+    @Test
+    void shouldRefuseALedgerEntryWithoutTheBalanceChange() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+
+        // The entry continues the chain correctly, but the balance does not move: refused at commit.
+        assertThrows(SQLException.class, () -> tables.execute("""
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%d, 'topup', 10.00, 60.00, 'topup:forged')""".formatted(reseller)));
+        assertEquals(1, tables.entries(reseller).size());
+        assertEquals("50.00", BillingApi.balanceOf(reseller));
+    }
+
+    @Test
+    void shouldRefuseAnEntryThatDoesNotContinueTheChain() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+
+        assertThrows(SQLException.class, () -> tables.execute("""
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%d, 'topup', 10.00, 70.00, 'topup:forged')""".formatted(reseller)));
+        assertEquals(1, tables.entries(reseller).size());
+    }
+
+    @Test
+    void shouldRefuseANegativeBalance() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "5.00", "dep-1").statusCode(201);
+
+        assertThrows(SQLException.class, () -> tables.execute("""
+                with debit as (update accounts set balance = balance - 10.00 where reseller_id = %1$d)
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%1$d, 'charge', -10.00, -5.00, 'order:1')""".formatted(reseller)));
+        assertEquals(new BigDecimal("5.00"), tables.accountBalance(reseller));
+    }
+}

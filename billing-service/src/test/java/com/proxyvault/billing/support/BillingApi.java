@@ -1,0 +1,42 @@
+package com.proxyvault.billing.support;
+
+import com.proxyvault.contracts.auth.InternalTokens;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+
+/** The service's HTTP API as the gateway and order-service call it. */
+public final class BillingApi {
+
+    private BillingApi() {
+    }
+
+    public static ValidatableResponse topUp(long resellerId, String amount, String reference) {
+        return given().auth().oauth2(InternalTokens.operator())
+                .contentType(ContentType.JSON)
+                .body(Map.of("amount", amount, "reference", reference))
+                .post("/internal/resellers/{id}/topups", resellerId)
+                .then();
+    }
+
+    public static ValidatableResponse charge(long resellerId, String reference, String amount) {
+        return given().auth().oauth2(InternalTokens.reseller(resellerId))
+                .contentType(ContentType.JSON)
+                .body(Map.of("reference", reference, "amount", amount, "description", "test charge"))
+                .post("/internal/charges")
+                .then();
+    }
+
+    public static ValidatableResponse balance(long resellerId) {
+        return given().auth().oauth2(InternalTokens.reseller(resellerId))
+                .get("/v1/reseller/balance")
+                .then();
+    }
+
+    public static String balanceOf(long resellerId) {
+        return balance(resellerId).statusCode(200).extract().path("balance");
+    }
+}
