@@ -1,0 +1,60 @@
+package com.proxyvault.agent;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/**
+ * Everything the agent is told by its environment; see application.properties for the environment
+ * variable behind each key and its local default.
+ */
+@ConfigMapping(prefix = "agent")
+public interface AgentConfig {
+
+    /** Identifies this agent to the fleet; the fleet knows it together with its token. */
+    String id();
+
+    String token();
+
+    /** The address resellers' customers connect to; the fleet builds proxy endpoints from it. */
+    String publicHost();
+
+    /** Reported in Hello so the fleet can tell agent builds apart. */
+    @WithDefault("dev")
+    String version();
+
+    Fleet fleet();
+
+    PortRange portRange();
+
+    /**
+     * The modems beside this agent, as {@code id:location:is5g:exitIp} separated by commas,
+     * e.g. {@code lax-1:LAX:false:203.0.113.11,nyc-1:NYC:true:203.0.113.21}.
+     */
+    String modems();
+
+    /** Where the proxy listeners bind; 0.0.0.0 so customers can reach them on public-host. */
+    @WithDefault("0.0.0.0")
+    String proxyBindHost();
+
+    interface Fleet {
+        /** How long to wait before the first reconnect after the stream ends; doubles up to max. */
+        @WithDefault("1s")
+        Duration reconnectInitialDelay();
+
+        @WithDefault("30s")
+        Duration reconnectMaxDelay();
+
+        /** Used until the fleet's Welcome names its own interval. */
+        @WithDefault("10s")
+        Duration defaultHeartbeatInterval();
+    }
+
+    /** Ports on public-host the fleet may hand out to this agent's proxies, both ends inclusive. */
+    interface PortRange {
+        int start();
+
+        int end();
+    }
+}

@@ -1,0 +1,61 @@
+package com.proxyvault.agent.link;
+
+import com.proxyvault.agent.AgentConfig;
+import com.proxyvault.agent.modems.ModemDriver;
+import com.proxyvault.agent.modems.Modems;
+import com.proxyvault.agent.proxy.ProxyListener;
+import com.proxyvault.agent.proxy.ProxyListeners;
+import com.proxyvault.contracts.agent.v1.Heartbeat;
+import com.proxyvault.contracts.agent.v1.Hello;
+import com.proxyvault.contracts.agent.v1.ModemInfo;
+import com.proxyvault.contracts.agent.v1.ModemStatus;
+import com.proxyvault.contracts.agent.v1.ServedProxy;
+import jakarta.inject.Singleton;
+
+/** What the agent tells the fleet about itself: Hello on every (re)connect, then heartbeats. */
+@Singleton
+public class AgentReport {
+
+    private final AgentConfig config;
+    private final Modems modems;
+    private final ProxyListeners listeners;
+
+    public AgentReport(AgentConfig config, Modems modems, ProxyListeners listeners) {
+        this.config = config;
+        this.modems = modems;
+        this.listeners = listeners;
+    }
+
+    /** Built at the moment it is sent, so served_proxies is what the fleet must reconcile against. */
+    Hello hello() {
+        Hello.Builder hello = Hello.newBuilder()
+                .setAgentId(config.id())
+                .setToken(config.token())
+                .setPublicHost(config.publicHost())
+                .setAgentVersion(config.version())
+                .setPortRangeStart(config.portRange().start())
+                .setPortRangeEnd(config.portRange().end());
+        for (ModemDriver modem : modems.all()) {
+            hello.addModems(ModemInfo.newBuilder()
+                    .setModemId(modem.modemId())
+                    .setLocationId(modem.locationId())
+                    .setIs5G(modem.is5g())
+                    .setExitIp(modem.exitIp()));
+        }
+        for (ProxyListener listener : listeners.served()) {
+            hello.addServedProxies(ServedProxy.newBuilder().setProxyId(listener.proxyId()).setPort(listener.port()));
+        }
+        return hello.build();
+    }
+
+    Heartbeat heartbeat() {
+        Heartbeat.Builder heartbeat = Heartbeat.newBuilder().setSentAtEpochMs(System.currentTimeMillis());
+        for (ModemDriver modem : modems.all()) {
+            heartbeat.addModems(ModemStatus.newBuilder()
+                    .setModemId(modem.modemId())
+                    .setOnline(modem.online())
+                    .setExitIp(modem.exitIp()));
+        }
+        return heartbeat.build();
+    }
+}

@@ -1,0 +1,324 @@
+package com.proxyvault.agent.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The HTTP proxy: checks {@code Proxy-Authorization} against the listener's credentials, then
+ * either forwards an absolute-form request ({@code GET http://host/path}) to its origin in
+ * origin-form and streams the response back, or opens a {@code CONNECT host:port} tunnel and turns
+ * the connection into a raw byte relay.
+ *
+ * <p>Requests on one customer connection are answered strictly in order: while one is being
+ * forwarded the connection isn't read, and requests the client pipelined anyway wait in a queue.
+ * Each forwarded request gets its own origin connection (sent with {@code Connection: close}), which
+ * keeps relaying simple and lets consecutive requests go to different origins.
+ */
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+
+    static final String REALM_CHALLENGE = "Basic realm=\"proxyvault\"";
+    private static final int HTTP_DEFAULT_PORT = 80;
+    private static final String HTTP_SCHEME = "http://";
+
+    private final ProxyListener listener;
+    private final Deque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private boolean busy;
+    /** The origin whose response is streaming back right now, for back-pressure. */
+    private Channel origin;
+
+    HttpProxyHandler(ProxyListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (busy) {
+            waiting.add(request);
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        busy = true;
+        ctx.channel().config().setAutoRead(false);
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        HttpVersion version = request.protocolVersion();
+        if (!request.decoderResult().isSuccess()) {
+            request.release();
+            respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Malformed request", false, List.of());
+            return;
+        }
+        if (!listener.credentials().acceptsProxyAuthorization(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
+            request.release();
+            respond(ctx, version, HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "Proxy authentication required", keepAlive,
+                    List.of(new Header(HttpHeaderNames.PROXY_AUTHENTICATE, REALM_CHALLENGE)));
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            openTunnel(ctx, request, version, keepAlive);
+        } else {
+            forward(ctx, request, version, keepAlive);
+        }
+    }
+
+    // ---- CONNECT ----------------------------------------------------------------------------
+
+    private void openTunnel(ChannelHandlerContext ctx, FullHttpRequest request, HttpVersion version, boolean keepAlive) {
+        String authority = request.uri();
+        request.release();
+        HostAndPort target;
+        try {
+            target = HostAndPort.parse(authority, -1);
+        } catch (IllegalArgumentException e) {
+            respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "CONNECT needs host:port: " + e.getMessage(), keepAlive, List.of());
+            return;
+        }
+        Channel customer = ctx.channel();
+        // The origin isn't read until the customer's pipeline is a relay too, so no byte it sends
+        // first (an SSH or SMTP banner) is lost.
+        ChannelFuture connect = listener.connectToOrigin(customer, target, new TunnelRelay(customer), false);
+        connect.addListener((ChannelFuture connected) -> {
+            if (!connected.isSuccess()) {
+                respondToOriginFailure(ctx, version, authority, connected.cause(), keepAlive);
+                return;
+            }
+            Channel originChannel = connected.channel();
+            FullHttpResponse established = new DefaultFullHttpResponse(version, new HttpResponseStatus(200, "Connection Established"));
+            ctx.writeAndFlush(established).addListener((ChannelFuture written) -> {
+                if (!written.isSuccess()) {
+                    originChannel.close();
+                    return;
+                }
+                becomeTunnel(customer, originChannel);
+            });
+        });
+    }
+
+    private void becomeTunnel(Channel customer, Channel originChannel) {
+        releaseWaiting();
+        ChannelPipeline pipeline = customer.pipeline();
+        pipeline.addLast("tunnel", new TunnelRelay(originChannel));
+        pipeline.remove(this);
+        pipeline.remove(ProtocolDetector.HTTP_AGGREGATOR);
+        pipeline.remove(ProtocolDetector.HTTP_CODEC);
+        customer.config().setAutoRead(true);
+        originChannel.config().setAutoRead(true);
+    }
+
+    // ---- absolute-form ----------------------------------------------------------------------
+
+    private void forward(ChannelHandlerContext ctx, FullHttpRequest request, HttpVersion version, boolean keepAlive) {
+        String uri = request.uri();
+        if (!uri.regionMatches(true, 0, HTTP_SCHEME, 0, HTTP_SCHEME.length())) {
+            request.release();
+            respond(ctx, version, HttpResponseStatus.BAD_REQUEST,
+                    "This is a proxy: send absolute-form http:// requests, or CONNECT host:port", keepAlive, List.of());
+            return;
+        }
+        int pathStart = indexOfAny(uri, "/?#", HTTP_SCHEME.length());
+        String authority = pathStart < 0 ? uri.substring(HTTP_SCHEME.length()) : uri.substring(HTTP_SCHEME.length(), pathStart);
+        String path = pathStart < 0 ? "/" : uri.substring(pathStart);
+        if (path.startsWith("?")) {
+            path = "/" + path;
+        }
+        int fragment = path.indexOf('#');
+        if (fragment >= 0) {
+            path = path.substring(0, fragment); // fragments never go on the wire
+        }
+        HostAndPort target;
+        try {
+            target = HostAndPort.parse(authority, HTTP_DEFAULT_PORT);
+        } catch (IllegalArgumentException e) {
+            request.release();
+            respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Bad target: " + e.getMessage(), keepAlive, List.of());
+            return;
+        }
+
+        boolean headRequest = HttpMethod.HEAD.equals(request.method());
+        request.setUri(path);
+        prepareForOrigin(request.headers(), authority.substring(authority.lastIndexOf('@') + 1));
+
+        OriginResponseRelay relay = new OriginResponseRelay(this, ctx, keepAlive, headRequest, version);
+        ChannelFuture connect = listener.connectToOrigin(ctx.channel(), target, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new HttpClientCodec(), relay);
+            }
+        }, true);
+        origin = connect.channel();
+        connect.addListener((ChannelFuture connected) -> {
+            if (!connected.isSuccess()) {
+                request.release();
+                origin = null;
+                respondToOriginFailure(ctx, version, authority, connected.cause(), keepAlive);
+                return;
+            }
+            connected.channel().writeAndFlush(request).addListener((ChannelFuture written) -> {
+                if (!written.isSuccess()) {
+                    written.channel().close(); // the relay answers 502 when the origin goes away unanswered
+                }
+            });
+        });
+    }
+
+    /** Origin-form toward the origin: no proxy credentials, no hop-by-hop headers, one request. */
+    private static void prepareForOrigin(HttpHeaders headers, String hostHeader) {
+        removeHopByHopHeaders(headers);
+        // The body is already complete (aggregated), so the origin must not wait for a 100-continue round.
+        headers.remove(HttpHeaderNames.EXPECT);
+        headers.set(HttpHeaderNames.HOST, hostHeader);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+
+    /**
+     * Headers that describe one hop, not the message (RFC 9110 7.6.1), and every Proxy-* header:
+     * the customer's Proxy-Authorization is for us and must never reach the origin.
+     * Transfer-Encoding stays: the codecs re-frame the body according to it.
+     */
+    static void removeHopByHopHeaders(HttpHeaders headers) {
+        for (String listed : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : listed.split(",")) {
+                if (!token.isBlank()) {
+                    headers.remove(token.trim());
+                }
+            }
+        }
+        headers.remove(HttpHeaderNames.CONNECTION);
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
+        headers.remove(HttpHeaderNames.TE);
+        headers.remove(HttpHeaderNames.TRAILER);
+        headers.remove(HttpHeaderNames.UPGRADE);
+        List<String> proxyHeaders = new ArrayList<>();
+        for (String name : headers.names()) {
+            if (name.toLowerCase(Locale.ROOT).startsWith("proxy-")) {
+                proxyHeaders.add(name);
+            }
+        }
+        proxyHeaders.forEach(headers::remove);
+    }
+
+    /** Called by the relay, on this connection's event loop, once the whole response went out. */
+    void responseRelayed(ChannelHandlerContext ctx, boolean keepAlive) {
+        origin = null;
+        if (keepAlive) {
+            nextRequest(ctx);
+        } else {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Called by the relay when the origin went away before sending a response. */
+    void originFailedBeforeResponse(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive) {
+        origin = null;
+        respond(ctx, version, HttpResponseStatus.BAD_GATEWAY, "The origin closed the connection without a response", keepAlive, List.of());
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------
+
+    private void respondToOriginFailure(ChannelHandlerContext ctx, HttpVersion version, String authority, Throwable cause, boolean keepAlive) {
+        HttpResponseStatus status = cause instanceof ConnectTimeoutException
+                ? HttpResponseStatus.GATEWAY_TIMEOUT
+                : HttpResponseStatus.BAD_GATEWAY;
+        respond(ctx, version, status, "Cannot reach " + authority, keepAlive, List.of());
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpVersion version, HttpResponseStatus status, String message,
+                         boolean keepAlive, List<Header> extraHeaders) {
+        FullHttpResponse response = new DefaultFullHttpResponse(version, status,
+                Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        extraHeaders.forEach(header -> response.headers().set(header.name(), header.value()));
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ChannelFuture written = ctx.writeAndFlush(response);
+        if (keepAlive) {
+            nextRequest(ctx);
+        } else {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void nextRequest(ChannelHandlerContext ctx) {
+        busy = false;
+        FullHttpRequest next = waiting.poll();
+        if (next != null) {
+            handle(ctx, next);
+        } else {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Channel streaming = origin;
+        if (streaming != null) {
+            streaming.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseWaiting();
+        Channel streaming = origin;
+        if (streaming != null) {
+            streaming.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void releaseWaiting() {
+        FullHttpRequest queued;
+        while ((queued = waiting.poll()) != null) {
+            queued.release();
+        }
+    }
+
+    private static int indexOfAny(String text, String chars, int from) {
+        for (int i = from; i < text.length(); i++) {
+            if (chars.indexOf(text.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private record Header(CharSequence name, String value) {
+    }
+}

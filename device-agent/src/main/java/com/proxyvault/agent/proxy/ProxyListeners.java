@@ -1,0 +1,115 @@
+package com.proxyvault.agent.proxy;
+
+import com.proxyvault.agent.AgentConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxies this agent serves right now, one listener each. Outlives the link to the fleet: a
+ * reconnect must not interrupt customers, so listeners are only closed by ReleaseProxy or shutdown.
+ */
+@Singleton
+public class ProxyListeners {
+
+    private static final Logger LOG = Logger.getLogger(ProxyListeners.class);
+
+    private final ProxyEventLoop eventLoop;
+    private final String bindHost;
+    private final Map<Long, ProxyListener> byProxyId = new ConcurrentHashMap<>();
+
+    @Inject
+    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config) {
+        this(eventLoop, config.proxyBindHost());
+    }
+
+    public ProxyListeners(ProxyEventLoop eventLoop, String bindHost) {
+        this.eventLoop = eventLoop;
+        this.bindHost = bindHost;
+    }
+
+    /**
+     * Serves {@code assignment}. Idempotent, because the fleet re-sends commands it got no answer
+     * for: the same proxy on the same port just takes the (possibly new) credentials and modem; the
+     * same proxy on another port moves there. Fails with {@link ProxyException} when the port is
+     * taken, by another proxy of ours or by anything else on the host.
+     */
+    public synchronized CompletableFuture<Void> open(ProxyAssignment assignment) {
+        ProxyListener current = byProxyId.get(assignment.proxyId());
+        if (current != null && current.port() == assignment.port()) {
+            current.reassign(assignment);
+            LOG.infof("Proxy %d on port %d already open; credentials and modem refreshed", assignment.proxyId(), assignment.port());
+            return CompletableFuture.completedFuture(null);
+        }
+        Optional<ProxyListener> portHolder = findByPort(assignment.port());
+        if (portHolder.isPresent()) {
+            return CompletableFuture.failedFuture(new ProxyException(
+                    "port " + assignment.port() + " is already in use by proxy " + portHolder.get().proxyId()));
+        }
+        ProxyListener listener = new ProxyListener(assignment);
+        // Registered before the bind completes so that a later command for this proxy sees it.
+        byProxyId.put(assignment.proxyId(), listener);
+        return listener.bind(eventLoop.group(), bindHost).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                byProxyId.remove(assignment.proxyId(), listener);
+                if (current != null) {
+                    byProxyId.putIfAbsent(assignment.proxyId(), current); // keep serving on the old port
+                }
+                LOG.warnf("Could not open proxy %d on port %d: %s", assignment.proxyId(), assignment.port(), failure.getMessage());
+            } else {
+                LOG.infof("Opened %s", listener);
+                if (current != null) {
+                    current.close();
+                    LOG.infof("Proxy %d moved from port %d to %d", assignment.proxyId(), current.port(), assignment.port());
+                }
+            }
+        });
+    }
+
+    /** Stops serving a proxy and drops its connections; releasing one we don't serve is a no-op. */
+    public synchronized CompletableFuture<Void> release(long proxyId) {
+        ProxyListener listener = byProxyId.remove(proxyId);
+        if (listener == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        LOG.infof("Releasing %s", listener);
+        return listener.close();
+    }
+
+    public Optional<ProxyListener> find(long proxyId) {
+        return Optional.ofNullable(byProxyId.get(proxyId));
+    }
+
+    /** What Hello reports as served_proxies, ordered by proxy id. */
+    public List<ProxyListener> served() {
+        List<ProxyListener> listeners = new ArrayList<>(byProxyId.values());
+        listeners.sort(Comparator.comparingLong(ProxyListener::proxyId));
+        return listeners;
+    }
+
+    private Optional<ProxyListener> findByPort(int port) {
+        return byProxyId.values().stream().filter(listener -> listener.port() == port).findFirst();
+    }
+
+    @PreDestroy
+    synchronized void closeAll() {
+        List<CompletableFuture<Void>> closing = byProxyId.values().stream().map(ProxyListener::close).toList();
+        byProxyId.clear();
+        try {
+            // Bounded: at shutdown the event loop may already be going away under us.
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("Not every proxy listener closed cleanly at shutdown: %s", e.toString());
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package com.proxyvault.agent.link;
+
+import com.proxyvault.agent.proxy.RawHttpClient;
+import com.proxyvault.agent.proxy.TestOrigin;
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.Fingerprint;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.Hello;
+import com.proxyvault.contracts.agent.v1.ModemInfo;
+import com.proxyvault.contracts.agent.v1.ModemStatus;
+import com.proxyvault.contracts.agent.v1.ProvisionProxy;
+import com.proxyvault.contracts.agent.v1.ReleaseProxy;
+import com.proxyvault.contracts.agent.v1.ResetIp;
+import com.proxyvault.contracts.agent.v1.ResetMode;
+import com.proxyvault.contracts.agent.v1.ServedProxy;
+import com.proxyvault.contracts.agent.v1.SetFingerprint;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static com.proxyvault.agent.proxy.RawHttpClient.basic;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The agent as it runs, against a fake fleet in this JVM: Hello, Welcome, heartbeats, commands,
+ * reconnects, readiness. Proxies it opens are exercised with real sockets.
+ */
+@QuarkusTest
+@WithTestResource(FakeFleetResource.class)
+class FleetLinkTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final int RANGE_START = 20000;
+    private static final int RANGE_END = 20999;
+
+    @FakeFleetResource.InjectFakeFleet
+    FakeFleet fleet;
+
+    private static TestOrigin origin;
+
+    @BeforeAll
+    static void startOrigin() throws IOException {
+        origin = new TestOrigin();
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        origin.close();
+    }
+
+    @BeforeEach
+    void waitForTheAgent() {
+        fleet.welcomeAgents(true);
+        await().atMost(PATIENCE).until(() -> fleet.agentConnected() && isReady());
+    }
+
+    @Test
+    void shouldSayHelloWithItsIdentityModemsAndPortRange() {
+        Hello hello = fleet.latestHello();
+
+        assertEquals("agent-local-1", hello.getAgentId());
+        assertEquals("dev-agent-token", hello.getToken());
+        assertEquals("127.0.0.1", hello.getPublicHost());
+        assertFalse(hello.getAgentVersion().isEmpty());
+        assertEquals(RANGE_START, hello.getPortRangeStart());
+        assertEquals(RANGE_END, hello.getPortRangeEnd());
+        assertEquals(List.of("lax-1", "lax-2", "nyc-1", "nyc-2", "mia-1", "mia-2"),
+                hello.getModemsList().stream().map(ModemInfo::getModemId).toList());
+        assertEquals(List.of("LAX", "LAX", "NYC", "NYC", "MIA", "MIA"),
+                hello.getModemsList().stream().map(ModemInfo::getLocationId).toList());
+        for (ModemInfo modem : hello.getModemsList()) {
+            assertFalse(modem.getIs5G());
+            assertTrue(modem.getExitIp().startsWith("203.0.113."), modem.getExitIp());
+        }
+    }
+
+    @Test
+    void shouldHeartbeatEveryModemAfterWelcome() {
+        await().atMost(PATIENCE).until(() -> fleet.latestHeartbeat() != null);
+
+        assertEquals(6, fleet.latestHeartbeat().getModemsCount());
+        assertTrue(fleet.latestHeartbeat().getModemsList().stream().allMatch(ModemStatus::getOnline));
+    }
+
+    @Test
+    void shouldProvisionAProxyThatServesTrafficUntilReleased() throws Exception {
+        int port = freePortInRange();
+        CommandResult provisioned = fleet.command(provision(101, "lax-1", port, "cust-101", "pw-101"));
+
+        assertTrue(provisioned.getOk(), provisioned.getError());
+        assertEquals(TestOrigin.GREETING, fetchThroughProxy(port, "cust-101", "pw-101").body());
+        assertEquals(407, fetchThroughProxy(port, "cust-101", "wrong").status());
+
+        CommandResult released = fleet.command(FleetMessage.newBuilder()
+                .setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(101).setPort(port)));
+
+        assertTrue(released.getOk(), released.getError());
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
+    }
+
+    @Test
+    void shouldReportAPortThatIsAlreadyTaken() throws Exception {
+        int port = freePortInRange();
+        try (ServerSocket somethingElse = new ServerSocket(port)) {
+            CommandResult result = fleet.command(provision(102, "lax-2", port, "cust-102", "pw-102"));
+
+            assertFalse(result.getOk());
+            assertTrue(result.getError().contains("in use"), result.getError());
+        }
+    }
+
+    @Test
+    void shouldRefuseAPortOutsideItsRangeAndAnUnknownModem() throws Exception {
+        CommandResult outside = fleet.command(provision(103, "lax-1", RANGE_END + 1, "u", "p"));
+        CommandResult unknownModem = fleet.command(provision(104, "sfo-9", freePortInRange(), "u", "p"));
+
+        assertFalse(outside.getOk());
+        assertTrue(outside.getError().contains("outside"), outside.getError());
+        assertFalse(unknownModem.getOk());
+        assertTrue(unknownModem.getError().contains("unknown modem"), unknownModem.getError());
+    }
+
+    @Test
+    void shouldResetASimulatedModemToANewExitIp() throws Exception {
+        String before = exitIpInHello("nyc-2");
+
+        CommandResult reset = fleet.command(FleetMessage.newBuilder()
+                .setResetIp(ResetIp.newBuilder().setModemId("nyc-2").setMode(ResetMode.RESET_MODE_HARD)));
+
+        assertTrue(reset.getOk(), reset.getError());
+        assertTrue(reset.getExitIp().startsWith("203.0.113."), reset.getExitIp());
+        assertNotEquals(before, reset.getExitIp());
+        await().atMost(PATIENCE).until(() -> reset.getExitIp().equals(exitIpInHeartbeat("nyc-2")));
+    }
+
+    @Test
+    void shouldRecordAFingerprintForAServedProxyOnly() throws Exception {
+        int port = freePortInRange();
+        assertTrue(fleet.command(provision(105, "mia-1", port, "cust-105", "pw-105")).getOk());
+
+        CommandResult served = fleet.command(FleetMessage.newBuilder().setSetFingerprint(
+                SetFingerprint.newBuilder().setProxyId(105).setFingerprint(Fingerprint.FINGERPRINT_WINDOWS)));
+        CommandResult notServed = fleet.command(FleetMessage.newBuilder().setSetFingerprint(
+                SetFingerprint.newBuilder().setProxyId(999).setFingerprint(Fingerprint.FINGERPRINT_LINUX)));
+
+        assertTrue(served.getOk(), served.getError());
+        assertFalse(notServed.getOk());
+        assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(105))).getOk());
+    }
+
+    @Test
+    void shouldReconnectAndKeepServingProxiesAcrossADroppedLink() throws Exception {
+        int port = freePortInRange();
+        assertTrue(fleet.command(provision(106, "mia-2", port, "cust-106", "pw-106")).getOk());
+        fleet.forgetHellos();
+
+        fleet.dropAgent();
+        Hello again = fleet.awaitNextHello();
+
+        assertTrue(again.getServedProxiesList().contains(ServedProxy.newBuilder().setProxyId(106).setPort(port).build()),
+                "served_proxies after reconnect: " + again.getServedProxiesList());
+        assertEquals(TestOrigin.GREETING, fetchThroughProxy(port, "cust-106", "pw-106").body());
+        await().atMost(PATIENCE).until(FleetLinkTest::isReady);
+        assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(106))).getOk());
+    }
+
+    @Test
+    void shouldBeReadyOnlyOnceTheFleetWelcomedIt() throws Exception {
+        fleet.welcomeAgents(false);
+        fleet.forgetHellos();
+
+        fleet.dropAgent();
+        fleet.awaitNextHello();
+
+        assertFalse(isReady(), "connected but not welcomed yet");
+        given().get("/q/health/live").then().statusCode(200);
+
+        fleet.welcome();
+        await().atMost(PATIENCE).until(FleetLinkTest::isReady);
+    }
+
+    private static boolean isReady() {
+        return given().get("/q/health/ready").statusCode() == 200;
+    }
+
+    private static FleetMessage.Builder provision(long proxyId, String modemId, int port, String username, String password) {
+        return FleetMessage.newBuilder().setProvisionProxy(ProvisionProxy.newBuilder()
+                .setProxyId(proxyId).setModemId(modemId).setPort(port).setUsername(username).setPassword(password));
+    }
+
+    private static RawHttpClient.Response fetchThroughProxy(int port, String username, String password) throws IOException {
+        try (RawHttpClient client = new RawHttpClient(port)) {
+            return client.send("GET http://" + origin.authority() + "/via-agent HTTP/1.1\r\n"
+                    + "Host: " + origin.authority() + "\r\n"
+                    + "Proxy-Authorization: " + basic(username, password) + "\r\n"
+                    + "\r\n").readResponse();
+        }
+    }
+
+    private String exitIpInHello(String modemId) {
+        return fleet.latestHello().getModemsList().stream()
+                .filter(modem -> modem.getModemId().equals(modemId)).findFirst().orElseThrow().getExitIp();
+    }
+
+    private String exitIpInHeartbeat(String modemId) {
+        if (fleet.latestHeartbeat() == null) {
+            return null;
+        }
+        return fleet.latestHeartbeat().getModemsList().stream()
+                .filter(modem -> modem.getModemId().equals(modemId)).findFirst().orElseThrow().getExitIp();
+    }
+
+    /** A port in the agent's range that nothing listens on right now. */
+    private static int freePortInRange() {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = ThreadLocalRandom.current().nextInt(RANGE_START, RANGE_END + 1);
+            try (ServerSocket probe = new ServerSocket(candidate)) {
+                return candidate;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IllegalStateException("No free port in " + RANGE_START + "-" + RANGE_END);
+    }
+}

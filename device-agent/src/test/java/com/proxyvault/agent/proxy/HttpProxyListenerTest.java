@@ -1,0 +1,247 @@
+package com.proxyvault.agent.proxy;
+
+import com.proxyvault.agent.modems.ModemSpec;
+import com.proxyvault.agent.modems.SimulatedModemDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static com.proxyvault.agent.proxy.RawHttpClient.basic;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real sockets on 127.0.0.1: a proxy listener between a raw HTTP client and a tiny origin. */
+class HttpProxyListenerTest {
+
+    private static final long PROXY_ID = 42;
+    private static final String USERNAME = "cust-42";
+    private static final String PASSWORD = "s3cret-pass";
+
+    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
+    private ProxyEventLoop eventLoop;
+    private ProxyListeners listeners;
+    private TestOrigin origin;
+    private int proxyPort;
+
+    @BeforeEach
+    void openProxy() throws Exception {
+        eventLoop = new ProxyEventLoop();
+        listeners = new ProxyListeners(eventLoop, "0.0.0.0");
+        origin = new TestOrigin();
+        proxyPort = freePort();
+        listeners.open(assignment(PROXY_ID, proxyPort)).get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void closeEverything() {
+        listeners.closeAll();
+        eventLoop.close();
+        origin.close();
+    }
+
+    @Test
+    void shouldRelayAnAbsoluteFormRequest() throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            RawHttpClient.Response response = client.send(
+                    "GET http://" + origin.authority() + "/greeting?lang=en HTTP/1.1\r\n"
+                            + "Host: " + origin.authority() + "\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "Proxy-Connection: keep-alive\r\n"
+                            + "X-Customer-Header: kept\r\n"
+                            + "\r\n").readResponse();
+
+            assertEquals(200, response.status());
+            assertEquals(TestOrigin.GREETING, response.body());
+        }
+        assertEquals(1, origin.received().size());
+        TestOrigin.ReceivedRequest atOrigin = origin.received().get(0);
+        assertEquals("GET", atOrigin.method());
+        assertEquals("/greeting?lang=en", atOrigin.uri(), "the origin gets origin-form");
+        assertEquals(origin.authority(), atOrigin.headers().getFirst("Host"));
+        assertEquals("kept", atOrigin.headers().getFirst("X-Customer-Header"));
+        assertNull(atOrigin.headers().getFirst("Proxy-Authorization"), "credentials must never reach the origin");
+        assertNull(atOrigin.headers().getFirst("Proxy-Connection"));
+    }
+
+    @Test
+    void shouldRelayARequestBodyAndServeConsecutiveRequestsOnOneConnection() throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            for (String body : new String[] {"first body", "second, longer body"}) {
+                RawHttpClient.Response response = client.send(
+                        "POST http://" + origin.authority() + "/echo HTTP/1.1\r\n"
+                                + "Host: " + origin.authority() + "\r\n"
+                                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                + "Content-Type: text/plain\r\n"
+                                + "Content-Length: " + body.length() + "\r\n"
+                                + "\r\n" + body).readResponse();
+
+                assertEquals(200, response.status());
+                assertEquals(body, response.body());
+            }
+        }
+        assertEquals(2, origin.received().size());
+    }
+
+    @Test
+    void shouldStreamAChunkedResponseBack() throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            RawHttpClient.Response response = client.send(
+                    "GET http://" + origin.authority() + "/chunked HTTP/1.1\r\n"
+                            + "Host: " + origin.authority() + "\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse();
+
+            assertEquals(200, response.status());
+            assertEquals("chunked", response.header("Transfer-Encoding"));
+            assertEquals(TestOrigin.CHUNK.repeat(TestOrigin.CHUNKS), response.body());
+        }
+    }
+
+    @Test
+    void shouldTunnelAConnectRequest() throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            RawHttpClient.Response established = client.send(
+                    "CONNECT " + origin.authority() + " HTTP/1.1\r\n"
+                            + "Host: " + origin.authority() + "\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse();
+            assertEquals(200, established.status());
+            assertEquals("HTTP/1.1 200 Connection Established", established.statusLine());
+
+            // From here on the proxy only copies bytes: speak HTTP to the origin ourselves.
+            RawHttpClient.Response throughTunnel = client.send(
+                    "GET /through-the-tunnel HTTP/1.1\r\n"
+                            + "Host: " + origin.authority() + "\r\n"
+                            + "\r\n").readResponse();
+            assertEquals(200, throughTunnel.status());
+            assertEquals(TestOrigin.GREETING, throughTunnel.body());
+        }
+        assertEquals("/through-the-tunnel", origin.received().get(0).uri());
+    }
+
+    @Test
+    void shouldDemandCredentialsAndNeverReachTheOriginWithoutThem() throws IOException {
+        String[] wrongAuthorizations = {
+                null,
+                basic(USERNAME, "wrong-password"),
+                basic("someone-else", PASSWORD),
+                "Basic not-base64!",
+                "Bearer " + PASSWORD,
+        };
+        for (String authorization : wrongAuthorizations) {
+            String header = authorization == null ? "" : "Proxy-Authorization: " + authorization + "\r\n";
+            try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+                RawHttpClient.Response absoluteForm = client.send(
+                        "GET http://" + origin.authority() + "/secret HTTP/1.1\r\n"
+                                + "Host: " + origin.authority() + "\r\n" + header + "\r\n").readResponse();
+                assertEquals(407, absoluteForm.status(), "absolute-form with " + authorization);
+                assertEquals("Basic realm=\"proxyvault\"", absoluteForm.header("Proxy-Authenticate"));
+
+                RawHttpClient.Response connect = client.send(
+                        "CONNECT " + origin.authority() + " HTTP/1.1\r\n"
+                                + "Host: " + origin.authority() + "\r\n" + header + "\r\n").readResponse();
+                assertEquals(407, connect.status(), "CONNECT with " + authorization);
+                assertEquals("Basic realm=\"proxyvault\"", connect.header("Proxy-Authenticate"));
+            }
+        }
+        assertTrue(origin.received().isEmpty(), "nothing may reach the origin unauthenticated");
+    }
+
+    @Test
+    void shouldAnswerBadGatewayWhenTheOriginIsDown() throws IOException {
+        int closedPort = freePort();
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            RawHttpClient.Response response = client.send(
+                    "GET http://127.0.0.1:" + closedPort + "/ HTTP/1.1\r\n"
+                            + "Host: 127.0.0.1:" + closedPort + "\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse();
+            assertEquals(502, response.status());
+        }
+    }
+
+    @Test
+    void shouldRejectAnOriginFormRequest() throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            RawHttpClient.Response response = client.send(
+                    "GET /not-a-proxy-request HTTP/1.1\r\n"
+                            + "Host: " + origin.authority() + "\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse();
+            assertEquals(400, response.status());
+        }
+        assertTrue(origin.received().isEmpty());
+    }
+
+    @Test
+    void shouldCloseTheListenerAndItsConnectionsOnRelease() throws Exception {
+        try (RawHttpClient tunnelled = new RawHttpClient(proxyPort)) {
+            assertEquals(200, tunnelled.send(
+                    "CONNECT " + origin.authority() + " HTTP/1.1\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse().status());
+
+            listeners.release(PROXY_ID).get(10, TimeUnit.SECONDS);
+
+            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", proxyPort).close(),
+                    "nobody may connect to a released proxy");
+            assertClosedByProxy(tunnelled);
+        }
+        assertTrue(listeners.served().isEmpty());
+    }
+
+    @Test
+    void shouldRefuseToOpenAPortThatIsInUse() throws Exception {
+        try (ServerSocket somethingElse = new ServerSocket(0)) {
+            ExecutionException failure = assertThrows(ExecutionException.class,
+                    () -> listeners.open(assignment(7, somethingElse.getLocalPort())).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(ProxyException.class, failure.getCause());
+            assertTrue(failure.getCause().getMessage().contains("already in use"), failure.getCause().getMessage());
+        }
+        ExecutionException taken = assertThrows(ExecutionException.class,
+                () -> listeners.open(assignment(8, proxyPort)).get(10, TimeUnit.SECONDS));
+        assertTrue(taken.getCause().getMessage().contains("in use by proxy " + PROXY_ID), taken.getCause().getMessage());
+        assertEquals(1, listeners.served().size());
+    }
+
+    @Test
+    void shouldTakeNewCredentialsWhenTheSameProxyIsProvisionedAgain() throws Exception {
+        listeners.open(new ProxyAssignment(PROXY_ID, proxyPort, new ProxyCredentials(USERNAME, "rotated"), modem))
+                .get(10, TimeUnit.SECONDS);
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            String request = "GET http://" + origin.authority() + "/ HTTP/1.1\r\nHost: " + origin.authority() + "\r\n"
+                    + "Proxy-Authorization: %s\r\n\r\n";
+            assertEquals(407, client.send(request.formatted(basic(USERNAME, PASSWORD))).readResponse().status());
+            assertEquals(200, client.send(request.formatted(basic(USERNAME, "rotated"))).readResponse().status());
+        }
+    }
+
+    private ProxyAssignment assignment(long proxyId, int port) {
+        return new ProxyAssignment(proxyId, port, new ProxyCredentials(USERNAME, PASSWORD), modem);
+    }
+
+    private static void assertClosedByProxy(RawHttpClient client) throws IOException {
+        try {
+            assertEquals(-1, client.read(), "the proxy should have closed the connection");
+        } catch (SocketException reset) {
+            // a reset is a close too
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package com.proxyvault.agent.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Speaks HTTP/1.1 over a plain socket, byte for byte as written, so tests control exactly what a
+ * proxy client sends (absolute-form, CONNECT, Proxy-Authorization) and see exactly what comes back.
+ */
+public final class RawHttpClient implements Closeable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public RawHttpClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(15_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    public static String basic(String username, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public RawHttpClient send(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return this;
+    }
+
+    /** Reads one response: status line, headers, and a Content-Length or chunked body if there is one. */
+    public Response readResponse() throws IOException {
+        String statusLine = readLine();
+        if (statusLine == null) {
+            throw new IOException("Connection closed before a response");
+        }
+        Map<String, String> headers = new HashMap<>();
+        String line;
+        while ((line = readLine()) != null && !line.isEmpty()) {
+            int colon = line.indexOf(':');
+            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        }
+        String body = "";
+        if (headers.containsKey("content-length")) {
+            byte[] bytes = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+            body = new String(bytes, StandardCharsets.UTF_8);
+        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            body = readChunkedBody();
+        }
+        return new Response(Integer.parseInt(statusLine.split(" ")[1]), statusLine, headers, body);
+    }
+
+    private String readChunkedBody() throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int size;
+        while ((size = Integer.parseInt(readLine().split(";")[0].trim(), 16)) > 0) {
+            body.write(in.readNBytes(size));
+            readLine(); // the CRLF after each chunk
+        }
+        String trailer;
+        while ((trailer = readLine()) != null && !trailer.isEmpty()) {
+            // trailers are not interesting here
+        }
+        return body.toString(StandardCharsets.UTF_8);
+    }
+
+    /** -1 once the proxy closed the connection. */
+    public int read() throws IOException {
+        return in.read();
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1) {
+            if (b == '\n') {
+                String text = line.toString(StandardCharsets.UTF_8);
+                return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+            }
+            line.write(b);
+        }
+        return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    public record Response(int status, String statusLine, Map<String, String> headers, String body) {
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+    }
+}
