@@ -58,10 +58,10 @@ public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
         return Map.of(
-                "proxyvault.gateway.upstreams.billing", url,
-                "proxyvault.gateway.upstreams.orders", url,
-                "proxyvault.gateway.upstreams.fleet", url,
-                "proxyvault.gateway.upstreams.webhooks", url);
+                "proxyvault.routing.upstreams.billing", url,
+                "proxyvault.routing.upstreams.orders", url,
+                "proxyvault.routing.upstreams.fleet", url,
+                "proxyvault.routing.upstreams.webhooks", url);
     }
 
     @Override

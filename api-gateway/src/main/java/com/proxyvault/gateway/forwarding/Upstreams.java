@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Which service owns which public path (DESIGN.md), and where each service is. */
-@ConfigMapping(prefix = "proxyvault.gateway")
+@ConfigMapping(prefix = "proxyvault.routing")
 public interface Upstreams {
 
     /** Base URLs by service: billing, orders, fleet, webhooks. */
