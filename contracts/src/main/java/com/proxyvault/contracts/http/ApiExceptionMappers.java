@@ -1,6 +1,8 @@
 package com.proxyvault.contracts.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -9,7 +11,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import org.hibernate.JDBCException;
 import org.jboss.logging.Logger;
+
+import java.net.ConnectException;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * Every error from every service leaves as {@code {"detail": "..."}}. Services pick these mappers up by
@@ -19,6 +26,7 @@ import org.jboss.logging.Logger;
 public final class ApiExceptionMappers {
 
     private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
+    private static final String UNAVAILABLE = "Service temporarily unavailable, try again";
 
     private ApiExceptionMappers() {
     }
@@ -65,6 +73,52 @@ public final class ApiExceptionMappers {
         @Override
         public Response toResponse(JsonProcessingException e) {
             return error(400, "Malformed JSON body: " + e.getOriginalMessage());
+        }
+    }
+
+    /**
+     * Well-formed JSON of the wrong shape ({@code []}, {@code {"amount": {}}}) is an invalid value: 422.
+     * Without this, Quarkus' built-in mapper for this exception answers a bare 400 with an empty body.
+     */
+    @Provider
+    public static class MismatchedInputMapper implements ExceptionMapper<MismatchedInputException> {
+        @Override
+        public Response toResponse(MismatchedInputException e) {
+            String field = e.getPath().stream()
+                    .map(JsonMappingException.Reference::getFieldName)
+                    .filter(Objects::nonNull)
+                    .collect(Collectors.joining("."));
+            return error(422, field.isEmpty() ? "The request body must be a JSON object" : field + " has the wrong type");
+        }
+    }
+
+    /** The database cannot be reached: nothing was written, and the caller may retry. */
+    @Provider
+    public static class ConnectExceptionMapper implements ExceptionMapper<ConnectException> {
+        @Override
+        public Response toResponse(ConnectException e) {
+            LOG.warnf("Dependency unreachable: %s", e.getMessage());
+            return error(503, UNAVAILABLE);
+        }
+    }
+
+    /**
+     * A transaction the database rolled back for a transient reason (connection lost, serialization
+     * failure, deadlock, shutdown, out of resources) is a 503 the caller can retry; anything else is a bug
+     * and stays a logged 500.
+     */
+    @Provider
+    public static class JdbcExceptionMapper implements ExceptionMapper<JDBCException> {
+        @Override
+        public Response toResponse(JDBCException e) {
+            String state = e.getSQLState();
+            if (state != null && (state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
+                    || state.startsWith("57P"))) {
+                LOG.warnf("Transient database failure (SQLSTATE %s): %s", state, e.getMessage());
+                return error(503, UNAVAILABLE);
+            }
+            LOG.error("Unhandled database error", e);
+            return error(500, "Internal server error");
         }
     }
 

@@ -61,7 +61,9 @@ public class Reconciler {
             }
         }
         for (Proxy proxy : active) {
-            if (!servedById.containsKey(proxy.id)) {
+            ServedProxy servedAs = servedById.get(proxy.id);
+            // Not served, or served on another port (released just above): open it where the database says.
+            if (servedAs == null || servedAs.getPort() != proxy.port) {
                 fireAndLog(session, AgentCommands.provision(proxy), "re-open proxy " + proxy.id);
             }
         }
