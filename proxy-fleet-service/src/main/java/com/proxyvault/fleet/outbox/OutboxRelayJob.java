@@ -9,6 +9,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.hibernate.reactive.mutiny.Mutiny;
 
+import java.util.Optional;
+
 /** Publishes this service's outbox to Kafka (see {@link OutboxRelay}). */
 @ApplicationScoped
 public class OutboxRelayJob {
@@ -17,8 +19,8 @@ public class OutboxRelayJob {
 
     public OutboxRelayJob(Mutiny.SessionFactory sessionFactory,
                           @Channel("outbox") MutinyEmitter<String> emitter,
-                          @ConfigProperty(name = "proxyvault.topic-prefix", defaultValue = "") String topicPrefix) {
-        this.relay = new OutboxRelay(sessionFactory, emitter, topicPrefix, 100);
+                          @ConfigProperty(name = "proxyvault.topic-prefix") Optional<String> topicPrefix) {
+        this.relay = new OutboxRelay(sessionFactory, emitter, topicPrefix.orElse(""), 100);
     }
 
     @Scheduled(every = "${proxyvault.outbox.interval}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
