@@ -1,6 +1,7 @@
 package com.proxyvault.contracts.outbox;
 
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.inject.spi.DefinitionException;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -39,11 +40,23 @@ public final class OutboxRelay {
 
     /** Publishes at most one batch; returns how many events went out. */
     public Uni<Integer> publishBatch() {
+        if (!readyToSend()) {
+            return Uni.createFrom().item(0);
+        }
         return sessionFactory.withTransaction(session -> session
                 .createNativeQuery("select pg_try_advisory_xact_lock(:lock)", Boolean.class)
                 .setParameter("lock", RELAY_LOCK_ID)
                 .getSingleResult()
                 .chain(locked -> locked ? publishLocked(session) : Uni.createFrom().item(0)));
+    }
+
+    /** False while the Kafka channel is not connected yet (start-up) or saturated: the next tick tries again. */
+    private boolean readyToSend() {
+        try {
+            return emitter.hasRequests();
+        } catch (DefinitionException notConnectedYet) {
+            return false;
+        }
     }
 
     private Uni<Integer> publishLocked(Mutiny.Session session) {
