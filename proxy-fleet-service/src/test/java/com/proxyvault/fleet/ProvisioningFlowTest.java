@@ -81,7 +81,7 @@ class ProvisioningFlowTest {
     @Test
     void shouldRefuseAnAgentWithAWrongToken() throws Exception {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello("agent-local-1", "wrong-token", 21000, 21010, "LAX");
+            agent.hello("agent-local-1", "wrong-token", 21000, 21010, "x", "LAX");
             await().atMost(WAIT).until(() -> agent.streamError.get() != null);
             assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(agent.streamError.get()).getCode());
         }
@@ -90,7 +90,7 @@ class ProvisioningFlowTest {
     @Test
     void shouldProvisionExpireAndRefuseWhenFull() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello("agent-local-1", "dev-agent-token", 21000, 21010, "LAX", "NYC");
+            agent.hello("agent-a", "token-a", 21000, 21010, "a", "LAX", "NYC");
             assertTrue(agent.next(WAIT).hasWelcome());
             long reseller = IDS.incrementAndGet();
 
@@ -166,7 +166,7 @@ class ProvisioningFlowTest {
     @Test
     void shouldFailAProxyTheAgentNeverConfirms() throws Exception {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello("agent-local-1", "dev-agent-token", 22000, 22010, "MIA");
+            agent.hello("agent-b", "token-b", 22000, 22010, "b", "MIA");
             assertTrue(agent.next(WAIT).hasWelcome());
             long reseller = IDS.incrementAndGet();
             long order = IDS.incrementAndGet();
@@ -175,6 +175,82 @@ class ProvisioningFlowTest {
             // no answer: the provision timeout (5 s in tests) fails it
             JsonNode failed = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, order);
             assertTrue(failed.get("data").get("reason").asText().contains("did not confirm"));
+        }
+    }
+
+    @Test
+    void shouldResetChangeFingerprintDisconnectAndConnectAProxy() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-c", "token-c", 23000, 23010, "c", "LAX", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            orderPaid(reseller, order, "day");
+            FleetMessage provision = agent.next(WAIT);
+            agent.answer(provision, true, "");
+            long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+            String token = "Bearer " + InternalTokens.reseller(reseller);
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            // Bad input never reaches the agent.
+            given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"sideways\"}")
+                    .post(base + "/reset").then().statusCode(422).body("detail", org.hamcrest.Matchers.containsString("fast"));
+            given().header("Authorization", token).contentType("application/json").body("{\"fingerprint\":\"beos\"}")
+                    .post(base + "/fingerprint").then().statusCode(422);
+            given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"PAR\"}")
+                    .post(base + "/connect").then().statusCode(422);
+            given().header("Authorization", "Bearer " + InternalTokens.reseller(reseller + 1)).post(base + "/disconnect")
+                    .then().statusCode(404);
+
+            // Reset: the modem's answer (its new exit IP) is the HTTP answer.
+            var reset = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"hard\"}").post(base + "/reset"));
+            FleetMessage resetIp = agent.next(WAIT);
+            assertTrue(resetIp.hasResetIp(), resetIp.toString());
+            assertEquals(com.proxyvault.contracts.agent.v1.ResetMode.RESET_MODE_HARD, resetIp.getResetIp().getMode());
+            agent.answerWithExitIp(resetIp, "203.0.113.99");
+            reset.get().then().statusCode(200).body("exit_ip", equalTo("203.0.113.99")).body("mode", equalTo("hard"));
+
+            // Fingerprint
+            var fingerprint = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"fingerprint\":\"macos\"}").post(base + "/fingerprint"));
+            FleetMessage setFingerprint = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.Fingerprint.FINGERPRINT_MACOS, setFingerprint.getSetFingerprint().getFingerprint());
+            agent.answer(setFingerprint, true, "");
+            fingerprint.get().then().statusCode(200).body("fingerprint", equalTo("macos"));
+            given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("macos"));
+
+            // A modem that refuses makes a 503 and changes nothing.
+            var refused = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"fast\"}").post(base + "/reset"));
+            agent.answer(agent.next(WAIT), false, "modem busy");
+            refused.get().then().statusCode(503).body("detail", org.hamcrest.Matchers.containsString("modem busy"));
+
+            // Disconnect closes the port; the proxy stays listed, its period running.
+            given().header("Authorization", token).post(base + "/disconnect")
+                    .then().statusCode(200).body("detail", equalTo("Proxy disconnected"));
+            FleetMessage release = agent.next(WAIT);
+            assertEquals(provision.getProvisionProxy().getPort(), release.getReleaseProxy().getPort());
+            given().header("Authorization", token).get(base).then().body("status", equalTo("disconnected"));
+            given().header("Authorization", token).post(base + "/disconnect").then().statusCode(409);
+            given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
+                    .post(base + "/reset").then().statusCode(409);
+
+            // Connect to NYC: a new listener with new credentials, confirmed by the agent before the answer.
+            var connect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"location_id\":\"NYC\"}").post(base + "/connect"));
+            FleetMessage reopen = agent.next(WAIT);
+            assertTrue(reopen.hasProvisionProxy(), reopen.toString());
+            assertTrue(!reopen.getProvisionProxy().getUsername().equals(provision.getProvisionProxy().getUsername()));
+            agent.answer(reopen, true, "");
+            connect.get().then().statusCode(200)
+                    .body("location_id", equalTo("NYC"))
+                    .body("ip", equalTo("127.0.0.1"))
+                    .body("port", equalTo(reopen.getProvisionProxy().getPort()))
+                    .body("username", equalTo(reopen.getProvisionProxy().getUsername()))
+                    .body("password", equalTo(reopen.getProvisionProxy().getPassword()));
+            given().header("Authorization", token).get(base).then()
+                    .body("status", equalTo("active")).body("location_id", equalTo("NYC"));
         }
     }
 

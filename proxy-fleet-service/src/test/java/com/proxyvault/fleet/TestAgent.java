@@ -33,11 +33,12 @@ class TestAgent implements AutoCloseable {
                 .subscribe().with(received::add, streamError::set);
     }
 
-    void hello(String agentId, String token, int portStart, int portEnd, String... modemLocations) {
+    /** Announces one modem per location, with ids {@code <modemPrefix>0, <modemPrefix>1, ...}. */
+    void hello(String agentId, String token, int portStart, int portEnd, String modemPrefix, String... modemLocations) {
         Hello.Builder hello = Hello.newBuilder().setAgentId(agentId).setToken(token).setPublicHost("127.0.0.1")
                 .setAgentVersion("test").setPortRangeStart(portStart).setPortRangeEnd(portEnd);
         for (int i = 0; i < modemLocations.length; i++) {
-            hello.addModems(ModemInfo.newBuilder().setModemId("m" + i).setLocationId(modemLocations[i])
+            hello.addModems(ModemInfo.newBuilder().setModemId(modemPrefix + i).setLocationId(modemLocations[i])
                     .setExitIp("203.0.113." + (10 + i)));
         }
         outbound.onNext(AgentMessage.newBuilder().setHello(hello).build());
@@ -46,6 +47,11 @@ class TestAgent implements AutoCloseable {
     void answer(FleetMessage command, boolean ok, String error) {
         outbound.onNext(AgentMessage.newBuilder().setResult(CommandResult.newBuilder()
                 .setCommandId(command.getCommandId()).setOk(ok).setError(error)).build());
+    }
+
+    void answerWithExitIp(FleetMessage command, String exitIp) {
+        outbound.onNext(AgentMessage.newBuilder().setResult(CommandResult.newBuilder()
+                .setCommandId(command.getCommandId()).setOk(true).setExitIp(exitIp)).build());
     }
 
     FleetMessage next(Duration timeout) throws InterruptedException {

@@ -1,28 +1,45 @@
 package com.proxyvault.fleet.provisioning;
 
+import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.agent.v1.ProvisionProxy;
 import com.proxyvault.contracts.agent.v1.ReleaseProxy;
+import com.proxyvault.contracts.agent.v1.ResetIp;
+import com.proxyvault.contracts.agent.v1.ResetMode;
+import com.proxyvault.contracts.agent.v1.SetFingerprint;
 import com.proxyvault.fleet.proxies.Proxy;
 
 /** Builds the commands the fleet sends about one proxy. */
-final class AgentCommands {
+public final class AgentCommands {
 
     private AgentCommands() {
     }
 
-    static FleetMessage.Builder provision(Proxy proxy) {
-        // Modem ids are stored as '<agent>/<modem>'; the agent knows its modems by their own id.
-        String modemId = proxy.modemId.substring(proxy.modemId.indexOf('/') + 1);
+    /** Modem ids are stored as '<agent>/<modem>'; the agent knows its modems by their own id. */
+    static String agentsModemId(String modemId) {
+        return modemId.substring(modemId.indexOf('/') + 1);
+    }
+
+    public static FleetMessage.Builder provision(Proxy proxy) {
         return FleetMessage.newBuilder().setProvisionProxy(ProvisionProxy.newBuilder()
                 .setProxyId(proxy.id)
-                .setModemId(modemId)
+                .setModemId(agentsModemId(proxy.modemId))
                 .setPort(proxy.port)
                 .setUsername(proxy.username)
                 .setPassword(proxy.password));
     }
 
-    static FleetMessage.Builder release(long proxyId, int port) {
+    public static FleetMessage.Builder release(long proxyId, int port) {
         return FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(proxyId).setPort(port));
+    }
+
+    public static FleetMessage.Builder resetIp(Proxy proxy, ResetMode mode) {
+        return FleetMessage.newBuilder().setResetIp(ResetIp.newBuilder()
+                .setProxyId(proxy.id).setModemId(agentsModemId(proxy.modemId)).setMode(mode));
+    }
+
+    public static FleetMessage.Builder setFingerprint(Proxy proxy, Fingerprint fingerprint) {
+        return FleetMessage.newBuilder().setSetFingerprint(SetFingerprint.newBuilder()
+                .setProxyId(proxy.id).setFingerprint(fingerprint));
     }
 }

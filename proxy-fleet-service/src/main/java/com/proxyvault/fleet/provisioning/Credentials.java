@@ -5,7 +5,7 @@ import java.time.LocalDate;
 import java.util.HexFormat;
 
 /** Fresh, unguessable credentials and a human-friendly name for each proxy. */
-final class Credentials {
+public final class Credentials {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHANUMERIC = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".toCharArray();
@@ -13,16 +13,16 @@ final class Credentials {
     private Credentials() {
     }
 
-    static String username() {
+    public static String username() {
         return "u" + random(9);
     }
 
-    static String password() {
+    public static String password() {
         return random(20);
     }
 
     /** Like the seed's {@code 5E9F-2026-03-09}: a short tag and the day it was made. */
-    static String proxyName(LocalDate day) {
+    public static String proxyName(LocalDate day) {
         byte[] tag = new byte[2];
         RANDOM.nextBytes(tag);
         return HexFormat.of().withUpperCase().formatHex(tag) + "-" + day;

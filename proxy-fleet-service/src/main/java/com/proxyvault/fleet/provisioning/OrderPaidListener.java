@@ -28,15 +28,14 @@ import java.time.temporal.ChronoUnit;
 public class OrderPaidListener {
 
     private static final Logger LOG = Logger.getLogger(OrderPaidListener.class);
-    /** An agent that hasn't been heard from for this long gets no new proxies. */
-    private static final long LIVE_AGENT_SECONDS = 45;
-
     private final Mutiny.SessionFactory sessionFactory;
     private final ObjectMapper mapper;
+    private final ModemAllocator allocator;
 
-    public OrderPaidListener(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper) {
+    public OrderPaidListener(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, ModemAllocator allocator) {
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
+        this.allocator = allocator;
     }
 
     @Incoming("order-paid")
@@ -52,73 +51,32 @@ public class OrderPaidListener {
                 .getSingleResult()
                 .chain(existing -> existing > 0
                         ? Uni.createFrom().voidItem() // already has its proxy (an event re-sent with a new id)
-                        : pickModem(session, now).chain(modem -> modem == null
+                        : allocator.place(session, now, null, null).chain(placement -> placement == null
                                 ? fail(session, event, "No free modem available")
-                                : pickPort(session, modem).chain(port -> port == null
-                                        ? fail(session, event, "No free port on the modem's agent")
-                                        : createProxy(session, event, modem, port, now))));
+                                : createProxy(session, event, placement, now)));
     }
 
-    private record FreeModem(String id, String agentId, String locationId, String publicHost, int portStart, int portEnd) {
-    }
-
-    /** The least-loaded online modem of a live agent with a free slot; locked so two orders can't take its last slot. */
-    private Uni<FreeModem> pickModem(Mutiny.Session session, LocalDateTime now) {
-        return session.createNativeQuery("""
-                        select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end
-                        from modems m join agents a on a.id = m.agent_id
-                        where a.connected and a.last_seen_at > :liveSince and m.online
-                          and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live))
-                        order by (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live)), m.id
-                        limit 1
-                        for update of m skip locked""", Object[].class)
-                .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
-                .setParameter("live", ProxyStatus.LIVE)
-                .getResultList()
-                .map(rows -> rows.isEmpty() ? null : toModem(rows.get(0)));
-    }
-
-    private static FreeModem toModem(Object[] row) {
-        return new FreeModem((String) row[0], (String) row[1], (String) row[2], (String) row[3],
-                ((Number) row[4]).intValue(), ((Number) row[5]).intValue());
-    }
-
-    /** The lowest free port of the agent; the agent row lock serializes allocations on one agent. */
-    private Uni<Integer> pickPort(Mutiny.Session session, FreeModem modem) {
-        return session.createNativeQuery("select id from agents where id = :agent for update", String.class)
-                .setParameter("agent", modem.agentId())
-                .getSingleResult()
-                .chain(() -> session.createNativeQuery("""
-                                select min(s.port) from generate_series(cast(:start as integer), cast(:end as integer)) as s(port)
-                                where not exists (select 1 from proxies p
-                                                  where p.agent_id = :agent and p.port = s.port and p.status in (:live))""", Integer.class)
-                        .setParameter("start", modem.portStart())
-                        .setParameter("end", modem.portEnd())
-                        .setParameter("agent", modem.agentId())
-                        .setParameter("live", ProxyStatus.LIVE)
-                        .getSingleResultOrNull());
-    }
-
-    private Uni<Void> createProxy(Mutiny.Session session, EventEnvelope<OrderPaid> event, FreeModem modem, int port, LocalDateTime now) {
+    private Uni<Void> createProxy(Mutiny.Session session, EventEnvelope<OrderPaid> event, ModemAllocator.Placement placement, LocalDateTime now) {
         OrderPaid order = event.data();
         Proxy proxy = new Proxy();
         proxy.resellerId = event.resellerId();
         proxy.orderId = order.orderId();
         proxy.name = Credentials.proxyName(now.toLocalDate());
-        proxy.modemId = modem.id();
-        proxy.agentId = modem.agentId();
-        proxy.locationId = modem.locationId();
-        proxy.ip = modem.publicHost();
-        proxy.port = port;
+        proxy.modemId = placement.modemId();
+        proxy.agentId = placement.agentId();
+        proxy.locationId = placement.locationId();
+        proxy.ip = placement.publicHost();
+        proxy.port = placement.port();
         proxy.username = Credentials.username();
         proxy.password = Credentials.password();
         proxy.status = ProxyStatus.PROVISIONING;
+        proxy.fingerprint = "none";
         proxy.periodType = order.periodType();
         proxy.periodDuration = order.periodDuration();
         proxy.createdAt = now;
         proxy.updatedAt = now;
         return session.persist(proxy).call(session::flush)
-                .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, modem.id(), port));
+                .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, placement.modemId(), placement.port()));
     }
 
     private Uni<Void> fail(Mutiny.Session session, EventEnvelope<OrderPaid> event, String reason) {

@@ -80,9 +80,9 @@ public class ProxyTransitions {
     public Uni<List<Proxy>> expireDue(int batchSize) {
         LocalDateTime now = now();
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                select * from proxies where status = :active and expires_at <= :now
+                                select * from proxies where status in (:running) and expires_at <= :now
                                 order by expires_at limit :limit for update skip locked""", Proxy.class)
-                .setParameter("active", ProxyStatus.ACTIVE)
+                .setParameter("running", ProxyStatus.RUNNING)
                 .setParameter("now", now)
                 .setParameter("limit", batchSize)
                 .getResultList()

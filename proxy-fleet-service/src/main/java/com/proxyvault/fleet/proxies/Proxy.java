@@ -33,6 +33,8 @@ public class Proxy extends PanacheEntityBase {
     public String username;
     public String password;
     public String status;
+    /** Browser fingerprint profile: none, linux, macos, windows. */
+    public String fingerprint;
     @Column(name = "period_type")
     public String periodType;
     @Column(name = "period_duration")

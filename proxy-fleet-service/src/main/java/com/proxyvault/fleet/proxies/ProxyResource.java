@@ -6,7 +6,9 @@ import com.proxyvault.fleet.locations.Location;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -21,17 +23,69 @@ import java.util.List;
 public class ProxyResource {
 
     private final JsonWebToken caller;
+    private final ProxyControlService controls;
 
-    public ProxyResource(JsonWebToken caller) {
+    public ProxyResource(JsonWebToken caller, ProxyControlService controls) {
         this.caller = caller;
+        this.controls = controls;
     }
 
-    /** "List all active proxies": the ones being provisioned or serving; expired and failed ones drop out. */
+    public record ConnectRequest(String locationId) {
+    }
+
+    public record ResetRequest(String mode) {
+    }
+
+    public record FingerprintRequest(String fingerprint) {
+    }
+
+    public record Detail(String detail) {
+    }
+
+    @POST
+    @Path("/{proxyId}/connect")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<ProxyControlService.Connected> connect(@PathParam("proxyId") String proxyId, ConnectRequest request) {
+        if (request == null || request.locationId() == null || request.locationId().isBlank()) {
+            throw ApiException.unprocessable("location_id is required");
+        }
+        return controls.connect(InternalJwt.resellerId(caller), id(proxyId), request.locationId().trim().toUpperCase());
+    }
+
+    @POST
+    @Path("/{proxyId}/disconnect")
+    public Uni<Detail> disconnect(@PathParam("proxyId") String proxyId) {
+        return controls.disconnect(InternalJwt.resellerId(caller), id(proxyId)).replaceWith(new Detail("Proxy disconnected"));
+    }
+
+    @POST
+    @Path("/{proxyId}/reset")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<ProxyControlService.ResetResult> reset(@PathParam("proxyId") String proxyId, ResetRequest request) {
+        String mode = request == null || request.mode() == null ? "" : request.mode().trim().toLowerCase();
+        if (!mode.equals("fast") && !mode.equals("hard")) {
+            throw ApiException.unprocessable("mode must be \"fast\" or \"hard\"");
+        }
+        return controls.resetIp(InternalJwt.resellerId(caller), id(proxyId), mode);
+    }
+
+    @POST
+    @Path("/{proxyId}/fingerprint")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<ProxyControlService.FingerprintResult> fingerprint(@PathParam("proxyId") String proxyId, FingerprintRequest request) {
+        String fingerprint = request == null || request.fingerprint() == null ? "" : request.fingerprint().trim().toLowerCase();
+        if (!ProxyControlService.FINGERPRINTS.contains(fingerprint)) {
+            throw ApiException.unprocessable("fingerprint must be one of " + String.join(", ", ProxyControlService.FINGERPRINTS));
+        }
+        return controls.setFingerprint(InternalJwt.resellerId(caller), id(proxyId), fingerprint);
+    }
+
+    /** "List all active proxies": the paid ones whose period is not over; expired and failed ones drop out. */
     @GET
     @WithSession
     public Uni<ProxyList> list() {
         return Proxy.<Proxy>list("resellerId = ?1 and status in ?2 order by id",
-                        InternalJwt.resellerId(caller), ProxyStatus.LIVE)
+                        InternalJwt.resellerId(caller), ProxyStatus.CURRENT)
                 .map(proxies -> new ProxyList(proxies.stream().map(ProxyView::of).toList()));
     }
 
@@ -50,14 +104,17 @@ public class ProxyResource {
                 .map(LocationList::new);
     }
 
-    private Uni<Proxy> find(String rawId) {
-        long id;
+    /** A malformed id names no proxy of this reseller: 404, as for any proxy that isn't theirs. */
+    private static long id(String raw) {
         try {
-            id = Long.parseLong(rawId);
+            return Long.parseLong(raw);
         } catch (NumberFormatException e) {
-            return Uni.createFrom().failure(ApiException.notFound("Proxy not found"));
+            throw ApiException.notFound("Proxy not found");
         }
-        return Proxy.<Proxy>find("id = ?1 and resellerId = ?2", id, InternalJwt.resellerId(caller)).firstResult()
+    }
+
+    private Uni<Proxy> find(String rawId) {
+        return Proxy.<Proxy>find("id = ?1 and resellerId = ?2", id(rawId), InternalJwt.resellerId(caller)).firstResult()
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Proxy not found"));
     }
 

@@ -1,0 +1,76 @@
+package com.proxyvault.fleet.provisioning;
+
+import com.proxyvault.fleet.proxies.ProxyStatus;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import java.time.LocalDateTime;
+
+/**
+ * Finds room for a proxy: a modem with a free slot on a live agent, and a free port on that agent. Runs in
+ * the caller's transaction and locks what it picks, so concurrent allocations never share a slot or port.
+ */
+@ApplicationScoped
+public class ModemAllocator {
+
+    /** An agent that hasn't been heard from for this long gets no new proxies. */
+    private static final long LIVE_AGENT_SECONDS = 45;
+
+    public record Placement(String modemId, String agentId, String locationId, String publicHost, int port) {
+    }
+
+    private record FreeModem(String id, String agentId, String locationId, String publicHost, int portStart, int portEnd) {
+    }
+
+    /**
+     * The least-loaded modem (in {@code locationId} when given, never {@code excludedModemId}) and the
+     * lowest free port of its agent; null when there is none.
+     */
+    public Uni<Placement> place(Mutiny.Session session, LocalDateTime now, String locationId, String excludedModemId) {
+        return pickModem(session, now, locationId, excludedModemId).chain(modem -> modem == null
+                ? Uni.createFrom().nullItem()
+                : pickPort(session, modem).map(port -> port == null ? null
+                        : new Placement(modem.id(), modem.agentId(), modem.locationId(), modem.publicHost(), port)));
+    }
+
+    private Uni<FreeModem> pickModem(Mutiny.Session session, LocalDateTime now, String locationId, String excludedModemId) {
+        return session.createNativeQuery("""
+                        select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end
+                        from modems m join agents a on a.id = m.agent_id
+                        where a.connected and a.last_seen_at > :liveSince and m.online
+                          and (cast(:location as text) is null or m.location_id = :location)
+                          and m.id <> :excluded
+                          and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live))
+                        order by (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live)), m.id
+                        limit 1
+                        for update of m skip locked""", Object[].class)
+                .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
+                .setParameter("location", locationId)
+                .setParameter("excluded", excludedModemId == null ? "" : excludedModemId)
+                .setParameter("live", ProxyStatus.LIVE)
+                .getResultList()
+                .map(rows -> rows.isEmpty() ? null : toModem(rows.get(0)));
+    }
+
+    private static FreeModem toModem(Object[] row) {
+        return new FreeModem((String) row[0], (String) row[1], (String) row[2], (String) row[3],
+                ((Number) row[4]).intValue(), ((Number) row[5]).intValue());
+    }
+
+    /** The lowest free port of the agent; the agent row lock serializes allocations on one agent. */
+    private Uni<Integer> pickPort(Mutiny.Session session, FreeModem modem) {
+        return session.createNativeQuery("select id from agents where id = :agent for update", String.class)
+                .setParameter("agent", modem.agentId())
+                .getSingleResult()
+                .chain(() -> session.createNativeQuery("""
+                                select min(s.port) from generate_series(cast(:start as integer), cast(:end as integer)) as s(port)
+                                where not exists (select 1 from proxies p
+                                                  where p.agent_id = :agent and p.port = s.port and p.status in (:live))""", Integer.class)
+                        .setParameter("start", modem.portStart())
+                        .setParameter("end", modem.portEnd())
+                        .setParameter("agent", modem.agentId())
+                        .setParameter("live", ProxyStatus.LIVE)
+                        .getSingleResultOrNull());
+    }
+}

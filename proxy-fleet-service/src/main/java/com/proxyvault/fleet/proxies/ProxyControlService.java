@@ -1,0 +1,232 @@
+package com.proxyvault.fleet.proxies;
+
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.Fingerprint;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.ResetMode;
+import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.fleet.agents.AgentRegistry;
+import com.proxyvault.fleet.agents.AgentSession;
+import com.proxyvault.fleet.locations.Location;
+import com.proxyvault.fleet.provisioning.AgentCommands;
+import com.proxyvault.fleet.provisioning.Credentials;
+import com.proxyvault.fleet.provisioning.ModemAllocator;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.LockMode;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * What a reseller does to a running proxy: reset its IP, change its fingerprint, disconnect it, connect
+ * it to a location. Commands go to the agent serving the proxy over its stream, and the HTTP answer waits
+ * for the agent's result, so "200" means the modem really did it.
+ */
+@ApplicationScoped
+public class ProxyControlService {
+
+    private static final Logger LOG = Logger.getLogger(ProxyControlService.class);
+    private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(15);
+    public static final List<String> FINGERPRINTS = List.of("none", "linux", "macos", "windows");
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final AgentRegistry agents;
+    private final ModemAllocator allocator;
+
+    public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ModemAllocator allocator) {
+        this.sessionFactory = sessionFactory;
+        this.agents = agents;
+        this.allocator = allocator;
+    }
+
+    public record ResetResult(long proxyId, String mode, String exitIp) {
+    }
+
+    public record FingerprintResult(long proxyId, String fingerprint) {
+    }
+
+    public record Connected(String ip, int port, String username, String password, String locationId) {
+    }
+
+    public Uni<ResetResult> resetIp(long resellerId, long proxyId, String mode) {
+        ResetMode resetMode = "hard".equals(mode) ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST;
+        return sessionFactory.withSession(session -> find(session, resellerId, proxyId, null))
+                .chain(proxy -> {
+                    requireStatus(proxy, ProxyStatus.ACTIVE);
+                    return command(proxy.agentId, AgentCommands.resetIp(proxy, resetMode))
+                            .chain(result -> sessionFactory.withTransaction(session -> session
+                                            .createNativeQuery("update modems set exit_ip = :ip, updated_at = :now where id = :modem")
+                                            .setParameter("ip", result.getExitIp())
+                                            .setParameter("now", now())
+                                            .setParameter("modem", proxy.modemId)
+                                            .executeUpdate())
+                                    .replaceWith(new ResetResult(proxy.id, mode, result.getExitIp())));
+                });
+    }
+
+    public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint) {
+        Fingerprint profile = Fingerprint.valueOf("FINGERPRINT_" + fingerprint.toUpperCase());
+        return sessionFactory.withSession(session -> find(session, resellerId, proxyId, null))
+                .chain(proxy -> {
+                    requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+                    // A disconnected proxy has no listener to tell; it gets the profile when connected again.
+                    Uni<?> applied = ProxyStatus.ACTIVE.equals(proxy.status)
+                            ? command(proxy.agentId, AgentCommands.setFingerprint(proxy, profile))
+                            : Uni.createFrom().voidItem();
+                    return applied.chain(() -> sessionFactory.withTransaction(session -> session
+                                    .createNativeQuery("update proxies set fingerprint = :fingerprint, updated_at = :now where id = :id")
+                                    .setParameter("fingerprint", fingerprint)
+                                    .setParameter("now", now())
+                                    .setParameter("id", proxy.id)
+                                    .executeUpdate()))
+                            .replaceWith(new FingerprintResult(proxy.id, fingerprint));
+                });
+    }
+
+    /** Closes the proxy's port and frees its modem; the paid period keeps running. */
+    public Uni<Void> disconnect(long resellerId, long proxyId) {
+        return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
+                        .invoke(proxy -> {
+                            requireStatus(proxy, ProxyStatus.ACTIVE);
+                            proxy.status = ProxyStatus.DISCONNECTED;
+                            proxy.updatedAt = now();
+                        }))
+                .invoke(proxy -> releaseQuietly(proxy.agentId, proxy.id, proxy.port))
+                .replaceWithVoid();
+    }
+
+    private record Placement(String modemId, String agentId, String locationId, String ip, int port,
+                             String username, String password, String status) {
+        static Placement of(Proxy p) {
+            return new Placement(p.modemId, p.agentId, p.locationId, p.ip, p.port, p.username, p.password, p.status);
+        }
+
+        void applyTo(Proxy p) {
+            p.modemId = modemId;
+            p.agentId = agentId;
+            p.locationId = locationId;
+            p.ip = ip;
+            p.port = port;
+            p.username = username;
+            p.password = password;
+            p.status = status;
+        }
+    }
+
+    /**
+     * Moves the proxy onto a free modem in {@code locationId} with fresh credentials. The new listener must
+     * be confirmed by its agent before the old one is closed; if it is not, the proxy goes back where it was.
+     */
+    public Uni<Connected> connect(long resellerId, long proxyId, String locationId) {
+        return sessionFactory.withSession(session -> session.find(Location.class, locationId))
+                .onItem().ifNull().failWith(() -> ApiException.unprocessable("Unknown location_id '" + locationId + "'"))
+                .chain(location -> sessionFactory.withTransaction(session ->
+                        find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE).chain(proxy -> {
+                            requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+                            return allocator.place(session, now(), locationId, proxy.modemId).map(target -> {
+                                if (target == null) {
+                                    throw ApiException.conflict("No free modem in " + locationId + " right now");
+                                }
+                                Placement previous = Placement.of(proxy);
+                                new Placement(target.modemId(), target.agentId(), target.locationId(), target.publicHost(),
+                                        target.port(), Credentials.username(), Credentials.password(), ProxyStatus.ACTIVE)
+                                        .applyTo(proxy);
+                                proxy.updatedAt = now();
+                                return new Move(copyOf(proxy), previous);
+                            });
+                        })))
+                .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()))
+                        .onFailure().call(failure -> revert(move))
+                        .map(ok -> {
+                            if (ProxyStatus.ACTIVE.equals(move.previous().status())) {
+                                releaseQuietly(move.previous().agentId(), move.proxy().id, move.previous().port());
+                            }
+                            Proxy p = move.proxy();
+                            return new Connected(p.ip, p.port, p.username, p.password, p.locationId);
+                        }));
+    }
+
+    private record Move(Proxy proxy, Placement previous) {
+    }
+
+    /** Puts the proxy back where it was; if its old port was taken meanwhile it stays disconnected. */
+    private Uni<Void> revert(Move move) {
+        Uni<Void> putBack = sessionFactory.withTransaction(session -> session.find(Proxy.class, move.proxy().id, LockMode.PESSIMISTIC_WRITE)
+                .invoke(proxy -> {
+                    move.previous().applyTo(proxy);
+                    proxy.updatedAt = now();
+                })
+                .call(session::flush)
+                .replaceWithVoid());
+        return putBack
+                .onFailure().recoverWithUni(conflict -> sessionFactory.withTransaction(session -> session
+                        .createNativeQuery("update proxies set status = :disconnected, updated_at = :now where id = :id")
+                        .setParameter("disconnected", ProxyStatus.DISCONNECTED)
+                        .setParameter("now", now())
+                        .setParameter("id", move.proxy().id)
+                        .executeUpdate()
+                        .replaceWithVoid()))
+                .onFailure().invoke(e -> LOG.errorf(e, "Reverting the move of proxy %d failed", move.proxy().id))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Proxy> find(Mutiny.Session session, long resellerId, long proxyId, LockMode lock) {
+        Uni<Proxy> found = lock == null ? session.find(Proxy.class, proxyId) : session.find(Proxy.class, proxyId, lock);
+        return found.map(proxy -> {
+            if (proxy == null || proxy.resellerId != resellerId) {
+                throw ApiException.notFound("Proxy not found");
+            }
+            return proxy;
+        });
+    }
+
+    private static void requireStatus(Proxy proxy, String... allowed) {
+        if (!List.of(allowed).contains(proxy.status)) {
+            throw ApiException.conflict("Proxy is " + proxy.status + "; this needs it " + String.join(" or ", allowed));
+        }
+    }
+
+    /** Sends a command to the agent and succeeds only on its ok; otherwise a 503 the reseller may retry. */
+    private Uni<CommandResult> command(String agentId, FleetMessage.Builder command) {
+        AgentSession session = agents.session(agentId).orElseThrow(() ->
+                ApiException.unavailable("The proxy's modem is not reachable right now, try again"));
+        return session.command(command, AGENT_TIMEOUT)
+                .onFailure().transform(e -> ApiException.unavailable("The proxy's modem did not answer, try again"))
+                .map(result -> {
+                    if (!result.getOk()) {
+                        throw ApiException.unavailable("The modem could not do it: " + result.getError());
+                    }
+                    return result;
+                });
+    }
+
+    private void releaseQuietly(String agentId, long proxyId, int port) {
+        agents.session(agentId).ifPresent(session -> session.command(AgentCommands.release(proxyId, port), AGENT_TIMEOUT)
+                .subscribe().with(r -> { }, e -> LOG.warnf("Releasing proxy %d on %s: %s", proxyId, agentId, e.getMessage())));
+    }
+
+    private static Proxy copyOf(Proxy p) {
+        Proxy copy = new Proxy();
+        copy.id = p.id;
+        copy.resellerId = p.resellerId;
+        copy.modemId = p.modemId;
+        copy.agentId = p.agentId;
+        copy.locationId = p.locationId;
+        copy.ip = p.ip;
+        copy.port = p.port;
+        copy.username = p.username;
+        copy.password = p.password;
+        copy.status = p.status;
+        return copy;
+    }
+
+    private static LocalDateTime now() {
+        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    }
+}
