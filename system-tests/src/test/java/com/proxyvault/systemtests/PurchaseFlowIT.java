@@ -179,6 +179,70 @@ class PurchaseFlowIT {
                 .then().statusCode(402).body("detail", equalTo("Insufficient balance"));
         reseller(buyer.key()).get("/v1/reseller/balance").then().body("balance", equalTo("80.00"));
         reseller(buyer.key()).get("/v1/reseller/orders/" + monthly).then().body("status", equalTo("pending_payment"));
+
+        // Frees the simulated modem again, so the suite can run many times against one local stack.
+        reseller(buyer.key()).post("/v1/reseller/proxies/" + proxy.get("id").asLong() + "/disconnect").then().statusCode(200);
+    }
+
+    @Test
+    void shouldResetDisconnectAndMoveAProxyThroughTheRealAgent() throws Exception {
+        Reseller buyer = newReseller("20.00");
+        long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 1)).post("/v1/reseller/orders")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        reseller(buyer.key()).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200).body("new_balance", equalTo("10.00"));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                reseller(buyer.key()).get("/v1/reseller/orders/" + orderId).then().body("status", equalTo("active")));
+        JsonNode proxy = JSON.readTree(reseller(buyer.key()).get("/v1/reseller/proxies").then().extract().asString())
+                .get("proxies").get(0);
+        long proxyId = proxy.get("id").asLong();
+        String base = "/v1/reseller/proxies/" + proxyId;
+        String target = "127.0.0.1:" + origin.getAddress().getPort();
+
+        reseller(buyer.key()).get(base + "/locations").then().statusCode(200)
+                .body("locations.id", hasItem("LAX")).body("locations.id", hasItem("NYC")).body("locations.id", hasItem("MIA"));
+        reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("mode", "fast")).post(base + "/reset")
+                .then().statusCode(200).body("exit_ip", matchesPattern("\\d+\\.\\d+\\.\\d+\\.\\d+"));
+        reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "windows")).post(base + "/fingerprint")
+                .then().statusCode(200).body("fingerprint", equalTo("windows"));
+
+        // Disconnect closes the port for real.
+        reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200).body("detail", equalTo("Proxy disconnected"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !accepts(proxy.get("ip").asText(), proxy.get("port").asInt()));
+
+        // Connect to another city (any with a free modem: the local agent has two per city): new
+        // credentials, and they work.
+        JsonNode moved = null;
+        String city = null;
+        for (String candidate : new String[]{"LAX", "NYC", "MIA"}) {
+            if (candidate.equals(proxy.get("location_id").asText())) {
+                continue;
+            }
+            var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("location_id", candidate))
+                    .post(base + "/connect");
+            if (answer.statusCode() == 409) {
+                continue; // that city is full
+            }
+            answer.then().statusCode(200).body("location_id", equalTo(candidate));
+            moved = JSON.readTree(answer.asString());
+            city = candidate;
+            break;
+        }
+        assertNotNull(moved, "some other city had a free modem");
+        assertTrue(!moved.get("password").asText().equals(proxy.get("password").asText()), "connect issues new credentials");
+        String viaMoved = ProxyClient.absoluteFormGet(moved.get("ip").asText(), moved.get("port").asInt(),
+                ProxyClient.basic(moved.get("username").asText(), moved.get("password").asText()), target, "/moved");
+        assertTrue(viaMoved.contains("hello from the origin /moved"), viaMoved);
+        reseller(buyer.key()).get(base).then().body("status", equalTo("active")).body("location_id", equalTo(city));
+        reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200); // frees the modem for later runs
+    }
+
+    private static boolean accepts(String host, int port) {
+        try (java.net.Socket ignored = new java.net.Socket(host, port)) {
+            return true;
+        } catch (java.io.IOException refused) {
+            return false;
+        }
     }
 
     @Test
