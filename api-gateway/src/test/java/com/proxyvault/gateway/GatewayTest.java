@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -165,6 +166,15 @@ class GatewayTest {
                 .then().statusCode(404).body("detail", equalTo("Not Found"));
         given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance")
                 .then().statusCode(200).body("path", equalTo("/v1/reseller/balance"));
+
+        // Nothing outside /v1/reseller is reachable upstream through encoded or dot segments.
+        UpstreamStub.last.set(null);
+        for (String sneaky : List.of("/v1/reseller/balance/%2e%2e/%2e%2e/%2e%2e/q/metrics",
+                "/v1/reseller/orders/%2E%2E%2F%2E%2E%2Fq%2Fhealth", "/v1/reseller/orders/..%2f..%2fq")) {
+            given().urlEncodingEnabled(false).header("Authorization", "Bearer " + reseller.key()).get(sneaky)
+                    .then().statusCode(404).body("detail", equalTo("Not Found"));
+        }
+        assertEquals(null, UpstreamStub.last.get());
     }
 
     @Test

@@ -236,12 +236,31 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
                     .post(base + "/reset").then().statusCode(409);
 
-            // Connect to NYC: a new listener with new credentials, confirmed by the agent before the answer.
+            // Connect back to LAX: a disconnected proxy holds no slot, so its own (only) LAX modem is free.
+            var back = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"location_id\":\"LAX\"}").post(base + "/connect"));
+            FleetMessage reopened = agent.next(WAIT);
+            assertTrue(reopened.hasProvisionProxy(), reopened.toString());
+            assertTrue(!reopened.getProvisionProxy().getUsername().equals(provision.getProvisionProxy().getUsername()),
+                    "connect issues new credentials");
+            agent.answer(reopened, true, "");
+            back.get().then().statusCode(200).body("location_id", equalTo("LAX"))
+                    .body("username", equalTo(reopened.getProvisionProxy().getUsername()));
+
+            // The agent refusing the move to NYC leaves the proxy where it was, credentials and all.
+            var refusedMove = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"location_id\":\"NYC\"}").post(base + "/connect"));
+            agent.answer(agent.next(WAIT), false, "modem offline");
+            refusedMove.get().then().statusCode(503);
+            given().header("Authorization", token).get(base).then().body("status", equalTo("active"))
+                    .body("location_id", equalTo("LAX")).body("port", equalTo(reopened.getProvisionProxy().getPort()))
+                    .body("username", equalTo(reopened.getProvisionProxy().getUsername()));
+
+            // Connect to NYC: the new listener is confirmed by the agent before the answer, then the old one closes.
             var connect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
                     .contentType("application/json").body("{\"location_id\":\"NYC\"}").post(base + "/connect"));
             FleetMessage reopen = agent.next(WAIT);
             assertTrue(reopen.hasProvisionProxy(), reopen.toString());
-            assertTrue(!reopen.getProvisionProxy().getUsername().equals(provision.getProvisionProxy().getUsername()));
             agent.answer(reopen, true, "");
             connect.get().then().statusCode(200)
                     .body("location_id", equalTo("NYC"))
@@ -249,6 +268,8 @@ class ProvisioningFlowTest {
                     .body("port", equalTo(reopen.getProvisionProxy().getPort()))
                     .body("username", equalTo(reopen.getProvisionProxy().getUsername()))
                     .body("password", equalTo(reopen.getProvisionProxy().getPassword()));
+            FleetMessage oldClosed = agent.next(WAIT);
+            assertEquals(reopened.getProvisionProxy().getPort(), oldClosed.getReleaseProxy().getPort());
             given().header("Authorization", token).get(base).then()
                     .body("status", equalTo("active")).body("location_id", equalTo("NYC"));
         }

@@ -27,6 +27,7 @@ import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Forwards every {@code /v1/reseller/*} call the gateway doesn't serve itself to the owning service,
@@ -42,6 +43,9 @@ public class ForwardingResource {
             HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT, "Idempotency-Key", "X-Request-Id");
     private static final List<String> RETURNED_RESPONSE_HEADERS = List.of(
             HttpHeaders.CONTENT_TYPE, "Retry-After", HttpHeaders.LOCATION, "Idempotency-Replayed");
+
+    /** Every public path under /v1/reseller is made of these: words and ids. */
+    private static final Pattern PUBLIC_PATH = Pattern.compile("/v1/reseller(/[A-Za-z0-9_-]+)+/?");
 
     private final Upstreams upstreams;
     private final InternalTokenIssuer tokens;
@@ -92,10 +96,16 @@ public class ForwardingResource {
     }
 
     private Uni<Response> forward(HttpMethod method, String path, UriInfo uri, ContainerRequestContext request, byte[] body) {
+        String rawPath = uri.getRequestUri().getRawPath();
+        // Only plain segments are forwarded: an encoded or dot segment (%2e%2e, %2f, ..) could otherwise
+        // be normalised by the upstream into a path outside /v1/reseller, such as its /q endpoints.
+        if (!PUBLIC_PATH.matcher(rawPath).matches()) {
+            throw ApiException.notFound("Not Found");
+        }
         String firstSegment = path.contains("/") ? path.substring(0, path.indexOf('/')) : path;
         String baseUrl = upstreams.baseUrlFor(firstSegment).orElseThrow(() -> ApiException.notFound("Not Found"));
         String rawQuery = uri.getRequestUri().getRawQuery();
-        String target = baseUrl + uri.getRequestUri().getRawPath() + (rawQuery == null ? "" : "?" + rawQuery);
+        String target = baseUrl + rawPath + (rawQuery == null ? "" : "?" + rawQuery);
 
         HttpRequest<Buffer> upstream = client.requestAbs(method, target)
                 .timeout(upstreams.upstreamTimeout().toMillis())

@@ -76,6 +76,10 @@ public class Ledger {
         if (balanceAfter.signum() < 0) {
             return Uni.createFrom().failure(ApiException.paymentRequired(INSUFFICIENT_BALANCE));
         }
+        if (balanceAfter.compareTo(Money.MAX) > 0) {
+            // numeric(14,2) would overflow: refuse cleanly instead of letting the database fail the write
+            return Uni.createFrom().failure(ApiException.unprocessable("The balance would exceed " + Money.MAX + " " + Money.CURRENCY));
+        }
         return session.createNativeQuery("""
                         update accounts set balance = :balance, updated_at = (now() at time zone 'utc')
                         where reseller_id = :resellerId""")

@@ -11,7 +11,7 @@ public final class Money {
     public static final String CURRENCY = "USD";
     public static final BigDecimal ZERO = new BigDecimal("0.00");
     /** The largest value {@code numeric(14,2)} can hold. */
-    private static final BigDecimal MAX = new BigDecimal("999999999999.99");
+    static final BigDecimal MAX = new BigDecimal("999999999999.99");
 
     private Money() {
     }

@@ -43,6 +43,19 @@ class TopupResourceTest {
     }
 
     @Test
+    void shouldRefuseATopUpThatWouldOverflowTheBalance() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "999999999999.99", "dep-max").statusCode(201);
+
+        BillingApi.topUp(reseller, "1.00", "dep-over")
+                .statusCode(422)
+                .body("detail", org.hamcrest.Matchers.containsString("exceed"));
+
+        assertEquals("999999999999.99", BillingApi.balanceOf(reseller));
+        assertEquals(1, tables.entries(reseller).size());
+    }
+
+    @Test
     void shouldCreditTheSameReferenceOnlyOnce() {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);

@@ -6,6 +6,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Finds room for a proxy: a modem with a free slot on a live agent, and a free port on that agent. Runs in
@@ -20,7 +22,8 @@ public class ModemAllocator {
     public record Placement(String modemId, String agentId, String locationId, String publicHost, int port) {
     }
 
-    private record FreeModem(String id, String agentId, String locationId, String publicHost, int portStart, int portEnd) {
+    private record FreeModem(String id, String agentId, String locationId, String publicHost, int portStart, int portEnd,
+                             int capacity) {
     }
 
     /**
@@ -28,26 +31,53 @@ public class ModemAllocator {
      * lowest free port of its agent; null when there is none.
      */
     public Uni<Placement> place(Mutiny.Session session, LocalDateTime now, String locationId, String excludedModemId) {
-        return pickModem(session, now, locationId, excludedModemId).chain(modem -> modem == null
+        List<String> excluded = new ArrayList<>(List.of(excludedModemId == null ? "" : excludedModemId));
+        return pickFreeModem(session, now, locationId, excluded, 3).chain(modem -> modem == null
                 ? Uni.createFrom().nullItem()
                 : pickPort(session, modem).map(port -> port == null ? null
                         : new Placement(modem.id(), modem.agentId(), modem.locationId(), modem.publicHost(), port)));
     }
 
-    private Uni<FreeModem> pickModem(Mutiny.Session session, LocalDateTime now, String locationId, String excludedModemId) {
+    /**
+     * The candidate query counts proxies in its own snapshot; a proxy another transaction committed on the
+     * same modem just before we got its lock is not in that count. So once the modem is locked, its slots
+     * are counted again (a new statement sees every committed proxy), and a modem that turned out full is
+     * passed over.
+     */
+    private Uni<FreeModem> pickFreeModem(Mutiny.Session session, LocalDateTime now, String locationId,
+                                         List<String> excluded, int attemptsLeft) {
+        if (attemptsLeft == 0) {
+            return Uni.createFrom().nullItem();
+        }
+        return pickModem(session, now, locationId, excluded).chain(modem -> modem == null
+                ? Uni.createFrom().nullItem()
+                : session.createNativeQuery("select count(*) from proxies where modem_id = :modem and status in (:live)", Long.class)
+                        .setParameter("modem", modem.id())
+                        .setParameter("live", ProxyStatus.LIVE)
+                        .getSingleResult()
+                        .chain(used -> {
+                            if (used < modem.capacity()) {
+                                return Uni.createFrom().item(modem);
+                            }
+                            excluded.add(modem.id());
+                            return pickFreeModem(session, now, locationId, excluded, attemptsLeft - 1);
+                        }));
+    }
+
+    private Uni<FreeModem> pickModem(Mutiny.Session session, LocalDateTime now, String locationId, List<String> excluded) {
         return session.createNativeQuery("""
-                        select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end
+                        select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end, m.capacity
                         from modems m join agents a on a.id = m.agent_id
                         where a.connected and a.last_seen_at > :liveSince and m.online
                           and (cast(:location as text) is null or m.location_id = :location)
-                          and m.id <> :excluded
+                          and m.id not in (:excluded)
                           and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live))
                         order by (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live)), m.id
                         limit 1
                         for update of m skip locked""", Object[].class)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
                 .setParameter("location", locationId)
-                .setParameter("excluded", excludedModemId == null ? "" : excludedModemId)
+                .setParameter("excluded", excluded)
                 .setParameter("live", ProxyStatus.LIVE)
                 .getResultList()
                 .map(rows -> rows.isEmpty() ? null : toModem(rows.get(0)));
@@ -55,7 +85,7 @@ public class ModemAllocator {
 
     private static FreeModem toModem(Object[] row) {
         return new FreeModem((String) row[0], (String) row[1], (String) row[2], (String) row[3],
-                ((Number) row[4]).intValue(), ((Number) row[5]).intValue());
+                ((Number) row[4]).intValue(), ((Number) row[5]).intValue(), ((Number) row[6]).intValue());
     }
 
     /** The lowest free port of the agent; the agent row lock serializes allocations on one agent. */

@@ -129,7 +129,9 @@ public class ProxyControlService {
                 .chain(location -> sessionFactory.withTransaction(session ->
                         find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE).chain(proxy -> {
                             requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
-                            return allocator.place(session, now(), locationId, proxy.modemId).map(target -> {
+                            // A disconnected proxy holds no slot: its own modem is as good as any other.
+                            String notHere = ProxyStatus.DISCONNECTED.equals(proxy.status) ? null : proxy.modemId;
+                            return allocator.place(session, now(), locationId, notHere).map(target -> {
                                 if (target == null) {
                                     throw ApiException.conflict("No free modem in " + locationId + " right now");
                                 }
@@ -155,25 +157,42 @@ public class ProxyControlService {
     private record Move(Proxy proxy, Placement previous) {
     }
 
-    /** Puts the proxy back where it was; if its old port was taken meanwhile it stays disconnected. */
+    /**
+     * Puts the proxy back where it was, if it is still where the move put it (it may have expired or been
+     * disconnected meanwhile: then that newer state stands). If its old port was taken meanwhile, it stays
+     * disconnected.
+     */
     private Uni<Void> revert(Move move) {
-        Uni<Void> putBack = sessionFactory.withTransaction(session -> session.find(Proxy.class, move.proxy().id, LockMode.PESSIMISTIC_WRITE)
+        Proxy moved = move.proxy();
+        Uni<Void> putBack = sessionFactory.withTransaction(session -> session.find(Proxy.class, moved.id, LockMode.PESSIMISTIC_WRITE)
                 .invoke(proxy -> {
-                    move.previous().applyTo(proxy);
-                    proxy.updatedAt = now();
+                    if (stillWhereMoved(proxy, moved)) {
+                        move.previous().applyTo(proxy);
+                        proxy.updatedAt = now();
+                    }
                 })
                 .call(session::flush)
                 .replaceWithVoid());
         return putBack
                 .onFailure().recoverWithUni(conflict -> sessionFactory.withTransaction(session -> session
-                        .createNativeQuery("update proxies set status = :disconnected, updated_at = :now where id = :id")
+                        .createNativeQuery("""
+                                update proxies set status = :disconnected, updated_at = :now
+                                where id = :id and status = :active and agent_id = :agent and port = :port""")
                         .setParameter("disconnected", ProxyStatus.DISCONNECTED)
                         .setParameter("now", now())
-                        .setParameter("id", move.proxy().id)
+                        .setParameter("id", moved.id)
+                        .setParameter("active", ProxyStatus.ACTIVE)
+                        .setParameter("agent", moved.agentId)
+                        .setParameter("port", moved.port)
                         .executeUpdate()
                         .replaceWithVoid()))
-                .onFailure().invoke(e -> LOG.errorf(e, "Reverting the move of proxy %d failed", move.proxy().id))
+                .onFailure().invoke(e -> LOG.errorf(e, "Reverting the move of proxy %d failed", moved.id))
                 .onFailure().recoverWithNull();
+    }
+
+    private static boolean stillWhereMoved(Proxy current, Proxy moved) {
+        return current != null && ProxyStatus.ACTIVE.equals(current.status)
+                && current.agentId.equals(moved.agentId) && current.port == moved.port;
     }
 
     private Uni<Proxy> find(Mutiny.Session session, long resellerId, long proxyId, LockMode lock) {
