@@ -113,6 +113,12 @@ class OrderFlowTest {
                 .post("/v1/reseller/orders").then().statusCode(404).body("detail", equalTo("Product not found"));
         given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body(Map.of("product_id", 1, "pricing_id", 99))
                 .post("/v1/reseller/orders").then().statusCode(404);
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{\"product_id\": 1.5, \"pricing_id\": 1}")
+                .post("/v1/reseller/orders").then().statusCode(422).body("detail", equalTo("product_id has the wrong type"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{\"product_id\": 99999999999999999999999, \"pricing_id\": 1}")
+                .post("/v1/reseller/orders").then().statusCode(422).body("detail", org.hamcrest.Matchers.containsString("out of range"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("[1, 2]")
+                .post("/v1/reseller/orders").then().statusCode(422);
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?status=bogus").then().statusCode(422);
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?limit=abc").then().statusCode(422);
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/abc").then().statusCode(404);

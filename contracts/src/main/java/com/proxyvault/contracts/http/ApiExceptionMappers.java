@@ -1,6 +1,7 @@
 package com.proxyvault.contracts.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -55,10 +56,13 @@ public final class ApiExceptionMappers {
                 case 415 -> "Unsupported Media Type: send application/json";
                 case 406 -> "Not Acceptable";
                 case 400 -> e.getCause() instanceof JsonProcessingException jpe
-                        ? "Malformed JSON body: " + jpe.getOriginalMessage()
+                        ? jsonProblem(jpe).detail()
                         : "Bad Request";
                 default -> original.getStatusInfo().getReasonPhrase();
             };
+            if (status == 400 && e.getCause() instanceof JsonProcessingException jpe) {
+                status = jsonProblem(jpe).status();
+            }
             Response.ResponseBuilder response = Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new ApiError(detail));
             String allow = original.getHeaderString("Allow");
             if (allow != null) {
@@ -72,8 +76,19 @@ public final class ApiExceptionMappers {
     public static class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProcessingException> {
         @Override
         public Response toResponse(JsonProcessingException e) {
-            return error(400, "Malformed JSON body: " + e.getOriginalMessage());
+            ApiException problem = jsonProblem(e);
+            return error(problem.status(), problem.detail());
         }
+    }
+
+    /** Syntax errors are 400; well-formed JSON whose number does not fit its field is an invalid value, 422. */
+    static ApiException jsonProblem(JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InputCoercionException) {
+                return ApiException.unprocessable("A number in the request body is out of range");
+            }
+        }
+        return ApiException.badRequest("Malformed JSON body: " + e.getOriginalMessage());
     }
 
     /**

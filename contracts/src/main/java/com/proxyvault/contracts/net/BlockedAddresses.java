@@ -1,13 +1,19 @@
-package com.proxyvault.webhooks.endpoints;
+package com.proxyvault.contracts.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /**
- * Addresses a webhook must never reach (SSRF): the service sits inside the cluster, so a URL resolving to
- * loopback, a private network, link-local (which includes the cloud metadata endpoint 169.254.169.254) or
- * any other non-public range could be used to probe internal systems.
+ * Addresses that traffic a customer controls must never reach (SSRF): webhook deliveries and proxy
+ * origins are both chosen by resellers or their customers, while the services sit inside our network.
+ * A target resolving to loopback, a private network, link-local (which includes the cloud metadata
+ * endpoint 169.254.169.254) or any other non-public range could be used to probe internal systems.
+ *
+ * <p>Plain Java on purpose: webhook-service and device-agent share it, and it must stay usable outside
+ * Quarkus. It looks at the address only; resolving names (and connecting to exactly the address that
+ * was checked) is the caller's job.
  */
 public final class BlockedAddresses {
 
@@ -34,11 +40,21 @@ public final class BlockedAddresses {
         }
         if (address instanceof Inet6Address) {
             int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
             if ((first & 0xfe) == 0xfc) {                       // unique local fc00::/7 (incl. fd00:ec2::254)
                 return true;
             }
+            if (first == 0x20 && second == 0x01 && b[2] == 0 && b[3] == 0) {
+                return true;                                    // Teredo 2001::/32: tunnels to an address we can't check
+            }
+            if (first == 0x20 && second == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
+                return true;                                    // documentation 2001:db8::/32
+            }
+            if (first == 0x20 && second == 0x02) {              // 6to4 2002:aabb:ccdd::/48 carries a.b.c.d
+                return isBlocked(ipv4(b[2], b[3], b[4], b[5]));
+            }
             if (isIpv4Embedding(b)) {                           // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d
-                return isBlocked(embeddedIpv4(b));
+                return isBlocked(ipv4(b[12], b[13], b[14], b[15]));
             }
         }
         return false;
@@ -54,10 +70,10 @@ public final class BlockedAddresses {
         return mapped || nat64;
     }
 
-    private static InetAddress embeddedIpv4(byte[] b) {
+    private static InetAddress ipv4(byte a, byte b, byte c, byte d) {
         try {
-            return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getByAddress(new byte[] {a, b, c, d});
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // four bytes are always a valid address
         }
     }

@@ -1,4 +1,4 @@
-package com.proxyvault.webhooks.endpoints;
+package com.proxyvault.contracts.net;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +22,21 @@ class BlockedAddressesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {
+            "2002:7f00:1::", "2002:7f00:0001:0:0:0:0:1", // 6to4 of 127.0.0.1
+            "2002:a00:1::1",                             // 6to4 of 10.0.0.1
+            "2002:a9fe:a9fe::",                          // 6to4 of 169.254.169.254
+            "2002:c0a8:101::",                           // 6to4 of 192.168.1.1
+            "2002::",                                    // 6to4 of 0.0.0.0
+            "2001::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo 2001::/32
+            "2001:db8::1", "2001:db8:ffff::"})           // documentation 2001:db8::/32
+    void shouldBlockTunnelAndDocumentationForms(String address) throws UnknownHostException {
+        assertTrue(BlockedAddresses.isBlocked(InetAddress.getByName(address)), address);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
-            "::ffff:93.184.216.34"})
+            "::ffff:93.184.216.34", "2002:808:808::1", "2001:4860:4860::8888", "2001:200::1", "2001:db9::1"})
     void shouldAllowPublicAddresses(String address) throws UnknownHostException {
         assertFalse(BlockedAddresses.isBlocked(InetAddress.getByName(address)), address);
     }
