@@ -246,6 +246,36 @@ class PurchaseFlowIT {
     }
 
     @Test
+    void shouldChargeOnceWhenOneOrderIsPaidManyTimesAtOnce() throws Exception {
+        Reseller buyer = newReseller("30.00");
+        long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 1)).post("/v1/reseller/orders")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            var answers = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int i = 0; i < 8; i++) {
+                answers.add(pool.submit(() -> reseller(buyer.key()).post("/v1/reseller/orders/" + orderId + "/pay").statusCode()));
+            }
+            int paid = 0;
+            for (var answer : answers) {
+                int status = answer.get();
+                assertTrue(status == 200 || status == 409, "pay answered " + status);
+                paid += status == 200 ? 1 : 0;
+            }
+            assertEquals(1, paid, "exactly one pay succeeds");
+        } finally {
+            pool.shutdownNow();
+        }
+        reseller(buyer.key()).get("/v1/reseller/balance").then().body("balance", equalTo("20.00"));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                reseller(buyer.key()).get("/v1/reseller/orders/" + orderId).then().body("status", equalTo("active")));
+        long proxyId = reseller(buyer.key()).get("/v1/reseller/proxies").then().extract().jsonPath().getLong("proxies[0].id");
+        reseller(buyer.key()).get("/v1/reseller/proxies").then().body("proxies.size()", equalTo(1));
+        reseller(buyer.key()).post("/v1/reseller/proxies/" + proxyId + "/disconnect").then().statusCode(200);
+    }
+
+    @Test
     void shouldKeepResellersApartAndAnswerErrorsWithADetail() {
         Reseller owner = newReseller("30.00");
         Reseller stranger = newReseller("30.00");
