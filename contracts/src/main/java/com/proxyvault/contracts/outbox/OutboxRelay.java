@@ -12,13 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The read side of the outbox: publishes unpublished rows in commit order and marks them published
+ * The read side of the outbox: publishes unpublished rows in insertion order and marks them published
  * only after Kafka acknowledged them (the emitter's channel is configured with acks=all and an
  * idempotent producer). A crash between the ack and the mark re-publishes the batch; consumers
  * deduplicate on the event id, so that costs nothing but a duplicate message.
  *
- * <p>A transaction-scoped advisory lock lets only one relay per database work at a time, which keeps
- * per-reseller order even with several replicas of a service.
+ * <p>A transaction-scoped advisory lock lets only one relay per database work at a time, so several
+ * replicas of a service publish in one order. Events that depend on each other (an order's paid, then
+ * its proxy's provisioned) are inserted in that order, because the second is written after the first
+ * committed; two unrelated events committed concurrently may be published in either order.
  */
 public final class OutboxRelay {
 
@@ -71,7 +73,7 @@ public final class OutboxRelay {
                     }
                     List<Uni<Void>> acks = new ArrayList<>(rows.size());
                     List<Long> published = new ArrayList<>(rows.size());
-                    // Sends are issued in commit order; the idempotent producer keeps that order per partition.
+                    // Sends are issued in seq order; the idempotent producer keeps that order per partition.
                     for (Object[] row : rows) {
                         published.add(((Number) row[0]).longValue());
                         acks.add(emitter.sendMessage(toMessage((String) row[1], (String) row[2], (String) row[3])));
