@@ -178,6 +178,23 @@ class GatewayTest {
     }
 
     @Test
+    void shouldCapTheActiveKeysOfAReseller() throws Exception {
+        Created reseller = createReseller(); // holds its "default" key
+        for (int i = 1; i < 20; i++) {
+            given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
+                    .body(Map.of("name", "k" + i)).post("/v1/reseller/keys").then().statusCode(201);
+        }
+        given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
+                .body(Map.of("name", "one-too-many")).post("/v1/reseller/keys")
+                .then().statusCode(409).body("detail", startsWith("A reseller can hold at most 20"));
+        long last = given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys")
+                .then().body("keys", hasSize(20)).extract().jsonPath().getLong("keys[19].id");
+        given().header("Authorization", "Bearer " + reseller.key()).delete("/v1/reseller/keys/" + last).then().statusCode(200);
+        given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
+                .body(Map.of("name", "replacement")).post("/v1/reseller/keys").then().statusCode(201);
+    }
+
+    @Test
     void shouldLimitAKeyTo60RequestsPerMinute() throws Exception {
         Created reseller = createReseller();
         for (int i = 0; i < 60; i++) {

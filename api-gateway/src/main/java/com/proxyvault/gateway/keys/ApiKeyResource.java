@@ -54,7 +54,7 @@ public class ApiKeyResource {
         if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
             throw ApiException.unprocessable("name is required (1 to " + MAX_NAME_LENGTH + " characters)");
         }
-        return Panache.withTransaction(() -> keys.issue(caller.id(), name))
+        return Panache.withTransaction(() -> keys.issueWithinLimit(caller.id(), name))
                 .map(issued -> Response.status(Response.Status.CREATED).entity(new CreatedKey(issued.key().id,
                         issued.key().name, issued.plaintext(), issued.key().createdAt)).build());
     }

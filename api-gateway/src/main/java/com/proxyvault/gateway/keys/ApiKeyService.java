@@ -35,6 +35,17 @@ public class ApiKeyService {
         return key.<ApiKey>persist().map(saved -> new IssuedKey(saved, plaintext));
     }
 
+    /** Each key has its own rate limit, so the number of live keys a reseller may hold is capped. */
+    public static final int MAX_ACTIVE_KEYS = 20;
+
+    /** {@link #issue} for a reseller's own request: refused (409) once they hold {@link #MAX_ACTIVE_KEYS} live keys. */
+    public Uni<IssuedKey> issueWithinLimit(long resellerId, String name) {
+        return ApiKey.count("resellerId = ?1 and revokedAt is null", resellerId).chain(live -> live >= MAX_ACTIVE_KEYS
+                ? Uni.createFrom().failure(ApiException.conflict("A reseller can hold at most " + MAX_ACTIVE_KEYS
+                        + " active API keys; revoke one first"))
+                : issue(resellerId, name));
+    }
+
     public Uni<List<ApiKey>> active(long resellerId) {
         return Panache.withSession(() -> ApiKey.<ApiKey>list("resellerId = ?1 and revokedAt is null order by id", resellerId));
     }

@@ -18,6 +18,9 @@ public class RateLimiter {
 
     private static final long WINDOW_MILLIS = 60_000;
 
+    /** Windows of keys idle for a minute are dropped once this many keys have been seen. */
+    private static final int EVICT_ABOVE = 10_000;
+
     private final int limit;
     private final Map<String, Deque<Long>> windows = new ConcurrentHashMap<>();
 
@@ -33,6 +36,9 @@ public class RateLimiter {
     }
 
     Decision tryAcquire(String keyHash, long nowMillis) {
+        if (windows.size() > EVICT_ABOVE) {
+            evictIdle(nowMillis);
+        }
         Deque<Long> window = windows.computeIfAbsent(keyHash, k -> new ArrayDeque<>());
         synchronized (window) {
             while (!window.isEmpty() && window.peekFirst() <= nowMillis - WINDOW_MILLIS) {
@@ -45,5 +51,15 @@ public class RateLimiter {
             window.addLast(nowMillis);
             return new Decision(true, limit, limit - window.size(), 0);
         }
+    }
+
+    private void evictIdle(long nowMillis) {
+        windows.entrySet().removeIf(entry -> {
+            Deque<Long> window = entry.getValue();
+            synchronized (window) {
+                Long last = window.peekLast();
+                return last == null || last <= nowMillis - WINDOW_MILLIS;
+            }
+        });
     }
 }
