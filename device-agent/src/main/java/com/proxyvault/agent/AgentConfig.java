@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything the agent is told by its environment; see application.properties for the environment
@@ -37,6 +39,13 @@ public interface AgentConfig {
     /** Where the proxy listeners bind; 0.0.0.0 so customers can reach them on public-host. */
     @WithDefault("0.0.0.0")
     String proxyBindHost();
+
+    /**
+     * Origins the proxies may reach although they are loopback, private, link-local or otherwise
+     * non-public: host names (matched exactly, case-insensitively), IP addresses or CIDR blocks.
+     * Empty in production; the local stack and the tests allow their origins on 127.0.0.1.
+     */
+    Optional<List<String>> allowedPrivateTargets();
 
     interface Fleet {
         /** How long to wait before the first reconnect after the stream ends; doubles up to max. */

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -33,7 +34,8 @@ import java.util.Locale;
  * The HTTP proxy: checks {@code Proxy-Authorization} against the listener's credentials, then
  * either forwards an absolute-form request ({@code GET http://host/path}) to its origin in
  * origin-form and streams the response back, or opens a {@code CONNECT host:port} tunnel and turns
- * the connection into a raw byte relay.
+ * the connection into a raw byte relay. Either way the target must resolve to a public address
+ * (or one the {@link OriginPolicy} allows), else the answer is {@code 403} and nothing is connected.
  *
  * <p>Requests on one customer connection are answered strictly in order: while one is being
  * forwarded the connection isn't read, and requests the client pipelined anyway wait in a queue.
@@ -107,13 +109,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel customer = ctx.channel();
         // The origin isn't read until the customer's pipeline is a relay too, so no byte it sends
         // first (an SSH or SMTP banner) is lost.
-        ChannelFuture connect = listener.connectToOrigin(customer, target, new TunnelRelay(customer), false);
-        connect.addListener((ChannelFuture connected) -> {
+        Future<Channel> connect = listener.connectToOrigin(customer, target, new TunnelRelay(customer), false);
+        connect.addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
                 respondToOriginFailure(ctx, version, authority, connected.cause(), keepAlive);
                 return;
             }
-            Channel originChannel = connected.channel();
+            Channel originChannel = connected.getNow();
             FullHttpResponse established = new DefaultFullHttpResponse(version, new HttpResponseStatus(200, "Connection Established"));
             ctx.writeAndFlush(established).addListener((ChannelFuture written) -> {
                 if (!written.isSuccess()) {
@@ -170,21 +172,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         prepareForOrigin(request.headers(), authority.substring(authority.lastIndexOf('@') + 1));
 
         OriginResponseRelay relay = new OriginResponseRelay(this, ctx, keepAlive, headRequest, version);
-        ChannelFuture connect = listener.connectToOrigin(ctx.channel(), target, new ChannelInitializer<Channel>() {
+        Future<Channel> connect = listener.connectToOrigin(ctx.channel(), target, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
                 channel.pipeline().addLast(new HttpClientCodec(), relay);
             }
         }, true);
-        origin = connect.channel();
-        connect.addListener((ChannelFuture connected) -> {
+        connect.addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
                 request.release();
-                origin = null;
                 respondToOriginFailure(ctx, version, authority, connected.cause(), keepAlive);
                 return;
             }
-            connected.channel().writeAndFlush(request).addListener((ChannelFuture written) -> {
+            Channel originChannel = connected.getNow();
+            if (!ctx.channel().isActive()) {
+                request.release(); // the customer left while we were connecting
+                originChannel.close();
+                return;
+            }
+            origin = originChannel;
+            originChannel.writeAndFlush(request).addListener((ChannelFuture written) -> {
                 if (!written.isSuccess()) {
                     written.channel().close(); // the relay answers 502 when the origin goes away unanswered
                 }
@@ -247,6 +254,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     // ---- plumbing ---------------------------------------------------------------------------
 
     private void respondToOriginFailure(ChannelHandlerContext ctx, HttpVersion version, String authority, Throwable cause, boolean keepAlive) {
+        if (cause instanceof BlockedTargetException) {
+            respond(ctx, version, HttpResponseStatus.FORBIDDEN, "Forbidden: " + cause.getMessage(), keepAlive, List.of());
+            return;
+        }
         HttpResponseStatus status = cause instanceof ConnectTimeoutException
                 ? HttpResponseStatus.GATEWAY_TIMEOUT
                 : HttpResponseStatus.BAD_GATEWAY;

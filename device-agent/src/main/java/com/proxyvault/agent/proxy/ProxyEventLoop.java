@@ -1,30 +1,49 @@
 package com.proxyvault.agent.proxy;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.AddressResolver;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The event loops that carry customer traffic. Kept apart from Quarkus's Vert.x loops on purpose:
  * a burst of proxy traffic must not delay the gRPC link to the fleet or the health checks, and the
  * data plane can be sized on its own later.
+ *
+ * <p>Origin names are resolved here too, asynchronously (Netty's DNS resolver, one per event loop,
+ * honouring /etc/hosts and /etc/resolv.conf), so a slow DNS server never blocks an event loop.
  */
 @Singleton
 public class ProxyEventLoop implements AutoCloseable {
 
     private final EventLoopGroup group = new NioEventLoopGroup(0, new DefaultThreadFactory("proxy-io", true));
+    private final DnsAddressResolverGroup resolvers = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+            .datagramChannelType(NioDatagramChannel.class)
+            .socketChannelType(NioSocketChannel.class));
 
     public EventLoopGroup group() {
         return group;
     }
 
+    /** The resolver of {@code loop}: its lookups complete on that loop. */
+    AddressResolver<InetSocketAddress> resolver(EventLoop loop) {
+        return resolvers.getResolver(loop);
+    }
+
     @PreDestroy
     @Override
     public void close() {
+        resolvers.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -8,16 +8,20 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.Promise;
+import org.jboss.logging.Logger;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
  * connection made for them, so that closing the listener cuts all of its traffic at once.
  */
 public final class ProxyListener {
+
+    private static final Logger LOG = Logger.getLogger(ProxyListener.class);
 
     static final int ORIGIN_CONNECT_TIMEOUT_MILLIS = 10_000;
 
@@ -34,6 +40,8 @@ public final class ProxyListener {
     private volatile ProxyCredentials credentials;
     private volatile ModemDriver modem;
     private final ChannelGroup connections;
+    private final ProxyEventLoop eventLoop;
+    private final OriginPolicy originPolicy;
     private volatile Channel serverChannel;
     /**
      * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present.
@@ -41,7 +49,9 @@ public final class ProxyListener {
      */
     private volatile String fingerprint = "NONE";
 
-    ProxyListener(ProxyAssignment assignment) {
+    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy) {
+        this.eventLoop = eventLoop;
+        this.originPolicy = originPolicy;
         this.proxyId = assignment.proxyId();
         this.port = assignment.port();
         this.credentials = assignment.credentials();
@@ -79,10 +89,10 @@ public final class ProxyListener {
     }
 
     /** Completes once the port accepts connections; fails with {@link ProxyException} if it can't. */
-    CompletableFuture<Void> bind(EventLoopGroup group, String bindHost) {
+    CompletableFuture<Void> bind(String bindHost) {
         CompletableFuture<Void> bound = new CompletableFuture<>();
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
+                .group(eventLoop.group())
                 .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -107,24 +117,56 @@ public final class ProxyListener {
 
     /**
      * Opens a connection to an origin on behalf of {@code customer}, leaving through this proxy's
-     * modem. It runs on the customer's event loop so relaying between the two needs no hand-off.
+     * modem. It runs on the customer's event loop so relaying between the two needs no hand-off, and
+     * the returned future completes there too.
+     *
+     * <p>The target is resolved first (asynchronously, never blocking the loop) and the address is
+     * checked against the {@link OriginPolicy}; the connection then goes to exactly that address, so a
+     * second DNS answer can't slip a private address in between. Fails with
+     * {@link BlockedTargetException} (nothing connected) for a refused address, with an
+     * {@link java.net.UnknownHostException} when the name doesn't resolve, or with the connect's cause.
      */
-    ChannelFuture connectToOrigin(Channel customer, HostAndPort target, ChannelHandler originHandler, boolean autoRead) {
-        Bootstrap bootstrap = new Bootstrap()
-                .group(customer.eventLoop())
-                .channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ORIGIN_CONNECT_TIMEOUT_MILLIS)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.AUTO_READ, autoRead)
-                .handler(originHandler);
-        // Unresolved, so the name is looked up by Netty's resolver when connecting, and a lookup
-        // failure is just a failed connect (answered with 502).
-        InetSocketAddress remote = InetSocketAddress.createUnresolved(target.host(), target.port());
-        ChannelFuture connect = modem.egressBindAddress()
-                .map(local -> bootstrap.connect(remote, new InetSocketAddress(local, 0)))
-                .orElseGet(() -> bootstrap.connect(remote));
-        connections.add(connect.channel());
-        return connect;
+    Future<Channel> connectToOrigin(Channel customer, HostAndPort target, ChannelHandler originHandler, boolean autoRead) {
+        EventLoop loop = customer.eventLoop();
+        Promise<Channel> connected = loop.newPromise();
+        InetSocketAddress unresolved = InetSocketAddress.createUnresolved(target.host(), target.port());
+        eventLoop.resolver(loop).resolve(unresolved).addListener((Future<InetSocketAddress> resolution) -> {
+            if (!resolution.isSuccess()) {
+                connected.setFailure(resolution.cause());
+                return;
+            }
+            InetSocketAddress remote = resolution.getNow();
+            if (!originPolicy.permits(target.host(), remote.getAddress())) {
+                LOG.debugf("Proxy %d refused %s:%d (%s): not a public address", proxyId, target.host(), target.port(),
+                        remote.getAddress().getHostAddress());
+                connected.setFailure(new BlockedTargetException(target.host()));
+                return;
+            }
+            if (!customer.isActive()) {
+                connected.setFailure(new ClosedChannelException()); // gone (or released) while resolving
+                return;
+            }
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(loop)
+                    .channel(NioSocketChannel.class)
+                    .disableResolver() // resolved and checked above: no second lookup
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ORIGIN_CONNECT_TIMEOUT_MILLIS)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.AUTO_READ, autoRead)
+                    .handler(originHandler);
+            ChannelFuture connect = modem.egressBindAddress()
+                    .map(local -> bootstrap.connect(remote, new InetSocketAddress(local, 0)))
+                    .orElseGet(() -> bootstrap.connect(remote));
+            connections.add(connect.channel());
+            connect.addListener((ChannelFuture done) -> {
+                if (done.isSuccess()) {
+                    connected.setSuccess(done.channel());
+                } else {
+                    connected.setFailure(done.cause());
+                }
+            });
+        });
+        return connected;
     }
 
     /** Stops accepting and closes every connection of this proxy. */

@@ -26,16 +26,18 @@ public class ProxyListeners {
 
     private final ProxyEventLoop eventLoop;
     private final String bindHost;
+    private final OriginPolicy originPolicy;
     private final Map<Long, ProxyListener> byProxyId = new ConcurrentHashMap<>();
 
     @Inject
     public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config) {
-        this(eventLoop, config.proxyBindHost());
+        this(eventLoop, config.proxyBindHost(), OriginPolicy.allowing(config.allowedPrivateTargets().orElse(List.of())));
     }
 
-    public ProxyListeners(ProxyEventLoop eventLoop, String bindHost) {
+    public ProxyListeners(ProxyEventLoop eventLoop, String bindHost, OriginPolicy originPolicy) {
         this.eventLoop = eventLoop;
         this.bindHost = bindHost;
+        this.originPolicy = originPolicy;
     }
 
     /**
@@ -56,10 +58,10 @@ public class ProxyListeners {
             return CompletableFuture.failedFuture(new ProxyException(
                     "port " + assignment.port() + " is already in use by proxy " + portHolder.get().proxyId()));
         }
-        ProxyListener listener = new ProxyListener(assignment);
+        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy);
         // Registered before the bind completes so that a later command for this proxy sees it.
         byProxyId.put(assignment.proxyId(), listener);
-        return listener.bind(eventLoop.group(), bindHost).whenComplete((ok, failure) -> {
+        return listener.bind(bindHost).whenComplete((ok, failure) -> {
             if (failure != null) {
                 byProxyId.remove(assignment.proxyId(), listener);
                 if (current != null) {

@@ -8,9 +8,12 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.channels.ServerSocketChannel;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +40,7 @@ class HttpProxyListenerTest {
     @BeforeEach
     void openProxy() throws Exception {
         eventLoop = new ProxyEventLoop();
-        listeners = new ProxyListeners(eventLoop, "0.0.0.0");
+        listeners = new ProxyListeners(eventLoop, "0.0.0.0", OriginPolicy.allowing(List.of("127.0.0.1")));
         origin = new TestOrigin();
         proxyPort = freePort();
         listeners.open(assignment(PROXY_ID, proxyPort)).get(10, TimeUnit.SECONDS);
@@ -168,6 +171,86 @@ class HttpProxyListenerTest {
                             + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
                             + "\r\n").readResponse();
             assertEquals(502, response.status());
+        }
+    }
+
+    @Test
+    void shouldRefuseNonPublicTargetsWithForbiddenAndKeepServingTheConnection() throws IOException {
+        String[] blockedTargets = {
+                "10.0.0.1:80",                    // private
+                "169.254.169.254:80",             // cloud metadata (link-local)
+                "[fd00:ec2::254]:80",             // metadata over IPv6 (unique local)
+                "[::ffff:169.254.169.254]:80",    // IPv4-mapped
+                "[2002:7f00:1::]:" + origin.port(), // 6to4 of 127.0.0.1
+                "127.0.0.2:" + origin.port(),     // loopback, but not the allowlisted 127.0.0.1
+                "[::1]:" + origin.port(),
+                "0.0.0.0:" + origin.port(),
+        };
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            for (String target : blockedTargets) {
+                RawHttpClient.Response absoluteForm = client.send(
+                        "GET http://" + target + "/latest/meta-data/ HTTP/1.1\r\n"
+                                + "Host: " + target + "\r\n"
+                                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                + "\r\n").readResponse();
+                assertEquals(403, absoluteForm.status(), "absolute-form to " + target);
+                assertTrue(absoluteForm.body().startsWith("Forbidden"), absoluteForm.body());
+
+                RawHttpClient.Response connect = client.send(
+                        "CONNECT " + target + " HTTP/1.1\r\n"
+                                + "Host: " + target + "\r\n"
+                                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                + "\r\n").readResponse();
+                assertEquals(403, connect.status(), "CONNECT to " + target);
+            }
+            // A refusal is an ordinary answer: the same connection still reaches an allowed origin.
+            RawHttpClient.Response allowed = client.send(
+                    "GET http://" + origin.authority() + "/ HTTP/1.1\r\n"
+                            + "Host: " + origin.authority() + "\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse();
+            assertEquals(200, allowed.status());
+        }
+        assertEquals(1, origin.received().size(), "only the allowed request may reach the origin");
+    }
+
+    @Test
+    void shouldRefuseALoopbackOriginUnlessItIsAllowlisted() throws Exception {
+        // The production policy: nothing private is allowed, so neither the origin on 127.0.0.1
+        // nor a bare listening socket there may be reached, by address or by name.
+        int strictPort = freePort();
+        ProxyListeners strict = new ProxyListeners(eventLoop, "0.0.0.0", OriginPolicy.publicOnly());
+        try (ServerSocketChannel internalService = ServerSocketChannel.open()) {
+            internalService.bind(new InetSocketAddress("127.0.0.1", 0));
+            internalService.configureBlocking(false);
+            int internalPort = internalService.socket().getLocalPort();
+            strict.open(assignment(7, strictPort)).get(10, TimeUnit.SECONDS);
+            try (RawHttpClient client = new RawHttpClient(strictPort)) {
+                for (String target : new String[] {origin.authority(), "localhost:" + origin.port(),
+                        "127.0.0.1:" + internalPort, "localhost:" + internalPort}) {
+                    assertEquals(403, client.send(
+                            "GET http://" + target + "/q/metrics HTTP/1.1\r\n"
+                                    + "Host: " + target + "\r\n"
+                                    + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                    + "\r\n").readResponse().status(), "absolute-form to " + target);
+                    assertEquals(403, client.send(
+                            "CONNECT " + target + " HTTP/1.1\r\n"
+                                    + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                    + "\r\n").readResponse().status(), "CONNECT to " + target);
+                }
+            }
+            assertNull(internalService.accept(), "the proxy must not even open a connection to a refused target");
+        } finally {
+            strict.closeAll();
+        }
+        assertTrue(origin.received().isEmpty());
+
+        // The same origin through the listener that allowlists 127.0.0.1.
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            assertEquals(200, client.send(
+                    "CONNECT " + origin.authority() + " HTTP/1.1\r\n"
+                            + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                            + "\r\n").readResponse().status());
         }
     }
 

@@ -1,6 +1,7 @@
 package com.proxyvault.webhooks.endpoints;
 
 import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.contracts.net.BlockedAddresses;
 import com.proxyvault.webhooks.WebhooksConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -18,7 +19,8 @@ import java.util.stream.Collectors;
  * dispatcher right before it connects, because DNS can change after registration.
  *
  * <ul>
- *   <li>absolute {@code https://} URL with a host, no credentials, at most {@value #MAX_LENGTH} characters;</li>
+ *   <li>absolute {@code https://} URL with a host, no credentials, an explicit port (if any) in 1..65535,
+ *       at most {@value #MAX_LENGTH} characters;</li>
  *   <li>every address the host resolves to must be public ({@link BlockedAddresses});</li>
  *   <li>hosts in {@code proxyvault.webhooks.allowed-insecure-hosts} skip both the HTTPS rule and the
  *       address check: that is how the local stack and the tests reach a receiver on 127.0.0.1.</li>
@@ -64,6 +66,9 @@ public class WebhookUrlPolicy {
         boolean allowlisted = allowedInsecureHosts.contains(host);
         if (!https && !allowlisted) {
             throw ApiException.unprocessable("url must use https");
+        }
+        if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+            throw ApiException.unprocessable("url port must be between 1 and 65535");
         }
         int port = uri.getPort() != -1 ? uri.getPort() : (https ? 443 : 80);
         return new WebhookTarget(uri, host, port, https, allowlisted);

@@ -82,12 +82,28 @@ class WebhookRegistrationTest {
     void shouldRefuseHostsThatResolveToNonPublicAddresses() {
         long reseller = newReseller();
         for (String url : new String[] {"https://10.0.0.5/hook", "https://169.254.169.254/latest/meta-data",
-                "https://127.0.0.2/hook", "https://[::1]/hook", "https://[fd00:ec2::254]/", "https://192.168.0.10:8443/x"}) {
+                "https://127.0.0.2/hook", "https://[::1]/hook", "https://[fd00:ec2::254]/", "https://192.168.0.10:8443/x",
+                "https://[2002:7f00:1::]/", "https://[2002:a9fe:a9fe::1]/latest", "https://[2001::1]/hook",
+                "https://[2001:db8::1]/hook"}) {
             as(reseller).body(Map.of("url", url, "events", "*"))
                     .post(WEBHOOKS)
                     .then().statusCode(422)
                     .body("detail", containsString("non-public address"));
         }
+    }
+
+    @Test
+    void shouldRefuseAPortOutsideTheValidRange() {
+        long reseller = newReseller();
+        for (String url : new String[] {"https://1.1.1.1:99999/x", "https://1.1.1.1:65536/x", "https://1.1.1.1:0/x"}) {
+            as(reseller).body(Map.of("url", url, "events", "*"))
+                    .post(WEBHOOKS)
+                    .then().statusCode(422)
+                    .body("detail", equalTo("url port must be between 1 and 65535"));
+        }
+        as(reseller).body(Map.of("url", "https://1.1.1.1:65535/x", "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(201);
     }
 
     @Test
