@@ -9,6 +9,7 @@ import com.proxyvault.contracts.events.EventSchemas;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.contracts.events.ProxyProvisioned;
+import com.proxyvault.contracts.events.ProxyProvisioning;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -188,6 +189,15 @@ class OrderFlowTest {
         EventSchemas.assertValid(paid.get(0));
         assertEquals(reseller, mapper.readTree(paid.get(0)).get("reseller_id").asLong());
 
+        // The fleet found a modem: provisioning.
+        String provisioning = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, reseller,
+                new ProxyProvisioning(77, orderId, "LAX")));
+        EventSchemas.assertValid(provisioning);
+        produce(EventTypes.PROXY_PROVISIONING, reseller, provisioning);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", token).get("/v1/reseller/orders/" + orderId)
+                        .then().statusCode(200).body("status", equalTo("provisioning")));
+
         // The fleet's proxy.provisioned makes it active; a redelivery changes nothing.
         LocalDateTime expires = LocalDateTime.of(2030, 1, 1, 12, 0, 0);
         String provisioned = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, reseller,
@@ -203,6 +213,25 @@ class OrderFlowTest {
                         .body("expires_at", equalTo("2030-01-01T12:00:00")));
         given().header("Authorization", token).get("/v1/reseller/orders?status=active")
                 .then().body("total", equalTo(1));
+        // A late or repeated provisioning/provisioned never moves an active order back. Each late event is
+        // followed, on the same topic and partition (same reseller key), by one for a second paid order:
+        // once that one has applied, the late one has been handled too.
+        long marker = createOrder(reseller, 1);
+        given().header("Authorization", token).post("/v1/reseller/orders/" + marker + "/pay").then().statusCode(200);
+        produce(EventTypes.PROXY_PROVISIONING, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING,
+                reseller, new ProxyProvisioning(77, orderId, "LAX"))));
+        produce(EventTypes.PROXY_PROVISIONING, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING,
+                reseller, new ProxyProvisioning(79, marker, "LAX"))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", token).get("/v1/reseller/orders/" + marker).then().body("status", equalTo("provisioning")));
+        produce(EventTypes.PROXY_PROVISIONED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED,
+                reseller, new ProxyProvisioned(78, orderId, "LATE", "127.0.0.1", 20001, "u", "p", "NYC", "active", expires))));
+        produce(EventTypes.PROXY_PROVISIONED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED,
+                reseller, new ProxyProvisioned(79, marker, "MARK", "127.0.0.1", 20002, "u", "p", "LAX", "active", expires))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", token).get("/v1/reseller/orders/" + marker).then().body("status", equalTo("active")));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + orderId)
+                .then().body("status", equalTo("active")).body("proxy_id", equalTo(77));
     }
 
     @Test

@@ -69,7 +69,7 @@ class ProvisioningFlowTest {
     void listen() {
         events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "fleet-test-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer());
-        events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_PROVISION_FAILED,
+        events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONING, topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_PROVISION_FAILED,
                 topicPrefix + EventTypes.PROXY_EXPIRED));
     }
 
@@ -102,6 +102,8 @@ class ProvisioningFlowTest {
             int port = provision.getProvisionProxy().getPort();
             assertTrue(port >= 21000 && port <= 21010);
             agent.answer(provision, true, "");
+            JsonNode provisioning = awaitEvent(EventTypes.PROXY_PROVISIONING, firstOrder);
+            assertEquals(provision.getProvisionProxy().getProxyId(), provisioning.get("data").get("proxy_id").asLong());
             JsonNode provisioned = awaitEvent(EventTypes.PROXY_PROVISIONED, firstOrder);
             assertEquals(reseller, provisioned.get("reseller_id").asLong());
             JsonNode data = provisioned.get("data");

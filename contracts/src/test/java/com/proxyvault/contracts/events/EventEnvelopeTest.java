@@ -22,6 +22,8 @@ class EventEnvelopeTest {
                 new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, 7,
                 new ProxyProvisioned(1, 42, "5E9F-2026-03-09", "127.0.0.1", 8000, "user123", "pass456", "LAX", "active", at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, 7,
+                new ProxyProvisioning(1, 42, "LAX"))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED, 7,
                 new ProxyExpired(1, 42, at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 7,

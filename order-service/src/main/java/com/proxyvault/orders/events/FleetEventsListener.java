@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.ProxyExpired;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.contracts.events.ProxyProvisioned;
+import com.proxyvault.contracts.events.ProxyProvisioning;
 import com.proxyvault.contracts.outbox.EventHandlers;
 import com.proxyvault.orders.orders.OrderStatus;
 import io.smallrye.mutiny.Uni;
@@ -17,7 +18,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * Follows the fleet: an order becomes active when its proxy is provisioned, failed when provisioning
+ * Follows the fleet: an order is provisioning once the fleet found it a modem, active when its proxy is provisioned, failed when provisioning
  * failed (billing refunds it on the same event), expired when the proxy expired. Each transition only
  * applies from the states it can come from, so an out-of-order or repeated event changes nothing.
  */
@@ -32,6 +33,21 @@ public class FleetEventsListener {
     public FleetEventsListener(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper) {
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
+    }
+
+    @Incoming("proxy-provisioning")
+    public Uni<Void> onProxyProvisioning(String json) {
+        return EventHandlers.applyOnce(sessionFactory, mapper, json, ProxyProvisioning.class, "order-provisioning",
+                (session, event) -> session.createNativeQuery("""
+                                update orders set status = :provisioning, proxy_id = :proxy, updated_at = :now
+                                where id = :order and reseller_id = :reseller and status = :paid""")
+                        .setParameter("provisioning", OrderStatus.PROVISIONING)
+                        .setParameter("proxy", event.data().proxyId())
+                        .setParameter("now", now())
+                        .setParameter("order", event.data().orderId())
+                        .setParameter("reseller", event.resellerId())
+                        .setParameter("paid", OrderStatus.PAID)
+                        .executeUpdate());
     }
 
     @Incoming("proxy-provisioned")

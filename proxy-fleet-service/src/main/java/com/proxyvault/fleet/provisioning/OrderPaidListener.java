@@ -5,6 +5,7 @@ import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import com.proxyvault.contracts.events.ProxyProvisioning;
 import com.proxyvault.contracts.outbox.EventHandlers;
 import com.proxyvault.contracts.outbox.Outbox;
 import com.proxyvault.fleet.proxies.Proxy;
@@ -21,7 +22,8 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * A paid order gets a proxy: a modem with a free slot on a live agent, a free port on that agent, fresh
- * credentials. The proxy is stored as {@code provisioning}; {@link ProvisioningJob} then asks the agent to
+ * credentials. The proxy is stored as {@code provisioning} and {@code proxy.provisioning} announced (the order
+ * shows it); {@link ProvisioningJob} then asks the agent to
  * open it. No modem or port free → {@code proxy.provision_failed} at once (billing refunds).
  */
 @ApplicationScoped
@@ -76,7 +78,9 @@ public class OrderPaidListener {
         proxy.createdAt = now;
         proxy.updatedAt = now;
         return session.persist(proxy).call(session::flush)
-                .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, placement.modemId(), placement.port()));
+                .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, placement.modemId(), placement.port()))
+                .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),
+                        new ProxyProvisioning(proxy.id, order.orderId(), proxy.locationId))));
     }
 
     private Uni<Void> fail(Mutiny.Session session, EventEnvelope<OrderPaid> event, String reason) {
