@@ -3,6 +3,7 @@ package com.proxyvault.orders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.contracts.events.ChargePosted;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventSchemas;
@@ -232,6 +233,30 @@ class OrderFlowTest {
                 given().header("Authorization", token).get("/v1/reseller/orders/" + marker).then().body("status", equalTo("active")));
         given().header("Authorization", token).get("/v1/reseller/orders/" + orderId)
                 .then().body("status", equalTo("active")).body("proxy_id", equalTo(77));
+    }
+
+    @Test
+    void shouldCompleteAnOrderWhoseChargeWentThroughWhenPayDidNotFinish() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 2);
+        // billing charged order:<id> (its charge.posted), but this service never marked the order paid
+        String charged = EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller,
+                new ChargePosted("order:" + orderId, new java.math.BigDecimal("20.00"), new java.math.BigDecimal("80.00"),
+                        LocalDateTime.of(2026, 5, 25, 12, 0))));
+        EventSchemas.assertValid(charged);
+        produce(EventTypes.CHARGE_POSTED, reseller, charged);
+        produce(EventTypes.CHARGE_POSTED, reseller, charged); // redelivered
+        // another reseller's charge with this order's reference changes nothing
+        produce(EventTypes.CHARGE_POSTED, reseller + 1, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED,
+                reseller + 1, new ChargePosted("order:" + orderId, new java.math.BigDecimal("20.00"),
+                        new java.math.BigDecimal("1.00"), LocalDateTime.of(2026, 5, 25, 12, 0)))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                        .then().body("status", equalTo("paid")).body("paid_at", org.hamcrest.Matchers.notNullValue()));
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(409);
+        List<String> paid = consume(EventTypes.ORDER_PAID, String.valueOf(orderId));
+        assertEquals(1, paid.size(), "order.paid exactly once");
+        EventSchemas.assertValid(paid.get(0));
     }
 
     @Test

@@ -5,24 +5,41 @@ import com.proxyvault.billing.ledger.Ledger;
 import com.proxyvault.billing.ledger.LedgerMetrics;
 import com.proxyvault.billing.ledger.Movement;
 import com.proxyvault.billing.ledger.Posting;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.ChargePosted;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.outbox.Outbox;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.math.BigDecimal;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 
-/** Debits a reseller for an order: one transaction, idempotent on the reference. */
+/** Debits a reseller for an order: one transaction, idempotent on the reference, announced as charge.posted. */
 @ApplicationScoped
 public class ChargeService {
 
     private final Mutiny.SessionFactory sessionFactory;
     private final Ledger ledger;
     private final LedgerMetrics metrics;
+    private final ObjectMapper mapper;
 
-    public ChargeService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics) {
+    public ChargeService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics, ObjectMapper mapper) {
         this.sessionFactory = sessionFactory;
         this.ledger = ledger;
         this.metrics = metrics;
+        this.mapper = mapper;
+    }
+
+    /** charge.posted commits with the ledger entry: announced exactly when the money moved. */
+    private Uni<Void> announce(Mutiny.Session session, long resellerId, Posting posting) {
+        return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, resellerId,
+                new ChargePosted(posting.reference(), posting.magnitude(), posting.balance(),
+                        LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))));
     }
 
     /**
@@ -31,7 +48,8 @@ public class ChargeService {
      */
     public Uni<Posting> charge(long resellerId, String reference, BigDecimal amount, String description) {
         return sessionFactory.withTransaction(session ->
-                        ledger.post(session, Movement.charge(resellerId, reference, amount, description)))
+                        ledger.post(session, Movement.charge(resellerId, reference, amount, description))
+                                .call(posting -> posting.replayed() ? Uni.createFrom().voidItem() : announce(session, resellerId, posting)))
                 .invoke(metrics::recorded)
                 .onFailure().invoke(failure -> metrics.refused(EntryKind.CHARGE, failure));
     }

@@ -24,6 +24,8 @@ class EventEnvelopeTest {
                 new ProxyProvisioned(1, 42, "5E9F-2026-03-09", "127.0.0.1", 8000, "user123", "pass456", "LAX", "active", at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, 7,
                 new ProxyProvisioning(1, 42, "LAX"))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, 7,
+                new ChargePosted("order:42", new BigDecimal("20.00"), new BigDecimal("80.00"), at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED, 7,
                 new ProxyExpired(1, 42, at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 7,

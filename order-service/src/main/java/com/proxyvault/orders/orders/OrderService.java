@@ -14,6 +14,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.hibernate.LockMode;
+import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
@@ -128,21 +130,36 @@ public class OrderService {
     }
 
     private Uni<PayResult> markPaid(Order order, BigDecimal newBalance) {
-        LocalDateTime paidAt = now();
-        return Panache.withTransaction(() -> Order.update(
-                        "status = ?1, paidAt = ?2, updatedAt = ?2 where id = ?3 and resellerId = ?4 and status = ?5",
-                        OrderStatus.PAID, paidAt, order.id, order.resellerId, OrderStatus.PENDING_PAYMENT)
-                .chain(updated -> {
-                    if (updated == 0) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> markPaid(session, order.id, order.resellerId))
+                .invoke(marked -> {
+                    if (!marked) {
                         // A concurrent pay of the same order won; its charge is the one (and only) charge.
-                        return Uni.createFrom().failure(ApiException.conflict("Order is already paid"));
+                        throw ApiException.conflict("Order is already paid");
                     }
-                    var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
-                            order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
-                            order.amountUsd, order.periodType, order.periodDuration, paidAt));
-                    return Panache.getSession().chain(session -> Outbox.append(session, mapper, event));
                 })
                 .replaceWith(new PayResult(order.id, OrderStatus.PAID, newBalance)));
+    }
+
+    /**
+     * In the caller's transaction: a pending order becomes paid and {@code order.paid} goes to the outbox.
+     * False (and nothing written) when the order is not pending any more. Used by pay and by the
+     * charge.posted backstop; the row lock makes the two agree on one order.paid.
+     */
+    public Uni<Boolean> markPaid(Mutiny.Session session, long orderId, long resellerId) {
+        return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
+            if (order == null || order.resellerId != resellerId || !OrderStatus.PENDING_PAYMENT.equals(order.status)) {
+                return Uni.createFrom().item(false);
+            }
+            LocalDateTime paidAt = now();
+            order.status = OrderStatus.PAID;
+            order.paidAt = paidAt;
+            order.updatedAt = paidAt;
+            var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
+                    order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
+                    order.amountUsd, order.periodType, order.periodDuration, paidAt));
+            return Outbox.append(session, mapper, event).replaceWith(true);
+        });
     }
 
     public record PayResult(long orderId, String status,
