@@ -232,6 +232,10 @@ class PurchaseFlowIT {
         }
         assertNotNull(moved, "some other city had a free modem");
         assertTrue(!moved.get("password").asText().equals(proxy.get("password").asText()), "connect issues new credentials");
+        // The agent runs commands in order: once this later one is answered, anything the move sent
+        // (such as closing an old listener) has run too, and the moved proxy must still serve.
+        reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "macos")).post(base + "/fingerprint")
+                .then().statusCode(200);
         String viaMoved = ProxyClient.absoluteFormGet(moved.get("ip").asText(), moved.get("port").asInt(),
                 ProxyClient.basic(moved.get("username").asText(), moved.get("password").asText()), target, "/moved");
         assertTrue(viaMoved.contains("hello from the origin /moved"), viaMoved);

@@ -81,12 +81,18 @@ public class CommandHandler {
                 .replaceWith(() -> ok(commandId).build());
     }
 
-    /** Releasing a proxy we don't serve is ok: the fleet wants it gone, and it is. */
+    /**
+     * Releasing a proxy we don't serve is ok: the fleet wants it gone, and it is. A release naming a port the
+     * proxy is no longer served on is stale (the proxy moved to another port since, and its old listener
+     * was closed then): it must not close the new listener, so it changes nothing.
+     */
     private Uni<CommandResult> release(String commandId, ReleaseProxy release) {
-        listeners.find(release.getProxyId())
-                .filter(listener -> release.getPort() != 0 && listener.port() != release.getPort())
-                .ifPresent(listener -> LOG.warnf("ReleaseProxy %d names port %d but it is served on %d; releasing it anyway",
-                        release.getProxyId(), release.getPort(), listener.port()));
+        Optional<ProxyListener> served = listeners.find(release.getProxyId());
+        if (served.isPresent() && release.getPort() != 0 && served.get().port() != release.getPort()) {
+            LOG.infof("Ignoring stale ReleaseProxy %d for port %d: it is served on %d now",
+                    release.getProxyId(), release.getPort(), served.get().port());
+            return Uni.createFrom().item(ok(commandId).build());
+        }
         return Uni.createFrom().completionStage(() -> listeners.release(release.getProxyId()))
                 .replaceWith(() -> ok(commandId).build());
     }

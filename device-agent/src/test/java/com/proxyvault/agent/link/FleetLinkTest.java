@@ -100,6 +100,30 @@ class FleetLinkTest {
     }
 
     @Test
+    void shouldMoveAProxyToANewPortAndIgnoreAStaleReleaseOfTheOldOne() throws Exception {
+        int oldPort = freePortInRange();
+        assertTrue(fleet.command(provision(107, "lax-1", oldPort, "cust-107", "pw-107")).getOk());
+        int newPort = freePortInRange();
+        while (newPort == oldPort) {
+            newPort = freePortInRange();
+        }
+        // The fleet moves the proxy (connect): same proxy id, new port and credentials.
+        assertTrue(fleet.command(provision(107, "lax-2", newPort, "cust-107b", "pw-107b")).getOk());
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", oldPort).close());
+
+        // A release still naming the old port must not close the proxy where it is served now.
+        CommandResult stale = fleet.command(FleetMessage.newBuilder()
+                .setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(107).setPort(oldPort)));
+        assertTrue(stale.getOk(), stale.getError());
+        assertEquals(TestOrigin.GREETING, fetchThroughProxy(newPort, "cust-107b", "pw-107b").body());
+
+        assertTrue(fleet.command(FleetMessage.newBuilder()
+                .setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(107).setPort(newPort))).getOk());
+        int closed = newPort;
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", closed).close());
+    }
+
+    @Test
     void shouldProvisionAProxyThatServesTrafficUntilReleased() throws Exception {
         int port = freePortInRange();
         CommandResult provisioned = fleet.command(provision(101, "lax-1", port, "cust-101", "pw-101"));

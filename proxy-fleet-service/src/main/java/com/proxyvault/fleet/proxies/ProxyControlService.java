@@ -146,8 +146,11 @@ public class ProxyControlService {
                 .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()))
                         .onFailure().call(failure -> revert(move))
                         .map(ok -> {
-                            if (ProxyStatus.ACTIVE.equals(move.previous().status())) {
-                                releaseQuietly(move.previous().agentId(), move.proxy().id, move.previous().port());
+                            // Moved within one agent, the agent already swapped the listeners when it opened the
+                            // new one; only a proxy that left another agent has an old listener to close there.
+                            Placement before = move.previous();
+                            if (ProxyStatus.ACTIVE.equals(before.status()) && !before.agentId().equals(move.proxy().agentId)) {
+                                releaseQuietly(before.agentId(), move.proxy().id, before.port());
                             }
                             Proxy p = move.proxy();
                             return new Connected(p.ip, p.port, p.username, p.password, p.locationId);
