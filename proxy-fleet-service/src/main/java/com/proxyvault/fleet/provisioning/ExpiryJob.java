@@ -6,7 +6,6 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 
 /**
  * Ends proxies at expires_at: status and {@code proxy.expired} commit together (row locks make that happen
@@ -31,9 +30,7 @@ public class ExpiryJob {
     Uni<Void> expire() {
         return transitions.expireDue(100).invoke(expired -> expired.forEach(proxy -> {
             LOG.infof("Proxy %d of order %d expired", proxy.id, proxy.orderId);
-            agents.session(proxy.agentId).ifPresent(session -> session
-                    .command(AgentCommands.release(proxy.id, proxy.port), Duration.ofSeconds(10))
-                    .subscribe().with(r -> { }, e -> LOG.warnf("Releasing proxy %d: %s", proxy.id, e.getMessage())));
+            agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port);
         })).replaceWithVoid();
     }
 }

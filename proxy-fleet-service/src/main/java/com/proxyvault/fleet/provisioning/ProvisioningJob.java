@@ -108,8 +108,7 @@ public class ProvisioningJob {
                     }
                     return chain;
                 })
-                .invoke(overdue -> overdue.forEach(p -> agents.session(p.agentId).ifPresent(s ->
-                        s.command(AgentCommands.release(p.id, p.port), COMMAND_TIMEOUT).subscribe().with(r -> { }, e -> { })))))
+                .invoke(overdue -> overdue.forEach(p -> agents.releaseQuietly(p.agentId, p.id, p.port))))
                 .replaceWithVoid();
     }
 }

@@ -97,7 +97,7 @@ public class ProxyControlService {
                             proxy.status = ProxyStatus.DISCONNECTED;
                             proxy.updatedAt = now();
                         }))
-                .invoke(proxy -> releaseQuietly(proxy.agentId, proxy.id, proxy.port))
+                .invoke(proxy -> agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port))
                 .replaceWithVoid();
     }
 
@@ -150,7 +150,7 @@ public class ProxyControlService {
                             // new one; only a proxy that left another agent has an old listener to close there.
                             Placement before = move.previous();
                             if (ProxyStatus.ACTIVE.equals(before.status()) && !before.agentId().equals(move.proxy().agentId)) {
-                                releaseQuietly(before.agentId(), move.proxy().id, before.port());
+                                agents.releaseQuietly(before.agentId(), move.proxy().id, before.port());
                             }
                             Proxy p = move.proxy();
                             return new Connected(p.ip, p.port, p.username, p.password, p.locationId);
@@ -226,11 +226,6 @@ public class ProxyControlService {
                     }
                     return result;
                 });
-    }
-
-    private void releaseQuietly(String agentId, long proxyId, int port) {
-        agents.session(agentId).ifPresent(session -> session.command(AgentCommands.release(proxyId, port), AGENT_TIMEOUT)
-                .subscribe().with(r -> { }, e -> LOG.warnf("Releasing proxy %d on %s: %s", proxyId, agentId, e.getMessage())));
     }
 
     private static Proxy copyOf(Proxy p) {
