@@ -2,7 +2,7 @@ package com.proxyvault.orders;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import com.proxyvault.contracts.events.ChargePosted;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;

@@ -3,7 +3,7 @@ package com.proxyvault.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;

@@ -1,6 +1,6 @@
 package com.proxyvault.gateway.auth;
 
-import com.proxyvault.contracts.http.ApiExceptionMappers;
+import com.proxyvault.platform.http.ApiExceptionMappers;
 import com.proxyvault.gateway.keys.ApiKeyService;
 import com.proxyvault.gateway.keys.ApiKeys;
 import com.proxyvault.gateway.ratelimit.RateLimiter;

@@ -1,6 +1,6 @@
 package com.proxyvault.gateway.auth;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import jakarta.enterprise.context.RequestScoped;
 
 /** The reseller whose API key authenticated the current request (set by {@link ApiKeyFilter}). */

@@ -1,6 +1,6 @@
 package com.proxyvault.gateway.forwarding;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.gateway.auth.AuthenticatedReseller;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import io.smallrye.mutiny.Uni;

@@ -1,6 +1,6 @@
 package com.proxyvault.gateway.resellers;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import com.proxyvault.gateway.forwarding.Upstreams;
 import io.smallrye.mutiny.Uni;

@@ -1,6 +1,6 @@
 package com.proxyvault.gateway.resellers;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.gateway.keys.ApiKeyService;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;

@@ -1,5 +1,6 @@
 package com.proxyvault.billing.accounts;
 
+import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.billing.ledger.Money;
 import com.proxyvault.contracts.auth.InternalJwt;
 import io.smallrye.mutiny.Uni;
@@ -31,7 +32,7 @@ public class BalanceResource {
     @GET
     @Operation(summary = "Get current USD balance")
     public Uni<BalanceView> balance() {
-        long resellerId = Caller.resellerId(token);
+        long resellerId = CurrentReseller.resellerId(token);
         // Reading creates nothing: a reseller that never had money has no account row and a balance of 0.00.
         return sessionFactory.withSession(session -> session.find(Account.class, resellerId))
                 .map(account -> account == null ? BalanceView.of(Money.ZERO) : new BalanceView(account.balance(), account.currency()));

@@ -1,10 +1,10 @@
 package com.proxyvault.billing.charges;
 
-import com.proxyvault.billing.accounts.Caller;
+import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.billing.ledger.Money;
 import com.proxyvault.billing.ledger.References;
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -50,7 +50,7 @@ public class ChargeResource {
     @APIResponse(responseCode = "409", description = "Reference already used with a different amount")
     @APIResponse(responseCode = "422", description = "Invalid reference, amount or description")
     public Uni<RestResponse<ChargeResponse>> charge(ChargeRequest request) {
-        long resellerId = Caller.resellerId(token);
+        long resellerId = CurrentReseller.resellerId(token);
         if (request == null) {
             throw ApiException.unprocessable("A JSON body with reference and amount is required");
         }

@@ -9,15 +9,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.ChargePosted;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
-import com.proxyvault.contracts.outbox.Outbox;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.platform.time.ClockProducer;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.math.BigDecimal;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
+import java.time.Clock;
 
 /** Debits a reseller for an order: one transaction, idempotent on the reference, announced as charge.posted. */
 @ApplicationScoped
@@ -27,19 +26,21 @@ public class ChargeService {
     private final Ledger ledger;
     private final LedgerMetrics metrics;
     private final ObjectMapper mapper;
+    private final Clock clock;
 
-    public ChargeService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics, ObjectMapper mapper) {
+    public ChargeService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics, ObjectMapper mapper,
+                         Clock clock) {
         this.sessionFactory = sessionFactory;
         this.ledger = ledger;
         this.metrics = metrics;
         this.mapper = mapper;
+        this.clock = clock;
     }
 
     /** charge.posted commits with the ledger entry: announced exactly when the money moved. */
     private Uni<Void> announce(Mutiny.Session session, long resellerId, Posting posting) {
         return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, resellerId,
-                new ChargePosted(posting.reference(), posting.magnitude(), posting.balance(),
-                        LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))));
+                new ChargePosted(posting.reference(), posting.magnitude(), posting.balance(), ClockProducer.utcNow(clock)), clock));
     }
 
     /**

@@ -1,6 +1,6 @@
 package com.proxyvault.billing.ledger;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;

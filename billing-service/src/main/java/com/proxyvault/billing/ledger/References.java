@@ -1,6 +1,6 @@
 package com.proxyvault.billing.ledger;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 
 /**
  * Ledger references share one namespace per reseller ({@code unique (reseller_id, reference)}), so each

@@ -7,7 +7,6 @@ import com.proxyvault.billing.ledger.Posting;
 import com.proxyvault.billing.ledger.References;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
-import com.proxyvault.contracts.outbox.Inbox;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -16,8 +15,8 @@ import org.jboss.logging.Logger;
 /**
  * Gives an order's charge back when its proxy could not be provisioned. The event carries no money: the
  * amount is whatever the ledger says was charged under {@code order:<id>}, so a refund can never exceed the
- * charge. Exactly once, twice over: the event id is recorded in {@code processed_events} in the same
- * transaction, and the refund's reference {@code refund:order:<id>} is unique in the ledger (so a second,
+ * charge. Exactly once, twice over: the consumer template records the event id in {@code processed_events}
+ * in the same transaction, and the refund's reference {@code refund:order:<id>} is unique in the ledger (so a second,
  * different event about the same order refunds nothing either).
  */
 @ApplicationScoped
@@ -26,25 +25,20 @@ public class RefundService {
     static final String HANDLER = "refund-failed-provision";
     private static final Logger LOG = Logger.getLogger(RefundService.class);
 
-    private final Mutiny.SessionFactory sessionFactory;
     private final Ledger ledger;
     private final LedgerMetrics metrics;
 
-    public RefundService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics) {
-        this.sessionFactory = sessionFactory;
+    public RefundService(Ledger ledger, LedgerMetrics metrics) {
         this.ledger = ledger;
         this.metrics = metrics;
     }
 
-    public Uni<Void> refundFailedProvision(EventEnvelope<ProxyProvisionFailed> event) {
-        return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), HANDLER)
-                .chain(first -> {
-                    if (!first) {
-                        LOG.debugf("Event %s already handled, skipping", event.id());
-                        return Uni.createFrom().voidItem();
-                    }
-                    return refund(session, event.resellerId(), event.data());
-                }));
+    /** In the consumer's transaction (which also records the event as processed). */
+    public Uni<Void> refundFailedProvision(Mutiny.Session session, EventEnvelope<ProxyProvisionFailed> event) {
+        if (event.data().orderId() <= 0) {
+            return Uni.createFrom().voidItem(); // names no order: nothing to give back
+        }
+        return refund(session, event.resellerId(), event.data());
     }
 
     private Uni<Void> refund(Mutiny.Session session, long resellerId, ProxyProvisionFailed failure) {

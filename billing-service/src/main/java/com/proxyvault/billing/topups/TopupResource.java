@@ -4,7 +4,7 @@ import com.proxyvault.billing.accounts.BalanceView;
 import com.proxyvault.billing.ledger.Money;
 import com.proxyvault.billing.ledger.References;
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;

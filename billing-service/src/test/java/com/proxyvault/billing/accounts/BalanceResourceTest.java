@@ -4,7 +4,7 @@ import com.proxyvault.billing.support.BillingApi;
 import com.proxyvault.billing.support.LedgerTables;
 import com.proxyvault.billing.support.Resellers;
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.jwt.build.Jwt;
 import jakarta.inject.Inject;

@@ -1,6 +1,6 @@
 package com.proxyvault.billing.support;
 
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 

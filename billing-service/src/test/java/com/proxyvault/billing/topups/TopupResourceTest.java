@@ -4,7 +4,7 @@ import com.proxyvault.billing.support.BillingApi;
 import com.proxyvault.billing.support.LedgerTables;
 import com.proxyvault.billing.support.LedgerTables.Entry;
 import com.proxyvault.billing.support.Resellers;
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;

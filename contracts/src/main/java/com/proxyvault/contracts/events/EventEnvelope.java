@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -23,9 +24,15 @@ public record EventEnvelope<T>(
         long resellerId,
         T data) {
 
+    /** For tests and tools; services pass their injected {@link Clock} to the other factory. */
     public static <T> EventEnvelope<T> of(String type, long resellerId, T data) {
+        return of(type, resellerId, data, Clock.systemUTC());
+    }
+
+    /** A new event with a fresh id, occurring now by {@code clock} (UTC, whole seconds). */
+    public static <T> EventEnvelope<T> of(String type, long resellerId, T data, Clock clock) {
         return new EventEnvelope<>(UUID.randomUUID(), type,
-                LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS), resellerId, data);
+                LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS), resellerId, data);
     }
 
     /** Events of one reseller share a partition, so a reseller's webhooks arrive in order. */

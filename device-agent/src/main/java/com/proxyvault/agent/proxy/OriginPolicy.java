@@ -1,6 +1,6 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.contracts.net.BlockedAddresses;
+import com.proxyvault.platform.net.BlockedAddresses;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;

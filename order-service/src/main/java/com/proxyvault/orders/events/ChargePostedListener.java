@@ -1,13 +1,13 @@
 package com.proxyvault.orders.events;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.ChargePosted;
-import com.proxyvault.contracts.outbox.EventHandlers;
+import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.orders.orders.OrderService;
+import com.proxyvault.platform.events.EventConsumer;
+import com.proxyvault.platform.events.EventConsumers;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,19 +22,10 @@ public class ChargePostedListener {
     private static final Logger LOG = Logger.getLogger(ChargePostedListener.class);
     private static final String ORDER_REFERENCE = "order:";
 
-    private final Mutiny.SessionFactory sessionFactory;
-    private final ObjectMapper mapper;
-    private final OrderService orders;
+    private final EventConsumer<ChargePosted> consumer;
 
-    public ChargePostedListener(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, OrderService orders) {
-        this.sessionFactory = sessionFactory;
-        this.mapper = mapper;
-        this.orders = orders;
-    }
-
-    @Incoming("charge-posted")
-    public Uni<Void> onChargePosted(String json) {
-        return EventHandlers.applyOnce(sessionFactory, mapper, json, ChargePosted.class, "order-charged",
+    public ChargePostedListener(EventConsumers consumers, OrderService orders) {
+        this.consumer = consumers.consumer("order-charged", EventTypes.CHARGE_POSTED, ChargePosted.class,
                 (session, event) -> {
                     String reference = event.data().reference();
                     if (reference == null || !reference.startsWith(ORDER_REFERENCE)) {
@@ -48,9 +39,14 @@ public class ChargePostedListener {
                     }
                     return orders.markPaid(session, orderId, event.resellerId()).invoke(completed -> {
                         if (completed) {
-                            LOG.warnf("Order %d was charged but not marked paid: completed from charge.posted", orderId);
+                            LOG.debugf("Order %d marked paid from charge.posted (ahead of, or instead of, its pay request)", orderId);
                         }
                     });
                 });
+    }
+
+    @Incoming("charge-posted")
+    public Uni<Void> onChargePosted(String json) {
+        return consumer.consume(json);
     }
 }

@@ -6,6 +6,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import java.math.BigDecimal;
 
@@ -17,8 +18,9 @@ import java.math.BigDecimal;
 @Path("/internal/charges")
 public interface BillingClient {
 
+    /** 201 when this call posted the charge, 200 when the reference was charged already (a replay). */
     @POST
-    Uni<ChargeResult> charge(@HeaderParam("Authorization") String authorization, ChargeRequest request);
+    Uni<RestResponse<ChargeResult>> charge(@HeaderParam("Authorization") String authorization, ChargeRequest request);
 
     record ChargeRequest(String reference, @JsonFormat(shape = JsonFormat.Shape.STRING) BigDecimal amount,
                          String description) {

@@ -1,7 +1,8 @@
 package com.proxyvault.orders.orders;
 
+import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -40,7 +41,7 @@ public class OrderResource {
         if (request == null || request.productId() == null || request.pricingId() == null) {
             throw ApiException.unprocessable("product_id and pricing_id are required integers");
         }
-        return orders.create(InternalJwt.resellerId(caller), request.productId(), request.pricingId())
+        return orders.create(CurrentReseller.resellerId(caller), request.productId(), request.pricingId())
                 .map(order -> Response.status(Response.Status.CREATED).entity(OrderView.of(order)).build());
     }
 
@@ -53,21 +54,21 @@ public class OrderResource {
         }
         int pageSize = intParam("limit", limit, 50, 1, 200);
         int skip = intParam("offset", offset, 0, 0, Integer.MAX_VALUE);
-        return orders.list(InternalJwt.resellerId(caller), status, pageSize, skip)
+        return orders.list(CurrentReseller.resellerId(caller), status, pageSize, skip)
                 .map(page -> new OrderList(page.orders().stream().map(OrderView::of).toList(), page.total()));
     }
 
     @GET
     @Path("/{orderId}")
     public Uni<OrderView> get(@PathParam("orderId") String orderId) {
-        return orders.get(InternalJwt.resellerId(caller), id(orderId)).map(OrderView::of);
+        return orders.get(CurrentReseller.resellerId(caller), id(orderId)).map(OrderView::of);
     }
 
     @POST
     @Path("/{orderId}/pay")
     public Uni<OrderService.PayResult> pay(@PathParam("orderId") String orderId,
                                            @HeaderParam("Authorization") String authorization) {
-        return orders.pay(InternalJwt.resellerId(caller), id(orderId), authorization);
+        return orders.pay(CurrentReseller.resellerId(caller), id(orderId), authorization);
     }
 
     public record OrderList(List<OrderView> orders, long total) {

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderPaid;
-import com.proxyvault.contracts.http.ApiException;
-import com.proxyvault.contracts.outbox.Outbox;
+import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.orders.catalog.CatalogService;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
@@ -19,9 +20,8 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 @ApplicationScoped
@@ -32,15 +32,17 @@ public class OrderService {
     private final CatalogService catalog;
     private final BillingClient billing;
     private final ObjectMapper mapper;
+    private final Clock clock;
 
-    public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper) {
+    public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper, Clock clock) {
         this.catalog = catalog;
         this.billing = billing;
         this.mapper = mapper;
+        this.clock = clock;
     }
 
-    static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    private LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
     }
 
     /** Snapshots the tier's price and period into a new pending order. */
@@ -90,9 +92,14 @@ public class OrderService {
      * Charges the order's amount and marks it paid, announcing {@code order.paid} in the same transaction.
      *
      * <p>The charge comes first and is idempotent on the reference {@code order:<id>}: if anything after it
-     * fails (this service dies, the database is briefly gone), paying again finds the existing charge and
-     * only completes the order. So a reseller is never charged twice for one order, and an order is never
-     * paid without its charge.
+     * fails (this service dies, the database is briefly gone), billing's {@code charge.posted} completes the
+     * order anyway, and paying again finds the existing charge. So a reseller is never charged twice for
+     * one order, and an order is never paid without its charge.
+     *
+     * <p>The answer follows the money: the one pay request whose charge billing posted (201) answers 200
+     * {@code {"order_id", "status": "paid", "new_balance"}}, even when {@code charge.posted} marked the
+     * order paid before this request got to it. Every other pay of the order answers 409, including one
+     * racing it whose charge billing only replayed (docs/decisions.md, "pay answers what happened").
      */
     public Uni<PayResult> pay(long resellerId, long orderId, String authorization) {
         return get(resellerId, orderId)
@@ -100,15 +107,19 @@ public class OrderService {
                     if (!OrderStatus.PENDING_PAYMENT.equals(order.status)) {
                         return Uni.createFrom().failure(ApiException.conflict("Order is not pending payment (status: " + order.status + ")"));
                     }
-                    return charge(order, authorization).chain(balance -> markPaid(order, balance));
+                    return charge(order, authorization).chain(charge -> markPaid(order, charge));
                 });
     }
 
-    private Uni<BigDecimal> charge(Order order, String authorization) {
+    /** The charge billing answered: its balance after, and whether this call posted it (201) or replayed it (200). */
+    private record Charge(BigDecimal balance, boolean posted) {
+    }
+
+    private Uni<Charge> charge(Order order, String authorization) {
         var request = new BillingClient.ChargeRequest("order:" + order.id, order.amountUsd,
                 order.productName + " — " + order.pricingLabel);
         return billing.charge(authorization, request)
-                .map(BillingClient.ChargeResult::balance)
+                .map(response -> new Charge(response.getEntity().balance(), response.getStatus() == 201))
                 .onFailure().transform(failure -> {
                     if (failure instanceof WebApplicationException wae) {
                         int status = wae.getResponse().getStatus();
@@ -129,16 +140,17 @@ public class OrderService {
                 });
     }
 
-    private Uni<PayResult> markPaid(Order order, BigDecimal newBalance) {
-        return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> markPaid(session, order.id, order.resellerId))
-                .invoke(marked -> {
-                    if (!marked) {
-                        // A concurrent pay of the same order won; its charge is the one (and only) charge.
+    private Uni<PayResult> markPaid(Order order, Charge charge) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(session -> markPaid(session, order.id, order.resellerId)))
+                .map(marked -> {
+                    // Not marked: charge.posted (or another pay) completed the order first. Marked with a
+                    // replayed charge: an earlier pay moved the money (and this one only completed it).
+                    // Either way the order is paid; only the request that posted the charge answers 200.
+                    if (!charge.posted()) {
                         throw ApiException.conflict("Order is already paid");
                     }
-                })
-                .replaceWith(new PayResult(order.id, OrderStatus.PAID, newBalance)));
+                    return new PayResult(order.id, OrderStatus.PAID, charge.balance());
+                });
     }
 
     /**
@@ -157,7 +169,7 @@ public class OrderService {
             order.updatedAt = paidAt;
             var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
                     order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
-                    order.amountUsd, order.periodType, order.periodDuration, paidAt));
+                    order.amountUsd, order.periodType, order.periodDuration, paidAt), clock);
             return Outbox.append(session, mapper, event).replaceWith(true);
         });
     }

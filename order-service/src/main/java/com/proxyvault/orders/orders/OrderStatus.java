@@ -16,6 +16,23 @@ public final class OrderStatus {
 
     public static final List<String> ALL = List.of(PENDING_PAYMENT, PAID, PROVISIONING, ACTIVE, EXPIRED, FAILED);
 
+    /**
+     * The states a fleet event may move a paid order out of, towards {@code target}: only forwards along
+     * paid → provisioning → active → expired. The fleet's events travel on different topics, so they can
+     * arrive in any order; moving only forwards makes the order end where the proxy really is (an
+     * {@code proxy.expired} read before its {@code proxy.provisioned} leaves the order expired, and the
+     * late provisioned changes nothing). {@code failed} is reachable only before the proxy was active.
+     */
+    public static List<String> before(String target) {
+        return switch (target) {
+            case PROVISIONING -> List.of(PAID);
+            case ACTIVE -> List.of(PAID, PROVISIONING);
+            case EXPIRED -> List.of(PAID, PROVISIONING, ACTIVE);
+            case FAILED -> List.of(PAID, PROVISIONING);
+            default -> throw new IllegalArgumentException("No fleet event leads to " + target);
+        };
+    }
+
     private OrderStatus() {
     }
 }

@@ -6,6 +6,7 @@ import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.agent.v1.Hello;
 import com.proxyvault.contracts.agent.v1.Welcome;
 import com.proxyvault.fleet.provisioning.Reconciler;
+import com.proxyvault.platform.vertx.VertxContexts;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;

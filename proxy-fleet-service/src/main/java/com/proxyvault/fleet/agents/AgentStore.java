@@ -1,5 +1,6 @@
 package com.proxyvault.fleet.agents;
 
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.contracts.agent.v1.Hello;
 import com.proxyvault.contracts.agent.v1.ModemInfo;
 import io.smallrye.mutiny.Uni;
@@ -7,9 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 
@@ -21,12 +21,15 @@ public class AgentStore {
 
     private final Mutiny.SessionFactory sessionFactory;
 
-    public AgentStore(Mutiny.SessionFactory sessionFactory) {
+    private final Clock clock;
+
+    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock) {
         this.sessionFactory = sessionFactory;
+        this.clock = clock;
     }
 
-    static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    private LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
     }
 
     /**

@@ -6,8 +6,10 @@ import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.contracts.events.ProxyProvisioning;
-import com.proxyvault.contracts.outbox.EventHandlers;
-import com.proxyvault.contracts.outbox.Outbox;
+import com.proxyvault.platform.events.EventConsumer;
+import com.proxyvault.platform.events.EventConsumers;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;
@@ -16,38 +18,39 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 
 /**
  * A paid order gets a proxy: a modem with a free slot on a live agent, a free port on that agent, fresh
  * credentials. The proxy is stored as {@code provisioning} and {@code proxy.provisioning} announced (the order
- * shows it); {@link ProvisioningJob} then asks the agent to
+ * shows it); the proxies table's trigger wakes {@link ProvisioningJob} on commit, which asks the agent to
  * open it. No modem or port free → {@code proxy.provision_failed} at once (billing refunds).
  */
 @ApplicationScoped
 public class OrderPaidListener {
 
     private static final Logger LOG = Logger.getLogger(OrderPaidListener.class);
-    private final Mutiny.SessionFactory sessionFactory;
     private final ObjectMapper mapper;
     private final ModemAllocator allocator;
+    private final Clock clock;
+    private final EventConsumer<OrderPaid> consumer;
 
-    public OrderPaidListener(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, ModemAllocator allocator) {
-        this.sessionFactory = sessionFactory;
+    public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, ModemAllocator allocator, Clock clock) {
         this.mapper = mapper;
         this.allocator = allocator;
+        this.clock = clock;
+        this.consumer = consumers.consumer("provision-proxy", EventTypes.ORDER_PAID, OrderPaid.class, this::allocate);
     }
 
     @Incoming("order-paid")
     public Uni<Void> onOrderPaid(String json) {
-        return EventHandlers.applyOnce(sessionFactory, mapper, json, OrderPaid.class, "provision-proxy", this::allocate);
+        return consumer.consume(json);
     }
 
     private Uni<Void> allocate(Mutiny.Session session, EventEnvelope<OrderPaid> event) {
         OrderPaid order = event.data();
-        LocalDateTime now = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+        LocalDateTime now = ClockProducer.utcNow(clock);
         return session.createNativeQuery("select count(*) from proxies where order_id = :order", Long.class)
                 .setParameter("order", order.orderId())
                 .getSingleResult()
@@ -80,12 +83,12 @@ public class OrderPaidListener {
         return session.persist(proxy).call(session::flush)
                 .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, placement.modemId(), placement.port()))
                 .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),
-                        new ProxyProvisioning(proxy.id, order.orderId(), proxy.locationId))));
+                        new ProxyProvisioning(proxy.id, order.orderId(), proxy.locationId), clock)));
     }
 
     private Uni<Void> fail(Mutiny.Session session, EventEnvelope<OrderPaid> event, String reason) {
         LOG.warnf("Order %d cannot be provisioned: %s", event.data().orderId(), reason);
         return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, event.resellerId(),
-                new ProxyProvisionFailed(event.data().orderId(), reason)));
+                new ProxyProvisionFailed(event.data().orderId(), reason), clock));
     }
 }

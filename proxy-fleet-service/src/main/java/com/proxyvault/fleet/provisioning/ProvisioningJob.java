@@ -3,10 +3,14 @@ package com.proxyvault.fleet.provisioning;
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.fleet.agents.AgentRegistry;
 import com.proxyvault.fleet.agents.AgentSession;
-import com.proxyvault.fleet.agents.VertxContexts;
+import com.proxyvault.platform.vertx.VertxContexts;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
+import com.proxyvault.platform.signals.CoalescingRunner;
+import com.proxyvault.platform.signals.CommitSignals;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.event.Observes;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -23,6 +27,11 @@ import java.util.Optional;
  * if an answer got lost), activates or fails the proxy on the agent's answer, and fails proxies no agent
  * confirmed within the timeout. Working from the database rather than from the Kafka handler means a
  * restart, a reconnect or a second replica loses no proxy.
+ *
+ * <p>Dispatch starts the moment a proxy row enters {@code provisioning}: the table's trigger notifies
+ * {@value #CHANNEL} on commit and every replica's {@link CommitSignals} wakes this job (the replica holding
+ * the agent's stream claims the row). The {@code proxyvault.fleet.dispatch-interval} tick stays as the
+ * safety net and also fails overdue proxies.
  */
 @ApplicationScoped
 public class ProvisioningJob {
@@ -35,21 +44,38 @@ public class ProvisioningJob {
     private final ProxyTransitions transitions;
     private final VertxContexts contexts;
     private final Duration provisionTimeout;
+    private final CommitSignals signals;
+    private final CoalescingRunner dispatcher;
+
+    /** Notified by the {@code proxies} trigger when a row enters provisioning (fleet migration V3). */
+    static final String CHANNEL = "proxy_dispatch";
+    private static final int DISPATCH_BATCH = 50;
 
     public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ProxyTransitions transitions,
-                           VertxContexts contexts,
+                           VertxContexts contexts, CommitSignals signals,
                            @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout) {
         this.sessionFactory = sessionFactory;
         this.agents = agents;
         this.transitions = transitions;
         this.contexts = contexts;
+        this.signals = signals;
         this.provisionTimeout = provisionTimeout;
+        this.dispatcher = new CoalescingRunner("Provisioning dispatch", () -> contexts.onNewContext(this::dispatch));
+    }
+
+    void listen(@Observes StartupEvent event) {
+        signals.listen(CHANNEL, dispatcher::signal);
+    }
+
+    /** Dispatch now (a proxy is waiting, or an agent just connected). */
+    public void wake() {
+        dispatcher.signal();
     }
 
     @Scheduled(every = "${proxyvault.fleet.dispatch-interval}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> run() {
-        return failOverdue().chain(this::dispatch);
+        return failOverdue().invoke(this::wake);
     }
 
     /** Claims proxies waiting for a command (marks them sent) and sends after the claim committed. */
@@ -57,18 +83,24 @@ public class ProvisioningJob {
         if (agents.connectedAgentIds().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        LocalDateTime now = ProxyTransitions.now();
+        LocalDateTime now = transitions.now();
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
                                 select * from proxies
                                 where status = :provisioning and agent_id in (:agents)
                                   and (command_sent_at is null or command_sent_at < :resendBefore)
-                                order by id limit 50 for update skip locked""", Proxy.class)
+                                order by id limit :batch for update skip locked""", Proxy.class)
+                        .setParameter("batch", DISPATCH_BATCH)
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
                         .setParameter("agents", List.copyOf(agents.connectedAgentIds()))
                         .setParameter("resendBefore", now.minus(COMMAND_TIMEOUT))
                         .getResultList()
                         .invoke(proxies -> proxies.forEach(p -> p.commandSentAt = now)))
-                .invoke(proxies -> proxies.forEach(this::send))
+                .invoke(proxies -> {
+                    proxies.forEach(this::send);
+                    if (proxies.size() == DISPATCH_BATCH) {
+                        wake(); // more are waiting: no per-tick ceiling
+                    }
+                })
                 .replaceWithVoid();
     }
 
@@ -94,7 +126,7 @@ public class ProvisioningJob {
 
     /** Proxies no agent confirmed in time fail (and their orders are refunded). */
     Uni<Void> failOverdue() {
-        LocalDateTime deadline = ProxyTransitions.now().minus(provisionTimeout);
+        LocalDateTime deadline = transitions.now().minus(provisionTimeout);
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
                                 select * from proxies where status = :provisioning and created_at < :deadline
                                 order by id limit 50 for update skip locked""", Proxy.class)

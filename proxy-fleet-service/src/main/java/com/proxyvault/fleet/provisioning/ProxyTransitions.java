@@ -6,7 +6,8 @@ import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.ProxyExpired;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.contracts.events.ProxyProvisioned;
-import com.proxyvault.contracts.outbox.Outbox;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;
@@ -14,9 +15,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
 
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -29,14 +29,16 @@ public class ProxyTransitions {
 
     private final Mutiny.SessionFactory sessionFactory;
     private final ObjectMapper mapper;
+    private final Clock clock;
 
-    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper) {
+    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, Clock clock) {
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
+        this.clock = clock;
     }
 
-    static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
     }
 
     /** The agent confirmed the listener: the paid period starts now. */
@@ -53,7 +55,7 @@ public class ProxyTransitions {
                     proxy.updatedAt = now;
                     return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, proxy.resellerId,
                                     new ProxyProvisioned(proxy.id, proxy.orderId, proxy.name, proxy.ip, proxy.port,
-                                            proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt)))
+                                            proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt), clock))
                             .replaceWith(true);
                 }));
     }
@@ -72,7 +74,7 @@ public class ProxyTransitions {
         proxy.failureReason = reason;
         proxy.updatedAt = now();
         return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, proxy.resellerId,
-                        new ProxyProvisionFailed(proxy.orderId, reason)))
+                        new ProxyProvisionFailed(proxy.orderId, reason), clock))
                 .replaceWith(true);
     }
 
@@ -92,7 +94,7 @@ public class ProxyTransitions {
                         proxy.status = ProxyStatus.EXPIRED;
                         proxy.updatedAt = now;
                         chain = chain.chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED,
-                                proxy.resellerId, new ProxyExpired(proxy.id, proxy.orderId, proxy.expiresAt))));
+                                proxy.resellerId, new ProxyExpired(proxy.id, proxy.orderId, proxy.expiresAt), clock)));
                     }
                     return chain;
                 }));

@@ -2,7 +2,7 @@ package com.proxyvault.fleet.provisioning;
 
 import com.proxyvault.contracts.agent.v1.ServedProxy;
 import com.proxyvault.fleet.agents.AgentSession;
-import com.proxyvault.fleet.agents.VertxContexts;
+import com.proxyvault.platform.vertx.VertxContexts;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;

@@ -1,10 +1,11 @@
 package com.proxyvault.fleet.proxies;
 
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.agent.v1.ResetMode;
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.fleet.agents.AgentRegistry;
 import com.proxyvault.fleet.agents.AgentSession;
 import com.proxyvault.fleet.locations.Location;
@@ -18,9 +19,8 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -39,7 +39,11 @@ public class ProxyControlService {
     private final AgentRegistry agents;
     private final ModemAllocator allocator;
 
-    public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ModemAllocator allocator) {
+    private final Clock clock;
+
+    public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ModemAllocator allocator,
+                               Clock clock) {
+        this.clock = clock;
         this.sessionFactory = sessionFactory;
         this.agents = agents;
         this.allocator = allocator;
@@ -243,7 +247,7 @@ public class ProxyControlService {
         return copy;
     }
 
-    private static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    private LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
     }
 }

@@ -1,7 +1,8 @@
 package com.proxyvault.fleet.proxies;
 
+import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.fleet.locations.Location;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -49,13 +50,13 @@ public class ProxyResource {
         if (request == null || request.locationId() == null || request.locationId().isBlank()) {
             throw ApiException.unprocessable("location_id is required");
         }
-        return controls.connect(InternalJwt.resellerId(caller), id(proxyId), request.locationId().trim().toUpperCase());
+        return controls.connect(CurrentReseller.resellerId(caller), id(proxyId), request.locationId().trim().toUpperCase());
     }
 
     @POST
     @Path("/{proxyId}/disconnect")
     public Uni<Detail> disconnect(@PathParam("proxyId") String proxyId) {
-        return controls.disconnect(InternalJwt.resellerId(caller), id(proxyId)).replaceWith(new Detail("Proxy disconnected"));
+        return controls.disconnect(CurrentReseller.resellerId(caller), id(proxyId)).replaceWith(new Detail("Proxy disconnected"));
     }
 
     @POST
@@ -66,7 +67,7 @@ public class ProxyResource {
         if (!mode.equals("fast") && !mode.equals("hard")) {
             throw ApiException.unprocessable("mode must be \"fast\" or \"hard\"");
         }
-        return controls.resetIp(InternalJwt.resellerId(caller), id(proxyId), mode);
+        return controls.resetIp(CurrentReseller.resellerId(caller), id(proxyId), mode);
     }
 
     @POST
@@ -77,7 +78,7 @@ public class ProxyResource {
         if (!ProxyControlService.FINGERPRINTS.contains(fingerprint)) {
             throw ApiException.unprocessable("fingerprint must be one of " + String.join(", ", ProxyControlService.FINGERPRINTS));
         }
-        return controls.setFingerprint(InternalJwt.resellerId(caller), id(proxyId), fingerprint);
+        return controls.setFingerprint(CurrentReseller.resellerId(caller), id(proxyId), fingerprint);
     }
 
     /** "List all active proxies": the paid ones whose period is not over; expired and failed ones drop out. */
@@ -85,7 +86,7 @@ public class ProxyResource {
     @WithSession
     public Uni<ProxyList> list() {
         return Proxy.<Proxy>list("resellerId = ?1 and status in ?2 order by id",
-                        InternalJwt.resellerId(caller), ProxyStatus.CURRENT)
+                        CurrentReseller.resellerId(caller), ProxyStatus.CURRENT)
                 .map(proxies -> new ProxyList(proxies.stream().map(ProxyView::of).toList()));
     }
 
@@ -114,7 +115,7 @@ public class ProxyResource {
     }
 
     private Uni<Proxy> find(String rawId) {
-        return Proxy.<Proxy>find("id = ?1 and resellerId = ?2", id(rawId), InternalJwt.resellerId(caller)).firstResult()
+        return Proxy.<Proxy>find("id = ?1 and resellerId = ?2", id(rawId), CurrentReseller.resellerId(caller)).firstResult()
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Proxy not found"));
     }
 

@@ -3,7 +3,10 @@ package com.proxyvault.webhooks.delivery;
 import com.proxyvault.webhooks.WebhooksConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import com.proxyvault.platform.signals.CoalescingRunner;
+import com.proxyvault.platform.signals.CommitSignals;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,9 +17,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Sends due deliveries: claims a batch, POSTs them in parallel, records every attempt. Runs every
- * {@code proxyvault.webhooks.dispatch-interval}; a run still busy makes the next tick skip, and claims are
- * leases, so several replicas can dispatch side by side without sending a delivery twice.
+ * Sends due deliveries: claims a batch, POSTs them in parallel, records every attempt, and goes on while
+ * batches come back full. Runs the moment a delivery commits (the {@code deliveries} insert trigger
+ * notifies {@value #CHANNEL}, {@link CommitSignals} wakes every replica) and every
+ * {@code proxyvault.webhooks.dispatch-interval} for retries that came due. One run at a time per replica
+ * ({@link CoalescingRunner}); claims are leases, so several replicas can dispatch side by side without
+ * sending a delivery twice.
  */
 @ApplicationScoped
 public class DeliveryDispatcher {
@@ -33,8 +39,16 @@ public class DeliveryDispatcher {
     private final Counter failed;
     /** Set on shutdown so a last tick does not run into the already closed connection pool. */
     private volatile boolean stopping;
+    private final CommitSignals signals;
+    private final CoalescingRunner runner;
 
-    public DeliveryDispatcher(DeliveryStore store, DeliverySender sender, WebhooksConfig config, MeterRegistry metrics) {
+    /** Notified by the {@code deliveries} insert trigger (webhook-service migration V2). */
+    static final String CHANNEL = "webhook_deliveries";
+
+    public DeliveryDispatcher(DeliveryStore store, DeliverySender sender, WebhooksConfig config, MeterRegistry metrics,
+                              CommitSignals signals) {
+        this.signals = signals;
+        this.runner = new CoalescingRunner("Webhook dispatch", this::dispatchAllDue);
         this.store = store;
         this.sender = sender;
         this.schedule = new RetrySchedule(config.retrySchedule());
@@ -46,11 +60,21 @@ public class DeliveryDispatcher {
                 .description("Webhook delivery attempts").register(metrics);
     }
 
-    // Quarkus's built-in scheduler does not tick faster than once a second, hence the 1s default; a run
-    // that finds a full batch goes on with the next one at once, so a burst does not wait for ticks.
-    @Scheduled(identity = "webhook-dispatcher", every = "${proxyvault.webhooks.dispatch-interval:1s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> dispatchDue() {
+    void listen(@Observes StartupEvent event) {
+        signals.listen(CHANNEL, runner::signal);
+    }
+
+    // Quarkus's built-in scheduler does not tick faster than once a second: new deliveries do not wait
+    // for it (commit signal); the tick is for retries whose time has come, and the safety net.
+    @Scheduled(identity = "webhook-dispatcher", every = "${proxyvault.webhooks.dispatch-interval:1s}")
+    void tick() {
+        if (!stopping) {
+            runner.signal();
+        }
+    }
+
+    /** Batches until one comes back less than full, so a burst does not wait for ticks. */
+    Uni<Void> dispatchAllDue() {
         if (stopping) {
             return Uni.createFrom().voidItem();
         }

@@ -1,8 +1,8 @@
 package com.proxyvault.webhooks.delivery;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
-import com.proxyvault.contracts.http.ApiException;
-import com.proxyvault.webhooks.auth.CurrentReseller;
+import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.webhooks.endpoints.WebhookResource;
 import com.proxyvault.webhooks.endpoints.WebhookService;
 import io.smallrye.mutiny.Uni;

@@ -1,6 +1,6 @@
 package com.proxyvault.webhooks.delivery;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.webhooks.WebhooksConfig;
 import com.proxyvault.webhooks.endpoints.UnsafeWebhookTargetException;
 import com.proxyvault.webhooks.endpoints.WebhookTarget;

@@ -1,7 +1,7 @@
 package com.proxyvault.webhooks.endpoints;
 
 import com.proxyvault.contracts.events.EventTypes;
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 
 import java.util.LinkedHashSet;
 import java.util.Set;

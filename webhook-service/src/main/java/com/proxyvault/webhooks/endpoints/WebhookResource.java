@@ -1,8 +1,8 @@
 package com.proxyvault.webhooks.endpoints;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.proxyvault.contracts.http.ApiException;
-import com.proxyvault.webhooks.auth.CurrentReseller;
+import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.auth.CurrentReseller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.annotation.security.RolesAllowed;

@@ -1,7 +1,7 @@
 package com.proxyvault.webhooks.endpoints;
 
-import com.proxyvault.contracts.http.ApiException;
-import com.proxyvault.contracts.net.BlockedAddresses;
+import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.net.BlockedAddresses;
 import com.proxyvault.webhooks.WebhooksConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 

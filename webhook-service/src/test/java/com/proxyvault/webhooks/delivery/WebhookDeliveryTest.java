@@ -1,7 +1,7 @@
 package com.proxyvault.webhooks.delivery;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventSchemas;

@@ -1,6 +1,6 @@
 package com.proxyvault.webhooks.endpoints;
 
-import com.proxyvault.contracts.http.ApiException;
+import com.proxyvault.platform.http.ApiException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,6 @@
 package com.proxyvault.webhooks.endpoints;
 
-import com.proxyvault.contracts.auth.InternalTokens;
+import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;

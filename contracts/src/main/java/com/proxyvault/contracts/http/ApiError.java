@@ -1,5 +1,0 @@
-package com.proxyvault.contracts.http;
-
-/** The one error body of the public API: {@code {"detail": "Insufficient balance"}}. */
-public record ApiError(String detail) {
-}

@@ -1,0 +1,138 @@
+package com.proxyvault.platform.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
+/**
+ * The one way a service consumes an event (build it with {@link EventConsumers#consumer}):
+ * <ol>
+ *   <li>parse the envelope as {@code dataType}; a message that cannot be read, or whose type is not the
+ *       topic's, can never succeed and is parked at once;</li>
+ *   <li>in one transaction, record {@code (event id, handler)} in {@code processed_events}
+ *       ({@link Inbox}) and apply the effect only the first time, so a redelivery changes nothing;</li>
+ *   <li>a failing transaction is retried with exponential backoff, each attempt back on the message's
+ *       Vert.x context (where Hibernate Reactive must run);</li>
+ *   <li>after the last retry the message is parked in {@code dead_letter_events} ({@link DeadLetters}):
+ *       visible, replayable by an operator, never dropped, and the partition moves on.</li>
+ * </ol>
+ * The returned Uni completes once the message is applied, skipped as a duplicate or parked; completing
+ * it acknowledges the Kafka record.
+ */
+public final class EventConsumer<T> {
+
+    private static final Logger LOG = Logger.getLogger(EventConsumer.class);
+
+    private final String handler;
+    private final String eventType;
+    private final Class<T> dataType;
+    private final RawEffect<T> effect;
+    private final Mutiny.SessionFactory sessionFactory;
+    private final ObjectMapper mapper;
+    private final DeadLetters deadLetters;
+    private final RetryPolicy retry;
+
+    EventConsumer(String handler, String eventType, Class<T> dataType, RawEffect<T> effect,
+                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters, RetryPolicy retry) {
+        this.handler = handler;
+        this.eventType = eventType;
+        this.dataType = dataType;
+        this.effect = effect;
+        this.sessionFactory = sessionFactory;
+        this.mapper = mapper;
+        this.deadLetters = deadLetters;
+        this.retry = retry;
+    }
+
+    /** The effect of one event, applied inside the transaction that records the event as processed. */
+    @FunctionalInterface
+    public interface Effect<T> {
+        Uni<?> apply(Mutiny.Session session, EventEnvelope<T> event);
+    }
+
+    /** An effect that also needs the message exactly as it arrived (to store or sign it byte for byte). */
+    @FunctionalInterface
+    public interface RawEffect<T> {
+        Uni<?> apply(Mutiny.Session session, EventEnvelope<T> event, String json);
+    }
+
+    /** Backoff between attempts: {@code retries} retries after the first attempt, {@code initial} doubling up to {@code max}. */
+    public record RetryPolicy(int retries, Duration initial, Duration max) {
+    }
+
+    public String handler() {
+        return handler;
+    }
+
+    public String eventType() {
+        return eventType;
+    }
+
+    /** Consumes one Kafka message value (the envelope JSON). Never fails while the database can park. */
+    public Uni<Void> consume(String json) {
+        EventEnvelope<T> event;
+        try {
+            event = parse(json);
+        } catch (IllegalArgumentException e) {
+            LOG.errorf("%s: parking an unreadable %s message: %s", handler, eventType, e.getMessage());
+            return deadLetters.park(handler, eventType, null, json, e.getMessage(), 0);
+        }
+        Executor onContext = onCurrentContext();
+        return Uni.createFrom().deferred(() -> applyOnce(event, json))
+                .runSubscriptionOn(onContext)
+                .onFailure().invoke(e -> LOG.warnf("%s: applying event %s failed (%s), retrying", handler, event.id(), e.toString()))
+                .onFailure().retry().withBackOff(retry.initial(), retry.max()).atMost(retry.retries())
+                .onFailure().recoverWithUni(e -> {
+                    LOG.errorf("%s: event %s failed %d times, parking it in dead_letter_events: %s", handler, event.id(),
+                            retry.retries() + 1, e.toString());
+                    return deadLetters.park(handler, eventType, event.id(), json, e.toString(), retry.retries() + 1)
+                            .runSubscriptionOn(onContext);
+                });
+    }
+
+    /** One attempt without retry or parking: what an operator's replay of a parked message does. */
+    Uni<Void> applyOnce(String json) {
+        EventEnvelope<T> event = parse(json);
+        return applyOnce(event, json);
+    }
+
+    private Uni<Void> applyOnce(EventEnvelope<T> event, String json) {
+        return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), handler)
+                .chain(first -> first
+                        ? effect.apply(session, event, json).replaceWithVoid()
+                        : Uni.createFrom().voidItem()
+                                .invoke(() -> LOG.debugf("%s: event %s already applied", handler, event.id()))));
+    }
+
+    private EventEnvelope<T> parse(String json) {
+        if (json == null || json.isBlank()) {
+            throw new IllegalArgumentException("empty message");
+        }
+        EventEnvelope<T> event = EventJson.read(mapper, json, dataType);
+        if (event.id() == null || event.data() == null) {
+            throw new IllegalArgumentException("event without id or data");
+        }
+        if (!eventType.equals(event.type())) {
+            throw new IllegalArgumentException("event " + event.id() + " has type '" + event.type() + "' on the "
+                    + eventType + " topic");
+        }
+        if (event.resellerId() <= 0) {
+            throw new IllegalArgumentException("event " + event.id() + " has no reseller_id");
+        }
+        return event;
+    }
+
+    /** Retries resubscribe from a timer thread: hop back to the message's Vert.x context every time. */
+    private static Executor onCurrentContext() {
+        Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : command -> context.runOnContext(ignored -> command.run());
+    }
+}
