@@ -18,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public class BillingStub implements QuarkusTestResourceLifecycleManager {
 
     public static volatile boolean insufficient;
+    /** How long the stub sits on a charge before answering (0: at once). */
+    public static volatile long delayMillis;
     public static final List<String> chargeRequests = new CopyOnWriteArrayList<>();
 
     private HttpServer server;
@@ -32,6 +34,13 @@ public class BillingStub implements QuarkusTestResourceLifecycleManager {
         server.createContext("/internal/charges", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             chargeRequests.add(exchange.getRequestHeaders().getFirst("Authorization") + " " + body);
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             int status = insufficient ? 402 : 201;
             byte[] answer = (insufficient
                     ? "{\"detail\":\"Insufficient balance\"}"

@@ -54,6 +54,7 @@ class OrderFlowTest {
     @AfterEach
     void resetStub() {
         BillingStub.insufficient = false;
+        BillingStub.delayMillis = 0;
     }
 
     private static String auth(long reseller) {
@@ -257,6 +258,59 @@ class OrderFlowTest {
         List<String> paid = consume(EventTypes.ORDER_PAID, String.valueOf(orderId));
         assertEquals(1, paid.size(), "order.paid exactly once");
         EventSchemas.assertValid(paid.get(0));
+    }
+
+    @Test
+    void shouldAnswerPayWithPaidWhenChargePostedCompletedTheOrderFirst() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 2);
+        // billing posts the charge, announces it, and only then answers: the backstop gets there first.
+        BillingStub.delayMillis = 3000;
+        var pay = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then());
+        produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller,
+                new ChargePosted("order:" + orderId, new java.math.BigDecimal("20.00"), new java.math.BigDecimal("80.00"),
+                        LocalDateTime.of(2026, 5, 25, 12, 0)))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                        .then().body("status", equalTo("paid")));
+
+        pay.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode(200)
+                .body("order_id", equalTo((int) orderId)).body("status", equalTo("paid")).body("new_balance", equalTo("80.00"));
+        BillingStub.delayMillis = 0;
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(409);
+        assertEquals(1, consume(EventTypes.ORDER_PAID, String.valueOf(orderId)).size(), "order.paid exactly once");
+    }
+
+    @Test
+    void shouldEndExpiredWhenTheProxysExpiryOvertakesItsProvisioned() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        String token = auth(reseller);
+        long orderId = createOrder(reseller, 1);
+        given().header("Authorization", token).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200);
+        LocalDateTime end = LocalDateTime.of(2026, 5, 26, 12, 0, 0);
+
+        // The fleet's events travel on different topics: here proxy.expired is read first.
+        String expired = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED, reseller,
+                new com.proxyvault.contracts.events.ProxyExpired(81, orderId, end)));
+        EventSchemas.assertValid(expired);
+        produce(EventTypes.PROXY_EXPIRED, reseller, expired);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", token).get("/v1/reseller/orders/" + orderId)
+                        .then().body("status", equalTo("expired")).body("proxy_id", equalTo(81)));
+
+        // Its proxy.provisioned arrives late, followed on the same partition by a marker order's: once the
+        // marker is active, the late event has been handled, and it must not have revived the order.
+        long marker = createOrder(reseller, 1);
+        given().header("Authorization", token).post("/v1/reseller/orders/" + marker + "/pay").then().statusCode(200);
+        produce(EventTypes.PROXY_PROVISIONED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED,
+                reseller, new ProxyProvisioned(81, orderId, "LATE", "127.0.0.1", 20003, "u", "p", "LAX", "active", end))));
+        produce(EventTypes.PROXY_PROVISIONED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED,
+                reseller, new ProxyProvisioned(82, marker, "MARK", "127.0.0.1", 20004, "u", "p", "LAX", "active", end))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", token).get("/v1/reseller/orders/" + marker).then().body("status", equalTo("active")));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + orderId)
+                .then().body("status", equalTo("expired")).body("expires_at", equalTo("2026-05-26T12:00:00"));
     }
 
     @Test
