@@ -1,13 +1,13 @@
 package com.proxyvault.gateway.keys;
 
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.http.ApiException;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 @ApplicationScoped
@@ -16,8 +16,15 @@ public class ApiKeyService {
     /** last_used_at is kept to the minute: writing it on every request would make every read a write. */
     private static final long LAST_USED_RESOLUTION_SECONDS = 60;
 
-    public static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    private final Clock clock;
+
+    public ApiKeyService(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Now by the injected clock, UTC whole seconds (what every stored timestamp is). */
+    public LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
     }
 
     public record IssuedKey(ApiKey key, String plaintext) {

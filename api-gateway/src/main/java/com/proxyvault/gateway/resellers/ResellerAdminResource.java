@@ -61,7 +61,7 @@ public class ResellerAdminResource {
                     }
                     Reseller reseller = new Reseller();
                     reseller.name = name;
-                    reseller.createdAt = ApiKeyService.now();
+                    reseller.createdAt = keys.now();
                     return reseller.<Reseller>persist().chain(saved -> keys.issue(saved.id, "default")
                             .map(issued -> new CreatedReseller(saved.id, saved.name,
                                     new FirstKey(issued.key().id, issued.key().name, issued.plaintext()), saved.createdAt)));

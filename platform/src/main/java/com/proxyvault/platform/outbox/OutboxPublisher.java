@@ -5,6 +5,8 @@ import com.proxyvault.platform.signals.CommitSignals;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+import jakarta.inject.Singleton;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -73,13 +75,14 @@ public class OutboxPublisher {
         }
     }
 
-    @Scheduled(identity = "outbox-sweep", every = "${proxyvault.outbox.sweep-interval:1s}", delayed = "1s")
+    @Scheduled(identity = "outbox-sweep", every = "${proxyvault.outbox.sweep-interval:1s}", delayed = "1s",
+            skipExecutionIf = UntilStarted.class)
     void sweep() {
         signal();
     }
 
     @Scheduled(identity = "outbox-prune", every = "1h", delayed = "1m",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = UntilStarted.class)
     Uni<Void> prune() {
         return relay.prunePublished(retention, 10_000)
                 .invoke(n -> {
@@ -89,5 +92,25 @@ public class OutboxPublisher {
                 })
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
+    }
+
+    /**
+     * The scheduler starts ticking before messaging has wired its channels, and this bean (whose
+     * constructor takes the {@code outbox} emitter) cannot be created until then: skip ticks until the
+     * application has started.
+     */
+    @Singleton
+    @IfBuildProperty(name = "proxyvault.outbox.enabled", stringValue = "true")
+    public static class UntilStarted implements Scheduled.SkipPredicate {
+        private volatile boolean started;
+
+        void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_AFTER) StartupEvent event) {
+            started = true;
+        }
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return !started;
+        }
     }
 }

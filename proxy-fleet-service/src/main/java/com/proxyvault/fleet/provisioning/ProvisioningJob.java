@@ -11,6 +11,7 @@ import com.proxyvault.platform.signals.CommitSignals;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -133,13 +134,10 @@ public class ProvisioningJob {
                 .setParameter("provisioning", ProxyStatus.PROVISIONING)
                 .setParameter("deadline", deadline)
                 .getResultList()
-                .call(overdue -> {
-                    Uni<Void> chain = Uni.createFrom().voidItem();
-                    for (Proxy proxy : overdue) {
-                        chain = chain.chain(() -> transitions.fail(session, proxy, "The proxy's agent did not confirm it in time").replaceWithVoid());
-                    }
-                    return chain;
-                })
+                .call(overdue -> Multi.createFrom().iterable(overdue)
+                        .onItem().transformToUniAndConcatenate(proxy ->
+                                transitions.fail(session, proxy, "The proxy's agent did not confirm it in time"))
+                        .collect().last())
                 .invoke(overdue -> overdue.forEach(p -> agents.releaseQuietly(p.agentId, p.id, p.port))))
                 .replaceWithVoid();
     }

@@ -10,6 +10,7 @@ import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.LockMode;
@@ -88,15 +89,13 @@ public class ProxyTransitions {
                 .setParameter("now", now)
                 .setParameter("limit", batchSize)
                 .getResultList()
-                .call(proxies -> {
-                    Uni<Void> chain = Uni.createFrom().voidItem();
-                    for (Proxy proxy : proxies) {
-                        proxy.status = ProxyStatus.EXPIRED;
-                        proxy.updatedAt = now;
-                        chain = chain.chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED,
-                                proxy.resellerId, new ProxyExpired(proxy.id, proxy.orderId, proxy.expiresAt), clock)));
-                    }
-                    return chain;
-                }));
+                .call(proxies -> Multi.createFrom().iterable(proxies)
+                        .onItem().transformToUniAndConcatenate(proxy -> {
+                            proxy.status = ProxyStatus.EXPIRED;
+                            proxy.updatedAt = now;
+                            return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED,
+                                    proxy.resellerId, new ProxyExpired(proxy.id, proxy.orderId, proxy.expiresAt), clock));
+                        })
+                        .collect().last()));
     }
 }

@@ -20,6 +20,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -40,8 +41,11 @@ public class DeliverySender {
     private final WebClient client;
     private final long timeoutMillis;
 
-    public DeliverySender(Vertx vertx, WebhookUrlPolicy urlPolicy, WebhooksConfig config) {
+    private final Clock clock;
+
+    public DeliverySender(Vertx vertx, WebhookUrlPolicy urlPolicy, WebhooksConfig config, Clock clock) {
         this.vertx = vertx;
+        this.clock = clock;
         this.urlPolicy = urlPolicy;
         this.timeoutMillis = config.requestTimeout().toMillis();
         this.client = WebClient.create(vertx, new WebClientOptions()
@@ -95,7 +99,7 @@ public class DeliverySender {
                 .sendBuffer(Buffer.buffer(body));
     }
 
-    private static AttemptOutcome failure(DueDelivery delivery, Integer status, String error) {
+    private AttemptOutcome failure(DueDelivery delivery, Integer status, String error) {
         return new AttemptOutcome(delivery, false, status, error, now());
     }
 
@@ -106,7 +110,8 @@ public class DeliverySender {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    private static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC);
+    /** Attempt times keep sub-second precision (the delivery history orders by them). */
+    private LocalDateTime now() {
+        return LocalDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC);
     }
 }

@@ -1,14 +1,14 @@
 package com.proxyvault.webhooks.endpoints;
 
+import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -22,8 +22,11 @@ public class WebhookService {
     private final Mutiny.SessionFactory sessionFactory;
     private final SecureRandom random = new SecureRandom();
 
-    public WebhookService(Mutiny.SessionFactory sessionFactory) {
+    private final Clock clock;
+
+    public WebhookService(Mutiny.SessionFactory sessionFactory, Clock clock) {
         this.sessionFactory = sessionFactory;
+        this.clock = clock;
     }
 
     /** {@code url} and {@code events} are already validated and normalized. */
@@ -33,7 +36,7 @@ public class WebhookService {
         webhook.url = url;
         webhook.events = events;
         webhook.secret = newSecret();
-        webhook.createdAt = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+        webhook.createdAt = ClockProducer.utcNow(clock);
         return sessionFactory.withTransaction(session -> session.persist(webhook)).replaceWith(webhook);
     }
 
@@ -51,7 +54,7 @@ public class WebhookService {
     public Uni<Void> delete(long resellerId, long webhookId) {
         return sessionFactory.withTransaction(session -> findActive(session, resellerId, webhookId)
                 .chain(webhook -> {
-                    webhook.deletedAt = LocalDateTime.now(ZoneOffset.UTC);
+                    webhook.deletedAt = ClockProducer.utcNow(clock);
                     return session.createNativeQuery(
                                     "update deliveries set status = 'cancelled' where webhook_id = :id and status = 'pending'")
                             .setParameter("id", webhookId)

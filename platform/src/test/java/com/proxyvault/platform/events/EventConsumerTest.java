@@ -1,0 +1,146 @@
+package com.proxyvault.platform.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import com.proxyvault.platform.auth.InternalTokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.vertx.RunOnVertxContext;
+import io.quarkus.test.vertx.UniAsserter;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The consumer template, once for every service: dedup, retry, parking and replay, against the real
+ * database. The effect writes a row to {@code effects} and fails while {@link #failuresLeft} is positive;
+ * the %test retry policy is 2 retries, 50-100 ms apart.
+ */
+@QuarkusTest
+class EventConsumerTest {
+
+    static final AtomicInteger failuresLeft = new AtomicInteger();
+    static final AtomicInteger attempts = new AtomicInteger();
+
+    @Inject
+    EventConsumers consumers;
+    @Inject
+    ObjectMapper mapper;
+    @Inject
+    Pool pool;
+
+    private EventConsumer<ProxyProvisionFailed> consumer;
+
+    private synchronized EventConsumer<ProxyProvisionFailed> consumer() {
+        if (consumer == null) {
+            consumer = consumers.consumer("test-effect-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
+                    ProxyProvisionFailed.class, (session, event) -> {
+                        attempts.incrementAndGet();
+                        if (failuresLeft.getAndDecrement() > 0) {
+                            return Uni.createFrom().failure(new IllegalStateException("injected failure"));
+                        }
+                        Effect effect = new Effect();
+                        effect.eventId = event.id();
+                        effect.note = event.data().reason();
+                        return session.persist(effect);
+                    });
+        }
+        return consumer;
+    }
+
+    private EventEnvelope<ProxyProvisionFailed> event(String reason) {
+        return EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 7, new ProxyProvisionFailed(42, reason));
+    }
+
+    private Uni<Long> count(String sql) {
+        return pool.query(sql).execute().map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyAnEventOnceWhenItIsDeliveredTwice(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("twice");
+        String json = EventJson.write(mapper, event);
+        asserter.execute(() -> {
+            failuresLeft.set(0);
+            attempts.set(0);
+        });
+        asserter.execute(() -> consumer().consume(json));
+        asserter.execute(() -> consumer().consume(json));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + event.id() + "'"), 1L);
+        asserter.execute(() -> assertEquals(1, attempts.get()));
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldRetryAFailingEffectAndApplyItOnce(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("retried");
+        asserter.execute(() -> {
+            failuresLeft.set(2);
+            attempts.set(0);
+        });
+        asserter.execute(() -> consumer().consume(EventJson.write(mapper, event)));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + event.id() + "'"), 1L);
+        asserter.execute(() -> assertEquals(3, attempts.get()));
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where event_id = '" + event.id() + "'"), 0L);
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldParkAnEventThatKeepsFailingAndGoOn(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("parked");
+        asserter.execute(() -> {
+            failuresLeft.set(Integer.MAX_VALUE);
+            attempts.set(0);
+        });
+        // completes (the Kafka record would be acked): the partition is not blocked
+        asserter.execute(() -> consumer().consume(EventJson.write(mapper, event)));
+        asserter.execute(() -> assertEquals(3, attempts.get()));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + event.id() + "'"), 0L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where event_id = '" + event.id()
+                + "' and attempts = 3 and error like '%injected failure%' and replayed_at is null"), 1L);
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldParkAnUnreadableMessageAtOnce(UniAsserter asserter) {
+        String marker = "not-json-" + System.nanoTime();
+        asserter.execute(() -> attempts.set(0));
+        asserter.execute(() -> consumer().consume("{" + marker));
+        asserter.execute(() -> assertEquals(0, attempts.get()));
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where payload = '{" + marker
+                + "' and event_id is null and attempts = 0"), 1L);
+    }
+
+    @Test
+    void shouldReplayAParkedEventOnceThroughItsHandler() throws Throwable {
+        EventEnvelope<ProxyProvisionFailed> event = event("replayed");
+        failuresLeft.set(Integer.MAX_VALUE);
+        // park it through the template, on a Vert.x context
+        io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(() -> consumer().consume(EventJson.write(mapper, event)));
+        long parked = io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(
+                () -> count("select id from dead_letter_events where event_id = '" + event.id() + "'"));
+        failuresLeft.set(0);
+
+        String operator = InternalTokens.operator();
+        given().auth().oauth2(operator).post("/internal/dead-letters/" + parked + "/replay")
+                .then().statusCode(200).body("replayed_at", notNullValue());
+        given().auth().oauth2(operator).post("/internal/dead-letters/" + parked + "/replay").then().statusCode(409);
+        given().auth().oauth2(InternalTokens.reseller(7)).get("/internal/dead-letters").then().statusCode(403);
+        given().auth().oauth2(operator).post("/internal/dead-letters/999999999/replay").then().statusCode(404);
+        long applied = io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(
+                () -> count("select count(*) from effects where event_id = '" + event.id() + "'"));
+        assertEquals(1L, applied);
+        assertTrue(attempts.get() > 0);
+    }
+}

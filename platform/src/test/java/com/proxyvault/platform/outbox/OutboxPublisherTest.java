@@ -1,0 +1,88 @@
+package com.proxyvault.platform.outbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The outbox's fast path against real PostgreSQL and Kafka: events committed in one transaction reach
+ * their topic in commit order per key, with no sweep involved (the sweep runs every 1 s; the commit
+ * signal is what publishes), and every row ends published with its lease released.
+ */
+@QuarkusTest
+class OutboxPublisherTest {
+
+    @Inject
+    Mutiny.SessionFactory sessionFactory;
+    @Inject
+    ObjectMapper mapper;
+    @Inject
+    Pool pool;
+    @ConfigProperty(name = "proxyvault.topic-prefix")
+    String topicPrefix;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void shouldPublishCommittedEventsInCommitOrderPerKeyAndMarkThem() throws Throwable {
+        List<UUID> written = new ArrayList<>();
+        for (int batch = 0; batch < 3; batch++) {
+            List<EventEnvelope<ProxyProvisionFailed>> events = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                events.add(EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 1 + i % 2,
+                        new ProxyProvisionFailed(batch * 100 + i, "order test")));
+            }
+            events.forEach(e -> written.add(e.id()));
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(session -> {
+                io.smallrye.mutiny.Uni<Void> chain = io.smallrye.mutiny.Uni.createFrom().voidItem();
+                for (EventEnvelope<ProxyProvisionFailed> event : events) {
+                    chain = chain.chain(() -> Outbox.append(session, mapper, event));
+                }
+                return chain;
+            }));
+        }
+
+        List<UUID> received = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<String, String>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", "outbox-test-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISION_FAILED));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    received.add(UUID.fromString(mapper.readTree(record.value()).get("id").asText()));
+                }
+                return received.size() >= written.size();
+            });
+        }
+        // per key (reseller 1, reseller 2), the order they were committed in
+        for (String key : List.of("1", "2")) {
+            List<UUID> expected = written.stream().filter(id -> written.indexOf(id) % 2 == (key.equals("1") ? 0 : 1)).toList();
+            List<UUID> got = received.stream().filter(expected::contains).toList();
+            assertEquals(expected, got, "events of key " + key + " in commit order, each once");
+        }
+        long unpublished = VertxContextSupport.subscribeAndAwait(() -> pool.query(
+                "select count(*) from outbox_events where published_at is null or claimed_until is not null")
+                .execute().map(rows -> rows.iterator().next().getLong(0)));
+        assertEquals(0, unpublished);
+    }
+}
