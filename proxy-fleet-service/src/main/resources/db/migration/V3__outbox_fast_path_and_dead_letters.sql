@@ -34,3 +34,6 @@ begin
 end $$;
 create trigger proxies_dispatch_notify after insert or update of status on proxies
     for each row when (new.status = 'provisioning') execute function proxies_dispatch_notify();
+
+-- The purchase's trace context, kept with the proxy so the events written from the agent's answer join it.
+alter table proxies add column traceparent text;

@@ -22,6 +22,15 @@ public final class Outbox {
 
     /** Appends {@code event} (topic = its type, key = its partition key) in the session's transaction. */
     public static Uni<Void> append(Mutiny.Session session, ObjectMapper mapper, EventEnvelope<?> event) {
+        return append(session, mapper, event, TraceParents.current());
+    }
+
+    /**
+     * Same, with the trace the event belongs to given explicitly: for work that continues a trace stored
+     * with a row (see {@code TraceParents}) rather than the current one. A null traceparent falls back to
+     * the current span.
+     */
+    public static Uni<Void> append(Mutiny.Session session, ObjectMapper mapper, EventEnvelope<?> event, String traceparent) {
         return session.createNativeQuery("""
                         insert into outbox_events (id, topic, message_key, payload, traceparent)
                         values (:id, :topic, :key, :payload, :traceparent)""")
@@ -29,7 +38,7 @@ public final class Outbox {
                 .setParameter("topic", event.type())
                 .setParameter("key", event.partitionKey())
                 .setParameter("payload", EventJson.write(mapper, event))
-                .setParameter("traceparent", TraceParents.current())
+                .setParameter("traceparent", traceparent != null ? traceparent : TraceParents.current())
                 .executeUpdate()
                 .replaceWithVoid();
     }

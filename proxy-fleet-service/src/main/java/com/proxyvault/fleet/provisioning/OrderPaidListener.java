@@ -10,6 +10,7 @@ import com.proxyvault.platform.events.EventConsumer;
 import com.proxyvault.platform.events.EventConsumers;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
+import com.proxyvault.platform.tracing.TraceParents;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;
@@ -80,6 +81,7 @@ public class OrderPaidListener {
         proxy.periodDuration = order.periodDuration();
         proxy.createdAt = now;
         proxy.updatedAt = now;
+        proxy.traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
         return session.persist(proxy).call(session::flush)
                 .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, placement.modemId(), placement.port()))
                 .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),

@@ -56,7 +56,8 @@ public class ProxyTransitions {
                     proxy.updatedAt = now;
                     return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, proxy.resellerId,
                                     new ProxyProvisioned(proxy.id, proxy.orderId, proxy.name, proxy.ip, proxy.port,
-                                            proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt), clock))
+                                            proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt), clock),
+                                    proxy.traceparent)
                             .replaceWith(true);
                 }));
     }
@@ -75,7 +76,7 @@ public class ProxyTransitions {
         proxy.failureReason = reason;
         proxy.updatedAt = now();
         return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, proxy.resellerId,
-                        new ProxyProvisionFailed(proxy.orderId, reason), clock))
+                        new ProxyProvisionFailed(proxy.orderId, reason), clock), proxy.traceparent)
                 .replaceWith(true);
     }
 

@@ -51,4 +51,9 @@ public class Proxy extends PanacheEntityBase {
     public LocalDateTime expiresAt;
     @Column(name = "updated_at")
     public LocalDateTime updatedAt;
+    /**
+     * The W3C traceparent of the paid order's trace, so the events about this proxy (provisioned, failed)
+     * join the purchase's trace although they are written later, from an agent's answer.
+     */
+    public String traceparent;
 }
