@@ -3,6 +3,8 @@ package com.proxyvault.contracts.auth;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.util.KeyUtils;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PrivateKey;
 
 /**
@@ -31,11 +33,19 @@ public final class InternalTokens {
                 .sign(devKey());
     }
 
+    /** The local stack's key, {@code bin/dev-keys/internal-jwt-private.pem}: no jar carries a private key. */
     private static PrivateKey devKey() {
-        try {
-            return KeyUtils.readPrivateKey("internal-jwt/dev-private.pem");
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot read the dev signing key", e);
+        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        for (; dir != null; dir = dir.getParent()) {
+            Path key = dir.resolve("bin/dev-keys/internal-jwt-private.pem");
+            if (Files.isRegularFile(key)) {
+                try {
+                    return KeyUtils.decodePrivateKey(Files.readString(key));
+                } catch (Exception e) {
+                    throw new IllegalStateException("Cannot read the dev signing key " + key, e);
+                }
+            }
         }
+        throw new IllegalStateException("bin/dev-keys/internal-jwt-private.pem not found above " + System.getProperty("user.dir"));
     }
 }
