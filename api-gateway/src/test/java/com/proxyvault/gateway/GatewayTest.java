@@ -66,7 +66,7 @@ class GatewayTest {
         given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON).body(Map.of("name", "x"))
                 .post("/v1/admin/resellers").then().statusCode(401);
         String forged = Jwt.issuer("proxyvault-operators").groups("operator").expiresIn(600).sign(
-                KeyUtils.decodePrivateKey(Files.readString(Path.of("src/main/resources/dev-keys/internal-jwt-private.pem"))));
+                KeyUtils.decodePrivateKey(Files.readString(Path.of("../bin/dev-keys/internal-jwt-private.pem"))));
         given().header("Authorization", "Bearer " + forged).contentType(ContentType.JSON).body(Map.of("name", "x"))
                 .post("/v1/admin/resellers").then().statusCode(401);
     }

@@ -42,8 +42,8 @@ public interface AgentConfig {
 
     /**
      * Origins the proxies may reach although they are loopback, private, link-local or otherwise
-     * non-public: host names (matched exactly, case-insensitively), IP addresses or CIDR blocks.
-     * Empty in production; the local stack and the tests allow their origins on 127.0.0.1.
+     * non-public, as {@code host:port} entries (see {@code OriginPolicy}). Empty by default and in
+     * production; only the local stack and the tests list their own origins.
      */
     Optional<List<String>> allowedPrivateTargets();
 

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -16,8 +17,24 @@ final class LocalServers {
     private LocalServers() {
     }
 
+    /**
+     * The origin's port is fixed because the device agent reaches loopback origins only when they are
+     * listed with their port: bin/stack starts it with AGENT_ALLOWED_PRIVATE_TARGETS=127.0.0.1:<this>.
+     * Both read PV_ORIGIN_PORT (default 18080).
+     */
+    static int originPort() {
+        String configured = System.getenv("PV_ORIGIN_PORT");
+        return configured == null || configured.isBlank() ? 18080 : Integer.parseInt(configured.strip());
+    }
+
     static HttpServer origin(String greeting) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", originPort()), 0);
+        } catch (BindException e) {
+            throw new IOException("the test origin's port 127.0.0.1:" + originPort() + " is taken; run the stack and the"
+                    + " system tests with another PV_ORIGIN_PORT", e);
+        }
         server.createContext("/", exchange -> {
             byte[] body = (greeting + " " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "text/plain");

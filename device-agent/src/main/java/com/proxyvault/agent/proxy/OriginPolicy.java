@@ -4,8 +4,8 @@ import com.proxyvault.platform.net.BlockedAddresses;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -13,119 +13,101 @@ import java.util.Set;
 /**
  * Which origins a customer may reach through a proxy. Customers choose the target, and the agent sits
  * on a farm host next to other services (and possibly a cloud metadata endpoint), so every address
- * {@link BlockedAddresses} calls non-public is refused, unless this agent's configuration allows it:
- * {@code agent.allowed-private-targets} lists host names (compared exactly, case-insensitively, with a
- * trailing dot ignored), IP addresses and CIDR blocks ({@code 10.1.0.0/16}, {@code fd00::/8}).
+ * {@link BlockedAddresses} calls non-public is refused, unless this agent's configuration allows that
+ * exact origin: {@code agent.allowed-private-targets} lists {@code host:port} entries, where host is a
+ * name (compared exactly, case-insensitively, with a trailing dot ignored), an IPv4 address or a
+ * bracketed IPv6 address ({@code 127.0.0.1:18080}, {@code localhost:18080}, {@code [::1]:18080}).
+ * There is no way to open a whole host or network: the list is for the local stack's and the tests'
+ * own origins, and is empty in production.
  *
  * <p>Looks at names and resolved addresses only and never resolves anything itself: {@link ProxyListener}
  * resolves the target asynchronously and connects to exactly the address this policy accepted.
  */
 public final class OriginPolicy {
 
+    /** "name:port" for listed host names, "hex of the address bytes:port" for listed addresses. */
     private final Set<String> hostNames;
-    private final List<Cidr> blocks;
+    private final Set<String> addresses;
 
-    private OriginPolicy(Set<String> hostNames, List<Cidr> blocks) {
+    private OriginPolicy(Set<String> hostNames, Set<String> addresses) {
         this.hostNames = hostNames;
-        this.blocks = blocks;
+        this.addresses = addresses;
     }
 
     /** Refuses every non-public address: the production policy. */
     public static OriginPolicy publicOnly() {
-        return new OriginPolicy(Set.of(), List.of());
+        return new OriginPolicy(Set.of(), Set.of());
     }
 
     /**
-     * @param allowedPrivateTargets host names, IPs or CIDRs; blank entries are ignored
-     * @throws IllegalArgumentException for an entry that is none of these (the agent does not start)
+     * @param allowedPrivateTargets {@code host:port} entries; blank entries are ignored
+     * @throws IllegalArgumentException for an entry that is not a host (name or IP) with a port, such as
+     *         a bare host or a CIDR block (the agent does not start)
      */
     public static OriginPolicy allowing(List<String> allowedPrivateTargets) {
         Set<String> hostNames = new HashSet<>();
-        List<Cidr> blocks = new ArrayList<>();
+        Set<String> addresses = new HashSet<>();
         for (String raw : allowedPrivateTargets) {
             String entry = raw.strip();
             if (entry.isEmpty()) {
                 continue;
             }
-            int slash = entry.indexOf('/');
-            if (slash >= 0) {
-                blocks.add(Cidr.parse(entry, entry.substring(0, slash), entry.substring(slash + 1)));
-                continue;
+            int colon = entry.lastIndexOf(':');
+            if (colon <= 0) {
+                throw invalid(entry);
             }
-            byte[] literal = NetUtil.createByteArrayFromIpAddressString(stripBrackets(entry));
-            if (literal != null) {
-                blocks.add(new Cidr(literal, literal.length * 8));
-            } else if (entry.indexOf(':') >= 0 || entry.indexOf(' ') >= 0) {
-                throw new IllegalArgumentException("agent.allowed-private-targets: '" + entry
-                        + "' is neither a host name, an IP address nor a CIDR block");
+            String host = entry.substring(0, colon);
+            int port = port(entry, entry.substring(colon + 1));
+            boolean bracketed = host.startsWith("[") && host.endsWith("]");
+            byte[] literal = NetUtil.createByteArrayFromIpAddressString(bracketed ? host.substring(1, host.length() - 1) : host);
+            if (literal != null && (bracketed || literal.length == 4)) {
+                addresses.add(key(literal, port));
+            } else if (literal == null && !bracketed && host.chars().noneMatch(c -> c == ':' || c == '/' || c == '['
+                    || c == ']' || Character.isWhitespace(c))) {
+                hostNames.add(normalizeHost(host) + ":" + port);
             } else {
-                hostNames.add(normalizeHost(entry));
+                throw invalid(entry); // an unbracketed IPv6 address, a CIDR block, a bad literal
             }
         }
-        return new OriginPolicy(Set.copyOf(hostNames), List.copyOf(blocks));
+        return new OriginPolicy(Set.copyOf(hostNames), Set.copyOf(addresses));
     }
 
     /**
      * @param requestedHost the host as the customer named it (without brackets)
+     * @param port          the port the customer asked for
      * @param resolved      the address it resolved to, which is the one that will be connected to
      */
-    public boolean permits(String requestedHost, InetAddress resolved) {
+    public boolean permits(String requestedHost, int port, InetAddress resolved) {
         if (!BlockedAddresses.isBlocked(resolved)) {
             return true;
         }
-        if (hostNames.contains(normalizeHost(requestedHost))) {
-            return true;
-        }
-        byte[] address = resolved.getAddress();
-        for (Cidr block : blocks) {
-            if (block.contains(address)) {
-                return true;
+        return hostNames.contains(normalizeHost(requestedHost) + ":" + port)
+                || addresses.contains(key(resolved.getAddress(), port));
+    }
+
+    private static String key(byte[] address, int port) {
+        return HexFormat.of().formatHex(address) + ":" + port;
+    }
+
+    private static int port(String entry, String text) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port >= 1 && port <= 65535) {
+                return port;
             }
+        } catch (NumberFormatException e) {
+            // reported below
         }
-        return false;
+        throw invalid(entry);
+    }
+
+    private static IllegalArgumentException invalid(String entry) {
+        return new IllegalArgumentException("agent.allowed-private-targets: '" + entry
+                + "' is not host:port (a host name, an IPv4 address or a [bracketed] IPv6 address, and a port 1-65535)");
     }
 
     private static String normalizeHost(String host) {
         String lower = host.toLowerCase(Locale.ROOT);
         return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
-    }
-
-    private static String stripBrackets(String host) {
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    private record Cidr(byte[] network, int prefixLength) {
-
-        static Cidr parse(String entry, String address, String prefix) {
-            byte[] network = NetUtil.createByteArrayFromIpAddressString(stripBrackets(address));
-            int length;
-            try {
-                length = Integer.parseInt(prefix);
-            } catch (NumberFormatException e) {
-                length = -1;
-            }
-            if (network == null || length < 0 || length > network.length * 8) {
-                throw new IllegalArgumentException("agent.allowed-private-targets: '" + entry + "' is not a valid CIDR block");
-            }
-            return new Cidr(network, length);
-        }
-
-        boolean contains(byte[] address) {
-            if (address.length != network.length) {
-                return false; // an IPv4 block never matches an IPv6 address and vice versa
-            }
-            int fullBytes = prefixLength / 8;
-            for (int i = 0; i < fullBytes; i++) {
-                if (address[i] != network[i]) {
-                    return false;
-                }
-            }
-            int remainingBits = prefixLength % 8;
-            if (remainingBits == 0) {
-                return true;
-            }
-            int mask = (0xff << (8 - remainingBits)) & 0xff;
-            return (address[fullBytes] & mask) == (network[fullBytes] & mask);
-        }
     }
 }

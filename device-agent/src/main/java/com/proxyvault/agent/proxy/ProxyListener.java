@@ -136,7 +136,7 @@ public final class ProxyListener {
                 return;
             }
             InetSocketAddress remote = resolution.getNow();
-            if (!originPolicy.permits(target.host(), remote.getAddress())) {
+            if (!originPolicy.permits(target.host(), target.port(), remote.getAddress())) {
                 LOG.debugf("Proxy %d refused %s:%d (%s): not a public address", proxyId, target.host(), target.port(),
                         remote.getAddress().getHostAddress());
                 connected.setFailure(new BlockedTargetException(target.host()));

@@ -16,8 +16,6 @@ import com.proxyvault.contracts.agent.v1.ServedProxy;
 import com.proxyvault.contracts.agent.v1.SetFingerprint;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(FakeFleetResource.class)
+@WithTestResource(TestOriginResource.class)
 class FleetLinkTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -53,17 +52,8 @@ class FleetLinkTest {
     @FakeFleetResource.InjectFakeFleet
     FakeFleet fleet;
 
-    private static TestOrigin origin;
-
-    @BeforeAll
-    static void startOrigin() throws IOException {
-        origin = new TestOrigin();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
+    @TestOriginResource.InjectTestOrigin
+    TestOrigin origin;
 
     @BeforeEach
     void waitForTheAgent() {
@@ -229,7 +219,7 @@ class FleetLinkTest {
                 .setProxyId(proxyId).setModemId(modemId).setPort(port).setUsername(username).setPassword(password));
     }
 
-    private static RawHttpClient.Response fetchThroughProxy(int port, String username, String password) throws IOException {
+    private RawHttpClient.Response fetchThroughProxy(int port, String username, String password) throws IOException {
         try (RawHttpClient client = new RawHttpClient(port)) {
             return client.send("GET http://" + origin.authority() + "/via-agent HTTP/1.1\r\n"
                     + "Host: " + origin.authority() + "\r\n"

@@ -36,12 +36,16 @@ class HttpProxyListenerTest {
     private ProxyListeners listeners;
     private TestOrigin origin;
     private int proxyPort;
+    /** Nothing listens here; allowlisted so a connect to it gets that far. */
+    private int closedPort;
 
     @BeforeEach
     void openProxy() throws Exception {
         eventLoop = new ProxyEventLoop();
-        listeners = new ProxyListeners(eventLoop, "0.0.0.0", OriginPolicy.allowing(List.of("127.0.0.1")));
         origin = new TestOrigin();
+        closedPort = freePort();
+        listeners = new ProxyListeners(eventLoop, "0.0.0.0",
+                OriginPolicy.allowing(List.of(origin.authority(), "127.0.0.1:" + closedPort)));
         proxyPort = freePort();
         listeners.open(assignment(PROXY_ID, proxyPort)).get(10, TimeUnit.SECONDS);
     }
@@ -163,7 +167,6 @@ class HttpProxyListenerTest {
 
     @Test
     void shouldAnswerBadGatewayWhenTheOriginIsDown() throws IOException {
-        int closedPort = freePort();
         try (RawHttpClient client = new RawHttpClient(proxyPort)) {
             RawHttpClient.Response response = client.send(
                     "GET http://127.0.0.1:" + closedPort + "/ HTTP/1.1\r\n"
@@ -225,32 +228,38 @@ class HttpProxyListenerTest {
             internalService.configureBlocking(false);
             int internalPort = internalService.socket().getLocalPort();
             strict.open(assignment(7, strictPort)).get(10, TimeUnit.SECONDS);
-            try (RawHttpClient client = new RawHttpClient(strictPort)) {
-                for (String target : new String[] {origin.authority(), "localhost:" + origin.port(),
-                        "127.0.0.1:" + internalPort, "localhost:" + internalPort}) {
-                    assertEquals(403, client.send(
-                            "GET http://" + target + "/q/metrics HTTP/1.1\r\n"
-                                    + "Host: " + target + "\r\n"
-                                    + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
-                                    + "\r\n").readResponse().status(), "absolute-form to " + target);
-                    assertEquals(403, client.send(
-                            "CONNECT " + target + " HTTP/1.1\r\n"
-                                    + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
-                                    + "\r\n").readResponse().status(), "CONNECT to " + target);
-                }
-            }
+            assertAllForbidden(strictPort, origin.authority(), "localhost:" + origin.port(),
+                    "127.0.0.1:" + internalPort, "localhost:" + internalPort);
+            // The allowlist names origins with their port: 127.0.0.1:<origin port> opens no other port there.
+            assertAllForbidden(proxyPort, "127.0.0.1:" + internalPort, "localhost:" + internalPort);
             assertNull(internalService.accept(), "the proxy must not even open a connection to a refused target");
         } finally {
             strict.closeAll();
         }
         assertTrue(origin.received().isEmpty());
 
-        // The same origin through the listener that allowlists 127.0.0.1.
+        // The origin itself through the listener that allowlists it.
         try (RawHttpClient client = new RawHttpClient(proxyPort)) {
             assertEquals(200, client.send(
                     "CONNECT " + origin.authority() + " HTTP/1.1\r\n"
                             + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
                             + "\r\n").readResponse().status());
+        }
+    }
+
+    private static void assertAllForbidden(int proxyPort, String... targets) throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            for (String target : targets) {
+                assertEquals(403, client.send(
+                        "GET http://" + target + "/q/metrics HTTP/1.1\r\n"
+                                + "Host: " + target + "\r\n"
+                                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                + "\r\n").readResponse().status(), "absolute-form to " + target);
+                assertEquals(403, client.send(
+                        "CONNECT " + target + " HTTP/1.1\r\n"
+                                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                + "\r\n").readResponse().status(), "CONNECT to " + target);
+            }
         }
     }
 

@@ -15,43 +15,36 @@ class OriginPolicyTest {
     @Test
     void shouldAllowOnlyPublicAddressesByDefault() throws UnknownHostException {
         OriginPolicy policy = OriginPolicy.publicOnly();
-        assertTrue(policy.permits("example.com", ip("93.184.216.34")));
-        assertTrue(policy.permits("2606:4700::1111", ip("2606:4700::1111")));
-        assertFalse(policy.permits("127.0.0.1", ip("127.0.0.1")));
-        assertFalse(policy.permits("localhost", ip("127.0.0.1")));
-        assertFalse(policy.permits("rebinding.example", ip("10.0.0.1")));
-        assertFalse(policy.permits("169.254.169.254", ip("169.254.169.254")));
-        assertFalse(policy.permits("2002:7f00:1::", ip("2002:7f00:1::")));
+        assertTrue(policy.permits("example.com", 443, ip("93.184.216.34")));
+        assertTrue(policy.permits("2606:4700::1111", 80, ip("2606:4700::1111")));
+        assertFalse(policy.permits("127.0.0.1", 18080, ip("127.0.0.1")));
+        assertFalse(policy.permits("localhost", 18080, ip("127.0.0.1")));
+        assertFalse(policy.permits("rebinding.example", 80, ip("10.0.0.1")));
+        assertFalse(policy.permits("169.254.169.254", 80, ip("169.254.169.254")));
+        assertFalse(policy.permits("2002:7f00:1::", 80, ip("2002:7f00:1::")));
     }
 
     @Test
-    void shouldAllowListedHostNamesAndAddresses() throws UnknownHostException {
-        OriginPolicy policy = OriginPolicy.allowing(List.of("127.0.0.1", " LocalHost ", ""));
-        assertTrue(policy.permits("127.0.0.1", ip("127.0.0.1")));
-        assertTrue(policy.permits("localhost", ip("127.0.0.1")));
-        assertTrue(policy.permits("localhost.", ip("::1")), "a listed name is allowed whatever it resolves to");
-        assertTrue(policy.permits("loopback.example", ip("127.0.0.1")), "a listed address is allowed under any name");
-        assertFalse(policy.permits("127.0.0.2", ip("127.0.0.2")));
-        assertFalse(policy.permits("::1", ip("::1")));
-        assertFalse(policy.permits("internal.example", ip("10.0.0.1")));
+    void shouldAllowListedOriginsOnlyOnTheirPorts() throws UnknownHostException {
+        OriginPolicy policy = OriginPolicy.allowing(List.of("127.0.0.1:18080", " LocalHost:18081 ", "[::1]:18082", ""));
+        assertTrue(policy.permits("127.0.0.1", 18080, ip("127.0.0.1")));
+        assertTrue(policy.permits("loopback.example", 18080, ip("127.0.0.1")), "a listed address is allowed under any name");
+        assertFalse(policy.permits("127.0.0.1", 18081, ip("127.0.0.1")), "another port of a listed address is not");
+        assertFalse(policy.permits("127.0.0.1", 5432, ip("127.0.0.1")));
+        assertTrue(policy.permits("localhost", 18081, ip("127.0.0.1")));
+        assertTrue(policy.permits("localhost.", 18081, ip("::1")), "a listed name is allowed whatever it resolves to");
+        assertFalse(policy.permits("localhost", 18080, ip("::1")), "a listed name on another port is not");
+        assertTrue(policy.permits("::1", 18082, ip("::1")));
+        assertFalse(policy.permits("::1", 18080, ip("::1")));
+        assertFalse(policy.permits("127.0.0.2", 18080, ip("127.0.0.2")));
+        assertFalse(policy.permits("internal.example", 18080, ip("10.0.0.1")));
     }
 
     @Test
-    void shouldAllowListedCidrBlocks() throws UnknownHostException {
-        OriginPolicy policy = OriginPolicy.allowing(List.of("10.1.0.0/16", "192.168.7.0/25", "fd00::/8", "[::1]"));
-        assertTrue(policy.permits("a", ip("10.1.255.3")));
-        assertFalse(policy.permits("a", ip("10.2.0.1")));
-        assertTrue(policy.permits("a", ip("192.168.7.127")));
-        assertFalse(policy.permits("a", ip("192.168.7.128")));
-        assertTrue(policy.permits("a", ip("fd12::1")));
-        assertFalse(policy.permits("a", ip("fe80::1")));
-        assertTrue(policy.permits("a", ip("::1")));
-        assertFalse(policy.permits("a", ip("127.0.0.1")));
-    }
-
-    @Test
-    void shouldRefuseEntriesThatAreNeitherHostsNorAddressesNorBlocks() {
-        for (String entry : new String[] {"10.0.0.0/33", "10.0.0.0/x", "fe80::1/129", "not-an-ip/8", "has space", "fe80::zz"}) {
+    void shouldRefuseEntriesThatAreNotOneHostAndPort() {
+        for (String entry : new String[] {"127.0.0.1", "localhost", "10.0.0.0/8", "10.0.0.0/8:80", "::1", "[::1]",
+                "::1:80", "fe80::1", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:x", ":80", "has space:80",
+                "[fe80::zz]:80", "[localhost]:80"}) {
             assertThrows(IllegalArgumentException.class, () -> OriginPolicy.allowing(List.of(entry)), entry);
         }
     }

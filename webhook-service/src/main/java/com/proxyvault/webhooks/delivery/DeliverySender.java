@@ -50,6 +50,8 @@ public class DeliverySender {
         this.timeoutMillis = config.requestTimeout().toMillis();
         this.client = WebClient.create(vertx, new WebClientOptions()
                 .setUserAgent(USER_AGENT)
+                // Our trace ids stay ours: no traceparent header to a reseller's receiver.
+                .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE)
                 // A redirect could lead to an internal address the URL checks never saw.
                 .setFollowRedirects(false)
                 .setConnectTimeout((int) timeoutMillis));
