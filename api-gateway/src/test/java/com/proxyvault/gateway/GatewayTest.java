@@ -103,6 +103,30 @@ class GatewayTest {
     }
 
     @Test
+    void shouldForwardOperatorDeadLetterCallsToTheOwningServiceWithAnOperatorToken() throws Exception {
+        given().header("Authorization", "Bearer " + operatorToken())
+                .get("/v1/admin/services/orders/dead-letters?pending=false")
+                .then().statusCode(200).body("upstream", equalTo("stub"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("GET", received.method());
+        assertTrue(received.pathAndQuery().startsWith("/internal/dead-letters?"), received.pathAndQuery());
+        assertTrue(received.pathAndQuery().contains("pending=false"), received.pathAndQuery());
+        JsonNode claims = claims(received.authorization());
+        assertEquals("proxyvault-gateway", claims.get("iss").asText());
+        assertEquals("operator", claims.get("groups").get(0).asText());
+
+        given().header("Authorization", "Bearer " + operatorToken())
+                .post("/v1/admin/services/fleet/dead-letters/7/replay").then().statusCode(201);
+        assertEquals("/internal/dead-letters/7/replay", UpstreamStub.last.get().pathAndQuery());
+
+        given().header("Authorization", "Bearer " + operatorToken())
+                .get("/v1/admin/services/gateway/dead-letters").then().statusCode(404).body("detail", equalTo("Service not found"));
+        given().header("Authorization", "Bearer " + operatorToken())
+                .post("/v1/admin/services/fleet/dead-letters/x7/replay").then().statusCode(404);
+        given().get("/v1/admin/services/orders/dead-letters").then().statusCode(401).body("detail", notNullValue());
+    }
+
+    @Test
     void shouldRefuseMissingUnknownAndRevokedKeys() throws Exception {
         given().get("/v1/reseller/balance").then().statusCode(401).body("detail", equalTo("Invalid or missing API key"));
         given().header("Authorization", "Bearer rv_unknown").get("/v1/reseller/balance").then().statusCode(401);

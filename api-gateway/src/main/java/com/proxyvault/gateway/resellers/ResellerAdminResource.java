@@ -1,5 +1,9 @@
 package com.proxyvault.gateway.resellers;
 
+import com.proxyvault.gateway.auth.InternalTokenIssuer;
+import com.proxyvault.gateway.operations.ServiceClients;
+import org.jboss.logging.Logger;
+
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.gateway.keys.ApiKeyService;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -27,13 +31,18 @@ public class ResellerAdminResource {
 
     private static final int MAX_NAME_LENGTH = 100;
 
+    private static final Logger LOG = Logger.getLogger(ResellerAdminResource.class);
+
     private final ApiKeyService keys;
-    private final BillingAdminClient billing;
+    private final ServiceClients services;
+    private final InternalTokenIssuer tokens;
     private final JsonWebToken operator;
 
-    public ResellerAdminResource(ApiKeyService keys, BillingAdminClient billing, JsonWebToken operator) {
+    public ResellerAdminResource(ApiKeyService keys, ServiceClients services, InternalTokenIssuer tokens,
+                                 JsonWebToken operator) {
         this.keys = keys;
-        this.billing = billing;
+        this.services = services;
+        this.tokens = tokens;
         this.operator = operator;
     }
 
@@ -88,10 +97,14 @@ public class ResellerAdminResource {
         String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
         return Panache.withSession(() -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> billing.topUp(id, operatorName, body))
-                .map(answer -> answer.status() / 100 == 2
-                        ? Response.status(Response.Status.CREATED).entity(answer.body().getMap()).build()
-                        : Response.status(answer.status()).entity(answer.body().getMap()).build());
+                .chain(reseller -> services.of("billing").topUp("Bearer " + tokens.forOperator(operatorName), id, body)
+                        .onFailure().transform(failure -> {
+                            LOG.warnf("Top-up for reseller %d failed: %s", id, failure.toString());
+                            return ApiException.unavailable("Billing is unavailable, try again");
+                        }))
+                .map(answer -> answer.getStatus() / 100 == 2
+                        ? Response.status(Response.Status.CREATED).entity(answer.getEntity()).build()
+                        : Response.status(answer.getStatus()).entity(answer.getEntity()).build());
     }
 
     private static long parseId(String raw) {

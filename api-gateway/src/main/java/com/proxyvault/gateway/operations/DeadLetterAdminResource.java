@@ -1,0 +1,94 @@
+package com.proxyvault.gateway.operations;
+
+import com.proxyvault.gateway.auth.InternalTokenIssuer;
+import com.proxyvault.platform.http.ApiException;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Operator API for parked events (docs/architecture.md, "When a consumer cannot apply an event"): each
+ * consuming service keeps its own {@code dead_letter_events}; the gateway forwards with an internal
+ * operator token.
+ * <ul>
+ *   <li>{@code GET /v1/admin/services/{service}/dead-letters?pending=true&limit=50&offset=0} →
+ *       {@code {"dead_letters": [{"id", "handler", "event_type", "event_id", "payload", "error", "attempts",
+ *       "parked_at", "replayed_at"}]}}</li>
+ *   <li>{@code POST /v1/admin/services/{service}/dead-letters/{id}/replay} → the row, replayed; 404 unknown,
+ *       409 already replayed or failed again (detail says why).</li>
+ * </ul>
+ * {@code service} is billing, orders, fleet or webhooks (404 otherwise); 503 when it cannot be reached.
+ */
+@Path("/v1/admin/services/{service}/dead-letters")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed("operator")
+public class DeadLetterAdminResource {
+
+    private static final Logger LOG = Logger.getLogger(DeadLetterAdminResource.class);
+    /** The services that consume events (the gateway itself does not). */
+    private static final Set<String> CONSUMERS = Set.of("billing", "orders", "fleet", "webhooks");
+
+    private final ServiceClients services;
+    private final InternalTokenIssuer tokens;
+    private final JsonWebToken operator;
+
+    public DeadLetterAdminResource(ServiceClients services, InternalTokenIssuer tokens, JsonWebToken operator) {
+        this.services = services;
+        this.tokens = tokens;
+        this.operator = operator;
+    }
+
+    @GET
+    public Uni<Response> list(@PathParam("service") String service,
+                              @QueryParam("pending") @DefaultValue("true") boolean pending,
+                              @QueryParam("limit") @DefaultValue("50") int limit,
+                              @QueryParam("offset") @DefaultValue("0") int offset) {
+        return relay(service, client(service).deadLetters(bearer(), pending, limit, offset));
+    }
+
+    @POST
+    @Path("/{id}/replay")
+    public Uni<Response> replay(@PathParam("service") String service, @PathParam("id") String id) {
+        long parsed;
+        try {
+            parsed = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw ApiException.notFound("Dead letter not found");
+        }
+        return relay(service, client(service).replay(bearer(), parsed));
+    }
+
+    private InternalOperatorApi client(String service) {
+        if (!CONSUMERS.contains(service)) {
+            throw ApiException.notFound("Service not found");
+        }
+        return services.of(service);
+    }
+
+    private String bearer() {
+        return "Bearer " + tokens.forOperator(operator.getSubject() == null ? "operator" : operator.getSubject());
+    }
+
+    private static Uni<Response> relay(String service, Uni<RestResponse<Map<String, Object>>> call) {
+        return call
+                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build())
+                .onFailure(failure -> !(failure instanceof ApiException)).transform(failure -> {
+                    LOG.warnf("Dead letters of %s: %s", service, failure.toString());
+                    return ApiException.unavailable("Service " + service + " is unavailable, try again");
+                });
+    }
+}

@@ -1,0 +1,42 @@
+package com.proxyvault.gateway.operations;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import java.util.Map;
+
+/**
+ * The services' operator endpoints ({@code /internal/...}, operator internal token), as one typed REST
+ * client built per service by {@link ServiceClients}. Answers pass through whatever their status: the
+ * gateway relays a service's 4xx {@code {"detail"}} to the operator unchanged.
+ */
+@Path("/internal")
+public interface InternalOperatorApi {
+
+    /** billing-service: credit a reseller, idempotent by reference (201 new, 200 replay, 4xx detail). */
+    @POST
+    @Path("/resellers/{resellerId}/topups")
+    Uni<RestResponse<Map<String, Object>>> topUp(@HeaderParam("Authorization") String authorization,
+                                                 @PathParam("resellerId") long resellerId, Map<String, Object> body);
+
+    /** Any consuming service: its parked events, newest first ({@code {"dead_letters": [...]}}). */
+    @GET
+    @Path("/dead-letters")
+    Uni<RestResponse<Map<String, Object>>> deadLetters(@HeaderParam("Authorization") String authorization,
+                                                       @QueryParam("pending") @DefaultValue("true") boolean pending,
+                                                       @QueryParam("limit") @DefaultValue("50") int limit,
+                                                       @QueryParam("offset") @DefaultValue("0") int offset);
+
+    /** Any consuming service: apply a parked event again through its handler (200, 404, 409). */
+    @POST
+    @Path("/dead-letters/{id}/replay")
+    Uni<RestResponse<Map<String, Object>>> replay(@HeaderParam("Authorization") String authorization,
+                                                  @PathParam("id") long id);
+}

@@ -1,0 +1,43 @@
+package com.proxyvault.gateway.operations;
+
+import com.proxyvault.gateway.forwarding.Upstreams;
+import com.proxyvault.platform.http.ApiException;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import jakarta.inject.Singleton;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@link InternalOperatorApi} client per backend service (billing, orders, fleet, webhooks), at the
+ * base URL the routing config gives it ({@code proxyvault.routing.upstreams.*}), with the upstream
+ * timeout. Built once and kept: REST clients are thread-safe and hold a connection pool.
+ */
+@Singleton
+public class ServiceClients {
+
+    private final Upstreams upstreams;
+    private final Map<String, InternalOperatorApi> clients = new ConcurrentHashMap<>();
+
+    public ServiceClients(Upstreams upstreams) {
+        this.upstreams = upstreams;
+    }
+
+    /** The client of {@code service}; 404 "Service not found" for a name that is not a backend. */
+    public InternalOperatorApi of(String service) {
+        String baseUrl = upstreams.upstreams().get(service);
+        if (baseUrl == null) {
+            throw ApiException.notFound("Service not found");
+        }
+        return clients.computeIfAbsent(service, ignored -> QuarkusRestClientBuilder.newBuilder()
+                .baseUri(URI.create(baseUrl))
+                .connectTimeout(2, TimeUnit.SECONDS)
+                .readTimeout(upstreams.upstreamTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .followRedirects(false)
+                // Statuses pass through to the operator: no exception for a service's 4xx.
+                .disableDefaultMapper(true)
+                .build(InternalOperatorApi.class));
+    }
+}
