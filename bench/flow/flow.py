@@ -341,7 +341,7 @@ class Bench:
         self.purchases = []
         self.secret = None
         self.hooks = {"received": 0, "bad_signature": 0, "duplicate": 0, "unknown_order": 0, "other_event": 0,
-                      "unparsable": 0}
+                      "unparsable": 0, "after_timeout": 0}
         self.seen_event_ids = set()
         self.read_heap = []
         self.read_seq = 0
@@ -375,6 +375,9 @@ class Bench:
             p = self.by_order.get(order_id)
             if p is None:
                 self.hooks["unknown_order"] += 1
+                return True
+            if p.timed_out:  # counted as a timeout already: a late arrival does not become a sample
+                self.hooks["after_timeout"] += 1
                 return True
             if etype == "order.paid":
                 if p.t_hook_paid is None:
@@ -428,7 +431,9 @@ class Bench:
             p.reads += 1
             self.read_latencies.append(t - t_sent)
             order_status = body.get("status") if status == 200 and isinstance(body, dict) else None
-            if order_status == "active":
+            if p.timed_out:
+                pass
+            elif order_status == "active":
                 if p.t_active is None:
                     p.t_active = t
             elif order_status in ("failed", "expired"):
@@ -879,14 +884,9 @@ def render_section(label, meta, res):
 
 DOC_HEADER = """# Benchmarks
 
-Measurements of the running local stack (`bin/stack`), newest sections last. Each section says on
-which commit and machine it was taken and with which command; numbers from different machines or
-settings do not compare.
+Measurements of the running local stack (`bin/stack`); how bench/flow measures: `bench/flow/flow.py`.
 
-## bench/flow: the purchase flow
-
-See the top of `bench/flow/flow.py` and `bench/flow/run --help`.
-
+## Results
 """
 
 
