@@ -19,10 +19,12 @@ def percentile(sorted_values, p):
 
 
 def summarize(values):
-    """p50/p90/p99/max/min/mean of a list of numbers (any order); the keys are None when it is empty."""
+    """p50/p90/p99/max/min/mean of a list of numbers (any order); the keys are None when it is empty.
+    float('inf') stands for a sample that never finished (a timeout): it sorts above every measured one."""
     ordered = sorted(values)
     return {
         "n": len(ordered),
+        "n_finite": sum(1 for v in ordered if not math.isinf(v)),
         "min": ordered[0] if ordered else None,
         "p50": percentile(ordered, 50),
         "p90": percentile(ordered, 90),

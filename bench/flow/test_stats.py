@@ -43,6 +43,15 @@ class PercentileTest(unittest.TestCase):
         self.assertEqual(summary["max"], 0.3)
         self.assertAlmostEqual(summary["mean"], 0.2)
 
+    def test_summarize_counts_timeouts_as_slowest(self):
+        inf = float("inf")
+        summary = stats.summarize([inf, 0.2, 0.1])
+        self.assertEqual(summary["n"], 3)
+        self.assertEqual(summary["n_finite"], 2)
+        self.assertEqual(summary["p50"], 0.2)
+        self.assertEqual(summary["p99"], inf)
+        self.assertEqual(summary["max"], inf)
+
     def test_summarize_empty(self):
         summary = stats.summarize([])
         self.assertEqual(summary["n"], 0)
