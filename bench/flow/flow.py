@@ -439,6 +439,10 @@ class Bench:
             elif order_status in ("failed", "expired"):
                 self._fail(p, "order " + order_status, body.get("failure_reason"))
             elif not p.done:
+                if self.args.active_signal == "webhook" and p.t_paid is not None:
+                    # not active although the fleet said provisioned: keep reading, but lightly, so a
+                    # lagging order-service is not buried under reads (relative resolution --read-backoff)
+                    interval = max(interval, self.args.read_backoff * (t - p.t_paid))
                 self._schedule_read(p, t + interval)
             self._check_done(p)
 
@@ -778,10 +782,10 @@ def render_section(label, meta, res):
                      meta["reseller_name"], meta["rate_limit"], meta["modems"]))
     if a["active_signal"] == "webhook":
         how = ("the first `GET /v1/reseller/orders/{id}` answering `active`; reads start when the "
-               "`proxy.provisioned` webhook arrives (then again every %d ms after each answer while not yet "
-               "active), so this is \"webhook received AND order read active\": an upper bound of the moment "
+               "`proxy.provisioned` webhook arrives (while not yet active, again after max(%d ms, %d%% of the "
+               "time since the pay) from each answer), so this is \"webhook received AND order read active\": an upper bound of the moment "
                "the order turned active (one read per purchase when the order is already active by then)"
-               % a["poll_interval_ms"])
+               % (a["poll_interval_ms"], round(a.get("read_backoff", 0) * 100)))
     else:
         how = ("the first `GET /v1/reseller/orders/{id}` answering `active`, polled every %d ms from the pay's "
                "answer on (resolution ≈ the interval plus one read; the polling itself loads gateway and "
@@ -1003,6 +1007,9 @@ def parse_args(argv):
                     help="webhook (default): read the order when proxy.provisioned arrives; poll: read it every "
                          "--poll-interval-ms from the pay on")
     ap.add_argument("--poll-interval-ms", type=int, default=20, help="order read interval (default 20)")
+    ap.add_argument("--read-backoff", type=float, default=0.1,
+                    help="webhook signal: an order not active yet is read again after max(poll interval, this "
+                         "fraction of the time since its pay) (default 0.1, i.e. within 10%%)")
     ap.add_argument("--timeout", type=float, default=40.0, help="seconds after the pay to wait for each signal (default 40)")
     ap.add_argument("--max-inflight", type=int, default=1000,
                     help="most purchases in flight (threads, made on demand; default 1000). Past it starts lag "
