@@ -51,9 +51,8 @@ public class ModemAllocator {
         }
         return pickModem(session, now, locationId, excluded).chain(modem -> modem == null
                 ? Uni.createFrom().nullItem()
-                : session.createNativeQuery("select count(*) from proxies where modem_id = :modem and status in (:live)", Long.class)
+                : session.createNativeQuery("select count(*) from proxies where modem_id = :modem and status in ('provisioning', 'active')", Long.class)
                         .setParameter("modem", modem.id())
-                        .setParameter("live", ProxyStatus.LIVE)
                         .getSingleResult()
                         .chain(used -> {
                             if (used < modem.capacity()) {
@@ -64,6 +63,9 @@ public class ModemAllocator {
                         }));
     }
 
+    // The live statuses (ProxyStatus.LIVE) are spelled out in the SQL below, not bound as parameters, so
+    // PostgreSQL can use the partial indexes on live proxies (proxies_live_by_modem, proxies_live_port)
+    // for every execution of the prepared statement, including generic plans.
     private Uni<FreeModem> pickModem(Mutiny.Session session, LocalDateTime now, String locationId, List<String> excluded) {
         return session.createNativeQuery("""
                         select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end, m.capacity
@@ -71,14 +73,13 @@ public class ModemAllocator {
                         where a.connected and a.last_seen_at > :liveSince and m.online
                           and (cast(:location as text) is null or m.location_id = :location)
                           and m.id not in (:excluded)
-                          and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live))
-                        order by (select count(*) from proxies p where p.modem_id = m.id and p.status in (:live)), m.id
+                          and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active'))
+                        order by (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active')), m.id
                         limit 1
                         for update of m skip locked""", Object[].class)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
                 .setParameter("location", locationId)
                 .setParameter("excluded", excluded)
-                .setParameter("live", ProxyStatus.LIVE)
                 .getResultList()
                 .map(rows -> rows.isEmpty() ? null : toModem(rows.get(0)));
     }
@@ -96,11 +97,10 @@ public class ModemAllocator {
                 .chain(() -> session.createNativeQuery("""
                                 select min(s.port) from generate_series(cast(:start as integer), cast(:end as integer)) as s(port)
                                 where not exists (select 1 from proxies p
-                                                  where p.agent_id = :agent and p.port = s.port and p.status in (:live))""", Integer.class)
+                                                  where p.agent_id = :agent and p.port = s.port and p.status in ('provisioning', 'active'))""", Integer.class)
                         .setParameter("start", modem.portStart())
                         .setParameter("end", modem.portEnd())
                         .setParameter("agent", modem.agentId())
-                        .setParameter("live", ProxyStatus.LIVE)
                         .getSingleResultOrNull());
     }
 }
