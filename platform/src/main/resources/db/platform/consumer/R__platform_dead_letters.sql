@@ -14,3 +14,7 @@ create table if not exists dead_letter_events (
     replayed_at timestamp
 );
 create index if not exists dead_letter_events_pending on dead_letter_events (id) where replayed_at is null;
+-- One pending row per (handler, event): a record re-delivered after a crash between parking and the
+-- offset commit is not parked twice.
+create unique index if not exists dead_letter_events_pending_once on dead_letter_events (handler, event_id)
+    where replayed_at is null and event_id is not null;

@@ -70,11 +70,15 @@ public class ProxyListeners {
                 LOG.warnf("Could not open proxy %d on port %d: %s", assignment.proxyId(), assignment.port(), failure.getMessage());
             } else {
                 LOG.infof("Opened %s", listener);
-                if (current != null) {
-                    current.close();
-                    LOG.infof("Proxy %d moved from port %d to %d", assignment.proxyId(), current.port(), assignment.port());
-                }
             }
+        }).thenCompose(opened -> {
+            if (current == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            // A move is done when the old port is closed too: the fleet (and a customer) may rely on it
+            // being free as soon as the command is confirmed.
+            LOG.infof("Proxy %d moves from port %d to %d", assignment.proxyId(), current.port(), assignment.port());
+            return current.close();
         });
     }
 

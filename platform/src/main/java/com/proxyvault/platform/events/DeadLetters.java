@@ -49,7 +49,9 @@ public class DeadLetters {
         String text = error == null ? "unknown" : error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error;
         return Uni.createFrom().deferred(() -> pool.preparedQuery("""
                                 insert into dead_letter_events (handler, event_type, event_id, payload, error, attempts)
-                                values ($1, $2, $3, $4, $5, $6)""")
+                                values ($1, $2, $3, $4, $5, $6)
+                                on conflict (handler, event_id) where replayed_at is null and event_id is not null
+                                do nothing""")
                         .execute(Tuple.of(handler, eventType, eventId, payload == null ? "" : payload, text, attempts)))
                 .onFailure().invoke(e -> LOG.errorf("Parking a %s message for %s failed, retrying: %s", eventType, handler, e.toString()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(500), Duration.ofSeconds(30)).indefinitely()
@@ -94,7 +96,13 @@ public class DeadLetters {
                                             update dead_letter_events set replayed_at = (now() at time zone 'utc')
                                             where id = $1 and replayed_at is null returning *""")
                                     .execute(Tuple.of(id)))
-                            .map(rows -> rows.rowCount() == 0 ? parked : toParked(rows.iterator().next()));
+                            .map(rows -> {
+                                if (rows.rowCount() == 0) {
+                                    // a concurrent replay stamped it first (this one was a no-op by the inbox)
+                                    throw ApiException.conflict("Dead letter was replayed already");
+                                }
+                                return toParked(rows.iterator().next());
+                            });
                 });
     }
 

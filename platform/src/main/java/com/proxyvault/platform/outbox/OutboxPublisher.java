@@ -41,6 +41,7 @@ public class OutboxPublisher {
     /** The notification channel the {@code outbox_events} insert trigger uses (migration of each producer). */
     public static final String CHANNEL = "outbox_events";
     private static final Logger LOG = Logger.getLogger(OutboxPublisher.class);
+    private static final int PRUNE_BATCH = 5_000;
 
     private final OutboxRelay relay;
     private final CommitSignals signals;
@@ -54,8 +55,9 @@ public class OutboxPublisher {
                            @ConfigProperty(name = "proxyvault.topic-prefix") Optional<String> topicPrefix,
                            @ConfigProperty(name = "proxyvault.outbox.claim-size", defaultValue = "200") int claimSize,
                            @ConfigProperty(name = "proxyvault.outbox.lease", defaultValue = "60s") Duration lease,
-                           @ConfigProperty(name = "proxyvault.outbox.retention", defaultValue = "7d") Duration retention) {
-        this.relay = new OutboxRelay(pool, emitter, topicPrefix.orElse(""), claimSize, lease);
+                           @ConfigProperty(name = "proxyvault.outbox.retention", defaultValue = "7d") Duration retention,
+                           @ConfigProperty(name = "proxyvault.outbox.max-refusals", defaultValue = "10") int maxRefusals) {
+        this.relay = new OutboxRelay(pool, emitter, topicPrefix.orElse(""), claimSize, lease, maxRefusals);
         this.signals = signals;
         this.retention = retention;
         this.runner = new CoalescingRunner("Outbox publishing", relay::drain);
@@ -81,15 +83,19 @@ public class OutboxPublisher {
         signal();
     }
 
-    @Scheduled(identity = "outbox-prune", every = "1h", delayed = "1m",
+    /** Deletes published rows past the retention, in batches until none is left (no hourly ceiling). */
+    @Scheduled(identity = "outbox-prune", every = "1m", delayed = "1m",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = UntilStarted.class)
     Uni<Void> prune() {
-        return relay.prunePublished(retention, 10_000)
+        return relay.prunePublished(retention, PRUNE_BATCH)
+                .repeat().whilst(deleted -> deleted == PRUNE_BATCH)
+                .collect().with(java.util.stream.Collectors.summingInt(Integer::intValue))
                 .invoke(n -> {
                     if (n > 0) {
                         LOG.debugf("Pruned %d published outbox events", n);
                     }
                 })
+                .onFailure().invoke(e -> LOG.warnf("Pruning the outbox failed (next minute retries): %s", e.toString()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }

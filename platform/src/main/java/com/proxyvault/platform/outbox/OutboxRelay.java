@@ -15,7 +15,10 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The read side of the outbox: claim, send, then mark. No database transaction is open while Kafka
@@ -29,10 +32,15 @@ import java.util.List;
  *       replicas at once: their publication order is their commit order.</li>
  *   <li><b>Send</b> every claimed row in {@code seq} order through the {@code outbox} channel
  *       ({@code acks=all}, idempotent producer: order kept per partition).</li>
- *   <li><b>Mark</b> the acknowledged rows published. A send that fails releases the claim so the next
- *       round retries; a relay that dies mid-way leaves a lease that simply runs out. Either way an event
- *       may be published twice, never lost: consumers deduplicate on the event id.</li>
+ *   <li><b>Mark</b> per key: the acknowledged rows before the key's first failed send are published;
+ *       the failed row and the later rows of its key are released for the next round (the later ones
+ *       may then go out twice: consumers deduplicate on the event id). Mark and release only touch rows
+ *       still under this round's claim token. A relay that dies mid-way leaves leases that run out.</li>
  * </ol>
+ * A row whose record Kafka refuses {@code maxRefusals} times (default 10) (too large, topic refused: not a retriable
+ * error, so a Kafka outage never counts) is set aside with {@code failed_at} and logged as an error, so it cannot hold its key's later
+ * events back for ever; it stays in the table (never lost) and an operator re-arms it by setting
+ * {@code failed_at} back to null.
  * Each round takes up to {@code claimSize} rows and {@link #drain()} repeats rounds until the outbox is
  * empty, so there is no per-tick ceiling. Table DDL: {@code docs/events.md}.
  */
@@ -42,16 +50,18 @@ public final class OutboxRelay {
     /** Any constant works: each service has its own database. */
     private static final long CLAIM_LOCK_ID = 0x0b0c_5e1aL;
 
+
     private static final String CLAIM = """
-            update outbox_events o set claimed_until = (now() at time zone 'utc') + make_interval(secs => $1)
+            update outbox_events o
+            set claimed_until = (now() at time zone 'utc') + make_interval(secs => $1), claim_token = $3
             where o.seq in (
                 select c.seq from outbox_events c
-                where c.published_at is null
+                where c.published_at is null and c.failed_at is null
                   and (c.claimed_until is null or c.claimed_until < (now() at time zone 'utc'))
                   and not exists (
                       select 1 from outbox_events p
-                      where p.message_key = c.message_key and p.published_at is null and p.seq < c.seq
-                        and p.claimed_until >= (now() at time zone 'utc'))
+                      where p.message_key = c.message_key and p.published_at is null and p.failed_at is null
+                        and p.seq < c.seq and p.claimed_until >= (now() at time zone 'utc'))
                 order by c.seq
                 limit $2)
             returning o.seq, o.topic, o.message_key, o.payload, o.traceparent""";
@@ -61,14 +71,18 @@ public final class OutboxRelay {
     private final String topicPrefix;
     private final int claimSize;
     private final Duration lease;
+    private final int maxRefusals;
 
     /**
      * @param topicPrefix prepended to the event type to name the topic ("" in the stack, random in tests)
      * @param claimSize   rows per round (a round trip size, not a ceiling: {@link #drain()} loops)
      * @param lease       how long a claim keeps other relays off a row; longer than a send can take
      *                    (the channel's {@code delivery.timeout.ms})
+     * @param maxRefusals  how often Kafka may refuse one record before the row is set aside
      */
-    public OutboxRelay(Pool pool, MutinyEmitter<String> emitter, String topicPrefix, int claimSize, Duration lease) {
+    public OutboxRelay(Pool pool, MutinyEmitter<String> emitter, String topicPrefix, int claimSize, Duration lease,
+                       int maxRefusals) {
+        this.maxRefusals = maxRefusals;
         this.pool = pool;
         this.emitter = emitter;
         this.topicPrefix = topicPrefix == null ? "" : topicPrefix;
@@ -85,13 +99,14 @@ public final class OutboxRelay {
 
     /** One claim-send-mark round; returns how many events were published. */
     public Uni<Integer> publishRound() {
-        return claim().chain(rows -> rows.isEmpty() ? Uni.createFrom().item(0) : sendAndMark(rows));
+        return claim().chain(round -> round.rows().isEmpty() ? Uni.createFrom().item(0) : sendAndMark(round));
     }
 
-    private Uni<List<Claimed>> claim() {
+    private Uni<Round> claim() {
+        UUID token = UUID.randomUUID();
         return pool.withTransaction(connection -> connection
                 .preparedQuery("select pg_advisory_xact_lock($1)").execute(Tuple.of(CLAIM_LOCK_ID))
-                .chain(() -> connection.preparedQuery(CLAIM).execute(Tuple.of(lease.toMillis() / 1000.0, claimSize)))
+                .chain(() -> connection.preparedQuery(CLAIM).execute(Tuple.of(lease.toMillis() / 1000.0, claimSize, token)))
                 .map(rows -> {
                     List<Claimed> claimed = new ArrayList<>(rows.size());
                     for (Row row : rows) {
@@ -100,31 +115,103 @@ public final class OutboxRelay {
                     }
                     // RETURNING has no order; the sends must go out in commit order.
                     claimed.sort(Comparator.comparingLong(Claimed::seq));
-                    return claimed;
+                    return new Round(token, claimed);
                 }));
     }
 
-    private Uni<Integer> sendAndMark(List<Claimed> rows) {
-        List<Uni<Void>> acks = new ArrayList<>(rows.size());
-        Long[] seqs = new Long[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            Claimed row = rows.get(i);
-            seqs[i] = row.seq();
-            // Issued in seq order; the idempotent producer keeps that order within each partition.
-            acks.add(emitter.sendMessage(toMessage(row)));
+    private Uni<Integer> sendAndMark(Round round) {
+        List<Claimed> rows = round.rows();
+        // Issued in seq order; the idempotent producer keeps that order within each partition. Each ack
+        // becomes an outcome, so one bad record does not sink the round.
+        List<Uni<Outcome>> acks = new ArrayList<>(rows.size());
+        for (Claimed row : rows) {
+            acks.add(Uni.createFrom().deferred(() -> emitter.sendMessage(toMessage(row)))
+                    .onItemOrFailure().transform((ok, failure) -> {
+                        if (failure == null) {
+                            return Outcome.SENT;
+                        }
+                        LOG.warnf("Publishing outbox event %d (%s) failed: %s", row.seq(), row.topic(), failure.toString());
+                        return retriable(failure) ? Outcome.KAFKA_UNAVAILABLE : Outcome.REFUSED;
+                    }));
         }
-        return Uni.join().all(acks).andCollectFailures()
-                .chain(() -> pool.preparedQuery("""
-                                update outbox_events set published_at = (now() at time zone 'utc'), claimed_until = null
-                                where seq = any($1)""")
-                        .execute(Tuple.tuple().addArrayOfLong(seqs)))
-                .map(marked -> rows.size())
-                .onFailure().call(failure -> {
-                    LOG.warnf("Publishing %d outbox events failed, releasing them for the sweep: %s", rows.size(), failure.toString());
-                    return pool.preparedQuery("update outbox_events set claimed_until = null where seq = any($1) and published_at is null")
-                            .execute(Tuple.tuple().addArrayOfLong(seqs))
-                            .onFailure().recoverWithNull(); // the lease runs out by itself
-                });
+        return Uni.join().all(acks).andFailFast().chain(outcomes -> {
+            List<Long> published = new ArrayList<>();
+            List<Long> refused = new ArrayList<>();
+            List<Long> released = new ArrayList<>();
+            Set<String> blockedKeys = new HashSet<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Claimed row = rows.get(i);
+                Outcome outcome = outcomes.get(i);
+                if (blockedKeys.contains(row.key())) {
+                    released.add(row.seq()); // behind a failed event of its key: goes again, after it
+                } else if (outcome == Outcome.SENT) {
+                    published.add(row.seq());
+                } else {
+                    blockedKeys.add(row.key());
+                    (outcome == Outcome.REFUSED ? refused : released).add(row.seq());
+                }
+            }
+            return markPublished(round.token(), published)
+                    .call(() -> recordRefusals(round.token(), refused))
+                    .call(() -> release(round.token(), released))
+                    .replaceWith(published.size());
+        });
+    }
+
+    /** What one send came to. Only a refusal of the record itself counts towards setting a row aside. */
+    private enum Outcome { SENT, KAFKA_UNAVAILABLE, REFUSED }
+
+    /** Kafka unreachable, timed out, leader moving ...: the record is fine, try it again later. */
+    private static boolean retriable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RetriableException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Uni<Void> markPublished(UUID token, List<Long> seqs) {
+        if (seqs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery("""
+                        update outbox_events set published_at = (now() at time zone 'utc'), claimed_until = null, claim_token = null
+                        where seq = any($1) and claim_token = $2""")
+                .execute(Tuple.tuple().addArrayOfLong(seqs.toArray(Long[]::new)).addUUID(token))
+                .replaceWithVoid();
+    }
+
+    /** Releases refused rows for the next round, counting the attempt; sets aside those out of attempts. */
+    private Uni<Void> recordRefusals(UUID token, List<Long> seqs) {
+        if (seqs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery("""
+                        update outbox_events set claimed_until = null, claim_token = null, attempts = attempts + 1,
+                            failed_at = case when attempts + 1 >= $3 then (now() at time zone 'utc') end
+                        where seq = any($1) and claim_token = $2
+                        returning seq, topic, attempts, failed_at""")
+                .execute(Tuple.tuple().addArrayOfLong(seqs.toArray(Long[]::new)).addUUID(token).addInteger(maxRefusals))
+                .invoke(rows -> rows.forEach(row -> {
+                    if (row.getLocalDateTime("failed_at") != null) {
+                        LOG.errorf("Outbox event %d (%s) failed %d times and is set aside (failed_at); its key's later"
+                                + " events go on without it. Re-arm it with: update outbox_events set failed_at = null,"
+                                + " attempts = 0 where seq = %d", row.getLong("seq"), row.getString("topic"),
+                                row.getInteger("attempts"), row.getLong("seq"));
+                    }
+                }))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> release(UUID token, List<Long> seqs) {
+        if (seqs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery("update outbox_events set claimed_until = null, claim_token = null where seq = any($1) and claim_token = $2")
+                .execute(Tuple.tuple().addArrayOfLong(seqs.toArray(Long[]::new)).addUUID(token))
+                .replaceWithVoid();
     }
 
     private Message<String> toMessage(Claimed row) {
@@ -149,5 +236,8 @@ public final class OutboxRelay {
     }
 
     private record Claimed(long seq, String topic, String key, String payload, String traceparent) {
+    }
+
+    private record Round(UUID token, List<Claimed> rows) {
     }
 }

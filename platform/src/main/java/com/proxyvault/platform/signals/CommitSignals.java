@@ -3,6 +3,7 @@ package com.proxyvault.platform.signals;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -32,14 +33,20 @@ public class CommitSignals {
     private final String url;
     private final Optional<String> user;
     private final Optional<String> password;
+    private final Optional<String> sslMode;
+    private final Optional<Boolean> trustAll;
     private final Map<String, Runnable> handlers = new ConcurrentHashMap<>();
     private volatile PgSubscriber subscriber;
 
     public CommitSignals(Vertx vertx,
                          @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
                          @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
-                         @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+                         @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
+                         @ConfigProperty(name = "quarkus.datasource.reactive.postgresql.ssl-mode") Optional<String> sslMode,
+                         @ConfigProperty(name = "quarkus.datasource.reactive.trust-all") Optional<Boolean> trustAll) {
         this.vertx = vertx;
+        this.sslMode = sslMode;
+        this.trustAll = trustAll;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -63,27 +70,31 @@ public class CommitSignals {
         PgConnectOptions options = PgConnectOptions.fromUri(uri);
         user.ifPresent(options::setUser);
         password.ifPresent(options::setPassword);
-        subscriber = PgSubscriber.subscriber(vertx, options)
-                // forever, every second: the sweeps cover the gap meanwhile
+        // The same TLS the service's reactive datasource uses (fromUri reads only the URL).
+        sslMode.ifPresent(mode -> options.setSslMode(SslMode.of(mode)));
+        trustAll.ifPresent(options::setTrustAll);
+        PgSubscriber created = PgSubscriber.subscriber(vertx, options)
+                // forever, every second, once it has been up: the sweeps cover the gap meanwhile
                 .reconnectPolicy(retries -> 1000L);
-        subscriber.closeHandler(ignored -> LOG.warn("LISTEN connection lost; reconnecting (sweeps cover the gap)"));
+        created.closeHandler(ignored -> LOG.warn("LISTEN connection lost; reconnecting (sweeps cover the gap)"));
+        subscriber = created;
         handlers.forEach(this::subscribe);
-        firstConnect(subscriber);
-    }
-
-    /** The reconnect policy only covers a connection that was up once; retry the first one here. */
-    private void firstConnect(PgSubscriber current) {
-        current.connect().onComplete(result -> {
+        created.connect().onComplete(result -> {
             if (result.succeeded()) {
                 LOG.debugf("Listening for %s", handlers.keySet());
-            } else if (current == subscriber) {
-                LOG.warnf("LISTEN connection failed (%s); retrying, sweeps cover the gap", result.cause().toString());
-                vertx.setTimer(1000, id -> {
-                    if (current == subscriber) {
-                        firstConnect(current);
-                    }
-                });
+                return;
             }
+            LOG.warnf("LISTEN connection failed (%s); retrying in 1 s, sweeps cover the gap", result.cause().toString());
+            // The reconnect policy only covers a connection that was up once, and a PgSubscriber whose first
+            // connect failed cannot connect again: start over with a new one.
+            created.close();
+            vertx.setTimer(1000, id -> {
+                synchronized (this) {
+                    if (subscriber == created) {
+                        connect();
+                    }
+                }
+            });
         });
     }
 

@@ -29,10 +29,12 @@ public class Reconciler {
 
     private final Mutiny.SessionFactory sessionFactory;
     private final VertxContexts contexts;
+    private final ProvisioningJob provisioning;
 
-    public Reconciler(Mutiny.SessionFactory sessionFactory, VertxContexts contexts) {
+    public Reconciler(Mutiny.SessionFactory sessionFactory, VertxContexts contexts, ProvisioningJob provisioning) {
         this.sessionFactory = sessionFactory;
         this.contexts = contexts;
+        this.provisioning = provisioning;
     }
 
     public void afterHello(AgentSession session, List<ServedProxy> served) {
@@ -45,7 +47,10 @@ public class Reconciler {
                                 .setParameter("agent", session.agentId())
                                 .setParameter("active", ProxyStatus.ACTIVE)
                                 .getResultList())))
-                .subscribe().with(active -> reconcile(session, served, active),
+                .subscribe().with(active -> {
+                            provisioning.wake(); // its waiting proxies go out now, not at the next tick
+                            reconcile(session, served, active);
+                        },
                         failure -> LOG.errorf(failure, "Reconciling agent %s failed", session.agentId()));
     }
 
