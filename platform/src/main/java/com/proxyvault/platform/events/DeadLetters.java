@@ -1,6 +1,7 @@
 package com.proxyvault.platform.events;
 
 import com.proxyvault.platform.http.ApiException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -30,10 +31,12 @@ public class DeadLetters {
 
     private final Pool pool;
     private final Provider<EventConsumers> consumers;
+    private final MeterRegistry metrics;
 
-    public DeadLetters(Pool pool, Provider<EventConsumers> consumers) {
+    public DeadLetters(Pool pool, Provider<EventConsumers> consumers, MeterRegistry metrics) {
         this.pool = pool;
         this.consumers = consumers;
+        this.metrics = metrics;
     }
 
     /** One parked message as the operator sees it. */
@@ -55,6 +58,8 @@ public class DeadLetters {
                         .execute(Tuple.of(handler, eventType, eventId, payload == null ? "" : payload, text, attempts)))
                 .onFailure().invoke(e -> LOG.errorf("Parking a %s message for %s failed, retrying: %s", eventType, handler, e.toString()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(500), Duration.ofSeconds(30)).indefinitely()
+                // proxyvault_events_parked_total{handler}: worth an alert (a parked refund is money owed)
+                .invoke(() -> metrics.counter("proxyvault.events.parked", "handler", handler).increment())
                 .replaceWithVoid();
     }
 

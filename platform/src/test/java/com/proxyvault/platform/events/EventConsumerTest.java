@@ -38,6 +38,8 @@ class EventConsumerTest {
     ObjectMapper mapper;
     @Inject
     Pool pool;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry metrics;
 
     private EventConsumer<ProxyProvisionFailed> consumer;
 
@@ -109,6 +111,8 @@ class EventConsumerTest {
         asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + event.id() + "'"), 0L);
         asserter.assertEquals(() -> count("select count(*) from dead_letter_events where event_id = '" + event.id()
                 + "' and attempts = 3 and error like '%injected failure%' and replayed_at is null"), 1L);
+        asserter.execute(() -> assertEquals(1.0, metrics.counter("proxyvault.events.parked", "handler", consumer().handler()).count(),
+                "counted for the alert"));
     }
 
     @Test
