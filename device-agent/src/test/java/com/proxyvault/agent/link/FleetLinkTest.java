@@ -99,7 +99,10 @@ class FleetLinkTest {
         }
         // The fleet moves the proxy (connect): same proxy id, new port and credentials.
         assertTrue(fleet.command(provision(107, "lax-2", newPort, "cust-107b", "pw-107b")).getOk());
-        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", oldPort).close());
+        // The old port stops accepting (the agent confirms the move once its listener is closed; the
+        // kernel may still complete a handshake queued just before that, so wait for the refusal).
+        await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", oldPort).close()));
 
         // A release still naming the old port must not close the proxy where it is served now.
         CommandResult stale = fleet.command(FleetMessage.newBuilder()
