@@ -8,6 +8,11 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.util.KeyUtils;
+import com.proxyvault.gateway.auth.ApiKeyAuthenticator;
+import com.proxyvault.gateway.edge.EdgeServer;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -16,6 +21,11 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -31,6 +41,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @WithTestResource(UpstreamStub.class)
 class GatewayTest {
+
+    @Inject
+    EdgeServer edge;
+
+    @Inject
+    ApiKeyAuthenticator authenticator;
+
+    /** Everything goes through the public port, as a reseller's requests do. */
+    @BeforeEach
+    void usePublicPort() {
+        RestAssured.port = edge.port();
+    }
 
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -138,6 +160,7 @@ class GatewayTest {
                 .then().statusCode(201).body("name", equalTo("production")).body("key", startsWith("rv_"))
                 .body("id", notNullValue()).body("created_at", notNullValue())
                 .extract().jsonPath().getString("key");
+        authenticator.flushLastUsed().toCompletionStage().toCompletableFuture().get();
         long secondId = given().header("Authorization", "Bearer " + second).get("/v1/reseller/keys")
                 .then().statusCode(200).body("keys", hasSize(2))
                 .body("keys[0].name", equalTo("default"))
@@ -181,6 +204,13 @@ class GatewayTest {
         assertEquals(reseller.id(), claims.get("reseller_id").asLong());
         assertEquals("proxyvault-gateway", claims.get("iss").asText());
         assertEquals("reseller", claims.get("groups").get(0).asText());
+        // For order-service, and billing (which order-service charges with it); never longer than 60 s.
+        assertEquals(Set.of("order-service", "billing-service"), Set.of(mapper.convertValue(claims.get("aud"), String[].class)));
+        assertTrue(claims.get("exp").asLong() - claims.get("iat").asLong() <= 60);
+
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/proxies").then().statusCode(200)
+                .header("RateLimit-Policy", "\"per-key\";q=60;w=60").header("RateLimit", startsWith("\"per-key\";r="));
+        assertEquals("proxy-fleet-service", claims(UpstreamStub.last.get().authorization()).get("aud").asText());
 
         // Upstream errors come back as they are.
         given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/orders/404")
@@ -216,6 +246,30 @@ class GatewayTest {
         given().header("Authorization", "Bearer " + reseller.key()).delete("/v1/reseller/keys/" + last).then().statusCode(200);
         given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
                 .body(Map.of("name", "replacement")).post("/v1/reseller/keys").then().statusCode(201);
+    }
+
+    @Test
+    void shouldHoldTheKeyCapUnderConcurrencyAndNeverRevokeTheLastKey() throws Exception {
+        Created reseller = createReseller();
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Integer> statuses = IntStream.range(0, 30).mapToObj(i -> CompletableFuture.supplyAsync(() ->
+                            given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)
+                                    .body(Map.of("name", "c" + i)).post("/v1/reseller/keys").statusCode(), pool))
+                    .toList().stream().map(CompletableFuture::join).toList();
+            assertEquals(19, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+            assertEquals(11, statuses.stream().filter(s -> s == 409).count(), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys").then().body("keys", hasSize(20));
+
+        Created lone = createReseller();
+        long only = given().header("Authorization", "Bearer " + lone.key()).get("/v1/reseller/keys")
+                .then().extract().jsonPath().getLong("keys[0].id");
+        given().header("Authorization", "Bearer " + lone.key()).delete("/v1/reseller/keys/" + only)
+                .then().statusCode(409).body("detail", startsWith("This is your last active API key"));
+        given().header("Authorization", "Bearer " + lone.key()).get("/v1/reseller/balance").then().statusCode(200);
     }
 
     @Test

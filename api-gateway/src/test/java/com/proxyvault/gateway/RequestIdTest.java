@@ -2,6 +2,10 @@ package com.proxyvault.gateway;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import com.proxyvault.gateway.edge.EdgeServer;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
@@ -12,6 +16,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 @QuarkusTest
 @WithTestResource(UpstreamStub.class)
 class RequestIdTest {
+
+    @Inject
+    EdgeServer edge;
+
+    /** Everything goes through the public port, as a reseller's requests do. */
+    @BeforeEach
+    void usePublicPort() {
+        RestAssured.port = edge.port();
+    }
 
     private static final String TRACE_ID = "[0-9a-f]{32}";
 

@@ -3,7 +3,10 @@ package com.proxyvault.gateway.auth;
 import com.proxyvault.platform.http.ApiException;
 import jakarta.enterprise.context.RequestScoped;
 
-/** The reseller whose API key authenticated the current request (set by {@link ApiKeyFilter}). */
+/**
+ * The reseller whose API key the public port authenticated for the current request to one of the
+ * gateway's own resources (set by {@link EdgeIdentityFilter} from the {@link EdgeIdentity} header).
+ */
 @RequestScoped
 public class AuthenticatedReseller {
 
@@ -13,6 +16,7 @@ public class AuthenticatedReseller {
         this.id = resellerId;
     }
 
+    /** The reseller id; 401 when the request did not come through the public port's authentication. */
     public long id() {
         if (id == null) {
             throw ApiException.unauthorized("Invalid or missing API key");

@@ -2,7 +2,10 @@ package com.proxyvault.gateway.keys;
 
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.gateway.auth.ApiKeyAuthenticator;
+import com.proxyvault.gateway.resellers.Reseller;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import jakarta.persistence.LockModeType;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,13 +16,12 @@ import java.util.List;
 @ApplicationScoped
 public class ApiKeyService {
 
-    /** last_used_at is kept to the minute: writing it on every request would make every read a write. */
-    private static final long LAST_USED_RESOLUTION_SECONDS = 60;
-
     private final Clock clock;
+    private final ApiKeyAuthenticator authenticator;
 
-    public ApiKeyService(Clock clock) {
+    public ApiKeyService(Clock clock, ApiKeyAuthenticator authenticator) {
         this.clock = clock;
+        this.authenticator = authenticator;
     }
 
     /** Now by the injected clock, UTC whole seconds (what every stored timestamp is). */
@@ -45,43 +47,47 @@ public class ApiKeyService {
     /** Each key has its own rate limit, so the number of live keys a reseller may hold is capped. */
     public static final int MAX_ACTIVE_KEYS = 20;
 
-    /** {@link #issue} for a reseller's own request: refused (409) once they hold {@link #MAX_ACTIVE_KEYS} live keys. */
+    /**
+     * {@link #issue} for a reseller's own request: refused (409) once they hold {@link #MAX_ACTIVE_KEYS}
+     * live keys. Runs inside the caller's transaction with the reseller's row locked, so concurrent
+     * requests are counted one after another and the cap holds under concurrency.
+     */
     public Uni<IssuedKey> issueWithinLimit(long resellerId, String name) {
-        return ApiKey.count("resellerId = ?1 and revokedAt is null", resellerId).chain(live -> live >= MAX_ACTIVE_KEYS
-                ? Uni.createFrom().failure(ApiException.conflict("A reseller can hold at most " + MAX_ACTIVE_KEYS
-                        + " active API keys; revoke one first"))
-                : issue(resellerId, name));
+        return lockReseller(resellerId)
+                .chain(() -> ApiKey.count("resellerId = ?1 and revokedAt is null", resellerId))
+                .chain(live -> live >= MAX_ACTIVE_KEYS
+                        ? Uni.createFrom().failure(ApiException.conflict("A reseller can hold at most " + MAX_ACTIVE_KEYS
+                                + " active API keys; revoke one first"))
+                        : issue(resellerId, name));
+    }
+
+    /** Serialises key changes of one reseller (issue and revoke) on its row. */
+    private static Uni<Void> lockReseller(long resellerId) {
+        return Reseller.<Reseller>findById(resellerId, LockModeType.PESSIMISTIC_WRITE).replaceWithVoid();
     }
 
     public Uni<List<ApiKey>> active(long resellerId) {
         return Panache.withSession(() -> ApiKey.<ApiKey>list("resellerId = ?1 and revokedAt is null order by id", resellerId));
     }
 
+    /**
+     * Revokes one of the reseller's live keys: 404 when it is not theirs or not live; 409 when it is
+     * their last live key (docs/api.md, "API keys": a reseller is never left without a way in; create
+     * the replacement first). Every gateway replica stops accepting it at once (the revocation trigger
+     * notifies them; this replica forgets its cache right after the commit).
+     */
     public Uni<Void> revoke(long resellerId, long keyId) {
-        return Panache.withTransaction(() -> ApiKey.update("revokedAt = ?1 where id = ?2 and resellerId = ?3 and revokedAt is null",
-                        now(), keyId, resellerId))
-                .invoke(updated -> {
-                    if (updated == 0) {
-                        throw ApiException.notFound("API key not found");
-                    }
-                })
+        return Panache.withTransaction(() -> lockReseller(resellerId)
+                        .chain(() -> ApiKey.<ApiKey>find("id = ?1 and resellerId = ?2 and revokedAt is null", keyId, resellerId)
+                                .firstResult())
+                        .onItem().ifNull().failWith(() -> ApiException.notFound("API key not found"))
+                        .chain(key -> ApiKey.count("resellerId = ?1 and revokedAt is null", resellerId))
+                        .chain(live -> live <= 1
+                                ? Uni.createFrom().failure(ApiException.conflict(
+                                        "This is your last active API key: create another one before revoking it"))
+                                : ApiKey.update("revokedAt = ?1 where id = ?2 and resellerId = ?3 and revokedAt is null",
+                                        now(), keyId, resellerId)))
+                .invoke(authenticator::forgetAll)
                 .replaceWithVoid();
-    }
-
-    /** The reseller a presented key belongs to, or null when it is unknown or revoked. */
-    public Uni<Long> authenticate(String presentedKey) {
-        String hash = ApiKeys.hash(presentedKey);
-        return Panache.withTransaction(() -> ApiKey.<ApiKey>find("keyHash = ?1 and revokedAt is null", hash).firstResult()
-                .call(key -> {
-                    if (key == null) {
-                        return Uni.createFrom().nullItem();
-                    }
-                    LocalDateTime now = now();
-                    if (key.lastUsedAt == null || key.lastUsedAt.isBefore(now.minusSeconds(LAST_USED_RESOLUTION_SECONDS))) {
-                        key.lastUsedAt = now;
-                    }
-                    return Uni.createFrom().nullItem();
-                })
-                .map(key -> key == null ? null : key.resellerId));
     }
 }

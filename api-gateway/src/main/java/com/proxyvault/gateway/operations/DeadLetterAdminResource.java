@@ -57,7 +57,7 @@ public class DeadLetterAdminResource {
                               @QueryParam("pending") @DefaultValue("true") boolean pending,
                               @QueryParam("limit") @DefaultValue("50") int limit,
                               @QueryParam("offset") @DefaultValue("0") int offset) {
-        return relay(service, client(service).deadLetters(bearer(), pending, limit, offset));
+        return relay(service, client(service).deadLetters(bearer(service), pending, limit, offset));
     }
 
     @POST
@@ -69,7 +69,7 @@ public class DeadLetterAdminResource {
         } catch (NumberFormatException e) {
             throw ApiException.notFound("Dead letter not found");
         }
-        return relay(service, client(service).replay(bearer(), parsed));
+        return relay(service, client(service).replay(bearer(service), parsed));
     }
 
     private InternalOperatorApi client(String service) {
@@ -79,8 +79,8 @@ public class DeadLetterAdminResource {
         return services.of(service);
     }
 
-    private String bearer() {
-        return "Bearer " + tokens.forOperator(operator.getSubject() == null ? "operator" : operator.getSubject());
+    private String bearer(String service) {
+        return "Bearer " + tokens.forOperator(operator.getSubject() == null ? "operator" : operator.getSubject(), service);
     }
 
     private static Uni<Response> relay(String service, Uni<RestResponse<Map<String, Object>>> call) {

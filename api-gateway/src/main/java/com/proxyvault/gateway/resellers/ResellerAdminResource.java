@@ -97,7 +97,7 @@ public class ResellerAdminResource {
         String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
         return Panache.withSession(() -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> services.of("billing").topUp("Bearer " + tokens.forOperator(operatorName), id, body)
+                .chain(reseller -> services.of("billing").topUp("Bearer " + tokens.forOperator(operatorName, "billing"), id, body)
                         .onFailure().transform(failure -> {
                             LOG.warnf("Top-up for reseller %d failed: %s", id, failure.toString());
                             return ApiException.unavailable("Billing is unavailable, try again");

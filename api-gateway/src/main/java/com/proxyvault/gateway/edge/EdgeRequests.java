@@ -1,0 +1,284 @@
+package com.proxyvault.gateway.edge;
+
+import com.proxyvault.gateway.auth.ApiKeyAuthenticator;
+import com.proxyvault.gateway.auth.EdgeIdentity;
+import com.proxyvault.gateway.auth.FailedAuthentications;
+import com.proxyvault.gateway.auth.InternalTokenIssuer;
+import com.proxyvault.gateway.forwarding.Upstreams;
+import com.proxyvault.gateway.keys.ApiKeys;
+import com.proxyvault.gateway.ratelimit.RateLimiter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What the public port does with each request (docs/api.md). In order:
+ * <ol>
+ *   <li>an address throttled for failed authentication gets 429 ({@link FailedAuthentications});</li>
+ *   <li>a declared body over the limit gets 413;</li>
+ *   <li>{@code /v1/reseller/*}: the {@code rv_} key is authenticated ({@link ApiKeyAuthenticator}, no
+ *       database round trip when cached) and counted against its rate limit ({@link RateLimiter}, with
+ *       {@code RateLimit-Policy}/{@code RateLimit} headers on every answer); then the gateway's own
+ *       {@code keys} resource gets it through Quarkus' router, and every other path is forwarded to the
+ *       service that owns it ({@link Upstreams#OWNERS}) with an internal token for that service
+ *       ({@link InternalTokenIssuer}) on the Vert.x HTTP client, the body read once into one buffer;</li>
+ *   <li>{@code /v1/admin/*} goes to Quarkus' router (operator JWTs, RESTEasy resources);</li>
+ *   <li>{@code /openapi.json} is the public API's OpenAPI document;</li>
+ *   <li>anything else is 404.</li>
+ * </ol>
+ * One instance per event loop (each with its own HTTP client, so forwarding never hops threads).
+ */
+public final class EdgeRequests {
+
+    private static final Logger LOG = Logger.getLogger(EdgeRequests.class);
+    private static final String RESELLER_PREFIX = "/v1/reseller/";
+    private static final String ADMIN_PREFIX = "/v1/admin/";
+    /** Every public path under /v1/reseller is made of plain segments: no encoded or dot segments. */
+    private static final Pattern PUBLIC_PATH = Pattern.compile("/v1/reseller(/[A-Za-z0-9_-]+)+/?");
+    /** Request headers a service may need; the caller's Authorization is never passed on. */
+    private static final List<CharSequence> FORWARDED_REQUEST_HEADERS = List.of(
+            HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT, "X-Request-Id");
+    private static final List<CharSequence> RETURNED_RESPONSE_HEADERS = List.of(
+            HttpHeaders.CONTENT_TYPE, "Retry-After", HttpHeaders.LOCATION, HttpHeaders.ALLOW, "WWW-Authenticate");
+
+    /** The singletons every event loop's instance shares. */
+    public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
+                         FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
+                         EdgeIdentity identity, OpenApiDocument openApi) {
+    }
+
+    private final Shared shared;
+    private final HttpClient client;
+
+    public EdgeRequests(Shared shared, HttpClient client) {
+        this.shared = shared;
+        this.client = client;
+    }
+
+    public void handle(HttpServerRequest request) {
+        request.headers().remove(EdgeIdentity.HEADER);
+        HttpServerResponse response = request.response();
+        putRequestId(response);
+        String address = clientAddress(request);
+        long waitSeconds = shared.failures().retryAfterSeconds(address);
+        if (waitSeconds > 0) {
+            response.putHeader("Retry-After", Long.toString(waitSeconds)).putHeader(HttpHeaders.CONNECTION, "close");
+            ErrorResponses.send(response, 429, "too_many_failed_authentications",
+                    "Too many failed authentications from this address; retry after " + waitSeconds + " s");
+            return;
+        }
+        if (declaredBodyTooLarge(request)) {
+            refuseTooLarge(request);
+            return;
+        }
+        String path = request.path();
+        if (path.startsWith(RESELLER_PREFIX)) {
+            reseller(request, address);
+        } else if (path.startsWith(ADMIN_PREFIX)) {
+            VertxHttpRecorder.getRootHandler().handle(request);
+        } else if (path.equals("/openapi.json") && request.method() == HttpMethod.GET) {
+            shared.openApi().send(response);
+        } else {
+            ErrorResponses.notFound(response);
+        }
+    }
+
+    private void reseller(HttpServerRequest request, String address) {
+        HttpServerResponse response = request.response();
+        String key = bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
+        if (key == null) {
+            refuseUnauthenticated(request, address);
+            return;
+        }
+        request.pause();
+        shared.authenticator().authenticate(key).onComplete(authenticated -> {
+            if (authenticated.failed()) {
+                LOG.warnf("API key lookup failed: %s", authenticated.cause().toString());
+                request.resume();
+                ErrorResponses.unavailable(response);
+                return;
+            }
+            if (authenticated.result() == null) {
+                request.resume();
+                refuseUnauthenticated(request, address);
+                return;
+            }
+            long resellerId = authenticated.result().resellerId();
+            RateLimiter.Decision decision = shared.rateLimiter().tryAcquire("key:" + authenticated.result().keyId());
+            response.putHeader("RateLimit-Policy", "\"per-key\";q=" + decision.limit() + ";w=60");
+            response.putHeader("RateLimit", "\"per-key\";r=" + decision.remaining() + ";t="
+                    + Math.max(decision.retryAfterSeconds(), 0));
+            if (!decision.allowed()) {
+                request.resume();
+                response.putHeader("Retry-After", Long.toString(decision.retryAfterSeconds()));
+                ErrorResponses.send(response, 429, "rate_limited", "Rate limit exceeded: " + decision.limit()
+                        + " requests per minute per API key");
+                return;
+            }
+            route(request, resellerId);
+        });
+    }
+
+    private void route(HttpServerRequest request, long resellerId) {
+        String path = request.path();
+        HttpServerResponse response = request.response();
+        if (!PUBLIC_PATH.matcher(path).matches()) {
+            request.resume();
+            ErrorResponses.notFound(response);
+            return;
+        }
+        int end = path.indexOf('/', RESELLER_PREFIX.length());
+        String firstSegment = path.substring(RESELLER_PREFIX.length(), end < 0 ? path.length() : end);
+        if (firstSegment.equals("keys")) {
+            // The gateway's own resource, through Quarkus' router in this process.
+            request.headers().set(EdgeIdentity.HEADER, shared.identity().assertionFor(resellerId));
+            VertxHttpRecorder.getRootHandler().handle(request);
+            return;
+        }
+        String service = Upstreams.OWNERS.get(firstSegment);
+        String baseUrl = service == null ? null : shared.upstreams().upstreams().get(service);
+        if (baseUrl == null) {
+            request.resume();
+            ErrorResponses.notFound(response);
+            return;
+        }
+        readBody(request).onComplete(read -> {
+            if (read.failed()) {
+                if (read.cause() instanceof BodyTooLarge) {
+                    refuseTooLarge(request);
+                } else {
+                    response.reset();
+                }
+                return;
+            }
+            forward(request, service, baseUrl, resellerId, read.result());
+        });
+    }
+
+    private void forward(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body) {
+        HttpServerResponse response = request.response();
+        RequestOptions options = new RequestOptions()
+                .setMethod(request.method())
+                .setAbsoluteURI(baseUrl + request.uri())
+                .setIdleTimeout(shared.upstreams().upstreamTimeout().toMillis())
+                .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + shared.tokens().forReseller(resellerId, service));
+        for (CharSequence header : FORWARDED_REQUEST_HEADERS) {
+            String value = request.getHeader(header);
+            if (value != null) {
+                options.putHeader(header, value);
+            }
+        }
+        client.request(options)
+                .compose(upstream -> body.length() == 0 ? upstream.send() : upstream.send(body))
+                .compose(upstream -> upstream.body().map(answer -> {
+                    relay(upstream, answer, response);
+                    return null;
+                }))
+                .onFailure(failure -> {
+                    LOG.warnf("Forwarding %s %s to %s failed: %s", request.method(), request.path(), service, failure.toString());
+                    ErrorResponses.unavailable(response);
+                });
+    }
+
+    private static void relay(HttpClientResponse upstream, Buffer body, HttpServerResponse response) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(upstream.statusCode());
+        for (CharSequence header : RETURNED_RESPONSE_HEADERS) {
+            String value = upstream.getHeader(header);
+            if (value != null) {
+                response.putHeader(header, value);
+            }
+        }
+        response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+        response.end(body);
+    }
+
+    /** Reads the whole body into one buffer, refusing it ({@link BodyTooLarge}) once it passes the limit. */
+    private Future<Buffer> readBody(HttpServerRequest request) {
+        int max = shared.config().maxBodyBytes();
+        Promise<Buffer> read = Promise.promise();
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (read.future().isComplete()) {
+                return;
+            }
+            if (body.length() + chunk.length() > max) {
+                read.tryFail(new BodyTooLarge());
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(read::tryFail);
+        request.endHandler(ignored -> read.tryComplete(body));
+        request.resume();
+        return read.future();
+    }
+
+    private static final class BodyTooLarge extends RuntimeException {
+        BodyTooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
+    private boolean declaredBodyTooLarge(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(length.trim()) > shared.config().maxBodyBytes();
+        } catch (NumberFormatException e) {
+            return false; // Netty's codec refuses a malformed Content-Length itself
+        }
+    }
+
+    private void refuseTooLarge(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        response.putHeader(HttpHeaders.CONNECTION, "close");
+        ErrorResponses.send(response, 413, "payload_too_large",
+                "Request body too large: at most " + shared.config().maxBodyBytes() + " bytes")
+                .onComplete(ignored -> request.connection().close());
+    }
+
+    private void refuseUnauthenticated(HttpServerRequest request, String address) {
+        shared.failures().record(address);
+        ErrorResponses.unauthorized(request.response(), "Invalid or missing API key");
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = authorization.substring(7).trim();
+        return token.startsWith(ApiKeys.PREFIX) && token.length() <= 200 ? token : null;
+    }
+
+    /** The peer's address. Behind a load balancer this is the balancer's (see docs/api.md). */
+    static String clientAddress(HttpServerRequest request) {
+        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    }
+
+    /** {@code X-Request-Id}: the trace id a reseller quotes to support (see RequestIdFilter). */
+    private static void putRequestId(HttpServerResponse response) {
+        SpanContext span = Span.current().getSpanContext();
+        if (span.isValid()) {
+            response.putHeader("X-Request-Id", span.getTraceId());
+        }
+    }
+}
