@@ -3,9 +3,7 @@ package com.proxyvault.systemtests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,8 +15,9 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.UUID;
 
+import static com.proxyvault.systemtests.StackApi.newReseller;
+import static com.proxyvault.systemtests.StackApi.reseller;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -38,15 +37,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PurchaseFlowIT {
 
-    private static final String TIMESTAMP = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TIMESTAMP = StackApi.TIMESTAMP;
+    private static final ObjectMapper JSON = StackApi.JSON;
 
     private static HttpServer origin;
     private static LocalServers.WebhookReceiver receiver;
 
     @BeforeAll
     static void start() throws Exception {
-        RestAssured.baseURI = System.getProperty("proxyvault.gateway.url", "http://localhost:8080");
+        StackApi.useGateway();
         origin = LocalServers.origin("hello from the origin");
         receiver = new LocalServers.WebhookReceiver();
     }
@@ -57,33 +56,9 @@ class PurchaseFlowIT {
         receiver.close();
     }
 
-    private static RequestSpecification operator() {
-        return given().header("Authorization", "Bearer " + OperatorToken.sign()).contentType(ContentType.JSON);
-    }
-
-    private static RequestSpecification reseller(String key) {
-        return given().header("Authorization", "Bearer " + key);
-    }
-
-    private record Reseller(long id, String key) {
-    }
-
-    private static Reseller newReseller(String topUp) {
-        var created = operator().body(Map.of("name", "st-" + UUID.randomUUID())).post("/v1/admin/resellers")
-                .then().statusCode(201).extract().jsonPath();
-        Reseller reseller = new Reseller(created.getLong("id"), created.getString("api_key.key"));
-        String reference = "st-deposit-" + UUID.randomUUID();
-        for (int i = 0; i < 2; i++) { // the same reference twice tops up once
-            operator().body(Map.of("amount", topUp, "reference", reference))
-                    .post("/v1/admin/resellers/" + reseller.id() + "/topups")
-                    .then().statusCode(201).body("balance", equalTo(topUp)).body("currency", equalTo("USD"));
-        }
-        return reseller;
-    }
-
     @Test
     void shouldBuyAProxyThatReallyProxiesAndAnnounceItWithSignedWebhooks() throws Exception {
-        Reseller buyer = newReseller("100.00");
+        StackApi.Reseller buyer = newReseller("100.00");
         reseller(buyer.key()).get("/v1/reseller/balance")
                 .then().statusCode(200).body("balance", equalTo("100.00")).body("currency", equalTo("USD"));
 
@@ -188,7 +163,7 @@ class PurchaseFlowIT {
 
     @Test
     void shouldResetDisconnectAndMoveAProxyThroughTheRealAgent() throws Exception {
-        Reseller buyer = newReseller("20.00");
+        StackApi.Reseller buyer = newReseller("20.00");
         long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
                 .body(Map.of("product_id", 1, "pricing_id", 1)).post("/v1/reseller/orders")
                 .then().statusCode(201).extract().jsonPath().getLong("id");
@@ -253,7 +228,7 @@ class PurchaseFlowIT {
 
     @Test
     void shouldChargeOnceWhenOneOrderIsPaidManyTimesAtOnce() throws Exception {
-        Reseller buyer = newReseller("30.00");
+        StackApi.Reseller buyer = newReseller("30.00");
         long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
                 .body(Map.of("product_id", 1, "pricing_id", 1)).post("/v1/reseller/orders")
                 .then().statusCode(201).extract().jsonPath().getLong("id");
@@ -283,8 +258,8 @@ class PurchaseFlowIT {
 
     @Test
     void shouldKeepResellersApartAndAnswerErrorsWithADetail() {
-        Reseller owner = newReseller("30.00");
-        Reseller stranger = newReseller("30.00");
+        StackApi.Reseller owner = newReseller("30.00");
+        StackApi.Reseller stranger = newReseller("30.00");
         long orderId = reseller(owner.key()).contentType(ContentType.JSON)
                 .body(Map.of("product_id", 1, "pricing_id", 1)).post("/v1/reseller/orders")
                 .then().statusCode(201).extract().jsonPath().getLong("id");

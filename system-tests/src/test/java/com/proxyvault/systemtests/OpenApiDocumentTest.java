@@ -1,0 +1,173 @@
+package com.proxyvault.systemtests;
+
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.parameters.Parameter;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityScheme;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The gateway's OpenAPI document (api-gateway/src/main/resources/META-INF/openapi.yaml), checked
+ * without a running stack: a valid OpenAPI 3 document that describes exactly the seed's operations,
+ * with docs/api.md's error body, the bearer scheme, the 429 with Retry-After and Idempotency-Key where
+ * the gateway honours it. OpenApiIT checks the same paths in what the gateway serves.
+ */
+class OpenApiDocumentTest {
+
+    /** Tests run in the module directory. */
+    static final Path DOCUMENT = Path.of("..", "api-gateway", "src", "main", "resources", "META-INF", "openapi.yaml");
+    private static final Path SHARED_SEED = Path.of("..", "..", "shared", "seeds", SeedContract.RESOURCE);
+    private static final Set<String> IDEMPOTENT = Set.of("POST /v1/reseller/orders", "POST /v1/reseller/orders/{}/pay",
+            "POST /v1/reseller/webhooks", "POST /v1/reseller/keys");
+
+    private static OpenAPI api;
+
+    @BeforeAll
+    static void parse() throws Exception {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        options.setResolveFully(true); // $refs inlined, so the checks below see every response as served
+        SwaggerParseResult result = new OpenAPIV3Parser().readContents(Files.readString(DOCUMENT), null, options);
+        assertTrue(result.getMessages() == null || result.getMessages().isEmpty(),
+                "openapi.yaml has problems: " + result.getMessages());
+        api = result.getOpenAPI();
+        assertNotNull(api, "openapi.yaml parses");
+    }
+
+    /** Every operation as "METHOD /path" (ids as {}), under the given prefix. */
+    static Map<String, Operation> operations(OpenAPI api, String prefix) {
+        Map<String, Operation> operations = new TreeMap<>();
+        api.getPaths().forEach((path, item) -> {
+            if (path.startsWith(prefix)) {
+                item.readOperationsMap().forEach((method, operation) ->
+                        operations.put(method.name() + " " + SeedContract.template(path), operation));
+            }
+        });
+        return operations;
+    }
+
+    @Test
+    void shouldBeAnOpenApi3Document() {
+        assertTrue(api.getOpenapi().startsWith("3."), "OpenAPI 3, not " + api.getOpenapi());
+        assertNotNull(api.getInfo().getTitle());
+    }
+
+    @Test
+    void shouldReadAllTwentyOperationsFromTheSeed() {
+        // Guards the parser below: a seed read wrongly would make the equality checks vacuous.
+        assertEquals(20, SeedContract.operations().size(), "the seed's operations: " + SeedContract.operations());
+    }
+
+    @Test
+    void shouldDescribeExactlyTheSeedsResellerOperations() {
+        assertEquals(SeedContract.operations(), operations(api, "/v1/reseller").keySet());
+    }
+
+    @Test
+    void shouldKeepOperatorEndpointsUnderAdminWithTheirOwnTagAndScheme() {
+        Map<String, Operation> admin = operations(api, "/v1/admin");
+        assertEquals(Set.of("POST /v1/admin/resellers", "POST /v1/admin/resellers/{}/topups"), admin.keySet());
+        admin.values().forEach(operation -> {
+            assertEquals(List.of("Operators"), operation.getTags());
+            assertEquals("operatorJwt", operation.getSecurity().get(0).keySet().iterator().next());
+        });
+        operations(api, "/v1/reseller").values().forEach(operation ->
+                assertTrue(operation.getTags().stream().noneMatch("Operators"::equals), operation.getOperationId()));
+    }
+
+    @Test
+    void shouldAuthenticateResellersWithABearerKey() {
+        SecurityScheme scheme = api.getComponents().getSecuritySchemes().get("apiKey");
+        assertEquals(SecurityScheme.Type.HTTP, scheme.getType());
+        assertEquals("bearer", scheme.getScheme());
+        assertEquals("apiKey", api.getSecurity().get(0).keySet().iterator().next(), "the default for every operation");
+    }
+
+    @Test
+    void shouldAnswerEveryResellerErrorWithDetailAndCodeAnd429WithRetryAfter() {
+        Schema<?> error = api.getComponents().getSchemas().get("Error");
+        assertEquals(Set.of("detail", "code"), new TreeSet<>(error.getRequired()));
+        assertEquals("string", error.getProperties().get("detail").getType());
+        assertEquals("string", error.getProperties().get("code").getType());
+        operations(api, "/v1/reseller").forEach((name, operation) -> {
+            assertTrue(operation.getResponses().containsKey("401"), name + " documents 401");
+            ApiResponse tooMany = operation.getResponses().get("429");
+            assertNotNull(tooMany, name + " documents 429");
+            assertNotNull(tooMany.getHeaders().get("Retry-After"), name + ": 429 carries Retry-After");
+            operation.getResponses().forEach((status, response) -> {
+                if (status.startsWith("4") || status.startsWith("5")) {
+                    Schema<?> body = response.getContent().get("application/json").getSchema();
+                    assertEquals(Set.of("detail", "code"), new TreeSet<>(body.getRequired()),
+                            name + " " + status + " answers the error body");
+                }
+            });
+        });
+    }
+
+    @Test
+    void shouldOfferIdempotencyKeyOnExactlyTheFourPostsThatHonourIt() {
+        Set<String> withKey = new TreeSet<>();
+        operations(api, "/v1/").forEach((name, operation) -> {
+            List<Parameter> parameters = operation.getParameters() == null ? List.of() : operation.getParameters();
+            if (parameters.stream().anyMatch(p -> "Idempotency-Key".equals(p.getName()) && "header".equals(p.getIn()))) {
+                withKey.add(name);
+            }
+        });
+        assertEquals(new TreeSet<>(IDEMPOTENT), withKey);
+    }
+
+    @Test
+    void shouldDocumentPagingAndTheStatusFilter() {
+        Map<String, Operation> operations = operations(api, "/v1/reseller");
+        Map<String, Parameter> orders = byName(operations.get("GET /v1/reseller/orders"));
+        assertEquals(Set.of("status", "limit", "offset"), orders.keySet());
+        assertEquals(List.of("pending_payment", "paid", "provisioning", "active", "expired", "failed"),
+                orders.get("status").getSchema().getEnum());
+        Map<String, Parameter> deliveries = byName(operations.get("GET /v1/reseller/webhooks/{}/deliveries"));
+        assertTrue(deliveries.keySet().containsAll(Set.of("limit", "offset")), "deliveries page: " + deliveries.keySet());
+        for (Map<String, Parameter> paged : List.of(orders, deliveries)) {
+            Schema<?> limit = paged.get("limit").getSchema();
+            assertEquals(1, limit.getMinimum().intValue());
+            assertEquals(100, limit.getMaximum().intValue());
+            assertEquals(50, ((Number) limit.getDefault()).intValue());
+            assertEquals(0, paged.get("offset").getSchema().getMinimum().intValue());
+        }
+    }
+
+    @Test
+    void shouldKeepTheCommittedSeedEqualToTheSharedSeed() throws Exception {
+        // CI runs on a clean clone: the tests read the committed copy, which must not drift from the seed.
+        assumeTrue(Files.exists(SHARED_SEED), "no shared seed beside this checkout");
+        assertEquals(Files.readString(SHARED_SEED), SeedContract.text(),
+                "system-tests/src/test/resources/" + SeedContract.RESOURCE + " must equal ../shared/seeds/" + SeedContract.RESOURCE);
+    }
+
+    private static Map<String, Parameter> byName(Operation operation) {
+        Map<String, Parameter> parameters = new TreeMap<>();
+        for (Parameter parameter : operation.getParameters()) {
+            if ("query".equals(parameter.getIn())) {
+                parameters.put(parameter.getName(), parameter);
+            }
+        }
+        return parameters;
+    }
+}
