@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowIterator;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.ByteBuffer;
@@ -93,6 +94,7 @@ public class IdempotencyStore {
     private final Duration lease;
     private final int pruneBatch;
 
+    @Inject
     public IdempotencyStore(Pool pool, Clock clock, IdempotencyConfig config) {
         this(pool, clock, config.retention(), config.lease(), config.pruneBatch());
     }
