@@ -3,6 +3,8 @@ package com.proxyvault.gateway.ratelimit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -106,6 +108,7 @@ public class RateLimiter {
         if (now < skipSharedUntil) {
             return Uni.createFrom().item(fallback(keyId, now));
         }
+        Context caller = Vertx.currentContext();
         return shared.acquire(keyId, now)
                 .ifNoItem().after(redisTimeout).fail()
                 .invoke(decision -> {
@@ -123,6 +126,15 @@ public class RateLimiter {
                                 + " (proxyvault_ratelimit_fallback_total counts these decisions)", failure.toString());
                     }
                     return fallback(keyId, now);
+                })
+                // The timeout fires on a Mutiny worker thread: hand the decision back on the caller's
+                // Vert.x context, where the rest of its request (Hibernate Reactive included) must run.
+                .emitOn(task -> {
+                    if (caller == null || Vertx.currentContext() == caller) {
+                        task.run();
+                    } else {
+                        caller.runOnContext(ignored -> task.run());
+                    }
                 });
     }
 

@@ -40,8 +40,6 @@ class RedisRateLimiterTest {
     @Inject
     Vertx vertx;
     @Inject
-    MeterRegistry metrics;
-    @Inject
     RateLimiter injected;
 
     private final ManualClock clock = ManualClock.startingNow();
@@ -137,6 +135,23 @@ class RedisRateLimiterTest {
             assertEquals(4.0, registry.counter("proxyvault.ratelimit.fallback").count());
         } finally {
             unreachable.close();
+        }
+    }
+
+    @Test
+    void shouldDecideInProcessWhenRedisDoesNotAnswerInTime() throws IOException {
+        // A port that accepts connections (the kernel's backlog) but never answers: a hung Redis.
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Redis hung = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:" + silent.getLocalPort()));
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            RateLimiter limiter = new RateLimiter(3, clock, registry, new RedisRateLimitStore(hung, prefix, 3, RateLimiter.WINDOW_MILLIS),
+                    Duration.ofMillis(200), Duration.ofSeconds(1));
+            try {
+                assertTrue(acquire(limiter, "k").allowed());
+                assertEquals(1.0, registry.counter("proxyvault.ratelimit.fallback").count());
+            } finally {
+                hung.close();
+            }
         }
     }
 
