@@ -95,8 +95,8 @@ public class RateLimiter {
     }
 
     /**
-     * Counts one request of {@code keyId} (any stable id of the API key, e.g. its hash; used verbatim in
-     * the Redis key) and says whether it may proceed. Never fails: if Redis fails, the in-process log
+     * Counts one request of {@code keyId} (any stable id of the API key: its database id or its hash,
+     * never the key itself, since it is used verbatim in the Redis key) and says whether it may proceed. Never fails: if Redis fails, the in-process log
      * decides (see the class comment). Call it once per request, after the key is authenticated (so
      * made-up keys cost no memory), and render the answer with {@link Decision#headers()}.
      */
