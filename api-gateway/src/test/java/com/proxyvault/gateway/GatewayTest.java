@@ -48,6 +48,9 @@ class GatewayTest {
     @Inject
     ApiKeyAuthenticator authenticator;
 
+    @Inject
+    io.vertx.sqlclient.Pool pool;
+
     /** Everything goes through the public port, as a reseller's requests do. */
     @BeforeEach
     void usePublicPort() {
@@ -209,7 +212,7 @@ class GatewayTest {
         assertTrue(claims.get("exp").asLong() - claims.get("iat").asLong() <= 60);
 
         given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/proxies").then().statusCode(200)
-                .header("RateLimit-Policy", "\"per-key\";q=60;w=60").header("RateLimit", startsWith("\"per-key\";r="));
+                .header("RateLimit-Policy", "\"default\";q=60;w=60").header("RateLimit", startsWith("\"default\";r="));
         assertEquals("proxy-fleet-service", claims(UpstreamStub.last.get().authorization()).get("aud").asText());
 
         // Upstream errors come back as they are.
@@ -270,6 +273,47 @@ class GatewayTest {
         given().header("Authorization", "Bearer " + lone.key()).delete("/v1/reseller/keys/" + only)
                 .then().statusCode(409).body("detail", startsWith("This is your last active API key"));
         given().header("Authorization", "Bearer " + lone.key()).get("/v1/reseller/balance").then().statusCode(200);
+    }
+
+    @Test
+    void shouldReplayAnIdempotentPostInsteadOfForwardingItAgain() throws Exception {
+        Created reseller = createReseller();
+        String body = "{\"product_id\": 1, \"pricing_id\": 2}";
+        String first = given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "order-42")
+                .contentType(ContentType.JSON).body(body).post("/v1/reseller/orders")
+                .then().statusCode(201).header("Idempotent-Replayed", nullValue()).extract().asString();
+        UpstreamStub.last.set(null);
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "order-42")
+                .contentType(ContentType.JSON).body(body).post("/v1/reseller/orders")
+                .then().statusCode(201).header("Idempotent-Replayed", "true").body(equalTo(first));
+        assertEquals(null, UpstreamStub.last.get(), "a replay is never forwarded");
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "order-42")
+                .contentType(ContentType.JSON).body("{\"product_id\": 1, \"pricing_id\": 1}").post("/v1/reseller/orders")
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "x".repeat(256))
+                .contentType(ContentType.JSON).body(body).post("/v1/reseller/orders")
+                .then().statusCode(422).body("code", equalTo("validation_failed"));
+        // Another reseller's same key is their own.
+        Created other = createReseller();
+        given().header("Authorization", "Bearer " + other.key()).header("Idempotency-Key", "order-42")
+                .contentType(ContentType.JSON).body("{\"product_id\": 1, \"pricing_id\": 1}").post("/v1/reseller/orders")
+                .then().statusCode(201).header("Idempotent-Replayed", nullValue());
+
+        // POST /keys: the replay shows the same key again, and only one key was made.
+        String key = given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "key-1")
+                .contentType(ContentType.JSON).body(Map.of("name", "ci")).post("/v1/reseller/keys")
+                .then().statusCode(201).extract().jsonPath().getString("key");
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "key-1")
+                .contentType(ContentType.JSON).body(Map.of("name", "ci")).post("/v1/reseller/keys")
+                .then().statusCode(201).header("Idempotent-Replayed", "true").body("key", equalTo(key));
+        byte[] stored = pool.preparedQuery("select response_body from idempotency_keys where idempotency_key = 'key-1'"
+                        + " and reseller_id = $1").execute(io.vertx.sqlclient.Tuple.of(reseller.id()))
+                .toCompletionStage().toCompletableFuture().get().iterator().next().getBuffer(0).getBytes();
+        assertTrue(!new String(stored, StandardCharsets.ISO_8859_1).contains(key), "a key is never stored in plaintext");
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "key-1")
+                .contentType(ContentType.JSON).body(Map.of("name", "other")).post("/v1/reseller/keys")
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys").then().body("keys", hasSize(2));
     }
 
     @Test

@@ -10,7 +10,13 @@ import com.proxyvault.gateway.ratelimit.RateLimiter;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
+import com.proxyvault.gateway.idempotency.Begin;
+import com.proxyvault.gateway.idempotency.IdempotencyKeys;
+import com.proxyvault.gateway.idempotency.IdempotencyStore;
+import com.proxyvault.platform.http.ApiException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -57,8 +63,8 @@ public final class EdgeRequests {
 
     /** The singletons every event loop's instance shares. */
     public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
-                         FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
-                         EdgeIdentity identity, OpenApiDocument openApi) {
+                         IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens,
+                         Upstreams upstreams, EdgeIdentity identity, OpenApiDocument openApi) {
     }
 
     private final Shared shared;
@@ -105,6 +111,7 @@ public final class EdgeRequests {
             return;
         }
         request.pause();
+        Context context = Vertx.currentContext();
         shared.authenticator().authenticate(key).onComplete(authenticated -> {
             if (authenticated.failed()) {
                 LOG.warnf("API key lookup failed: %s", authenticated.cause().toString());
@@ -118,19 +125,23 @@ public final class EdgeRequests {
                 return;
             }
             long resellerId = authenticated.result().resellerId();
-            RateLimiter.Decision decision = shared.rateLimiter().tryAcquire("key:" + authenticated.result().keyId());
-            response.putHeader("RateLimit-Policy", "\"per-key\";q=" + decision.limit() + ";w=60");
-            response.putHeader("RateLimit", "\"per-key\";r=" + decision.remaining() + ";t="
-                    + Math.max(decision.retryAfterSeconds(), 0));
-            if (!decision.allowed()) {
-                request.resume();
-                response.putHeader("Retry-After", Long.toString(decision.retryAfterSeconds()));
-                ErrorResponses.send(response, 429, "rate_limited", "Rate limit exceeded: " + decision.limit()
-                        + " requests per minute per API key");
-                return;
-            }
-            route(request, resellerId);
+            shared.rateLimiter().acquire(Long.toString(authenticated.result().keyId())).subscribe().with(
+                    decision -> onContext(context, () -> limited(request, resellerId, decision)),
+                    failure -> onContext(context, () -> ErrorResponses.unavailable(response)));
         });
+    }
+
+    /** Every authenticated answer carries the key's rate-limit state; a refusal is 429 with Retry-After. */
+    private void limited(HttpServerRequest request, long resellerId, RateLimiter.Decision decision) {
+        HttpServerResponse response = request.response();
+        decision.headers().forEach(response::putHeader);
+        if (!decision.allowed()) {
+            request.resume();
+            ErrorResponses.send(response, 429, "rate_limited", "Rate limit exceeded: " + decision.limit()
+                    + " requests per minute per API key");
+            return;
+        }
+        route(request, resellerId);
     }
 
     private void route(HttpServerRequest request, long resellerId) {
@@ -165,11 +176,53 @@ public final class EdgeRequests {
                 }
                 return;
             }
-            forward(request, service, baseUrl, resellerId, read.result());
+            String idempotencyKey = request.getHeader(IdempotencyKeys.HEADER);
+            if (idempotencyKey != null && IdempotencyKeys.appliesTo(request.method().name(), path)) {
+                idempotent(request, service, baseUrl, resellerId, read.result(), idempotencyKey);
+            } else {
+                forward(request, service, baseUrl, resellerId, read.result(), null);
+            }
         });
     }
 
-    private void forward(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body) {
+    /**
+     * {@code Idempotency-Key} on the POSTs that create or pay (docs/api.md, "Idempotency-Key"): the first
+     * request is forwarded and its answer stored, a repeat with the same body gets the stored answer with
+     * {@code Idempotent-Replayed: true}, another body 422, a repeat while the first is in flight 409.
+     */
+    private void idempotent(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body,
+                            String key) {
+        HttpServerResponse response = request.response();
+        Context context = Vertx.currentContext();
+        shared.idempotency().begin(resellerId, key, request.method().name(), request.path(), body.getBytes())
+                .subscribe().with(begin -> onContext(context, () -> {
+                    switch (begin) {
+                        case Begin.Proceed proceed -> forward(request, service, baseUrl, resellerId, body, proceed.token());
+                        case Begin.Replay replay -> {
+                            Buffer stored = Buffer.buffer(replay.body());
+                            response.setStatusCode(replay.status()).putHeader(IdempotencyKeys.REPLAYED_HEADER, "true");
+                            if (replay.contentType() != null) {
+                                response.putHeader(HttpHeaders.CONTENT_TYPE, replay.contentType());
+                            }
+                            response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(stored.length())).end(stored);
+                        }
+                        case Begin.InProgress ignored -> ErrorResponses.send(response, 409, IdempotencyKeys.CODE_IN_PROGRESS,
+                                "A request with this Idempotency-Key is still being processed; retry later");
+                        case Begin.Mismatch ignored -> ErrorResponses.send(response, 422, IdempotencyKeys.CODE_REUSED,
+                                "This Idempotency-Key was used with another request body");
+                    }
+                }), failure -> onContext(context, () -> {
+                    if (failure instanceof ApiException invalid && invalid.status() == 422) {
+                        ErrorResponses.send(response, 422, IdempotencyKeys.CODE_INVALID, invalid.detail());
+                    } else {
+                        LOG.warnf("Idempotency-Key store unavailable: %s", failure.toString());
+                        ErrorResponses.unavailable(response);
+                    }
+                }));
+    }
+
+    private void forward(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body,
+                         Begin.Token idempotencyToken) {
         HttpServerResponse response = request.response();
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
@@ -185,13 +238,37 @@ public final class EdgeRequests {
         client.request(options)
                 .compose(upstream -> body.length() == 0 ? upstream.send() : upstream.send(body))
                 .compose(upstream -> upstream.body().map(answer -> {
-                    relay(upstream, answer, response);
+                    if (idempotencyToken == null) {
+                        relay(upstream, answer, response);
+                    } else {
+                        // Stored before the client sees it, so a retry after this answer is always a replay.
+                        Context context = Vertx.currentContext();
+                        shared.idempotency().complete(idempotencyToken, upstream.statusCode(),
+                                upstream.getHeader(HttpHeaders.CONTENT_TYPE), answer.getBytes()).subscribe().with(
+                                done -> onContext(context, () -> relay(upstream, answer, response)),
+                                failure -> onContext(context, () -> {
+                                    LOG.warnf("Storing the answer for an Idempotency-Key failed: %s", failure.toString());
+                                    relay(upstream, answer, response);
+                                }));
+                    }
                     return null;
                 }))
                 .onFailure(failure -> {
                     LOG.warnf("Forwarding %s %s to %s failed: %s", request.method(), request.path(), service, failure.toString());
+                    if (idempotencyToken != null) {
+                        shared.idempotency().release(idempotencyToken).subscribe().with(ignored -> { }, ignored -> { });
+                    }
                     ErrorResponses.unavailable(response);
                 });
+    }
+
+    /** Runs {@code action} on the request's own context (store callbacks may complete on another thread). */
+    private static void onContext(Context context, Runnable action) {
+        if (context == null || Vertx.currentContext() == context) {
+            action.run();
+        } else {
+            context.runOnContext(ignored -> action.run());
+        }
     }
 
     private static void relay(HttpClientResponse upstream, Buffer body, HttpServerResponse response) {

@@ -13,6 +13,7 @@ import com.proxyvault.gateway.auth.EdgeIdentity;
 import com.proxyvault.gateway.auth.FailedAuthentications;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import com.proxyvault.gateway.forwarding.Upstreams;
+import com.proxyvault.gateway.idempotency.IdempotencyStore;
 import com.proxyvault.gateway.ratelimit.RateLimiter;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -51,11 +52,11 @@ public class EdgeServer {
     private volatile int actualPort = -1;
 
     public EdgeServer(Vertx vertx, EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
-                      FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
+                      IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
                       EdgeIdentity identity, OpenApiDocument openApi) {
         this.vertx = vertx;
         this.config = config;
-        this.shared = new EdgeRequests.Shared(config, authenticator, rateLimiter, failures, tokens, upstreams,
+        this.shared = new EdgeRequests.Shared(config, authenticator, rateLimiter, idempotency, failures, tokens, upstreams,
                 identity, openApi);
     }
 

@@ -2,7 +2,15 @@ package com.proxyvault.gateway.keys;
 
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.gateway.auth.AuthenticatedReseller;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.gateway.idempotency.Begin;
+import com.proxyvault.gateway.idempotency.IdempotencyKeys;
+import com.proxyvault.gateway.idempotency.IdempotencyStore;
+import com.proxyvault.platform.http.ApiError;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import jakarta.ws.rs.HeaderParam;
+import java.util.Map;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -24,12 +32,21 @@ public class ApiKeyResource {
 
     private static final int MAX_NAME_LENGTH = 100;
 
+    private static final String PATH = "/v1/reseller/keys";
+
     private final ApiKeyService keys;
     private final AuthenticatedReseller caller;
+    private final IdempotencyStore idempotency;
+    private final KeyResponseSealer sealer;
+    private final ObjectMapper mapper;
 
-    public ApiKeyResource(ApiKeyService keys, AuthenticatedReseller caller) {
+    public ApiKeyResource(ApiKeyService keys, AuthenticatedReseller caller, IdempotencyStore idempotency,
+                          KeyResponseSealer sealer, ObjectMapper mapper) {
         this.keys = keys;
         this.caller = caller;
+        this.idempotency = idempotency;
+        this.sealer = sealer;
+        this.mapper = mapper;
     }
 
     public record CreateKeyRequest(String name) {
@@ -47,16 +64,57 @@ public class ApiKeyResource {
     public record Detail(String detail) {
     }
 
+    /**
+     * Creates a key (201, the plaintext shown this once). With {@code Idempotency-Key} a repeat of the
+     * same request within 24 h gets the first answer again ({@code Idempotent-Replayed: true}; stored
+     * sealed, {@link KeyResponseSealer}), another body 422, a repeat in flight 409 (docs/api.md).
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(CreateKeyRequest request) {
+    public Uni<Response> create(CreateKeyRequest request, @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
         String name = request == null || request.name() == null ? "" : request.name().trim();
         if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
             throw ApiException.unprocessable("name is required (1 to " + MAX_NAME_LENGTH + " characters)");
         }
+        if (idempotencyKey == null) {
+            return createKey(name);
+        }
+        // The parsed body, re-serialised: the same request spelled with other whitespace is the same request.
+        byte[] fingerprint = json(Map.of("name", request.name()));
+        long resellerId = caller.id();
+        return idempotency.begin(resellerId, idempotencyKey, "POST", PATH, fingerprint).chain(begin -> switch (begin) {
+            case Begin.Proceed proceed -> createKey(name)
+                    .call(created -> idempotency.complete(proceed.token(), created.getStatus(), MediaType.APPLICATION_JSON,
+                            sealer.seal(json(created.getEntity()))))
+                    .onFailure(ApiException.class).call(failure -> {
+                        ApiException refused = (ApiException) failure;
+                        return idempotency.complete(proceed.token(), refused.status(), MediaType.APPLICATION_JSON,
+                                sealer.seal(json(new ApiError(refused.detail(), refused.code()))));
+                    })
+                    .onFailure(failure -> !(failure instanceof ApiException))
+                    .call(failure -> idempotency.release(proceed.token()));
+            case Begin.Replay replay -> Uni.createFrom().item(Response.status(replay.status())
+                    .type(replay.contentType()).header(IdempotencyKeys.REPLAYED_HEADER, "true")
+                    .entity(sealer.open(replay.body())).build());
+            case Begin.InProgress ignored -> Uni.createFrom().failure(new ApiException(409, IdempotencyKeys.CODE_IN_PROGRESS,
+                    "A request with this Idempotency-Key is still being processed; retry later"));
+            case Begin.Mismatch ignored -> Uni.createFrom().failure(new ApiException(422, IdempotencyKeys.CODE_REUSED,
+                    "This Idempotency-Key was used with another request body"));
+        });
+    }
+
+    private Uni<Response> createKey(String name) {
         return Panache.withTransaction(() -> keys.issueWithinLimit(caller.id(), name))
                 .map(issued -> Response.status(Response.Status.CREATED).entity(new CreatedKey(issued.key().id,
                         issued.key().name, issued.plaintext(), issued.key().createdAt)).build());
+    }
+
+    private byte[] json(Object entity) {
+        try {
+            return mapper.writeValueAsBytes(entity);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @GET
