@@ -1,11 +1,12 @@
 package com.proxyvault.platform.events;
 
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Paging;
+import com.proxyvault.platform.input.Texts;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -40,19 +41,19 @@ public class DeadLetterResource {
     public record Page(List<DeadLetters.Parked> deadLetters) {
     }
 
+    /** {@code pending} is {@code true} (default) or {@code false}; paging by {@link Paging}; else 422. */
     @GET
-    public Uni<Page> list(@QueryParam("pending") @DefaultValue("true") boolean pending,
-                          @QueryParam("limit") @DefaultValue("50") int limit,
-                          @QueryParam("offset") @DefaultValue("0") int offset) {
-        if (limit < 1 || limit > 500 || offset < 0) {
-            throw ApiException.unprocessable("limit must be 1..500 and offset >= 0");
-        }
-        return deadLetters.list(pending, limit, offset).map(Page::new);
+    public Uni<Page> list(@QueryParam("pending") String pending,
+                          @QueryParam("limit") String limit,
+                          @QueryParam("offset") String offset) {
+        boolean onlyPending = !"false".equals(Texts.oneOf(pending, "pending", List.of("true", "false"), false));
+        Paging page = Paging.of(limit, offset);
+        return deadLetters.list(onlyPending, page.limit(), page.offset()).map(Page::new);
     }
 
     @POST
     @Path("/{id}/replay")
-    public Uni<DeadLetters.Parked> replay(@PathParam("id") long id) {
-        return deadLetters.replay(id);
+    public Uni<DeadLetters.Parked> replay(@PathParam("id") String id) {
+        return deadLetters.replay(Ids.path(id, "Dead letter not found"));
     }
 }
