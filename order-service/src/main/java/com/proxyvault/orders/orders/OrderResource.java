@@ -56,8 +56,8 @@ public class OrderResource {
                                @QueryParam("limit") String limit,
                                @QueryParam("offset") String offset) {
         String filter = Texts.oneOf(status, "status", OrderStatus.ALL, false);
-        Paging page = Paging.of(limit, offset);
-        return orders.list(CurrentReseller.resellerId(caller), filter, page.limit(), page.offset())
+        Paging paging = Paging.of(limit, offset);
+        return orders.list(CurrentReseller.resellerId(caller), filter, paging.limit(), paging.offset())
                 .map(page -> new OrderList(page.orders().stream().map(OrderView::of).toList(), page.total()));
     }
 

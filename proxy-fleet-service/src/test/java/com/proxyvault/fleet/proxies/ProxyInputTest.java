@@ -20,18 +20,18 @@ class ProxyInputTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "reset|{\\"mode\\": \\"fast\\"|400|malformed_json|Malformed",
-            "reset|{\\"mode\\": \\"fast\\"} x|400|malformed_json|Malformed",
+            "reset|{\"mode\": \"fast\"|400|malformed_json|Malformed",
+            "reset|{\"mode\": \"fast\"} x|400|malformed_json|Malformed",
             "reset|[1,2|400|malformed_json|Malformed",
-            "reset|{\\"mode\\": \\"FAST\\"}|422|validation_failed|mode",
-            "reset|{\\"mode\\": \\" fast\\"}|422|validation_failed|mode",
-            "reset|{\\"mode\\": 1}|422|validation_failed|mode",
-            "reset|{\\"mode\\": \\"fast\\", \\"force\\": true}|422|validation_failed|force",
-            "fingerprint|{\\"fingerprint\\": \\"Linux\\"}|422|validation_failed|fingerprint",
-            "fingerprint|{\\"fingerprint\\": null}|422|validation_failed|fingerprint",
-            "connect|{\\"location_id\\": \\"LAX\\\\u0000\\"}|422|validation_failed|location_id",
-            "connect|{\\"location_id\\": \\"LAXLAXLAXLAXLAXLAXLAXLAXLAXLAXLAX\\"}|422|validation_failed|location_id",
-            "connect|{\\"location_id\\": [\\"LAX\\"]}|422|validation_failed|location_id"})
+            "reset|{\"mode\": \"FAST\"}|422|validation_failed|mode",
+            "reset|{\"mode\": \" fast\"}|422|validation_failed|mode",
+            "reset|{\"mode\": 1}|422|validation_failed|mode",
+            "reset|{\"mode\": \"fast\", \"force\": true}|422|validation_failed|force",
+            "fingerprint|{\"fingerprint\": \"Linux\"}|422|validation_failed|fingerprint",
+            "fingerprint|{\"fingerprint\": null}|422|validation_failed|fingerprint",
+            "connect|{\"location_id\": \"LAX\\u0000\"}|422|validation_failed|location_id",
+            "connect|{\"location_id\": \"LAXLAXLAXLAXLAXLAXLAXLAXLAXLAXLAX\"}|422|validation_failed|location_id",
+            "connect|{\"location_id\": [\"LAX\"]}|422|validation_failed|location_id"})
     void shouldRefuseBadBodiesNamingTheField(String action, String body, int status, String code, String detail) {
         given().header("Authorization", TOKEN).contentType(ContentType.JSON).body(body)
                 .post("/v1/reseller/proxies/1/" + action)
