@@ -5,7 +5,7 @@ import com.proxyvault.platform.http.ApiException;
 /**
  * The page of every list endpoint (docs/api.md "Lists"): {@code limit} 1..{@value #MAX_LIMIT} (default
  * {@value #DEFAULT_LIMIT}), {@code offset} 0..{@link Integer#MAX_VALUE} (default 0), each ASCII digits only.
- * Absent means the default; present but anything else ({@code limit=}, {@code limit=0}, {@code limit=101},
+ * Absent or empty ({@code ?limit=}) means the default; anything else ({@code limit=0}, {@code limit=101},
  * {@code limit=+5}, {@code limit=1e1}, {@code offset=-1}) is 422 {@code validation_failed} naming the
  * parameter. Take the parameters as {@code String} ({@code @QueryParam("limit") String limit}) so the
  * framework never answers for them.
@@ -21,11 +21,12 @@ public record Paging(int limit, int offset) {
     }
 
     private static int parse(String name, String raw, int fallback, int min, int max) {
-        if (raw == null) {
+        if (raw == null || raw.isEmpty()) {
+            // ?limit= and ?limit reach us as "" or null depending on the client: both mean "not given".
             return fallback;
         }
         String range = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer from " + min + " to " + max;
-        if (raw.isEmpty() || raw.length() > 10 || !raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (raw.length() > 10 || !raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw ApiException.unprocessable(name + " must be " + range);
         }
         long value = Long.parseLong(raw);

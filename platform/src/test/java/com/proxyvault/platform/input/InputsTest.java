@@ -60,11 +60,12 @@ class InputsTest {
         assertEquals(new Paging(50, 0), Paging.of(null, null));
         assertEquals(new Paging(100, 2147483647), Paging.of("100", "2147483647"));
         assertEquals(new Paging(1, 0), Paging.of("1", "0"));
+        assertEquals(new Paging(50, 0), Paging.of("", ""));
     }
 
     @ParameterizedTest
-    @CsvSource({"0,0,limit", "101,0,limit", "'',0,limit", "+5,0,limit", "1e1,0,limit", "05x,0,limit", "' 5',0,limit",
-            "5,-1,offset", "5,2147483648,offset", "5,99999999999999999999,offset", "5,'',offset"})
+    @CsvSource({"0,0,limit", "101,0,limit", "+5,0,limit", "1e1,0,limit", "05x,0,limit", "' 5',0,limit",
+            "5,-1,offset", "5,2147483648,offset", "5,99999999999999999999,offset"})
     void shouldRefuseOtherPagingNamingTheParameter(String limit, String offset, String name) {
         ApiException e = assertThrows(ApiException.class, () -> Paging.of(limit, offset));
         assertEquals(422, e.status());
