@@ -21,8 +21,9 @@ import java.util.List;
  * The operator's handle on parked events, in every service that consumes events
  * ({@code proxyvault.consumer.enabled=true} at build time). Operator internal token only.
  * <ul>
- *   <li>{@code GET /internal/dead-letters?pending=true&limit=50&offset=0} → {@code {"dead_letters": [...]}}</li>
- *   <li>{@code POST /internal/dead-letters/{id}/replay} → the row with {@code replayed_at} set; 404 unknown
+ *   <li>{@code GET /internal/dead-letters?pending=true&limit=50&offset=0} → {@code {"dead_letters": [...]}};
+ *       {@code pending} true/false, paging by {@link Paging} (limit 1..100), else 422.</li>
+ *   <li>{@code POST /internal/dead-letters/{id}/replay} → the row with {@code replayed_at} set; 404 unknown or malformed
  *       id, 409 already replayed or failed again (with the error as detail).</li>
  * </ul>
  */
