@@ -23,6 +23,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -34,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,7 +62,7 @@ class OrderFlowTest {
     }
 
     private static String auth(long reseller) {
-        return "Bearer " + InternalTokens.reseller(reseller);
+        return "Bearer " + InternalTokens.orders().reseller(reseller);
     }
 
     private long createOrder(long reseller, int pricingId) {
@@ -117,7 +121,7 @@ class OrderFlowTest {
         given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body(Map.of("product_id", 1, "pricing_id", 99))
                 .post("/v1/reseller/orders").then().statusCode(404);
         given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{\"product_id\": 1.5, \"pricing_id\": 1}")
-                .post("/v1/reseller/orders").then().statusCode(422).body("detail", equalTo("product_id has the wrong type"));
+                .post("/v1/reseller/orders").then().statusCode(422).body("detail", org.hamcrest.Matchers.startsWith("product_id"));
         given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{\"product_id\": 99999999999999999999999, \"pricing_id\": 1}")
                 .post("/v1/reseller/orders").then().statusCode(422).body("detail", org.hamcrest.Matchers.containsString("out of range"));
         given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("[1, 2]")
@@ -126,6 +130,52 @@ class OrderFlowTest {
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?limit=abc").then().statusCode(422);
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/abc").then().statusCode(404);
         given().header("Authorization", auth(reseller)).get("/v1/reseller/nothing-here").then().statusCode(404).body("detail", equalTo("Not Found"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "[1,2|400|malformed_json|Malformed",
+            "{\"product_id\": 1, \"pricing_id\": 1} x|400|malformed_json|Malformed",
+            "{}{}|400|malformed_json|Malformed",
+            "{\"product_id\": \"1\", \"pricing_id\": 1}|422|validation_failed|product_id",
+            "{\"product_id\": 1, \"pricing_id\": 1.0}|422|validation_failed|pricing_id",
+            "{\"product_id\": 1, \"pricing_id\": true}|422|validation_failed|pricing_id",
+            "{\"product_id\": null, \"pricing_id\": 1}|422|validation_failed|product_id",
+            "{\"product_id\": 0, \"pricing_id\": 1}|422|validation_failed|product_id",
+            "{\"product_id\": 1, \"pricing_id\": 1, \"status\": \"paid\"}|422|validation_failed|status"})
+    void shouldJudgeTheOrderBodyStrictly(String body, int status, String code, String detail) {
+        given().header("Authorization", auth(RESELLERS.incrementAndGet())).contentType(ContentType.JSON).body(body)
+                .post("/v1/reseller/orders").then().statusCode(status)
+                .body("code", equalTo(code)).body("detail", containsString(detail));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"01", "+1", "0", "1e0", "-1", "99999999999999999999", "9223372036854775808"})
+    void shouldAnswer404ForAMalformedOrderId(String id) {
+        long reseller = RESELLERS.incrementAndGet();
+        createOrder(reseller, 1);
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + id)
+                .then().statusCode(404).body("code", equalTo("not_found"));
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + id + "/pay")
+                .then().statusCode(404).body("code", equalTo("not_found"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"limit=0", "limit=101", "limit=+5", "limit=%20", "limit=1e1", "offset=-1", "offset=2147483648",
+            "status=PAID", "status=paid%00"})
+    void shouldRefuseBadListParametersNamingThem(String query) {
+        given().header("Authorization", auth(RESELLERS.incrementAndGet())).get("/v1/reseller/orders?" + query)
+                .then().statusCode(422).body("code", equalTo("validation_failed"))
+                .body("detail", containsString(query.substring(0, query.indexOf('='))));
+    }
+
+    @Test
+    void shouldChallengeATokenForAnotherService() {
+        given().header("Authorization", "Bearer " + InternalTokens.billing().reseller(RESELLERS.incrementAndGet()))
+                .get("/v1/reseller/orders")
+                .then().statusCode(401).header("WWW-Authenticate", equalTo("Bearer")).body("code", equalTo("unauthorized"));
+        given().get("/v1/reseller/orders")
+                .then().statusCode(401).header("WWW-Authenticate", equalTo("Bearer")).body("code", equalTo("unauthorized"));
     }
 
     @Test

@@ -112,7 +112,7 @@ class ProvisioningFlowTest {
             assertEquals(port, data.get("port").asInt());
             long proxyId = data.get("proxy_id").asLong();
 
-            String token = "Bearer " + InternalTokens.reseller(reseller);
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
             given().header("Authorization", token).get("/v1/reseller/proxies")
                     .then().statusCode(200)
                     .body("proxies", hasSize(1))
@@ -128,7 +128,7 @@ class ProvisioningFlowTest {
                     .then().statusCode(200).body("locations", hasSize(3))
                     .body("locations.find { it.id == 'LAX' }.name", equalTo("Los Angeles"))
                     .body("locations.find { it.id == 'LAX' }.is_5g", equalTo(false));
-            given().header("Authorization", "Bearer " + InternalTokens.reseller(reseller + 1))
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(reseller + 1))
                     .get("/v1/reseller/proxies/" + proxyId).then().statusCode(404).body("detail", equalTo("Proxy not found"));
 
             // 2. The agent refusing a proxy fails the order (billing refunds on this event).
@@ -191,7 +191,7 @@ class ProvisioningFlowTest {
             FleetMessage provision = agent.next(WAIT);
             agent.answer(provision, true, "");
             long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
-            String token = "Bearer " + InternalTokens.reseller(reseller);
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
             String base = "/v1/reseller/proxies/" + proxyId;
 
             // Bad input never reaches the agent.
@@ -201,7 +201,7 @@ class ProvisioningFlowTest {
                     .post(base + "/fingerprint").then().statusCode(422);
             given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"PAR\"}")
                     .post(base + "/connect").then().statusCode(422);
-            given().header("Authorization", "Bearer " + InternalTokens.reseller(reseller + 1)).post(base + "/disconnect")
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(reseller + 1)).post(base + "/disconnect")
                     .then().statusCode(404);
 
             // Reset: the modem's answer (its new exit IP) is the HTTP answer.

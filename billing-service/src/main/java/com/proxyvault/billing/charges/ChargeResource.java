@@ -5,6 +5,7 @@ import com.proxyvault.billing.ledger.Money;
 import com.proxyvault.billing.ledger.References;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Texts;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -56,10 +57,8 @@ public class ChargeResource {
         }
         String reference = References.requireCharge(request.reference());
         BigDecimal amount = Money.parsePositive(request.amount(), "amount");
-        if (request.description() != null && request.description().length() > MAX_DESCRIPTION_LENGTH) {
-            throw ApiException.unprocessable("description must be at most " + MAX_DESCRIPTION_LENGTH + " characters");
-        }
-        return charges.charge(resellerId, reference, amount, request.description())
+        String description = Texts.optional(request.description(), "description", MAX_DESCRIPTION_LENGTH);
+        return charges.charge(resellerId, reference, amount, description)
                 .map(charge -> RestResponse.status(
                         charge.replayed() ? RestResponse.Status.OK : RestResponse.Status.CREATED,
                         ChargeResponse.of(charge)));

@@ -1,6 +1,6 @@
 package com.proxyvault.billing.ledger;
 
-import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Amounts;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -10,37 +10,18 @@ public final class Money {
 
     public static final String CURRENCY = "USD";
     public static final BigDecimal ZERO = new BigDecimal("0.00");
-    /** The largest value {@code numeric(14,2)} can hold. */
+    /** The largest balance {@code numeric(14,2)} can hold (one request moves at most {@link Amounts#MAX}). */
     static final BigDecimal MAX = new BigDecimal("999999999999.99");
 
     private Money() {
     }
 
     /**
-     * Parses a positive amount sent by a client ({@code "20.00"}, {@code "20.5"}, {@code "20"}). Anything else
-     * is a 422: a money string that is valid JSON but not a valid amount is an invalid value, not malformed
-     * input. Extra trailing zeros ({@code "20.000"}) are accepted because they lose nothing.
+     * A positive amount sent by a client: the shared rule of {@link Amounts#positive} (a JSON string
+     * {@code ^[0-9]+(\.[0-9]{1,2})?$}, 0.01..1,000,000.00, scale 2), else 422 naming {@code field}.
      */
     public static BigDecimal parsePositive(String raw, String field) {
-        if (raw == null || raw.isBlank()) {
-            throw ApiException.unprocessable(field + " is required");
-        }
-        BigDecimal amount;
-        try {
-            amount = new BigDecimal(raw.trim());
-        } catch (NumberFormatException e) {
-            throw ApiException.unprocessable(field + " must be a decimal string such as \"20.00\"");
-        }
-        if (amount.signum() <= 0) {
-            throw ApiException.unprocessable(field + " must be positive");
-        }
-        if (amount.stripTrailingZeros().scale() > 2) {
-            throw ApiException.unprocessable(field + " must have at most 2 decimal places");
-        }
-        if (amount.compareTo(MAX) > 0) {
-            throw ApiException.unprocessable(field + " is too large");
-        }
-        return normalize(amount);
+        return Amounts.positive(raw, field);
     }
 
     /** Scale 2 for output; values read from the database already have it. */

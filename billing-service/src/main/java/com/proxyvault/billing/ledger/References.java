@@ -1,6 +1,7 @@
 package com.proxyvault.billing.ledger;
 
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Texts;
 
 /**
  * Ledger references share one namespace per reseller ({@code unique (reseller_id, reference)}), so each
@@ -11,21 +12,15 @@ public final class References {
 
     public static final String TOPUP_PREFIX = "topup:";
     public static final String REFUND_PREFIX = "refund:";
-    /** Leaves room for a prefix inside the column's 200 characters. */
-    private static final int MAX_LENGTH = 150;
+    /** A client's reference: at most 100 characters (docs/api.md), leaving room for a prefix in the column's 200. */
+    public static final int MAX_LENGTH = 100;
 
     private References() {
     }
 
-    /** A reference sent by a client; 422 when missing or too long. */
+    /** A reference sent by a client; 422 when missing, blank, too long or holding a control character. */
     public static String require(String raw) {
-        if (raw == null || raw.isBlank()) {
-            throw ApiException.unprocessable("reference is required");
-        }
-        if (raw.length() > MAX_LENGTH) {
-            throw ApiException.unprocessable("reference must be at most " + MAX_LENGTH + " characters");
-        }
-        return raw;
+        return Texts.required(raw, "reference", MAX_LENGTH);
     }
 
     /** A charge reference must not use the prefixes of top-ups and refunds, or it could block them. */

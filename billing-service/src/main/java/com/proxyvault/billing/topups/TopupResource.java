@@ -5,6 +5,7 @@ import com.proxyvault.billing.ledger.Money;
 import com.proxyvault.billing.ledger.References;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -44,10 +45,8 @@ public class TopupResource {
     @APIResponse(responseCode = "200", description = "This reference was already credited the same amount; the current balance")
     @APIResponse(responseCode = "409", description = "Reference already used with a different amount")
     @APIResponse(responseCode = "422", description = "Invalid amount or reference")
-    public Uni<RestResponse<BalanceView>> topUp(@PathParam("resellerId") long resellerId, TopupRequest request) {
-        if (resellerId <= 0) {
-            throw ApiException.unprocessable("resellerId must be positive");
-        }
+    public Uni<RestResponse<BalanceView>> topUp(@PathParam("resellerId") String rawResellerId, TopupRequest request) {
+        long resellerId = Ids.path(rawResellerId, "Reseller not found");
         if (request == null) {
             throw ApiException.unprocessable("A JSON body with amount and reference is required");
         }

@@ -49,7 +49,9 @@ class BalanceResourceTest {
     void shouldRefuseARequestWithoutAToken() {
         given().get("/v1/reseller/balance")
                 .then().statusCode(401)
-                .body("detail", equalTo("Not authenticated"));
+                .header("WWW-Authenticate", equalTo("Bearer"))
+                .body("detail", equalTo("Not authenticated"))
+                .body("code", equalTo("unauthorized"));
     }
 
     @Test
@@ -60,6 +62,8 @@ class BalanceResourceTest {
                 .subject("7")
                 .claim(InternalJwt.RESELLER_ID_CLAIM, 7L)
                 .groups(InternalJwt.RESELLER_ROLE)
+                .audience(InternalJwt.AUDIENCE_BILLING)
+                .expiresIn(60)
                 .sign(generator.generateKeyPair().getPrivate());
 
         given().auth().oauth2(forged).get("/v1/reseller/balance")
@@ -68,15 +72,30 @@ class BalanceResourceTest {
     }
 
     @Test
+    void shouldRefuseATokenForAnotherService() {
+        given().auth().oauth2(InternalTokens.fleet().reseller(7)).get("/v1/reseller/balance")
+                .then().statusCode(401)
+                .header("WWW-Authenticate", equalTo("Bearer"))
+                .body("code", equalTo("unauthorized"));
+    }
+
+    @Test
+    void shouldRefuseATokenLivingLongerThan60Seconds() {
+        given().auth().oauth2(InternalTokens.billing().livingSeconds(300).reseller(7)).get("/v1/reseller/balance")
+                .then().statusCode(401)
+                .header("WWW-Authenticate", equalTo("Bearer"));
+    }
+
+    @Test
     void shouldRefuseAResellerTokenWithoutAUsableResellerId() {
-        given().auth().oauth2(InternalTokens.reseller(0)).get("/v1/reseller/balance")
+        given().auth().oauth2(InternalTokens.billing().reseller(0)).get("/v1/reseller/balance")
                 .then().statusCode(401)
                 .body("detail", equalTo("Token does not name a reseller"));
     }
 
     @Test
     void shouldRefuseAnOperatorToken() {
-        given().auth().oauth2(InternalTokens.operator()).get("/v1/reseller/balance")
+        given().auth().oauth2(InternalTokens.billing().operator()).get("/v1/reseller/balance")
                 .then().statusCode(403)
                 .body("detail", equalTo("Forbidden"));
     }

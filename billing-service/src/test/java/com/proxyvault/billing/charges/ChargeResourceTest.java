@@ -11,6 +11,7 @@ import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.math.BigDecimal;
@@ -27,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,17 +88,18 @@ class ChargeResourceTest {
     }
 
     @Test
-    void shouldAcceptAnAmountSentAsAJsonNumber() {
+    void shouldRefuseAnAmountSentAsAJsonNumber() {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
 
-        given().auth().oauth2(InternalTokens.reseller(reseller))
+        given().auth().oauth2(InternalTokens.billing().reseller(reseller))
                 .contentType(ContentType.JSON)
                 .body("{\"reference\": \"order:42\", \"amount\": 20.5}")
                 .post("/internal/charges")
-                .then().statusCode(201)
-                .body("amount", equalTo("20.50"))
-                .body("balance", equalTo("79.50"));
+                .then().statusCode(422)
+                .body("code", equalTo("validation_failed"))
+                .body("detail", containsString("amount"));
+        assertEquals("100.00", BillingApi.balanceOf(reseller));
     }
 
     @Test
@@ -161,7 +164,7 @@ class ChargeResourceTest {
     void shouldChargeOnlyWhatTheBalanceCoversWhenChargesRace() throws Exception {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
-        String token = InternalTokens.reseller(reseller);
+        String token = InternalTokens.billing().reseller(reseller);
         HttpClient client = HttpClient.newHttpClient();
         ExecutorService pool = Executors.newFixedThreadPool(20);
         CountDownLatch startTogether = new CountDownLatch(1);
@@ -198,7 +201,7 @@ class ChargeResourceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "0.00", "-10.00", "ten", "10.001", " ", "1000000000000"})
+    @ValueSource(strings = {"0", "0.00", "-10.00", "ten", "10.001", " ", "1000000000000", "1e3", " 5", "0x10", "1000000.01", "5.", "+5"})
     void shouldRejectAnInvalidAmount(String amount) {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
@@ -223,7 +226,7 @@ class ChargeResourceTest {
 
     @Test
     void shouldRejectAChargeWithoutBody() {
-        given().auth().oauth2(InternalTokens.reseller(Resellers.fresh()))
+        given().auth().oauth2(InternalTokens.billing().reseller(Resellers.fresh()))
                 .contentType(ContentType.JSON)
                 .post("/internal/charges")
                 .then().statusCode(422)
@@ -233,7 +236,7 @@ class ChargeResourceTest {
     @ParameterizedTest
     @ValueSource(strings = {"[]", "{\"reference\": \"order:42\", \"amount\": {\"value\": 10}}"})
     void shouldRejectABodyOfTheWrongShape(String body) {
-        given().auth().oauth2(InternalTokens.reseller(Resellers.fresh()))
+        given().auth().oauth2(InternalTokens.billing().reseller(Resellers.fresh()))
                 .contentType(ContentType.JSON)
                 .body(body)
                 .post("/internal/charges")
@@ -241,9 +244,55 @@ class ChargeResourceTest {
                 .body("detail", notNullValue());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "[1,2|400|malformed_json|Malformed",
+            "{\"reference\": \"order:1\", \"amount\": \"1.00\"} x|400|malformed_json|Malformed",
+            "{\"reference\": \"order:1\", \"amount\": \"1.00\"}{}|400|malformed_json|Malformed",
+            "{\"reference\": 5, \"amount\": \"1.00\"}|422|validation_failed|reference",
+            "{\"reference\": \"order:1\", \"amount\": 5}|422|validation_failed|amount",
+            "{\"reference\": \"order:1\", \"amount\": null}|422|validation_failed|amount",
+            "{\"reference\": \"order:\\u00001\", \"amount\": \"1.00\"}|422|validation_failed|reference",
+            "{\"reference\": \"order:1\", \"amount\": \"1.00\", \"description\": \"a\\nb\"}|422|validation_failed|description",
+            "{\"reference\": \"order:1\", \"amount\": \"1.00\", \"reseller_id\": 9}|422|validation_failed|reseller_id"})
+    void shouldJudgeTheBodyStrictlyAndChangeNothing(String body, int status, String code, String detail) {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+
+        given().auth().oauth2(InternalTokens.billing().reseller(reseller))
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/internal/charges")
+                .then().statusCode(status)
+                .body("code", equalTo(code))
+                .body("detail", containsString(detail));
+        assertEquals("100.00", BillingApi.balanceOf(reseller));
+    }
+
+    @Test
+    void shouldRefuseAReferenceLongerThan100Characters() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+
+        BillingApi.charge(reseller, "r".repeat(101), "1.00").statusCode(422).body("detail", containsString("reference"));
+        BillingApi.charge(reseller, "r".repeat(100), "1.00").statusCode(201);
+    }
+
+    @Test
+    void shouldAcceptTheOrderServiceTokenItPassesOn() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+
+        given().auth().oauth2(InternalTokens.orders().reseller(reseller))
+                .contentType(ContentType.JSON)
+                .body(Map.of("reference", "order:7", "amount", "10.00"))
+                .post("/internal/charges")
+                .then().statusCode(201).body("balance", equalTo("90.00"));
+    }
+
     @Test
     void shouldRefuseAnOperatorToken() {
-        given().auth().oauth2(InternalTokens.operator())
+        given().auth().oauth2(InternalTokens.billing().operator())
                 .contentType(ContentType.JSON)
                 .body(Map.of("reference", "order:42", "amount", "10.00"))
                 .post("/internal/charges")

@@ -84,13 +84,13 @@ class RefundFailureTest {
 
         // The fault is fixed: the operator replays the parked refund, once.
         removeFault();
-        given().auth().oauth2(InternalTokens.operator()).get("/internal/dead-letters")
+        given().auth().oauth2(InternalTokens.billing().operator()).get("/internal/dead-letters")
                 .then().statusCode(200).body("dead_letters.id", hasItem((int) parked));
-        given().auth().oauth2(InternalTokens.operator()).post("/internal/dead-letters/" + parked + "/replay")
+        given().auth().oauth2(InternalTokens.billing().operator()).post("/internal/dead-letters/" + parked + "/replay")
                 .then().statusCode(200).body("replayed_at", notNullValue());
-        given().auth().oauth2(InternalTokens.operator()).post("/internal/dead-letters/" + parked + "/replay")
+        given().auth().oauth2(InternalTokens.billing().operator()).post("/internal/dead-letters/" + parked + "/replay")
                 .then().statusCode(409);
-        given().auth().oauth2(InternalTokens.reseller(reseller)).get("/internal/dead-letters").then().statusCode(403);
+        given().auth().oauth2(InternalTokens.billing().reseller(reseller)).get("/internal/dead-letters").then().statusCode(403);
         assertEquals("40.00", BillingApi.balanceOf(reseller), "both charges given back");
         assertEquals(1, tables.entries(reseller).stream().filter(entry -> entry.reference().equals("refund:order:9101")).count());
     }

@@ -15,7 +15,7 @@ public final class BillingApi {
     }
 
     public static ValidatableResponse topUp(long resellerId, String amount, String reference) {
-        return given().auth().oauth2(InternalTokens.operator())
+        return given().auth().oauth2(InternalTokens.billing().operator())
                 .contentType(ContentType.JSON)
                 .body(Map.of("amount", amount, "reference", reference))
                 .post("/internal/resellers/{id}/topups", resellerId)
@@ -23,7 +23,7 @@ public final class BillingApi {
     }
 
     public static ValidatableResponse charge(long resellerId, String reference, String amount) {
-        return given().auth().oauth2(InternalTokens.reseller(resellerId))
+        return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
                 .contentType(ContentType.JSON)
                 .body(Map.of("reference", reference, "amount", amount, "description", "test charge"))
                 .post("/internal/charges")
@@ -31,7 +31,7 @@ public final class BillingApi {
     }
 
     public static ValidatableResponse balance(long resellerId) {
-        return given().auth().oauth2(InternalTokens.reseller(resellerId))
+        return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
                 .get("/v1/reseller/balance")
                 .then();
     }

@@ -3,6 +3,9 @@ package com.proxyvault.orders.orders;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Paging;
+import com.proxyvault.platform.input.Texts;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -32,16 +35,19 @@ public class OrderResource {
         this.caller = caller;
     }
 
+    /** {@code {"product_id": 1, "pricing_id": 3}}: JSON integers, positive; no other fields (422 otherwise). */
     public record CreateOrderRequest(Long productId, Long pricingId) {
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> create(CreateOrderRequest request) {
-        if (request == null || request.productId() == null || request.pricingId() == null) {
-            throw ApiException.unprocessable("product_id and pricing_id are required integers");
+        if (request == null) {
+            throw ApiException.unprocessable("A JSON body with product_id and pricing_id is required");
         }
-        return orders.create(CurrentReseller.resellerId(caller), request.productId(), request.pricingId())
+        long productId = Ids.body(request.productId(), "product_id");
+        long pricingId = Ids.body(request.pricingId(), "pricing_id");
+        return orders.create(CurrentReseller.resellerId(caller), productId, pricingId)
                 .map(order -> Response.status(Response.Status.CREATED).entity(OrderView.of(order)).build());
     }
 
@@ -49,12 +55,9 @@ public class OrderResource {
     public Uni<OrderList> list(@QueryParam("status") String status,
                                @QueryParam("limit") String limit,
                                @QueryParam("offset") String offset) {
-        if (status != null && !OrderStatus.ALL.contains(status)) {
-            throw ApiException.unprocessable("status must be one of " + String.join(", ", OrderStatus.ALL));
-        }
-        int pageSize = intParam("limit", limit, 50, 1, 200);
-        int skip = intParam("offset", offset, 0, 0, Integer.MAX_VALUE);
-        return orders.list(CurrentReseller.resellerId(caller), status, pageSize, skip)
+        String filter = Texts.oneOf(status, "status", OrderStatus.ALL, false);
+        Paging paging = Paging.of(limit, offset);
+        return orders.list(CurrentReseller.resellerId(caller), filter, paging.limit(), paging.offset())
                 .map(page -> new OrderList(page.orders().stream().map(OrderView::of).toList(), page.total()));
     }
 
@@ -76,25 +79,6 @@ public class OrderResource {
 
     /** A malformed id names no order of this reseller: 404, as for any order that isn't theirs. */
     private static long id(String raw) {
-        try {
-            return Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw ApiException.notFound("Order not found");
-        }
-    }
-
-    static int intParam(String name, String raw, int fallback, int min, int max) {
-        if (raw == null || raw.isBlank()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw.trim());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.unprocessable(name + " must be an integer between " + min + " and " + max);
+        return Ids.path(raw, "Order not found");
     }
 }

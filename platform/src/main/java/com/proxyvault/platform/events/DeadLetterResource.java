@@ -1,11 +1,12 @@
 package com.proxyvault.platform.events;
 
 import com.proxyvault.contracts.auth.InternalJwt;
-import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Paging;
+import com.proxyvault.platform.input.Texts;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -20,8 +21,9 @@ import java.util.List;
  * The operator's handle on parked events, in every service that consumes events
  * ({@code proxyvault.consumer.enabled=true} at build time). Operator internal token only.
  * <ul>
- *   <li>{@code GET /internal/dead-letters?pending=true&limit=50&offset=0} → {@code {"dead_letters": [...]}}</li>
- *   <li>{@code POST /internal/dead-letters/{id}/replay} → the row with {@code replayed_at} set; 404 unknown
+ *   <li>{@code GET /internal/dead-letters?pending=true&limit=50&offset=0} → {@code {"dead_letters": [...]}};
+ *       {@code pending} true/false, paging by {@link Paging} (limit 1..100), else 422.</li>
+ *   <li>{@code POST /internal/dead-letters/{id}/replay} → the row with {@code replayed_at} set; 404 unknown or malformed
  *       id, 409 already replayed or failed again (with the error as detail).</li>
  * </ul>
  */
@@ -40,19 +42,19 @@ public class DeadLetterResource {
     public record Page(List<DeadLetters.Parked> deadLetters) {
     }
 
+    /** {@code pending} is {@code true} (default) or {@code false}; paging by {@link Paging}; else 422. */
     @GET
-    public Uni<Page> list(@QueryParam("pending") @DefaultValue("true") boolean pending,
-                          @QueryParam("limit") @DefaultValue("50") int limit,
-                          @QueryParam("offset") @DefaultValue("0") int offset) {
-        if (limit < 1 || limit > 500 || offset < 0) {
-            throw ApiException.unprocessable("limit must be 1..500 and offset >= 0");
-        }
-        return deadLetters.list(pending, limit, offset).map(Page::new);
+    public Uni<Page> list(@QueryParam("pending") String pending,
+                          @QueryParam("limit") String limit,
+                          @QueryParam("offset") String offset) {
+        boolean onlyPending = !"false".equals(Texts.oneOf(pending, "pending", List.of("true", "false"), false));
+        Paging page = Paging.of(limit, offset);
+        return deadLetters.list(onlyPending, page.limit(), page.offset()).map(Page::new);
     }
 
     @POST
     @Path("/{id}/replay")
-    public Uni<DeadLetters.Parked> replay(@PathParam("id") long id) {
-        return deadLetters.replay(id);
+    public Uni<DeadLetters.Parked> replay(@PathParam("id") String id) {
+        return deadLetters.replay(Ids.path(id, "Dead letter not found"));
     }
 }

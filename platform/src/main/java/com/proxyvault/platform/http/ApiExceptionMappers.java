@@ -1,109 +1,136 @@
 package com.proxyvault.platform.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import org.hibernate.JDBCException;
 import org.jboss.logging.Logger;
 
 import java.net.ConnectException;
-import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
- * Every error from every service leaves as {@code {"detail": "..."}}. Services pick these mappers up by
- * indexing this jar ({@code quarkus.index-dependency.contracts.*}); anything unexpected becomes a logged
- * 500 with a generic detail, never a stack trace.
+ * Every error from every service leaves as {@code {"detail": "...", "code": "..."}} ({@link ApiError},
+ * codes in {@link ErrorCodes}, docs/api.md). Services pick these mappers up by indexing this jar
+ * ({@code quarkus.index-dependency.platform.*}). Every 401 carries {@code WWW-Authenticate: Bearer}
+ * (RFC 9110 §11.6.1), including the ones for a missing, expired or wrong-audience internal token; a 405
+ * keeps its {@code Allow}. Anything unexpected becomes a logged 500 {@code internal_error} with a generic
+ * detail, never a stack trace.
  */
 public final class ApiExceptionMappers {
 
     private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
     private static final String UNAVAILABLE = "Service temporarily unavailable, try again";
+    private static final String NOT_AUTHENTICATED = "Not authenticated";
 
     private ApiExceptionMappers() {
     }
 
+    /**
+     * The error response with the default code of {@code status}. Adds no headers: a caller answering 401
+     * this way adds {@code WWW-Authenticate} itself (or uses {@link #error(ApiException)}).
+     */
     public static Response error(int status, String detail) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new ApiError(detail)).build();
+        return error(status, ErrorCodes.forStatus(status), detail);
+    }
+
+    /** The error response with an explicit code (one of {@link ErrorCodes}). */
+    public static Response error(int status, String code, String detail) {
+        return builder(status, code, detail).build();
+    }
+
+    /** The response for an {@link ApiException}: its status, code and detail, with the challenge on a 401. */
+    public static Response error(ApiException e) {
+        return builder(e.status(), e.code(), e.detail()).build();
+    }
+
+    private static Response.ResponseBuilder builder(int status, String code, String detail) {
+        Response.ResponseBuilder response = Response.status(status)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ApiError(detail, code));
+        if (status == 401) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return response;
     }
 
     @Provider
     public static class ApiExceptionMapper implements ExceptionMapper<ApiException> {
         @Override
         public Response toResponse(ApiException e) {
-            return error(e.status(), e.detail());
+            return error(e);
         }
     }
 
+    /**
+     * What the HTTP layer refuses before a resource runs: unknown route (404), wrong method (405, with
+     * {@code Allow}), a body that is not JSON (415), an unacceptable {@code Accept} (406), an unparsable
+     * parameter (400).
+     */
     @Provider
     public static class WebApplicationExceptionMapper implements ExceptionMapper<WebApplicationException> {
+
+        @Context
+        UriInfo uri;
+
         @Override
         public Response toResponse(WebApplicationException e) {
+            if (e.getCause() instanceof JsonProcessingException jpe) {
+                return error(StrictJson.problem(jpe));
+            }
             Response original = e.getResponse();
             int status = original.getStatus();
             String detail = switch (status) {
+                case 400 -> "Bad Request";
+                case 401 -> NOT_AUTHENTICATED;
                 case 404 -> "Not Found";
                 case 405 -> "Method Not Allowed";
+                case 406 -> "Not Acceptable: this API answers application/json";
                 case 415 -> "Unsupported Media Type: send application/json";
-                case 406 -> "Not Acceptable";
-                case 400 -> e.getCause() instanceof JsonProcessingException jpe
-                        ? jsonProblem(jpe).detail()
-                        : "Bad Request";
                 default -> original.getStatusInfo().getReasonPhrase();
             };
-            if (status == 400 && e.getCause() instanceof JsonProcessingException jpe) {
-                status = jsonProblem(jpe).status();
+            if (status >= 500) {
+                LOG.error("Unhandled error", e);
             }
-            Response.ResponseBuilder response = Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new ApiError(detail));
-            String allow = original.getHeaderString("Allow");
+            Response.ResponseBuilder response = builder(status, ErrorCodes.forStatus(status), detail);
+            String allow = original.getHeaderString(HttpHeaders.ALLOW);
+            if (allow == null && status == 405 && uri != null) {
+                allow = AllowedMethods.forPath(uri.getPath());
+            }
             if (allow != null) {
-                response.header("Allow", allow);
+                response.header(HttpHeaders.ALLOW, allow);
             }
             return response.build();
         }
     }
 
+    /** Jackson failures that escape {@link StrictJsonBodies}: syntax 400 {@code malformed_json}, values 422. */
     @Provider
     public static class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProcessingException> {
         @Override
         public Response toResponse(JsonProcessingException e) {
-            ApiException problem = jsonProblem(e);
-            return error(problem.status(), problem.detail());
+            return error(StrictJson.problem(e));
         }
-    }
-
-    /** Syntax errors are 400; well-formed JSON whose number does not fit its field is an invalid value, 422. */
-    static ApiException jsonProblem(JsonProcessingException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InputCoercionException) {
-                return ApiException.unprocessable("A number in the request body is out of range");
-            }
-        }
-        return ApiException.badRequest("Malformed JSON body: " + e.getOriginalMessage());
     }
 
     /**
-     * Well-formed JSON of the wrong shape ({@code []}, {@code {"amount": {}}}) is an invalid value: 422.
-     * Without this, Quarkus' built-in mapper for this exception answers a bare 400 with an empty body.
+     * Quarkus registers its own mapper for this subtype (a bare 400); ours wins for the exact type and
+     * answers like {@link JsonProcessingExceptionMapper}.
      */
     @Provider
     public static class MismatchedInputMapper implements ExceptionMapper<MismatchedInputException> {
         @Override
         public Response toResponse(MismatchedInputException e) {
-            String field = e.getPath().stream()
-                    .map(JsonMappingException.Reference::getFieldName)
-                    .filter(Objects::nonNull)
-                    .collect(Collectors.joining("."));
-            return error(422, field.isEmpty() ? "The request body must be a JSON object" : field + " has the wrong type");
+            return error(StrictJson.problem(e));
         }
     }
 
@@ -137,19 +164,21 @@ public final class ApiExceptionMappers {
         }
     }
 
+    /** No token on an endpoint that needs one. */
     @Provider
     public static class UnauthorizedExceptionMapper implements ExceptionMapper<UnauthorizedException> {
         @Override
         public Response toResponse(UnauthorizedException e) {
-            return error(401, "Not authenticated");
+            return error(401, NOT_AUTHENTICATED);
         }
     }
 
+    /** A token smallrye-jwt refused: bad signature, expired, too long-lived, wrong issuer or audience. */
     @Provider
     public static class AuthenticationFailedExceptionMapper implements ExceptionMapper<AuthenticationFailedException> {
         @Override
         public Response toResponse(AuthenticationFailedException e) {
-            return error(401, "Not authenticated");
+            return error(401, NOT_AUTHENTICATED);
         }
     }
 

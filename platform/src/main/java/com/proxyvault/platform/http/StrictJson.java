@@ -1,13 +1,45 @@
 package com.proxyvault.platform.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+
 /**
- * Request bodies mean what they say: {@code "product_id": 1.5} is an invalid value (422), not product 1.
- * Picked up by every service that indexes this jar.
+ * Request bodies mean what they say (issue 6, docs/api.md "Request bodies"). Two parts:
+ * <ul>
+ *   <li>{@link #scan(JsonFactory, byte[])}: the body must be exactly one well-formed JSON document, judged
+ *       before any binding ({@code [1,2}, {@code {"a":1} x}, {@code {}{}} → 400 {@code malformed_json});
+ *       then, still on the token stream, no string value or field name may hold a control character
+ *       (U+0000–U+001F, U+007F: PostgreSQL refuses NUL in text, the others have no business in names,
+ *       references or urls) and no object may repeat a field → 422 {@code validation_failed} naming it.</li>
+ *   <li>{@link #strictCopy(ObjectMapper)}: binding without coercion — a number or boolean where a string
+ *       belongs, a string where a number belongs, a float for an integer, an integer that does not fit,
+ *       null for a primitive, an unknown field → 422 naming the field ({@link #problem}).</li>
+ * </ul>
+ * {@link StrictJsonBodies} applies both to every JSON request body of a service. The application's own
+ * {@code ObjectMapper} (events, REST-client answers) stays tolerant of unknown fields, so adding a field
+ * to an event or an internal answer breaks no reader; the customizer below only refuses floats as ints
+ * there too.
  */
 @Singleton
 public class StrictJson implements ObjectMapperCustomizer {
@@ -15,5 +47,159 @@ public class StrictJson implements ObjectMapperCustomizer {
     @Override
     public void customize(ObjectMapper mapper) {
         mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    }
+
+    /**
+     * A copy of {@code mapper} (same naming strategy and modules) that refuses unknown fields and every
+     * scalar coercion. Used only to bind request bodies.
+     */
+    @SuppressWarnings("deprecation") // MapperFeature on a fresh copy, before its first use, is safe
+    public static ObjectMapper strictCopy(ObjectMapper mapper) {
+        ObjectMapper strict = mapper.copy();
+        strict.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
+        strict.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+                DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
+                DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS,
+                DeserializationFeature.FAIL_ON_TRAILING_TOKENS,
+                DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+        strict.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT,
+                DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY,
+                DeserializationFeature.UNWRAP_SINGLE_VALUE_ARRAYS,
+                DeserializationFeature.ACCEPT_EMPTY_STRING_AS_NULL_OBJECT);
+        strict.coercionConfigDefaults().setAcceptBlankAsEmpty(false);
+        for (CoercionInputShape shape : new CoercionInputShape[] {
+                CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean}) {
+            strict.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
+        }
+        for (LogicalType type : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+            strict.coercionConfigFor(type)
+                    .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+        }
+        strict.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        strict.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+        return strict;
+    }
+
+    /**
+     * Streams once through {@code body} (no tree is built): throws 400 {@code malformed_json} unless it is
+     * exactly one JSON document followed by nothing but whitespace, and 422 {@code validation_failed}
+     * naming the field for a control character in a string or field name, or a repeated field. An empty
+     * body passes (the resource decides whether a body is required).
+     */
+    public static void scan(JsonFactory factory, byte[] body) {
+        try (JsonParser parser = factory.createParser(body)) {
+            Deque<Set<String>> names = new ArrayDeque<>();
+            JsonToken token = parser.nextToken();
+            if (token == null) {
+                return;
+            }
+            while (token != null) {
+                switch (token) {
+                    case START_OBJECT -> names.push(new HashSet<>());
+                    case END_OBJECT -> names.pop();
+                    case FIELD_NAME -> {
+                        String name = parser.currentName();
+                        if (hasControl(name)) {
+                            throw ApiException.unprocessable("A field name contains a control character");
+                        }
+                        if (!names.peek().add(name)) {
+                            throw ApiException.unprocessable(describe(parser.getParsingContext()) + " appears more than once");
+                        }
+                    }
+                    case VALUE_STRING -> {
+                        if (hasControl(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+                            throw ApiException.unprocessable(describe(parser.getParsingContext())
+                                    + " must not contain control characters (U+0000-U+001F, U+007F)");
+                        }
+                    }
+                    default -> {
+                        // numbers, literals and arrays need no check here; binding judges their types
+                    }
+                }
+                if (names.isEmpty() && parser.getParsingContext().inRoot()) {
+                    break;
+                }
+                token = parser.nextToken();
+            }
+            if (parser.nextToken() != null) {
+                throw ApiException.malformedJson("Malformed JSON body: unexpected data after the JSON document");
+            }
+        } catch (StreamReadException e) {
+            throw ApiException.malformedJson("Malformed JSON body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.malformedJson("Malformed JSON body: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The answer for a Jackson failure: a syntax error is 400 {@code malformed_json}; everything else (wrong
+     * type, coercion refused, number out of range, unknown field) is 422 {@code validation_failed} naming
+     * the field by its JSON path ({@code product_id}, {@code items[0].name}).
+     */
+    public static ApiException problem(JsonProcessingException e) {
+        String field = fieldOf(e);
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return ApiException.unprocessable("Unknown field '" + (field.isEmpty() ? unknown.getPropertyName() : field) + "'");
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InputCoercionException) {
+                return ApiException.unprocessable((field.isEmpty() ? "A number in the request body" : field) + " is out of range");
+            }
+        }
+        if (e instanceof StreamReadException && !(e instanceof JsonMappingException)) {
+            return ApiException.malformedJson("Malformed JSON body: " + e.getOriginalMessage());
+        }
+        return ApiException.unprocessable(field.isEmpty()
+                ? "The request body must be a JSON object of the documented shape"
+                : field + " has the wrong type or value");
+    }
+
+    private static String fieldOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+                StringBuilder path = new StringBuilder();
+                for (JsonMappingException.Reference ref : mapping.getPath()) {
+                    if (ref.getFieldName() != null) {
+                        path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+                    } else if (ref.getIndex() >= 0) {
+                        path.append('[').append(ref.getIndex()).append(']');
+                    }
+                }
+                return path.toString();
+            }
+        }
+        return "";
+    }
+
+    /** {@code a.b[2].c} for the value the parser is on; {@code the request body} at the root. */
+    private static String describe(JsonStreamContext context) {
+        Deque<String> parts = new ArrayDeque<>();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inObject() && c.getCurrentName() != null) {
+                parts.push("." + c.getCurrentName());
+            } else if (c.inArray()) {
+                parts.push("[" + Math.max(c.getCurrentIndex(), 0) + "]");
+            }
+        }
+        String path = String.join("", parts);
+        if (path.isEmpty()) {
+            return "The request body";
+        }
+        return path.startsWith(".") ? path.substring(1) : path;
+    }
+
+    static boolean hasControl(String s) {
+        return s != null && hasControl(s.toCharArray(), 0, s.length());
+    }
+
+    static boolean hasControl(char[] chars, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            char c = chars[i];
+            if (c < 0x20 || c == 0x7F) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -136,11 +136,11 @@ class EventConsumerTest {
                 () -> count("select id from dead_letter_events where event_id = '" + event.id() + "'"));
         failuresLeft.set(0);
 
-        String operator = InternalTokens.operator();
+        String operator = InternalTokens.to("platform-test").operator();
         given().auth().oauth2(operator).post("/internal/dead-letters/" + parked + "/replay")
                 .then().statusCode(200).body("replayed_at", notNullValue());
         given().auth().oauth2(operator).post("/internal/dead-letters/" + parked + "/replay").then().statusCode(409);
-        given().auth().oauth2(InternalTokens.reseller(7)).get("/internal/dead-letters").then().statusCode(403);
+        given().auth().oauth2(InternalTokens.to("platform-test").reseller(7)).get("/internal/dead-letters").then().statusCode(403);
         given().auth().oauth2(operator).post("/internal/dead-letters/999999999/replay").then().statusCode(404);
         long applied = io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(
                 () -> count("select count(*) from effects where event_id = '" + event.id() + "'"));

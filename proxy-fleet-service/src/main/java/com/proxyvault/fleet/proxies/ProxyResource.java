@@ -3,6 +3,8 @@ package com.proxyvault.fleet.proxies;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Texts;
 import com.proxyvault.fleet.locations.Location;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -31,14 +33,20 @@ public class ProxyResource {
         this.controls = controls;
     }
 
+    /** {@code {"location_id": "LAX"}}: an id of {@code GET .../locations}, exactly as listed (at most 32 characters). */
     public record ConnectRequest(String locationId) {
     }
 
+    /** {@code {"mode": "fast"}}: {@code fast} or {@code hard}, exactly. */
     public record ResetRequest(String mode) {
     }
 
+    /** {@code {"fingerprint": "windows"}}: one of {@link ProxyControlService#FINGERPRINTS}, exactly. */
     public record FingerprintRequest(String fingerprint) {
     }
+
+    static final int MAX_LOCATION_ID_LENGTH = 32;
+    static final List<String> MODES = List.of("fast", "hard");
 
     public record Detail(String detail) {
     }
@@ -47,10 +55,8 @@ public class ProxyResource {
     @Path("/{proxyId}/connect")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProxyControlService.Connected> connect(@PathParam("proxyId") String proxyId, ConnectRequest request) {
-        if (request == null || request.locationId() == null || request.locationId().isBlank()) {
-            throw ApiException.unprocessable("location_id is required");
-        }
-        return controls.connect(CurrentReseller.resellerId(caller), id(proxyId), request.locationId().trim().toUpperCase());
+        String locationId = Texts.required(request == null ? null : request.locationId(), "location_id", MAX_LOCATION_ID_LENGTH);
+        return controls.connect(CurrentReseller.resellerId(caller), id(proxyId), locationId);
     }
 
     @POST
@@ -63,10 +69,7 @@ public class ProxyResource {
     @Path("/{proxyId}/reset")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProxyControlService.ResetResult> reset(@PathParam("proxyId") String proxyId, ResetRequest request) {
-        String mode = request == null || request.mode() == null ? "" : request.mode().trim().toLowerCase();
-        if (!mode.equals("fast") && !mode.equals("hard")) {
-            throw ApiException.unprocessable("mode must be \"fast\" or \"hard\"");
-        }
+        String mode = Texts.oneOf(request == null ? null : request.mode(), "mode", MODES, true);
         return controls.resetIp(CurrentReseller.resellerId(caller), id(proxyId), mode);
     }
 
@@ -74,14 +77,15 @@ public class ProxyResource {
     @Path("/{proxyId}/fingerprint")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProxyControlService.FingerprintResult> fingerprint(@PathParam("proxyId") String proxyId, FingerprintRequest request) {
-        String fingerprint = request == null || request.fingerprint() == null ? "" : request.fingerprint().trim().toLowerCase();
-        if (!ProxyControlService.FINGERPRINTS.contains(fingerprint)) {
-            throw ApiException.unprocessable("fingerprint must be one of " + String.join(", ", ProxyControlService.FINGERPRINTS));
-        }
+        String fingerprint = Texts.oneOf(request == null ? null : request.fingerprint(), "fingerprint",
+                ProxyControlService.FINGERPRINTS, true);
         return controls.setFingerprint(CurrentReseller.resellerId(caller), id(proxyId), fingerprint);
     }
 
-    /** "List all active proxies": the paid ones whose period is not over; expired and failed ones drop out. */
+    /**
+     * "List all active proxies": the paid ones whose period is not over; expired and failed ones drop out.
+     * Not paged: the seed lists them all (docs/api.md "Lists").
+     */
     @GET
     @WithSession
     public Uni<ProxyList> list() {
@@ -107,11 +111,7 @@ public class ProxyResource {
 
     /** A malformed id names no proxy of this reseller: 404, as for any proxy that isn't theirs. */
     private static long id(String raw) {
-        try {
-            return Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw ApiException.notFound("Proxy not found");
-        }
+        return Ids.path(raw, "Proxy not found");
     }
 
     private Uni<Proxy> find(String rawId) {

@@ -1,13 +1,12 @@
 package com.proxyvault.webhooks.delivery;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
-import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Paging;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.webhooks.endpoints.WebhookResource;
 import com.proxyvault.webhooks.endpoints.WebhookService;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -30,8 +29,6 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Webhooks")
 public class DeliveryHistoryResource {
-
-    static final int MAX_LIMIT = 200;
 
     private final Mutiny.SessionFactory sessionFactory;
     private final CurrentReseller reseller;
@@ -59,11 +56,12 @@ public class DeliveryHistoryResource {
     @GET
     @Operation(summary = "View delivery history and response codes")
     public Uni<DeliveryPage> history(@PathParam("webhookId") String webhookId,
-                                     @QueryParam("limit") @DefaultValue("50") String limit,
-                                     @QueryParam("offset") @DefaultValue("0") String offset) {
+                                     @QueryParam("limit") String limit,
+                                     @QueryParam("offset") String offset) {
         // Taken as strings so that "limit=abc" is a 422 with a detail, not the framework's 404.
-        int pageSize = intParam("limit", limit, 1, MAX_LIMIT);
-        int skip = intParam("offset", offset, 0, Integer.MAX_VALUE);
+        Paging page = Paging.of(limit, offset);
+        int pageSize = page.limit();
+        int skip = page.offset();
         long id = WebhookResource.parseId(webhookId);
         long resellerId = reseller.id();
         return sessionFactory.withSession(session -> WebhookService.findActive(session, resellerId, id)
@@ -78,20 +76,5 @@ public class DeliveryHistoryResource {
                         .setMaxResults(pageSize)
                         .getResultList()
                         .map(attempts -> new DeliveryPage(attempts.stream().map(DeliveryView::of).toList(), total))));
-    }
-
-    private static int intParam(String name, String value, int min, int max) {
-        int parsed;
-        try {
-            parsed = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw ApiException.unprocessable(name + " must be an integer");
-        }
-        if (parsed < min || parsed > max) {
-            throw ApiException.unprocessable(max == Integer.MAX_VALUE
-                    ? name + " must be at least " + min
-                    : name + " must be between " + min + " and " + max);
-        }
-        return parsed;
     }
 }

@@ -1,7 +1,8 @@
 package com.proxyvault.webhooks.endpoints;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Texts;
 import com.proxyvault.platform.auth.CurrentReseller;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -37,17 +38,26 @@ public class WebhookResource {
         this.vertx = vertx;
     }
 
+    /** The longest {@code events} list: every public event named, with room for spaces. */
+    static final int MAX_EVENTS_LENGTH = 500;
+
+    /**
+     * {@code {"url": "https://...", "events": "*"}}: url at most {@value WebhookUrlPolicy#MAX_LENGTH}
+     * characters, events {@code "*"} or a comma-separated list (at most {@value #MAX_EVENTS_LENGTH}); both
+     * strings, no control characters, no other fields (422 naming the field otherwise).
+     */
+    public record RegisterRequest(String url, String events) {
+    }
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Register a webhook endpoint")
-    public Uni<RestResponse<WebhookViews.Created>> register(JsonNode body) {
-        // The body is read as a tree so that a wrong type ("events": ["order.paid"]) is a 422 like any
-        // other invalid value; only unparsable JSON is a 400.
-        if (body == null || !body.isObject()) {
+    public Uni<RestResponse<WebhookViews.Created>> register(RegisterRequest body) {
+        if (body == null) {
             throw ApiException.unprocessable("Request body must be a JSON object with url and events");
         }
-        String url = requiredString(body, "url");
-        String events = EventSubscription.normalize(requiredString(body, "events"));
+        String url = Texts.required(body.url(), "url", WebhookUrlPolicy.MAX_LENGTH);
+        String events = EventSubscription.normalize(Texts.required(body.events(), "events", MAX_EVENTS_LENGTH));
         WebhookTarget target = urlPolicy.parse(url);
         long resellerId = reseller.id();
         // DNS lookups block: run them on a worker; executeBlocking resumes on this request's context, where
@@ -73,26 +83,8 @@ public class WebhookResource {
         return webhooks.delete(reseller.id(), parseId(webhookId)).replaceWith(new WebhookViews.Detail("Webhook deleted"));
     }
 
-    /** A non-numeric id cannot name a webhook: 404, like any other unknown id. */
+    /** A malformed id names no webhook: 404, like any other unknown id ({@link Ids#path}). */
     public static long parseId(String webhookId) {
-        try {
-            return Long.parseLong(webhookId);
-        } catch (NumberFormatException e) {
-            throw ApiException.notFound("Webhook not found");
-        }
-    }
-
-    private static String requiredString(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            throw ApiException.unprocessable(field + " is required");
-        }
-        if (!value.isTextual()) {
-            throw ApiException.unprocessable(field + " must be a string");
-        }
-        if (value.asText().isBlank()) {
-            throw ApiException.unprocessable(field + " must not be empty");
-        }
-        return value.asText();
+        return Ids.path(webhookId, "Webhook not found");
     }
 }

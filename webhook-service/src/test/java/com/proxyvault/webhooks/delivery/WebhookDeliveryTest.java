@@ -208,7 +208,7 @@ class WebhookDeliveryTest {
             publish(event);
             await().atMost(PATIENCE).until(() -> !receiver.receivedFor(event.id()).isEmpty());
 
-            given().auth().oauth2(InternalTokens.reseller(reseller)).delete(WEBHOOKS + "/" + webhook.id())
+            given().auth().oauth2(InternalTokens.webhooks().reseller(reseller)).delete(WEBHOOKS + "/" + webhook.id())
                     .then().statusCode(200);
 
             assertEquals(1, count("select count(*) from deliveries where event_id = ? and status = 'cancelled'", event.id()));
@@ -238,7 +238,7 @@ class WebhookDeliveryTest {
     }
 
     private Registered register(long reseller, String url, String events) {
-        Map<String, Object> created = given().auth().oauth2(InternalTokens.reseller(reseller))
+        Map<String, Object> created = given().auth().oauth2(InternalTokens.webhooks().reseller(reseller))
                 .contentType(ContentType.JSON)
                 .body(Map.of("url", url, "events", events))
                 .post(WEBHOOKS)
@@ -252,7 +252,7 @@ class WebhookDeliveryTest {
     }
 
     private ValidatableResponse deliveries(long reseller, long webhookId, int limit, int offset) {
-        return given().auth().oauth2(InternalTokens.reseller(reseller))
+        return given().auth().oauth2(InternalTokens.webhooks().reseller(reseller))
                 .queryParam("limit", limit).queryParam("offset", offset)
                 .get(WEBHOOKS + "/" + webhookId + "/deliveries")
                 .then().statusCode(200);

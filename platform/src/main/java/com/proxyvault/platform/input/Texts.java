@@ -1,0 +1,58 @@
+package com.proxyvault.platform.input;
+
+import com.proxyvault.platform.http.ApiException;
+
+import java.util.Collection;
+
+/**
+ * Strings from request bodies and query parameters (docs/api.md "Strings"). No control characters
+ * (U+0000–U+001F, U+007F — PostgreSQL refuses NUL in text, and none belongs in a name, reference or url;
+ * bodies are already checked by {@code StrictJson}, this repeats it for every other source), a maximum
+ * length in UTF-16 units stated per field, and enumerations compared exactly (no trimming, no case
+ * folding). Every failure is 422 {@code validation_failed} naming the field.
+ */
+public final class Texts {
+
+    private Texts() {
+    }
+
+    /** Required: not null, not blank, at most {@code maxLength}, no control characters. */
+    public static String required(String value, String field, int maxLength) {
+        if (value == null || value.isBlank()) {
+            throw ApiException.unprocessable(field + " is required");
+        }
+        return checked(value, field, maxLength);
+    }
+
+    /** Optional: null stays null; otherwise at most {@code maxLength}, no control characters. */
+    public static String optional(String value, String field, int maxLength) {
+        return value == null ? null : checked(value, field, maxLength);
+    }
+
+    /**
+     * One of {@code allowed}, exactly; {@code null} when absent and {@code required} is false. Otherwise 422
+     * {@code "<field> must be one of a, b"}.
+     */
+    public static String oneOf(String value, String field, Collection<String> allowed, boolean required) {
+        if (value == null && !required) {
+            return null;
+        }
+        if (value == null || !allowed.contains(value)) {
+            throw ApiException.unprocessable(field + " must be one of " + String.join(", ", allowed));
+        }
+        return value;
+    }
+
+    private static String checked(String value, String field, int maxLength) {
+        if (value.length() > maxLength) {
+            throw ApiException.unprocessable(field + " must be at most " + maxLength + " characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7F) {
+                throw ApiException.unprocessable(field + " must not contain control characters (U+0000-U+001F, U+007F)");
+            }
+        }
+        return value;
+    }
+}

@@ -1,0 +1,18 @@
+package com.proxyvault.platform.http;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AllowedMethodsTest {
+
+    @Test
+    void shouldMatchPathTemplatesLikeQuarkusRest() {
+        assertTrue(AllowedMethods.toRegex("/v1/reseller/orders/{orderId}/pay").matcher("/v1/reseller/orders/7/pay").matches());
+        assertFalse(AllowedMethods.toRegex("/v1/reseller/orders/{orderId}").matcher("/v1/reseller/orders/7/pay").matches());
+        assertTrue(AllowedMethods.toRegex("/v1/reseller/orders/").matcher("/v1/reseller/orders").matches());
+        assertTrue(AllowedMethods.toRegex("/v1/{path: .+}").matcher("/v1/a/b").matches());
+        assertTrue(AllowedMethods.toRegex("/x/{n: [0-9]{1,3}}").matcher("/x/123").matches());
+    }
+}

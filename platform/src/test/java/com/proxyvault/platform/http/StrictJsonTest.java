@@ -1,0 +1,91 @@
+package com.proxyvault.platform.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StrictJsonTest {
+
+    private static final ObjectMapper STRICT = StrictJson.strictCopy(
+            new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE));
+
+    record Body(String reference, Long productId, boolean flag) {
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[1,2", "{\"a\":", "{\"a\":1} x", "{}{}", "{} []", "{'a':1}", "{\"a\":01}", "nul"})
+    void shouldRefuseMalformedJsonOrTrailingDataAs400(String body) {
+        ApiException e = assertThrows(ApiException.class, () -> scan(body));
+        assertEquals(400, e.status());
+        assertEquals(ErrorCodes.MALFORMED_JSON, e.code());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "  ", "{}", "{\"a\":[1,{\"b\":\"x\"}]}  \n", "[1,2]", "5", "\"é ✓\""})
+    void shouldAcceptOneWellFormedDocument(String body) {
+        assertDoesNotThrow(() -> scan(body));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"reference\":\"a\\u0000b\"}|reference",
+            "{\"a\":{\"name\":\"x\\ty\"}}|a.name",
+            "{\"list\":[\"ok\",\"x\\n\"]}|list[1]",
+            "{\"reference\":\"x\\u007f\"}|reference",
+            "{\"reference\":\"a\",\"reference\":\"b\"}|reference"})
+    void shouldRefuseControlCharactersAndRepeatedFieldsNamingTheField(String body, String field) {
+        ApiException e = assertThrows(ApiException.class, () -> scan(body));
+        assertEquals(422, e.status());
+        assertEquals(ErrorCodes.VALIDATION_FAILED, e.code());
+        assertTrue(e.detail().startsWith(field + " "), e.detail());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"reference\":5}|reference",
+            "{\"reference\":true}|reference",
+            "{\"reference\":1.5}|reference",
+            "{\"reference\":{}}|reference",
+            "{\"product_id\":\"1\"}|product_id",
+            "{\"product_id\":1.0}|product_id",
+            "{\"product_id\":true}|product_id",
+            "{\"product_id\":99999999999999999999}|product_id",
+            "{\"flag\":null}|flag",
+            "{\"flag\":1}|flag",
+            "{\"flag\":\"true\"}|flag",
+            "{\"flag\":true,\"unknown\":1}|unknown"})
+    void shouldRefuseCoercionsAndUnknownFieldsNamingTheField(String body, String field) {
+        ApiException e = assertThrows(ApiException.class, () -> bind(body));
+        assertEquals(422, e.status());
+        assertEquals(ErrorCodes.VALIDATION_FAILED, e.code());
+        assertTrue(e.detail().contains(field), e.detail());
+    }
+
+    @Test
+    void shouldBindWhatIsExactlyRight() throws Exception {
+        assertEquals(new Body("order:1", 7L, true), STRICT.readValue("{\"reference\":\"order:1\",\"product_id\":7,\"flag\":true}", Body.class));
+    }
+
+    private static void scan(String body) {
+        StrictJson.scan(STRICT.getFactory(), body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void bind(String body) {
+        try {
+            STRICT.readValue(body, Body.class);
+        } catch (JsonProcessingException e) {
+            throw StrictJson.problem(e);
+        }
+    }
+}
