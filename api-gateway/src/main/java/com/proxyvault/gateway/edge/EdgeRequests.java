@@ -196,19 +196,20 @@ public final class EdgeRequests {
         Context context = Vertx.currentContext();
         shared.idempotency().begin(resellerId, key, request.method().name(), request.path(), body.getBytes())
                 .subscribe().with(begin -> onContext(context, () -> {
-                    switch (begin) {
-                        case Begin.Proceed proceed -> forward(request, service, baseUrl, resellerId, body, proceed.token());
-                        case Begin.Replay replay -> {
-                            Buffer stored = Buffer.buffer(replay.body());
-                            response.setStatusCode(replay.status()).putHeader(IdempotencyKeys.REPLAYED_HEADER, "true");
-                            if (replay.contentType() != null) {
-                                response.putHeader(HttpHeaders.CONTENT_TYPE, replay.contentType());
-                            }
-                            response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(stored.length())).end(stored);
+                    if (begin instanceof Begin.Proceed proceed) {
+                        forward(request, service, baseUrl, resellerId, body, proceed.token());
+                    } else if (begin instanceof Begin.Replay replay) {
+                        Buffer stored = Buffer.buffer(replay.body());
+                        response.setStatusCode(replay.status()).putHeader(IdempotencyKeys.REPLAYED_HEADER, "true");
+                        if (replay.contentType() != null) {
+                            response.putHeader(HttpHeaders.CONTENT_TYPE, replay.contentType());
                         }
-                        case Begin.InProgress ignored -> ErrorResponses.send(response, 409, IdempotencyKeys.CODE_IN_PROGRESS,
+                        response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(stored.length())).end(stored);
+                    } else if (begin instanceof Begin.InProgress) {
+                        ErrorResponses.send(response, 409, IdempotencyKeys.CODE_IN_PROGRESS,
                                 "A request with this Idempotency-Key is still being processed; retry later");
-                        case Begin.Mismatch ignored -> ErrorResponses.send(response, 422, IdempotencyKeys.CODE_REUSED,
+                    } else {
+                        ErrorResponses.send(response, 422, IdempotencyKeys.CODE_REUSED,
                                 "This Idempotency-Key was used with another request body");
                     }
                 }), failure -> onContext(context, () -> {

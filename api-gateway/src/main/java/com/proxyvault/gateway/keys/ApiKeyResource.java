@@ -10,6 +10,8 @@ import com.proxyvault.gateway.idempotency.IdempotencyStore;
 import com.proxyvault.platform.http.ApiError;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import jakarta.ws.rs.HeaderParam;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Texts;
 import java.util.Map;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -72,35 +74,43 @@ public class ApiKeyResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> create(CreateKeyRequest request, @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
-        String name = request == null || request.name() == null ? "" : request.name().trim();
-        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            throw ApiException.unprocessable("name is required (1 to " + MAX_NAME_LENGTH + " characters)");
+        if (request == null) {
+            throw ApiException.unprocessable("name is required");
         }
+        String name = Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim();
         if (idempotencyKey == null) {
             return createKey(name);
         }
         // The parsed body, re-serialised: the same request spelled with other whitespace is the same request.
         byte[] fingerprint = json(Map.of("name", request.name()));
         long resellerId = caller.id();
-        return idempotency.begin(resellerId, idempotencyKey, "POST", PATH, fingerprint).chain(begin -> switch (begin) {
-            case Begin.Proceed proceed -> createKey(name)
-                    .call(created -> idempotency.complete(proceed.token(), created.getStatus(), MediaType.APPLICATION_JSON,
-                            sealer.seal(json(created.getEntity()))))
-                    .onFailure(ApiException.class).call(failure -> {
-                        ApiException refused = (ApiException) failure;
-                        return idempotency.complete(proceed.token(), refused.status(), MediaType.APPLICATION_JSON,
-                                sealer.seal(json(new ApiError(refused.detail(), refused.code()))));
-                    })
-                    .onFailure(failure -> !(failure instanceof ApiException))
-                    .call(failure -> idempotency.release(proceed.token()));
-            case Begin.Replay replay -> Uni.createFrom().item(Response.status(replay.status())
+        return idempotency.begin(resellerId, idempotencyKey, "POST", PATH, fingerprint).chain(begin -> afterBegin(begin, name));
+    }
+
+    private Uni<Response> afterBegin(Begin begin, String name) {
+        if (begin instanceof Begin.Replay replay) {
+            return Uni.createFrom().item(Response.status(replay.status())
                     .type(replay.contentType()).header(IdempotencyKeys.REPLAYED_HEADER, "true")
                     .entity(sealer.open(replay.body())).build());
-            case Begin.InProgress ignored -> Uni.createFrom().failure(new ApiException(409, IdempotencyKeys.CODE_IN_PROGRESS,
+        }
+        if (begin instanceof Begin.InProgress) {
+            return Uni.createFrom().failure(new ApiException(409, IdempotencyKeys.CODE_IN_PROGRESS,
                     "A request with this Idempotency-Key is still being processed; retry later"));
-            case Begin.Mismatch ignored -> Uni.createFrom().failure(new ApiException(422, IdempotencyKeys.CODE_REUSED,
+        }
+        if (!(begin instanceof Begin.Proceed proceed)) {
+            return Uni.createFrom().failure(new ApiException(422, IdempotencyKeys.CODE_REUSED,
                     "This Idempotency-Key was used with another request body"));
-        });
+        }
+        return createKey(name)
+                .call(created -> idempotency.complete(proceed.token(), created.getStatus(), MediaType.APPLICATION_JSON,
+                        sealer.seal(json(created.getEntity()))))
+                .onFailure(ApiException.class).call(failure -> {
+                    ApiException refused = (ApiException) failure;
+                    return idempotency.complete(proceed.token(), refused.status(), MediaType.APPLICATION_JSON,
+                            sealer.seal(json(new ApiError(refused.detail(), refused.code()))));
+                })
+                .onFailure(failure -> !(failure instanceof ApiException))
+                .call(failure -> idempotency.release(proceed.token()));
     }
 
     private Uni<Response> createKey(String name) {
@@ -126,12 +136,7 @@ public class ApiKeyResource {
     @DELETE
     @Path("/{keyId}")
     public Uni<Detail> revoke(@PathParam("keyId") String keyId) {
-        long id;
-        try {
-            id = Long.parseLong(keyId);
-        } catch (NumberFormatException e) {
-            throw ApiException.notFound("API key not found");
-        }
+        long id = Ids.path(keyId, "API key not found");
         return keys.revoke(caller.id(), id).replaceWith(new Detail("API key revoked"));
     }
 }

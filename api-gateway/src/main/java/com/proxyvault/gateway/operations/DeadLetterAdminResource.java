@@ -4,7 +4,6 @@ import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -17,6 +16,11 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Paging;
+import com.proxyvault.platform.input.Texts;
+
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -54,22 +58,22 @@ public class DeadLetterAdminResource {
 
     @GET
     public Uni<Response> list(@PathParam("service") String service,
-                              @QueryParam("pending") @DefaultValue("true") boolean pending,
-                              @QueryParam("limit") @DefaultValue("50") int limit,
-                              @QueryParam("offset") @DefaultValue("0") int offset) {
-        return relay(service, client(service).deadLetters(bearer(service), pending, limit, offset));
+                              @QueryParam("pending") String pending,
+                              @QueryParam("limit") String limit,
+                              @QueryParam("offset") String offset) {
+        InternalOperatorApi target = client(service);
+        boolean pendingOnly = Texts.oneOf(pending == null ? "true" : pending, "pending", List.of("true", "false"), true)
+                .equals("true");
+        Paging page = Paging.of(limit, offset);
+        return relay(service, target.deadLetters(bearer(service), pendingOnly, page.limit(), page.offset()));
     }
 
     @POST
     @Path("/{id}/replay")
     public Uni<Response> replay(@PathParam("service") String service, @PathParam("id") String id) {
-        long parsed;
-        try {
-            parsed = Long.parseLong(id);
-        } catch (NumberFormatException e) {
-            throw ApiException.notFound("Dead letter not found");
-        }
-        return relay(service, client(service).replay(bearer(service), parsed));
+        InternalOperatorApi target = client(service);
+        long parsed = Ids.path(id, "Dead letter not found");
+        return relay(service, target.replay(bearer(service), parsed));
     }
 
     private InternalOperatorApi client(String service) {

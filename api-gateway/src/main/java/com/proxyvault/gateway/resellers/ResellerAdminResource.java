@@ -18,6 +18,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import com.proxyvault.platform.input.Amounts;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Texts;
+
+import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +35,8 @@ import java.util.Map;
 public class ResellerAdminResource {
 
     private static final int MAX_NAME_LENGTH = 100;
+    /** As billing's top-up reference (docs/api.md, "Field rules"). */
+    private static final int MAX_REFERENCE_LENGTH = 100;
 
     private static final Logger LOG = Logger.getLogger(ResellerAdminResource.class);
 
@@ -55,15 +62,15 @@ public class ResellerAdminResource {
     public record CreatedReseller(long id, String name, FirstKey apiKey, LocalDateTime createdAt) {
     }
 
-    public record TopUpRequest(Object amount, String reference) {
+    public record TopUpRequest(String amount, String reference) {
     }
 
     @POST
     public Uni<Response> create(CreateResellerRequest request) {
-        String name = request == null || request.name() == null ? "" : request.name().trim();
-        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            throw ApiException.unprocessable("name is required (1 to " + MAX_NAME_LENGTH + " characters)");
+        if (request == null) {
+            throw ApiException.unprocessable("name is required");
         }
+        String name = Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim();
         return Panache.withTransaction(() -> Reseller.count("name", name).chain(existing -> {
                     if (existing > 0) {
                         return Uni.createFrom().failure(ApiException.conflict("A reseller named '" + name + "' already exists"));
@@ -87,13 +94,16 @@ public class ResellerAdminResource {
     @POST
     @Path("/{resellerId}/topups")
     public Uni<Response> topUp(@PathParam("resellerId") String resellerId, TopUpRequest request) {
-        long id = parseId(resellerId);
-        if (request == null || request.amount() == null || request.reference() == null || request.reference().isBlank()) {
-            throw ApiException.unprocessable("amount and reference are required");
+        long id = Ids.path(resellerId, "Reseller not found");
+        if (request == null) {
+            throw ApiException.unprocessable("amount is required");
         }
+        // Judged here as billing judges them, so nothing malformed is even sent on.
+        BigDecimal amount = Amounts.positive(request.amount(), "amount");
+        String reference = Texts.required(request.reference(), "reference", MAX_REFERENCE_LENGTH);
         Map<String, Object> body = new HashMap<>();
-        body.put("amount", request.amount());
-        body.put("reference", request.reference().trim());
+        body.put("amount", amount.toPlainString());
+        body.put("reference", reference);
         String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
         return Panache.withSession(() -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
@@ -105,14 +115,6 @@ public class ResellerAdminResource {
                 .map(answer -> answer.getStatus() / 100 == 2
                         ? Response.status(Response.Status.CREATED).entity(answer.getEntity()).build()
                         : Response.status(answer.getStatus()).entity(answer.getEntity()).build());
-    }
-
-    private static long parseId(String raw) {
-        try {
-            return Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw ApiException.notFound("Reseller not found");
-        }
     }
 
     private static boolean isUniqueViolation(Throwable failure) {
