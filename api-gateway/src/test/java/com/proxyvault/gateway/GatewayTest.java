@@ -317,6 +317,18 @@ class GatewayTest {
     }
 
     @Test
+    void shouldStopAcceptingAKeyRevokedByAnotherReplica() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance").then().statusCode(200);
+        // Another gateway replica revokes: a plain UPDATE here, seen only through the commit's NOTIFY
+        // (this profile caches keys for an hour, so the cache's TTL cannot be what ends it).
+        pool.preparedQuery("update api_keys set revoked_at = now() where reseller_id = $1")
+                .execute(io.vertx.sqlclient.Tuple.of(reseller.id())).toCompletionStage().toCompletableFuture().get();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance").then().statusCode(401));
+    }
+
+    @Test
     void shouldLimitAKeyTo60RequestsPerMinute() throws Exception {
         Created reseller = createReseller();
         for (int i = 0; i < 60; i++) {
