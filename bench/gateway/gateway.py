@@ -378,9 +378,12 @@ def gateway_env(http_port, mgmt_port, pg_port, kafka_port, billing_url):
         "INTERNAL_JWT_PRIVATE_KEY_LOCATION": "file:%s" % (DEV_KEYS / "internal-jwt-private.pem"),
         "OPERATOR_JWT_PUBLIC_KEY_LOCATION": "file:%s" % (DEV_KEYS / "operator-public.pem"),
         "BILLING_URL": billing_url,
+        "FAILED_AUTH_BURST": os.environ.get("PV_FAILED_AUTH_BURST", "20"),
         "RATE_LIMIT_PER_MINUTE": str(BENCH_RATE_LIMIT),
     })
-    for var in ("ORDERS_URL", "FLEET_URL", "WEBHOOKS_URL"):  # not on the measured path; bin/stack's defaults
+    # passed through when set: the other upstreams (not on the measured path), and the Redis-backed
+    # limiter (RATE_LIMIT_STORE=redis REDIS_HOSTS=redis://127.0.0.1:6379, as bin/stack up --redis gives)
+    for var in ("ORDERS_URL", "FLEET_URL", "WEBHOOKS_URL", "RATE_LIMIT_STORE", "REDIS_HOSTS"):
         if var in os.environ:
             env[var] = os.environ[var]
     return env
@@ -677,11 +680,12 @@ def render_section(label, meta, runs, res):
     L.append("- **Command**: `%s`" % meta["command"])
     L.append("- **Targets**: `GET %s`, answer `%s` (%d bytes) from billing-service `%s`. *gateway* = a second "
              "api-gateway JVM started by the bench (bin/stack's environment for the gateway, `-Xmx256m`, "
-             "`RATE_LIMIT_PER_MINUTE=%d`: the in-memory limiter runs on every request and never refuses), "
+             "`RATE_LIMIT_PER_MINUTE=%d`: the %s limiter runs on every request and never refuses), "
              "called with the demo reseller's `rv_` key; *nginx* = `%s` with %s worker(s), `proxy_pass` to the "
              "same billing-service (upstream `keepalive 64`, HTTP/1.1, `keepalive_requests 1000000`, no access "
              "log), called with an internal RS256 JWT minted by the bench for each run (60 s of life)." % (
-                 PATH, meta["body"], len(meta["body"]), a["billing_url"], BENCH_RATE_LIMIT, m["nginx"],
+                 PATH, meta["body"], len(meta["body"]), a["billing_url"], BENCH_RATE_LIMIT,
+                 "Redis-backed" if meta.get("rate_limit_store") == "redis" else "in-memory", m["nginx"],
                  a["nginx_workers"]))
     warm = [r for r in runs if r["kind"] == "warmup" and r["target"] == "gateway"]
     settled = bool(warm) and (warm[-1].get("jit_share") or 0) < JIT_SETTLED and (warm[-1].get("billing_jit_share") or 0) < JIT_SETTLED
@@ -691,8 +695,8 @@ def render_section(label, meta, runs, res):
              "gateway/nginx alternating (closed loop: as fast as %d connections "
              "go), then %d rounds of %d s alternating, paced at %.0f %% of nginx's median throughput = **%.0f req/s** "
              "(`wrk.lua` `delay()`: %d connections share a per-thread schedule; a **paced closed loop, not an open "
-             "loop**: at most %d requests in flight, and when the server falls behind, missed send slots are "
-             "dropped, so the achieved rate shows whether it kept up)." % (
+             "loop**: at most %d requests in flight; send slots more than 50 ms late are dropped, so the "
+             "achieved rate shows whether the target kept up)." % (
                  a["threads"], a["connections"], WRK_TIMEOUT_S, a["warmup"], JIT_SETTLED * 100,
                  sum(r["seconds"] for r in warm), "settled" if settled else "**not settled: --max-warmup reached**",
                  a["warmup"], a["rounds"], a["duration"],
@@ -991,7 +995,8 @@ def main(argv):
                 "command": " ".join(["%s=%s" % (k, shlex.quote(os.environ[k])) for k in ("PV_PG_PORT", "PV_KAFKA_PORT")
                                      if k in os.environ] + ["bench/gateway/run"] + [shlex.quote(x) for x in argv]),
                 "args": vars(args), "body": gbody.decode(errors="replace"), "jvm_opts": jvm_opts,
-                "gateway_cmd": gw_cmd, "loadavg_start": "%.2f" % os.getloadavg()[0]}
+                "gateway_cmd": gw_cmd, "loadavg_start": "%.2f" % os.getloadavg()[0],
+                "rate_limit_store": env.get("RATE_LIMIT_STORE", "memory")}
         runs = []
         index = 0
         if args.warmup > 0:
