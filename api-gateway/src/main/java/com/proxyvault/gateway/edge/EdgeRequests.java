@@ -8,7 +8,6 @@ import com.proxyvault.gateway.forwarding.Upstreams;
 import com.proxyvault.gateway.keys.ApiKeys;
 import com.proxyvault.gateway.ratelimit.RateLimiter;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
 import com.proxyvault.gateway.idempotency.Begin;
 import com.proxyvault.gateway.idempotency.IdempotencyKeys;
@@ -52,6 +51,8 @@ public final class EdgeRequests {
 
     private static final Logger LOG = Logger.getLogger(EdgeRequests.class);
     private static final String RESELLER_PREFIX = "/v1/reseller/";
+    /** How much of a refused body is read and dropped so the client can read the 413. */
+    private static final long MAX_DRAIN_BYTES = 4L * 1024 * 1024;
     private static final String ADMIN_PREFIX = "/v1/admin/";
     /** Every public path under /v1/reseller is made of plain segments: no encoded or dot segments. */
     private static final Pattern PUBLIC_PATH = Pattern.compile("/v1/reseller(/[A-Za-z0-9_-]+)+/?");
@@ -78,7 +79,12 @@ public final class EdgeRequests {
     public void handle(HttpServerRequest request) {
         request.headers().remove(EdgeIdentity.HEADER);
         HttpServerResponse response = request.response();
-        putRequestId(response);
+        TraceContext trace = TraceContext.of(request);
+        response.putHeader("X-Request-Id", trace.traceId());
+        if (trace.traceparent() != null) {
+            // What the gateway's own resources pass on to the services (InternalOperatorApi).
+            request.headers().set(TraceContext.HEADER, trace.traceparent());
+        }
         String address = clientAddress(request);
         long waitSeconds = shared.failures().retryAfterSeconds(address);
         if (waitSeconds > 0) {
@@ -236,6 +242,10 @@ public final class EdgeRequests {
                 options.putHeader(header, value);
             }
         }
+        String traceparent = request.getHeader(TraceContext.HEADER);
+        if (traceparent != null && !Span.current().getSpanContext().isValid()) {
+            options.putHeader(TraceContext.HEADER, traceparent); // set by handle(): ours, not the caller's
+        }
         client.request(options)
                 .compose(upstream -> body.length() == 0 ? upstream.send() : upstream.send(body))
                 .compose(upstream -> upstream.body().map(answer -> {
@@ -326,12 +336,25 @@ public final class EdgeRequests {
         }
     }
 
+    /**
+     * 413 at once, then the rest of the body is read and thrown away (up to {@link #MAX_DRAIN_BYTES})
+     * before the connection is closed: closing while the client is still sending would reset the
+     * connection and the client would never read the answer. Past the drain limit it is closed anyway.
+     */
     private void refuseTooLarge(HttpServerRequest request) {
         HttpServerResponse response = request.response();
-        response.putHeader(HttpHeaders.CONNECTION, "close");
+        long[] drained = {0};
+        request.handler(chunk -> {
+            drained[0] += chunk.length();
+            if (drained[0] > MAX_DRAIN_BYTES) {
+                request.connection().close();
+            }
+        });
+        request.exceptionHandler(ignored -> { });
+        request.endHandler(ignored -> request.connection().close());
         ErrorResponses.send(response, 413, "payload_too_large",
-                "Request body too large: at most " + shared.config().maxBodyBytes() + " bytes")
-                .onComplete(ignored -> request.connection().close());
+                "Request body too large: at most " + shared.config().maxBodyBytes() + " bytes");
+        request.resume();
     }
 
     private void refuseUnauthenticated(HttpServerRequest request, String address) {
@@ -352,11 +375,4 @@ public final class EdgeRequests {
         return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     }
 
-    /** {@code X-Request-Id}: the trace id a reseller quotes to support (see RequestIdFilter). */
-    private static void putRequestId(HttpServerResponse response) {
-        SpanContext span = Span.current().getSpanContext();
-        if (span.isValid()) {
-            response.putHeader("X-Request-Id", span.getTraceId());
-        }
-    }
 }

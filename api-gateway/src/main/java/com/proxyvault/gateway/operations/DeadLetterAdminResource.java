@@ -7,6 +7,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
@@ -57,7 +58,7 @@ public class DeadLetterAdminResource {
     }
 
     @GET
-    public Uni<Response> list(@PathParam("service") String service,
+    public Uni<Response> list(@PathParam("service") String service, @HeaderParam("traceparent") String traceparent,
                               @QueryParam("pending") String pending,
                               @QueryParam("limit") String limit,
                               @QueryParam("offset") String offset) {
@@ -65,15 +66,16 @@ public class DeadLetterAdminResource {
         boolean pendingOnly = Texts.oneOf(pending == null ? "true" : pending, "pending", List.of("true", "false"), true)
                 .equals("true");
         Paging page = Paging.of(limit, offset);
-        return relay(service, target.deadLetters(bearer(service), pendingOnly, page.limit(), page.offset()));
+        return relay(service, target.deadLetters(bearer(service), traceparent, pendingOnly, page.limit(), page.offset()));
     }
 
     @POST
     @Path("/{id}/replay")
-    public Uni<Response> replay(@PathParam("service") String service, @PathParam("id") String id) {
+    public Uni<Response> replay(@PathParam("service") String service, @PathParam("id") String id,
+                                @HeaderParam("traceparent") String traceparent) {
         InternalOperatorApi target = client(service);
         long parsed = Ids.path(id, "Dead letter not found");
-        return relay(service, target.replay(bearer(service), parsed));
+        return relay(service, target.replay(bearer(service), traceparent, parsed));
     }
 
     private InternalOperatorApi client(String service) {

@@ -24,12 +24,14 @@ public interface InternalOperatorApi {
     @POST
     @Path("/resellers/{resellerId}/topups")
     Uni<RestResponse<Map<String, Object>>> topUp(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent,
                                                  @PathParam("resellerId") long resellerId, Map<String, Object> body);
 
     /** Any consuming service: its parked events, newest first ({@code {"dead_letters": [...]}}). */
     @GET
     @Path("/dead-letters")
     Uni<RestResponse<Map<String, Object>>> deadLetters(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent,
                                                        @QueryParam("pending") @DefaultValue("true") boolean pending,
                                                        @QueryParam("limit") @DefaultValue("50") int limit,
                                                        @QueryParam("offset") @DefaultValue("0") int offset);
@@ -38,5 +40,6 @@ public interface InternalOperatorApi {
     @POST
     @Path("/dead-letters/{id}/replay")
     Uni<RestResponse<Map<String, Object>>> replay(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent,
                                                   @PathParam("id") long id);
 }

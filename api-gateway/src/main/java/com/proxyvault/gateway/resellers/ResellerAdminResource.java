@@ -12,6 +12,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -93,7 +94,8 @@ public class ResellerAdminResource {
      */
     @POST
     @Path("/{resellerId}/topups")
-    public Uni<Response> topUp(@PathParam("resellerId") String resellerId, TopUpRequest request) {
+    public Uni<Response> topUp(@PathParam("resellerId") String resellerId, TopUpRequest request,
+                               @HeaderParam("traceparent") String traceparent) {
         long id = Ids.path(resellerId, "Reseller not found");
         if (request == null) {
             throw ApiException.unprocessable("amount is required");
@@ -107,7 +109,7 @@ public class ResellerAdminResource {
         String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
         return Panache.withSession(() -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> services.of("billing").topUp("Bearer " + tokens.forOperator(operatorName, "billing"), id, body)
+                .chain(reseller -> services.of("billing").topUp("Bearer " + tokens.forOperator(operatorName, "billing"), traceparent, id, body)
                         .onFailure().transform(failure -> {
                             LOG.warnf("Top-up for reseller %d failed: %s", id, failure.toString());
                             return ApiException.unavailable("Billing is unavailable, try again");

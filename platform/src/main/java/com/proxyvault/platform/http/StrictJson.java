@@ -19,6 +19,10 @@ import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -88,6 +92,7 @@ public class StrictJson implements ObjectMapperCustomizer {
      * body passes (the resource decides whether a body is required).
      */
     public static void scan(JsonFactory factory, byte[] body) {
+        requireUtf8(body);
         try (JsonParser parser = factory.createParser(body)) {
             Deque<Set<String>> names = new ArrayDeque<>();
             JsonToken token = parser.nextToken();
@@ -137,6 +142,22 @@ public class StrictJson implements ObjectMapperCustomizer {
      * type, coercion refused, number out of range, unknown field) is 422 {@code validation_failed} naming
      * the field by its JSON path ({@code product_id}, {@code items[0].name}).
      */
+    /**
+     * JSON is UTF-8 (RFC 8259 §8.1), and strictly so: Jackson's own decoder lets some ill-formed
+     * sequences through (an overlong {@code C0 AF} became "/"), so the bytes are checked with the JDK's
+     * decoder, which reports every ill-formed, overlong or surrogate sequence. 400 {@code malformed_json}.
+     */
+    static void requireUtf8(byte[] body) {
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body));
+        } catch (CharacterCodingException e) {
+            throw ApiException.malformedJson("Malformed JSON body: not valid UTF-8");
+        }
+    }
+
     public static ApiException problem(JsonProcessingException e) {
         String field = fieldOf(e);
         if (e instanceof UnrecognizedPropertyException unknown) {

@@ -73,6 +73,18 @@ class StrictJsonTest {
     }
 
     @Test
+    void shouldRefuseIllFormedUtf8As400EvenWhereJacksonWouldDecodeIt() {
+        for (byte[] body : new byte[][]{
+                {'{', '"', 'n', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'},   // overlong "/"
+                {'{', '"', 'n', '"', ':', '"', (byte) 0xFF, '"', '}'},                // never valid
+                {'{', '"', 'n', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'}}) { // surrogate
+            ApiException e = assertThrows(ApiException.class, () -> StrictJson.scan(STRICT.getFactory(), body));
+            assertEquals(400, e.status());
+            assertEquals("malformed_json", e.code());
+        }
+    }
+
+    @Test
     void shouldBindWhatIsExactlyRight() throws Exception {
         assertEquals(new Body("order:1", 7L, true), STRICT.readValue("{\"reference\":\"order:1\",\"product_id\":7,\"flag\":true}", Body.class));
     }
