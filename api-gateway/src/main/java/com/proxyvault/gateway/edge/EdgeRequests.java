@@ -352,6 +352,9 @@ public final class EdgeRequests {
         });
         request.exceptionHandler(ignored -> { });
         request.endHandler(ignored -> request.connection().close());
+        // Tells the client not to reuse the connection; Vert.x itself does not close on this header, so
+        // the body can still be drained before the close above.
+        response.putHeader(HttpHeaders.CONNECTION, "close");
         ErrorResponses.send(response, 413, "payload_too_large",
                 "Request body too large: at most " + shared.config().maxBodyBytes() + " bytes");
         request.resume();
