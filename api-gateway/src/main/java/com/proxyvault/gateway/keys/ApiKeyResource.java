@@ -89,9 +89,18 @@ public class ApiKeyResource {
 
     private Uni<Response> afterBegin(Begin begin, String name) {
         if (begin instanceof Begin.Replay replay) {
+            byte[] answer;
+            try {
+                answer = sealer.open(replay.body());
+            } catch (IllegalStateException e) {
+                // Sealed under a signing key that has been rotated since: the key was made, but its
+                // answer cannot be shown again.
+                return Uni.createFrom().failure(ApiException.conflict(
+                        "The answer to this Idempotency-Key can no longer be replayed; list your keys instead"));
+            }
             return Uni.createFrom().item(Response.status(replay.status())
                     .type(replay.contentType()).header(IdempotencyKeys.REPLAYED_HEADER, "true")
-                    .entity(sealer.open(replay.body())).build());
+                    .entity(answer).build());
         }
         if (begin instanceof Begin.InProgress) {
             return Uni.createFrom().failure(new ApiException(409, IdempotencyKeys.CODE_IN_PROGRESS,
