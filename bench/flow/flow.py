@@ -32,6 +32,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import machine  # noqa: E402  (bench/machine.py, shared by the benchmarks)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stats  # noqa: E402
 
@@ -639,24 +642,7 @@ def save_cleanup_list(path, entries):
 # Report
 
 def machine_info():
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = "%.0f GiB" % (int(line.split()[1]) / 1024 / 1024)
-    except OSError:
-        pass
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.split("\n")[0]
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "memory": mem, "kernel": platform.release(),
-            "java": java.strip(), "python": platform.python_version()}
+    return machine.machine_info()
 
 
 def git_info():

@@ -40,6 +40,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import machine  # noqa: E402  (bench/machine.py, shared by the benchmarks)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 STACK = REPO / ".stack"
@@ -510,29 +513,9 @@ def jit_share(groups):
 # facts
 
 def machine_info():
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = "%.0f GiB" % (int(line.split()[1]) / 1024 / 1024)
-    except OSError:
-        pass
-
-    def first_line(cmd):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        return ((r.stdout or "") + (r.stderr or "")).strip().splitlines()[0] if (r.stdout or r.stderr) else "?"
-
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "memory": mem, "kernel": platform.release(),
-            "java": first_line(["java", "-version"]), "nginx": first_line(["nginx", "-v"]),
-            "wrk": first_line(["wrk", "-v"]).split(" Copyright")[0].strip(), "python": platform.python_version()}
+    info = machine.machine_info({"nginx": ["nginx", "-v"], "wrk": ["wrk", "-v"]})
+    info["wrk"] = info["wrk"].split(" Copyright")[0].strip()
+    return info
 
 
 def git_info(app_dir):
