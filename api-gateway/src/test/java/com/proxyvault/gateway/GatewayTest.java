@@ -128,6 +128,25 @@ class GatewayTest {
     }
 
     @Test
+    void shouldForwardAnOperatorAdjustmentToBilling() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("amount", "-5.00", "reason", "goodwill correction", "reference", "adj-1"))
+                .post("/v1/admin/resellers/" + reseller.id() + "/adjustments").then().statusCode(201);
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("/internal/resellers/" + reseller.id() + "/adjustments", received.pathAndQuery());
+        assertTrue(received.body().contains("\"amount\":\"-5.00\""), received.body());
+        assertEquals("billing-service", claims(received.authorization()).get("aud").asText());
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("amount", "-5.00", "reference", "adj-2"))
+                .post("/v1/admin/resellers/" + reseller.id() + "/adjustments")
+                .then().statusCode(422).body("code", equalTo("validation_failed"));
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("amount", "1.00", "reason", "x", "reference", "adj-3"))
+                .post("/v1/admin/resellers/0" + reseller.id() + "/adjustments").then().statusCode(404);
+    }
+
+    @Test
     void shouldForwardOperatorDeadLetterCallsToTheOwningServiceWithAnOperatorToken() throws Exception {
         given().header("Authorization", "Bearer " + operatorToken())
                 .get("/v1/admin/services/orders/dead-letters?pending=false")

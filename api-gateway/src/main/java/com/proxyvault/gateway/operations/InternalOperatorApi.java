@@ -27,6 +27,16 @@ public interface InternalOperatorApi {
             @HeaderParam("traceparent") String traceparent,
                                                  @PathParam("resellerId") long resellerId, Map<String, Object> body);
 
+    /**
+     * billing-service: a signed operator adjustment of a reseller's balance, idempotent by reference
+     * (201 new, 200 replay, 402 when it would take the balance below zero, 409 reference reused).
+     */
+    @POST
+    @Path("/resellers/{resellerId}/adjustments")
+    Uni<RestResponse<Map<String, Object>>> adjust(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent,
+                                                  @PathParam("resellerId") long resellerId, Map<String, Object> body);
+
     /** Any consuming service: its parked events, newest first ({@code {"dead_letters": [...]}}). */
     @GET
     @Path("/dead-letters")

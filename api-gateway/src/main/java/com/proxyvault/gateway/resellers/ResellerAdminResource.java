@@ -38,6 +38,7 @@ public class ResellerAdminResource {
     private static final int MAX_NAME_LENGTH = 100;
     /** As billing's top-up reference (docs/api.md, "Field rules"). */
     private static final int MAX_REFERENCE_LENGTH = 100;
+    private static final int MAX_REASON_LENGTH = 200;
 
     private static final Logger LOG = Logger.getLogger(ResellerAdminResource.class);
 
@@ -64,6 +65,9 @@ public class ResellerAdminResource {
     }
 
     public record TopUpRequest(String amount, String reference) {
+    }
+
+    public record AdjustmentRequest(String amount, String reason, String reference) {
     }
 
     @POST
@@ -117,6 +121,35 @@ public class ResellerAdminResource {
                 .map(answer -> answer.getStatus() / 100 == 2
                         ? Response.status(Response.Status.CREATED).entity(answer.getEntity()).build()
                         : Response.status(answer.getStatus()).entity(answer.getEntity()).build());
+    }
+
+    /**
+     * A signed correction of the balance through billing ({@code "amount": "-5.00"} or {@code "5.00"},
+     * a reason, and a reference that makes it idempotent; docs/money.md). Billing judges the amount (it
+     * owns the money rules, and refuses a balance below zero with 402); the gateway checks the texts.
+     */
+    @POST
+    @Path("/{resellerId}/adjustments")
+    public Uni<Response> adjust(@PathParam("resellerId") String resellerId, AdjustmentRequest request,
+                                @HeaderParam("traceparent") String traceparent) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        if (request == null) {
+            throw ApiException.unprocessable("amount is required");
+        }
+        Map<String, Object> body = new HashMap<>();
+        body.put("amount", Texts.required(request.amount(), "amount", 20));
+        body.put("reason", Texts.required(request.reason(), "reason", MAX_REASON_LENGTH));
+        body.put("reference", Texts.required(request.reference(), "reference", MAX_REFERENCE_LENGTH));
+        String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
+        return Panache.withSession(() -> Reseller.<Reseller>findById(id))
+                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
+                .chain(reseller -> services.of("billing").adjust("Bearer " + tokens.forOperator(operatorName, "billing"),
+                                traceparent, id, body)
+                        .onFailure().transform(failure -> {
+                            LOG.warnf("Adjustment for reseller %d failed: %s", id, failure.toString());
+                            return ApiException.unavailable("Billing is unavailable, try again");
+                        }))
+                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build());
     }
 
     private static boolean isUniqueViolation(Throwable failure) {
