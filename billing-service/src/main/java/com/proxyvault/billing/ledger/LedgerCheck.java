@@ -1,6 +1,7 @@
 package com.proxyvault.billing.ledger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the count of the last completed check (alert on > 0) and {@code proxyvault_ledger_checks_total{outcome=
  * clean|drift|failed}} counts the runs (alert when no clean or drift run for a while).
  */
+@Startup // the gauge is on /q/metrics from the start, not from the first run
 @ApplicationScoped
 public class LedgerCheck {
 
