@@ -5,6 +5,7 @@ import com.proxyvault.billing.ledger.Money;
 import com.proxyvault.billing.ledger.References;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -58,9 +59,27 @@ public class ChargeResource {
         String reference = References.requireCharge(request.reference());
         BigDecimal amount = Money.parsePositive(request.amount(), "amount");
         String description = Texts.optional(request.description(), "description", MAX_DESCRIPTION_LENGTH);
-        return charges.charge(resellerId, reference, amount, description)
+        Long orderId = orderId(request, reference);
+        return charges.charge(resellerId, reference, amount, description, orderId)
                 .map(charge -> RestResponse.status(
                         charge.replayed() ? RestResponse.Status.OK : RestResponse.Status.CREATED,
                         ChargeResponse.of(charge)));
+    }
+
+    /**
+     * {@code order_id} when given (positive); otherwise the id in a reference {@code order:<id>}, or null. A
+     * reference {@code order:<id>} naming another order than {@code order_id} is refused: the refund paths
+     * find a charge by either.
+     */
+    private static Long orderId(ChargeRequest request, String reference) {
+        Long fromReference = References.orderIdOf(reference);
+        if (request.orderId() == null) {
+            return fromReference;
+        }
+        long orderId = Ids.body(request.orderId(), "order_id");
+        if (fromReference != null && fromReference != orderId) {
+            throw ApiException.unprocessable("order_id does not match the reference " + reference);
+        }
+        return orderId;
     }
 }

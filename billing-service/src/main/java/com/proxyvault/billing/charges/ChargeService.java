@@ -47,9 +47,9 @@ public class ChargeService {
      * Fails with 402 "Insufficient balance" (nothing written) or 409 when the reference was used for another
      * amount; a repeated reference with the same amount returns the earlier charge as {@code replayed}.
      */
-    public Uni<Posting> charge(long resellerId, String reference, BigDecimal amount, String description) {
+    public Uni<Posting> charge(long resellerId, String reference, BigDecimal amount, String description, Long orderId) {
         return sessionFactory.withTransaction(session ->
-                        ledger.post(session, Movement.charge(resellerId, reference, amount, description))
+                        ledger.post(session, Movement.charge(resellerId, reference, amount, description, orderId))
                                 .call(posting -> posting.replayed() ? Uni.createFrom().voidItem() : announce(session, resellerId, posting)))
                 .invoke(metrics::recorded)
                 .onFailure().invoke(failure -> metrics.refused(EntryKind.CHARGE, failure));

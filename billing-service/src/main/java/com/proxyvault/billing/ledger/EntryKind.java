@@ -6,8 +6,10 @@ public enum EntryKind {
     TOPUP,
     /** An order paid from the balance (debit). */
     CHARGE,
-    /** A charge given back because its proxy could not be provisioned (credit). */
-    REFUND;
+    /** A charge given back, e.g. because its proxy could not be provisioned (credit). */
+    REFUND,
+    /** An operator's correction, either sign (docs/money.md "Adjustments"). */
+    ADJUSTMENT;
 
     public String dbValue() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -24,6 +24,19 @@ public final class Money {
         return Amounts.positive(raw, field);
     }
 
+    /**
+     * A signed amount sent by an operator ({@code "5.00"}, {@code "-5.00"}): an optional leading {@code -}
+     * followed by what {@link Amounts#positive} accepts, so 0.01..1,000,000.00 either way, scale 2; zero,
+     * {@code "+5"}, {@code "--5"}, {@code "- 5"} and everything {@code positive} refuses are 422 naming
+     * {@code field}.
+     */
+    public static BigDecimal parseSigned(String raw, String field) {
+        if (raw != null && raw.startsWith("-")) {
+            return Amounts.positive(raw.substring(1), field).negate();
+        }
+        return Amounts.positive(raw, field);
+    }
+
     /** Scale 2 for output; values read from the database already have it. */
     public static BigDecimal normalize(BigDecimal amount) {
         return amount == null ? null : amount.setScale(2, RoundingMode.UNNECESSARY);

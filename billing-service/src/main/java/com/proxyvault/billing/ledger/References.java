@@ -6,12 +6,16 @@ import com.proxyvault.platform.input.Texts;
 /**
  * Ledger references share one namespace per reseller ({@code unique (reseller_id, reference)}), so each
  * kind of movement owns a prefix: charges use the caller's reference as is ({@code order:42}), top-ups
- * are stored as {@code topup:<reference>}, refunds as {@code refund:<charge reference>}.
+ * are stored as {@code topup:<reference>}, refunds as {@code refund:<charge reference>} (whichever path
+ * refunds: the listener and {@code POST /internal/refunds} share it, so a charge is refunded at most once),
+ * adjustments as {@code adjustment:<reference>}.
  */
 public final class References {
 
     public static final String TOPUP_PREFIX = "topup:";
     public static final String REFUND_PREFIX = "refund:";
+    public static final String ADJUSTMENT_PREFIX = "adjustment:";
+    private static final java.util.regex.Pattern ORDER_REFERENCE = java.util.regex.Pattern.compile("order:([1-9][0-9]{0,17})");
     /** A client's reference: at most 100 characters (docs/api.md), leaving room for a prefix in the column's 200. */
     public static final int MAX_LENGTH = 100;
 
@@ -23,13 +27,24 @@ public final class References {
         return Texts.required(raw, "reference", MAX_LENGTH);
     }
 
-    /** A charge reference must not use the prefixes of top-ups and refunds, or it could block them. */
+    /** A charge reference must not use the prefixes of top-ups, refunds and adjustments, or it could block them. */
     public static String requireCharge(String raw) {
         String reference = require(raw);
-        if (reference.startsWith(TOPUP_PREFIX) || reference.startsWith(REFUND_PREFIX)) {
-            throw ApiException.unprocessable("reference must not start with \"topup:\" or \"refund:\"");
+        if (reference.startsWith(TOPUP_PREFIX) || reference.startsWith(REFUND_PREFIX)
+                || reference.startsWith(ADJUSTMENT_PREFIX)) {
+            throw ApiException.unprocessable("reference must not start with \"topup:\", \"refund:\" or \"adjustment:\"");
         }
         return reference;
+    }
+
+    /** The order id of a reference {@code order:<id>} (order-service's form), or null for any other form. */
+    public static Long orderIdOf(String chargeReference) {
+        java.util.regex.Matcher matcher = ORDER_REFERENCE.matcher(chargeReference);
+        return matcher.matches() ? Long.valueOf(matcher.group(1)) : null;
+    }
+
+    public static String adjustment(String reference) {
+        return ADJUSTMENT_PREFIX + reference;
     }
 
     public static String topup(String reference) {

@@ -213,7 +213,7 @@ class ChargeResourceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"topup:dep-1", "refund:order:42", " "})
+    @ValueSource(strings = {"topup:dep-1", "refund:order:42", "adjustment:adj-1", " "})
     void shouldRejectAReferenceThatIsEmptyOrBelongsToAnotherKindOfEntry(String reference) {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
@@ -298,5 +298,42 @@ class ChargeResourceTest {
                 .post("/internal/charges")
                 .then().statusCode(403)
                 .body("detail", equalTo("Forbidden"));
+    }
+
+    @Test
+    void shouldStoreTheOrderIdOfACharge() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+
+        BillingApi.charge(reseller, "order:42", "20.00", 42).statusCode(201);
+        BillingApi.charge(reseller, "order:42", "20.00", 42).statusCode(200).body("balance", equalTo("80.00"));
+
+        assertEquals(42, tables.queryLong("select order_id from ledger_entries where reseller_id = " + reseller
+                + " and reference = 'order:42'"));
+    }
+
+    @Test
+    void shouldRefuseAnOrderIdThatContradictsTheReference() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+
+        BillingApi.charge(reseller, "order:42", "20.00", 43).statusCode(422).body("code", equalTo("validation_failed"));
+        given().auth().oauth2(InternalTokens.billing().reseller(reseller))
+                .contentType(ContentType.JSON)
+                .body(Map.of("reference", "order:42", "amount", "20.00", "order_id", 0))
+                .post("/internal/charges")
+                .then().statusCode(422);
+        assertEquals("100.00", BillingApi.balanceOf(reseller));
+    }
+
+    @Test
+    void shouldRefuseAReplayNamingAnotherOrder() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
+        BillingApi.charge(reseller, "batch-1", "20.00", 42).statusCode(201);
+
+        BillingApi.charge(reseller, "batch-1", "20.00", 43).statusCode(409);
+        BillingApi.charge(reseller, "batch-1", "20.00").statusCode(200);
+        assertEquals("80.00", BillingApi.balanceOf(reseller));
     }
 }

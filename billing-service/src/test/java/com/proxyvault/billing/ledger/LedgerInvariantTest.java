@@ -109,4 +109,60 @@ class LedgerInvariantTest {
                 values (%1$d, 'charge', -10.00, -5.00, 'order:1')""".formatted(reseller)));
         assertEquals(new BigDecimal("5.00"), tables.accountBalance(reseller));
     }
+
+    @Test
+    void shouldRefuseANegativeBalanceEvenWhenADirectPostingFollowsEveryOtherRule() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "5.00", "dep-1").statusCode(201);
+
+        // Locked, chained and taken up by the account, as Ledger.post does it: only the CHECKs refuse it.
+        SQLException refused = assertThrows(SQLException.class, () -> tables.executeInOneTransaction(
+                "select balance from accounts where reseller_id = %d for update".formatted(reseller),
+                """
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%d, 'charge', -10.00, -5.00, 'order:1')""".formatted(reseller),
+                "update accounts set balance = -5.00, last_seq = last_seq + 1 where reseller_id = %d".formatted(reseller)));
+        assertEquals("23514", refused.getSQLState(), refused.getMessage()); // check_violation
+        assertEquals(new BigDecimal("5.00"), tables.accountBalance(reseller));
+        assertEquals(1, tables.entries(reseller).size());
+    }
+
+    @Test
+    void shouldRefuseTwoEntriesThatTheAccountDidNotFollowOneByOne() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+
+        // Both continue the balance (50.00) as it stands, but only one can be next: seq is unique.
+        assertThrows(SQLException.class, () -> tables.executeInOneTransaction(
+                """
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%1$d, 'topup', 10.00, 60.00, 'topup:forged-1')""".formatted(reseller),
+                """
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%1$d, 'topup', 10.00, 60.00, 'topup:forged-2')""".formatted(reseller),
+                "update accounts set balance = 60.00, last_seq = last_seq + 1 where reseller_id = %d".formatted(reseller)));
+        // The account may not skip an entry either.
+        assertThrows(SQLException.class, () -> tables.executeInOneTransaction(
+                """
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%1$d, 'topup', 10.00, 60.00, 'topup:forged-1')""".formatted(reseller),
+                "update accounts set balance = 60.00, last_seq = last_seq + 2 where reseller_id = %d".formatted(reseller)));
+        assertEquals(new BigDecimal("50.00"), tables.accountBalance(reseller));
+        assertEquals(1, tables.entries(reseller).size());
+    }
+
+    @Test
+    void shouldAcceptADirectPostingThatFollowsEveryRule() throws SQLException {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
+
+        tables.executeInOneTransaction(
+                """
+                insert into ledger_entries (reseller_id, kind, amount, balance_after, reference)
+                values (%1$d, 'adjustment', -0.50, 49.50, 'adjustment:by-hand')""".formatted(reseller),
+                "update accounts set balance = 49.50, last_seq = last_seq + 1 where reseller_id = %d".formatted(reseller));
+
+        assertEquals("49.50", BillingApi.balanceOf(reseller));
+        assertEquals(List.of(), tables.accountsOutOfBalance());
+    }
 }

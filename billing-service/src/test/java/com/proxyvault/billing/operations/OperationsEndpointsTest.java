@@ -27,7 +27,8 @@ class OperationsEndpointsTest {
 
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("billing_ledger_postings_total{kind=\"topup\",outcome=\"posted\"}"))
-                .body(containsString("billing_ledger_postings_total{kind=\"charge\",outcome=\"insufficient_balance\"}"));
+                .body(containsString("billing_ledger_postings_total{kind=\"charge\",outcome=\"insufficient_balance\"}"))
+                .body(containsString("proxyvault_ledger_drift_accounts"));
     }
 
     @Test

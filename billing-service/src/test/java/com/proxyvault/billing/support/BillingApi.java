@@ -30,6 +30,37 @@ public final class BillingApi {
                 .then();
     }
 
+    /** A charge as order-service will send it, with the order id next to the reference. */
+    public static ValidatableResponse charge(long resellerId, String reference, String amount, long orderId) {
+        return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
+                .contentType(ContentType.JSON)
+                .body(Map.of("reference", reference, "amount", amount, "order_id", orderId))
+                .post("/internal/charges")
+                .then();
+    }
+
+    public static ValidatableResponse refund(long resellerId, long orderId, String chargeReference, String reason) {
+        return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
+                .contentType(ContentType.JSON)
+                .body(Map.of("order_id", orderId, "charge_reference", chargeReference, "reason", reason))
+                .post("/internal/refunds")
+                .then();
+    }
+
+    public static ValidatableResponse adjust(long resellerId, String amount, String reason, String reference) {
+        return given().auth().oauth2(InternalTokens.billing().operator())
+                .contentType(ContentType.JSON)
+                .body(Map.of("amount", amount, "reason", reason, "reference", reference))
+                .post("/internal/resellers/{id}/adjustments", resellerId)
+                .then();
+    }
+
+    public static ValidatableResponse transactions(long resellerId, String query) {
+        return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
+                .get("/v1/reseller/balance/transactions" + query)
+                .then();
+    }
+
     public static ValidatableResponse balance(long resellerId) {
         return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
                 .get("/v1/reseller/balance")

@@ -94,6 +94,47 @@ public class LedgerTables {
         }
     }
 
+    /**
+     * Runs statements in one transaction as the table owner, with {@code accounts}' and {@code ledger_entries}'
+     * user triggers disabled: the only way to make the ledger drift, which the invariant check must then see.
+     */
+    public void tamperWithoutTriggers(String... statements) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (java.sql.Statement statement = connection.createStatement()) {
+                statement.execute("alter table accounts disable trigger user");
+                statement.execute("alter table ledger_entries disable trigger user");
+                for (String sql : statements) {
+                    statement.execute(sql);
+                }
+                statement.execute("alter table accounts enable trigger user");
+                statement.execute("alter table ledger_entries enable trigger user");
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs statements in one transaction (the deferred checks run at its commit). */
+    public void executeInOneTransaction(String... statements) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (java.sql.Statement statement = connection.createStatement()) {
+                for (String sql : statements) {
+                    statement.execute(sql);
+                }
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
     public long queryLong(String sql) {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql);

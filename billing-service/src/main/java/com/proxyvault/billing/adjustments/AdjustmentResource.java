@@ -1,0 +1,64 @@
+package com.proxyvault.billing.adjustments;
+
+import com.proxyvault.billing.ledger.Money;
+import com.proxyvault.billing.ledger.References;
+import com.proxyvault.contracts.auth.InternalJwt;
+import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Ids;
+import com.proxyvault.platform.input.Texts;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import java.math.BigDecimal;
+
+/**
+ * {@code POST /internal/resellers/{resellerId}/adjustments}: the gateway's operator API
+ * ({@code POST /v1/admin/resellers/{id}/adjustments}) with an operator token. 201 adjusted, 200 the same
+ * reference and amount again, 409 the reference with another amount, 402 a debit the balance cannot cover.
+ */
+@Path("/internal/resellers/{resellerId}/adjustments")
+@Tag(name = "Internal: adjustments")
+@RolesAllowed(InternalJwt.OPERATOR_ROLE)
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class AdjustmentResource {
+
+    static final int MAX_REASON_LENGTH = 200;
+
+    private final AdjustmentService adjustments;
+
+    public AdjustmentResource(AdjustmentService adjustments) {
+        this.adjustments = adjustments;
+    }
+
+    @POST
+    @Operation(summary = "Correct a reseller's balance by a signed amount, idempotently by reference")
+    @APIResponse(responseCode = "201", description = "Adjusted; the new balance")
+    @APIResponse(responseCode = "200", description = "This reference was already posted with this amount; the current balance")
+    @APIResponse(responseCode = "402", description = "A debit below a zero balance; nothing changed")
+    @APIResponse(responseCode = "409", description = "Reference already used with a different amount")
+    @APIResponse(responseCode = "422", description = "Invalid amount, reason or reference")
+    public Uni<RestResponse<AdjustmentResponse>> adjust(@PathParam("resellerId") String rawResellerId, AdjustmentRequest request) {
+        long resellerId = Ids.path(rawResellerId, "Reseller not found");
+        if (request == null) {
+            throw ApiException.unprocessable("A JSON body with amount, reason and reference is required");
+        }
+        BigDecimal amount = Money.parseSigned(request.amount(), "amount");
+        String reason = Texts.required(request.reason(), "reason", MAX_REASON_LENGTH);
+        String reference = References.require(request.reference());
+        return adjustments.adjust(resellerId, reference, amount, reason)
+                .map(adjustment -> RestResponse.status(
+                        adjustment.replayed() ? RestResponse.Status.OK : RestResponse.Status.CREATED,
+                        new AdjustmentResponse(adjustment.balance(), Money.CURRENCY, reference, adjustment.amount())));
+    }
+}
