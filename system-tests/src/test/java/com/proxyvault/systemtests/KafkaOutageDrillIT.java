@@ -100,6 +100,20 @@ class KafkaOutageDrillIT {
         // Exactly 20 charges of 10.00: nothing lost, nothing charged twice.
         reseller(key.get()).get("/v1/reseller/balance").then().statusCode(200)
                 .body("balance", org.hamcrest.Matchers.equalTo("50.00"));
+        // The ledger invariant for this account: one top-up and 20 charges, each entry's balance_after
+        // the one before it plus its amount, ending at the balance (docs/money.md).
+        JsonNode ledger = JSON.readTree(reseller(key.get()).get("/v1/reseller/balance/transactions?limit=100")
+                .then().statusCode(200).extract().asString());
+        assertEquals(1 + PURCHASES, ledger.get("total").asInt());
+        java.math.BigDecimal running = java.math.BigDecimal.ZERO.setScale(2);
+        List<JsonNode> entries = new ArrayList<>();
+        ledger.get("transactions").forEach(entries::add);
+        java.util.Collections.reverse(entries); // oldest first
+        for (JsonNode entry : entries) {
+            running = running.add(new java.math.BigDecimal(entry.get("amount").asText()));
+            assertEquals(running.toPlainString(), entry.get("balance_after").asText(), "entry " + entry);
+        }
+        assertEquals("50.00", running.toPlainString());
 
         for (long orderId : orders) { // frees the simulated modems for later runs
             StackApi.disconnectProxyOf(new StackApi.Reseller(buyer.id(), key.get()), orderId);
