@@ -17,6 +17,19 @@ final class SeedContract {
 
     static final String RESOURCE = "reseller-api.txt";
 
+    /**
+     * Public operations beyond the seed, each decided in an issue and listed in docs/api.md ("Beyond the
+     * seed"); the OpenAPI document must hold exactly the seed's operations plus these.
+     */
+    static final Set<String> EXTENSIONS = Set.of("GET /v1/reseller/balance/transactions");
+
+    /** The seed's operations and {@link #EXTENSIONS}. */
+    static Set<String> publicOperations() {
+        Set<String> all = new java.util.TreeSet<>(operations());
+        all.addAll(EXTENSIONS);
+        return all;
+    }
+
     private static final Pattern METHOD = Pattern.compile("-X\\s+([A-Z]+)");
     private static final Pattern URL = Pattern.compile("https://proxy-vault\\.com(/[^\\s\"'?]*)");
 
