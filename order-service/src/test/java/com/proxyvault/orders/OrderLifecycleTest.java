@@ -65,6 +65,7 @@ class OrderLifecycleTest {
         clock.reset();
         BillingStub.mode = BillingStub.Mode.UP;
         BillingStub.insufficient = false;
+        BillingStub.delayMillis = 0;
     }
 
     private static String auth(long reseller) {
@@ -164,6 +165,26 @@ class OrderLifecycleTest {
         // The fresh order is still payable.
         given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + fresh + "/pay")
                 .then().statusCode(200).body("status", equalTo("paid"));
+    }
+
+    @Test
+    void shouldPayAnOrderCancelledWhileItsChargeWasUnderWay() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 2);
+        BillingStub.delayMillis = 3000; // billing holds the charge while the sweep runs
+        var pay = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then());
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                BillingStub.chargeRequests.stream().anyMatch(r -> r.contains("\"order:" + orderId + "\"")));
+        clock.advance(Duration.ofMinutes(31));
+        sweep();
+        assertEquals("cancelled", statusOf(reseller, orderId));
+
+        // The charge went through: the money decides, the order is paid.
+        pay.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode(200).body("status", equalTo("paid"));
+        assertEquals("paid", statusOf(reseller, orderId));
+        assertEquals(1, outboxEvents(EventTypes.ORDER_CANCELLED, orderId));
+        assertEquals(1, outboxEvents(EventTypes.ORDER_PAID, orderId));
     }
 
     @Test
