@@ -59,6 +59,7 @@ class OrderFlowTest {
     void resetStub() {
         BillingStub.insufficient = false;
         BillingStub.delayMillis = 0;
+        BillingStub.mode = BillingStub.Mode.UP;
     }
 
     private static String auth(long reseller) {

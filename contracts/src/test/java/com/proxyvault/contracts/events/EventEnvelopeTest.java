@@ -30,6 +30,30 @@ class EventEnvelopeTest {
                 new ProxyExpired(1, 42, at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 7,
                 new ProxyProvisionFailed(42, "No free modem"))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_CANCELLED, 7,
+                new OrderCancelled(42, OrderCancelled.UNPAID_TIMEOUT, at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("20.00"), at))));
+    }
+
+    @Test
+    void shouldHaveASchemaForEveryEventType() {
+        for (String type : EventTypes.ALL) {
+            assertTrue(EventEnvelopeTest.class.getResource("/schemas/events/" + type + ".json") != null, type);
+        }
+    }
+
+    @Test
+    void shouldWriteTheRefundedAmountAsMoney() {
+        String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("225.00"), at)));
+        assertTrue(json.contains("\"refunded_amount\":\"225.00\""), json);
+        assertTrue(json.contains("\"failed_at\":\"2026-05-25T12:00:00\""), json);
+        String numeric = json.replace("\"refunded_amount\":\"225.00\"", "\"refunded_amount\":225.00");
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(numeric));
+        String cancelledWithoutReason = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_CANCELLED, 7,
+                new OrderCancelled(42, "", at)));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(cancelledWithoutReason));
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.proxyvault.contracts.events.ProxyExpired;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.contracts.events.ProxyProvisioned;
 import com.proxyvault.contracts.events.ProxyProvisioning;
+import com.proxyvault.orders.orders.OrderService;
 import com.proxyvault.orders.orders.OrderStatus;
 import com.proxyvault.platform.events.EventConsumer;
 import com.proxyvault.platform.events.EventConsumers;
@@ -18,8 +19,9 @@ import java.time.Clock;
 
 /**
  * Follows the fleet: an order is provisioning once the fleet found it a modem, active when its proxy is
- * provisioned, failed when provisioning failed (billing refunds it on the same event), expired when the
- * proxy expired. Each transition only moves forwards ({@link OrderStatus#before}), so a repeated or
+ * provisioned, failed when provisioning failed ({@link OrderService#markFailed}: refunded, order.failed),
+ * expired when the proxy expired. The fleet's own events announce provisioning, active and expired; this
+ * service adds no event of its own for them. Each transition only moves forwards ({@link OrderStatus#before}), so a repeated or
  * out-of-order event changes nothing and the order ends where its proxy is.
  */
 @ApplicationScoped
@@ -31,7 +33,7 @@ public class FleetEventsListener {
     private final EventConsumer<ProxyProvisionFailed> provisionFailed;
     private final EventConsumer<ProxyExpired> expired;
 
-    public FleetEventsListener(EventConsumers consumers, Clock clock) {
+    public FleetEventsListener(EventConsumers consumers, Clock clock, OrderService orders) {
         this.clock = clock;
         this.provisioning = consumers.consumer("order-provisioning", EventTypes.PROXY_PROVISIONING, ProxyProvisioning.class,
                 (session, event) -> move(session, event.data().orderId(), event.resellerId(), OrderStatus.PROVISIONING,
@@ -40,16 +42,8 @@ public class FleetEventsListener {
                 (session, event) -> move(session, event.data().orderId(), event.resellerId(), OrderStatus.ACTIVE,
                         "proxy_id = :proxy, expires_at = :at", event.data().proxyId(), event.data().expiresAt()));
         this.provisionFailed = consumers.consumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
-                (session, event) -> session.createNativeQuery("""
-                                update orders set status = :failed, failure_reason = :reason, updated_at = :now
-                                where id = :order and reseller_id = :reseller and status in (:from)""")
-                        .setParameter("failed", OrderStatus.FAILED)
-                        .setParameter("reason", event.data().reason())
-                        .setParameter("now", ClockProducer.utcNow(clock))
-                        .setParameter("order", event.data().orderId())
-                        .setParameter("reseller", event.resellerId())
-                        .setParameter("from", OrderStatus.before(OrderStatus.FAILED))
-                        .executeUpdate());
+                (session, event) -> orders.markFailed(session, event.data().orderId(), event.resellerId(),
+                        event.data().reason()));
         // An expired event that overtook the provisioned one still names the proxy and its end.
         this.expired = consumers.consumer("order-expired", EventTypes.PROXY_EXPIRED, ProxyExpired.class,
                 (session, event) -> move(session, event.data().orderId(), event.resellerId(), OrderStatus.EXPIRED,

@@ -1,6 +1,7 @@
 package com.proxyvault.orders.orders;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -11,21 +12,41 @@ import org.jboss.resteasy.reactive.RestResponse;
 import java.math.BigDecimal;
 
 /**
- * billing-service's internal charge API. The caller's own internal token is passed on, so billing charges
- * exactly the reseller the gateway authenticated, and nobody else.
+ * billing-service's internal API. A reseller's internal token is passed on (audience billing-service), so
+ * billing charges or refunds exactly the reseller the token names, and nobody else.
  */
 @RegisterRestClient(configKey = "billing")
-@Path("/internal/charges")
+@Path("/internal")
 public interface BillingClient {
 
     /** 201 when this call posted the charge, 200 when the reference was charged already (a replay). */
     @POST
+    @Path("/charges")
     Uni<RestResponse<ChargeResult>> charge(@HeaderParam("Authorization") String authorization, ChargeRequest request);
 
+    /**
+     * Refunds the charge {@code charge_reference} of order {@code order_id}: 201 when this call refunded it,
+     * 200 when it was refunded already (a replay), 404 when billing has no such charge.
+     */
+    @POST
+    @Path("/refunds")
+    Uni<RestResponse<RefundResult>> refund(@HeaderParam("Authorization") String authorization, RefundRequest request);
+
+    /**
+     * {@code order_id} is sent only when {@code proxyvault.orders.send-order-id=true} (null is left out):
+     * billing's strict reader refuses a field it does not know yet.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record ChargeRequest(String reference, @JsonFormat(shape = JsonFormat.Shape.STRING) BigDecimal amount,
-                         String description) {
+                         String description, Long orderId) {
     }
 
     record ChargeResult(String reference, BigDecimal amount, BigDecimal balance, String currency) {
+    }
+
+    record RefundRequest(long orderId, String chargeReference, String reason) {
+    }
+
+    record RefundResult(String reference, BigDecimal amount, BigDecimal balance, String currency) {
     }
 }

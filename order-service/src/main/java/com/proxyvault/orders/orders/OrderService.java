@@ -3,6 +3,8 @@ package com.proxyvault.orders.orders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.OrderCancelled;
+import com.proxyvault.contracts.events.OrderFailed;
 import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.outbox.Outbox;
@@ -20,6 +22,7 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.List;
@@ -33,12 +36,17 @@ public class OrderService {
     private final BillingClient billing;
     private final ObjectMapper mapper;
     private final Clock clock;
+    private final OrdersConfig config;
+    private final BillingAuthorization billingAuthorization;
 
-    public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper, Clock clock) {
+    public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper, Clock clock,
+                        OrdersConfig config, BillingAuthorization billingAuthorization) {
         this.catalog = catalog;
         this.billing = billing;
         this.mapper = mapper;
         this.clock = clock;
+        this.config = config;
+        this.billingAuthorization = billingAuthorization;
     }
 
     private LocalDateTime now() {
@@ -104,6 +112,10 @@ public class OrderService {
     public Uni<PayResult> pay(long resellerId, long orderId, String authorization) {
         return get(resellerId, orderId)
                 .chain(order -> {
+                    if (OrderStatus.CANCELLED.equals(order.status)) {
+                        return Uni.createFrom().failure(ApiException.conflict(
+                                "Order was cancelled: it was not paid within " + config.unpaidTimeout().toMinutes() + " minutes"));
+                    }
                     if (!OrderStatus.PENDING_PAYMENT.equals(order.status)) {
                         return Uni.createFrom().failure(ApiException.conflict("Order is not pending payment (status: " + order.status + ")"));
                     }
@@ -116,8 +128,8 @@ public class OrderService {
     }
 
     private Uni<Charge> charge(Order order, String authorization) {
-        var request = new BillingClient.ChargeRequest("order:" + order.id, order.amountUsd,
-                order.productName + " — " + order.pricingLabel);
+        var request = new BillingClient.ChargeRequest(chargeReference(order.id), order.amountUsd,
+                order.productName + " — " + order.pricingLabel, config.sendOrderId() ? order.id : null);
         return billing.charge(authorization, request)
                 .map(response -> new Charge(response.getEntity().balance(), response.getStatus() == 201))
                 .onFailure().transform(failure -> {
@@ -133,9 +145,13 @@ public class OrderService {
                     if (failure instanceof ApiException) {
                         return failure;
                     }
+                    // Billing unreachable, timed out or failing: nothing was charged that a retry would charge
+                    // again (the reference is idempotent), the order stays pending_payment. Only an answer we
+                    // cannot explain is a bug (500).
                     LOG.warnf(failure, "Charging order %d failed", order.id);
                     return failure instanceof ProcessingException || failure instanceof WebApplicationException
-                            ? ApiException.unavailable("Billing is unavailable, try again")
+                            || failure instanceof java.io.IOException || failure instanceof java.util.concurrent.TimeoutException
+                            ? ApiException.unavailable("Billing is unavailable, the order was not charged: try again")
                             : failure;
                 });
     }
@@ -154,16 +170,22 @@ public class OrderService {
     }
 
     /**
-     * In the caller's transaction: a pending order becomes paid and {@code order.paid} goes to the outbox.
-     * False (and nothing written) when the order is not pending any more. Used by pay and by the
-     * charge.posted backstop; the row lock makes the two agree on one order.paid.
+     * In the caller's transaction: an order whose charge went through becomes paid and {@code order.paid}
+     * goes to the outbox. False (and nothing written) when the order was paid already (or is further on).
+     * Used by pay and by the charge.posted backstop; the row lock makes the two agree on one order.paid.
+     * A cancelled order is paid too: its charge can only come from a pay that started before the
+     * cancellation, and the money decides (OrderStatus).
      */
     public Uni<Boolean> markPaid(Mutiny.Session session, long orderId, long resellerId) {
         return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
-            if (order == null || order.resellerId != resellerId || !OrderStatus.PENDING_PAYMENT.equals(order.status)) {
+            if (order == null || order.resellerId != resellerId || !OrderStatus.allows(order.status, OrderStatus.PAID)) {
                 return Uni.createFrom().item(false);
             }
+            if (OrderStatus.CANCELLED.equals(order.status)) {
+                LOG.warnf("Order %d was cancelled unpaid while its pay was under way; its charge went through, so it is paid", order.id);
+            }
             LocalDateTime paidAt = now();
+            OrderStatus.require(order.status, OrderStatus.PAID);
             order.status = OrderStatus.PAID;
             order.paidAt = paidAt;
             order.updatedAt = paidAt;
@@ -172,6 +194,97 @@ public class OrderService {
                     order.amountUsd, order.periodType, order.periodDuration, paidAt), clock);
             return Outbox.append(session, mapper, event).replaceWith(true);
         });
+    }
+
+    /** The idempotency reference of an order's charge in billing. */
+    public static String chargeReference(long orderId) {
+        return "order:" + orderId;
+    }
+
+    /**
+     * In one transaction: cancels up to {@code batch} pending_payment orders created at or before
+     * {@code cutoff}, announcing {@code order.cancelled} for each. Rows are claimed with
+     * {@code for update skip locked}, so two replicas sweeping at once cancel disjoint orders, and the
+     * update is conditional on pending_payment, so a pay that got there first wins. Returns how many.
+     */
+    public Uni<Integer> cancelUnpaid(LocalDateTime cutoff, int batch) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery("""
+                        select id, reseller_id from orders
+                        where status = :pending and created_at <= :cutoff
+                        order by created_at, id limit :batch
+                        for update skip locked""", Object[].class)
+                .setParameter("pending", OrderStatus.PENDING_PAYMENT)
+                .setParameter("cutoff", cutoff)
+                .setParameter("batch", batch)
+                .getResultList()
+                .chain(rows -> {
+                    if (rows.isEmpty()) {
+                        return Uni.createFrom().item(0);
+                    }
+                    List<Long> ids = rows.stream().map(row -> ((Number) row[0]).longValue()).toList();
+                    LocalDateTime now = now();
+                    return session.createNativeQuery("""
+                                    update orders set status = :cancelled, updated_at = :now
+                                    where id in (:ids) and status in (:from)""")
+                            .setParameter("cancelled", OrderStatus.CANCELLED)
+                            .setParameter("now", now)
+                            .setParameter("ids", ids)
+                            .setParameter("from", OrderStatus.before(OrderStatus.CANCELLED))
+                            .executeUpdate()
+                            .chain(() -> io.smallrye.mutiny.Multi.createFrom().iterable(rows)
+                                    .onItem().transformToUniAndConcatenate(row -> Outbox.append(session, mapper, EventEnvelope.of(
+                                            EventTypes.ORDER_CANCELLED, ((Number) row[1]).longValue(),
+                                            new OrderCancelled(((Number) row[0]).longValue(), OrderCancelled.UNPAID_TIMEOUT, now), clock))
+                                            .replaceWith(true))
+                                    .collect().last())
+                            .replaceWith(rows.size());
+                })));
+    }
+
+    /**
+     * In the caller's transaction (the {@code proxy.provision_failed} consumer's): a paid or provisioning
+     * order becomes failed and {@code order.failed} goes to the outbox with the refunded amount. With
+     * {@code proxyvault.orders.refunds-by-orders} the charge is refunded here first, through billing's
+     * {@code POST /internal/refunds} (idempotent: a retry of this effect gets billing's replay); a failure
+     * fails the effect, which the consumer template retries and finally parks. Without it billing's own
+     * listener of the same event refunds, and the order's amount is reported. False when the order is not
+     * failable (unknown, another reseller's, already active, failed or expired): nothing is written.
+     */
+    public Uni<Boolean> markFailed(Mutiny.Session session, long orderId, long resellerId, String fleetReason) {
+        String reason = fleetReason == null || fleetReason.isBlank() ? "provisioning failed" : fleetReason;
+        return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
+            if (order == null || order.resellerId != resellerId || !OrderStatus.allows(order.status, OrderStatus.FAILED)) {
+                return Uni.createFrom().item(false);
+            }
+            Uni<BigDecimal> refunded = config.refundsByOrders()
+                    ? refund(order, reason)
+                    : Uni.createFrom().item(order.amountUsd);
+            return refunded.chain(amount -> {
+                LocalDateTime failedAt = now();
+                OrderStatus.require(order.status, OrderStatus.FAILED);
+                order.status = OrderStatus.FAILED;
+                order.failureReason = reason;
+                order.updatedAt = failedAt;
+                var event = EventEnvelope.of(EventTypes.ORDER_FAILED, order.resellerId,
+                        new OrderFailed(order.id, reason, amount.setScale(2, RoundingMode.UNNECESSARY), failedAt), clock);
+                return Outbox.append(session, mapper, event).replaceWith(true);
+            });
+        });
+    }
+
+    /** The amount billing gave back for the order's charge; zero when billing has no such charge (404). */
+    private Uni<BigDecimal> refund(Order order, String reason) {
+        var request = new BillingClient.RefundRequest(order.id, chargeReference(order.id), reason);
+        return billingAuthorization.forReseller(order.resellerId)
+                .chain(authorization -> billing.refund(authorization, request))
+                .map(response -> response.getEntity().amount())
+                .onFailure(WebApplicationException.class).recoverWithUni(failure -> {
+                    if (((WebApplicationException) failure).getResponse().getStatus() == 404) {
+                        LOG.warnf("Order %d failed but billing has no charge %s to refund", order.id, chargeReference(order.id));
+                        return Uni.createFrom().item(BigDecimal.ZERO);
+                    }
+                    return Uni.createFrom().failure(failure);
+                });
     }
 
     public record PayResult(long orderId, String status,
