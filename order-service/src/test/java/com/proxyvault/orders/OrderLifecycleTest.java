@@ -227,9 +227,9 @@ class OrderLifecycleTest {
                 .then().statusCode(409);
         assertEquals("20.00", BillingStub.posted.get(reference), "charged once, the order's amount");
         assertEquals(1, outboxEvents(EventTypes.ORDER_PAID, orderId));
-        // The switch is off: billing does not know order_id yet, so it is not sent.
+        // The charge names its order as a field, not only inside the reference (docs/money.md).
         assertTrue(BillingStub.chargeRequests.stream().filter(r -> r.contains("\"" + reference + "\""))
-                .noneMatch(r -> r.contains("order_id")));
+                .allMatch(r -> r.contains("\"order_id\":" + orderId)), BillingStub.chargeRequests.toString());
     }
 
     @Test
