@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
 /**
  * Stands in for billing-service's internal API in order-service's own tests (the real billing is exercised
  * by its own tests and by system-tests). Charges are idempotent by reference like billing's (201 posted,
- * 200 replay), or 402 when told to; refunds (201, 200 replay, 404 without a charge) give the charged
- * amount back. {@link #mode} makes billing unreachable or failing.
+ * 200 replay), or 402 when told to. Refunds (201, 200 replay, 404 without a charge) answer like billing's
+ * {@code /internal/refunds}, which order-service no longer calls (billing refunds on {@code order.failed}):
+ * the requests are recorded so tests can say none came. {@link #mode} makes billing unreachable or failing.
  */
 public class BillingStub implements QuarkusTestResourceLifecycleManager {
 

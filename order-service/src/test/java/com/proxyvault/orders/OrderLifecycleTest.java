@@ -227,13 +227,13 @@ class OrderLifecycleTest {
                 .then().statusCode(409);
         assertEquals("20.00", BillingStub.posted.get(reference), "charged once, the order's amount");
         assertEquals(1, outboxEvents(EventTypes.ORDER_PAID, orderId));
-        // The charge names its order as a field, not only inside the reference (docs/money.md).
+        // send-order-id is on (billing takes order_id): every charge of the order names it next to the reference.
         assertTrue(BillingStub.chargeRequests.stream().filter(r -> r.contains("\"" + reference + "\""))
-                .allMatch(r -> r.contains("\"order_id\":" + orderId)), BillingStub.chargeRequests.toString());
+                .allMatch(r -> r.contains("\"order_id\":" + orderId)));
     }
 
     @Test
-    void shouldFailAnOrderWhoseProvisioningFailedAndAnnounceBillingsRefund() throws Exception {
+    void shouldFailAnOrderWhoseProvisioningFailedAndAnnounceItsRefund() throws Exception {
         long reseller = RESELLERS.incrementAndGet();
         long orderId = createOrder(reseller, 1);
         given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200);
@@ -246,8 +246,9 @@ class OrderLifecycleTest {
         List<String> announced = Events.ofOrder(EventTypes.ORDER_FAILED, orderId);
         assertEquals(1, announced.size(), "order.failed exactly once");
         EventSchemas.assertValid(announced.get(0));
-        // Billing's own listener refunds (refunds-by-orders is off): the order's whole amount.
+        // order-service decides the refund (the order's whole amount, for its charge); billing posts it.
         assertEquals("10.00", mapper.readTree(announced.get(0)).at("/data/refunded_amount").asText());
+        assertEquals("order:" + orderId, mapper.readTree(announced.get(0)).at("/data/charge_reference").asText());
         assertEquals("No free modem", mapper.readTree(announced.get(0)).at("/data/reason").asText());
         assertTrue(BillingStub.refundRequests.stream().noneMatch(r -> r.contains("\"order_id\":" + orderId + ",")));
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?status=failed")

@@ -142,7 +142,7 @@ class OpenApiDocumentTest {
         Map<String, Operation> operations = operations(api, "/v1/reseller");
         Map<String, Parameter> orders = byName(operations.get("GET /v1/reseller/orders"));
         assertEquals(Set.of("status", "limit", "offset"), orders.keySet());
-        assertEquals(List.of("pending_payment", "paid", "provisioning", "active", "expired", "failed"),
+        assertEquals(List.of("pending_payment", "paid", "provisioning", "active", "expired", "failed", "cancelled"),
                 orders.get("status").getSchema().getEnum());
         Map<String, Parameter> deliveries = byName(operations.get("GET /v1/reseller/webhooks/{}/deliveries"));
         assertTrue(deliveries.keySet().containsAll(Set.of("limit", "offset")), "deliveries page: " + deliveries.keySet());

@@ -7,7 +7,7 @@ import com.proxyvault.platform.input.Texts;
  * Ledger references share one namespace per reseller ({@code unique (reseller_id, reference)}), so each
  * kind of movement owns a prefix: charges use the caller's reference as is ({@code order:42}), top-ups
  * are stored as {@code topup:<reference>}, refunds as {@code refund:<charge reference>} (whichever path
- * refunds: the listener and {@code POST /internal/refunds} share it, so a charge is refunded at most once),
+ * refunds: the {@code order.failed} listener and {@code POST /internal/refunds} share it, so a charge is refunded at most once),
  * adjustments as {@code adjustment:<reference>}.
  */
 public final class References {

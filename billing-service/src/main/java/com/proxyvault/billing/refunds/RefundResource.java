@@ -20,9 +20,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /**
- * {@code POST /internal/refunds}: order-service forwards the reseller's internal token (as for charges), so
- * only the caller's own charges can be refunded. 201 refunded, 200 this endpoint's earlier refund of the
- * same charge, 404 no such charge, 409 already refunded by the {@code proxy.provision_failed} listener.
+ * {@code POST /internal/refunds}: a refund on a reseller's internal token (operators' tools; order-service
+ * refunds through {@code order.failed} instead), so only the caller's own charges can be refunded. 201
+ * refunded, 200 this endpoint's earlier refund of the same charge, 404 no such charge, 409 already refunded
+ * by another path (the {@code order.failed} listener).
  */
 @Path("/internal/refunds")
 @Tag(name = "Internal: refunds")

@@ -3,10 +3,10 @@ package com.proxyvault.billing.refunds;
 import com.proxyvault.billing.support.BillingApi;
 import com.proxyvault.billing.support.LedgerTables;
 import com.proxyvault.billing.support.LedgerTables.Entry;
-import com.proxyvault.billing.support.ProvisionFailures;
+import com.proxyvault.billing.support.OrderFailures;
 import com.proxyvault.billing.support.Resellers;
 import com.proxyvault.contracts.events.EventEnvelope;
-import com.proxyvault.contracts.events.ProxyProvisionFailed;
+import com.proxyvault.contracts.events.OrderFailed;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import com.proxyvault.platform.auth.InternalTokens;
@@ -34,7 +34,7 @@ class RefundFailureTest {
     @Inject
     LedgerTables tables;
     @Inject
-    ProvisionFailures failures;
+    OrderFailures failures;
 
     @AfterEach
     void removeFault() throws SQLException {
@@ -48,7 +48,7 @@ class RefundFailureTest {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "40.00", "dep-1").statusCode(201);
         BillingApi.charge(reseller, "order:9001", "15.00").statusCode(201);
-        EventEnvelope<ProxyProvisionFailed> event = failures.event(reseller, 9001, "No free modem");
+        EventEnvelope<OrderFailed> event = failures.event(reseller, 9001, "15.00", "No free modem");
         failFirstAttempts(event.id(), 2);
 
         failures.send(reseller, failures.json(event));
@@ -65,12 +65,12 @@ class RefundFailureTest {
         BillingApi.topUp(reseller, "40.00", "dep-1").statusCode(201);
         BillingApi.charge(reseller, "order:9101", "15.00").statusCode(201);
         BillingApi.charge(reseller, "order:9102", "5.00").statusCode(201);
-        EventEnvelope<ProxyProvisionFailed> doomed = failures.event(reseller, 9101, "No free modem");
+        EventEnvelope<OrderFailed> doomed = failures.event(reseller, 9101, "15.00", "No free modem");
         String doomedJson = failures.json(doomed);
         failFirstAttempts(doomed.id(), Integer.MAX_VALUE);
 
         failures.send(reseller, doomedJson);
-        failures.send(reseller, 9102, "No free modem");
+        failures.send(reseller, 9102, "5.00", "No free modem");
         tables.awaitEntry(reseller, "refund:order:9102");
 
         assertEquals(4, tables.queryLong("select last_value from test_refund_fault_attempts"), "first attempt and 3 retries");
@@ -78,7 +78,7 @@ class RefundFailureTest {
                 tables.entries(reseller).stream().map(Entry::reference).toList());
         long parked = tables.queryLong("select id from dead_letter_events where event_id = '" + doomed.id() + "'");
         assertEquals(1, tables.queryLong("select count(*) from dead_letter_events where id = " + parked
-                + " and handler = 'refund-failed-provision' and attempts = 4 and error like '%injected refund failure%'"
+                + " and handler = 'refund-failed-order' and attempts = 4 and error like '%injected refund failure%'"
                 + " and replayed_at is null and payload = '" + doomedJson.replace("'", "''") + "'"),
                 "the parked row keeps the message byte for byte and says why");
 

@@ -2,7 +2,7 @@ package com.proxyvault.billing.refunds;
 
 import com.proxyvault.billing.support.BillingApi;
 import com.proxyvault.billing.support.LedgerTables;
-import com.proxyvault.billing.support.ProvisionFailures;
+import com.proxyvault.billing.support.OrderFailures;
 import com.proxyvault.billing.support.Resellers;
 import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,7 +26,7 @@ class RefundResourceTest {
     @Inject
     LedgerTables tables;
     @Inject
-    ProvisionFailures failures;
+    OrderFailures failures;
 
     @Test
     void shouldRefundExactlyTheChargeOnceAndReplayTheSecondCall() {
@@ -73,7 +73,7 @@ class RefundResourceTest {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "100.00", "dep-1").statusCode(201);
         BillingApi.charge(reseller, "order:5001", "25.00").statusCode(201);
-        failures.send(reseller, 5001, "No free modem");
+        failures.send(reseller, 5001, "25.00", "No free modem");
         tables.awaitEntry(reseller, "refund:order:5001");
 
         BillingApi.refund(reseller, 5001, "order:5001", "provisioning failed")
@@ -90,8 +90,8 @@ class RefundResourceTest {
         BillingApi.charge(reseller, "order:5102", "5.00", 5102).statusCode(201);
         BillingApi.refund(reseller, 5101, "order:5101", "provisioning failed").statusCode(201);
 
-        failures.send(reseller, 5101, "No free modem");
-        failures.send(reseller, 5102, "No free modem"); // the marker: handled after the first
+        failures.send(reseller, 5101, "25.00", "No free modem");
+        failures.send(reseller, 5102, "5.00", "No free modem"); // the marker: handled after the first
         tables.awaitEntry(reseller, "refund:order:5102");
 
         assertEquals("100.00", BillingApi.balanceOf(reseller));

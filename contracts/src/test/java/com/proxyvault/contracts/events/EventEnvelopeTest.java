@@ -33,7 +33,9 @@ class EventEnvelopeTest {
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_CANCELLED, 7,
                 new OrderCancelled(42, OrderCancelled.UNPAID_TIMEOUT, at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
-                new OrderFailed(42, "No free modem", new BigDecimal("20.00"), at))));
+                new OrderFailed(42, "No free modem", new BigDecimal("20.00"), "order:42", at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("0.00"), null, at))));
     }
 
     @Test
@@ -46,14 +48,35 @@ class EventEnvelopeTest {
     @Test
     void shouldWriteTheRefundedAmountAsMoney() {
         String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
-                new OrderFailed(42, "No free modem", new BigDecimal("225.00"), at)));
+                new OrderFailed(42, "No free modem", new BigDecimal("225.00"), "order:42", at)));
         assertTrue(json.contains("\"refunded_amount\":\"225.00\""), json);
+        assertTrue(json.contains("\"charge_reference\":\"order:42\""), json);
         assertTrue(json.contains("\"failed_at\":\"2026-05-25T12:00:00\""), json);
         String numeric = json.replace("\"refunded_amount\":\"225.00\"", "\"refunded_amount\":225.00");
         assertThrows(AssertionError.class, () -> EventSchemas.assertValid(numeric));
         String cancelledWithoutReason = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_CANCELLED, 7,
                 new OrderCancelled(42, "", at)));
         assertThrows(AssertionError.class, () -> EventSchemas.assertValid(cancelledWithoutReason));
+    }
+
+    @Test
+    void shouldNameTheChargeExactlyWhenAnOrderFailureRefundsMoney() {
+        String unpaid = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("0.00"), null, at)));
+        assertTrue(!unpaid.contains("charge_reference"), "no charge, no field: " + unpaid);
+        // money without the charge it gives back, or a charge with nothing to give back: refused
+        String moneyWithoutCharge = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("20.00"), null, at)));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(moneyWithoutCharge));
+        String chargeWithoutMoney = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("0.00"), "order:42", at)));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(chargeWithoutMoney));
+        String emptyCharge = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("20.00"), "", at)));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(emptyCharge));
+        EventEnvelope<OrderFailed> written = EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
+                new OrderFailed(42, "No free modem", new BigDecimal("20.00"), "order:42", at));
+        assertEquals(written, EventJson.read(mapper, EventJson.write(mapper, written), OrderFailed.class));
     }
 
     @Test

@@ -19,7 +19,7 @@ import java.time.Clock;
 
 /**
  * Follows the fleet: an order is provisioning once the fleet found it a modem, active when its proxy is
- * provisioned, failed when provisioning failed ({@link OrderService#markFailed}: refunded, order.failed),
+ * provisioned, failed when provisioning failed ({@link OrderService#markFailed}: order.failed names the charge to refund, billing posts it),
  * expired when the proxy expired. The fleet's own events announce provisioning, active and expired; this
  * service adds no event of its own for them. Each transition only moves forwards ({@link OrderStatus#before}), so a repeated or
  * out-of-order event changes nothing and the order ends where its proxy is.

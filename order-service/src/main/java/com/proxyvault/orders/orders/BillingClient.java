@@ -13,7 +13,7 @@ import java.math.BigDecimal;
 
 /**
  * billing-service's internal API. A reseller's internal token is passed on (audience billing-service), so
- * billing charges or refunds exactly the reseller the token names, and nobody else.
+ * billing charges exactly the reseller the token names, and nobody else.
  */
 @RegisterRestClient(configKey = "billing")
 @Path("/internal")
@@ -25,14 +25,6 @@ public interface BillingClient {
     Uni<RestResponse<ChargeResult>> charge(@HeaderParam("Authorization") String authorization, ChargeRequest request);
 
     /**
-     * Refunds the charge {@code charge_reference} of order {@code order_id}: 201 when this call refunded it,
-     * 200 when it was refunded already (a replay), 404 when billing has no such charge.
-     */
-    @POST
-    @Path("/refunds")
-    Uni<RestResponse<RefundResult>> refund(@HeaderParam("Authorization") String authorization, RefundRequest request);
-
-    /**
      * {@code order_id} is sent only when {@code proxyvault.orders.send-order-id=true} (null is left out):
      * billing's strict reader refuses a field it does not know yet.
      */
@@ -42,11 +34,5 @@ public interface BillingClient {
     }
 
     record ChargeResult(String reference, BigDecimal amount, BigDecimal balance, String currency) {
-    }
-
-    record RefundRequest(long orderId, String chargeReference, String reason) {
-    }
-
-    record RefundResult(String reference, BigDecimal amount, BigDecimal balance, String currency) {
     }
 }

@@ -37,16 +37,14 @@ public class OrderService {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final OrdersConfig config;
-    private final BillingAuthorization billingAuthorization;
 
     public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper, Clock clock,
-                        OrdersConfig config, BillingAuthorization billingAuthorization) {
+                        OrdersConfig config) {
         this.catalog = catalog;
         this.billing = billing;
         this.mapper = mapper;
         this.clock = clock;
         this.config = config;
-        this.billingAuthorization = billingAuthorization;
     }
 
     private LocalDateTime now() {
@@ -243,12 +241,13 @@ public class OrderService {
 
     /**
      * In the caller's transaction (the {@code proxy.provision_failed} consumer's): a paid or provisioning
-     * order becomes failed and {@code order.failed} goes to the outbox with the refunded amount. With
-     * {@code proxyvault.orders.refunds-by-orders} the charge is refunded here first, through billing's
-     * {@code POST /internal/refunds} (idempotent: a retry of this effect gets billing's replay); a failure
-     * fails the effect, which the consumer template retries and finally parks. Without it billing's own
-     * listener of the same event refunds, and the order's amount is reported. False when the order is not
-     * failable (unknown, another reseller's, already active, failed or expired): nothing is written.
+     * order becomes failed and {@code order.failed} goes to the outbox — order-service's compensation
+     * decision, which billing carries out (docs/events.md "Refunds"): give back {@code refunded_amount}, the
+     * order's charged amount, for the charge {@code charge_reference} ({@code order:<id>}, the reference pay
+     * charged under). An order that was never paid has nothing to give back: "0.00" and no charge reference
+     * (the lifecycle only fails paid or provisioning orders, so this is a guard). False when the order is
+     * not failable (unknown, another reseller's, unpaid, already active, failed or expired): nothing is
+     * written, so nothing is refunded.
      */
     public Uni<Boolean> markFailed(Mutiny.Session session, long orderId, long resellerId, String fleetReason) {
         String reason = fleetReason == null || fleetReason.isBlank() ? "provisioning failed" : fleetReason;
@@ -256,35 +255,21 @@ public class OrderService {
             if (order == null || order.resellerId != resellerId || !OrderStatus.allows(order.status, OrderStatus.FAILED)) {
                 return Uni.createFrom().item(false);
             }
-            Uni<BigDecimal> refunded = config.refundsByOrders()
-                    ? refund(order, reason)
-                    : Uni.createFrom().item(order.amountUsd);
-            return refunded.chain(amount -> {
-                LocalDateTime failedAt = now();
-                OrderStatus.require(order.status, OrderStatus.FAILED);
-                order.status = OrderStatus.FAILED;
-                order.failureReason = reason;
-                order.updatedAt = failedAt;
-                var event = EventEnvelope.of(EventTypes.ORDER_FAILED, order.resellerId,
-                        new OrderFailed(order.id, reason, amount.setScale(2, RoundingMode.UNNECESSARY), failedAt), clock);
-                return Outbox.append(session, mapper, event).replaceWith(true);
-            });
+            boolean charged = order.paidAt != null && order.amountUsd.signum() > 0;
+            BigDecimal refund = charged ? order.amountUsd.setScale(2, RoundingMode.UNNECESSARY) : new BigDecimal("0.00");
+            String chargeReference = charged ? chargeReference(order.id) : null;
+            if (!charged) {
+                LOG.warnf("Order %d failed without a charge (status %s): nothing to refund", order.id, order.status);
+            }
+            LocalDateTime failedAt = now();
+            OrderStatus.require(order.status, OrderStatus.FAILED);
+            order.status = OrderStatus.FAILED;
+            order.failureReason = reason;
+            order.updatedAt = failedAt;
+            var event = EventEnvelope.of(EventTypes.ORDER_FAILED, order.resellerId,
+                    new OrderFailed(order.id, reason, refund, chargeReference, failedAt), clock);
+            return Outbox.append(session, mapper, event).replaceWith(true);
         });
-    }
-
-    /** The amount billing gave back for the order's charge; zero when billing has no such charge (404). */
-    private Uni<BigDecimal> refund(Order order, String reason) {
-        var request = new BillingClient.RefundRequest(order.id, chargeReference(order.id), reason);
-        return billingAuthorization.forReseller(order.resellerId)
-                .chain(authorization -> billing.refund(authorization, request))
-                .map(response -> response.getEntity().amount())
-                .onFailure(WebApplicationException.class).recoverWithUni(failure -> {
-                    if (((WebApplicationException) failure).getResponse().getStatus() == 404) {
-                        LOG.warnf("Order %d failed but billing has no charge %s to refund", order.id, chargeReference(order.id));
-                        return Uni.createFrom().item(BigDecimal.ZERO);
-                    }
-                    return Uni.createFrom().failure(failure);
-                });
     }
 
     public record PayResult(long orderId, String status,

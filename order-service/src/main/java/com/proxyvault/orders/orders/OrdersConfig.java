@@ -5,7 +5,7 @@ import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 
-/** {@code proxyvault.orders.*}: the lifecycle's knobs and the two switches of issue 7 (docs/events.md). */
+/** {@code proxyvault.orders.*}: the lifecycle's knobs and the switch of issue 7 (docs/events.md). */
 @ConfigMapping(prefix = "proxyvault.orders")
 public interface OrdersConfig {
 
@@ -27,12 +27,4 @@ public interface OrdersConfig {
      */
     @WithDefault("false")
     boolean sendOrderId();
-
-    /**
-     * On {@code proxy.provision_failed}, refund the order's charge through billing's
-     * {@code POST /internal/refunds} before announcing {@code order.failed}. Off: billing's own listener of
-     * that event refunds (today's path), and order.failed reports the order's amount as refunded.
-     */
-    @WithDefault("false")
-    boolean refundsByOrders();
 }
