@@ -7,24 +7,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static com.proxyvault.systemtests.StackApi.JSON;
-import static com.proxyvault.systemtests.StackApi.newReseller;
 import static com.proxyvault.systemtests.StackApi.reseller;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,66 +48,25 @@ class ServiceCrashDrillIT {
     @ValueSource(strings = {"order-service", "proxy-fleet-service", "billing-service"})
     void shouldCompleteEveryPurchaseExactlyOnceWhenAServiceIsKilledMidFlow(String service) throws Exception {
         receiver.deliveries.clear();
-        StackApi.Reseller buyer = newReseller("100.00");
-        List<String> keys = new ArrayList<>(List.of(buyer.key()));
-        for (int i = 0; i < 3; i++) {
-            keys.add(reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("name", "crash-" + i))
-                    .post("/v1/reseller/keys").then().statusCode(201).extract().jsonPath().getString("key"));
-        }
-        AtomicInteger calls = new AtomicInteger();
-        Supplier<String> key = () -> keys.get(calls.getAndIncrement() % keys.size());
-        reseller(key.get()).contentType(ContentType.JSON).body(Map.of("url", receiver.url(), "events", "*"))
-                .post("/v1/reseller/webhooks").then().statusCode(201);
-
+        Drills.Buyer buyer = Drills.buyer("100.00", 3, receiver);
         List<Long> orders = new ArrayList<>();
         for (int i = 0; i < PURCHASES; i++) {
             if (i == 2) {
-                drill("kill", service);
+                Drills.drill("kill", service);
             }
             String attempt = UUID.randomUUID().toString();
-            long orderId = retryUntil201or200(() -> reseller(key.get()).header("Idempotency-Key", "order-" + attempt)
+            long orderId = retryUntil201or200(() -> reseller(buyer.key()).header("Idempotency-Key", "order-" + attempt)
                     .contentType(ContentType.JSON).body(Map.of("product_id", 1, "pricing_id", 1))
                     .post("/v1/reseller/orders")).get("id").asLong();
-            retryUntil201or200(() -> reseller(key.get()).header("Idempotency-Key", "pay-" + attempt)
+            retryUntil201or200(() -> reseller(buyer.key()).header("Idempotency-Key", "pay-" + attempt)
                     .post("/v1/reseller/orders/" + orderId + "/pay"));
             orders.add(orderId);
         }
 
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
-                assertEquals(PURCHASES, reseller(key.get()).get("/v1/reseller/orders?status=active&limit=100")
-                        .then().statusCode(200).extract().jsonPath().getInt("total")));
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() ->
-                receiver.deliveries.size() >= 2 * PURCHASES);
-        Thread.sleep(2_000); // a duplicate would arrive right behind the originals
-        Map<String, Integer> perEvent = new HashMap<>();
-        Map<String, Integer> perType = new HashMap<>();
-        for (LocalServers.Delivery delivery : receiver.deliveries) {
-            JsonNode event = JSON.readTree(delivery.body());
-            perEvent.merge(event.get("id").asText(), 1, Integer::sum);
-            perType.merge(event.get("type").asText(), 1, Integer::sum);
-        }
-        assertTrue(perEvent.values().stream().allMatch(n -> n == 1), "each event once: " + perEvent);
-        assertEquals(PURCHASES, perType.getOrDefault("order.paid", 0), perType.toString());
-        assertEquals(PURCHASES, perType.getOrDefault("proxy.provisioned", 0), perType.toString());
-
-        // Paid once each: 100.00 - 5 x 10.00, and the ledger adds up to it entry by entry.
-        JsonNode ledger = JSON.readTree(reseller(key.get()).get("/v1/reseller/balance/transactions?limit=100")
-                .then().statusCode(200).extract().asString());
-        assertEquals(1 + PURCHASES, ledger.get("total").asInt());
-        List<JsonNode> entries = new ArrayList<>();
-        ledger.get("transactions").forEach(entries::add);
-        Collections.reverse(entries);
-        BigDecimal running = BigDecimal.ZERO.setScale(2);
-        for (JsonNode entry : entries) {
-            running = running.add(new BigDecimal(entry.get("amount").asText()));
-            assertEquals(running.toPlainString(), entry.get("balance_after").asText(), "entry " + entry);
-        }
-        assertEquals("50.00", running.toPlainString());
-        reseller(key.get()).get("/v1/reseller/balance").then().body("balance", org.hamcrest.Matchers.equalTo("50.00"));
-
-        for (long orderId : orders) { // frees the simulated modems for later runs
-            StackApi.disconnectProxyOf(new StackApi.Reseller(buyer.id(), key.get()), orderId);
-        }
+        Drills.awaitAllActive(buyer, PURCHASES, Duration.ofSeconds(120));
+        Drills.assertEachWebhookOnce(receiver, PURCHASES);
+        Drills.assertLedgerAddsUp(buyer, 1 + PURCHASES, "50.00"); // paid once each: 100.00 - 5 x 10.00
+        Drills.release(buyer, orders);
     }
 
     /** A reseller's retry loop: 503 (a service is restarting) is tried again; anything else must be 2xx. */
@@ -132,13 +83,5 @@ class ServiceCrashDrillIT {
             assertTrue(System.nanoTime() < deadline, "still " + status + " after 90 s");
             Thread.sleep(1_000);
         }
-    }
-
-    private static void drill(String... args) throws Exception {
-        Path repo = Path.of("..").toAbsolutePath().normalize(); // the tests run in system-tests/
-        List<String> command = new ArrayList<>(List.of(repo.resolve("bin/drill").toString()));
-        command.addAll(List.of(args));
-        Process drill = new ProcessBuilder(command).directory(repo.toFile()).inheritIO().start();
-        assertTrue(drill.waitFor(150, TimeUnit.SECONDS) && drill.exitValue() == 0, "bin/drill " + String.join(" ", args));
     }
 }
