@@ -18,6 +18,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import com.proxyvault.platform.input.Amounts;
 import com.proxyvault.platform.input.Ids;
@@ -27,6 +28,7 @@ import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Operator API: create resellers (with their first key) and top up their balance. */
 @Path("/v1/admin/resellers")
@@ -110,14 +112,7 @@ public class ResellerAdminResource {
         Map<String, Object> body = new HashMap<>();
         body.put("amount", amount.toPlainString());
         body.put("reference", reference);
-        String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
-        return Panache.withSession(() -> Reseller.<Reseller>findById(id))
-                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> services.of("billing").topUp("Bearer " + tokens.forOperator(operatorName, "billing"), traceparent, id, body)
-                        .onFailure().transform(failure -> {
-                            LOG.warnf("Top-up for reseller %d failed: %s", id, failure.toString());
-                            return ApiException.unavailable("Billing is unavailable, try again");
-                        }))
+        return billing(id, "Top-up", bearer -> services.of("billing").topUp(bearer, traceparent, id, body))
                 .map(answer -> answer.getStatus() / 100 == 2
                         ? Response.status(Response.Status.CREATED).entity(answer.getEntity()).build()
                         : Response.status(answer.getStatus()).entity(answer.getEntity()).build());
@@ -140,16 +135,24 @@ public class ResellerAdminResource {
         body.put("amount", Texts.required(request.amount(), "amount", 20));
         body.put("reason", Texts.required(request.reason(), "reason", MAX_REASON_LENGTH));
         body.put("reference", Texts.required(request.reference(), "reference", MAX_REFERENCE_LENGTH));
+        return billing(id, "Adjustment", bearer -> services.of("billing").adjust(bearer, traceparent, id, body))
+                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build());
+    }
+
+    /**
+     * One operator call to billing for reseller {@code id}: 404 when the gateway knows no such reseller,
+     * the call with an operator token for billing, and 503 when billing cannot be reached.
+     */
+    private Uni<RestResponse<Map<String, Object>>> billing(long id, String what,
+            Function<String, Uni<RestResponse<Map<String, Object>>>> call) {
         String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
         return Panache.withSession(() -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> services.of("billing").adjust("Bearer " + tokens.forOperator(operatorName, "billing"),
-                                traceparent, id, body)
+                .chain(reseller -> call.apply("Bearer " + tokens.forOperator(operatorName, "billing"))
                         .onFailure().transform(failure -> {
-                            LOG.warnf("Adjustment for reseller %d failed: %s", id, failure.toString());
+                            LOG.warnf("%s for reseller %d failed: %s", what, id, failure.toString());
                             return ApiException.unavailable("Billing is unavailable, try again");
-                        }))
-                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build());
+                        }));
     }
 
     private static boolean isUniqueViolation(Throwable failure) {
