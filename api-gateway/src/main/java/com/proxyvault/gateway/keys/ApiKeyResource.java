@@ -27,7 +27,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.LocalDateTime;
 import java.util.List;
 
-/** The seed's API Keys section. The caller was authenticated by {@link com.proxyvault.gateway.auth.ApiKeyFilter}. */
+/** The seed's API Keys section. The public port authenticated the caller ({@link com.proxyvault.gateway.auth.EdgeIdentityFilter}). */
 @Path("/v1/reseller/keys")
 @Produces(MediaType.APPLICATION_JSON)
 public class ApiKeyResource {

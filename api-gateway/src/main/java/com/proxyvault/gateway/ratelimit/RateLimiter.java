@@ -138,17 +138,6 @@ public class RateLimiter {
                 });
     }
 
-    /**
-     * The synchronous in-process decision the current {@code ApiKeyFilter} calls.
-     *
-     * @deprecated use {@link #acquire(String)}, which also uses Redis when configured; this one only
-     * counts in this process and goes away with the old filter.
-     */
-    @Deprecated(forRemoval = true)
-    public Decision tryAcquire(String keyId) {
-        return local.decide(keyId, clock.millis());
-    }
-
     private Decision fallback(String keyId, long now) {
         fallbacks.increment();
         return local.decide(keyId, now);
