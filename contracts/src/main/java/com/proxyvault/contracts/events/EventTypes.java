@@ -12,12 +12,23 @@ public final class EventTypes {
     public static final String PROXY_PROVISION_FAILED = "proxy.provision_failed";
     public static final String PROXY_PROVISIONING = "proxy.provisioning";
     public static final String CHARGE_POSTED = "charge.posted";
+    /** order-service asks billing to charge an order it created itself (an auto-renewal: no reseller request). */
+    public static final String CHARGE_REQUESTED = "charge.requested";
+    /** billing could not post a requested charge (insufficient balance): nothing moved. */
+    public static final String CHARGE_REFUSED = "charge.refused";
+    /** The fleet's auto-renew checkpoint: order-service creates and charges a renewal order. */
+    public static final String PROXY_RENEWAL_DUE = "proxy.renewal_due";
+    /** A paid renewal moved the proxy's expires_at forward. */
+    public static final String PROXY_RENEWED = "proxy.renewed";
+    /** The proxy expires soon and will not be renewed (auto-renew off, or its renewal was refused). */
+    public static final String PROXY_EXPIRING = "proxy.expiring";
 
     /** Events resellers can subscribe to with webhooks (the seed contract lists exactly these). */
     public static final List<String> PUBLIC = List.of(ORDER_PAID, PROXY_PROVISIONED, PROXY_EXPIRED);
 
-    public static final List<String> ALL = List.of(CHARGE_POSTED, ORDER_PAID, ORDER_CANCELLED, ORDER_FAILED,
-            PROXY_PROVISIONING, PROXY_PROVISIONED, PROXY_EXPIRED, PROXY_PROVISION_FAILED);
+    public static final List<String> ALL = List.of(CHARGE_POSTED, CHARGE_REQUESTED, CHARGE_REFUSED, ORDER_PAID,
+            ORDER_CANCELLED, ORDER_FAILED, PROXY_PROVISIONING, PROXY_PROVISIONED, PROXY_EXPIRED, PROXY_PROVISION_FAILED,
+            PROXY_RENEWAL_DUE, PROXY_RENEWED, PROXY_EXPIRING);
 
     private EventTypes() {
     }

@@ -36,6 +36,33 @@ class EventEnvelopeTest {
                 new OrderFailed(42, "No free modem", new BigDecimal("20.00"), "order:42", at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, 7,
                 new OrderFailed(42, "No free modem", new BigDecimal("0.00"), null, at))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, 7,
+                new OrderPaid(43, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at, 5L))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_CANCELLED, 7,
+                new OrderCancelled(43, OrderCancelled.INSUFFICIENT_BALANCE, at, 5L))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_REQUESTED, 7,
+                new ChargeRequested(43, "order:43", new BigDecimal("20.00"), "Multi Hop Proxy — 24 Hour (renewal)"))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_REFUSED, 7,
+                new ChargeRefused(43, "order:43", new BigDecimal("20.00"), ChargeRefused.INSUFFICIENT_BALANCE))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_RENEWAL_DUE, 7,
+                new ProxyRenewalDue(5, 42, at, "PT1H"))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_RENEWED, 7,
+                new ProxyRenewed(5, 43, at, at.plusDays(1)))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRING, 7,
+                new ProxyExpiring(5, 42, at, true, ProxyExpiring.INSUFFICIENT_BALANCE))));
+    }
+
+    @Test
+    void shouldLeaveThePurchaseFieldsOutOfAPurchasesEvents() {
+        String paid = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, 7,
+                new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at)));
+        assertTrue(!paid.contains("renews_proxy_id") && !paid.contains("\"renewal\""), paid);
+        String renewal = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, 7,
+                new OrderPaid(43, 1, 2, "Multi Hop Proxy", "24 Hour", new BigDecimal("20.00"), "day", 1, at, 5L)));
+        assertTrue(renewal.contains("\"renews_proxy_id\":5"), renewal);
+        String unknownReason = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRING, 7,
+                new ProxyExpiring(5, 42, at, false, "because")));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(unknownReason));
     }
 
     @Test
