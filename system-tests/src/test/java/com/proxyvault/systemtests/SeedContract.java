@@ -21,7 +21,8 @@ final class SeedContract {
      * Public operations beyond the seed, each decided in an issue and listed in docs/api.md ("Beyond the
      * seed"); the OpenAPI document must hold exactly the seed's operations plus these.
      */
-    static final Set<String> EXTENSIONS = Set.of("GET /v1/reseller/balance/transactions");
+    static final Set<String> EXTENSIONS = Set.of("GET /v1/reseller/balance/transactions",
+            "PATCH /v1/reseller/proxies/{}");
 
     /** The seed's operations and {@link #EXTENSIONS}. */
     static Set<String> publicOperations() {

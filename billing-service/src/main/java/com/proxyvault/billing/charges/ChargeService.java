@@ -7,8 +7,11 @@ import com.proxyvault.billing.ledger.Movement;
 import com.proxyvault.billing.ledger.Posting;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.ChargePosted;
+import com.proxyvault.contracts.events.ChargeRefused;
+import com.proxyvault.contracts.events.ChargeRequested;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import io.smallrye.mutiny.Uni;
@@ -48,10 +51,40 @@ public class ChargeService {
      * amount; a repeated reference with the same amount returns the earlier charge as {@code replayed}.
      */
     public Uni<Posting> charge(long resellerId, String reference, BigDecimal amount, String description, Long orderId) {
-        return sessionFactory.withTransaction(session ->
-                        ledger.post(session, Movement.charge(resellerId, reference, amount, description, orderId))
-                                .call(posting -> posting.replayed() ? Uni.createFrom().voidItem() : announce(session, resellerId, posting)))
+        return sessionFactory.withTransaction(session -> post(session, resellerId, reference, amount, description, orderId))
                 .invoke(metrics::recorded)
                 .onFailure().invoke(failure -> metrics.refused(EntryKind.CHARGE, failure));
+    }
+
+    /** The charge and its {@code charge.posted} in the caller's transaction; the refusals of {@link #charge}. */
+    Uni<Posting> post(Mutiny.Session session, long resellerId, String reference, BigDecimal amount, String description,
+                      Long orderId) {
+        return ledger.post(session, Movement.charge(resellerId, reference, amount, description, orderId))
+                .call(posting -> posting.replayed() ? Uni.createFrom().voidItem() : announce(session, resellerId, posting));
+    }
+
+    /**
+     * In the {@code charge.requested} consumer's transaction (order-service's auto-renewals): posts the charge
+     * as {@link #charge} would, or, when billing refuses it (402 insufficient balance, 409 the reference clashes),
+     * announces {@code charge.refused} instead and moves nothing. The ledger checks the balance before it
+     * writes, so a refusal leaves the transaction usable. Any other failure fails the effect (retried, then
+     * parked).
+     */
+    public Uni<Void> chargeRequested(Mutiny.Session session, EventEnvelope<ChargeRequested> event) {
+        ChargeRequested request = event.data();
+        long resellerId = event.resellerId();
+        return post(session, resellerId, request.reference(), request.amount(), request.description(), request.orderId())
+                .invoke(metrics::recorded)
+                .replaceWithVoid()
+                .onFailure(ApiException.class).recoverWithUni(failure -> {
+                    int status = ((ApiException) failure).status();
+                    if (status != 402 && status != 409) {
+                        return Uni.createFrom().failure(failure);
+                    }
+                    metrics.refused(EntryKind.CHARGE, failure);
+                    String reason = status == 402 ? ChargeRefused.INSUFFICIENT_BALANCE : ChargeRefused.REFERENCE_CONFLICT;
+                    return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.CHARGE_REFUSED, resellerId,
+                            new ChargeRefused(request.orderId(), request.reference(), request.amount(), reason), clock));
+                });
     }
 }

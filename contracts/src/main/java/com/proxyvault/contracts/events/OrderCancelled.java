@@ -10,7 +10,7 @@ import java.time.LocalDateTime;
 /**
  * {@code order.cancelled}: an order that will never be paid was cancelled; no money had moved. {@code reason}:
  * {@link #UNPAID_TIMEOUT} (left unpaid past {@code proxyvault.orders.unpaid-timeout}) or
- * {@link #INSUFFICIENT_BALANCE} (an auto-renewal billing refused). {@code proxy_id}: the proxy a renewal
+ * {@link #INSUFFICIENT_BALANCE} (an auto-renewal billing refused for the balance), {@link #CHARGE_REFUSED}. {@code proxy_id}: the proxy a renewal
  * order was for (absent for a purchase).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -27,4 +27,6 @@ public record OrderCancelled(
 
     public static final String UNPAID_TIMEOUT = "unpaid_timeout";
     public static final String INSUFFICIENT_BALANCE = "insufficient_balance";
+    /** billing refused the requested charge for another reason (its reference clashed with another charge). */
+    public static final String CHARGE_REFUSED = "charge_refused";
 }

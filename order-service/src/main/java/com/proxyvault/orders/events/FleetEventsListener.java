@@ -45,10 +45,22 @@ public class FleetEventsListener {
                 (session, event) -> orders.markFailed(session, event.data().orderId(), event.resellerId(),
                         event.data().reason()));
         // An expired event that overtook the provisioned one still names the proxy and its end.
+        // The proxy's active renewal orders end with it; a renewal still paid or pending is left to its own
+        // path (the fleet answers a renewal of an ended proxy with proxy.provision_failed: refunded).
         this.expired = consumers.consumer("order-expired", EventTypes.PROXY_EXPIRED, ProxyExpired.class,
                 (session, event) -> move(session, event.data().orderId(), event.resellerId(), OrderStatus.EXPIRED,
                         "proxy_id = coalesce(proxy_id, :proxy), expires_at = coalesce(expires_at, :at)",
-                        event.data().proxyId(), event.data().expiredAt()));
+                        event.data().proxyId(), event.data().expiredAt())
+                        .chain(() -> session.createNativeQuery("""
+                                        update orders set status = :expired, updated_at = :now
+                                        where proxy_id = :proxy and reseller_id = :reseller and kind = 'renewal'
+                                          and status = :active""")
+                                .setParameter("expired", OrderStatus.EXPIRED)
+                                .setParameter("now", ClockProducer.utcNow(clock))
+                                .setParameter("proxy", event.data().proxyId())
+                                .setParameter("reseller", event.resellerId())
+                                .setParameter("active", OrderStatus.ACTIVE)
+                                .executeUpdate()));
     }
 
     /** {@code set}: the extra assignments, using {@code :proxy} and (if non-null) {@code :at}. */

@@ -14,6 +14,9 @@ import java.time.LocalDateTime;
 @Entity
 @Table(name = "orders")
 public class Order extends PanacheEntityBase {
+    public static final String PURCHASE = "purchase";
+    public static final String RENEWAL = "renewal";
+
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
@@ -34,6 +37,8 @@ public class Order extends PanacheEntityBase {
     @Column(name = "period_duration")
     public int periodDuration;
     public String status;
+    /** {@link #PURCHASE} (buys a new proxy) or {@link #RENEWAL} (extends the proxy in {@link #proxyId}). */
+    public String kind = PURCHASE;
     @Column(name = "proxy_id")
     public Long proxyId;
     @Column(name = "failure_reason")
@@ -46,4 +51,8 @@ public class Order extends PanacheEntityBase {
     public LocalDateTime expiresAt;
     @Column(name = "updated_at")
     public LocalDateTime updatedAt;
+
+    public boolean isRenewal() {
+        return RENEWAL.equals(kind);
+    }
 }

@@ -35,8 +35,12 @@ public class OrderResource {
         this.caller = caller;
     }
 
-    /** {@code {"product_id": 1, "pricing_id": 3}}: JSON integers, positive; no other fields (422 otherwise). */
-    public record CreateOrderRequest(Long productId, Long pricingId) {
+    /**
+     * A purchase {@code {"product_id": 1, "pricing_id": 3}} or a renewal {@code {"proxy_id": 5, "pricing_id": 2}}
+     * (docs/money.md, "Renewals"): JSON integers, positive; exactly one of product_id and proxy_id; no other
+     * fields (422 otherwise).
+     */
+    public record CreateOrderRequest(Long productId, Long pricingId, Long proxyId) {
     }
 
     @POST
@@ -45,10 +49,20 @@ public class OrderResource {
         if (request == null) {
             throw ApiException.unprocessable("A JSON body with product_id and pricing_id is required");
         }
-        long productId = Ids.body(request.productId(), "product_id");
-        long pricingId = Ids.body(request.pricingId(), "pricing_id");
-        return orders.create(CurrentReseller.resellerId(caller), productId, pricingId)
-                .map(order -> Response.status(Response.Status.CREATED).entity(OrderView.of(order)).build());
+        Uni<Order> created;
+        if (request.proxyId() != null) {
+            if (request.productId() != null) {
+                throw ApiException.unprocessable("Give product_id to buy a proxy or proxy_id to renew one, not both");
+            }
+            long proxyId = Ids.body(request.proxyId(), "proxy_id");
+            long pricingId = Ids.body(request.pricingId(), "pricing_id");
+            created = orders.renew(CurrentReseller.resellerId(caller), proxyId, pricingId);
+        } else {
+            long productId = Ids.body(request.productId(), "product_id");
+            long pricingId = Ids.body(request.pricingId(), "pricing_id");
+            created = orders.create(CurrentReseller.resellerId(caller), productId, pricingId);
+        }
+        return created.map(order -> Response.status(Response.Status.CREATED).entity(OrderView.of(order)).build());
     }
 
     @GET

@@ -1,6 +1,8 @@
 package com.proxyvault.orders.orders;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.ChargeRefused;
+import com.proxyvault.contracts.events.ChargeRequested;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderCancelled;
@@ -53,21 +55,146 @@ public class OrderService {
 
     /** Snapshots the tier's price and period into a new pending order. */
     public Uni<Order> create(long resellerId, long productId, long pricingId) {
-        return Panache.withTransaction(() -> catalog.select(productId, pricingId).chain(selection -> {
-            Order order = new Order();
-            order.resellerId = resellerId;
-            order.productId = selection.product().id;
-            order.pricingId = selection.pricing().id;
-            order.productName = selection.product().name;
-            order.pricingLabel = selection.pricing().label;
-            order.amountUsd = selection.pricing().price;
-            order.periodType = selection.pricing().periodType;
-            order.periodDuration = selection.pricing().periodDuration;
-            order.status = OrderStatus.PENDING_PAYMENT;
-            order.createdAt = now();
-            order.updatedAt = order.createdAt;
-            return order.<Order>persist();
+        return Panache.withTransaction(() -> catalog.select(productId, pricingId)
+                .chain(selection -> newOrder(resellerId, selection).<Order>persist()));
+    }
+
+    /**
+     * A renewal order for the reseller's proxy {@code proxyId} on {@code pricingId}, a tier of the product the
+     * proxy was bought as (docs/money.md, "Renewals"). Once paid, the fleet moves the proxy's expires_at
+     * forward by the tier's period: same proxy, same credentials. 404 "Proxy not found" when the reseller
+     * bought no such proxy; 409 when it is not active (still provisioning, failed or expired: an expired
+     * proxy is bought anew); 404 when the pricing is not one of the product's.
+     */
+    public Uni<Order> renew(long resellerId, long proxyId, long pricingId) {
+        return Panache.withTransaction(() -> purchaseOf(resellerId, proxyId).chain(purchase -> {
+            if (purchase == null) {
+                return Uni.createFrom().failure(ApiException.notFound("Proxy not found"));
+            }
+            if (!OrderStatus.ACTIVE.equals(purchase.status)) {
+                return Uni.createFrom().failure(ApiException.conflict(
+                        "Only an active proxy can be renewed (its order is " + purchase.status + ")"));
+            }
+            return catalog.select(purchase.productId, pricingId).chain(selection -> {
+                Order renewal = newOrder(resellerId, selection);
+                renewal.kind = Order.RENEWAL;
+                renewal.proxyId = proxyId;
+                return renewal.<Order>persist();
+            });
         }));
+    }
+
+    /** The purchase order that bought the reseller's proxy {@code proxyId}, or null. */
+    private Uni<Order> purchaseOf(long resellerId, long proxyId) {
+        return Order.<Order>find("proxyId = ?1 and resellerId = ?2 and kind = ?3", proxyId, resellerId, Order.PURCHASE)
+                .firstResult();
+    }
+
+    private Order newOrder(long resellerId, CatalogService.Selection selection) {
+        Order order = new Order();
+        order.resellerId = resellerId;
+        order.productId = selection.product().id;
+        order.pricingId = selection.pricing().id;
+        order.productName = selection.product().name;
+        order.pricingLabel = selection.pricing().label;
+        order.amountUsd = selection.pricing().price;
+        order.periodType = selection.pricing().periodType;
+        order.periodDuration = selection.pricing().periodDuration;
+        order.status = OrderStatus.PENDING_PAYMENT;
+        order.createdAt = now();
+        order.updatedAt = order.createdAt;
+        return order;
+    }
+
+    /**
+     * In the {@code proxy.renewal_due} consumer's transaction: the auto-renewal of proxy {@code proxyId},
+     * bought by order {@code purchaseOrderId}. A renewal order on the purchase's tier at today's catalog price,
+     * and {@code charge.requested} for it: billing charges it from the balance ({@code charge.posted} → paid →
+     * {@code order.paid} → the fleet extends the proxy) or refuses ({@code charge.refused} →
+     * {@link #cancelRefused}). Nothing is written when the purchase is not this reseller's active order (the
+     * proxy ended meanwhile) or its tier left the catalog; false then.
+     */
+    public Uni<Boolean> autoRenew(Mutiny.Session session, long resellerId, long proxyId, long purchaseOrderId) {
+        return session.find(Order.class, purchaseOrderId).chain(purchase -> {
+            if (purchase == null || purchase.resellerId != resellerId || !Long.valueOf(proxyId).equals(purchase.proxyId)
+                    || !OrderStatus.ACTIVE.equals(purchase.status)) {
+                LOG.infof("Auto-renewal of proxy %d skipped: its order %d is not active", proxyId, purchaseOrderId);
+                return Uni.createFrom().item(false);
+            }
+            return catalog.select(purchase.productId, purchase.pricingId)
+                    .onFailure(ApiException.class).recoverWithNull()
+                    .chain(selection -> {
+                        if (selection == null) {
+                            LOG.warnf("Auto-renewal of proxy %d skipped: pricing %d of product %d is no longer sold",
+                                    proxyId, purchase.pricingId, purchase.productId);
+                            return Uni.createFrom().item(false);
+                        }
+                        Order renewal = newOrder(resellerId, selection);
+                        renewal.kind = Order.RENEWAL;
+                        renewal.proxyId = proxyId;
+                        return session.persist(renewal).call(session::flush)
+                                .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.CHARGE_REQUESTED, resellerId,
+                                        new ChargeRequested(renewal.id, chargeReference(renewal.id), renewal.amountUsd,
+                                                description(renewal) + " (auto-renewal of proxy " + proxyId + ")"), clock)))
+                                .replaceWith(true);
+                    });
+        });
+    }
+
+    /**
+     * In the {@code charge.refused} consumer's transaction: billing refused the charge it was asked for, so the
+     * (pending) order is cancelled with the reason and {@code order.cancelled} names its proxy; the fleet tells
+     * the reseller the proxy will expire ({@code proxy.expiring}). False when the order is not pending (paid by
+     * another path, or already cancelled): nothing is written.
+     */
+    public Uni<Boolean> cancelRefused(Mutiny.Session session, long orderId, long resellerId, String reason) {
+        return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
+            if (order == null || order.resellerId != resellerId || !OrderStatus.PENDING_PAYMENT.equals(order.status)) {
+                return Uni.createFrom().item(false);
+            }
+            LocalDateTime now = now();
+            OrderStatus.require(order.status, OrderStatus.CANCELLED);
+            order.status = OrderStatus.CANCELLED;
+            order.failureReason = ChargeRefused.INSUFFICIENT_BALANCE.equals(reason) ? "Insufficient balance" : "Charge refused: " + reason;
+            order.updatedAt = now;
+            String cancelReason = ChargeRefused.INSUFFICIENT_BALANCE.equals(reason)
+                    ? OrderCancelled.INSUFFICIENT_BALANCE : OrderCancelled.CHARGE_REFUSED;
+            return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.ORDER_CANCELLED, resellerId,
+                    new OrderCancelled(order.id, cancelReason, now, order.proxyId), clock)).replaceWith(true);
+        });
+    }
+
+    /**
+     * In the {@code proxy.renewed} consumer's transaction: the renewal order {@code orderId} is active with the
+     * proxy's new expiry, and every active order of the proxy (its purchase, earlier renewals) shows that
+     * expiry. Repeats change nothing.
+     */
+    public Uni<Integer> markRenewed(Mutiny.Session session, long resellerId, long proxyId, long orderId, LocalDateTime expiresAt) {
+        LocalDateTime now = now();
+        return session.createNativeQuery("""
+                        update orders set status = :active, expires_at = :at, updated_at = :now
+                        where id = :order and reseller_id = :reseller and kind = 'renewal' and status in (:from)""")
+                .setParameter("active", OrderStatus.ACTIVE)
+                .setParameter("at", expiresAt)
+                .setParameter("now", now)
+                .setParameter("order", orderId)
+                .setParameter("reseller", resellerId)
+                .setParameter("from", OrderStatus.before(OrderStatus.ACTIVE))
+                .executeUpdate()
+                .chain(() -> session.createNativeQuery("""
+                                update orders set expires_at = :at, updated_at = :now
+                                where proxy_id = :proxy and reseller_id = :reseller and status = :active
+                                  and expires_at < :at""")
+                        .setParameter("at", expiresAt)
+                        .setParameter("now", now)
+                        .setParameter("proxy", proxyId)
+                        .setParameter("reseller", resellerId)
+                        .setParameter("active", OrderStatus.ACTIVE)
+                        .executeUpdate());
+    }
+
+    private static String description(Order order) {
+        return order.productName + " — " + order.pricingLabel;
     }
 
     public Uni<Order> get(long resellerId, long orderId) {
@@ -127,7 +254,7 @@ public class OrderService {
 
     private Uni<Charge> charge(Order order, String authorization) {
         var request = new BillingClient.ChargeRequest(chargeReference(order.id), order.amountUsd,
-                order.productName + " — " + order.pricingLabel, config.sendOrderId() ? order.id : null);
+                description(order), config.sendOrderId() ? order.id : null);
         return billing.charge(authorization, request)
                 .map(response -> new Charge(response.getEntity().balance(), response.getStatus() == 201))
                 .onFailure().transform(failure -> {
@@ -189,7 +316,8 @@ public class OrderService {
             order.updatedAt = paidAt;
             var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
                     order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
-                    order.amountUsd, order.periodType, order.periodDuration, paidAt), clock);
+                    order.amountUsd, order.periodType, order.periodDuration, paidAt,
+                    order.isRenewal() ? order.proxyId : null), clock);
             return Outbox.append(session, mapper, event).replaceWith(true);
         });
     }

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.annotation.JsonFormat;
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
 
-/** An order as the API shows it: the seed's fields first, then what a reseller needs to follow it. */
+/**
+ * An order as the API shows it: the seed's fields first, then what a reseller needs to follow it.
+ * {@code kind}: "purchase" or "renewal" (then {@code proxy_id} is the proxy it extends, and
+ * {@code expires_at} the proxy's expiry once the renewal is active).
+ */
 public record OrderView(
         long id,
         String productName,
@@ -18,10 +22,11 @@ public record OrderView(
         LocalDateTime paidAt,
         LocalDateTime expiresAt,
         Long proxyId,
-        String failureReason) {
+        String failureReason,
+        String kind) {
 
     static OrderView of(Order o) {
         return new OrderView(o.id, o.productName, o.pricingLabel, o.amountUsd, o.status, o.createdAt,
-                o.productId, o.pricingId, o.paidAt, o.expiresAt, o.proxyId, o.failureReason);
+                o.productId, o.pricingId, o.paidAt, o.expiresAt, o.proxyId, o.failureReason, o.kind);
     }
 }

@@ -12,6 +12,7 @@ import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.tracing.TraceParents;
 import com.proxyvault.fleet.proxies.Proxy;
+import com.proxyvault.fleet.renewals.ProxyRenewals;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,7 +27,8 @@ import java.time.LocalDateTime;
  * A paid order gets a proxy: a modem with a free slot on a live agent, a free port on that agent, fresh
  * credentials. The proxy is stored as {@code provisioning} and {@code proxy.provisioning} announced (the order
  * shows it); the proxies table's trigger wakes {@link ProvisioningJob} on commit, which asks the agent to
- * open it. No modem or port free → {@code proxy.provision_failed} at once (billing refunds).
+ * open it. No modem or port free → {@code proxy.provision_failed} at once (billing refunds). A renewal order
+ * extends the proxy it names instead ({@link ProxyRenewals#renew}).
  */
 @ApplicationScoped
 public class OrderPaidListener {
@@ -37,7 +39,11 @@ public class OrderPaidListener {
     private final Clock clock;
     private final EventConsumer<OrderPaid> consumer;
 
-    public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, ModemAllocator allocator, Clock clock) {
+    private final ProxyRenewals renewals;
+
+    public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, ModemAllocator allocator, Clock clock,
+                             ProxyRenewals renewals) {
+        this.renewals = renewals;
         this.mapper = mapper;
         this.allocator = allocator;
         this.clock = clock;
@@ -51,6 +57,9 @@ public class OrderPaidListener {
 
     private Uni<Void> allocate(Mutiny.Session session, EventEnvelope<OrderPaid> event) {
         OrderPaid order = event.data();
+        if (order.renewal()) {
+            return renewals.renew(session, event.resellerId(), order); // no new proxy: the same one, for longer
+        }
         LocalDateTime now = ClockProducer.utcNow(clock);
         return session.createNativeQuery("select count(*) from proxies where order_id = :order", Long.class)
                 .setParameter("order", order.orderId())

@@ -3,12 +3,12 @@ package com.proxyvault.fleet.provisioning;
 import java.time.LocalDateTime;
 
 /** When a paid period that starts at {@code start} ends (calendar months, so "Monthly" from Jan 31 ends Feb 28/29). */
-final class Periods {
+public final class Periods {
 
     private Periods() {
     }
 
-    static LocalDateTime end(LocalDateTime start, String periodType, int duration) {
+    public static LocalDateTime end(LocalDateTime start, String periodType, int duration) {
         return switch (periodType) {
             case "hour" -> start.plusHours(duration);
             case "day" -> start.plusDays(duration);

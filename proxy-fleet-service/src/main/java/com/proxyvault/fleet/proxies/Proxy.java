@@ -56,4 +56,13 @@ public class Proxy extends PanacheEntityBase {
      * join the purchase's trace although they are written later, from an agent's answer.
      */
     public String traceparent;
+    /** Renew from the reseller's balance at the expiry checkpoints (docs/money.md, "Renewals"). */
+    @Column(name = "auto_renew")
+    public boolean autoRenew;
+    /** The expires_at the checkpoint bookkeeping refers to; anything else (null) means "look again". */
+    @Column(name = "notice_expiry")
+    public LocalDateTime noticeExpiry;
+    /** When the next expiry checkpoint of {@link #noticeExpiry} is due; null when none is left. */
+    @Column(name = "next_checkpoint_at")
+    public LocalDateTime nextCheckpointAt;
 }

@@ -6,11 +6,13 @@ import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
 import com.proxyvault.fleet.locations.Location;
+import com.proxyvault.fleet.renewals.ProxyRenewals;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -28,9 +30,28 @@ public class ProxyResource {
     private final JsonWebToken caller;
     private final ProxyControlService controls;
 
-    public ProxyResource(JsonWebToken caller, ProxyControlService controls) {
+    private final ProxyRenewals renewals;
+
+    public ProxyResource(JsonWebToken caller, ProxyControlService controls, ProxyRenewals renewals) {
         this.caller = caller;
         this.controls = controls;
+        this.renewals = renewals;
+    }
+
+    /**
+     * {@code PATCH /proxies/{id} {"auto_renew": true}} → the proxy as {@code GET} shows it. Renews it from the
+     * balance at its expiry checkpoints (docs/money.md, "Renewals"); 404 when it is not the reseller's, 409
+     * when it has ended.
+     */
+    @PATCH
+    @Path("/{proxyId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<ProxyView> update(@PathParam("proxyId") String proxyId, UpdateRequest request) {
+        if (request == null || request.autoRenew() == null) {
+            throw ApiException.unprocessable("A JSON body with auto_renew (true or false) is required");
+        }
+        return renewals.setAutoRenew(CurrentReseller.resellerId(caller), id(proxyId), request.autoRenew())
+                .map(ProxyView::of);
     }
 
     /** {@code {"location_id": "LAX"}}: an id of {@code GET .../locations}, exactly as listed (at most 32 characters). */
@@ -43,6 +64,10 @@ public class ProxyResource {
 
     /** {@code {"fingerprint": "windows"}}: one of {@link ProxyControlService#FINGERPRINTS}, exactly. */
     public record FingerprintRequest(String fingerprint) {
+    }
+
+    /** {@code {"auto_renew": true}}: a JSON boolean, required; no other fields (422 otherwise). */
+    public record UpdateRequest(Boolean autoRenew) {
     }
 
     static final int MAX_LOCATION_ID_LENGTH = 32;

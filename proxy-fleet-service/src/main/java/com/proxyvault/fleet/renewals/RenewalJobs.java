@@ -1,0 +1,41 @@
+package com.proxyvault.fleet.renewals;
+
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.OrderCancelled;
+import com.proxyvault.platform.events.EventConsumer;
+import com.proxyvault.platform.events.EventConsumers;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * What drives {@link ProxyRenewals}: the checkpoint sweep on the expiry interval (checkpoints are hours
+ * apart, a second's delay does not matter; it repeats while a batch comes back full), and the
+ * {@code order.cancelled} consumer that turns a refused auto-renewal into {@code proxy.expiring}.
+ */
+@ApplicationScoped
+public class RenewalJobs {
+
+    private final ProxyRenewals renewals;
+    private final int batchSize;
+    private final EventConsumer<OrderCancelled> cancelled;
+
+    public RenewalJobs(ProxyRenewals renewals, RenewalConfig config, EventConsumers consumers) {
+        this.renewals = renewals;
+        this.batchSize = config.batchSize();
+        this.cancelled = consumers.consumer("proxy-renewal-refused", EventTypes.ORDER_CANCELLED, OrderCancelled.class,
+                (session, event) -> renewals.renewalRefused(session, event.resellerId(), event.data()));
+    }
+
+    @Scheduled(every = "${proxyvault.fleet.expiry-interval}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweepCheckpoints() {
+        return renewals.sweep().chain(looked -> looked >= batchSize ? sweepCheckpoints() : Uni.createFrom().voidItem());
+    }
+
+    @Incoming("order-cancelled")
+    public Uni<Void> onOrderCancelled(String json) {
+        return cancelled.consume(json);
+    }
+}
