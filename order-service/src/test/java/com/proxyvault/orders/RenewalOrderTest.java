@@ -1,0 +1,188 @@
+package com.proxyvault.orders;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.proxyvault.contracts.events.ChargePosted;
+import com.proxyvault.contracts.events.ChargeRefused;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventSchemas;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyExpired;
+import com.proxyvault.contracts.events.ProxyProvisioned;
+import com.proxyvault.contracts.events.ProxyRenewalDue;
+import com.proxyvault.contracts.events.ProxyRenewed;
+import com.proxyvault.platform.auth.InternalTokens;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Renewal orders (docs/money.md, "Renewals") against real PostgreSQL and Kafka, with billing stubbed over
+ * HTTP and the fleet's events produced by the test: a reseller's renewal of an active proxy, the
+ * auto-renewal the fleet asks for (charged through billing by event), and one billing refuses.
+ */
+@QuarkusTest
+@WithTestResource(BillingStub.class)
+class RenewalOrderTest {
+
+    private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 700);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
+    private final LocalDateTime expiresAt = LocalDateTime.now().plusDays(30).truncatedTo(ChronoUnit.SECONDS);
+
+    @AfterEach
+    void reset() {
+        BillingStub.mode = BillingStub.Mode.UP;
+        BillingStub.insufficient = false;
+    }
+
+    private static String auth(long reseller) {
+        return "Bearer " + InternalTokens.orders().reseller(reseller);
+    }
+
+    private static JsonPath order(long reseller, long orderId) {
+        return given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    /** A paid monthly order whose proxy the fleet provisioned: returns the order id; the proxy is {@code proxyId}. */
+    private long activeProxy(long reseller, long proxyId) throws Exception {
+        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3)).post("/v1/reseller/orders")
+                .then().statusCode(201).body("kind", equalTo("purchase")).extract().jsonPath().getLong("id");
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200);
+        produce(EventTypes.PROXY_PROVISIONED, reseller, new ProxyProvisioned(proxyId, orderId, "5E9F-2026-11-30",
+                "127.0.0.1", 10001, "u" + proxyId, "p" + proxyId, "LAX", "active", expiresAt));
+        await().atMost(WAIT).until(() -> "active".equals(order(reseller, orderId).getString("status")));
+        return orderId;
+    }
+
+    private void produce(String type, long reseller, Object data) throws Exception {
+        Events.produce(type, reseller, EventJson.write(mapper, EventEnvelope.of(type, reseller, data)));
+    }
+
+    @Test
+    void shouldRenewAnActiveProxyThroughAPaidRenewalOrder() throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = IDS.incrementAndGet();
+        long purchase = activeProxy(reseller, proxyId);
+        String renew = "/v1/reseller/orders";
+
+        // What cannot be renewed, and how it is told.
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "product_id", 1, "pricing_id", 2)).post(renew)
+                .then().statusCode(422).body("detail", containsString("not both"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId + 1_000_000, "pricing_id", 2)).post(renew)
+                .then().statusCode(404).body("detail", equalTo("Proxy not found"));
+        given().header("Authorization", auth(reseller + 1_000_000)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 2)).post(renew)
+                .then().statusCode(404).body("detail", equalTo("Proxy not found"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 99)).post(renew).then().statusCode(404);
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", "5", "pricing_id", 2)).post(renew).then().statusCode(422);
+
+        // A renewal order: the tier's price, the proxy it extends, paid like any order.
+        JsonPath created = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 2)).post(renew)
+                .then().statusCode(201).extract().jsonPath();
+        long renewal = created.getLong("id");
+        assertEquals("renewal", created.getString("kind"));
+        assertEquals(proxyId, created.getLong("proxy_id"));
+        assertEquals("20.00", created.getString("amount_usd"));
+        assertEquals("pending_payment", created.getString("status"));
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + renewal + "/pay").then().statusCode(200);
+        List<String> paid = Events.ofOrder(EventTypes.ORDER_PAID, renewal);
+        assertEquals(1, paid.size());
+        EventSchemas.assertValid(paid.get(0));
+        assertEquals(proxyId, mapper.readTree(paid.get(0)).at("/data/renews_proxy_id").asLong());
+        assertTrue(mapper.readTree(Events.ofOrder(EventTypes.ORDER_PAID, purchase).get(0)).at("/data/renews_proxy_id").isMissingNode(),
+                "a purchase's order.paid names no proxy to renew");
+
+        // The fleet moved expires_at: the renewal is active and every active order of the proxy shows the new end.
+        LocalDateTime extended = expiresAt.plusDays(1);
+        produce(EventTypes.PROXY_RENEWED, reseller, new ProxyRenewed(proxyId, renewal, expiresAt, extended));
+        await().atMost(WAIT).until(() -> "active".equals(order(reseller, renewal).getString("status")));
+        assertEquals(extended, LocalDateTime.parse(order(reseller, renewal).getString("expires_at")));
+        assertEquals(extended, LocalDateTime.parse(order(reseller, purchase).getString("expires_at")));
+
+        // The proxy ends: its purchase and its active renewals end with it, and it can no longer be renewed.
+        produce(EventTypes.PROXY_EXPIRED, reseller, new ProxyExpired(proxyId, purchase, extended));
+        await().atMost(WAIT).until(() -> "expired".equals(order(reseller, renewal).getString("status")));
+        assertEquals("expired", order(reseller, purchase).getString("status"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 2)).post(renew)
+                .then().statusCode(409).body("detail", containsString("active"));
+    }
+
+    @Test
+    void shouldAutoRenewThroughBillingAndCancelARenewalBillingRefuses() throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = IDS.incrementAndGet();
+        long purchase = activeProxy(reseller, proxyId);
+
+        // The fleet's checkpoint, delivered twice: one renewal order on the purchase's tier, one charge request.
+        String due = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_RENEWAL_DUE, reseller,
+                new ProxyRenewalDue(proxyId, purchase, expiresAt, "PT24H")));
+        Events.produce(EventTypes.PROXY_RENEWAL_DUE, reseller, due);
+        Events.produce(EventTypes.PROXY_RENEWAL_DUE, reseller, due);
+        await().atMost(WAIT).until(() -> renewals(reseller).size() == 1);
+        long renewal = renewals(reseller).get(0);
+        JsonPath created = order(reseller, renewal);
+        assertEquals("pending_payment", created.getString("status"));
+        assertEquals("225.00", created.getString("amount_usd"));
+        List<String> requested = Events.ofOrder(EventTypes.CHARGE_REQUESTED, renewal);
+        assertEquals(1, requested.size(), "one charge request per renewal");
+        EventSchemas.assertValid(requested.get(0));
+        assertEquals("order:" + renewal, mapper.readTree(requested.get(0)).at("/data/reference").asText());
+        assertEquals("225.00", mapper.readTree(requested.get(0)).at("/data/amount").asText());
+
+        // billing posted it: paid, and order.paid asks the fleet to extend the proxy.
+        produce(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("order:" + renewal, new BigDecimal("225.00"),
+                new BigDecimal("0.00"), LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS)));
+        await().atMost(WAIT).until(() -> "paid".equals(order(reseller, renewal).getString("status")));
+        assertEquals(proxyId, mapper.readTree(Events.ofOrder(EventTypes.ORDER_PAID, renewal).get(0)).at("/data/renews_proxy_id").asLong());
+
+        // The next checkpoint's renewal is refused for the balance: cancelled, and order.cancelled names the proxy.
+        produce(EventTypes.PROXY_RENEWAL_DUE, reseller, new ProxyRenewalDue(proxyId, purchase, expiresAt, "PT1H"));
+        await().atMost(WAIT).until(() -> renewals(reseller).size() == 2);
+        long refused = renewals(reseller).get(0);
+        produce(EventTypes.CHARGE_REFUSED, reseller, new ChargeRefused(refused, "order:" + refused,
+                new BigDecimal("225.00"), ChargeRefused.INSUFFICIENT_BALANCE));
+        await().atMost(WAIT).until(() -> "cancelled".equals(order(reseller, refused).getString("status")));
+        assertEquals("Insufficient balance", order(reseller, refused).getString("failure_reason"));
+        List<String> cancelled = Events.ofOrder(EventTypes.ORDER_CANCELLED, refused);
+        assertEquals(1, cancelled.size());
+        EventSchemas.assertValid(cancelled.get(0));
+        assertEquals(proxyId, mapper.readTree(cancelled.get(0)).at("/data/proxy_id").asLong());
+        assertEquals("insufficient_balance", mapper.readTree(cancelled.get(0)).at("/data/reason").asText());
+    }
+
+    /** The reseller's renewal orders, newest first. */
+    private static List<Long> renewals(long reseller) {
+        JsonPath page = given().header("Authorization", auth(reseller)).get("/v1/reseller/orders")
+                .then().statusCode(200).extract().jsonPath();
+        return page.<Object>getList("orders.findAll { it.kind == 'renewal' }.id").stream()
+                .map(id -> ((Number) id).longValue()).toList();
+    }
+}
