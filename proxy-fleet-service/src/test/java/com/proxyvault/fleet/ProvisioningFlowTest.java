@@ -70,7 +70,7 @@ class ProvisioningFlowTest {
         events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "fleet-test-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer());
         events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONING, topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_PROVISION_FAILED,
-                topicPrefix + EventTypes.PROXY_EXPIRED));
+                topicPrefix + EventTypes.PROXY_EXPIRED, topicPrefix + EventTypes.PROXY_IP_ROTATED));
     }
 
     @AfterEach
@@ -211,7 +211,19 @@ class ProvisioningFlowTest {
             assertTrue(resetIp.hasResetIp(), resetIp.toString());
             assertEquals(com.proxyvault.contracts.agent.v1.ResetMode.RESET_MODE_HARD, resetIp.getResetIp().getMode());
             agent.answerWithExitIp(resetIp, "203.0.113.99");
-            reset.get().then().statusCode(200).body("exit_ip", equalTo("203.0.113.99")).body("mode", equalTo("hard"));
+            reset.get().then().statusCode(200).body("exit_ip", equalTo("203.0.113.99")).body("mode", equalTo("hard"))
+                    .body("old_ip", equalTo("203.0.113.10")).body("new_ip", equalTo("203.0.113.99"))
+                    .body("applied_mode", equalTo("hard")).body("attempts", equalTo(1));
+            JsonNode rotated = awaitEvent(EventTypes.PROXY_IP_ROTATED, order).get("data");
+            assertEquals("203.0.113.10", rotated.get("old_ip").asText());
+            assertEquals("203.0.113.99", rotated.get("new_ip").asText());
+            // Within the cooldowns: 429 with Retry-After, and the modem is not asked.
+            given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
+                    .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"))
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue());
+            endFastCooldown(proxyId); // past the fast cooldown, not the hard one (5 min)
+            given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"hard\"}")
+                    .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"));
 
             // Fingerprint
             var fingerprint = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
@@ -223,6 +235,7 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("macos"));
 
             // A modem that refuses makes a 503 and changes nothing.
+            endFastCooldown(proxyId);
             var refused = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
                     .contentType("application/json").body("{\"mode\":\"fast\"}").post(base + "/reset"));
             agent.answer(agent.next(WAIT), false, "modem busy");
@@ -282,6 +295,61 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).get(base).then()
                     .body("status", equalTo("active")).body("location_id", equalTo("NYC"));
         }
+    }
+
+    @Test
+    void shouldRetryAndEscalateAResetWhoseExitIpDidNotChange() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-d", "token-d", 25000, 25010, "d", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            orderPaid(reseller, order, "day");
+            agent.answer(agent.next(WAIT), true, "");
+            long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            String reset = "/v1/reseller/proxies/" + proxyId + "/reset";
+
+            // The modem says "done" but keeps 203.0.113.10: fast again, then hard, which changes it.
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"fast\"}").post(reset));
+            FleetMessage first = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.ResetMode.RESET_MODE_FAST, first.getResetIp().getMode());
+            agent.answerWithExitIp(first, "203.0.113.10");
+            FleetMessage second = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.ResetMode.RESET_MODE_FAST, second.getResetIp().getMode());
+            agent.answerWithExitIp(second, "");
+            FleetMessage third = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.ResetMode.RESET_MODE_HARD, third.getResetIp().getMode());
+            agent.answerWithExitIp(third, "203.0.113.200");
+            answer.get().then().statusCode(200).body("mode", equalTo("fast")).body("applied_mode", equalTo("hard"))
+                    .body("attempts", equalTo(3)).body("old_ip", equalTo("203.0.113.10")).body("new_ip", equalTo("203.0.113.200"));
+            JsonNode rotated = awaitEvent(EventTypes.PROXY_IP_ROTATED, order).get("data");
+            assertEquals("hard", rotated.get("mode").asText());
+            assertEquals(3, rotated.get("attempts").asInt());
+
+            // Past the fast cooldown but inside the hard one (the escalation used it): a silent modem fails
+            // after its fast attempts, 503 rotation_failed, Retry-After = the hard cooldown's rest; IP kept.
+            endFastCooldown(proxyId);
+            var failing = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"fast\"}").post(reset));
+            agent.answerWithExitIp(agent.next(WAIT), "203.0.113.200");
+            agent.answerWithExitIp(agent.next(WAIT), "203.0.113.200");
+            failing.get().then().statusCode(503).body("code", equalTo("rotation_failed"))
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue());
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
+                    && e.get("data").get("order_id").asLong() == order).count());
+        }
+    }
+
+    /**
+     * Moves the proxy's last reset 11 s back: past the fast cooldown (10 s), inside the hard one. (Moving the
+     * clock instead would also age the test agent, which sends no heartbeats, out of allocation.)
+     */
+    private void endFastCooldown(long proxyId) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                        "update proxies set last_reset_at = last_reset_at - interval '11 seconds' where id = :id")
+                .setParameter("id", proxyId).executeUpdate()));
     }
 
     private void orderPaid(long reseller, long orderId, String period) throws Exception {

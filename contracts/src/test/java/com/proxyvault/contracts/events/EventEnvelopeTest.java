@@ -50,6 +50,8 @@ class EventEnvelopeTest {
                 new ProxyRenewed(5, 43, at, at.plusDays(1)))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRING, 7,
                 new ProxyExpiring(5, 42, at, true, ProxyExpiring.INSUFFICIENT_BALANCE))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
+                new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3))));
     }
 
     @Test

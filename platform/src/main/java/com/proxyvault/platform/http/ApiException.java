@@ -11,6 +11,7 @@ public class ApiException extends RuntimeException {
 
     private final int status;
     private final String code;
+    private long retryAfterSeconds = -1;
 
     /** An error with the default code of {@code status}. */
     public ApiException(int status, String detail) {
@@ -33,6 +34,20 @@ public class ApiException extends RuntimeException {
 
     public String detail() {
         return getMessage();
+    }
+
+    /**
+     * Adds {@code Retry-After: <seconds>} (RFC 9110 §10.2.3, delay-seconds, at least 1) to the answer: for a
+     * 429 or 503 that knows when a retry will be taken. Returns this exception.
+     */
+    public ApiException retryAfter(java.time.Duration wait) {
+        this.retryAfterSeconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        return this;
+    }
+
+    /** The Retry-After seconds, or -1 when the answer carries none. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** 400 {@code bad_request}. */
@@ -99,5 +114,9 @@ public class ApiException extends RuntimeException {
     /** 503 {@code service_unavailable}: a dependency is down, nothing was written. */
     public static ApiException unavailable(String detail) {
         return new ApiException(503, detail);
+    }
+
+    public static ApiException unavailable(String code, String detail) {
+        return new ApiException(503, code, detail);
     }
 }

@@ -48,9 +48,16 @@ public final class ApiExceptionMappers {
         return builder(status, code, detail).build();
     }
 
-    /** The response for an {@link ApiException}: its status, code and detail, with the challenge on a 401. */
+    /**
+     * The response for an {@link ApiException}: its status, code and detail, with the challenge on a 401 and
+     * {@code Retry-After} when the exception names one.
+     */
     public static Response error(ApiException e) {
-        return builder(e.status(), e.code(), e.detail()).build();
+        Response.ResponseBuilder response = builder(e.status(), e.code(), e.detail());
+        if (e.retryAfterSeconds() > 0) {
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        return response.build();
     }
 
     private static Response.ResponseBuilder builder(int status, String code, String detail) {

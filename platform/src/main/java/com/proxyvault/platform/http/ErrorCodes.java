@@ -23,10 +23,14 @@ public final class ErrorCodes {
     public static final String VALIDATION_FAILED = "validation_failed";
     public static final String IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused";
     public static final String RATE_LIMITED = "rate_limited";
+    /** 429: the proxy's modem was reset too recently (docs/fleet.md, "Verified rotation"). */
+    public static final String RESET_COOLDOWN = "reset_cooldown";
     public static final String TOO_MANY_FAILED_AUTHENTICATIONS = "too_many_failed_authentications";
     public static final String HEADERS_TOO_LARGE = "headers_too_large";
     public static final String INTERNAL_ERROR = "internal_error";
     public static final String SERVICE_UNAVAILABLE = "service_unavailable";
+    /** 503: resets were done but the exit IP did not change (docs/fleet.md, "Verified rotation"). */
+    public static final String ROTATION_FAILED = "rotation_failed";
 
     private ErrorCodes() {
     }

@@ -65,4 +65,9 @@ public class Proxy extends PanacheEntityBase {
     /** When the next expiry checkpoint of {@link #noticeExpiry} is due; null when none is left. */
     @Column(name = "next_checkpoint_at")
     public LocalDateTime nextCheckpointAt;
+    /** When the proxy's modem was last reset (any mode), and last hard-reset: the reset cooldowns. */
+    @Column(name = "last_reset_at")
+    public LocalDateTime lastResetAt;
+    @Column(name = "last_hard_reset_at")
+    public LocalDateTime lastHardResetAt;
 }
