@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.reflect.InvocationTargetException;
@@ -234,6 +236,8 @@ public final class K8sValidator {
                 if (!names.contains(ref.getKind() + "/" + ref.getName())) {
                     findings.add(doc.id + ": scaleTargetRef " + ref.getKind() + "/" + ref.getName() + " is not in the manifests");
                 }
+            } else if (doc.typed instanceof NetworkPolicy policy) {
+                checkNetworkPolicy(doc.id, policy, pods, findings);
             } else if (doc.typed instanceof Ingress ingress) {
                 checkIngress(doc.id, ingress, services, names, findings);
             } else if (doc.typed instanceof GenericKubernetesResource g) {
@@ -390,6 +394,53 @@ public final class K8sValidator {
                     findings.add(id + ": targetPort " + target.getStrVal() + " is no container port of the pods it selects");
                 }
             }
+        }
+    }
+
+    /**
+     * A NetworkPolicy whose pod selector matches nothing is silently useless (or, as a peer, silently
+     * closes a path). Selectors on operator-managed pods (Strimzi, CloudNativePG labels) are not
+     * checked: those pods are not in the manifests. Peers with a namespaceSelector are other namespaces.
+     */
+    private static void checkNetworkPolicy(String id, NetworkPolicy policy, List<Pods> pods, List<String> findings) {
+        var selectors = new ArrayList<LabelSelector>();
+        selectors.add(policy.getSpec().getPodSelector());
+        Objects.requireNonNullElse(policy.getSpec().getIngress(), List.<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule>of())
+                .forEach(r -> Objects.requireNonNullElse(r.getFrom(), List.<NetworkPolicyPeer>of()).forEach(p -> peer(p, selectors)));
+        Objects.requireNonNullElse(policy.getSpec().getEgress(), List.<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule>of())
+                .forEach(r -> Objects.requireNonNullElse(r.getTo(), List.<NetworkPolicyPeer>of()).forEach(p -> peer(p, selectors)));
+        for (LabelSelector s : selectors) {
+            boolean everything = s.getMatchLabels() == null && s.getMatchExpressions() == null
+                    || (s.getMatchLabels() == null || s.getMatchLabels().isEmpty())
+                    && (s.getMatchExpressions() == null || s.getMatchExpressions().isEmpty());
+            boolean operatorPods = Stream.concat(
+                    Objects.requireNonNullElse(s.getMatchLabels(), Map.<String, String>of()).keySet().stream(),
+                    Objects.requireNonNullElse(s.getMatchExpressions(), List.<io.fabric8.kubernetes.api.model.LabelSelectorRequirement>of())
+                            .stream().map(io.fabric8.kubernetes.api.model.LabelSelectorRequirement::getKey))
+                    .anyMatch(k -> k.startsWith("cnpg.io/") || k.startsWith("strimzi.io/"));
+            if (everything || operatorPods) {
+                continue;
+            }
+            if (pods.stream().noneMatch(p -> selects(s, podLabels(p)))) {
+                findings.add(id + ": pod selector " + describe(s) + " matches no workload's pods");
+            } else if (s.getMatchExpressions() != null) {
+                // an In list naming a workload that does not exist is a typo even if the others match
+                for (var r : s.getMatchExpressions()) {
+                    if ("In".equals(r.getOperator())) {
+                        for (String v : r.getValues()) {
+                            if (pods.stream().noneMatch(p -> v.equals(podLabels(p).get(r.getKey())))) {
+                                findings.add(id + ": pod selector value " + r.getKey() + "=" + v + " matches no workload's pods");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void peer(NetworkPolicyPeer peer, List<LabelSelector> selectors) {
+        if (peer.getPodSelector() != null && peer.getNamespaceSelector() == null) {
+            selectors.add(peer.getPodSelector());
         }
     }
 

@@ -53,6 +53,7 @@ class K8sValidatorTest {
             selector-mismatch       | Deployment/api-gateway: selector {app.kubernetes.io/name=api-gateway} does not match its pod template's labels
             undocumented-secret     | references Secret/proxyvault-undocumented, which is neither in the manifests nor documented as external
             unknown-kind            | Deploymnet/typo: unknown kind Deploymnet
+            network-policy-typo     | NetworkPolicy/backends-from-gateway: pod selector value app.kubernetes.io/name=webhooks-service matches no workload's pods
             """)
     void shouldFailOnABrokenOverlay(String broken, String expected) {
         Path dir = repo.root().resolve("deploy/k8s/validate/src/test/resources/broken").resolve(broken);
