@@ -245,6 +245,25 @@ public final class K8sValidator {
             }
         }
 
+        // a topic's replicas need that many brokers, and min.insync.replicas must leave one to lose
+        // (prod: 3 and 2), or producers with acks=all stop
+        int brokers = docs.stream().filter(d -> d.raw.path("kind").asText().equals("KafkaNodePool"))
+                .filter(d -> d.raw.path("spec").path("roles").toString().contains("\"broker\""))
+                .mapToInt(d -> d.raw.path("spec").path("replicas").asInt(0)).sum();
+        for (Doc doc : docs) {
+            if (doc.raw.path("kind").asText().equals("KafkaTopic")) {
+                int replicas = doc.raw.path("spec").path("replicas").asInt(-1);
+                int minIsr = doc.raw.path("spec").path("config").path("min.insync.replicas").asInt(1);
+                if (replicas > brokers) {
+                    findings.add(doc.id + ": " + replicas + " replicas but the node pools have " + brokers + " brokers");
+                }
+                if (replicas > 1 && minIsr >= replicas) {
+                    findings.add(doc.id + ": min.insync.replicas " + minIsr + " with " + replicas
+                            + " replicas: one broker down stops every acks=all producer");
+                }
+            }
+        }
+
         // every topic a service uses has a KafkaTopic
         for (Pods p : pods) {
             ServiceConfig config = this.services.get(p.name);

@@ -53,6 +53,8 @@ class K8sValidatorTest {
             selector-mismatch       | Deployment/api-gateway: selector {app.kubernetes.io/name=api-gateway} does not match its pod template's labels
             undocumented-secret     | references Secret/proxyvault-undocumented, which is neither in the manifests nor documented as external
             unknown-kind            | Deploymnet/typo: unknown kind Deploymnet
+            wrong-type              | does not parse as its kind
+            topic-more-replicas-than-brokers | KafkaTopic/charge-posted: 3 replicas but the node pools have 1 brokers
             network-policy-typo     | NetworkPolicy/backends-from-gateway: pod selector value app.kubernetes.io/name=webhooks-service matches no workload's pods
             """)
     void shouldFailOnABrokenOverlay(String broken, String expected) {
