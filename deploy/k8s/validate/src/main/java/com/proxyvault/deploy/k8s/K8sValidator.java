@@ -201,6 +201,11 @@ public final class K8sValidator {
                 pods.add(new Pods(doc.id, s.getMetadata().getName(), s.getSpec().getSelector(), s.getSpec().getTemplate()));
             } else if (o instanceof DaemonSet s && s.getSpec() != null) {
                 pods.add(new Pods(doc.id, s.getMetadata().getName(), s.getSpec().getSelector(), s.getSpec().getTemplate()));
+            } else if (o instanceof io.fabric8.kubernetes.api.model.Secret secret
+                    && (secret.getData() != null && !secret.getData().isEmpty()
+                    || secret.getStringData() != null && !secret.getStringData().isEmpty())) {
+                // secrets are created by ops (docs/deploy.md, "What is external"), never committed
+                findings.add(doc.id + ": a Secret with values in the manifests: secret values never go into git");
             } else if (o instanceof ConfigMap cm) {
                 configMaps.put(cm.getMetadata().getName(), cm);
             } else if (o instanceof Service s) {

@@ -55,6 +55,7 @@ class K8sValidatorTest {
             unknown-kind            | Deploymnet/typo: unknown kind Deploymnet
             wrong-type              | does not parse as its kind
             topic-more-replicas-than-brokers | KafkaTopic/charge-posted: 3 replicas but the node pools have 1 brokers
+            secret-in-git           | Secret/proxyvault-db-billing: a Secret with values in the manifests
             network-policy-typo     | NetworkPolicy/backends-from-gateway: pod selector value app.kubernetes.io/name=webhooks-service matches no workload's pods
             """)
     void shouldFailOnABrokenOverlay(String broken, String expected) {
