@@ -12,7 +12,7 @@ import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +27,7 @@ import java.util.Optional;
 public final class CrdSchemas {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final Map<String, Optional<JsonSchema>> cache = new HashMap<>();
+    private final Map<String, Optional<JsonSchema>> cache = new ConcurrentHashMap<>();
     private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7);
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
             .formatAssertionsEnabled(false) // int32/int64/date-time are OpenAPI hints, not rules here

@@ -397,8 +397,20 @@ public final class K8sValidator {
                 .filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst().orElse(null);
     }
 
+    /**
+     * Issue 10, item 3: only the gateway is reachable from outside (through the Ingress), plus the
+     * agents' gRPC endpoint. Any other Service the internet could reach is a finding.
+     */
+    static final Map<String, String> EXPOSED = Map.of("proxy-fleet-grpc", "LoadBalancer");
+    static final String INGRESS_BACKEND = "api-gateway";
+
     private static void checkService(Service s, List<Pods> pods, List<String> findings) {
         String id = "Service/" + s.getMetadata().getName();
+        String type = Objects.requireNonNullElse(s.getSpec().getType(), "ClusterIP");
+        if (!type.equals("ClusterIP") && !type.equals(EXPOSED.get(s.getMetadata().getName()))) {
+            findings.add(id + ": type " + type + " exposes it outside the cluster; only " + EXPOSED
+                    + " and the gateway's Ingress may be reachable from outside");
+        }
         Map<String, String> selector = s.getSpec().getSelector();
         if (selector == null || selector.isEmpty()) {
             findings.add(id + ": no selector: it selects no workload");
@@ -481,6 +493,10 @@ public final class K8sValidator {
         for (IngressBackend b : backends) {
             if (b.getService() == null) {
                 continue;
+            }
+            if (!b.getService().getName().equals(INGRESS_BACKEND)) {
+                findings.add(id + ": routes to Service/" + b.getService().getName() + "; only " + INGRESS_BACKEND
+                        + " is public (DESIGN.md, \"Trust boundaries\")");
             }
             var svc = services.stream().filter(s -> s.getMetadata().getName().equals(b.getService().getName())).findFirst();
             if (svc.isEmpty()) {

@@ -56,6 +56,7 @@ class K8sValidatorTest {
             wrong-type              | does not parse as its kind
             topic-more-replicas-than-brokers | KafkaTopic/charge-posted: 3 replicas but the node pools have 1 brokers
             secret-in-git           | Secret/proxyvault-db-billing: a Secret with values in the manifests
+            billing-exposed         | Service/billing-service: type LoadBalancer exposes it outside the cluster
             network-policy-typo     | NetworkPolicy/backends-from-gateway: pod selector value app.kubernetes.io/name=webhooks-service matches no workload's pods
             """)
     void shouldFailOnABrokenOverlay(String broken, String expected) {
