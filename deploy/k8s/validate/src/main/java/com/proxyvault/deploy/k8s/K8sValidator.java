@@ -52,7 +52,10 @@ import java.util.stream.Stream;
  *       readiness and startup probes and CPU/memory requests and limits, no {@code :latest} or
  *       untagged image, every referenced ConfigMap/Secret/ServiceAccount exists or is documented as
  *       external, every Service selects a workload, every topic a service uses has a KafkaTopic, every
- *       environment variable a service needs in {@code %prod} is set.</li>
+ *       environment variable a service needs in {@code %prod} is set;</li>
+ *   <li>and ours: nothing but the gateway's Ingress and the agents' LoadBalancer reaches outside, topics
+ *       fit their brokers with a min ISR below their replicas, NetworkPolicy selectors match pods,
+ *       PDBs/HPAs/ServiceMonitors/Ingress backends point at something, no Secret carries a value.</li>
  * </ol>
  * Findings are sentences naming the document ({@code Kind/name}) and the path; none means valid.
  */
