@@ -71,13 +71,13 @@ class K8sValidatorTest {
         // a new consumer in webhook-service's configuration, for an event type with no KafkaTopic yet
         Path props = tmp.resolve("application.properties");
         Files.writeString(props, Files.readString(repo.root().resolve("webhook-service/src/main/resources/application.properties"))
-                + "\nmp.messaging.incoming.ip-rotated.connector=smallrye-kafka"
-                + "\nmp.messaging.incoming.ip-rotated.topic=${proxyvault.topic-prefix}proxy.ip_rotated\n");
+                + "\nmp.messaging.incoming.teleported.connector=smallrye-kafka"
+                + "\nmp.messaging.incoming.teleported.topic=${proxyvault.topic-prefix}proxy.teleported\n");
         var services = new LinkedHashMap<>(repo.services());
         services.put("webhook-service", ServiceConfig.read(repo.root(), "webhook-service", props));
         var findings = new K8sValidator(services, repo.external())
                 .validate(Kustomize.render(repo.root().resolve("deploy/k8s/overlays/dev")));
-        assertTrue(findings.stream().anyMatch(f -> f.contains("uses Kafka topic proxy.ip_rotated (mp.messaging.incoming.ip-rotated)")),
+        assertTrue(findings.stream().anyMatch(f -> f.contains("uses Kafka topic proxy.teleported (mp.messaging.incoming.teleported)")),
                 String.join("\n", findings));
     }
 
