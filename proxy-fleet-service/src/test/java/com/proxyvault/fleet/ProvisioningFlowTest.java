@@ -127,7 +127,10 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId + "/locations")
                     .then().statusCode(200).body("locations", hasSize(3))
                     .body("locations.find { it.id == 'LAX' }.name", equalTo("Los Angeles"))
-                    .body("locations.find { it.id == 'LAX' }.is_5g", equalTo(false));
+                    .body("locations.find { it.id == 'LAX' }.is_5g", equalTo(false))
+                    // the agent's LAX modem serves this proxy; its NYC modem is free; no other agent is connected
+                    .body("locations.find { it.id == 'LAX' }.available", equalTo(0))
+                    .body("locations.find { it.id == 'NYC' }.available", equalTo(1));
             given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(reseller + 1))
                     .get("/v1/reseller/proxies/" + proxyId).then().statusCode(404).body("detail", equalTo("Proxy not found"));
 

@@ -17,7 +17,31 @@ import java.util.List;
 public class ModemAllocator {
 
     /** An agent that hasn't been heard from for this long gets no new proxies. */
-    private static final long LIVE_AGENT_SECONDS = 45;
+    public static final long LIVE_AGENT_SECONDS = 45;
+
+    /**
+     * A location with how many of its modems could take a proxy now ({@code available}: online, on a live
+     * agent, with a free slot), as {@code GET /proxies/{id}/locations} shows it (issue 8, item 5).
+     */
+    public record LocationAvailability(String id, String name,
+                                       @com.fasterxml.jackson.annotation.JsonProperty("is_5g") boolean is5g,
+                                       long available) {
+    }
+
+    /** Every location, by id, with its free modems counted as {@link #place} would find them. */
+    public Uni<List<LocationAvailability>> availability(Mutiny.Session session, LocalDateTime now) {
+        return session.createNativeQuery("""
+                        select l.id, l.name, l.is_5g,
+                               (select count(*) from modems m join agents a on a.id = m.agent_id
+                                where m.location_id = l.id and m.online and a.connected and a.last_seen_at > :liveSince
+                                  and m.capacity > (select count(*) from proxies p
+                                                    where p.modem_id = m.id and p.status in ('provisioning', 'active')))
+                        from locations l order by l.id""", Object[].class)
+                .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
+                .getResultList()
+                .map(rows -> rows.stream().map(row -> new LocationAvailability((String) row[0], (String) row[1],
+                        (Boolean) row[2], ((Number) row[3]).longValue())).toList());
+    }
 
     public record Placement(String modemId, String agentId, String locationId, String publicHost, int port) {
     }

@@ -5,7 +5,9 @@ import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
-import com.proxyvault.fleet.locations.Location;
+import com.proxyvault.fleet.provisioning.ModemAllocator;
+import com.proxyvault.platform.time.ClockProducer;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import com.proxyvault.fleet.renewals.ProxyRenewals;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import java.time.Clock;
 import java.util.List;
 
 @Path("/v1/reseller/proxies")
@@ -31,8 +34,13 @@ public class ProxyResource {
     private final ProxyControlService controls;
 
     private final ProxyRenewals renewals;
+    private final ModemAllocator allocator;
+    private final Clock clock;
 
-    public ProxyResource(JsonWebToken caller, ProxyControlService controls, ProxyRenewals renewals) {
+    public ProxyResource(JsonWebToken caller, ProxyControlService controls, ProxyRenewals renewals,
+                         ModemAllocator allocator, Clock clock) {
+        this.allocator = allocator;
+        this.clock = clock;
         this.caller = caller;
         this.controls = controls;
         this.renewals = renewals;
@@ -130,7 +138,8 @@ public class ProxyResource {
     @Path("/{proxyId}/locations")
     @WithSession
     public Uni<LocationList> locations(@PathParam("proxyId") String proxyId) {
-        return find(proxyId).chain(() -> Location.<Location>listAll(io.quarkus.panache.common.Sort.by("id")))
+        return find(proxyId).chain(() -> Panache.getSession())
+                .chain(session -> allocator.availability(session, ClockProducer.utcNow(clock)))
                 .map(LocationList::new);
     }
 
@@ -147,6 +156,7 @@ public class ProxyResource {
     public record ProxyList(List<ProxyView> proxies) {
     }
 
-    public record LocationList(List<Location> locations) {
+    /** {@code {"locations": [{"id", "name", "is_5g", "available"}]}}: available = modems free there now. */
+    public record LocationList(List<ModemAllocator.LocationAvailability> locations) {
     }
 }
