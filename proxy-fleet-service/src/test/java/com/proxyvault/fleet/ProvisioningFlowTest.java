@@ -142,13 +142,20 @@ class ProvisioningFlowTest {
             JsonNode failed = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, refusedOrder);
             assertTrue(failed.get("data").get("reason").asText().contains("port in use"));
 
-            // 3. Two modems of capacity one: the second live proxy fills the fleet, the third order fails.
+            // 3. Two modems of capacity one: an order for LAX (taken) fails, one for PAR (no such place) too,
+            // one for NYC fills the fleet, and then any order fails.
+            long laxOrder = IDS.incrementAndGet();
+            orderPaid(reseller, laxOrder, "day", "LAX");
+            assertEquals("No free modem available in LAX", awaitEvent(EventTypes.PROXY_PROVISION_FAILED, laxOrder).get("data").get("reason").asText());
+            long parisOrder = IDS.incrementAndGet();
+            orderPaid(reseller, parisOrder, "day", "PAR");
+            assertEquals("Unknown location PAR", awaitEvent(EventTypes.PROXY_PROVISION_FAILED, parisOrder).get("data").get("reason").asText());
             long secondOrder = IDS.incrementAndGet();
-            orderPaid(reseller, secondOrder, "day");
+            orderPaid(reseller, secondOrder, "day", "NYC");
             FleetMessage third = agent.next(WAIT);
             assertTrue(third.getProvisionProxy().getPort() != port, "a live port is never handed out twice");
             agent.answer(third, true, "");
-            awaitEvent(EventTypes.PROXY_PROVISIONED, secondOrder);
+            assertEquals("NYC", awaitEvent(EventTypes.PROXY_PROVISIONED, secondOrder).get("data").get("location_id").asText());
             long overflowOrder = IDS.incrementAndGet();
             orderPaid(reseller, overflowOrder, "day");
             assertEquals("No free modem available", awaitEvent(EventTypes.PROXY_PROVISION_FAILED, overflowOrder).get("data").get("reason").asText());
@@ -356,8 +363,13 @@ class ProvisioningFlowTest {
     }
 
     private void orderPaid(long reseller, long orderId, String period) throws Exception {
+        orderPaid(reseller, orderId, period, null);
+    }
+
+    private void orderPaid(long reseller, long orderId, String period, String locationId) throws Exception {
         String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
-                "Multi Hop Proxy", "1 Hour", new BigDecimal("10.00"), period, 1, LocalDateTime.of(2026, 5, 25, 12, 0))));
+                "Multi Hop Proxy", "1 Hour", new BigDecimal("10.00"), period, 1, LocalDateTime.of(2026, 5, 25, 12, 0),
+                null, locationId)));
         try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller), json)).get();

@@ -11,7 +11,7 @@ import java.time.LocalDateTime;
 /**
  * {@code order.paid}: the reseller was charged; the fleet now provisions the proxy, or, for a renewal
  * ({@code renews_proxy_id} set; absent for a purchase), moves that proxy's {@code expires_at} forward by the
- * period (docs/money.md, "Renewals").
+ * period (docs/money.md, "Renewals"). {@code location_id}: where a purchase wants its proxy (absent: anywhere).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record OrderPaid(
@@ -24,12 +24,20 @@ public record OrderPaid(
         String periodType,
         int periodDuration,
         @JsonFormat(shape = JsonFormat.Shape.STRING, pattern = "yyyy-MM-dd'T'HH:mm:ss") LocalDateTime paidAt,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Long renewsProxyId) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long renewsProxyId,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String locationId) {
 
     /** A purchase's {@code order.paid} (no proxy renewed). */
     public OrderPaid(long orderId, long productId, long pricingId, String productName, String pricingLabel,
                      BigDecimal amountUsd, String periodType, int periodDuration, LocalDateTime paidAt) {
-        this(orderId, productId, pricingId, productName, pricingLabel, amountUsd, periodType, periodDuration, paidAt, null);
+        this(orderId, productId, pricingId, productName, pricingLabel, amountUsd, periodType, periodDuration, paidAt, null, null);
+    }
+
+    /** A renewal's {@code order.paid} ({@code renewsProxyId}), or a purchase's when null. */
+    public OrderPaid(long orderId, long productId, long pricingId, String productName, String pricingLabel,
+                     BigDecimal amountUsd, String periodType, int periodDuration, LocalDateTime paidAt, Long renewsProxyId) {
+        this(orderId, productId, pricingId, productName, pricingLabel, amountUsd, periodType, periodDuration, paidAt,
+                renewsProxyId, null);
     }
 
     /** True when the order renews an existing proxy instead of buying a new one. */

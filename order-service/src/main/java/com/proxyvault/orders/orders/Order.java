@@ -41,6 +41,9 @@ public class Order extends PanacheEntityBase {
     public String kind = PURCHASE;
     @Column(name = "proxy_id")
     public Long proxyId;
+    /** The location asked for (LAX, NYC, ...); null: any. */
+    @Column(name = "location_id")
+    public String locationId;
     @Column(name = "failure_reason")
     public String failureReason;
     @Column(name = "created_at")

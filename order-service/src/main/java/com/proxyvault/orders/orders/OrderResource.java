@@ -38,10 +38,14 @@ public class OrderResource {
     /**
      * A purchase {@code {"product_id": 1, "pricing_id": 3}} or a renewal {@code {"proxy_id": 5, "pricing_id": 2}}
      * (docs/money.md, "Renewals"): JSON integers, positive; exactly one of product_id and proxy_id; no other
-     * fields (422 otherwise).
+     * fields (422 otherwise). A purchase may name {@code "location_id": "LAX"} (optional): the fleet places the
+     * proxy there, or fails the order (refunded) when it has no such location or no free modem there.
      */
-    public record CreateOrderRequest(Long productId, Long pricingId, Long proxyId) {
+    public record CreateOrderRequest(Long productId, Long pricingId, Long proxyId, String locationId) {
     }
+
+    /** Location ids as the fleet lists them ({@code GET /proxies/{id}/locations}): LAX, NYC, MIA. */
+    private static final java.util.regex.Pattern LOCATION_ID = java.util.regex.Pattern.compile("[A-Z0-9]{2,32}");
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -54,13 +58,20 @@ public class OrderResource {
             if (request.productId() != null) {
                 throw ApiException.unprocessable("Give product_id to buy a proxy or proxy_id to renew one, not both");
             }
+            if (request.locationId() != null) {
+                throw ApiException.unprocessable("location_id is for a purchase: a renewal keeps the proxy where it is");
+            }
             long proxyId = Ids.body(request.proxyId(), "proxy_id");
             long pricingId = Ids.body(request.pricingId(), "pricing_id");
             created = orders.renew(CurrentReseller.resellerId(caller), proxyId, pricingId);
         } else {
             long productId = Ids.body(request.productId(), "product_id");
             long pricingId = Ids.body(request.pricingId(), "pricing_id");
-            created = orders.create(CurrentReseller.resellerId(caller), productId, pricingId);
+            String locationId = Texts.optional(request.locationId(), "location_id", 32);
+            if (locationId != null && !LOCATION_ID.matcher(locationId).matches()) {
+                throw ApiException.unprocessable("location_id must be a location id such as LAX (2-32 capital letters or digits)");
+            }
+            created = orders.create(CurrentReseller.resellerId(caller), productId, pricingId, locationId);
         }
         return created.map(order -> Response.status(Response.Status.CREATED).entity(OrderView.of(order)).build());
     }

@@ -54,9 +54,12 @@ public class OrderService {
     }
 
     /** Snapshots the tier's price and period into a new pending order. */
-    public Uni<Order> create(long resellerId, long productId, long pricingId) {
-        return Panache.withTransaction(() -> catalog.select(productId, pricingId)
-                .chain(selection -> newOrder(resellerId, selection).<Order>persist()));
+    public Uni<Order> create(long resellerId, long productId, long pricingId, String locationId) {
+        return Panache.withTransaction(() -> catalog.select(productId, pricingId).chain(selection -> {
+            Order order = newOrder(resellerId, selection);
+            order.locationId = locationId;
+            return order.<Order>persist();
+        }));
     }
 
     /**
@@ -317,7 +320,7 @@ public class OrderService {
             var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
                     order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
                     order.amountUsd, order.periodType, order.periodDuration, paidAt,
-                    order.isRenewal() ? order.proxyId : null), clock);
+                    order.isRenewal() ? order.proxyId : null, order.locationId), clock);
             return Outbox.append(session, mapper, event).replaceWith(true);
         });
     }

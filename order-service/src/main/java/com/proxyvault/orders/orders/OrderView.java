@@ -8,7 +8,8 @@ import java.time.LocalDateTime;
 /**
  * An order as the API shows it: the seed's fields first, then what a reseller needs to follow it.
  * {@code kind}: "purchase" or "renewal" (then {@code proxy_id} is the proxy it extends, and
- * {@code expires_at} the proxy's expiry once the renewal is active).
+ * {@code expires_at} the proxy's expiry once the renewal is active). {@code location_id}: the location a
+ * purchase asked for, null for any.
  */
 public record OrderView(
         long id,
@@ -23,10 +24,11 @@ public record OrderView(
         LocalDateTime expiresAt,
         Long proxyId,
         String failureReason,
-        String kind) {
+        String kind,
+        String locationId) {
 
     static OrderView of(Order o) {
         return new OrderView(o.id, o.productName, o.pricingLabel, o.amountUsd, o.status, o.createdAt,
-                o.productId, o.pricingId, o.paidAt, o.expiresAt, o.proxyId, o.failureReason, o.kind);
+                o.productId, o.pricingId, o.paidAt, o.expiresAt, o.proxyId, o.failureReason, o.kind, o.locationId);
     }
 }

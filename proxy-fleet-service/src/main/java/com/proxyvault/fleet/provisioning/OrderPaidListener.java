@@ -66,9 +66,22 @@ public class OrderPaidListener {
                 .getSingleResult()
                 .chain(existing -> existing > 0
                         ? Uni.createFrom().voidItem() // already has its proxy (an event re-sent with a new id)
-                        : allocator.place(session, now, null, null).chain(placement -> placement == null
-                                ? fail(session, event, "No free modem available")
-                                : createProxy(session, event, placement, now)));
+                        : allocator.place(session, now, order.locationId(), null).chain(placement -> placement != null
+                                ? createProxy(session, event, placement, now)
+                                : noRoom(session, event)));
+    }
+
+    /** Why nothing was found: the whole fleet is full, or the location asked for is unknown or full. */
+    private Uni<Void> noRoom(Mutiny.Session session, EventEnvelope<OrderPaid> event) {
+        String location = event.data().locationId();
+        if (location == null) {
+            return fail(session, event, "No free modem available");
+        }
+        return session.createNativeQuery("select count(*) from locations where id = :id", Long.class)
+                .setParameter("id", location)
+                .getSingleResult()
+                .chain(known -> fail(session, event, known > 0 ? "No free modem available in " + location
+                        : "Unknown location " + location));
     }
 
     private Uni<Void> createProxy(Mutiny.Session session, EventEnvelope<OrderPaid> event, ModemAllocator.Placement placement, LocalDateTime now) {
