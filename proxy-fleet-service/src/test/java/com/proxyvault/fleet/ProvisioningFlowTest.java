@@ -70,7 +70,8 @@ class ProvisioningFlowTest {
         events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "fleet-test-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer());
         events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONING, topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_PROVISION_FAILED,
-                topicPrefix + EventTypes.PROXY_EXPIRED, topicPrefix + EventTypes.PROXY_IP_ROTATED));
+                topicPrefix + EventTypes.PROXY_EXPIRED, topicPrefix + EventTypes.PROXY_IP_ROTATED,
+                topicPrefix + EventTypes.PROXY_OFFLINE, topicPrefix + EventTypes.PROXY_ONLINE));
     }
 
     @AfterEach
@@ -348,6 +349,49 @@ class ProvisioningFlowTest {
             failing.get().then().statusCode(503).body("code", equalTo("rotation_failed"))
                     .header("Retry-After", org.hamcrest.Matchers.notNullValue());
             assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
+                    && e.get("data").get("order_id").asLong() == order).count());
+        }
+    }
+
+    @Test
+    void shouldMarkTheProxiesOfASilentAgentOfflineAndActiveAgainWhenItReturns() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String username;
+        long proxyId;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-e", "token-e", 26000, 26010, "e", "MIA");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            orderPaid(reseller, order, "day");
+            FleetMessage provision = agent.next(WAIT);
+            agent.answer(provision, true, "");
+            JsonNode provisioned = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data");
+            proxyId = provisioned.get("proxy_id").asLong();
+            username = provisioned.get("username").asText();
+
+            // The agent goes silent past the heartbeat timeout (10 min in tests): its proxy is offline, once.
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-e'").executeUpdate()));
+            JsonNode offline = awaitEvent(EventTypes.PROXY_OFFLINE, order).get("data");
+            assertEquals(proxyId, offline.get("proxy_id").asLong());
+        }
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().statusCode(200)
+                .body("status", equalTo("offline"));
+        given().header("Authorization", token).get("/v1/reseller/proxies").then().body("proxies", hasSize(1));
+
+        // It comes back: active again with the same credentials, and told to serve the proxy again.
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-e", "token-e", 26000, 26010, "e", "MIA");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            awaitEvent(EventTypes.PROXY_ONLINE, order);
+            FleetMessage again = agent.next(WAIT);
+            assertTrue(again.hasProvisionProxy(), again.toString());
+            assertEquals(username, again.getProvisionProxy().getUsername());
+            agent.answer(again, true, "");
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().statusCode(200)
+                    .body("status", equalTo("active")).body("username", equalTo(username));
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_OFFLINE)
                     && e.get("data").get("order_id").asLong() == order).count());
         }
     }

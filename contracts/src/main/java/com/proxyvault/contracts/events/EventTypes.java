@@ -24,13 +24,18 @@ public final class EventTypes {
     public static final String PROXY_EXPIRING = "proxy.expiring";
     /** A verified IP rotation: the proxy's exit IP changed. */
     public static final String PROXY_IP_ROTATED = "proxy.ip_rotated";
+    /** The proxy's agent missed the heartbeat timeout. */
+    public static final String PROXY_OFFLINE = "proxy.offline";
+    /** An offline proxy's agent reconnected: active again. */
+    public static final String PROXY_ONLINE = "proxy.online";
 
     /** Events resellers can subscribe to with webhooks (the seed contract lists exactly these). */
     public static final List<String> PUBLIC = List.of(ORDER_PAID, PROXY_PROVISIONED, PROXY_EXPIRED);
 
     public static final List<String> ALL = List.of(CHARGE_POSTED, CHARGE_REQUESTED, CHARGE_REFUSED, ORDER_PAID,
             ORDER_CANCELLED, ORDER_FAILED, PROXY_PROVISIONING, PROXY_PROVISIONED, PROXY_EXPIRED, PROXY_PROVISION_FAILED,
-            PROXY_RENEWAL_DUE, PROXY_RENEWED, PROXY_EXPIRING, PROXY_IP_ROTATED);
+            PROXY_RENEWAL_DUE, PROXY_RENEWED, PROXY_EXPIRING, PROXY_IP_ROTATED,
+            PROXY_OFFLINE, PROXY_ONLINE);
 
     private EventTypes() {
     }

@@ -23,7 +23,10 @@ public class AgentStore {
 
     private final Clock clock;
 
-    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock) {
+    private final AgentLiveness liveness;
+
+    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock, AgentLiveness liveness) {
+        this.liveness = liveness;
         this.sessionFactory = sessionFactory;
         this.clock = clock;
     }
@@ -34,7 +37,8 @@ public class AgentStore {
 
     /**
      * Records the agent as connected and replaces its modem list with the one it announced: a modem it no
-     * longer reports goes offline (its proxies stay, they just get no new ones).
+     * longer reports goes offline (its proxies stay, they just get no new ones). Its offline proxies are active
+     * again ({@link AgentLiveness#backOnline}) in the same transaction.
      */
     public Uni<Void> register(Hello hello) {
         LocalDateTime now = now();
@@ -54,7 +58,8 @@ public class AgentStore {
                         .chain(() -> session.createNativeQuery("update modems set online = false, updated_at = :now where agent_id = :agent")
                                 .setParameter("now", now).setParameter("agent", hello.getAgentId()).executeUpdate())
                         .chain(() -> session.createNativeQuery("select id from locations", String.class).getResultList())
-                        .chain(locations -> upsertModems(session, hello.getAgentId(), hello.getModemsList(), Set.copyOf(locations), now)))
+                        .chain(locations -> upsertModems(session, hello.getAgentId(), hello.getModemsList(), Set.copyOf(locations), now))
+                        .chain(() -> liveness.backOnline(session, hello.getAgentId(), now)))
                 .replaceWithVoid();
     }
 

@@ -1,0 +1,114 @@
+package com.proxyvault.fleet.agents;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyOffline;
+import com.proxyvault.contracts.events.ProxyOnline;
+import com.proxyvault.fleet.proxies.ProxyStatus;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.platform.time.ClockProducer;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.List;
+
+/**
+ * Offline detection (issue 8, item 6; docs/fleet.md "Offline detection"). An agent's {@code last_seen_at} moves
+ * with its Hello and every heartbeat; when it is older than {@code proxyvault.fleet.heartbeat-timeout} the
+ * agent's active proxies become {@code offline} and {@code proxy.offline} goes out for each (one transaction,
+ * rows claimed {@code for update skip locked}: with several fleet replicas each proxy is announced once). The
+ * stream's end alone does not count — a fleet restart ends every stream and the agents are back in seconds —
+ * only silence does. When the agent says Hello again, {@link #backOnline} makes its offline proxies active in
+ * the same transaction that marks it connected, before any new proxy can be placed on it, and announces
+ * {@code proxy.online}; the reconciler then re-sends whatever the agent no longer serves.
+ */
+@ApplicationScoped
+public class AgentLiveness {
+
+    private static final Logger LOG = Logger.getLogger(AgentLiveness.class);
+    private static final int BATCH = 200;
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+    private final Duration timeout;
+
+    public AgentLiveness(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, Clock clock,
+                         @ConfigProperty(name = "proxyvault.fleet.heartbeat-timeout") Duration timeout) {
+        this.sessionFactory = sessionFactory;
+        this.mapper = mapper;
+        this.clock = clock;
+        this.timeout = timeout;
+    }
+
+    @Scheduled(every = "${proxyvault.fleet.dispatch-interval}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweep() {
+        return markSilentAgentsOffline().replaceWithVoid();
+    }
+
+    /** One sweep transaction; returns how many proxies went offline. */
+    public Uni<Integer> markSilentAgentsOffline() {
+        LocalDateTime now = ClockProducer.utcNow(clock);
+        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
+                        select p.id, p.order_id, p.reseller_id, a.last_seen_at from proxies p join agents a on a.id = p.agent_id
+                        where p.status = 'active' and a.last_seen_at < :silentSince
+                        order by p.id limit :batch
+                        for update of p skip locked""", Object[].class)
+                .setParameter("silentSince", now.minus(timeout))
+                .setParameter("batch", BATCH)
+                .getResultList()
+                .chain(rows -> rows.isEmpty() ? Uni.createFrom().item(0) : session.createNativeQuery("""
+                                update proxies set status = :offline, updated_at = :now where id in (:ids)""")
+                        .setParameter("offline", ProxyStatus.OFFLINE)
+                        .setParameter("now", now)
+                        .setParameter("ids", rows.stream().map(row -> ((Number) row[0]).longValue()).toList())
+                        .executeUpdate()
+                        .chain(() -> Multi.createFrom().iterable(rows)
+                                .onItem().transformToUniAndConcatenate(row -> Outbox.append(session, mapper, EventEnvelope.of(
+                                        EventTypes.PROXY_OFFLINE, ((Number) row[2]).longValue(),
+                                        new ProxyOffline(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
+                                                (LocalDateTime) row[3]), clock)).replaceWith(true))
+                                .collect().last())
+                        .invoke(() -> LOG.warnf("%d proxies offline: their agents were silent for over %s", rows.size(), timeout))
+                        .replaceWith(rows.size())));
+    }
+
+    /**
+     * In the Hello's registration transaction: the agent's offline proxies are active again (same port and
+     * credentials) and {@code proxy.online} is announced for each.
+     */
+    Uni<Void> backOnline(Mutiny.Session session, String agentId, LocalDateTime now) {
+        return session.createNativeQuery("""
+                        update proxies set status = :active, updated_at = :now
+                        where agent_id = :agent and status = :offline
+                        returning id, order_id, reseller_id""", Object[].class)
+                .setParameter("active", ProxyStatus.ACTIVE)
+                .setParameter("offline", ProxyStatus.OFFLINE)
+                .setParameter("now", now)
+                .setParameter("agent", agentId)
+                .getResultList()
+                .chain(rows -> announceOnline(session, agentId, rows));
+    }
+
+    private Uni<Void> announceOnline(Mutiny.Session session, String agentId, List<Object[]> rows) {
+        if (rows.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        LOG.infof("Agent %s is back: %d offline proxies active again", agentId, rows.size());
+        return Multi.createFrom().iterable(rows)
+                .onItem().transformToUniAndConcatenate(row -> Outbox.append(session, mapper, EventEnvelope.of(
+                        EventTypes.PROXY_ONLINE, ((Number) row[2]).longValue(),
+                        new ProxyOnline(((Number) row[0]).longValue(), ((Number) row[1]).longValue()), clock)).replaceWith(true))
+                .collect().last().replaceWithVoid();
+    }
+}
