@@ -354,6 +354,41 @@ class ProvisioningFlowTest {
     }
 
     @Test
+    void shouldShowOperatorsTheFleetAndPlaceNothingOnADrainingModem() throws Throwable {
+        String operator = "Bearer " + InternalTokens.fleet().operator();
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-f", "token-f", 27000, 27010, "f", "LAX", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            given().header("Authorization", operator).get("/internal/agents").then().statusCode(200)
+                    .body("agents.find { it.id == 'agent-f' }.connected", equalTo(true))
+                    .body("agents.find { it.id == 'agent-f' }.online", equalTo(true))
+                    .body("agents.find { it.id == 'agent-f' }.modems", equalTo(2));
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(1)).get("/internal/modems")
+                    .then().statusCode(403);
+
+            given().header("Authorization", operator).post("/internal/agents/agent-f/modems/f0/drain").then().statusCode(200)
+                    .body("id", equalTo("agent-f/f0")).body("draining", equalTo(true)).body("location_id", equalTo("LAX"));
+            given().header("Authorization", operator).post("/internal/agents/agent-f/modems/nope/drain").then().statusCode(404);
+            long reseller = IDS.incrementAndGet();
+            long refused = IDS.incrementAndGet();
+            orderPaid(reseller, refused, "day", "LAX");
+            assertEquals("No free modem available in LAX", awaitEvent(EventTypes.PROXY_PROVISION_FAILED, refused)
+                    .get("data").get("reason").asText());
+
+            given().header("Authorization", operator).post("/internal/agents/agent-f/modems/f0/undrain").then().statusCode(200)
+                    .body("draining", equalTo(false));
+            long placed = IDS.incrementAndGet();
+            orderPaid(reseller, placed, "day", "LAX");
+            agent.answer(agent.next(WAIT), true, "");
+            long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, placed).get("data").get("proxy_id").asLong();
+            given().header("Authorization", operator).get("/internal/modems").then().statusCode(200)
+                    .body("modems.find { it.id == 'agent-f/f0' }.proxy_ids", equalTo(List.of((int) proxyId)))
+                    .body("modems.find { it.id == 'agent-f/f0' }.exit_ip", equalTo("203.0.113.10"))
+                    .body("modems.find { it.id == 'agent-f/f1' }.proxy_ids", hasSize(0));
+        }
+    }
+
+    @Test
     void shouldMarkTheProxiesOfASilentAgentOfflineAndActiveAgainWhenItReturns() throws Throwable {
         long reseller = IDS.incrementAndGet();
         long order = IDS.incrementAndGet();

@@ -52,4 +52,23 @@ public interface InternalOperatorApi {
     Uni<RestResponse<Map<String, Object>>> replay(@HeaderParam("Authorization") String authorization,
             @HeaderParam("traceparent") String traceparent,
                                                   @PathParam("id") long id);
+
+    /** proxy-fleet-service: the agents ({@code {"agents": [...]}}). */
+    @GET
+    @Path("/agents")
+    Uni<RestResponse<Map<String, Object>>> agents(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent);
+
+    /** proxy-fleet-service: the modems ({@code {"modems": [...]}}). */
+    @GET
+    @Path("/modems")
+    Uni<RestResponse<Map<String, Object>>> modems(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent);
+
+    /** proxy-fleet-service: drain ({@code drain}) or re-enable ({@code undrain}) a modem; 404 unknown. */
+    @POST
+    @Path("/agents/{agentId}/modems/{modemId}/{action}")
+    Uni<RestResponse<Map<String, Object>>> modemAction(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("agentId") String agentId,
+            @PathParam("modemId") String modemId, @PathParam("action") String action);
 }

@@ -33,7 +33,8 @@ public class ModemAllocator {
         return session.createNativeQuery("""
                         select l.id, l.name, l.is_5g,
                                (select count(*) from modems m join agents a on a.id = m.agent_id
-                                where m.location_id = l.id and m.online and a.connected and a.last_seen_at > :liveSince
+                                where m.location_id = l.id and m.online and not m.draining and a.connected
+                                  and a.last_seen_at > :liveSince
                                   and m.capacity > (select count(*) from proxies p
                                                     where p.modem_id = m.id and p.status in ('provisioning', 'active')))
                         from locations l order by l.id""", Object[].class)
@@ -51,7 +52,7 @@ public class ModemAllocator {
     }
 
     /**
-     * The least-loaded modem (in {@code locationId} when given, never {@code excludedModemId}) and the
+     * The least-loaded modem that is online and not draining (in {@code locationId} when given, never {@code excludedModemId}) and the
      * lowest free port of its agent; null when there is none.
      */
     public Uni<Placement> place(Mutiny.Session session, LocalDateTime now, String locationId, String excludedModemId) {
@@ -94,7 +95,7 @@ public class ModemAllocator {
         return session.createNativeQuery("""
                         select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end, m.capacity
                         from modems m join agents a on a.id = m.agent_id
-                        where a.connected and a.last_seen_at > :liveSince and m.online
+                        where a.connected and a.last_seen_at > :liveSince and m.online and not m.draining
                           and (cast(:location as text) is null or m.location_id = :location)
                           and m.id not in (:excluded)
                           and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active'))

@@ -1,0 +1,100 @@
+package com.proxyvault.gateway.operations;
+
+import com.proxyvault.gateway.auth.InternalTokenIssuer;
+import com.proxyvault.platform.http.ApiException;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Operator API for the fleet (issue 8, item 8), forwarded to proxy-fleet-service with an internal operator
+ * token (shapes: the fleet's {@code FleetAdminResource}):
+ * <ul>
+ *   <li>{@code GET /v1/admin/agents} → {@code {"agents": [{"id", "public_host", "connected", "online",
+ *       "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems", "proxies"}]}}</li>
+ *   <li>{@code GET /v1/admin/modems} → {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g",
+ *       "online", "draining", "exit_ip", "capacity", "proxy_ids", "last_heartbeat_at"}]}}</li>
+ *   <li>{@code POST /v1/admin/agents/{agentId}/modems/{modemId}/drain} and {@code .../undrain} → the modem; a
+ *       draining modem keeps its proxies and gets no new ones. 404 unknown modem.</li>
+ * </ul>
+ * 503 when the fleet cannot be reached.
+ */
+@Path("/v1/admin")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed("operator")
+public class FleetAdminResource {
+
+    private static final Logger LOG = Logger.getLogger(FleetAdminResource.class);
+    private static final String FLEET = "fleet";
+    /** Agent and modem ids as agents announce them; anything else names no modem. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    private final ServiceClients services;
+    private final InternalTokenIssuer tokens;
+    private final JsonWebToken operator;
+
+    public FleetAdminResource(ServiceClients services, InternalTokenIssuer tokens, JsonWebToken operator) {
+        this.services = services;
+        this.tokens = tokens;
+        this.operator = operator;
+    }
+
+    @GET
+    @Path("/agents")
+    public Uni<Response> agents(@HeaderParam("traceparent") String traceparent) {
+        return relay(services.of(FLEET).agents(bearer(), traceparent));
+    }
+
+    @GET
+    @Path("/modems")
+    public Uni<Response> modems(@HeaderParam("traceparent") String traceparent) {
+        return relay(services.of(FLEET).modems(bearer(), traceparent));
+    }
+
+    @POST
+    @Path("/agents/{agentId}/modems/{modemId}/drain")
+    public Uni<Response> drain(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
+                               @HeaderParam("traceparent") String traceparent) {
+        return modemAction(agentId, modemId, "drain", traceparent);
+    }
+
+    @POST
+    @Path("/agents/{agentId}/modems/{modemId}/undrain")
+    public Uni<Response> undrain(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
+                                 @HeaderParam("traceparent") String traceparent) {
+        return modemAction(agentId, modemId, "undrain", traceparent);
+    }
+
+    private Uni<Response> modemAction(String agentId, String modemId, String action, String traceparent) {
+        if (!ID.matcher(agentId).matches() || !ID.matcher(modemId).matches()) {
+            throw ApiException.notFound("Modem not found");
+        }
+        return relay(services.of(FLEET).modemAction(bearer(), traceparent, agentId, modemId, action));
+    }
+
+    private String bearer() {
+        return "Bearer " + tokens.forOperator(operator.getSubject() == null ? "operator" : operator.getSubject(), FLEET);
+    }
+
+    private static Uni<Response> relay(Uni<RestResponse<Map<String, Object>>> call) {
+        return call
+                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build())
+                .onFailure(failure -> !(failure instanceof ApiException)).transform(failure -> {
+                    LOG.warnf("Fleet operator call failed: %s", failure.toString());
+                    return ApiException.unavailable("Service fleet is unavailable, try again");
+                });
+    }
+}
