@@ -47,6 +47,27 @@ public interface AgentConfig {
      */
     Optional<List<String>> allowedPrivateTargets();
 
+    /** Limits and timeouts of the customer side of every proxy listener (see {@code ProxySettings}). */
+    Listener listener();
+
+    interface Listener {
+        /** Longest HTTP request line, in bytes (at least 8192); longer → 414. */
+        @WithDefault("65536")
+        int maxRequestLineBytes();
+
+        /** Largest HTTP header block, in bytes; larger → 431. */
+        @WithDefault("65536")
+        int maxHeaderBytes();
+
+        /** Time to send a complete HTTP request head or finish the SOCKS5 handshake, else the connection closes. */
+        @WithDefault("30s")
+        Duration requestHeadTimeout();
+
+        /** A connection with no byte either way for this long is closed. */
+        @WithDefault("300s")
+        Duration idleTimeout();
+    }
+
     interface Fleet {
         /** How long to wait before the first reconnect after the stream ends; doubles up to max. */
         @WithDefault("1s")

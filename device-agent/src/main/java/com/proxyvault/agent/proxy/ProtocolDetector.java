@@ -4,7 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 
 import java.util.List;
@@ -19,6 +22,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
     static final String NAME = "protocol-detector";
     static final String HTTP_CODEC = "http-codec";
+    static final String HTTP_HEAD_WATCH = "http-head-watch";
     static final String HTTP_AGGREGATOR = "http-aggregator";
     static final String HTTP_PROXY = "http-proxy";
 
@@ -45,10 +49,27 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             ctx.close();
             return;
         }
+        ProxySettings settings = listener.settings();
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(ctx.name(), HTTP_CODEC, new HttpServerCodec());
-        pipeline.addAfter(HTTP_CODEC, HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES));
+        // Too long a request line or header block comes out of the codec as a failed message
+        // (TooLongHttpLineException / TooLongHttpHeaderException): HttpProxyHandler answers 414 / 431.
+        pipeline.addAfter(ctx.name(), HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxRequestLineBytes())
+                .setMaxHeaderSize(settings.maxHeaderBytes())));
+        pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch());
+        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
+    }
+
+    /** Stops the request-head timer as soon as a request head is decoded (before its body is read). */
+    static final class RequestHeadWatch extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest) {
+                ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 }

@@ -14,6 +14,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -23,6 +24,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One proxy: a listening socket on its port plus every connection it accepted and every origin
@@ -42,6 +44,7 @@ public final class ProxyListener {
     private final ChannelGroup connections;
     private final ProxyEventLoop eventLoop;
     private final OriginPolicy originPolicy;
+    private final ProxySettings settings;
     private volatile Channel serverChannel;
     /**
      * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present.
@@ -49,9 +52,10 @@ public final class ProxyListener {
      */
     private volatile String fingerprint = "NONE";
 
-    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy) {
+    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings) {
         this.eventLoop = eventLoop;
         this.originPolicy = originPolicy;
+        this.settings = settings;
         this.proxyId = assignment.proxyId();
         this.port = assignment.port();
         this.credentials = assignment.credentials();
@@ -73,6 +77,10 @@ public final class ProxyListener {
 
     public ModemDriver modem() {
         return modem;
+    }
+
+    ProxySettings settings() {
+        return settings;
     }
 
     public String fingerprint() {
@@ -99,7 +107,11 @@ public final class ProxyListener {
                     @Override
                     protected void initChannel(SocketChannel customer) {
                         connections.add(customer);
-                        customer.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
+                        customer.pipeline()
+                                .addLast(ConnectionTimeouts.IDLE_NAME, new IdleStateHandler(0, 0,
+                                        settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+                                .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout()))
+                                .addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
                     }
                 });
         bootstrap.bind(new InetSocketAddress(bindHost, port)).addListener((ChannelFuture future) -> {
