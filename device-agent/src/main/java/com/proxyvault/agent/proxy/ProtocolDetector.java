@@ -1,6 +1,8 @@
 package com.proxyvault.agent.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -9,14 +11,18 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 
 import java.util.List;
 
 /**
  * First handler of every customer connection: looks at the first byte and installs the pipeline
  * for the protocol the customer speaks, then steps aside (the bytes it buffered go on to the new
- * handlers). One port can so serve several protocols; SOCKS5 plugs in here
- * (a SOCKS version byte is 0x05, an HTTP request starts with a method name in ASCII).
+ * handlers). One port so serves both protocols: 0x05 is the SOCKS5 version byte (RFC 1928 section 3)
+ * → {@link Socks5ProxyHandler}; 0x04 (SOCKS4, which has no passwords) is answered "rejected" and closed;
+ * anything else is taken for HTTP (a request starts with a method name in ASCII) → {@link HttpProxyHandler}
+ * behind Netty's HTTP codec with the listener's request line and header limits.
  */
 final class ProtocolDetector extends ByteToMessageDecoder {
 
@@ -28,6 +34,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
     private static final byte SOCKS4_VERSION = 0x04;
     private static final byte SOCKS5_VERSION = 0x05;
+    private static final byte[] SOCKS4_REJECTED = {0x00, 0x5B, 0, 0, 0, 0, 0, 0};
     /** Request bodies are buffered whole before forwarding; uploads through a proxy are small. */
     private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
@@ -43,10 +50,19 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             return;
         }
         byte first = in.getByte(in.readerIndex());
-        if (first == SOCKS5_VERSION || first == SOCKS4_VERSION) {
-            // Not served yet: closing is what a client expects from a proxy that doesn't speak SOCKS.
+        if (first == SOCKS5_VERSION) {
+            ChannelPipeline pipeline = ctx.pipeline();
+            pipeline.addAfter(ctx.name(), Socks5ProxyHandler.ENCODER, Socks5ServerEncoder.DEFAULT);
+            pipeline.addAfter(Socks5ProxyHandler.ENCODER, Socks5ProxyHandler.DECODER, new Socks5InitialRequestDecoder());
+            pipeline.addAfter(Socks5ProxyHandler.DECODER, Socks5ProxyHandler.HANDLER, new Socks5ProxyHandler(listener));
+            pipeline.remove(this);
+            return;
+        }
+        if (first == SOCKS4_VERSION) {
+            // SOCKS4 has no password authentication, so it is never served. Its reply (VN=0, CD=91 "request
+            // rejected or failed", port and address zero) tells a SOCKS4 client so, then the connection closes.
             in.skipBytes(in.readableBytes());
-            ctx.close();
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(SOCKS4_REJECTED)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         ProxySettings settings = listener.settings();

@@ -23,6 +23,7 @@ import org.jboss.logging.Logger;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +46,8 @@ public final class ProxyListener {
     private final ProxyEventLoop eventLoop;
     private final OriginPolicy originPolicy;
     private final ProxySettings settings;
+    private final TrafficCounter traffic = new TrafficCounter();
+    private final long countingSinceEpochMs;
     private volatile Channel serverChannel;
     /**
      * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present.
@@ -52,7 +55,9 @@ public final class ProxyListener {
      */
     private volatile String fingerprint = "NONE";
 
-    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings) {
+    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings,
+                  Clock clock) {
+        this.countingSinceEpochMs = clock.millis();
         this.eventLoop = eventLoop;
         this.originPolicy = originPolicy;
         this.settings = settings;
@@ -77,6 +82,24 @@ public final class ProxyListener {
 
     public ModemDriver modem() {
         return modem;
+    }
+
+    /** Bytes received from this proxy's customers since {@link #countingSinceEpochMs()}. */
+    public long bytesIn() {
+        return traffic.bytesIn();
+    }
+
+    /** Bytes sent to this proxy's customers since {@link #countingSinceEpochMs()}. */
+    public long bytesOut() {
+        return traffic.bytesOut();
+    }
+
+    /**
+     * When this listener's byte counters started at zero (epoch milliseconds): a new value means new
+     * counters (the proxy was opened again, or the agent restarted), so totals are not comparable across it.
+     */
+    public long countingSinceEpochMs() {
+        return countingSinceEpochMs;
     }
 
     ProxySettings settings() {
@@ -108,6 +131,7 @@ public final class ProxyListener {
                     protected void initChannel(SocketChannel customer) {
                         connections.add(customer);
                         customer.pipeline()
+                                .addLast(TrafficCounter.NAME, traffic)
                                 .addLast(ConnectionTimeouts.IDLE_NAME, new IdleStateHandler(0, 0,
                                         settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
                                 .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout()))

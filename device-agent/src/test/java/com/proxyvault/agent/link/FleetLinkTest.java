@@ -124,6 +124,10 @@ class FleetLinkTest {
         assertTrue(provisioned.getOk(), provisioned.getError());
         assertEquals(TestOrigin.GREETING, fetchThroughProxy(port, "cust-101", "pw-101").body());
         assertEquals(407, fetchThroughProxy(port, "cust-101", "wrong").status());
+        // Heartbeats carry the proxy's byte counters (ProxyTraffic): both requests and answers count.
+        await().atMost(PATIENCE).until(() -> fleet.latestHeartbeat() != null && fleet.latestHeartbeat().getTrafficList().stream()
+                .anyMatch(traffic -> traffic.getProxyId() == 101 && traffic.getBytesIn() > 0 && traffic.getBytesOut() > 0
+                        && traffic.getCountingSinceEpochMs() > 0));
 
         CommandResult released = fleet.command(FleetMessage.newBuilder()
                 .setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(101).setPort(port)));

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ class ListenerLimitsTest {
     }
 
     private int open(ProxySettings settings) throws Exception {
-        ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of(origin.authority())), settings);
+        ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of(origin.authority())), settings, Clock.systemUTC());
         opened.add(listeners);
         int port = HttpProxyListenerTest.freePort();
         listeners.open(new ProxyAssignment(1, port, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
