@@ -2,6 +2,7 @@ package com.proxyvault.agent;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.List;
@@ -35,6 +36,62 @@ public interface AgentConfig {
      * e.g. {@code lax-1:LAX:false:203.0.113.11,nyc-1:NYC:true:203.0.113.21}.
      */
     String modems();
+
+    /** Which driver runs the modems: {@code simulated} or {@code modemmanager} (docs/fleet.md, "Modem drivers"). */
+    @WithDefault("simulated")
+    String modemDriver();
+
+    Simulated simulated();
+
+    @WithName("modemmanager")
+    ModemManager modemmanager();
+
+    /** Behaviour of simulated modems on a reset (see {@code SimulatedModemSettings}). */
+    interface Simulated {
+        @WithDefault("1s")
+        Duration fastResetDelay();
+
+        @WithDefault("5s")
+        Duration hardResetDelay();
+
+        /** Share of resets (0..1) that fail outright. */
+        @WithDefault("0")
+        double failureRate();
+
+        /** Share of resets (0..1) that report success but keep the exit IP. */
+        @WithDefault("0")
+        double silentFailureRate();
+
+        /** Outcomes ({@code ok}, {@code silent}, {@code fail}) each modem's first resets have, before the rates apply. */
+        Optional<List<String>> resetScript();
+    }
+
+    /** The ModemManager driver (see {@code ModemManagerDriver}). */
+    interface ModemManager {
+        /** The mmcli executable. */
+        @WithDefault("mmcli")
+        String mmcli();
+
+        /** APN for {@code --simple-connect}. */
+        @WithDefault("internet")
+        String apn();
+
+        /** How often modem state (online, exit IP, interface) is read. */
+        @WithDefault("15s")
+        Duration pollInterval();
+
+        /** Longest one mmcli call may take. */
+        @WithDefault("90s")
+        Duration commandTimeout();
+
+        /** How often to look for a modem that is away after --reset. */
+        @WithDefault("2s")
+        Duration rescanInterval();
+
+        /** How long a modem may stay away after --reset. */
+        @WithDefault("120s")
+        Duration hardResetTimeout();
+    }
 
     /** Where the proxy listeners bind; 0.0.0.0 so customers can reach them on public-host. */
     @WithDefault("0.0.0.0")
