@@ -26,6 +26,15 @@ WORK = os.path.join(ROOT, ".stack", "bench-proxy")
 USER = "pvbench"
 PASSWORD = "pvbench-Secret-1"
 MARK = "bench/proxy"
+SECTION = "## Agent data path vs tinyproxy and dante (bench/proxy)"
+SECTION_INTRO = """Aim (issue 8): the device agent's data path at ≥ 1.5× the requests/s of tinyproxy (HTTP absolute-form,
+CONNECT) and of dante (SOCKS5), on the same path in the same run. `bench/proxy/run` (under
+`flock /tmp/pv-stack.lock`) starts a private nginx origin, the agent's listener code alone
+(`ProxyBenchServer`, no fleet), tinyproxy and danted, and drives each with the same closed-loop Java load
+tool, alternating which goes first per round. Each run below says how busy the machine was: on a shared
+2-core machine the proxies, the load tool, the origin and other people's work compete for the same CPU,
+so compare ratios within one run and the CPU µs per request, not absolute figures across runs.
+"""
 
 # name, mode, path, agent vs which competitor
 SCENARIOS = [
@@ -278,6 +287,8 @@ def write(output, block, label):
         before, rest = text.split(start, 1)
         text = before + block.rstrip("\n") + rest.split(end, 1)[1]
     else:
+        if SECTION not in text:
+            text = text.rstrip("\n") + "\n\n" + SECTION + "\n\n" + SECTION_INTRO
         text = text.rstrip("\n") + "\n\n" + block
     open(output, "w").write(text)
 
