@@ -93,7 +93,7 @@ def build():
 
 
 def cpu_ticks(pid):
-    """utime+stime (clock ticks) of pid and all its descendants (dante forks children)."""
+    """CPU (clock ticks) of pid and all its descendants, live or exited and reaped (dante forks children)."""
     total = 0
     pids = [pid]
     seen = set()
@@ -104,7 +104,8 @@ def cpu_ticks(pid):
         seen.add(p)
         try:
             fields = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            # utime + stime, plus cutime + cstime: children that exited and were reaped (dante's) stay counted
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
             for task in os.listdir("/proc/%d/task" % p):
                 try:
                     pids.extend(int(c) for c in open("/proc/%d/task/%s/children" % (p, task)).read().split())
