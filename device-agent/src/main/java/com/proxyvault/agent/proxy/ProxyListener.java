@@ -11,8 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
@@ -124,7 +122,7 @@ public final class ProxyListener {
         CompletableFuture<Void> bound = new CompletableFuture<>();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(eventLoop.group())
-                .channel(NioServerSocketChannel.class)
+                .channel(eventLoop.serverChannelType())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -184,7 +182,7 @@ public final class ProxyListener {
             }
             Bootstrap bootstrap = new Bootstrap()
                     .group(loop)
-                    .channel(NioSocketChannel.class)
+                    .channel(eventLoop.socketChannelType())
                     .disableResolver() // resolved and checked above: no second lookup
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ORIGIN_CONNECT_TIMEOUT_MILLIS)
                     .option(ChannelOption.TCP_NODELAY, true)

@@ -31,7 +31,7 @@ public final class ProxyBenchServer {
         ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of(args[3])));
         listeners.open(new ProxyAssignment(1, port, new ProxyCredentials(args[1], args[2]),
                 new SimulatedModemDriver(new ModemSpec("bench-1", "LAX", false, "203.0.113.1")))).get(10, TimeUnit.SECONDS);
-        System.out.println("ready");
+        System.out.println("ready (" + eventLoop.transport() + ")");
         System.out.flush();
         new CountDownLatch(1).await();
     }
