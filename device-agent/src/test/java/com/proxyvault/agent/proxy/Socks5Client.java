@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  * A SOCKS5 client written byte by byte from RFC 1928 and RFC 1929, so tests control and see every
  * octet on the wire. Counts what it wrote and read, to check the proxy's byte counters.
  */
-final class Socks5Client implements Closeable {
+public final class Socks5Client implements Closeable {
 
     static final int ATYP_IPV4 = 0x01;
     static final int ATYP_DOMAIN = 0x03;
@@ -25,24 +25,24 @@ final class Socks5Client implements Closeable {
     long written;
     long read;
 
-    Socks5Client(int port) throws IOException {
+    public Socks5Client(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(15_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
-    void send(byte... bytes) throws IOException {
+    public void send(byte... bytes) throws IOException {
         out.write(bytes);
         out.flush();
         written += bytes.length;
     }
 
-    void send(String text) throws IOException {
+    public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    byte[] readExactly(int count) throws IOException {
+    public byte[] readExactly(int count) throws IOException {
         byte[] bytes = new byte[count];
         in.readFully(bytes);
         read += count;
@@ -50,7 +50,7 @@ final class Socks5Client implements Closeable {
     }
 
     /** Greeting offering {@code methods}; returns the method the server chose (0xFF = none acceptable). */
-    int greet(int... methods) throws IOException {
+    public int greet(int... methods) throws IOException {
         byte[] greeting = new byte[2 + methods.length];
         greeting[0] = 0x05;
         greeting[1] = (byte) methods.length;
@@ -66,7 +66,7 @@ final class Socks5Client implements Closeable {
     }
 
     /** RFC 1929 sub-negotiation; returns STATUS (0 = success). */
-    int authenticate(String username, String password) throws IOException {
+    public int authenticate(String username, String password) throws IOException {
         byte[] user = username.getBytes(StandardCharsets.UTF_8);
         byte[] pass = password.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream request = new ByteArrayOutputStream();
@@ -84,7 +84,7 @@ final class Socks5Client implements Closeable {
     }
 
     /** CONNECT (or another CMD) to a domain name; returns REP (0 = succeeded). */
-    int request(int command, String domain, int port) throws IOException {
+    public int request(int command, String domain, int port) throws IOException {
         byte[] name = domain.getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(new byte[] {0x05, (byte) command, 0x00, ATYP_DOMAIN, (byte) name.length});
@@ -96,7 +96,7 @@ final class Socks5Client implements Closeable {
     }
 
     /** CONNECT to an IPv4 address given as four octets; returns REP. */
-    int connectIpv4(byte[] address, int port) throws IOException {
+    public int connectIpv4(byte[] address, int port) throws IOException {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(new byte[] {0x05, 0x01, 0x00, ATYP_IPV4});
         request.writeBytes(address);
@@ -122,14 +122,14 @@ final class Socks5Client implements Closeable {
     }
 
     /** Everything until the proxy closes the connection. */
-    String readToEnd() throws IOException {
+    public String readToEnd() throws IOException {
         byte[] rest = in.readAllBytes();
         read += rest.length;
         return new String(rest, StandardCharsets.ISO_8859_1);
     }
 
     /** -1 once the proxy closed the connection (a reset counts as closed too). */
-    int readByteOrEnd() throws IOException {
+    public int readByteOrEnd() throws IOException {
         try {
             int b = in.read();
             if (b >= 0) {
@@ -141,7 +141,7 @@ final class Socks5Client implements Closeable {
         }
     }
 
-    InputStream input() {
+    public InputStream input() {
         return in;
     }
 
