@@ -2,6 +2,7 @@ package com.proxyvault.agent;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,62 @@ public interface AgentConfig {
      */
     String modems();
 
+    /** Which driver runs the modems: {@code simulated} or {@code modemmanager} (docs/fleet.md, "Modem drivers"). */
+    @WithDefault("simulated")
+    String modemDriver();
+
+    Simulated simulated();
+
+    @WithName("modemmanager")
+    ModemManager modemmanager();
+
+    /** Behaviour of simulated modems on a reset (see {@code SimulatedModemSettings}). */
+    interface Simulated {
+        @WithDefault("1s")
+        Duration fastResetDelay();
+
+        @WithDefault("5s")
+        Duration hardResetDelay();
+
+        /** Share of resets (0..1) that fail outright. */
+        @WithDefault("0")
+        double failureRate();
+
+        /** Share of resets (0..1) that report success but keep the exit IP. */
+        @WithDefault("0")
+        double silentFailureRate();
+
+        /** Outcomes ({@code ok}, {@code silent}, {@code fail}) each modem's first resets have, before the rates apply. */
+        Optional<List<String>> resetScript();
+    }
+
+    /** The ModemManager driver (see {@code ModemManagerDriver}). */
+    interface ModemManager {
+        /** The mmcli executable. */
+        @WithDefault("mmcli")
+        String mmcli();
+
+        /** APN for {@code --simple-connect}. */
+        @WithDefault("internet")
+        String apn();
+
+        /** How often modem state (online, exit IP, interface) is read. */
+        @WithDefault("15s")
+        Duration pollInterval();
+
+        /** Longest one mmcli call may take. */
+        @WithDefault("90s")
+        Duration commandTimeout();
+
+        /** How often to look for a modem that is away after --reset. */
+        @WithDefault("2s")
+        Duration rescanInterval();
+
+        /** How long a modem may stay away after --reset. */
+        @WithDefault("120s")
+        Duration hardResetTimeout();
+    }
+
     /** Where the proxy listeners bind; 0.0.0.0 so customers can reach them on public-host. */
     @WithDefault("0.0.0.0")
     String proxyBindHost();
@@ -46,6 +103,27 @@ public interface AgentConfig {
      * production; only the local stack and the tests list their own origins.
      */
     Optional<List<String>> allowedPrivateTargets();
+
+    /** Limits and timeouts of the customer side of every proxy listener (see {@code ProxySettings}). */
+    Listener listener();
+
+    interface Listener {
+        /** Longest HTTP request line, in bytes (at least 8192); longer → 414. */
+        @WithDefault("65536")
+        int maxRequestLineBytes();
+
+        /** Largest HTTP header block, in bytes; larger → 431. */
+        @WithDefault("65536")
+        int maxHeaderBytes();
+
+        /** Time to send a complete HTTP request head or finish the SOCKS5 handshake, else the connection closes. */
+        @WithDefault("30s")
+        Duration requestHeadTimeout();
+
+        /** A connection with no byte either way for this long is closed. */
+        @WithDefault("300s")
+        Duration idleTimeout();
+    }
 
     interface Fleet {
         /** How long to wait before the first reconnect after the stream ends; doubles up to max. */

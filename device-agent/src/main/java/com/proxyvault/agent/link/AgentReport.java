@@ -9,8 +9,11 @@ import com.proxyvault.contracts.agent.v1.Heartbeat;
 import com.proxyvault.contracts.agent.v1.Hello;
 import com.proxyvault.contracts.agent.v1.ModemInfo;
 import com.proxyvault.contracts.agent.v1.ModemStatus;
+import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import com.proxyvault.contracts.agent.v1.ServedProxy;
 import jakarta.inject.Singleton;
+
+import java.time.Clock;
 
 /** What the agent tells the fleet about itself: Hello on every (re)connect, then heartbeats. */
 @Singleton
@@ -19,8 +22,10 @@ public class AgentReport {
     private final AgentConfig config;
     private final Modems modems;
     private final ProxyListeners listeners;
+    private final Clock clock;
 
-    public AgentReport(AgentConfig config, Modems modems, ProxyListeners listeners) {
+    public AgentReport(AgentConfig config, Modems modems, ProxyListeners listeners, Clock clock) {
+        this.clock = clock;
         this.config = config;
         this.modems = modems;
         this.listeners = listeners;
@@ -48,13 +53,21 @@ public class AgentReport {
         return hello.build();
     }
 
+    /** Every modem's state and every served proxy's cumulative byte counters ({@code ProxyTraffic}). */
     Heartbeat heartbeat() {
-        Heartbeat.Builder heartbeat = Heartbeat.newBuilder().setSentAtEpochMs(System.currentTimeMillis());
+        Heartbeat.Builder heartbeat = Heartbeat.newBuilder().setSentAtEpochMs(clock.millis());
         for (ModemDriver modem : modems.all()) {
             heartbeat.addModems(ModemStatus.newBuilder()
                     .setModemId(modem.modemId())
                     .setOnline(modem.online())
                     .setExitIp(modem.exitIp()));
+        }
+        for (ProxyListener listener : listeners.served()) {
+            heartbeat.addTraffic(ProxyTraffic.newBuilder()
+                    .setProxyId(listener.proxyId())
+                    .setBytesIn(listener.bytesIn())
+                    .setBytesOut(listener.bytesOut())
+                    .setCountingSinceEpochMs(listener.countingSinceEpochMs()));
         }
         return heartbeat.build();
     }

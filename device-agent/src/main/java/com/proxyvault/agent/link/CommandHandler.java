@@ -2,6 +2,7 @@ package com.proxyvault.agent.link;
 
 import com.proxyvault.agent.AgentConfig;
 import com.proxyvault.agent.modems.ModemDriver;
+import com.proxyvault.agent.modems.ModemException;
 import com.proxyvault.agent.modems.Modems;
 import com.proxyvault.agent.modems.ResetMode;
 import com.proxyvault.agent.proxy.ProxyAssignment;
@@ -143,7 +144,7 @@ public class CommandHandler {
 
     private static String describe(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof ProxyException) {
+        if (cause instanceof ProxyException || cause instanceof ModemException) {
             return cause.getMessage();
         }
         LOG.error("Unexpected failure carrying out a command", cause);

@@ -122,6 +122,14 @@ public class FleetLink {
             LOG.infof("Connected to the fleet at %s; heartbeat every %ss", fleetAddress, interval.toSeconds());
             return Uni.createFrom().voidItem();
         }
+        if (message.hasResetIp()) {
+            // A reset takes seconds (a modem reconnecting): it runs beside the queue so provisioning and
+            // releases of other proxies are not held up behind it. Resets of one modem coalesce in its driver.
+            commands.handle(message).subscribe().with(
+                    result -> attempt.send(AgentMessage.newBuilder().setResult(result).build()),
+                    failure -> LOG.errorf(failure, "ResetIp %s ended without a result", message.getCommandId()));
+            return Uni.createFrom().voidItem();
+        }
         return commands.handle(message)
                 .invoke(result -> attempt.send(AgentMessage.newBuilder().setResult(result).build()))
                 .replaceWithVoid();

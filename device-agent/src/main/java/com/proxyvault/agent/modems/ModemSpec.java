@@ -5,8 +5,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** What the configuration says about one modem: {@code id:location:is5g:exitIp}. */
-public record ModemSpec(String modemId, String locationId, boolean is5g, String initialExitIp) {
+/**
+ * What the configuration says about one modem: {@code id:location:is5g:driverKey}.
+ *
+ * @param driverKey the driver's handle on the modem: for the simulated driver its initial exit IP, for
+ *                  the ModemManager driver its equipment identifier (IMEI, {@code modem.generic.equipment-identifier}
+ *                  in {@code mmcli -m N -K}), which, unlike the modem's index, survives a reset
+ */
+public record ModemSpec(String modemId, String locationId, boolean is5g, String driverKey) {
 
     /**
      * Parses the compact list from AGENT_MODEMS, e.g.
@@ -35,7 +41,7 @@ public record ModemSpec(String modemId, String locationId, boolean is5g, String 
         String[] parts = entry.split(":");
         if (parts.length != 4 || parts[0].isBlank() || parts[1].isBlank() || parts[3].isBlank()) {
             throw new IllegalArgumentException(
-                    "Modem '" + entry + "' is not id:location:is5g:exitIp (e.g. lax-1:LAX:false:203.0.113.11)");
+                    "Modem '" + entry + "' is not id:location:is5g:exitIp-or-equipment-id (e.g. lax-1:LAX:false:203.0.113.11)");
         }
         String is5g = parts[2].trim().toLowerCase();
         if (!is5g.equals("true") && !is5g.equals("false")) {

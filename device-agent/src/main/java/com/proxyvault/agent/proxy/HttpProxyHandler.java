@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
@@ -41,6 +43,10 @@ import java.util.Locale;
  * forwarded the connection isn't read, and requests the client pipelined anyway wait in a queue.
  * Each forwarded request gets its own origin connection (sent with {@code Connection: close}), which
  * keeps relaying simple and lets consecutive requests go to different origins.
+ *
+ * <p>Bad input answers: a request line past {@link ProxySettings#maxRequestLineBytes()} → {@code 414}
+ * (RFC 9110 15.5.15), a header block past {@link ProxySettings#maxHeaderBytes()} → {@code 431}
+ * (RFC 6585 5), anything else the codec can't parse → {@code 400}; each closes the connection.
  */
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -77,8 +83,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         HttpVersion version = request.protocolVersion();
         if (!request.decoderResult().isSuccess()) {
+            Throwable cause = request.decoderResult().cause();
             request.release();
-            respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Malformed request", false, List.of());
+            // The decoder discards the rest of the connection after a bad message: answer, then close.
+            if (cause instanceof TooLongHttpLineException) {
+                respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                        "Request line longer than " + listener.settings().maxRequestLineBytes() + " bytes", false, List.of());
+            } else if (cause instanceof TooLongHttpHeaderException) {
+                respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "Request header fields larger than " + listener.settings().maxHeaderBytes() + " bytes", false, List.of());
+            } else {
+                respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Malformed request", false, List.of());
+            }
             return;
         }
         if (!listener.credentials().acceptsProxyAuthorization(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
@@ -133,6 +149,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         pipeline.addLast("tunnel", new TunnelRelay(originChannel));
         pipeline.remove(this);
         pipeline.remove(ProtocolDetector.HTTP_AGGREGATOR);
+        pipeline.remove(ProtocolDetector.HTTP_HEAD_WATCH);
         pipeline.remove(ProtocolDetector.HTTP_CODEC);
         customer.config().setAutoRead(true);
         originChannel.config().setAutoRead(true);
@@ -286,6 +303,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (next != null) {
             handle(ctx, next);
         } else {
+            ConnectionTimeouts.armRequestHeadTimer(ctx.pipeline());
             ctx.channel().config().setAutoRead(true);
         }
     }

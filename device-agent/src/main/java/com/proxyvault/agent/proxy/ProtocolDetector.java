@@ -1,29 +1,40 @@
 package com.proxyvault.agent.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 
 import java.util.List;
 
 /**
  * First handler of every customer connection: looks at the first byte and installs the pipeline
  * for the protocol the customer speaks, then steps aside (the bytes it buffered go on to the new
- * handlers). One port can so serve several protocols; SOCKS5 plugs in here
- * (a SOCKS version byte is 0x05, an HTTP request starts with a method name in ASCII).
+ * handlers). One port so serves both protocols: 0x05 is the SOCKS5 version byte (RFC 1928 section 3)
+ * → {@link Socks5ProxyHandler}; 0x04 (SOCKS4, which has no passwords) is answered "rejected" and closed;
+ * anything else is taken for HTTP (a request starts with a method name in ASCII) → {@link HttpProxyHandler}
+ * behind Netty's HTTP codec with the listener's request line and header limits.
  */
 final class ProtocolDetector extends ByteToMessageDecoder {
 
     static final String NAME = "protocol-detector";
     static final String HTTP_CODEC = "http-codec";
+    static final String HTTP_HEAD_WATCH = "http-head-watch";
     static final String HTTP_AGGREGATOR = "http-aggregator";
     static final String HTTP_PROXY = "http-proxy";
 
     private static final byte SOCKS4_VERSION = 0x04;
     private static final byte SOCKS5_VERSION = 0x05;
+    private static final byte[] SOCKS4_REJECTED = {0x00, 0x5B, 0, 0, 0, 0, 0, 0};
     /** Request bodies are buffered whole before forwarding; uploads through a proxy are small. */
     private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
@@ -39,16 +50,42 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             return;
         }
         byte first = in.getByte(in.readerIndex());
-        if (first == SOCKS5_VERSION || first == SOCKS4_VERSION) {
-            // Not served yet: closing is what a client expects from a proxy that doesn't speak SOCKS.
-            in.skipBytes(in.readableBytes());
-            ctx.close();
+        if (first == SOCKS5_VERSION) {
+            ChannelPipeline pipeline = ctx.pipeline();
+            pipeline.addAfter(ctx.name(), Socks5ProxyHandler.ENCODER, Socks5ServerEncoder.DEFAULT);
+            pipeline.addAfter(Socks5ProxyHandler.ENCODER, Socks5ProxyHandler.DECODER, new Socks5InitialRequestDecoder());
+            pipeline.addAfter(Socks5ProxyHandler.DECODER, Socks5ProxyHandler.HANDLER, new Socks5ProxyHandler(listener));
+            pipeline.remove(this);
             return;
         }
+        if (first == SOCKS4_VERSION) {
+            // SOCKS4 has no password authentication, so it is never served. Its reply (VN=0, CD=91 "request
+            // rejected or failed", port and address zero) tells a SOCKS4 client so, then the connection closes.
+            in.skipBytes(in.readableBytes());
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(SOCKS4_REJECTED)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ProxySettings settings = listener.settings();
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(ctx.name(), HTTP_CODEC, new HttpServerCodec());
-        pipeline.addAfter(HTTP_CODEC, HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES));
+        // Too long a request line or header block comes out of the codec as a failed message
+        // (TooLongHttpLineException / TooLongHttpHeaderException): HttpProxyHandler answers 414 / 431.
+        pipeline.addAfter(ctx.name(), HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxRequestLineBytes())
+                .setMaxHeaderSize(settings.maxHeaderBytes())));
+        pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch());
+        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
+    }
+
+    /** Stops the request-head timer as soon as a request head is decoded (before its body is read). */
+    static final class RequestHeadWatch extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest) {
+                ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 }

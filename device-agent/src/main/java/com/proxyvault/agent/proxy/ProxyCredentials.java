@@ -26,6 +26,19 @@ public record ProxyCredentials(String username, String password) {
         return MessageDigest.isEqual(presented, expected);
     }
 
+    /**
+     * Checks a username/password pair as SOCKS5 sends it (RFC 1929 section 2). Both are compared in
+     * constant time, and both always, so timing tells nothing about which one was wrong.
+     */
+    public boolean accepts(String presentedUsername, String presentedPassword) {
+        if (presentedUsername == null || presentedPassword == null) {
+            return false;
+        }
+        boolean userMatches = MessageDigest.isEqual(presentedUsername.getBytes(StandardCharsets.UTF_8), username.getBytes(StandardCharsets.UTF_8));
+        boolean passwordMatches = MessageDigest.isEqual(presentedPassword.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+        return userMatches & passwordMatches;
+    }
+
     @Override
     public String toString() {
         return "ProxyCredentials[username=" + username + ", password=***]";

@@ -2,8 +2,17 @@ package com.proxyvault.agent.proxy;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.resolver.AddressResolver;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
@@ -20,16 +29,41 @@ import java.util.concurrent.TimeUnit;
  * a burst of proxy traffic must not delay the gRPC link to the fleet or the health checks, and the
  * data plane can be sized on its own later.
  *
+ * <p>On Linux (x86_64, aarch64) the loops use Netty's native epoll transport, which spends less CPU per
+ * connection than the JDK's NIO selector (fewer system calls, edge-triggered); elsewhere NIO.
+ *
  * <p>Origin names are resolved here too, asynchronously (Netty's DNS resolver, one per event loop,
  * honouring /etc/hosts and /etc/resolv.conf), so a slow DNS server never blocks an event loop.
  */
 @Singleton
 public class ProxyEventLoop implements AutoCloseable {
 
-    private final EventLoopGroup group = new NioEventLoopGroup(0, new DefaultThreadFactory("proxy-io", true));
+    private final boolean epoll = Epoll.isAvailable();
+    private final EventLoopGroup group = epoll
+            ? new EpollEventLoopGroup(0, new DefaultThreadFactory("proxy-io", true))
+            : new NioEventLoopGroup(0, new DefaultThreadFactory("proxy-io", true));
     private final DnsAddressResolverGroup resolvers = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
-            .datagramChannelType(NioDatagramChannel.class)
-            .socketChannelType(NioSocketChannel.class));
+            .datagramChannelType(datagramChannelType())
+            .socketChannelType(socketChannelType()));
+
+    /** Listening sockets of the transport in use. */
+    Class<? extends ServerSocketChannel> serverChannelType() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** Connection sockets of the transport in use. */
+    Class<? extends SocketChannel> socketChannelType() {
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    private Class<? extends DatagramChannel> datagramChannelType() {
+        return epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    }
+
+    /** "epoll" or "nio". */
+    public String transport() {
+        return epoll ? "epoll" : "nio";
+    }
 
     public EventLoopGroup group() {
         return group;

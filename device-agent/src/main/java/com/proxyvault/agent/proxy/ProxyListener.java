@@ -11,9 +11,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -22,7 +21,9 @@ import org.jboss.logging.Logger;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One proxy: a listening socket on its port plus every connection it accepted and every origin
@@ -42,6 +43,9 @@ public final class ProxyListener {
     private final ChannelGroup connections;
     private final ProxyEventLoop eventLoop;
     private final OriginPolicy originPolicy;
+    private final ProxySettings settings;
+    private final TrafficCounter traffic = new TrafficCounter();
+    private final long countingSinceEpochMs;
     private volatile Channel serverChannel;
     /**
      * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present.
@@ -49,9 +53,12 @@ public final class ProxyListener {
      */
     private volatile String fingerprint = "NONE";
 
-    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy) {
+    ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings,
+                  Clock clock) {
+        this.countingSinceEpochMs = clock.millis();
         this.eventLoop = eventLoop;
         this.originPolicy = originPolicy;
+        this.settings = settings;
         this.proxyId = assignment.proxyId();
         this.port = assignment.port();
         this.credentials = assignment.credentials();
@@ -75,6 +82,28 @@ public final class ProxyListener {
         return modem;
     }
 
+    /** Bytes received from this proxy's customers since {@link #countingSinceEpochMs()}. */
+    public long bytesIn() {
+        return traffic.bytesIn();
+    }
+
+    /** Bytes sent to this proxy's customers since {@link #countingSinceEpochMs()}. */
+    public long bytesOut() {
+        return traffic.bytesOut();
+    }
+
+    /**
+     * When this listener's byte counters started at zero (epoch milliseconds): a new value means new
+     * counters (the proxy was opened again, or the agent restarted), so totals are not comparable across it.
+     */
+    public long countingSinceEpochMs() {
+        return countingSinceEpochMs;
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+
     public String fingerprint() {
         return fingerprint;
     }
@@ -93,13 +122,18 @@ public final class ProxyListener {
         CompletableFuture<Void> bound = new CompletableFuture<>();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(eventLoop.group())
-                .channel(NioServerSocketChannel.class)
+                .channel(eventLoop.serverChannelType())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel customer) {
                         connections.add(customer);
-                        customer.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
+                        customer.pipeline()
+                                .addLast(TrafficCounter.NAME, traffic)
+                                .addLast(ConnectionTimeouts.IDLE_NAME, new IdleStateHandler(0, 0,
+                                        settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+                                .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout()))
+                                .addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
                     }
                 });
         bootstrap.bind(new InetSocketAddress(bindHost, port)).addListener((ChannelFuture future) -> {
@@ -148,7 +182,7 @@ public final class ProxyListener {
             }
             Bootstrap bootstrap = new Bootstrap()
                     .group(loop)
-                    .channel(NioSocketChannel.class)
+                    .channel(eventLoop.socketChannelType())
                     .disableResolver() // resolved and checked above: no second lookup
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ORIGIN_CONNECT_TIMEOUT_MILLIS)
                     .option(ChannelOption.TCP_NODELAY, true)

@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,17 +28,27 @@ public class ProxyListeners {
     private final ProxyEventLoop eventLoop;
     private final String bindHost;
     private final OriginPolicy originPolicy;
+    private final ProxySettings settings;
+    private final Clock clock;
     private final Map<Long, ProxyListener> byProxyId = new ConcurrentHashMap<>();
 
     @Inject
-    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config) {
-        this(eventLoop, config.proxyBindHost(), OriginPolicy.allowing(config.allowedPrivateTargets().orElse(List.of())));
+    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config, Clock clock) {
+        this(eventLoop, config.proxyBindHost(), OriginPolicy.allowing(config.allowedPrivateTargets().orElse(List.of())),
+                new ProxySettings(config.listener().maxRequestLineBytes(), config.listener().maxHeaderBytes(),
+                        config.listener().requestHeadTimeout(), config.listener().idleTimeout()), clock);
     }
 
     public ProxyListeners(ProxyEventLoop eventLoop, String bindHost, OriginPolicy originPolicy) {
+        this(eventLoop, bindHost, originPolicy, ProxySettings.DEFAULTS, Clock.systemUTC());
+    }
+
+    public ProxyListeners(ProxyEventLoop eventLoop, String bindHost, OriginPolicy originPolicy, ProxySettings settings, Clock clock) {
+        this.clock = clock;
         this.eventLoop = eventLoop;
         this.bindHost = bindHost;
         this.originPolicy = originPolicy;
+        this.settings = settings;
     }
 
     /**
@@ -58,7 +69,7 @@ public class ProxyListeners {
             return CompletableFuture.failedFuture(new ProxyException(
                     "port " + assignment.port() + " is already in use by proxy " + portHolder.get().proxyId()));
         }
-        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy);
+        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy, settings, clock);
         // Registered before the bind completes so that a later command for this proxy sees it.
         byProxyId.put(assignment.proxyId(), listener);
         return listener.bind(bindHost).whenComplete((ok, failure) -> {

@@ -1,6 +1,7 @@
 package com.proxyvault.agent.link;
 
 import com.proxyvault.agent.proxy.RawHttpClient;
+import com.proxyvault.agent.proxy.Socks5Client;
 import com.proxyvault.agent.proxy.TestOrigin;
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.Fingerprint;
@@ -124,6 +125,18 @@ class FleetLinkTest {
         assertTrue(provisioned.getOk(), provisioned.getError());
         assertEquals(TestOrigin.GREETING, fetchThroughProxy(port, "cust-101", "pw-101").body());
         assertEquals(407, fetchThroughProxy(port, "cust-101", "wrong").status());
+        // SOCKS5 on the same port, with the same credentials (RFC 1929), to the allowlisted origin.
+        try (Socks5Client socks = new Socks5Client(port)) {
+            assertEquals(0x02, socks.greet(0x02));
+            assertEquals(0, socks.authenticate("cust-101", "pw-101"));
+            assertEquals(0, socks.connectIpv4(new byte[] {127, 0, 0, 1}, origin.port()));
+            socks.send("GET /via-socks HTTP/1.1\r\nHost: " + origin.authority() + "\r\nConnection: close\r\n\r\n");
+            assertTrue(socks.readToEnd().endsWith(TestOrigin.GREETING));
+        }
+        // Heartbeats carry the proxy's byte counters (ProxyTraffic): both requests and answers count.
+        await().atMost(PATIENCE).until(() -> fleet.latestHeartbeat() != null && fleet.latestHeartbeat().getTrafficList().stream()
+                .anyMatch(traffic -> traffic.getProxyId() == 101 && traffic.getBytesIn() > 0 && traffic.getBytesOut() > 0
+                        && traffic.getCountingSinceEpochMs() > 0));
 
         CommandResult released = fleet.command(FleetMessage.newBuilder()
                 .setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(101).setPort(port)));

@@ -32,7 +32,8 @@ public final class TestOrigin implements AutoCloseable {
         server.createContext("/", exchange -> {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             received.add(new ReceivedRequest(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                    exchange.getRequestHeaders(), new String(requestBody, StandardCharsets.UTF_8)));
+                    exchange.getRequestHeaders(), new String(requestBody, StandardCharsets.UTF_8),
+                    exchange.getRemoteAddress().getAddress().getHostAddress()));
             if (exchange.getRequestURI().getPath().equals("/chunked")) {
                 // No length up front: the JDK server sends it chunked, like most big downloads.
                 exchange.sendResponseHeaders(200, 0);
@@ -76,6 +77,7 @@ public final class TestOrigin implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    public record ReceivedRequest(String method, String uri, Headers headers, String body) {
+    /** @param remoteAddress the address the request came from (the proxy's egress address) */
+    public record ReceivedRequest(String method, String uri, Headers headers, String body, String remoteAddress) {
     }
 }

@@ -1,0 +1,222 @@
+package com.proxyvault.agent.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import io.netty.handler.codec.socksx.v5.Socks5CommandType;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The SOCKS5 side of a listener, on Netty's socks codec (netty-codec-socks), in the order of the RFCs:
+ *
+ * <ol>
+ *   <li><b>Greeting</b> (RFC 1928 section 3): the client lists its authentication methods. Only
+ *       USERNAME/PASSWORD (0x02) is accepted, since every proxy has credentials; a client offering only
+ *       others (e.g. NO AUTHENTICATION, 0x00) gets {@code 05 FF} "no acceptable methods" and the
+ *       connection is closed, as section 3 prescribes.</li>
+ *   <li><b>Username/password</b> (RFC 1929 section 2): compared with the proxy's credentials in constant
+ *       time; status 0x00 on success, otherwise 0x01 and the connection is closed ("If the server returns
+ *       a failure status, it MUST close the connection").</li>
+ *   <li><b>Request</b> (RFC 1928 sections 4-6): only CONNECT; BIND and UDP ASSOCIATE get reply 0x07
+ *       "command not supported". The target (IPv4, IPv6 or a domain name, resolved here so
+ *       {@code --socks5-hostname} clients work) goes through the same {@link OriginPolicy} as HTTP:
+ *       a refused address gets 0x02 "connection not allowed by ruleset", an unresolvable name 0x04
+ *       "host unreachable", a refused connection 0x05, a connect timeout 0x04; any of these closes the
+ *       connection. On success the reply carries the origin connection's local address and port
+ *       (BND.ADDR/BND.PORT), then the connection is a raw relay both ways.</li>
+ * </ol>
+ * The request-head timer ({@link ConnectionTimeouts}) runs until the request has arrived, so a client
+ * stuck half way through the handshake is closed.
+ */
+final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
+
+    static final String ENCODER = "socks5-encoder";
+    static final String DECODER = "socks5-decoder";
+    static final String HANDLER = "socks5-proxy";
+
+    private final ProxyListener listener;
+    /** Bytes the client sent after its request but before the reply (optimistic data), kept for the origin. */
+    private final Deque<ByteBuf> early = new ArrayDeque<>();
+    private boolean requestSeen;
+
+    Socks5ProxyHandler(ProxyListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf bytes) {
+            if (requestSeen) {
+                early.add(bytes);
+            } else {
+                bytes.release();
+            }
+            return;
+        }
+        try {
+            if (msg instanceof Socks5InitialRequest greeting) {
+                onGreeting(ctx, greeting);
+            } else if (msg instanceof Socks5PasswordAuthRequest auth) {
+                onPasswordAuth(ctx, auth);
+            } else if (msg instanceof Socks5CommandRequest request) {
+                onRequest(ctx, request);
+            } else {
+                ctx.close();
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onGreeting(ChannelHandlerContext ctx, Socks5InitialRequest greeting) {
+        if (greeting.decoderResult().isFailure()) {
+            ctx.close();
+            return;
+        }
+        if (!greeting.authMethods().contains(Socks5AuthMethod.PASSWORD)) {
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.pipeline().replace(DECODER, DECODER, new Socks5PasswordAuthRequestDecoder());
+        ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.PASSWORD));
+    }
+
+    private void onPasswordAuth(ChannelHandlerContext ctx, Socks5PasswordAuthRequest auth) {
+        if (auth.decoderResult().isFailure()
+                || !listener.credentials().accepts(auth.username(), auth.password())) {
+            ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.FAILURE))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder());
+        ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
+        if (request.decoderResult().isFailure()) {
+            // The codec fails a request it cannot read, typically an unknown ATYP (RFC 1928 section 6: X'08').
+            replyAndClose(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+            return;
+        }
+        if (!Socks5CommandType.CONNECT.equals(request.type())) {
+            replyAndClose(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
+            return;
+        }
+        if (request.dstPort() < 1) {
+            replyAndClose(ctx, Socks5CommandStatus.FAILURE);
+            return;
+        }
+        requestSeen = true;
+        ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+        Channel customer = ctx.channel();
+        customer.config().setAutoRead(false);
+        HostAndPort target = new HostAndPort(request.dstAddr(), request.dstPort());
+        Future<Channel> connect = listener.connectToOrigin(customer, target, new TunnelRelay(customer), false);
+        connect.addListener((Future<Channel> connected) -> {
+            if (!connected.isSuccess()) {
+                replyAndClose(ctx, statusFor(connected.cause()));
+                return;
+            }
+            Channel origin = connected.getNow();
+            if (!customer.isActive()) {
+                origin.close();
+                return;
+            }
+            InetSocketAddress bound = (InetSocketAddress) origin.localAddress();
+            Socks5AddressType boundType = bound.getAddress() instanceof Inet6Address ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
+            ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, boundType,
+                    bound.getAddress().getHostAddress(), bound.getPort())).addListener((ChannelFuture written) -> {
+                if (!written.isSuccess()) {
+                    origin.close();
+                    return;
+                }
+                becomeTunnel(ctx, customer, origin);
+            });
+        });
+    }
+
+    private void becomeTunnel(ChannelHandlerContext ctx, Channel customer, Channel origin) {
+        ByteBuf pending;
+        while ((pending = early.poll()) != null) {
+            origin.write(pending);
+        }
+        origin.flush();
+        ChannelPipeline pipeline = customer.pipeline();
+        pipeline.addLast("tunnel", new TunnelRelay(origin));
+        pipeline.remove(this);
+        pipeline.remove(DECODER); // whatever it still buffered flows on into the tunnel
+        pipeline.remove(ENCODER);
+        customer.config().setAutoRead(true);
+        origin.config().setAutoRead(true);
+    }
+
+    private static Socks5CommandStatus statusFor(Throwable cause) {
+        if (cause instanceof BlockedTargetException) {
+            return Socks5CommandStatus.FORBIDDEN;
+        }
+        if (cause instanceof UnknownHostException || cause instanceof ConnectTimeoutException || cause instanceof NoRouteToHostException) {
+            return Socks5CommandStatus.HOST_UNREACHABLE;
+        }
+        if (cause instanceof ConnectException) {
+            return Socks5CommandStatus.CONNECTION_REFUSED;
+        }
+        return Socks5CommandStatus.FAILURE;
+    }
+
+    /** RFC 1928 section 6: on a failure reply the server closes the connection shortly after. */
+    private static void replyAndClose(ChannelHandlerContext ctx, Socks5CommandStatus status) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ctx.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseEarly();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseEarly();
+    }
+
+    private void releaseEarly() {
+        ByteBuf pending;
+        while ((pending = early.poll()) != null) {
+            pending.release();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
