@@ -66,6 +66,10 @@ final class TestReceiver implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     List<Received> received() {
         return List.copyOf(received);
     }

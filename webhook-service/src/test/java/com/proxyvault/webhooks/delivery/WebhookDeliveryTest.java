@@ -2,6 +2,7 @@ package com.proxyvault.webhooks.delivery;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.auth.InternalTokens;
+import com.proxyvault.webhooks.TestDns;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventSchemas;
@@ -212,6 +213,27 @@ class WebhookDeliveryTest {
                     .then().statusCode(200);
 
             assertEquals(1, count("select count(*) from deliveries where event_id = ? and status = 'cancelled'", event.id()));
+        }
+    }
+
+    @Test
+    void shouldRefuseToConnectWhenTheNameNowResolvesToAPrivateAddress() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            String host = "rebind-" + reseller + TestDns.ZONE;
+            TestDns.answer(host, "93.184.216.34"); // public at registration
+            Registered webhook = register(reseller, "https://" + host + ":" + receiver.port() + "/hook", "*");
+            TestDns.answer(host, "8.8.8.8", "127.0.0.1"); // one private answer among public ones at send time
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", greaterThanOrEqualTo(1))
+                    .body("deliveries[0].success", equalTo(false))
+                    .body("deliveries[0].response_status", nullValue()));
+            assertEquals(1, count("select count(*) from delivery_attempts a join deliveries d on d.id = a.delivery_id"
+                    + " where d.event_id = ? and a.attempt = 1 and a.error like '%resolves to a non-public address (loopback)%'", event.id()));
+            assertTrue(receiver.received().isEmpty(), "nothing connected to the receiver on 127.0.0.1");
         }
     }
 
