@@ -36,4 +36,22 @@ public class Webhook {
 
     @Column(name = "deleted_at")
     public LocalDateTime deletedAt;
+
+    /** The secret before the last rotation; signs beside {@link #secret} until {@link #previousSecretExpiresAt}. */
+    @Column(name = "previous_secret")
+    public String previousSecret;
+
+    @Column(name = "previous_secret_expires_at")
+    public LocalDateTime previousSecretExpiresAt;
+
+    /** First failed attempt of the current run of failures; null after a success. Written by the dispatcher. */
+    @Column(name = "failing_since")
+    public LocalDateTime failingSince;
+
+    /** When the endpoint was disabled (410, or failing for 5 days); null while enabled. */
+    @Column(name = "disabled_at")
+    public LocalDateTime disabledAt;
+
+    @Column(name = "disabled_reason")
+    public String disabledReason;
 }
