@@ -6,11 +6,18 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.DynamicUpdate;
 
 import java.time.LocalDateTime;
 
-/** A reseller's endpoint. Table DDL: {@code V1__webhooks.sql}. */
+/**
+ * A reseller's endpoint. Table DDL: {@code V1__webhooks.sql}, {@code V3__rotation_health_history.sql}.
+ * Updates write only the columns that changed ({@link DynamicUpdate}): the dispatcher writes
+ * {@code failing_since} and {@code disabled_*} with plain SQL meanwhile, and a rotation must not write
+ * back a stale copy of them.
+ */
 @Entity
+@DynamicUpdate
 @Table(name = "webhooks")
 public class Webhook {
 
