@@ -6,6 +6,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import java.util.Optional;
+
 /**
  * Consumes every event topic ({@code ${proxyvault.topic-prefix}order.*} and {@code proxy.*}, one pattern
  * subscription, group {@code webhook-service}) and hands the webhook events of
@@ -20,9 +22,10 @@ public class EventFanoutListener {
     private final EventFanout fanout;
     private final String topicPrefix;
 
-    public EventFanoutListener(EventFanout fanout, @ConfigProperty(name = "proxyvault.topic-prefix", defaultValue = "") String topicPrefix) {
+    // Optional: an empty prefix (production: TOPIC_PREFIX unset) counts as no value in MicroProfile Config.
+    public EventFanoutListener(EventFanout fanout, @ConfigProperty(name = "proxyvault.topic-prefix") Optional<String> topicPrefix) {
         this.fanout = fanout;
-        this.topicPrefix = topicPrefix;
+        this.topicPrefix = topicPrefix.orElse("");
     }
 
     @Incoming("webhook-events")
