@@ -103,6 +103,7 @@ class WebhooksIT {
                         .body("webhooks[0].disabled_reason", containsString("410")));
         reseller(owner.key()).post("/v1/reseller/webhooks/" + webhookId + "/test").then().statusCode(409)
                 .body("code", equalTo("conflict"));
+        receiver.failFirst("/gone", 0, 204); // the receiver is back
         reseller(owner.key()).post("/v1/reseller/webhooks/" + webhookId + "/enable").then().statusCode(200)
                 .body("enabled", equalTo(true));
         reseller(owner.key()).post("/v1/reseller/webhooks/" + webhookId + "/test").then().statusCode(202);
@@ -128,7 +129,8 @@ class WebhooksIT {
     @Test
     void shouldRefuseTheSsrfTableAtRegistration() {
         String[] refused = {
-                "https://127.0.0.1/", "https://10.0.0.1/", "https://100.64.0.1/", "https://169.254.169.254/latest/meta-data/",
+                // 127.0.0.1 and localhost are allowlisted in the local stack (any port), 127.0.0.2 is not
+                "https://127.0.0.2/", "https://10.0.0.1/", "https://100.64.0.1/", "https://169.254.169.254/latest/meta-data/",
                 "https://172.16.0.1/", "https://192.168.1.1/", "https://0.0.0.0/", "https://192.0.0.8/", "https://192.0.2.1/",
                 "https://198.51.100.7/", "https://203.0.113.7/", "https://198.18.0.1/", "https://224.0.0.1/",
                 "https://255.255.255.255/", "https://240.0.0.1/", "https://[::1]/", "https://[::]/", "https://[fc00::1]/",
