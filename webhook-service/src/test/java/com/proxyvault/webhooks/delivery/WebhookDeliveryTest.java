@@ -347,6 +347,34 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void shouldDisableAnEndpointWhoseEveryAttemptFailedForFiveDaysAndClearTheRunOnSuccess() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver failing = TestReceiver.answering(List.of(), 500);
+             TestReceiver recovering = TestReceiver.answering200();
+             TestReceiver other = TestReceiver.answering200()) {
+            Registered failingHook = register(reseller, failing.url("/down"), "order.paid");
+            Registered recoveringHook = register(reseller, recovering.url("/up"), "order.paid");
+            register(reseller, other.url("/other"), "webhook.disabled");
+            // Both have been failing for six days (as the dispatcher records it: the first failure of the run).
+            update("update webhooks set failing_since = (now() at time zone 'utc') - interval '6 days' where id in (?, ?)",
+                    failingHook.id(), recoveringHook.id());
+            publish(orderPaid(reseller));
+
+            await().atMost(PATIENCE).until(() -> !other.received().isEmpty());
+            JsonNode disabled = mapper.readTree(other.received().get(0).body());
+            assertEquals("webhook.disabled", disabled.get("type").asText());
+            assertEquals(failingHook.id(), disabled.get("data").get("id").asLong());
+            assertTrue(disabled.get("data").get("reason").asText().contains("5 days"), disabled.toString());
+            as(reseller).get(WEBHOOKS).then().statusCode(200)
+                    .body("webhooks.find { it.id == " + failingHook.id() + " }.enabled", equalTo(false))
+                    .body("webhooks.find { it.id == " + recoveringHook.id() + " }.enabled", equalTo(true));
+            await().atMost(PATIENCE).until(() -> count("select count(*) from webhooks where id = ? and failing_since is null",
+                    recoveringHook.id()) == 1);
+            assertEquals(1, other.received().size(), "one webhook.disabled: the recovering endpoint stays enabled");
+        }
+    }
+
+    @Test
     void shouldHonourRetryAfterAndKeepTheFirstKibibyteOfEachAnswer() throws Exception {
         long reseller = newReseller();
         String longAnswer = "busy ".repeat(400); // 2000 bytes
@@ -482,6 +510,16 @@ class WebhookDeliveryTest {
         EventSchemas.assertValid(json);
         producer.send(new ProducerRecord<>(topicPrefix + event.type(), event.partitionKey(), json)).get();
         return json;
+    }
+
+    private void update(String sql, Object... parameters) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            statement.executeUpdate();
+        }
     }
 
     private long count(String sql, Object parameter) throws Exception {
