@@ -375,6 +375,22 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void shouldNotFollowRedirects() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver target = TestReceiver.answering200();
+             TestReceiver redirecting = TestReceiver.answering(List.of(), 302, Map.of("Location", target.url("/elsewhere")), null)) {
+            Registered webhook = register(reseller, redirecting.url("/moved"), "*");
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", greaterThanOrEqualTo(1))
+                    .body("deliveries[0].success", equalTo(false))
+                    .body("deliveries[0].response_status", equalTo(302)));
+            assertTrue(target.received().isEmpty(), "the redirect's target was never called");
+        }
+    }
+
+    @Test
     void shouldHonourRetryAfterAndKeepTheFirstKibibyteOfEachAnswer() throws Exception {
         long reseller = newReseller();
         String longAnswer = "busy ".repeat(400); // 2000 bytes
