@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * event-to-delivery latency at a fixed rate, against the running stack. Run through bench/webhooks/run.
  *
  * <p>Args: gatewayUrl kafkaBootstrap topicPrefix throughputKey throughputResellerId latencyKey latencyResellerId
- * events endpoints rate seconds. Events are order.paid envelopes sent straight to Kafka (acks=all), keyed by
+ * events endpoints rate seconds. Events are order.cancelled envelopes (consumed by no other service) sent straight to Kafka (acks=all), keyed by
  * reseller. The sink (127.0.0.1, 204 to every request) checks every X-ProxyVault-Signature with the
  * endpoint's secret. Latency = Kafka ack of the event → its first request at the sink; the event's own
  * outbox hop (~tens of ms, docs/architecture.md) comes before that and is not included.
@@ -103,7 +103,9 @@ public class WebhookBench {
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        String topic = prefix + "order.paid";
+        // order.cancelled: a webhook event that no other service consumes, so the bench's made-up orders
+        // never reach the fleet (order.paid would provision proxies for them and take every modem).
+        String topic = prefix + "order.cancelled";
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             // 1. Throughput: `events` events at once, each fanned out to `endpoints` endpoints.
             long start = System.nanoTime();
@@ -172,7 +174,7 @@ public class WebhookBench {
     static void register(HttpClient http, String gateway, String key, String url) throws Exception {
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/reseller/webhooks"))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"events\":\"order.paid\"}")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"events\":\"order.cancelled\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (created.statusCode() != 201) {
             throw new IllegalStateException("registering " + url + ": " + created.statusCode() + " " + created.body());
@@ -184,10 +186,8 @@ public class WebhookBench {
 
     static String envelope(String id, long reseller, int n) {
         String now = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss"));
-        return "{\"id\":\"" + id + "\",\"type\":\"order.paid\",\"occurred_at\":\"" + now + "\",\"reseller_id\":" + reseller
-                + ",\"data\":{\"order_id\":" + (1_000_000 + n) + ",\"product_id\":1,\"pricing_id\":2,"
-                + "\"product_name\":\"Multi Hop Proxy\",\"pricing_label\":\"24 Hour\",\"amount_usd\":\"20.00\","
-                + "\"period_type\":\"day\",\"period_duration\":1,\"paid_at\":\"" + now + "\"}}";
+        return "{\"id\":\"" + id + "\",\"type\":\"order.cancelled\",\"occurred_at\":\"" + now + "\",\"reseller_id\":" + reseller
+                + ",\"data\":{\"order_id\":" + (1_000_000 + n) + ",\"reason\":\"unpaid_timeout\",\"cancelled_at\":\"" + now + "\"}}";
     }
 
     static String hex(String secret, byte[] body) {
