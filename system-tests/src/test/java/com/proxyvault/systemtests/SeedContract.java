@@ -21,8 +21,16 @@ final class SeedContract {
      * Public operations beyond the seed, each decided in an issue and listed in docs/api.md ("Beyond the
      * seed"); the OpenAPI document must hold exactly the seed's operations plus these.
      */
-    static final Set<String> EXTENSIONS = Set.of("GET /v1/reseller/balance/transactions",
-            "PATCH /v1/reseller/proxies/{}");
+    static final Set<String> EXTENSIONS = Set.of(
+            "GET /v1/reseller/balance/transactions",
+            // auto-renew (issue 7, docs/money.md "Renewals")
+            "PATCH /v1/reseller/proxies/{}",
+            // webhooks (issue 9, docs/webhooks.md)
+            "POST /v1/reseller/webhooks/{}/test",
+            "POST /v1/reseller/webhooks/{}/rotate-secret",
+            "POST /v1/reseller/webhooks/{}/enable",
+            "POST /v1/reseller/webhooks/{}/replay",
+            "POST /v1/reseller/webhooks/{}/deliveries/{}/resend");
 
     /** The seed's operations and {@link #EXTENSIONS}. */
     static Set<String> publicOperations() {

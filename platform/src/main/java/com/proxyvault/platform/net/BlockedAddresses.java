@@ -1,9 +1,7 @@
 package com.proxyvault.platform.net;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.util.List;
 
 /**
  * Addresses that traffic a customer controls must never reach (SSRF): webhook deliveries and proxy
@@ -11,70 +9,132 @@ import java.net.UnknownHostException;
  * A target resolving to loopback, a private network, link-local (which includes the cloud metadata
  * endpoint 169.254.169.254) or any other non-public range could be used to probe internal systems.
  *
+ * <p>The ranges are the non-global entries of the IANA IPv4 and IPv6 Special-Purpose Address Registries
+ * (RFC 6890 and its updates), plus every IPv6 form that carries an IPv4 address we cannot vouch for:
+ * <ul>
+ *   <li>IPv4: 0/8, 10/8, 100.64/10 (CGNAT), 127/8, 169.254/16 (link-local, metadata), 172.16/12,
+ *       192.0.0/24, the documentation ranges 192.0.2/24, 198.51.100/24 and 203.0.113/24, 192.88.99/24
+ *       (6to4 relay), 192.168/16, 198.18/15 (benchmarking), 224/4 (multicast), 240/4 (reserved, incl.
+ *       255.255.255.255);</li>
+ *   <li>IPv6: ::/96 (unspecified, loopback, IPv4-compatible), the whole ::ffff:0:0/96 (IPv4-mapped) and
+ *       ::ffff:0:0:0/96 (IPv4-translated), 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64), 100::/64 (discard),
+ *       2001::/32 (Teredo), 2001:2::/48 (benchmarking), 2001:10::/28 and 2001:20::/28 (ORCHID),
+ *       2001:db8::/32 and 3fff::/20 (documentation), fc00::/7 (ULA), fe80::/10 (link-local), fec0::/10
+ *       (site-local), ff00::/8 (multicast), and 2002::/16 (6to4) when the IPv4 address it wraps is blocked.</li>
+ * </ul>
+ * Mapped, translated and NAT64 forms are refused whole, whatever IPv4 address they carry: a client may
+ * translate them to anything, and a public service has a plain IPv4 or IPv6 address to use instead.
+ *
  * <p>Plain Java on purpose: webhook-service and device-agent share it, and it must stay usable outside
  * Quarkus. It looks at the address only; resolving names (and connecting to exactly the address that
- * was checked) is the caller's job.
+ * was checked) is the caller's job. Java turns an IPv4-mapped address into an {@code Inet4Address}
+ * whenever it builds an {@link InetAddress}, so a URL's literal must be judged on its raw bytes
+ * ({@link #isBlocked(byte[])}, {@link HostSyntax}) to see the mapped form at all.
  */
 public final class BlockedAddresses {
+
+    /** One blocked range: {@code prefix} bytes (4 or 16), {@code bits} significant, and what it is. */
+    public record Range(String cidr, byte[] prefix, int bits, String name) {
+
+        boolean contains(byte[] address) {
+            if (address.length != prefix.length) {
+                return false;
+            }
+            int full = bits / 8;
+            for (int i = 0; i < full; i++) {
+                if (address[i] != prefix[i]) {
+                    return false;
+                }
+            }
+            int rest = bits % 8;
+            if (rest == 0) {
+                return true;
+            }
+            int mask = (0xff << (8 - rest)) & 0xff;
+            return (address[full] & mask) == (prefix[full] & mask);
+        }
+    }
+
+    /** Every blocked range, IPv4 first; 6to4 is handled beside them (it depends on the wrapped address). */
+    public static final List<Range> RANGES = List.of(
+            range("0.0.0.0/8", "\"this network\""),
+            range("10.0.0.0/8", "private"),
+            range("100.64.0.0/10", "carrier-grade NAT"),
+            range("127.0.0.0/8", "loopback"),
+            range("169.254.0.0/16", "link-local (cloud metadata)"),
+            range("172.16.0.0/12", "private"),
+            range("192.0.0.0/24", "IETF protocol assignments"),
+            range("192.0.2.0/24", "documentation (TEST-NET-1)"),
+            range("192.88.99.0/24", "6to4 relay anycast"),
+            range("192.168.0.0/16", "private"),
+            range("198.18.0.0/15", "benchmarking"),
+            range("198.51.100.0/24", "documentation (TEST-NET-2)"),
+            range("203.0.113.0/24", "documentation (TEST-NET-3)"),
+            range("224.0.0.0/4", "multicast"),
+            range("240.0.0.0/4", "reserved and broadcast"),
+            range("::/96", "unspecified, loopback and IPv4-compatible IPv6"),
+            range("::ffff:0:0/96", "IPv4-mapped IPv6"),
+            range("::ffff:0:0:0/96", "IPv4-translated IPv6"),
+            range("64:ff9b::/96", "NAT64"),
+            range("64:ff9b:1::/48", "local-use NAT64"),
+            range("100::/64", "discard-only"),
+            range("2001::/32", "Teredo"),
+            range("2001:2::/48", "benchmarking"),
+            range("2001:10::/28", "ORCHID"),
+            range("2001:20::/28", "ORCHIDv2"),
+            range("2001:db8::/32", "documentation"),
+            range("3fff::/20", "documentation"),
+            range("fc00::/7", "unique local"),
+            range("fe80::/10", "link-local"),
+            range("fec0::/10", "site-local"),
+            range("ff00::/8", "multicast"));
+
+    private static final Range SIX_TO_FOUR = range("2002::/16", "6to4");
 
     private BlockedAddresses() {
     }
 
+    /** Whether traffic to {@code address} must be refused. */
     public static boolean isBlocked(InetAddress address) {
-        if (address.isAnyLocalAddress()        // 0.0.0.0, ::
-                || address.isLoopbackAddress() // 127/8, ::1
-                || address.isLinkLocalAddress() // 169.254/16 (metadata), fe80::/10
-                || address.isSiteLocalAddress() // 10/8, 172.16/12, 192.168/16, fec0::/10
-                || address.isMulticastAddress()) {
-            return true;
-        }
-        byte[] b = address.getAddress();
-        if (address instanceof Inet4Address) {
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            return first == 0                                   // "this network"
-                    || (first == 100 && second >= 64 && second <= 127) // carrier-grade NAT 100.64/10
-                    || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments 192.0.0/24
-                    || (first == 198 && (second == 18 || second == 19))    // benchmarking 198.18/15
-                    || first >= 240;                            // reserved and broadcast
-        }
-        if (address instanceof Inet6Address) {
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            if ((first & 0xfe) == 0xfc) {                       // unique local fc00::/7 (incl. fd00:ec2::254)
-                return true;
-            }
-            if (first == 0x20 && second == 0x01 && b[2] == 0 && b[3] == 0) {
-                return true;                                    // Teredo 2001::/32: tunnels to an address we can't check
-            }
-            if (first == 0x20 && second == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
-                return true;                                    // documentation 2001:db8::/32
-            }
-            if (first == 0x20 && second == 0x02) {              // 6to4 2002:aabb:ccdd::/48 carries a.b.c.d
-                return isBlocked(ipv4(b[2], b[3], b[4], b[5]));
-            }
-            if (isIpv4Embedding(b)) {                           // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d
-                return isBlocked(ipv4(b[12], b[13], b[14], b[15]));
-            }
-        }
-        return false;
+        return isBlocked(address.getAddress());
     }
 
-    private static boolean isIpv4Embedding(byte[] b) {
-        boolean firstTenZero = true;
-        for (int i = 0; i < 10; i++) {
-            firstTenZero &= b[i] == 0;
-        }
-        boolean mapped = firstTenZero && ((b[10] == 0 && b[11] == 0) || (b[10] == (byte) 0xff && b[11] == (byte) 0xff));
-        boolean nat64 = (b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b;
-        return mapped || nat64;
+    /**
+     * Whether traffic to the address with these raw bytes must be refused.
+     *
+     * @param address 4 (IPv4) or 16 (IPv6) bytes, network order; any other length is refused
+     */
+    public static boolean isBlocked(byte[] address) {
+        return reason(address) != null;
     }
 
-    private static InetAddress ipv4(byte a, byte b, byte c, byte d) {
-        try {
-            return InetAddress.getByAddress(new byte[] {a, b, c, d});
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // four bytes are always a valid address
+    /**
+     * Why the address is blocked ("loopback", "IPv4-mapped IPv6", "6to4 of private" …), or null when it is
+     * public. 4 or 16 bytes; anything else is "not an IP address".
+     */
+    public static String reason(byte[] address) {
+        if (address == null || (address.length != 4 && address.length != 16)) {
+            return "not an IP address";
         }
+        for (Range range : RANGES) {
+            if (range.contains(address)) {
+                return range.name();
+            }
+        }
+        if (SIX_TO_FOUR.contains(address)) {
+            String inner = reason(new byte[] {address[2], address[3], address[4], address[5]});
+            return inner == null ? null : "6to4 of " + inner;
+        }
+        return null;
+    }
+
+    private static Range range(String cidr, String name) {
+        int slash = cidr.indexOf('/');
+        String text = cidr.substring(0, slash);
+        byte[] prefix = text.contains(":") ? HostSyntax.parseIpv6(text) : HostSyntax.parseCanonicalIpv4(text);
+        if (prefix == null) {
+            throw new IllegalStateException("bad range " + cidr);
+        }
+        return new Range(cidr, prefix, Integer.parseInt(cidr.substring(slash + 1)), name);
     }
 }

@@ -16,7 +16,8 @@ class BlockedAddressesTest {
     @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.5.4", "172.31.255.255", "192.168.1.1",
             "169.254.169.254", "0.0.0.0", "100.64.0.1", "224.0.0.1", "255.255.255.255", "192.0.0.8",
             "::1", "::", "fe80::1", "fd00:ec2::254", "fc00::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3",
-            "64:ff9b::a9fe:a9fe"})
+            "64:ff9b::a9fe:a9fe", "192.0.2.1", "198.51.100.7", "203.0.113.11", "192.88.99.1", "198.19.1.1",
+            "64:ff9b::808:808", "64:ff9b:1::1", "100::1", "2001:2::1", "2001:10::1", "3fff::1", "fec0::1", "ff02::1"})
     void shouldBlockNonPublicAddresses(String address) throws UnknownHostException {
         assertTrue(BlockedAddresses.isBlocked(InetAddress.getByName(address)), address);
     }

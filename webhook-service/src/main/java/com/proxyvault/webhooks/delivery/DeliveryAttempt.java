@@ -7,6 +7,7 @@ import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
 
 import java.time.LocalDateTime;
+import java.util.UUID;
 
 /** One recorded HTTP attempt; written by {@link DeliveryStore}, read here for the history API. */
 @Entity
@@ -37,4 +38,13 @@ public class DeliveryAttempt {
 
     @Column(name = "attempted_at")
     public LocalDateTime attemptedAt;
+
+    @Column(name = "event_id")
+    public UUID eventId;
+
+    @Column(name = "duration_ms")
+    public Integer durationMs;
+
+    @Column(name = "response_body")
+    public String responseBody;
 }

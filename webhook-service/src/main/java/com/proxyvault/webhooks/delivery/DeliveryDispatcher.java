@@ -1,10 +1,10 @@
 package com.proxyvault.webhooks.delivery;
 
+import com.proxyvault.platform.signals.CoalescingRunner;
+import com.proxyvault.platform.signals.CommitSignals;
 import com.proxyvault.webhooks.WebhooksConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import com.proxyvault.platform.signals.CoalescingRunner;
-import com.proxyvault.platform.signals.CommitSignals;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -14,36 +14,51 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Sends due deliveries: claims a batch, POSTs them in parallel, records every attempt, and goes on while
- * batches come back full. Runs the moment a delivery commits (the {@code deliveries} insert trigger
- * notifies {@value #CHANNEL}, {@link CommitSignals} wakes every replica) and every
+ * Sends due deliveries. Each run claims as many as there is room for and starts their attempts without
+ * waiting for them; each attempt is recorded the moment it ends and frees its slot, which runs the
+ * dispatcher again. Room is bounded twice (issue 9 item 3: a slow or dead endpoint never delays another's
+ * deliveries): at most {@code proxyvault.webhooks.endpoint-concurrency} (8) attempts per endpoint and
+ * {@code max-in-flight} (256) in all per replica, so an endpoint that times out after 15 s holds 8 slots
+ * and everyone else's deliveries keep going.
+ *
+ * <p>Runs the moment a delivery commits (the {@code deliveries} insert trigger notifies {@value #CHANNEL},
+ * {@link CommitSignals} wakes every replica), when an attempt ends, and every
  * {@code proxyvault.webhooks.dispatch-interval} for retries that came due. One run at a time per replica
- * ({@link CoalescingRunner}); claims are leases, so several replicas can dispatch side by side without
- * sending a delivery twice.
+ * ({@link CoalescingRunner}); claims are leases, so replicas dispatch side by side without sending a
+ * delivery twice.
  */
 @ApplicationScoped
 public class DeliveryDispatcher {
 
     private static final Logger LOG = Logger.getLogger(DeliveryDispatcher.class);
 
+    /** Notified by the {@code deliveries} insert trigger (webhook-service migration V2). */
+    static final String CHANNEL = "webhook_deliveries";
+
     private final DeliveryStore store;
     private final DeliverySender sender;
     private final RetrySchedule schedule;
     private final int batchSize;
+    private final int perEndpoint;
+    private final int maxInFlight;
+    private final Duration disableAfter;
     /** Longer than one attempt can take (DNS + connect + request timeout), so a live claim never expires. */
     private final Duration lease;
     private final Counter succeeded;
     private final Counter failed;
+    private final Map<Long, AtomicInteger> inFlightByEndpoint = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
     /** Set on shutdown so a last tick does not run into the already closed connection pool. */
     private volatile boolean stopping;
     private final CommitSignals signals;
     private final CoalescingRunner runner;
-
-    /** Notified by the {@code deliveries} insert trigger (webhook-service migration V2). */
-    static final String CHANNEL = "webhook_deliveries";
 
     public DeliveryDispatcher(DeliveryStore store, DeliverySender sender, WebhooksConfig config, MeterRegistry metrics,
                               CommitSignals signals) {
@@ -51,13 +66,17 @@ public class DeliveryDispatcher {
         this.runner = new CoalescingRunner("Webhook dispatch", this::dispatchAllDue);
         this.store = store;
         this.sender = sender;
-        this.schedule = new RetrySchedule(config.retrySchedule());
+        this.schedule = new RetrySchedule(config.retrySchedule(), config.retryJitter());
         this.batchSize = config.dispatchBatchSize();
+        this.perEndpoint = config.endpointConcurrency();
+        this.maxInFlight = config.maxInFlight();
+        this.disableAfter = config.disableAfter();
         this.lease = config.requestTimeout().multipliedBy(2).plus(Duration.ofMinutes(1));
         this.succeeded = Counter.builder("proxyvault.webhook.attempts").tag("outcome", "success")
                 .description("Webhook delivery attempts").register(metrics);
         this.failed = Counter.builder("proxyvault.webhook.attempts").tag("outcome", "failure")
                 .description("Webhook delivery attempts").register(metrics);
+        metrics.gauge("proxyvault.webhook.in.flight", inFlight);
     }
 
     void listen(@Observes StartupEvent event) {
@@ -73,48 +92,82 @@ public class DeliveryDispatcher {
         }
     }
 
-    /** Batches until one comes back less than full, so a burst does not wait for ticks. */
+    void onShutdown(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    /** Wakes the dispatcher (new deliveries made by the API: test, resend, replay). */
+    public void wake() {
+        if (!stopping) {
+            runner.signal();
+        }
+    }
+
+    /** Claims until the room is used up or a claim comes back less than full. */
     Uni<Void> dispatchAllDue() {
         if (stopping) {
             return Uni.createFrom().voidItem();
         }
-        return dispatchBatch()
-                .repeat().whilst(attempted -> attempted == batchSize && !stopping)
+        return claimAndStart()
+                .repeat().whilst(full -> full && !stopping)
                 .collect().last()
                 .onFailure().invoke(e -> LOG.warn("Webhook dispatch run failed; due deliveries are retried on the next run", e))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
 
-    void onShutdown(@Observes ShutdownEvent event) {
-        stopping = true;
-    }
-
-    /** One claim-send-record round; returns how many attempts were made. */
-    public Uni<Integer> dispatchBatch() {
-        return store.claimDue(batchSize, lease).chain(due -> {
-            if (due.isEmpty()) {
-                return Uni.createFrom().item(0);
+    /** One claim; starts every claimed attempt; true when the claim was full (there may be more). */
+    private Uni<Boolean> claimAndStart() {
+        int room = Math.min(batchSize, maxInFlight - inFlight.get());
+        if (room <= 0) {
+            return Uni.createFrom().item(false);
+        }
+        Map<Long, Integer> busy = new HashMap<>();
+        inFlightByEndpoint.forEach((id, count) -> {
+            if (count.get() > 0) {
+                busy.put(id, count.get());
             }
-            List<Uni<AttemptOutcome>> sends = due.stream().map(sender::send).toList();
-            // send() never fails, so joining waits for every attempt; the outcomes are then recorded together
-            // in one transaction (Hibernate-free, on the pool, so no session is shared between parallel sends).
-            return Uni.join().all(sends).andFailFast()
-                    .call(outcomes -> store.record(outcomes, schedule))
-                    .invoke(this::count)
-                    .map(List::size);
+        });
+        return store.claimDue(room, perEndpoint, busy, lease).map(due -> {
+            due.forEach(this::start);
+            return due.size() == room;
         });
     }
 
-    private void count(List<AttemptOutcome> outcomes) {
-        for (AttemptOutcome outcome : outcomes) {
-            if (outcome.success()) {
-                succeeded.increment();
-            } else {
-                failed.increment();
-                LOG.debugf("Webhook delivery %d attempt %d failed: %s", outcome.delivery().id(),
-                        outcome.delivery().attempt(), outcome.error());
-            }
+    private void start(DueDelivery delivery) {
+        inFlight.incrementAndGet();
+        inFlightByEndpoint.computeIfAbsent(delivery.webhookId(), id -> new AtomicInteger()).incrementAndGet();
+        sender.send(delivery)
+                .invoke(this::count)
+                .call(outcome -> store.record(outcome, schedule, disableAfter))
+                .subscribe().with(outcome -> finished(delivery), failure -> {
+                    // The lease runs out and the delivery is tried again: nothing is lost.
+                    LOG.warnf("Could not record webhook delivery %d attempt %d: %s", delivery.id(), delivery.attempt(), failure);
+                    finished(delivery);
+                });
+    }
+
+    private void finished(DueDelivery delivery) {
+        inFlight.decrementAndGet();
+        // Counters stay in the map (one per endpoint that ever had an attempt): removing them races with start().
+        inFlightByEndpoint.get(delivery.webhookId()).decrementAndGet();
+        if (!stopping) {
+            runner.signal();
+        }
+    }
+
+    /** Attempts in flight now (for tests and the gauge). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    private void count(AttemptOutcome outcome) {
+        if (outcome.success()) {
+            succeeded.increment();
+        } else {
+            failed.increment();
+            LOG.debugf("Webhook delivery %d attempt %d failed: %s", outcome.delivery().id(),
+                    outcome.delivery().attempt(), outcome.error());
         }
     }
 }

@@ -1,7 +1,11 @@
 package com.proxyvault.webhooks.delivery;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
+import com.proxyvault.webhooks.endpoints.WebhookViews;
+import jakarta.ws.rs.POST;
+import org.jboss.resteasy.reactive.RestResponse;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.webhooks.endpoints.WebhookResource;
 import com.proxyvault.webhooks.endpoints.WebhookService;
@@ -19,6 +23,7 @@ import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.time.LocalDateTime;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * {@code GET /v1/reseller/webhooks/{id}/deliveries}: every attempt, newest first, so a retried event shows
@@ -33,24 +38,47 @@ public class DeliveryHistoryResource {
     private final Mutiny.SessionFactory sessionFactory;
     private final CurrentReseller reseller;
 
-    public DeliveryHistoryResource(Mutiny.SessionFactory sessionFactory, CurrentReseller reseller) {
+    private final Redeliveries redeliveries;
+
+    public DeliveryHistoryResource(Mutiny.SessionFactory sessionFactory, CurrentReseller reseller, Redeliveries redeliveries) {
+        this.redeliveries = redeliveries;
         this.sessionFactory = sessionFactory;
         this.reseller = reseller;
     }
 
+    /**
+     * One attempt: the seed's {@code id, event, success, response_status, attempted_at}, plus {@code attempt}
+     * (1 for the first try of a delivery), {@code event_id}, {@code duration_ms} and {@code response_body}
+     * (first 1 KiB of the answer; null without an answer).
+     */
     public record DeliveryView(
             long id,
             String event,
             boolean success,
             Integer responseStatus,
-            @JsonFormat(shape = JsonFormat.Shape.STRING, pattern = "yyyy-MM-dd'T'HH:mm:ss") LocalDateTime attemptedAt) {
+            @JsonFormat(shape = JsonFormat.Shape.STRING, pattern = "yyyy-MM-dd'T'HH:mm:ss") LocalDateTime attemptedAt,
+            int attempt,
+            UUID eventId,
+            Integer durationMs,
+            String responseBody) {
 
         static DeliveryView of(DeliveryAttempt attempt) {
-            return new DeliveryView(attempt.id, attempt.eventType, attempt.success, attempt.responseStatus, attempt.attemptedAt);
+            return new DeliveryView(attempt.id, attempt.eventType, attempt.success, attempt.responseStatus, attempt.attemptedAt,
+                    attempt.attempt, attempt.eventId, attempt.durationMs, attempt.responseBody);
         }
     }
 
     public record DeliveryPage(List<DeliveryView> deliveries, long total) {
+    }
+
+    @POST
+    @Path("/{deliveryId}/resend")
+    @Operation(summary = "Send the event of one history entry again")
+    public Uni<RestResponse<WebhookViews.Queued>> resend(@PathParam("webhookId") String webhookId,
+                                                         @PathParam("deliveryId") String deliveryId) {
+        long id = WebhookResource.parseId(webhookId);
+        long attemptId = Ids.path(deliveryId, "Delivery not found");
+        return redeliveries.resend(reseller.id(), id, attemptId).map(RestResponse::accepted);
     }
 
     @GET

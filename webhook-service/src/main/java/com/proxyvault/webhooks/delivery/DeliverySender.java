@@ -5,104 +5,189 @@ import com.proxyvault.webhooks.WebhooksConfig;
 import com.proxyvault.webhooks.endpoints.UnsafeWebhookTargetException;
 import com.proxyvault.webhooks.endpoints.WebhookTarget;
 import com.proxyvault.webhooks.endpoints.WebhookUrlPolicy;
+import java.util.concurrent.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.core.net.SocketAddress;
-import io.vertx.mutiny.ext.web.client.HttpRequest;
-import io.vertx.mutiny.ext.web.client.HttpResponse;
-import io.vertx.mutiny.ext.web.client.WebClient;
-import io.vertx.mutiny.ext.web.codec.BodyCodec;
+import io.vertx.mutiny.core.http.HttpClient;
+import io.vertx.mutiny.core.http.HttpClientResponse;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
- * One signed POST of a delivery's stored payload. Never fails: every problem becomes a failed
- * {@link AttemptOutcome} that the dispatcher records and retries.
+ * One signed POST of a delivery's stored payload (docs/webhooks.md "What a delivery looks like"). Never
+ * fails: every problem becomes a failed {@link AttemptOutcome} that the dispatcher records and retries.
+ *
+ * <p>Headers: {@code Content-Type: application/json}, {@code X-ProxyVault-Event}, {@code X-ProxyVault-Signature}
+ * (the seed's hex HMAC-SHA256 of the body with the current secret), {@code X-ProxyVault-Signature-Previous}
+ * (the same with the previous secret, only during the 24 h after a rotation), and the Standard Webhooks
+ * {@code webhook-id} (the event id, stable across retries), {@code webhook-timestamp} (seconds, this
+ * attempt) and {@code webhook-signature} ({@code v1,<base64>} per signing secret, space-separated).
+ *
+ * <p>The host is resolved and checked right here ({@link WebhookUrlPolicy#resolvePublicAddresses}), and the
+ * connection goes to the checked address (the name stays in {@code Host} and SNI, and the certificate is
+ * verified against it), so a DNS answer cannot change between check and connect. Redirects are not
+ * followed; the whole attempt is bounded by {@code proxyvault.webhooks.request-timeout} (15 s).
  */
 @ApplicationScoped
 public class DeliverySender {
 
     public static final String EVENT_HEADER = "X-ProxyVault-Event";
     public static final String SIGNATURE_HEADER = "X-ProxyVault-Signature";
+    public static final String PREVIOUS_SIGNATURE_HEADER = "X-ProxyVault-Signature-Previous";
+    static final int MAX_RESPONSE_BODY = 1024;
     private static final String USER_AGENT = "ProxyVault-Webhooks/1";
+    /** Longest {@code Retry-After} honoured: a receiver cannot park a delivery for longer than a day. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(24);
 
     private final Vertx vertx;
     private final WebhookUrlPolicy urlPolicy;
-    private final WebClient client;
-    private final long timeoutMillis;
-
+    private final HttpClient client;
+    private final Duration timeout;
     private final Clock clock;
 
     public DeliverySender(Vertx vertx, WebhookUrlPolicy urlPolicy, WebhooksConfig config, Clock clock) {
         this.vertx = vertx;
         this.clock = clock;
         this.urlPolicy = urlPolicy;
-        this.timeoutMillis = config.requestTimeout().toMillis();
-        this.client = WebClient.create(vertx, new WebClientOptions()
-                .setUserAgent(USER_AGENT)
+        this.timeout = config.requestTimeout();
+        this.client = vertx.createHttpClient(new HttpClientOptions()
                 // Our trace ids stay ours: no traceparent header to a reseller's receiver.
                 .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE)
-                // A redirect could lead to an internal address the URL checks never saw.
-                .setFollowRedirects(false)
-                .setConnectTimeout((int) timeoutMillis));
+                .setConnectTimeout((int) timeout.toMillis())
+                .setForceSni(true)
+                .setVerifyHost(true)
+                .setMaxPoolSize(config.endpointConcurrency())
+                .setKeepAlive(true));
     }
 
     @PreDestroy
     void close() {
-        client.close();
+        client.close().await().indefinitely();
     }
 
+    /** One attempt; the returned Uni never fails. */
     public Uni<AttemptOutcome> send(DueDelivery delivery) {
+        LocalDateTime attemptedAt = now();
+        long started = System.nanoTime();
         WebhookTarget target;
         try {
-            // Re-checked at send time: the allowlist may have changed since registration.
+            // Re-checked at send time: the rules or the allowlist may have changed since registration.
             target = urlPolicy.parse(delivery.url());
         } catch (ApiException e) {
-            return Uni.createFrom().item(failure(delivery, null, e.detail()));
+            return Uni.createFrom().item(failure(delivery, attemptedAt, started, null, e.detail()));
         }
-        // Resolve again (DNS may have changed since registration) and connect to the address that was
-        // checked, so the HTTP client cannot resolve the name to something else in between.
+        // Resolve again (DNS may have changed since registration), off the event loop.
         return vertx.executeBlocking(() -> urlPolicy.resolvePublicAddresses(target), false)
-                .chain(addresses -> post(delivery, target, addresses))
-                .map(response -> {
-                    boolean success = response.statusCode() >= 200 && response.statusCode() < 300;
-                    return success
-                            ? new AttemptOutcome(delivery, true, response.statusCode(), null, now())
-                            : failure(delivery, response.statusCode(), "HTTP " + response.statusCode());
+                .chain(addresses -> post(delivery, target, addresses, attemptedAt))
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no complete answer within " + timeout.toSeconds() + " s"))
+                .map(answer -> {
+                    int status = answer.status();
+                    long durationMs = elapsedMs(started);
+                    if (status >= 200 && status < 300) {
+                        return new AttemptOutcome(delivery, true, status, null, attemptedAt, durationMs, answer.body(), null);
+                    }
+                    Duration retryAfter = status == 429 || status == 503 ? retryAfter(answer.retryAfter()) : null;
+                    return new AttemptOutcome(delivery, false, status, "HTTP " + status, attemptedAt, durationMs, answer.body(), retryAfter);
                 })
-                .onFailure().recoverWithItem(e -> failure(delivery, null, describe(e)));
+                .onFailure().recoverWithItem(e -> failure(delivery, attemptedAt, started, null, describe(e)));
     }
 
-    private Uni<HttpResponse<Void>> post(DueDelivery delivery, WebhookTarget target, List<InetAddress> addresses) {
+    private record Answer(int status, String body, String retryAfter) {
+    }
+
+    private Uni<Answer> post(DueDelivery delivery, WebhookTarget target, List<InetAddress> addresses, LocalDateTime attemptedAt) {
         byte[] body = delivery.payload().getBytes(StandardCharsets.UTF_8);
-        String url = target.uri().toString();
-        HttpRequest<Buffer> request = addresses.isEmpty()
-                ? client.requestAbs(HttpMethod.POST, url)
-                : client.requestAbs(HttpMethod.POST,
-                        SocketAddress.inetSocketAddress(target.port(), addresses.get(0).getHostAddress()), url);
-        return request
-                .followRedirects(false)
-                .timeout(timeoutMillis)
+        long timestamp = attemptedAt.toEpochSecond(ZoneOffset.UTC);
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(target.uri().toString())
+                .setFollowRedirects(false)
+                .setIdleTimeout(timeout.toMillis())
                 .putHeader("Content-Type", "application/json")
+                .putHeader("User-Agent", USER_AGENT)
                 .putHeader(EVENT_HEADER, delivery.eventType())
                 .putHeader(SIGNATURE_HEADER, PayloadSigner.sign(delivery.secret(), body))
-                // The receiver's answer body is irrelevant and could be huge: discard it.
-                .as(BodyCodec.none())
-                .sendBuffer(Buffer.buffer(body));
+                .putHeader(StandardWebhooksSigner.ID_HEADER, delivery.eventId())
+                .putHeader(StandardWebhooksSigner.TIMESTAMP_HEADER, Long.toString(timestamp));
+        String signatures = StandardWebhooksSigner.sign(delivery.secret(), delivery.eventId(), timestamp, body);
+        if (delivery.previousSecret() != null) {
+            options.putHeader(PREVIOUS_SIGNATURE_HEADER, PayloadSigner.sign(delivery.previousSecret(), body));
+            signatures += " " + StandardWebhooksSigner.sign(delivery.previousSecret(), delivery.eventId(), timestamp, body);
+        }
+        options.putHeader(StandardWebhooksSigner.SIGNATURE_HEADER, signatures);
+        if (!addresses.isEmpty()) {
+            // Connect to the address that was checked, not whatever the name resolves to a moment later.
+            options.setServer(SocketAddress.inetSocketAddress(target.port(), addresses.get(0).getHostAddress()));
+        }
+        return client.request(options)
+                .chain(request -> request.send(Buffer.buffer(body)))
+                .chain(response -> firstBytes(response)
+                        .map(text -> new Answer(response.statusCode(), text, response.getHeader("Retry-After"))));
     }
 
-    private AttemptOutcome failure(DueDelivery delivery, Integer status, String error) {
-        return new AttemptOutcome(delivery, false, status, error, now());
+    /** Reads the whole answer (so the connection can be reused) and keeps its first bytes. */
+    private static Uni<String> firstBytes(HttpClientResponse response) {
+        return response.toMulti()
+                .collect().in(ByteArrayOutputStream::new, (kept, chunk) -> {
+                    int room = MAX_RESPONSE_BODY - kept.size();
+                    if (room > 0) {
+                        byte[] bytes = chunk.getBytes();
+                        kept.write(bytes, 0, Math.min(room, bytes.length));
+                    }
+                })
+                .map(kept -> new String(kept.toByteArray(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code Retry-After} as seconds or an HTTP date (RFC 9110 §10.2.3), clamped to 0..{@link #MAX_RETRY_AFTER};
+     * null when absent or unreadable.
+     */
+    Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String value = header.strip();
+        Duration wait;
+        if (value.chars().allMatch(Character::isDigit)) {
+            wait = value.length() > 9 ? MAX_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(value));
+        } else {
+            try {
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                wait = Duration.between(clock.instant(), at);
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+        if (wait.isNegative()) {
+            return Duration.ZERO;
+        }
+        return wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
+    }
+
+    private AttemptOutcome failure(DueDelivery delivery, LocalDateTime attemptedAt, long started, Integer status, String error) {
+        return new AttemptOutcome(delivery, false, status, error, attemptedAt, elapsedMs(started), null, null);
+    }
+
+    private static long elapsedMs(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos).toMillis();
     }
 
     private static String describe(Throwable e) {
@@ -114,6 +199,6 @@ public class DeliverySender {
 
     /** Attempt times keep sub-second precision (the delivery history orders by them). */
     private LocalDateTime now() {
-        return LocalDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC);
+        return LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     }
 }

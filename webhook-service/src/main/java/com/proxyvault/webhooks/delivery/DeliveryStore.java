@@ -3,6 +3,7 @@ package com.proxyvault.webhooks.delivery;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,7 +11,9 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The dispatcher's queries. They are set-based ({@code update ... returning}, {@code skip locked}), which
@@ -25,6 +28,8 @@ import java.util.Optional;
 public class DeliveryStore {
 
     private static final int MAX_ERROR_LENGTH = 500;
+    /** How many due rows one claim looks at to fill per-endpoint quotas (oldest first). */
+    private static final int CANDIDATES = 2000;
 
     private final Pool pool;
 
@@ -32,62 +37,150 @@ public class DeliveryStore {
         this.pool = pool;
     }
 
-    /** Claims up to {@code limit} due pending deliveries for one attempt each. */
-    public Uni<List<DueDelivery>> claimDue(int limit, Duration lease) {
+    /**
+     * Claims up to {@code limit} due pending deliveries of live, enabled endpoints for one attempt each,
+     * oldest first, at most {@code perEndpoint} per endpoint counting those {@code inFlight} already.
+     *
+     * @param inFlight attempts this replica has in flight, by webhook id
+     */
+    public Uni<List<DueDelivery>> claimDue(int limit, int perEndpoint, Map<Long, Integer> inFlight, Duration lease) {
+        Long[] busyIds = inFlight.keySet().toArray(new Long[0]);
+        Integer[] busyCounts = new Integer[busyIds.length];
+        for (int i = 0; i < busyIds.length; i++) {
+            busyCounts[i] = inFlight.get(busyIds[i]);
+        }
         return pool.preparedQuery("""
-                        with due as (
-                            select id from deliveries
-                            where status = 'pending' and next_attempt_at <= (now() at time zone 'utc')
-                            order by next_attempt_at, id
+                        with busy as (select * from unnest($3::bigint[], $4::int[]) as b(webhook_id, in_flight)),
+                        oldest as (
+                            select d.id, d.webhook_id, d.next_attempt_at from deliveries d
+                            where d.status = 'pending' and d.next_attempt_at <= (now() at time zone 'utc')
+                            order by d.next_attempt_at, d.id
+                            limit $6),
+                        ranked as (
+                            select o.id, o.next_attempt_at,
+                                   row_number() over (partition by o.webhook_id order by o.next_attempt_at, o.id)
+                                       + coalesce(b.in_flight, 0) as slot
+                            from oldest o left join busy b on b.webhook_id = o.webhook_id),
+                        due as (
+                            select d.id from deliveries d
+                            join webhooks w on w.id = d.webhook_id and w.deleted_at is null and w.disabled_at is null
+                            where d.id in (select id from ranked where slot <= $5) and d.status = 'pending'
+                            order by d.next_attempt_at, d.id
                             limit $1
-                            for update skip locked)
+                            for update of d skip locked)
                         update deliveries d
                         set attempts = d.attempts + 1,
                             next_attempt_at = (now() at time zone 'utc') + make_interval(secs => $2)
                         from due, webhooks w
                         where d.id = due.id and w.id = d.webhook_id
-                        returning d.id, d.webhook_id, d.attempts, d.event_type, d.payload, w.url, w.secret""")
-                .execute(Tuple.of((long) limit, lease.toMillis() / 1000.0))
+                        returning d.id, d.webhook_id, d.attempts, d.event_type, d.event_id, d.payload, w.url, w.secret,
+                                  case when w.previous_secret_expires_at > (now() at time zone 'utc')
+                                       then w.previous_secret end as previous_secret""")
+                .execute(Tuple.tuple(List.of((long) limit, lease.toMillis() / 1000.0, busyIds, busyCounts,
+                        (long) perEndpoint, (long) CANDIDATES)))
                 .map(rows -> {
                     List<DueDelivery> due = new ArrayList<>(rows.size());
                     for (Row row : rows) {
                         due.add(new DueDelivery(row.getLong("id"), row.getLong("webhook_id"), row.getInteger("attempts"),
-                                row.getString("event_type"), row.getString("payload"), row.getString("url"),
-                                row.getString("secret")));
+                                row.getString("event_type"), row.getUUID("event_id").toString(), row.getString("payload"),
+                                row.getString("url"), row.getString("secret"), row.getString("previous_secret")));
                     }
                     return due;
                 });
     }
 
     /**
-     * Records the attempts and moves each delivery on: delivered, pending again after the schedule's wait,
-     * or failed when no retry is left. A delivery cancelled meanwhile (webhook deleted) keeps its status; its
-     * attempt is still recorded because it did happen.
+     * Records one attempt and its consequences in one transaction: the attempt row; the delivery delivered,
+     * pending again after the schedule's wait (at least the receiver's {@code Retry-After}), or failed when
+     * no retry is left or the answer was 410; the endpoint's health (a success clears {@code failing_since};
+     * a 410, or failing since at least {@code disableAfter}, disables it, see {@link #disable}). A delivery
+     * cancelled meanwhile (webhook deleted) keeps its status; its attempt is still recorded because it did happen.
      */
-    public Uni<Void> record(List<AttemptOutcome> outcomes, RetrySchedule schedule) {
-        if (outcomes.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        List<Tuple> attempts = new ArrayList<>(outcomes.size());
-        List<Tuple> transitions = new ArrayList<>(outcomes.size());
-        for (AttemptOutcome outcome : outcomes) {
-            DueDelivery delivery = outcome.delivery();
-            attempts.add(Tuple.of(delivery.id(), delivery.webhookId(), delivery.eventType(), delivery.attempt(), outcome.success())
-                    .addInteger(outcome.responseStatus())
-                    .addString(truncate(outcome.error()))
-                    .addLocalDateTime(outcome.attemptedAt()));
-            transitions.add(transition(outcome, schedule));
-        }
+    public Uni<Void> record(AttemptOutcome outcome, RetrySchedule schedule, Duration disableAfter) {
+        DueDelivery delivery = outcome.delivery();
+        Tuple attempt = Tuple.of(delivery.id(), delivery.webhookId(), delivery.eventType(), delivery.attempt(), outcome.success())
+                .addInteger(outcome.responseStatus())
+                .addString(truncate(outcome.error()))
+                .addLocalDateTime(outcome.attemptedAt())
+                .addUUID(UUID.fromString(delivery.eventId()))
+                .addInteger((int) Math.min(Integer.MAX_VALUE, outcome.durationMs()))
+                .addString(outcome.responseBody() == null ? null : outcome.responseBody().replace("\u0000", ""));
         return pool.withTransaction(connection -> connection.preparedQuery("""
-                                insert into delivery_attempts
-                                    (delivery_id, webhook_id, event_type, attempt, success, response_status, error, attempted_at)
-                                values ($1, $2, $3, $4, $5, $6, $7, $8)""")
-                        .executeBatch(attempts)
+                                insert into delivery_attempts (delivery_id, webhook_id, event_type, attempt, success,
+                                    response_status, error, attempted_at, event_id, duration_ms, response_body)
+                                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""")
+                        .execute(attempt)
                         .chain(() -> connection.preparedQuery("""
                                         update deliveries set status = $2, next_attempt_at = coalesce($3, next_attempt_at)
                                         where id = $1 and status = 'pending'""")
-                                .executeBatch(transitions)))
+                                .execute(transition(outcome, schedule)))
+                        .chain(() -> health(connection, outcome, disableAfter)))
                 .replaceWithVoid();
+    }
+
+    private Uni<Void> health(SqlConnection connection, AttemptOutcome outcome, Duration disableAfter) {
+        long webhookId = outcome.delivery().webhookId();
+        if (outcome.success()) {
+            return connection.preparedQuery("update webhooks set failing_since = null where id = $1 and failing_since is not null")
+                    .execute(Tuple.of(webhookId)).replaceWithVoid();
+        }
+        return connection.preparedQuery("""
+                        update webhooks set failing_since = coalesce(failing_since, $2)
+                        where id = $1 returning failing_since""")
+                .execute(Tuple.of(webhookId, outcome.attemptedAt()))
+                .chain(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    LocalDateTime failingSince = rows.iterator().next().getLocalDateTime("failing_since");
+                    if (outcome.gone()) {
+                        return disable(connection, webhookId, "the endpoint answered 410 Gone", outcome.attemptedAt());
+                    }
+                    if (!failingSince.plus(disableAfter).isAfter(outcome.attemptedAt())) {
+                        return disable(connection, webhookId, "every attempt failed for " + disableAfter.toDays() + " days",
+                                outcome.attemptedAt());
+                    }
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    /**
+     * Disables an enabled endpoint: its pending deliveries become {@code skipped} (replayable after
+     * {@code POST /enable}), and a {@code webhook.disabled} event is queued for each of the reseller's other
+     * live, enabled endpoints that subscribe to it. Nothing happens if it was disabled already.
+     */
+    static Uni<Void> disable(SqlConnection connection, long webhookId, String reason, LocalDateTime at) {
+        return connection.preparedQuery("""
+                        update webhooks set disabled_at = $2, disabled_reason = $3
+                        where id = $1 and disabled_at is null and deleted_at is null
+                        returning reseller_id, url""")
+                .execute(Tuple.of(webhookId, at, reason))
+                .chain(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    Row disabled = rows.iterator().next();
+                    return connection.preparedQuery("update deliveries set status = 'skipped' where webhook_id = $1 and status = 'pending'")
+                            .execute(Tuple.of(webhookId))
+                            .chain(() -> connection.preparedQuery("""
+                                            with event as (select gen_random_uuid() as id)
+                                            insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, origin)
+                                            select w.id, w.reseller_id, event.id, 'webhook.disabled',
+                                                   json_build_object('id', event.id, 'type', 'webhook.disabled',
+                                                       'created_at', to_char($3::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS'),
+                                                       'reseller_id', w.reseller_id,
+                                                       'data', json_build_object('id', $1::bigint, 'webhook_id', $1::bigint,
+                                                           'url', $4::text, 'reason', $5::text,
+                                                           'disabled_at', to_char($3::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS')))::text,
+                                                   'event'
+                                            from webhooks w, event
+                                            where w.reseller_id = $2 and w.id <> $1 and w.deleted_at is null
+                                              and w.disabled_at is null
+                                              and (w.events = '*' or 'webhook.disabled' = any(string_to_array(w.events, ',')))""")
+                                    .execute(Tuple.of(webhookId, disabled.getLong("reseller_id"), at,
+                                            disabled.getString("url"), reason)))
+                            .replaceWithVoid();
+                });
     }
 
     private static Tuple transition(AttemptOutcome outcome, RetrySchedule schedule) {
@@ -95,12 +188,14 @@ public class DeliveryStore {
         if (outcome.success()) {
             return Tuple.of(id, "delivered", null);
         }
-        Optional<Duration> wait = schedule.waitAfterFailedAttempt(outcome.delivery().attempt());
+        if (outcome.gone()) {
+            return Tuple.of(id, "failed", null);
+        }
+        Optional<Duration> wait = schedule.jittered(outcome.delivery().attempt(), outcome.retryAfter());
         if (wait.isEmpty()) {
             return Tuple.of(id, "failed", null);
         }
-        LocalDateTime next = outcome.attemptedAt().plus(wait.get());
-        return Tuple.of(id, "pending", next);
+        return Tuple.of(id, "pending", outcome.attemptedAt().plus(wait.get()));
     }
 
     private static String truncate(String error) {

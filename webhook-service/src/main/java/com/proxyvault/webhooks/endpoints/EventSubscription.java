@@ -1,14 +1,14 @@
 package com.proxyvault.webhooks.endpoints;
 
-import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.EventRegistry;
 import com.proxyvault.platform.http.ApiException;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The {@code events} field of a webhook: {@code "*"} for every public event, or a comma-separated list of
- * them. Stored normalized (no spaces, no duplicates, in the order given) so that the fan-out can match it
+ * The {@code events} field of a webhook: {@code "*"} for every webhook event, or a comma-separated list of
+ * them ({@link EventRegistry}: anything else is a 422). Stored normalized (no spaces, no duplicates, in the order given) so that the fan-out can match it
  * in SQL ({@code events = '*' or type = any(string_to_array(events, ','))}).
  */
 public final class EventSubscription {
@@ -26,15 +26,15 @@ public final class EventSubscription {
             if (type.isEmpty()) {
                 continue;
             }
-            if (!type.equals(ALL) && !EventTypes.PUBLIC.contains(type)) {
+            if (!type.equals(ALL) && !EventRegistry.find(type).isPresent()) {
                 throw ApiException.unprocessable("Unknown event '" + type + "': use \"*\" or a comma-separated list of "
-                        + String.join(", ", EventTypes.PUBLIC));
+                        + String.join(", ", EventRegistry.names()));
             }
             types.add(type);
         }
         if (types.isEmpty()) {
             throw ApiException.unprocessable("events must be \"*\" or a comma-separated list of "
-                    + String.join(", ", EventTypes.PUBLIC));
+                    + String.join(", ", EventRegistry.names()));
         }
         // "*" already covers everything else in the list.
         return types.contains(ALL) ? ALL : String.join(",", types);

@@ -4,6 +4,7 @@ import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
 import com.proxyvault.platform.auth.CurrentReseller;
+import com.proxyvault.webhooks.delivery.Redeliveries;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.annotation.security.RolesAllowed;
@@ -19,7 +20,13 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
-/** {@code /v1/reseller/webhooks}: register, list and remove endpoints. Reached only through the gateway. */
+import java.time.LocalDateTime;
+import java.time.format.DateTimeParseException;
+
+/**
+ * {@code /v1/reseller/webhooks}: register, list and remove endpoints (seed), and test, rotate-secret, enable
+ * and replay (issue 9, docs/webhooks.md). Reached only through the gateway.
+ */
 @Path("/v1/reseller/webhooks")
 @RolesAllowed("reseller")
 @Produces(MediaType.APPLICATION_JSON)
@@ -30,8 +37,11 @@ public class WebhookResource {
     private final WebhookUrlPolicy urlPolicy;
     private final CurrentReseller reseller;
     private final Vertx vertx;
+    private final Redeliveries redeliveries;
 
-    public WebhookResource(WebhookService webhooks, WebhookUrlPolicy urlPolicy, CurrentReseller reseller, Vertx vertx) {
+    public WebhookResource(WebhookService webhooks, WebhookUrlPolicy urlPolicy, CurrentReseller reseller, Vertx vertx,
+                           Redeliveries redeliveries) {
+        this.redeliveries = redeliveries;
         this.webhooks = webhooks;
         this.urlPolicy = urlPolicy;
         this.reseller = reseller;
@@ -81,6 +91,50 @@ public class WebhookResource {
     @Operation(summary = "Remove a webhook endpoint")
     public Uni<WebhookViews.Detail> delete(@PathParam("webhookId") String webhookId) {
         return webhooks.delete(reseller.id(), parseId(webhookId)).replaceWith(new WebhookViews.Detail("Webhook deleted"));
+    }
+
+    @POST
+    @Path("/{webhookId}/test")
+    @Operation(summary = "Send a webhook.test event to this endpoint")
+    public Uni<RestResponse<WebhookViews.Queued>> test(@PathParam("webhookId") String webhookId) {
+        return webhooks.sendTest(reseller.id(), parseId(webhookId)).map(RestResponse::accepted);
+    }
+
+    @POST
+    @Path("/{webhookId}/rotate-secret")
+    @Operation(summary = "Replace the secret; the previous one keeps signing for 24 h")
+    public Uni<WebhookViews.Rotated> rotateSecret(@PathParam("webhookId") String webhookId) {
+        return webhooks.rotateSecret(reseller.id(), parseId(webhookId));
+    }
+
+    @POST
+    @Path("/{webhookId}/enable")
+    @Operation(summary = "Enable a disabled endpoint")
+    public Uni<WebhookViews.Listed> enable(@PathParam("webhookId") String webhookId) {
+        return webhooks.enable(reseller.id(), parseId(webhookId)).map(WebhookViews.Listed::of);
+    }
+
+    /** {@code {"since": "2026-05-25T12:00:00"}} (UTC, the API's timestamp form; no other fields). */
+    public record ReplayRequest(String since) {
+    }
+
+    @POST
+    @Path("/{webhookId}/replay")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Send again every event since a time")
+    public Uni<RestResponse<WebhookViews.Queued>> replay(@PathParam("webhookId") String webhookId, ReplayRequest body) {
+        long id = parseId(webhookId);
+        if (body == null) {
+            throw ApiException.unprocessable("Request body must be a JSON object with since");
+        }
+        String since = Texts.required(body.since(), "since", 19);
+        LocalDateTime from;
+        try {
+            from = LocalDateTime.parse(since, WebhookService.TIMESTAMP);
+        } catch (DateTimeParseException e) {
+            throw ApiException.unprocessable("since must be a UTC timestamp like 2026-05-25T12:00:00");
+        }
+        return redeliveries.replay(reseller.id(), id, from).map(RestResponse::accepted);
     }
 
     /** A malformed id names no webhook: 404, like any other unknown id ({@link Ids#path}). */

@@ -1,32 +1,46 @@
 package com.proxyvault.webhooks.endpoints;
 
-import com.proxyvault.platform.time.ClockProducer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.time.ClockProducer;
+import com.proxyvault.webhooks.WebhooksConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDateTime;
-import java.util.HexFormat;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 
-/** Registration, listing and removal of a reseller's webhooks; every query is scoped by reseller. */
+/**
+ * Registration, listing, removal, secret rotation, enabling and test events of a reseller's webhooks;
+ * every query is scoped by reseller (another reseller's webhook is a 404).
+ */
 @ApplicationScoped
 public class WebhookService {
 
     private static final String SECRET_PREFIX = "whsec_";
-    private static final int SECRET_BYTES = 32;
+    /** Random bytes of a secret (issue 9: at least 24): {@code whsec_} + base64 of 32 bytes, as Standard Webhooks. */
+    static final int SECRET_BYTES = 32;
+    static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
     private final Mutiny.SessionFactory sessionFactory;
     private final SecureRandom random = new SecureRandom();
-
     private final Clock clock;
+    private final ObjectMapper mapper;
+    private final Duration rotationOverlap;
 
-    public WebhookService(Mutiny.SessionFactory sessionFactory, Clock clock) {
+    public WebhookService(Mutiny.SessionFactory sessionFactory, Clock clock, ObjectMapper mapper, WebhooksConfig config) {
         this.sessionFactory = sessionFactory;
         this.clock = clock;
+        this.mapper = mapper;
+        this.rotationOverlap = config.rotationOverlap();
     }
 
     /** {@code url} and {@code events} are already validated and normalized. */
@@ -56,11 +70,76 @@ public class WebhookService {
                 .chain(webhook -> {
                     webhook.deletedAt = ClockProducer.utcNow(clock);
                     return session.createNativeQuery(
-                                    "update deliveries set status = 'cancelled' where webhook_id = :id and status = 'pending'")
+                                    "update deliveries set status = 'cancelled' where webhook_id = :id and status in ('pending', 'skipped')")
                             .setParameter("id", webhookId)
                             .executeUpdate();
                 })
                 .replaceWithVoid());
+    }
+
+    /**
+     * A new secret; the current one becomes the previous and keeps signing for
+     * {@code proxyvault.webhooks.rotation-overlap} (24 h). Rotating again within that time drops the oldest:
+     * at most two secrets sign.
+     */
+    public Uni<WebhookViews.Rotated> rotateSecret(long resellerId, long webhookId) {
+        return sessionFactory.withTransaction(session -> findActive(session, resellerId, webhookId)
+                .map(webhook -> {
+                    LocalDateTime now = ClockProducer.utcNow(clock);
+                    webhook.previousSecret = webhook.secret;
+                    webhook.previousSecretExpiresAt = now.plus(rotationOverlap);
+                    webhook.secret = newSecret();
+                    return new WebhookViews.Rotated(webhook.id, webhook.secret, webhook.previousSecretExpiresAt);
+                }));
+    }
+
+    /** Enables a disabled endpoint (idempotent); what was skipped meanwhile comes back with {@code POST /replay}. */
+    public Uni<Webhook> enable(long resellerId, long webhookId) {
+        return sessionFactory.withTransaction(session -> findActive(session, resellerId, webhookId)
+                .invoke(webhook -> {
+                    webhook.disabledAt = null;
+                    webhook.disabledReason = null;
+                    webhook.failingSince = null;
+                }));
+    }
+
+    /**
+     * Queues a {@code webhook.test} event to this endpoint only (whatever its {@code events}); 409 when the
+     * endpoint is disabled.
+     */
+    public Uni<WebhookViews.Queued> sendTest(long resellerId, long webhookId) {
+        return sessionFactory.withTransaction(session -> findActive(session, resellerId, webhookId)
+                .chain(webhook -> {
+                    requireEnabled(webhook);
+                    UUID eventId = UUID.randomUUID();
+                    ObjectNode body = mapper.createObjectNode();
+                    body.put("id", eventId.toString());
+                    body.put("type", "webhook.test");
+                    body.put("created_at", TIMESTAMP.format(ClockProducer.utcNow(clock)));
+                    body.put("reseller_id", resellerId);
+                    ObjectNode data = body.putObject("data");
+                    data.put("id", webhook.id);
+                    data.put("webhook_id", webhook.id);
+                    data.put("url", webhook.url);
+                    data.put("message", "This is a test event from ProxyVault.");
+                    return session.createNativeQuery("""
+                                    insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, origin)
+                                    values (:webhook, :reseller, cast(:eventId as uuid), 'webhook.test', :payload, 'test')""")
+                            .setParameter("webhook", webhook.id)
+                            .setParameter("reseller", resellerId)
+                            .setParameter("eventId", eventId.toString())
+                            .setParameter("payload", body.toString())
+                            .executeUpdate()
+                            .replaceWith(new WebhookViews.Queued("Test event queued", eventId.toString(), null));
+                }));
+    }
+
+    /** 409 {@code conflict} for a disabled endpoint: nothing is sent to it until {@code POST /enable}. */
+    public static void requireEnabled(Webhook webhook) {
+        if (webhook.disabledAt != null) {
+            throw ApiException.conflict("Webhook is disabled (" + webhook.disabledReason + "): POST /v1/reseller/webhooks/"
+                    + webhook.id + "/enable first");
+        }
     }
 
     /** The reseller's live webhook, or a 404 (also when it belongs to another reseller). */
@@ -76,6 +155,6 @@ public class WebhookService {
     private String newSecret() {
         byte[] bytes = new byte[SECRET_BYTES];
         random.nextBytes(bytes);
-        return SECRET_PREFIX + HexFormat.of().formatHex(bytes);
+        return SECRET_PREFIX + Base64.getEncoder().encodeToString(bytes);
     }
 }

@@ -2,28 +2,37 @@ package com.proxyvault.webhooks.endpoints;
 
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.net.BlockedAddresses;
+import com.proxyvault.platform.net.HostResolver;
+import com.proxyvault.platform.net.HostSyntax;
 import com.proxyvault.webhooks.WebhooksConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
- * Which URLs a webhook may point at. Checked at registration (422 with the reason) and again by the
- * dispatcher right before it connects, because DNS can change after registration.
+ * Which URLs a webhook may point at (issue 9 item 5, docs/webhooks.md "URL rules"). Checked at
+ * registration (422 with the reason) and again by the dispatcher right before every attempt, because DNS
+ * can change after registration.
  *
  * <ul>
- *   <li>absolute {@code https://} URL with a host, no credentials, an explicit port (if any) in 1..65535,
- *       at most {@value #MAX_LENGTH} characters;</li>
- *   <li>every address the host resolves to must be public ({@link BlockedAddresses});</li>
- *   <li>hosts in {@code proxyvault.webhooks.allowed-insecure-hosts} skip both the HTTPS rule and the
- *       address check: that is how the local stack and the tests reach a receiver on 127.0.0.1.</li>
+ *   <li>absolute {@code https://} URL, at most {@value #MAX_LENGTH} characters, no {@code user:password@},
+ *       an explicit port (if any) in 1..65535;</li>
+ *   <li>the host is a DNS name, a canonical dotted-quad IPv4 address or a bracketed IPv6 address
+ *       ({@link HostSyntax}): octal, hex, integer and short IPv4 spellings are refused outright;</li>
+ *   <li>an IP literal must not be in {@link BlockedAddresses}; a DNS name must resolve, and every address
+ *       it resolves to must be public (not just the first: the client may pick any, and the DNS answer is
+ *       the attacker's);</li>
+ *   <li>entries of {@code proxyvault.webhooks.allowed-insecure-hosts} ({@code host} for every port or
+ *       {@code host:port}, {@code [::1]:port} for IPv6) skip the HTTPS rule and the address check: that is
+ *       how the local stack and the tests reach a receiver on 127.0.0.1. Empty in production.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -31,16 +40,42 @@ public class WebhookUrlPolicy {
 
     static final int MAX_LENGTH = 2048;
 
-    private final Set<String> allowedInsecureHosts;
+    private final Set<String> allowedHosts;
+    private final Set<String> allowedHostPorts;
+    private final HostResolver resolver;
 
-    public WebhookUrlPolicy(WebhooksConfig config) {
-        this.allowedInsecureHosts = config.allowedInsecureHosts().orElse(Set.of()).stream()
-                .map(host -> stripBrackets(host.strip()).toLowerCase(Locale.ROOT))
-                .filter(host -> !host.isEmpty())
-                .collect(Collectors.toUnmodifiableSet());
+    @Inject
+    public WebhookUrlPolicy(WebhooksConfig config, HostResolver resolver) {
+        this(config.allowedInsecureHosts().orElse(Set.of()), resolver);
     }
 
-    /** Syntax and scheme rules only (no DNS); throws a 422 naming what is wrong. */
+    /**
+     * @param allowedInsecure entries {@code host} or {@code host:port} (IPv6 as {@code [addr]:port})
+     * @param resolver        what DNS names resolve to ({@link HostResolver#SYSTEM} in production)
+     */
+    public WebhookUrlPolicy(Set<String> allowedInsecure, HostResolver resolver) {
+        this.resolver = resolver;
+        Set<String> hosts = new HashSet<>();
+        Set<String> hostPorts = new HashSet<>();
+        for (String raw : allowedInsecure) {
+            String entry = raw.strip().toLowerCase(Locale.ROOT);
+            if (entry.isEmpty()) {
+                continue;
+            }
+            int bracket = entry.indexOf(']');
+            int colon = entry.lastIndexOf(':');
+            boolean hasPort = entry.startsWith("[") ? bracket > 0 && colon == bracket + 1 : colon > 0 && entry.indexOf(':') == colon;
+            if (hasPort) {
+                hostPorts.add(stripBrackets(entry.substring(0, colon)) + ":" + entry.substring(colon + 1));
+            } else {
+                hosts.add(stripBrackets(entry));
+            }
+        }
+        this.allowedHosts = Set.copyOf(hosts);
+        this.allowedHostPorts = Set.copyOf(hostPorts);
+    }
+
+    /** Syntax, scheme and host-spelling rules (no DNS); throws a 422 naming what is wrong. */
     public WebhookTarget parse(String url) {
         if (url.length() > MAX_LENGTH) {
             throw ApiException.unprocessable("url must be at most " + MAX_LENGTH + " characters");
@@ -52,50 +87,100 @@ public class WebhookUrlPolicy {
             throw ApiException.unprocessable("url is not a valid URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!uri.isAbsolute() || !(scheme.equals("https") || scheme.equals("http"))) {
+        if (!uri.isAbsolute() || uri.isOpaque() || !(scheme.equals("https") || scheme.equals("http"))) {
             throw ApiException.unprocessable("url must be an absolute https:// URL");
         }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        String authority = uri.getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
             throw ApiException.unprocessable("url must name a host");
         }
-        if (uri.getRawUserInfo() != null) {
+        if (authority.indexOf('@') >= 0) {
             throw ApiException.unprocessable("url must not contain credentials");
         }
-        String host = stripBrackets(uri.getHost()).toLowerCase(Locale.ROOT);
+        // Split host and port ourselves: java.net.URI gives no host at all for spellings it finds odd
+        // (0x7f.0.0.1), and we want to name the reason.
+        String rawHost = authority;
+        String rawPort = "";
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            if (close < 0) {
+                throw ApiException.unprocessable("url host is not a valid bracketed IPv6 address");
+            }
+            rawHost = authority.substring(0, close + 1);
+            String rest = authority.substring(close + 1);
+            if (!rest.isEmpty() && !rest.startsWith(":")) {
+                throw ApiException.unprocessable("url must name a host");
+            }
+            rawPort = rest.isEmpty() ? "" : rest.substring(1);
+        } else if (authority.indexOf(':') >= 0) {
+            rawHost = authority.substring(0, authority.lastIndexOf(':'));
+            rawPort = authority.substring(authority.lastIndexOf(':') + 1);
+        }
+        HostSyntax.Host host;
+        try {
+            host = HostSyntax.parse(rawHost);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable(e.getMessage());
+        }
+        if (uri.getHost() == null) {
+            throw ApiException.unprocessable("url host '" + rawHost + "' is not a valid host name");
+        }
         boolean https = scheme.equals("https");
-        boolean allowlisted = allowedInsecureHosts.contains(host);
+        int port;
+        if (rawPort.isEmpty()) {
+            port = https ? 443 : 80;
+        } else if (rawPort.length() > 5 || !rawPort.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(rawPort) < 1 || Integer.parseInt(rawPort) > 65535) {
+            throw ApiException.unprocessable("url port must be between 1 and 65535");
+        } else {
+            port = Integer.parseInt(rawPort);
+        }
+        boolean allowlisted = allowedHosts.contains(host.name()) || allowedHostPorts.contains(host.name() + ":" + port);
         if (!https && !allowlisted) {
             throw ApiException.unprocessable("url must use https");
         }
-        if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
-            throw ApiException.unprocessable("url port must be between 1 and 65535");
-        }
-        int port = uri.getPort() != -1 ? uri.getPort() : (https ? 443 : 80);
-        return new WebhookTarget(uri, host, port, https, allowlisted);
+        return new WebhookTarget(uri, host.name(), host.address(), port, https, allowlisted);
     }
 
     /**
-     * Resolves the host and returns its addresses if all of them are public. BLOCKING (DNS): call it off the
-     * event loop. An allowlisted host is not checked and returns an empty list (let the HTTP client resolve it).
+     * The addresses to connect to, if all of them are public: the literal itself, or every address the
+     * name resolves to now. BLOCKING (DNS): call it off the event loop. An allowlisted host is not checked
+     * and returns an empty list (the HTTP client resolves it).
+     *
+     * @throws UnsafeWebhookTargetException naming the host and why (which range), or that it does not resolve
      */
     public List<InetAddress> resolvePublicAddresses(WebhookTarget target) {
         if (target.allowlisted()) {
             return List.of();
         }
-        InetAddress[] addresses;
+        if (target.literal() != null) {
+            String reason = BlockedAddresses.reason(target.literal());
+            if (reason != null) {
+                throw new UnsafeWebhookTargetException("Webhook host " + target.host() + " is a non-public address (" + reason + ")");
+            }
+            try {
+                return List.of(InetAddress.getByAddress(target.literal()));
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e); // 4 or 16 bytes are always an address
+            }
+        }
+        List<InetAddress> addresses;
         try {
-            addresses = InetAddress.getAllByName(target.host());
+            addresses = resolver.resolve(target.host());
         } catch (UnknownHostException e) {
             throw new UnsafeWebhookTargetException("Webhook host " + target.host() + " does not resolve");
         }
-        // All of them, not just the first: a client may pick any, and an attacker controls the DNS answer.
+        if (addresses.isEmpty()) {
+            throw new UnsafeWebhookTargetException("Webhook host " + target.host() + " does not resolve");
+        }
         for (InetAddress address : addresses) {
-            if (BlockedAddresses.isBlocked(address)) {
+            String reason = BlockedAddresses.reason(address.getAddress());
+            if (reason != null) {
                 throw new UnsafeWebhookTargetException("Webhook host " + target.host()
-                        + " resolves to a private, loopback, link-local or otherwise non-public address");
+                        + " resolves to a non-public address (" + reason + ")");
             }
         }
-        return List.of(addresses);
+        return List.copyOf(addresses);
     }
 
     private static String stripBrackets(String host) {

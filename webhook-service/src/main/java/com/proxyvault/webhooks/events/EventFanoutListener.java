@@ -1,41 +1,41 @@
 package com.proxyvault.webhooks.events;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.proxyvault.contracts.events.EventTypes;
-import com.proxyvault.platform.events.EventConsumer;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import java.util.Optional;
+
 /**
- * Consumes the public event topics ({@code ${proxyvault.topic-prefix}<type>}, group {@code webhook-service}).
- * Completing the Uni acks the message (applied, duplicate or parked).
+ * Consumes every event topic ({@code ${proxyvault.topic-prefix}order.*} and {@code proxy.*}, one pattern
+ * subscription, group {@code webhook-service}) and hands the webhook events of
+ * {@link com.proxyvault.contracts.events.EventRegistry} to their fan-out; other topics of those families
+ * (proxy.provisioning, proxy.provision_failed …) are acknowledged untouched. A new event type in the
+ * registry is picked up without a new channel. Completing the Uni acks the record (applied, duplicate or
+ * parked).
  */
 @ApplicationScoped
 public class EventFanoutListener {
 
-    private final EventConsumer<JsonNode> orderPaid;
-    private final EventConsumer<JsonNode> proxyProvisioned;
-    private final EventConsumer<JsonNode> proxyExpired;
+    private final EventFanout fanout;
+    private final String topicPrefix;
 
-    public EventFanoutListener(EventFanout fanout) {
-        this.orderPaid = fanout.consumerOf(EventTypes.ORDER_PAID);
-        this.proxyProvisioned = fanout.consumerOf(EventTypes.PROXY_PROVISIONED);
-        this.proxyExpired = fanout.consumerOf(EventTypes.PROXY_EXPIRED);
+    // Optional: an empty prefix (production: TOPIC_PREFIX unset) counts as no value in MicroProfile Config.
+    public EventFanoutListener(EventFanout fanout, @ConfigProperty(name = "proxyvault.topic-prefix") Optional<String> topicPrefix) {
+        this.fanout = fanout;
+        this.topicPrefix = topicPrefix.orElse("");
     }
 
-    @Incoming("order-paid")
-    public Uni<Void> onOrderPaid(String json) {
-        return orderPaid.consume(json);
-    }
-
-    @Incoming("proxy-provisioned")
-    public Uni<Void> onProxyProvisioned(String json) {
-        return proxyProvisioned.consume(json);
-    }
-
-    @Incoming("proxy-expired")
-    public Uni<Void> onProxyExpired(String json) {
-        return proxyExpired.consume(json);
+    @Incoming("webhook-events")
+    public Uni<Void> onEvent(ConsumerRecord<String, String> record) {
+        String topic = record.topic();
+        if (!topic.startsWith(topicPrefix)) {
+            return Uni.createFrom().voidItem();
+        }
+        return fanout.consumerOf(topic.substring(topicPrefix.length()))
+                .map(consumer -> consumer.consume(record.value()))
+                .orElseGet(() -> Uni.createFrom().voidItem());
     }
 }

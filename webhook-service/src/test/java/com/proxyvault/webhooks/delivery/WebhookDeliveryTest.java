@@ -1,7 +1,9 @@
 package com.proxyvault.webhooks.delivery;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.auth.InternalTokens;
+import com.proxyvault.webhooks.TestDns;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventSchemas;
@@ -42,12 +44,14 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,8 +104,19 @@ class WebhookDeliveryTest {
             TestReceiver.Received request = receiver.receivedFor(event.id()).get(0);
             assertEquals("POST", request.method());
             assertEquals("/hooks/proxyvault", request.path());
-            assertArrayEquals(json.getBytes(StandardCharsets.UTF_8), request.body(), "body is the envelope as produced");
+            JsonNode produced = mapper.readTree(json);
+            JsonNode body = mapper.readTree(request.body());
+            assertEquals(List.of("id", "type", "created_at", "reseller_id", "data"), fieldNames(body));
+            assertEquals(event.id().toString(), body.get("id").asText());
+            assertEquals("order.paid", body.get("type").asText());
+            assertEquals(produced.get("occurred_at"), body.get("created_at"));
+            assertEquals(reseller, body.get("reseller_id").asLong());
+            assertEquals(42, body.get("data").get("id").asLong(), "data.id is the order's id");
+            assertEquals(produced.get("data").get("amount_usd"), body.get("data").get("amount_usd"));
             assertEquals("application/json", request.header("Content-Type"));
+            assertEquals(event.id().toString(), request.header("webhook-id"));
+            assertTrue(request.header("webhook-timestamp").matches("\\d{10}"), request.header("webhook-timestamp"));
+            assertTrue(request.header("webhook-signature").matches("v1,[A-Za-z0-9+/]{43}="), request.header("webhook-signature"));
             assertEquals("order.paid", request.header("X-ProxyVault-Event"));
             assertEquals(hmacSha256Hex(webhook.secret(), request.body()), request.header("X-ProxyVault-Signature"));
 
@@ -216,6 +231,243 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void shouldRefuseToConnectWhenTheNameNowResolvesToAPrivateAddress() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            String host = "rebind-" + reseller + TestDns.ZONE;
+            TestDns.answer(host, "93.184.216.34"); // public at registration
+            Registered webhook = register(reseller, "https://" + host + ":" + receiver.port() + "/hook", "*");
+            TestDns.answer(host, "8.8.8.8", "127.0.0.1"); // one private answer among public ones at send time
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", greaterThanOrEqualTo(1))
+                    .body("deliveries[0].success", equalTo(false))
+                    .body("deliveries[0].response_status", nullValue()));
+            assertEquals(1, count("select count(*) from delivery_attempts a join deliveries d on d.id = a.delivery_id"
+                    + " where d.event_id = ? and a.attempt = 1 and a.error like '%resolves to a non-public address (loopback)%'", event.id()));
+            assertTrue(receiver.received().isEmpty(), "nothing connected to the receiver on 127.0.0.1");
+        }
+    }
+
+    @Test
+    void shouldBeVerifiedByTheSeedsOwnFunctionsAndByTheStandardWebhooksLibrary() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            Registered webhook = register(reseller, receiver.url("/verify"), "proxy.provisioned");
+            assertTrue(webhook.secret().matches("whsec_[A-Za-z0-9+/]{43}="), "whsec_ + base64 of 32 random bytes: " + webhook.secret());
+            EventEnvelope<ProxyProvisioned> event = proxyProvisioned(reseller);
+            publish(event);
+            await().atMost(PATIENCE).until(() -> !receiver.receivedFor(event.id()).isEmpty());
+            TestReceiver.Received request = receiver.receivedFor(event.id()).get(0);
+
+            String seedSignature = request.header("X-ProxyVault-Signature");
+            assertTrue(ReferenceVerifiers.seedPython(request.body(), seedSignature, webhook.secret()), "seed's Python");
+            assertTrue(ReferenceVerifiers.seedNode(request.body(), seedSignature, webhook.secret()), "seed's Node");
+            assertTrue(ReferenceVerifiers.standardWebhooks(request.body(), request.standardHeaders(), webhook.secret()),
+                    "standardwebhooks npm package");
+            // and they do reject: another secret, a changed body
+            String otherSecret = register(reseller, receiver.url("/other"), "order.paid").secret();
+            assertFalse(ReferenceVerifiers.seedPython(request.body(), seedSignature, otherSecret));
+            assertFalse(ReferenceVerifiers.standardWebhooks(request.body(), request.standardHeaders(), otherSecret));
+            byte[] tampered = request.bodyText().replace("pass456", "pass457").getBytes(StandardCharsets.UTF_8);
+            assertFalse(ReferenceVerifiers.standardWebhooks(tampered, request.standardHeaders(), webhook.secret()));
+
+            // data is the proxy as the API shows it, credentials included
+            JsonNode data = mapper.readTree(request.body()).get("data");
+            assertEquals(7, data.get("id").asLong());
+            for (String field : List.of("name", "ip", "port", "username", "password", "location_id", "status", "expires_at")) {
+                assertTrue(data.hasNonNull(field), "data has " + field + ": " + data);
+            }
+        }
+    }
+
+    @Test
+    void shouldSignWithTheOldAndTheNewSecretForADayAfterARotation() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            Registered webhook = register(reseller, receiver.url("/rotating"), "order.paid");
+            Map<String, Object> rotated = as(reseller).post(WEBHOOKS + "/" + webhook.id() + "/rotate-secret")
+                    .then().statusCode(200).extract().as(Map.class);
+            String newSecret = (String) rotated.get("secret");
+            assertTrue(newSecret.startsWith("whsec_") && !newSecret.equals(webhook.secret()));
+            assertTrue(((String) rotated.get("previous_secret_expires_at")).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}"));
+
+            String eventId = as(reseller).post(WEBHOOKS + "/" + webhook.id() + "/test")
+                    .then().statusCode(202).body("detail", equalTo("Test event queued"))
+                    .extract().path("event_id");
+            await().atMost(PATIENCE).until(() -> !receiver.receivedFor(eventId).isEmpty());
+            TestReceiver.Received request = receiver.receivedFor(eventId).get(0);
+            assertEquals("webhook.test", request.header("X-ProxyVault-Event"), "sent although the endpoint only takes order.paid");
+            assertEquals(2, request.header("webhook-signature").split(" ").length, request.header("webhook-signature"));
+            assertTrue(ReferenceVerifiers.standardWebhooks(request.body(), request.standardHeaders(), newSecret));
+            assertTrue(ReferenceVerifiers.standardWebhooks(request.body(), request.standardHeaders(), webhook.secret()));
+            assertTrue(ReferenceVerifiers.seedPython(request.body(), request.header("X-ProxyVault-Signature"), newSecret));
+            assertTrue(ReferenceVerifiers.seedPython(request.body(), request.header("X-ProxyVault-Signature-Previous"), webhook.secret()));
+        }
+    }
+
+    @Test
+    void shouldDisableAnEndpointThatAnswers410AndTellTheResellersOtherEndpoints() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver gone = TestReceiver.answering(List.of(410), 200);
+             TestReceiver other = TestReceiver.answering200()) {
+            Registered goneHook = register(reseller, gone.url("/gone"), "order.paid");
+            Registered otherHook = register(reseller, other.url("/other"), "*");
+            EventEnvelope<OrderPaid> first = orderPaid(reseller);
+            publish(first);
+
+            await().atMost(PATIENCE).until(() -> other.received().stream().anyMatch(r -> "webhook.disabled".equals(r.header("X-ProxyVault-Event"))));
+            JsonNode disabled = mapper.readTree(other.received().stream()
+                    .filter(r -> "webhook.disabled".equals(r.header("X-ProxyVault-Event"))).findFirst().orElseThrow().body());
+            assertEquals(goneHook.id(), disabled.get("data").get("webhook_id").asLong());
+            assertEquals(reseller, disabled.get("reseller_id").asLong());
+            assertEquals(1, gone.received().size(), "a 410 is not retried");
+            as(reseller).get(WEBHOOKS).then().statusCode(200)
+                    .body("webhooks.find { it.id == " + goneHook.id() + " }.enabled", equalTo(false))
+                    .body("webhooks.find { it.id == " + goneHook.id() + " }.disabled_reason", containsString("410"))
+                    .body("webhooks.find { it.id == " + otherHook.id() + " }.enabled", equalTo(true));
+
+            // While disabled: events are kept as skipped, tests are refused.
+            EventEnvelope<OrderPaid> second = orderPaid(reseller);
+            publish(second);
+            await().atMost(PATIENCE).until(() -> !other.receivedFor(second.id()).isEmpty());
+            await().atMost(PATIENCE).until(() -> count("select count(*) from deliveries where event_id = ? and status = 'skipped'", second.id()) == 1);
+            as(reseller).post(WEBHOOKS + "/" + goneHook.id() + "/test").then().statusCode(409).body("code", equalTo("conflict"));
+
+            // Enabled again, a replay brings both events.
+            as(reseller).post(WEBHOOKS + "/" + goneHook.id() + "/enable").then().statusCode(200).body("enabled", equalTo(true));
+            as(reseller).contentType(ContentType.JSON).body(Map.of("since", LocalDateTime.now(ZoneOffset.UTC).minusHours(1)
+                            .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss"))))
+                    .post(WEBHOOKS + "/" + goneHook.id() + "/replay")
+                    .then().statusCode(202).body("events", equalTo(2));
+            await().atMost(PATIENCE).until(() -> gone.receivedFor(second.id()).size() == 1 && gone.receivedFor(first.id()).size() == 2);
+        }
+    }
+
+    @Test
+    void shouldDisableAnEndpointWhoseEveryAttemptFailedForFiveDaysAndClearTheRunOnSuccess() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver failing = TestReceiver.answering(List.of(), 500);
+             TestReceiver recovering = TestReceiver.answering200();
+             TestReceiver other = TestReceiver.answering200()) {
+            Registered failingHook = register(reseller, failing.url("/down"), "order.paid");
+            Registered recoveringHook = register(reseller, recovering.url("/up"), "order.paid");
+            register(reseller, other.url("/other"), "webhook.disabled");
+            // Both have been failing for six days (as the dispatcher records it: the first failure of the run).
+            update("update webhooks set failing_since = (now() at time zone 'utc') - interval '6 days' where id in (?, ?)",
+                    failingHook.id(), recoveringHook.id());
+            publish(orderPaid(reseller));
+
+            await().atMost(PATIENCE).until(() -> !other.received().isEmpty());
+            JsonNode disabled = mapper.readTree(other.received().get(0).body());
+            assertEquals("webhook.disabled", disabled.get("type").asText());
+            assertEquals(failingHook.id(), disabled.get("data").get("id").asLong());
+            assertTrue(disabled.get("data").get("reason").asText().contains("5 days"), disabled.toString());
+            as(reseller).get(WEBHOOKS).then().statusCode(200)
+                    .body("webhooks.find { it.id == " + failingHook.id() + " }.enabled", equalTo(false))
+                    .body("webhooks.find { it.id == " + recoveringHook.id() + " }.enabled", equalTo(true));
+            await().atMost(PATIENCE).until(() -> count("select count(*) from webhooks where id = ? and failing_since is null",
+                    recoveringHook.id()) == 1);
+            assertEquals(1, other.received().size(), "one webhook.disabled: the recovering endpoint stays enabled");
+        }
+    }
+
+    @Test
+    void shouldNotFollowRedirects() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver target = TestReceiver.answering200();
+             TestReceiver redirecting = TestReceiver.answering(List.of(), 302, Map.of("Location", target.url("/elsewhere")), null)) {
+            Registered webhook = register(reseller, redirecting.url("/moved"), "*");
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", greaterThanOrEqualTo(1))
+                    .body("deliveries[0].success", equalTo(false))
+                    .body("deliveries[0].response_status", equalTo(302)));
+            assertTrue(target.received().isEmpty(), "the redirect's target was never called");
+        }
+    }
+
+    @Test
+    void shouldHonourRetryAfterAndKeepTheFirstKibibyteOfEachAnswer() throws Exception {
+        long reseller = newReseller();
+        String longAnswer = "busy ".repeat(400); // 2000 bytes
+        try (TestReceiver receiver = TestReceiver.answering(List.of(503), 200, Map.of("Retry-After", "3"), longAnswer)) {
+            Registered webhook = register(reseller, receiver.url("/busy"), "*");
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", equalTo(2))
+                    .body("deliveries.success", equalTo(List.of(true, false)))
+                    .body("deliveries.attempt", equalTo(List.of(2, 1)))
+                    .body("deliveries.response_status", equalTo(List.of(200, 503)))
+                    .body("deliveries.event_id", everyItem(equalTo(event.id().toString())))
+                    .body("deliveries.duration_ms", everyItem(greaterThanOrEqualTo(0)))
+                    .body("deliveries[1].response_body", equalTo(longAnswer.substring(0, 1024))));
+            // The schedule's wait is 1 s (+-20 %) in tests: only Retry-After can have put 3 s between the attempts.
+            List<TestReceiver.Received> attempts = receiver.receivedFor(event.id());
+            assertEquals(2, attempts.size());
+            long first = Long.parseLong(attempts.get(0).header("webhook-timestamp"));
+            long second = Long.parseLong(attempts.get(1).header("webhook-timestamp"));
+            assertTrue(second - first >= 2, "second attempt waited for Retry-After: " + first + " -> " + second);
+            assertEquals(attempts.get(0).header("webhook-id"), attempts.get(1).header("webhook-id"), "webhook-id is stable across retries");
+        }
+    }
+
+    @Test
+    void shouldKeepDeliveringToOtherEndpointsWhileOneHangs() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver hanging = TestReceiver.hanging();
+             TestReceiver healthy = TestReceiver.answering200()) {
+            Registered stuck = register(reseller, hanging.url("/stuck"), "order.paid");
+            register(reseller, healthy.url("/healthy"), "order.paid");
+            for (int i = 0; i < 8; i++) {
+                publish(orderPaid(reseller));
+            }
+            // the hanging endpoint now holds all of its 8 slots
+            await().atMost(PATIENCE).until(() -> hanging.received().size() == 8 && healthy.received().size() == 8);
+            for (int i = 0; i < 8; i++) {
+                publish(orderPaid(reseller));
+            }
+            await().atMost(PATIENCE).until(() -> healthy.received().size() == 16);
+            assertEquals(8, hanging.received().size(), "no more than endpoint-concurrency attempts in flight to one endpoint");
+            assertEquals(0, count("select count(*) from delivery_attempts where webhook_id = ?", stuck.id()),
+                    "the healthy endpoint got everything while the stuck one's first attempts were still open");
+            hanging.release();
+            await().atMost(PATIENCE).until(() -> hanging.received().size() == 16);
+        }
+    }
+
+    @Test
+    void shouldResendADeliveryFromTheHistory() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            Registered webhook = register(reseller, receiver.url("/again"), "*");
+            Registered otherWebhook = register(newReseller(), receiver.url("/stranger"), "*");
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id()).body("total", equalTo(1)));
+            int historyId = deliveries(reseller, webhook.id()).extract().path("deliveries[0].id");
+
+            as(reseller).post(WEBHOOKS + "/" + webhook.id() + "/deliveries/" + historyId + "/resend")
+                    .then().statusCode(202).body("event_id", equalTo(event.id().toString()));
+            await().atMost(PATIENCE).until(() -> receiver.receivedFor(event.id()).size() == 2);
+            List<TestReceiver.Received> both = receiver.receivedFor(event.id());
+            assertArrayEquals(both.get(0).body(), both.get(1).body(), "the same body again");
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", equalTo(2)).body("deliveries.attempt", equalTo(List.of(1, 1))));
+
+            as(reseller).post(WEBHOOKS + "/" + webhook.id() + "/deliveries/999999999/resend")
+                    .then().statusCode(404).body("detail", equalTo("Delivery not found"));
+            as(reseller).post(WEBHOOKS + "/" + otherWebhook.id() + "/deliveries/" + historyId + "/resend")
+                    .then().statusCode(404).body("detail", equalTo("Webhook not found"));
+        }
+    }
+
+    @Test
     void shouldSkipMalformedMessagesAndKeepConsuming() throws Exception {
         long reseller = newReseller();
         try (TestReceiver receiver = TestReceiver.answering200()) {
@@ -232,6 +484,12 @@ class WebhookDeliveryTest {
         }
     }
 
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
     // --- helpers ---
 
     record Registered(long id, String secret) {
@@ -245,6 +503,10 @@ class WebhookDeliveryTest {
                 .then().statusCode(201)
                 .extract().as(Map.class);
         return new Registered(((Number) created.get("id")).longValue(), (String) created.get("secret"));
+    }
+
+    private static io.restassured.specification.RequestSpecification as(long reseller) {
+        return given().auth().oauth2(InternalTokens.webhooks().reseller(reseller));
     }
 
     private ValidatableResponse deliveries(long reseller, long webhookId) {
@@ -264,6 +526,16 @@ class WebhookDeliveryTest {
         EventSchemas.assertValid(json);
         producer.send(new ProducerRecord<>(topicPrefix + event.type(), event.partitionKey(), json)).get();
         return json;
+    }
+
+    private void update(String sql, Object... parameters) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            statement.executeUpdate();
+        }
     }
 
     private long count(String sql, Object parameter) throws Exception {

@@ -35,7 +35,7 @@ class WebhookRegistrationTest {
                 .then().statusCode(201)
                 .body("id", notNullValue())
                 .body("url", equalTo("https://93.184.216.34/hooks/proxyvault"))
-                .body("secret", matchesPattern("whsec_[0-9a-f]{64}"))
+                .body("secret", matchesPattern("whsec_[A-Za-z0-9+/]{43}="))
                 .body("events", equalTo("*"))
                 .body("created_at", matchesPattern("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}"))
                 .extract().path("id");
@@ -218,6 +218,43 @@ class WebhookRegistrationTest {
         as(reseller).queryParam("offset", -1).get(deliveries).then().statusCode(422);
         as(reseller).queryParam("limit", "ten").get(deliveries).then().statusCode(422);
         as(reseller).queryParam("limit", 100).queryParam("offset", 5).get(deliveries).then().statusCode(200);
+    }
+
+    @Test
+    void shouldJudgeTheNewEndpointCallsLikeTheRest() {
+        long reseller = newReseller();
+        int id = register(reseller);
+        String replay = WEBHOOKS + "/" + id + "/replay";
+        as(reseller).body("{\"since\": \"yesterday\"}").post(replay).then().statusCode(422).body("detail", startsWith("since"));
+        as(reseller).body("{\"since\": \"2999-01-01T00:00:00\"}").post(replay).then().statusCode(422)
+                .body("detail", equalTo("since must not be in the future"));
+        as(reseller).body("{\"since\": \"2000-01-01T00:00:00\"}").post(replay).then().statusCode(422)
+                .body("detail", containsString("30 days"));
+        as(reseller).body("{}").post(replay).then().statusCode(422).body("detail", startsWith("since"));
+        as(reseller).body("{\"since\": 5}").post(replay).then().statusCode(422);
+        as(reseller).body("{\"since\": \"2026-01-01T00:00:00\", \"until\": 1}").post(replay).then().statusCode(422);
+        as(reseller).body("{\"since\":").post(replay).then().statusCode(400);
+        String recent = "{\"since\": \"" + java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).minusHours(1)
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")) + "\"}";
+        for (String call : new String[] {"/test", "/rotate-secret", "/enable", "/replay", "/deliveries/1/resend"}) {
+            as(reseller).body(recent).post(WEBHOOKS + "/999999999" + call)
+                    .then().statusCode(404).body("code", equalTo("not_found"));
+            as(newReseller()).body(recent).post(WEBHOOKS + "/" + id + call)
+                    .then().statusCode(404);
+        }
+        as(reseller).post(WEBHOOKS + "/" + id + "/deliveries/abc/resend").then().statusCode(404);
+        as(reseller).post(WEBHOOKS + "/" + id + "/enable").then().statusCode(200).body("enabled", equalTo(true))
+                .body("disabled_reason", equalTo(null));
+    }
+
+    @Test
+    void shouldAcceptEveryEventOfTheRegistryAndNothingElse() {
+        as(newReseller()).body(Map.of("url", "https://93.184.216.34/hook",
+                        "events", "order.paid,order.failed,order.cancelled,proxy.provisioned,proxy.expired,proxy.expiring,"
+                                + "proxy.ip_rotated,proxy.offline,webhook.test,webhook.disabled"))
+                .post(WEBHOOKS).then().statusCode(201);
+        as(newReseller()).body(Map.of("url", "https://93.184.216.34/hook", "events", "proxy.provisioning"))
+                .post(WEBHOOKS).then().statusCode(422).body("detail", containsString("proxy.provisioning"));
     }
 
     @Test

@@ -1,0 +1,57 @@
+package com.proxyvault.webhooks.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.proxyvault.contracts.events.EventRegistry;
+
+/**
+ * The body of a webhook (issue 9 item 2): {@code {"id", "type", "created_at", "reseller_id", "data"}}.
+ * {@code id} is the event id (also {@code webhook-id}), {@code created_at} the event's {@code occurred_at}
+ * exactly as the producer wrote it (UTC, {@code 2026-05-25T12:00:00}), {@code data} the event's data with
+ * {@code id} = the object's id first ({@code proxy_id} for proxy events, {@code order_id} for orders, from
+ * {@link EventRegistry}), so that a {@code proxy.provisioned}'s data reads like {@code GET /proxies/{id}}:
+ * id, name, ip, port, username, password, location_id, status, expires_at (plus proxy_id and order_id).
+ * Built once when the delivery is created and stored, so every attempt sends and signs the same bytes.
+ */
+public final class WebhookPayload {
+
+    private WebhookPayload() {
+    }
+
+    /**
+     * @param envelope the event envelope as it came from Kafka ({@code id, type, occurred_at, reseller_id, data})
+     * @return the webhook body as compact JSON
+     */
+    public static String fromEnvelope(ObjectMapper mapper, JsonNode envelope) {
+        ObjectNode body = mapper.createObjectNode();
+        String type = envelope.path("type").asText();
+        body.set("id", envelope.get("id"));
+        body.put("type", type);
+        body.set("created_at", envelope.get("occurred_at"));
+        body.set("reseller_id", envelope.get("reseller_id"));
+        body.set("data", withObjectId(mapper, type, envelope.get("data")));
+        return write(mapper, body);
+    }
+
+    /** {@code data} with {@code "id"} = the registry's object id field first, unless it has an id already. */
+    static JsonNode withObjectId(ObjectMapper mapper, String type, JsonNode data) {
+        String idField = EventRegistry.find(type).map(EventRegistry.WebhookEvent::objectId).orElse(null);
+        if (idField == null || !data.isObject() || data.has("id") || !data.has(idField)) {
+            return data;
+        }
+        ObjectNode withId = mapper.createObjectNode();
+        withId.set("id", data.get(idField));
+        withId.setAll((ObjectNode) data);
+        return withId;
+    }
+
+    static String write(ObjectMapper mapper, JsonNode body) {
+        try {
+            return mapper.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
+    }
+}
