@@ -787,9 +787,11 @@ def render_ledger(led):
     if h:
         flat = s.get("flat_ratio_100k_0")
         lines.append("**Flat in the history's length** (Ledger.post, medians): " + ", ".join(
-            "%s entries per account %s tps / %s µs/tx / %s ms mean latency" % (
-                "{:,}".format(k), f0(v["tps"]), f0(v["pg_us"]), f2(v["lat_ms"])) for k, v in sorted(h.items()))
-            + "; 100,000 vs 0: **%s×** the tps, %s× the CPU per charge." % (f2(flat), f2(s.get("flat_cpu_ratio_100k_0"))))
+            "%s: %s tps / %s µs/tx / %s ms mean latency" % (
+                "{:,} entries per account".format(k) if k else "a fresh account (only its top-up)",
+                f0(v["tps"]), f0(v["pg_us"]), f2(v["lat_ms"])) for k, v in sorted(h.items()))
+            + "; 100,000 vs fresh: **%s×** the tps, %s× the PostgreSQL CPU per charge (entries per account at "
+              "the start of each run in the table: the runs add to them)." % (f2(flat), f2(s.get("flat_cpu_ratio_100k_0"))))
         lines.append("")
     lines.append("| run | series | variant | entries/account at start | tps | failed | mean latency ms | PostgreSQL µs/tx | pgbench µs/tx | machine busy (cores) | others (cores) | load avg |")
     lines.append("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
