@@ -1001,10 +1001,11 @@ def main(argv):
     args = parse_args(argv)
     if args.rerender:
         raw = json.loads(Path(args.rerender).read_text())
-        section = render(raw["meta"]["label"], raw["meta"], raw.get("ledger"), raw.get("stack"))
+        label = args.label if args.label != "latest" else raw["meta"]["label"]
+        section = render(label, raw["meta"], raw.get("ledger"), raw.get("stack"))
         print(section)
         if args.output != "-":
-            write_doc(Path(args.output), args.label if args.label != "latest" else raw["meta"]["label"], section)
+            write_doc(Path(args.output), label, section)
         return 0
     if os.geteuid() != 0:
         log("not root: bin/stack needs root; reading /proc of PostgreSQL may fail")
