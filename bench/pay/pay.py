@@ -72,6 +72,7 @@ VARIANTS = {
 AIM_RATIO = 0.5
 AIM_ORDERS_PER_S = 250
 AIM_CPU_MS = 6.0
+JIT_SETTLED = 0.10  # warm-up ends once every service JVM spends less than this share of its CPU in the JIT
 
 now = time.monotonic
 
@@ -538,6 +539,51 @@ def verify(resellers, load, price):
     return report
 
 
+def jvm_threads(pid):
+    """{"jit": s, "gc": s, "all": s} of one JVM: CPU of its threads by kind (/proc/<pid>/task/*/stat)."""
+    out = {"jit": 0.0, "gc": 0.0, "all": 0.0}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        secs = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        out["all"] += secs
+        if "CompilerThre" in name:
+            out["jit"] += secs
+        elif name.startswith(("GC Thread", "G1 ")):
+            out["gc"] += secs
+    return out
+
+
+def jvm_snapshot():
+    res = {}
+    for name in SERVICES:
+        pid = flow.read_pid(STACK, name)
+        if pid:
+            res[name] = jvm_threads(pid)
+    return res
+
+
+def jvm_shares(before, after):
+    """{service: {"jit": share, "gc": share}} of each JVM's CPU between two jvm_snapshot()s."""
+    res = {}
+    for name, a in after.items():
+        b = before.get(name)
+        if not b:
+            continue
+        total = a["all"] - b["all"]
+        res[name] = {k: ((a[k] - b[k]) / total if total > 0 else None) for k in ("jit", "gc")}
+    return res
+
+
 def jfr_start(pids, seconds):
     started = {}
     WORK.mkdir(parents=True, exist_ok=True)
@@ -619,7 +665,7 @@ def stack_part(args, port_hint=None):
         threading.Thread(target=receiver.serve_forever, name="webhook-sink", daemon=True).start()
         url = "http://127.0.0.1:%d/bench-pay/webhook" % receiver.server_address[1]
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        per_reseller = math.ceil(args.expected_rate * (args.warmup + args.duration) / args.resellers) + 100
+        per_reseller = math.ceil(args.expected_rate * (max(args.warmup, args.max_warmup) + args.duration) / args.resellers) + 100
         for i in range(args.resellers):
             name = "bench-pay-%s-%d" % (stamp, i)
             status, body, _ = op.call("POST", "/v1/admin/resellers", {"name": name})
@@ -651,9 +697,23 @@ def stack_part(args, port_hint=None):
 
         load = Load(resellers, product, pricing, args.api_clients)
         # ----- warm-up: the JVMs JIT-compile the purchase path; not counted ------------------------
-        log("warm-up: %d clients for %g s" % (args.api_clients, args.warmup))
-        warm_paid, warm_wall = load.run("warmup", args.warmup)
-        log("warm-up: %d paid in %.1f s (%.1f/s); draining" % (warm_paid, warm_wall, warm_paid / warm_wall))
+        # in chunks of --warmup s until no service JVM spends more than JIT_SETTLED of its CPU compiling (a
+        # just-started stack on 2 busy cores compiles for minutes: measured cold, a purchase cost ~10x more)
+        warm_paid, warm_wall, chunks = 0, 0.0, []
+        while True:
+            jb = jvm_snapshot()
+            p, w = load.run("warmup", args.warmup)
+            shares = jvm_shares(jb, jvm_snapshot())
+            warm_paid, warm_wall = warm_paid + p, warm_wall + w
+            worst = max(((v["jit"] or 0.0, k) for k, v in shares.items()), default=(0.0, "-"))
+            chunks.append({"paid": p, "wall_s": w, "jit": {k: v["jit"] for k, v in shares.items()}})
+            log("warm-up: %.0f s: %.1f paid/s; JIT compiler threads up to %.0f %% of a JVM's CPU (%s)"
+                % (warm_wall, p / w, worst[0] * 100, worst[1]))
+            if worst[0] < JIT_SETTLED or warm_wall >= args.max_warmup:
+                break
+        out["warmup_chunks"] = chunks
+        out["warmup_settled"] = worst[0] < JIT_SETTLED
+        log("warm-up: %d paid in %.1f s; draining" % (warm_paid, warm_wall))
         drain(sink, warm_paid, 2.0, args.drain_timeout)
         # ----- idle baseline (also lets PostgreSQL's statistics catch up) ------------------------
         idle_before, t_idle = flow.cpu_snapshot(STACK), now()
@@ -668,9 +728,10 @@ def stack_part(args, port_hint=None):
             jfr = jfr_start({n: p for n, p in pids.items() if p}, args.duration)
         log("measuring: %d clients for %g s" % (args.api_clients, args.duration))
         out["loadavg_start"] = os.getloadavg()[0]
-        cpu_before = flow.cpu_snapshot(STACK)
+        cpu_before, jvm_before = flow.cpu_snapshot(STACK), jvm_snapshot()
         paid, wall = load.run("measure", args.duration)
         cpu_load_end = flow.cpu_snapshot(STACK)
+        out["jvm_shares"] = jvm_shares(jvm_before, jvm_snapshot())
         out["loadavg_end"] = os.getloadavg()[0]
         log("measured: %d paid in %.1f s = %.1f paid orders/s; draining" % (paid, wall, paid / wall))
         total_paid = sum(1 for _, _, _, s in load.results if s == 200)
@@ -819,6 +880,17 @@ def render_ledger(led):
     return lines
 
 
+def warmup_text(st):
+    chunks = st.get("warmup_chunks")
+    if not chunks:  # runs before the JIT-aware warm-up
+        return "%g s of warm-up" % st["args"]["warmup"]
+    return ("%.0f s of warm-up in chunks of %g s until every service JVM spent < %d %% of its CPU in JIT compiler "
+            "threads (%s; paid/s per chunk %s)" % (
+                st["warmup_wall_s"], st["args"]["warmup"], JIT_SETTLED * 100,
+                "settled" if st.get("warmup_settled") else "**not settled** within %g s" % st["args"].get("max_warmup", 0),
+                ", ".join("%.1f" % (c["paid"] / c["wall_s"]) for c in chunks)))
+
+
 def render_stack(st):
     n = stack_numbers(st)
     lines = ["#### Paid orders on the stack", ""]
@@ -829,10 +901,10 @@ def render_stack(st):
         "through `/v1/admin/resellers/{id}/topups` and with a webhook for `*` to the bench's sink %s "
         "(`WEBHOOK_ALLOWED_INSECURE_HOSTS=127.0.0.1,localhost` in bin/stack; signatures checked). %d clients "
         "(client i buys as reseller i mod %d, keep-alive connections to the gateway on 127.0.0.1:8080), each "
-        "looping `POST /v1/reseller/orders` (product %s, pricing %s: %s, %s USD) → `POST .../pay`: %g s of "
-        "warm-up (not counted, %d paid), drain, %g s idle baseline, then **%g s measured**." % (
+        "looping `POST /v1/reseller/orders` (product %s, pricing %s: %s, %s USD) → `POST .../pay`: %s "
+        "(not counted, %d paid), drain, %g s idle baseline, then **%g s measured**." % (
             st["rate_limit"], st["modems"], st["resellers_n"], st["topup_each"], st["webhook_url"], st["clients"],
-            st["resellers_n"], st["product"], st["pricing"], st["pricing_label"], st["price"], st["args"]["warmup"],
+            st["resellers_n"], st["product"], st["pricing"], st["pricing_label"], st["price"], warmup_text(st),
             st["warmup_paid"], st["args"]["idle_seconds"], st["args"]["duration"]))
     lines.append("")
     ok_rate = st["paid_per_s"] >= AIM_ORDERS_PER_S
@@ -863,7 +935,8 @@ def render_stack(st):
     lines.append("")
     lines.append("CPU per paid order (utime+stime from `/proc/<pid>/stat`; PostgreSQL = postmaster and all its "
                  "backends, i.e. every service's database) from the start of the measurement until its webhooks "
-                 "were drained (%.1f s), divided by the %d orders paid in the measurement; *idle* = the same "
+                 "were drained (%.1f s), divided by the %d orders paid in the measurement; *(JIT n %%, GC n %%)* = share of that JVM's CPU "
+                 "in its JIT compiler and GC threads during the measurement; *idle* = the same "
                  "process's rate over the idle baseline; *net* subtracts it over the window. Transactions = "
                  "`pg_stat_database` commits (+ rollbacks) per paid order over the same span (read 11 s after "
                  "the drain: backends report late)." % (n["window_s"], st["paid"]))
@@ -872,6 +945,7 @@ def render_stack(st):
     lines.append("|---|---:|---:|---:|---|---:|")
     dbs = {"billing-service": "billing", "order-service": "orders", "proxy-fleet-service": "fleet",
            "webhook-service": "webhooks", "api-gateway": "gateway"}
+    shares = st.get("jvm_shares", {})
     for name in SERVICES + ["postgresql", "kafka", "bench/flow itself"]:
         c = n["cpu"].get(name)
         db = dbs.get(name)
@@ -883,8 +957,10 @@ def render_stack(st):
         else:
             tx_cell = ("%.1f" % (tx["commit"] + tx["rollback"])) + (" (%.1f rolled back)" % tx["rollback"] if tx and tx["rollback"] else "") if tx else ""
             db_cell = db or ""
-        lines.append("| %s | %s | %s | %s | %s | %s |" % (
-            label, f1(c["ms"]) if c else "n/a", f1(c["idle_ms_s"]) if c else "", f1(c["net_ms"]) if c else "",
+        sh = shares.get(name)
+        jit = " (JIT %.0f %%, GC %.0f %%)" % ((sh["jit"] or 0) * 100, (sh["gc"] or 0) * 100) if sh else ""
+        lines.append("| %s | %s%s | %s | %s | %s | %s |" % (
+            label, f1(c["ms"]) if c else "n/a", jit, f1(c["idle_ms_s"]) if c else "", f1(c["net_ms"]) if c else "",
             db_cell, tx_cell))
     lines.append("| **stack total** (without the bench) | **%s** | | **%s** | | |" % (f1(n["stack_ms"]), f1(n["stack_net_ms"])))
     lines.append("")
@@ -978,6 +1054,9 @@ def parse_args(argv):
     ap.add_argument("--resellers", type=int, default=4, help="benchmark resellers (default 4)")
     ap.add_argument("--duration", type=float, help="measured seconds (default 60, --quick 20)")
     ap.add_argument("--warmup", type=float, help="warm-up seconds, not counted (default 30, --quick 10)")
+    ap.add_argument("--max-warmup", type=float,
+                    help="warm-up goes on in chunks of --warmup s while a JVM's JIT uses >= 10%% of its CPU, up to "
+                         "this many seconds (default 180, --quick 90)")
     ap.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU baseline before measuring (default 10)")
     ap.add_argument("--drain-timeout", type=float, default=60.0, help="most seconds to wait for the webhooks (default 60)")
     ap.add_argument("--expected-rate", type=float, default=60.0,
@@ -992,8 +1071,9 @@ def parse_args(argv):
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.duration = args.duration or (20.0 if args.quick else 60.0)
     args.warmup = args.warmup if args.warmup is not None else (10.0 if args.quick else 30.0)
+    args.max_warmup = args.max_warmup if args.max_warmup is not None else (90.0 if args.quick else 180.0)
     # one modem per order, AGENT_MODEMS must stay under the kernel's 128 KiB per environment string
-    args.modems = args.modems or min(3500, int(args.expected_rate * (args.warmup + args.duration)) + 100)
+    args.modems = args.modems or min(3500, int(args.expected_rate * (max(args.warmup, args.max_warmup) + args.duration)) + 100)
     return args
 
 
@@ -1022,7 +1102,8 @@ def main(argv):
             led = ledger_part(args)
         if args.only in (None, "stack"):
             st = stack_part(args)
-            st["args"] = {"warmup": args.warmup, "duration": args.duration, "idle_seconds": args.idle_seconds}
+            st["args"] = {"warmup": args.warmup, "duration": args.duration, "idle_seconds": args.idle_seconds,
+                          "max_warmup": args.max_warmup}
     except Abort as e:
         log("ERROR: " + str(e))
         return 2
