@@ -603,19 +603,39 @@ def jfr_start(pids, seconds):
 def jfr_summary(path, top=15):
     """Top frames of jdk.ExecutionSample: where the sampled threads were (self) and which of the project's
     methods were on the stack (inclusive), as shares of all samples."""
-    r = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", str(path)],
+    r = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "512", str(path)],
                        capture_output=True, text=True)
     if r.returncode != 0:
         return {"error": (r.stderr or r.stdout).strip()[-300:]}
     return summarize_samples(r.stdout, top)
 
 
+# What a sample's stack passes through (inclusive: a sample counts for every area on its stack).
+AREAS = [
+    ("Kafka client", ("org.apache.kafka.",)),
+    ("SmallRye Reactive Messaging", ("io.smallrye.reactive.messaging.",)),
+    ("Hibernate (ORM + Reactive)", ("org.hibernate.",)),
+    ("Vert.x PostgreSQL client", ("io.vertx.pgclient.", "io.vertx.sqlclient.")),
+    ("REST server (RESTEasy Reactive)", ("org.jboss.resteasy.reactive.server.", "io.quarkus.resteasy.reactive.server.")),
+    ("REST client", ("io.quarkus.rest.client.", "org.jboss.resteasy.reactive.client.")),
+    ("Jackson", ("com.fasterxml.jackson.",)),
+    ("OpenTelemetry", ("io.opentelemetry.", "io.quarkus.opentelemetry.")),
+    ("JWT (smallrye-jwt, jose4j)", ("io.smallrye.jwt.", "org.jose4j.")),
+    ("Netty", ("io.netty.",)),
+    ("Quarkus scheduler", ("io.quarkus.scheduler.",)),
+    ("Micrometer", ("io.micrometer.",)),
+    ("platform (outbox, consumers, JSON rules)", ("com.proxyvault.platform.",)),
+]
+
+
 def summarize_samples(text, top=15):
-    self_counts, project_counts, package_counts, n = {}, {}, {}, 0
-    stack = None
+    self_counts, project_counts, package_counts, area_counts, thread_counts, n = {}, {}, {}, {}, {}, 0
+    stack, thread = None, "?"
     for line in text.splitlines():
         s = line.strip()
-        if s.startswith("stackTrace = ["):
+        if s.startswith("sampledThread = "):
+            thread = re.sub(r"\d+", "#", s.split('"')[1]) if '"' in s else "?"
+        elif s.startswith("stackTrace = ["):
             stack = []
         elif stack is not None and s == "]":
             if stack:
@@ -623,21 +643,30 @@ def summarize_samples(text, top=15):
                 self_counts[stack[0]] = self_counts.get(stack[0], 0) + 1
                 pkg = ".".join(stack[0].split("(")[0].split(".")[:-2]) or stack[0]
                 package_counts[pkg] = package_counts.get(pkg, 0) + 1
+                thread_counts[thread] = thread_counts.get(thread, 0) + 1
                 for frame in set(f for f in stack if f.startswith("com.proxyvault.")):
                     project_counts[frame] = project_counts.get(frame, 0) + 1
+                for area, prefixes in AREAS:
+                    if any(f.startswith(prefixes) for f in stack):
+                        area_counts[area] = area_counts.get(area, 0) + 1
             stack = None
         elif stack is not None and s and s != "...":
             stack.append(re.sub(r"\s+line: \d+$", "", s))
 
     def best(d):
         return [(k, v / n) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]] if n else []
-    return {"samples": n, "self": best(self_counts), "packages": best(package_counts), "project": best(project_counts)}
+    return {"samples": n, "self": best(self_counts), "packages": best(package_counts), "project": best(project_counts),
+            "areas": best(area_counts), "threads": best(thread_counts)}
 
 
 def stack_part(args, port_hint=None):
     modems = args.modems
     env = dict(os.environ)
     env.update(flow.bench_env(modems))
+    if args.jfr:
+        # JFR keeps 64 frames by default; a reactive call is deeper, and the project's own frames sit at the
+        # bottom of it (only JVMs the bench starts get this)
+        env["JAVA_TOOL_OPTIONS"] = (env.get("JAVA_TOOL_OPTIONS", "") + " -XX:FlightRecorderOptions:stackdepth=512").strip()
     started_apps = False
     if flow.stack_quiet("running", "apps") == 0:
         problems = flow.settings_problems(STACK, modems)
@@ -985,6 +1014,11 @@ def render_stack(st):
                                                      b[0], "%.1f %%" % (b[1] * 100) if b[1] else ""))
         lines.append("")
         lines.append("By package of the top frame: " + ", ".join("`%s` %.1f %%" % (k, v * 100) for k, v in p["packages"][:10]) + ".")
+        if p.get("areas"):
+            lines.append("")
+            lines.append("Samples whose stack passes through (inclusive, overlapping): " + ", ".join(
+                "%s %.0f %%" % (k, v * 100) for k, v in p["areas"]) + ". By thread: " + ", ".join(
+                "`%s` %.0f %%" % (k, v * 100) for k, v in p.get("threads", [])[:6]) + ".")
         lines.append("")
     return lines
 
