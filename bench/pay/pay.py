@@ -745,10 +745,14 @@ def stack_part(args, port_hint=None):
         log("warm-up: %d paid in %.1f s; draining" % (warm_paid, warm_wall))
         drain(sink, warm_paid, 2.0, args.drain_timeout)
         # ----- idle baseline (also lets PostgreSQL's statistics catch up) ------------------------
-        idle_before, t_idle = flow.cpu_snapshot(STACK), now()
+        idle_before, t_idle, commits_idle = flow.cpu_snapshot(STACK), now(), pg_commits(port)
         time.sleep(args.idle_seconds)
         idle_rate = {k: v / (now() - t_idle) for k, v in flow.stats.ticks_delta(idle_before, flow.cpu_snapshot(STACK)).items()}
         commits_before = pg_commits(port)
+        idle_s = now() - t_idle
+        out["idle_commits_per_s"] = {db: (v["commit"] + v["rollback"] - commits_idle.get(db, {}).get("commit", 0)
+                                          - commits_idle.get(db, {}).get("rollback", 0)) / idle_s
+                                     for db, v in commits_before.items()}
         hooks_before = dict(sink.counts)
         # ----- measurement ---------------------------------------------------------------------------
         jfr = {}
@@ -816,8 +820,12 @@ def stack_numbers(st):
     commits = {}
     for db, after in st["commits_after"].items():
         before = st["commits_before"].get(db, {"commit": 0, "rollback": 0})
+        idle = st.get("idle_commits_per_s", {}).get(db)
+        total = after["commit"] - before["commit"] + after["rollback"] - before["rollback"]
         commits[db] = {"commit": (after["commit"] - before["commit"]) / paid,
-                       "rollback": (after["rollback"] - before["rollback"]) / paid}
+                       "rollback": (after["rollback"] - before["rollback"]) / paid,
+                       # the pollers' and sweeps' own transactions over the window taken out (idle rate)
+                       "net": (total - idle * (window + 11.0)) / paid if idle is not None else None}
     own = sum(delta.values())
     return {"cpu": rows, "window_s": window, "commits": commits,
             "others_cores": ((machine_busy - own) / window) if machine_busy is not None else None,
@@ -968,7 +976,8 @@ def render_stack(st):
                  "in its JIT compiler and GC threads during the measurement; *idle* = the same "
                  "process's rate over the idle baseline; *net* subtracts it over the window. Transactions = "
                  "`pg_stat_database` commits (+ rollbacks) per paid order over the same span (read 11 s after "
-                 "the drain: backends report late)." % (n["window_s"], st["paid"]))
+                 "the drain: backends report late); *net* takes out the rate of the idle baseline (pollers, "
+                 "sweeps) over that span." % (n["window_s"], st["paid"]))
     lines.append("")
     lines.append("| process | CPU ms / paid order | idle CPU ms/s | net ms / paid order | database | transactions / paid order |")
     lines.append("|---|---:|---:|---:|---|---:|")
@@ -980,11 +989,15 @@ def render_stack(st):
         db = dbs.get(name)
         tx = n["commits"].get(db) if db else None
         label = "bench/pay itself (clients, sink)" if name == "bench/flow itself" else name
+        def net(t):
+            return " (net %.1f)" % t["net"] if t.get("net") is not None else ""
         if name == "postgresql":
             tx_all = sum(v["commit"] + v["rollback"] for v in n["commits"].values())
-            tx_cell, db_cell = "%.1f" % tx_all, "all five"
+            nets = [v["net"] for v in n["commits"].values() if v.get("net") is not None]
+            tx_cell, db_cell = "%.1f%s" % (tx_all, " (net %.1f)" % sum(nets) if nets else ""), "all five"
         else:
-            tx_cell = ("%.1f" % (tx["commit"] + tx["rollback"])) + (" (%.1f rolled back)" % tx["rollback"] if tx and tx["rollback"] else "") if tx else ""
+            tx_cell = ("%.1f%s" % (tx["commit"] + tx["rollback"], net(tx))) + (
+                ", %.2f rolled back" % tx["rollback"] if tx["rollback"] >= 0.005 else "") if tx else ""
             db_cell = db or ""
         sh = shares.get(name)
         jit = " (JIT %.0f %%, GC %.0f %%)" % ((sh["jit"] or 0) * 100, (sh["gc"] or 0) * 100) if sh else ""
