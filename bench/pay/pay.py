@@ -731,7 +731,7 @@ def stack_part(args, port_hint=None):
         load = Load(resellers, product, pricing, args.api_clients)
         # ----- warm-up: the JVMs JIT-compile the purchase path; not counted ------------------------
         # in chunks of --warmup s until no service JVM spends more than JIT_SETTLED of its CPU compiling (a
-        # just-started stack on 2 busy cores compiles for minutes: measured cold, a purchase cost ~10x more)
+        # just-started stack on 2 busy cores compiles for minutes: measured cold, a purchase cost ~3x more)
         warm_paid, warm_wall, chunks = 0, 0.0, []
         while True:
             jb = jvm_snapshot()
