@@ -30,12 +30,14 @@ public final class EventRegistry {
     public static final List<WebhookEvent> WEBHOOK_EVENTS = List.of(
             event("order.paid", "order_id", "an order was paid from the balance"),
             event("order.failed", "order_id", "a paid order could not be provisioned; data names the refund"),
-            event("order.cancelled", "order_id", "an order stayed unpaid too long and was cancelled"),
+            event("order.cancelled", "order_id", "an order stayed unpaid too long, or an auto-renewal the balance could not pay, was cancelled"),
             event("proxy.provisioned", "proxy_id", "a proxy is ready; data is the proxy with its credentials"),
-            event("proxy.expiring", "proxy_id", "a proxy will expire soon"),
+            event("proxy.expiring", "proxy_id", "a proxy will expire soon and will not be renewed"),
+            event("proxy.renewed", "proxy_id", "a paid renewal moved the proxy's expires_at forward (same credentials)"),
             event("proxy.expired", "proxy_id", "a proxy expired and no longer serves traffic"),
             event("proxy.ip_rotated", "proxy_id", "a proxy's exit IP changed (old and new exit IP)"),
             event("proxy.offline", "proxy_id", "a proxy's modem went offline"),
+            event("proxy.online", "proxy_id", "an offline proxy is back, with the same credentials"),
             local("webhook.test", null, "sent by POST /v1/reseller/webhooks/{id}/test to that endpoint only"),
             local("webhook.disabled", "webhook_id", "one of the reseller's endpoints was disabled (410 or 5 days of failures)"));
 
