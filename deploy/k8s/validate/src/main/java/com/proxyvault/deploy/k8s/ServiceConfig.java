@@ -74,6 +74,11 @@ public record ServiceConfig(String service, Map<String, String> requiredEnv, Map
             if (channel.equals("outgoing.outbox")) {
                 continue;
             }
+            // A pattern subscription (webhook-service's order.* and proxy.*) names no one topic: the topics it
+            // sees are the ones producers write, and each of those is checked through its producer's outbox.
+            if ("true".equals(effective.get("mp.messaging." + channel + ".pattern"))) {
+                continue;
+            }
             String topic = effective.getOrDefault("mp.messaging." + channel + ".topic", channel.substring(channel.indexOf('.') + 1));
             topic = TOPIC_PREFIX.matcher(topic).replaceAll("");
             topics.put(topic, "mp.messaging." + channel);
