@@ -128,7 +128,9 @@ class RenewalFlowTest {
             assertEquals(extended, LocalDateTime.parse(renewed.get("expires_at").asText()));
             String shown = given().header("Authorization", token).get(base).then().statusCode(200)
                     .body("username", equalTo(provision.getProvisionProxy().getUsername()))
-                    .body("status", equalTo("active"))
+                    // a month on the clock without heartbeats (the test agent sends none) may have made it offline:
+                    // still running, not ended
+                    .body("status", org.hamcrest.Matchers.oneOf("active", "offline"))
                     .extract().path("expires_at");
             assertEquals(extended, LocalDateTime.parse(shown));
 
