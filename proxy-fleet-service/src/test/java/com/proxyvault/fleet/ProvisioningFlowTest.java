@@ -404,6 +404,18 @@ class ProvisioningFlowTest {
             proxyId = provisioned.get("proxy_id").asLong();
             username = provisioned.get("username").asText();
 
+            // Traffic: running totals per counting start; a new start (listener reopened) adds its whole total.
+            String reader = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            given().header("Authorization", reader).get("/v1/reseller/proxies/" + proxyId).then()
+                    .body("exit_ip", equalTo("203.0.113.10")).body("bytes_in", equalTo(0)).body("bytes_out", equalTo(0));
+            long id = proxyId;
+            long[][] reports = {{100, 2000, 1, 100, 2000}, {150, 2500, 1, 150, 2500}, {30, 40, 2, 180, 2540}};
+            for (long[] report : reports) { // heartbeats come 10 s apart: one at a time, each applied before the next
+                agent.heartbeat(proxyId, report[0], report[1], report[2]);
+                await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", reader).get("/v1/reseller/proxies/" + id)
+                        .then().body("bytes_in", equalTo((int) report[3])).body("bytes_out", equalTo((int) report[4])));
+            }
+
             // The agent goes silent past the heartbeat timeout (10 min in tests): its proxy is offline, once.
             VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
                     "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-e'").executeUpdate()));

@@ -44,6 +44,14 @@ class TestAgent implements AutoCloseable {
         outbound.onNext(AgentMessage.newBuilder().setHello(hello).build());
     }
 
+    /** A heartbeat reporting one proxy's running byte totals since {@code since} (epoch ms). */
+    void heartbeat(long proxyId, long bytesIn, long bytesOut, long since) {
+        outbound.onNext(AgentMessage.newBuilder().setHeartbeat(com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder()
+                .setSentAtEpochMs(System.currentTimeMillis())
+                .addTraffic(com.proxyvault.contracts.agent.v1.ProxyTraffic.newBuilder().setProxyId(proxyId)
+                        .setBytesIn(bytesIn).setBytesOut(bytesOut).setCountingSinceEpochMs(since))).build());
+    }
+
     void answer(FleetMessage command, boolean ok, String error) {
         outbound.onNext(AgentMessage.newBuilder().setResult(CommandResult.newBuilder()
                 .setCommandId(command.getCommandId()).setOk(ok).setError(error)).build());

@@ -67,7 +67,7 @@ public class AgentLinkService implements AgentLink {
                 case HEARTBEAT -> {
                     AgentSession current = session;
                     if (current != null) {
-                        contexts.onNewContext(() -> store.seen(current.agentId())).subscribe().with(
+                        contexts.onNewContext(() -> store.seen(current.agentId(), message.getHeartbeat().getTrafficList())).subscribe().with(
                                 ok -> { }, e -> LOG.warnf("Recording heartbeat of %s failed: %s", current.agentId(), e));
                     }
                 }

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.List;
+import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import java.util.Set;
 
 /** What the fleet knows about agents and their modems, as they announce themselves. */
@@ -88,10 +89,34 @@ public class AgentStore {
         return chain;
     }
 
-    public Uni<Void> seen(String agentId) {
-        return sessionFactory.withTransaction(session -> session
-                .createNativeQuery("update agents set last_seen_at = :now, connected = true where id = :id")
-                .setParameter("now", now()).setParameter("id", agentId).executeUpdate()).replaceWithVoid();
+    /**
+     * A heartbeat: the agent is alive, and each listed proxy of this agent adds the traffic its listener
+     * counted since the last report ({@code ProxyTraffic}: running totals per counting start; a new start
+     * means the counters began again at zero, so the whole new total is added). One transaction.
+     */
+    public Uni<Void> seen(String agentId, List<ProxyTraffic> traffic) {
+        return sessionFactory.withTransaction(session -> {
+            Uni<Integer> chain = session
+                    .createNativeQuery("update agents set last_seen_at = :now, connected = true where id = :id")
+                    .setParameter("now", now()).setParameter("id", agentId).executeUpdate();
+            for (ProxyTraffic proxy : traffic) {
+                chain = chain.chain(() -> session.createNativeQuery("""
+                                update proxies set
+                                    bytes_in = bytes_in + case when traffic_since_ms = :since
+                                                               then greatest(:in - traffic_last_in, 0) else :in end,
+                                    bytes_out = bytes_out + case when traffic_since_ms = :since
+                                                                 then greatest(:out - traffic_last_out, 0) else :out end,
+                                    traffic_since_ms = :since, traffic_last_in = :in, traffic_last_out = :out
+                                where id = :proxy and agent_id = :agent""")
+                        .setParameter("since", proxy.getCountingSinceEpochMs())
+                        .setParameter("in", Math.max(0, proxy.getBytesIn()))
+                        .setParameter("out", Math.max(0, proxy.getBytesOut()))
+                        .setParameter("proxy", proxy.getProxyId())
+                        .setParameter("agent", agentId)
+                        .executeUpdate());
+            }
+            return chain;
+        }).replaceWithVoid();
     }
 
     public Uni<Void> disconnected(String agentId) {

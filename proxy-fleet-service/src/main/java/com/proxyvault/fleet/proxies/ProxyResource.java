@@ -59,7 +59,8 @@ public class ProxyResource {
             throw ApiException.unprocessable("A JSON body with auto_renew (true or false) is required");
         }
         return renewals.setAutoRenew(CurrentReseller.resellerId(caller), id(proxyId), request.autoRenew())
-                .map(ProxyView::of);
+                .chain(proxy -> Panache.withSession(() -> views(List.of(proxy))))
+                .map(views -> views.get(0));
     }
 
     /** {@code {"location_id": "LAX"}}: an id of {@code GET .../locations}, exactly as listed (at most 32 characters). */
@@ -124,14 +125,31 @@ public class ProxyResource {
     public Uni<ProxyList> list() {
         return Proxy.<Proxy>list("resellerId = ?1 and status in ?2 order by id",
                         CurrentReseller.resellerId(caller), ProxyStatus.CURRENT)
-                .map(proxies -> new ProxyList(proxies.stream().map(ProxyView::of).toList()));
+                .chain(this::views)
+                .map(ProxyList::new);
     }
 
     @GET
     @Path("/{proxyId}")
     @WithSession
     public Uni<ProxyView> get(@PathParam("proxyId") String proxyId) {
-        return find(proxyId).map(ProxyView::of);
+        return find(proxyId).chain(proxy -> views(List.of(proxy))).map(views -> views.get(0));
+    }
+
+    /** The proxies as the API shows them, with their modems' exit IPs (one query for all). */
+    private Uni<List<ProxyView>> views(List<Proxy> proxies) {
+        if (proxies.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<String> modems = proxies.stream().map(p -> p.modemId).distinct().toList();
+        return Panache.getSession().chain(session -> session.createNativeQuery(
+                                "select id, exit_ip from modems where id in (:ids)", Object[].class)
+                        .setParameter("ids", modems).getResultList())
+                .map(rows -> {
+                    java.util.Map<String, String> exitIps = new java.util.HashMap<>();
+                    rows.forEach(row -> exitIps.put((String) row[0], (String) row[1]));
+                    return proxies.stream().map(p -> ProxyView.of(p, exitIps.get(p.modemId))).toList();
+                });
     }
 
     @GET
