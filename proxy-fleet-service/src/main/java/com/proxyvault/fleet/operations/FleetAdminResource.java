@@ -84,13 +84,20 @@ public class FleetAdminResource {
     @Path("/modems")
     @WithSession
     public Uni<ModemList> modems() {
+        return readModems(null).map(ModemList::new);
+    }
+
+    /** Every modem, or only {@code id} when given (one query either way). */
+    private Uni<List<ModemView>> readModems(String id) {
         return Panache.getSession().chain(session -> session.createNativeQuery("""
                         select m.id, m.agent_id, m.modem_id, m.location_id, m.is_5g, m.online, m.draining, m.exit_ip,
                                m.capacity, a.last_seen_at,
                                (select string_agg(cast(p.id as text), ',' order by p.id) from proxies p
                                 where p.modem_id = m.id and p.status in ('provisioning', 'active', 'offline'))
-                        from modems m join agents a on a.id = m.agent_id order by m.id""", Object[].class).getResultList())
-                .map(rows -> new ModemList(rows.stream().map(FleetAdminResource::modem).toList()));
+                        from modems m join agents a on a.id = m.agent_id
+                        where cast(:id as text) is null or m.id = :id
+                        order by m.id""", Object[].class).setParameter("id", id).getResultList())
+                .map(rows -> rows.stream().map(FleetAdminResource::modem).toList());
     }
 
     @POST
@@ -119,7 +126,7 @@ public class FleetAdminResource {
                             if (updated == 0) {
                                 return Uni.createFrom().failure(ApiException.notFound("Modem not found"));
                             }
-                            return modems().map(list -> list.modems().stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow());
+                            return readModems(id).map(list -> list.get(0));
                         }));
     }
 
