@@ -204,7 +204,10 @@ class ContractIT {
     @Test
     void shouldManageAnActiveProxyInTheSeedsShapesAndRecordItsDeliveries() {
         StackApi.Reseller reseller = newReseller("20.00");
-        long webhookId = expect(201, json(reseller, "{\"url\":\"" + receiver.url() + "\",\"events\":\"*\"}")
+        // Subscribed to the seed's three events only: with "*" the reset below also brings proxy.ip_rotated
+        // (an extension, docs/webhooks.md), which a seed client subscribed this way never sees.
+        long webhookId = expect(201, json(reseller, "{\"url\":\"" + receiver.url()
+                        + "\",\"events\":\"order.paid,proxy.provisioned,proxy.expired\"}")
                 .post("/v1/reseller/webhooks")).get("id").asLong();
         long orderId = createOrder(reseller, 1);
         expect(200, reseller(reseller.key()).post("/v1/reseller/orders/" + orderId + "/pay"));
