@@ -4,8 +4,9 @@
   1. ledger: pgbench on the stack's PostgreSQL, in a scratch database of its own (created from billing's
      Flyway migrations, dropped at the end):
        (a) the minimal debit  - UPDATE ... WHERE balance >= amount, plus one INSERT of an entry;
-       (b) billing's posting  - Ledger.post's statements, in its order, one transaction per charge;
+       (b) billing's posting  - Ledger.post's one call of ledger_post (V5), one transaction per charge;
        (c) billing's charge   - (b) plus the charge.posted outbox row (ChargeService.charge's transaction);
+       (d) before             - the five statements Ledger.post sent up to commit 596256d, for comparison;
      same clients and threads, alternating rounds, tps and PostgreSQL CPU per transaction of each, and
      the ratio b/a. Then (b) on accounts holding 0, 10,000 and 100,000 entries, alternating too.
   2. stack: paid orders/s on the running local stack: N clients each looping create order -> pay for a
@@ -67,7 +68,7 @@ VARIANTS = {
     "a": ("minimal debit", "minimal_debit.pgbench"),
     "b": ("Ledger.post", "ledger_post.pgbench"),
     "c": ("charge transaction", "charge_tx.pgbench"),
-    "d": ("what-if: one function call", "what_if_function.pgbench"),
+    "d": ("before: five statements", "five_statements.pgbench"),
 }
 AIM_RATIO = 0.5
 AIM_ORDERS_PER_S = 250
@@ -223,7 +224,6 @@ def setup_scratch(port, clients):
     applied = migration_order(list(files))
     for name in applied:
         psql(port, SCRATCH_DB, file=files[name])
-    psql(port, SCRATCH_DB, file=SQL / "what_if_function.sql")  # (d) only; billing has no such function
     # (a)'s tables: an account with a non-negative balance and an append-only list of entries, nothing else
     # (no trigger, no foreign key, no unique reference): the least a debit with a history can be.
     psql(port, SCRATCH_DB, """
@@ -308,7 +308,7 @@ def ledger_part(args):
     try:
         out.update(setup_scratch(port, args.clients))
         runs = []
-        variants = ["a", "b"] + ([] if args.no_charge_tx else ["c"]) + ([] if args.no_what_if else ["d"])
+        variants = ["a", "b"] + ([] if args.no_charge_tx else ["c"]) + ([] if args.no_before else ["d"])
         log("A/B: %s, %d rounds of %d s, -c %d -j %d" % ("/".join(variants), args.rounds, args.pg_seconds,
                                                          args.clients, args.threads))
         round_no = 0
@@ -866,10 +866,11 @@ def render_ledger(led):
         "client sends them), one account per client (reseller_id = base + client_id: no client waits for "
         "another's row lock), one transaction per charge, a new reference each. (a) `UPDATE min_accounts SET "
         "balance = balance - 10.00 WHERE reseller_id = :r AND balance >= 10.00` + `INSERT INTO min_entries` "
-        "(tables with only a primary key and a CHECK); (b) Ledger.post's five statements, verbatim "
-        "(`bench/pay/sql/ledger_post.pgbench`); (c) (b) + the `charge.posted` outbox insert (its trigger "
-        "notifies on commit), i.e. ChargeService.charge's whole transaction; (d) what-if: (b)'s statements inside one "
-        "PL/pgSQL function created in the scratch database only (one round trip instead of five, same triggers). %d rounds, variants alternating "
+        "(tables with only a primary key and a CHECK); (b) Ledger.post: its one call of billing's `ledger_post` "
+        "function (V5), verbatim (`bench/pay/sql/ledger_post.pgbench`); (c) (b) + the `charge.posted` outbox insert "
+        "(its trigger notifies on commit), i.e. ChargeService.charge's whole transaction; (d) before: the five "
+        "statements Ledger.post sent per charge up to commit 596256d (`five_statements.pgbench`), on the same "
+        "tables and triggers. %d rounds, variants alternating "
         "within each round. *PostgreSQL µs/tx* = CPU of the postmaster and all its backends (`/proc`) per "
         "transaction, which a busy machine disturbs less than tps; *others* = cores used by every other "
         "process on the machine during the run." % (
@@ -883,8 +884,7 @@ def render_ledger(led):
         c_txt = "; (c) the whole charge transaction **%s tps**, %s× the minimal (%s µs/tx)" % (
             f0(s["c"]["tps"]), f2(s["ratio_c_a"]), f0(s["c"]["pg_us"]))
     if "d" in s:
-        c_txt += ("; what-if (d), the same statements and triggers in one server-side function call "
-                  "(`bench/pay/sql/what_if_function.sql`, not billing's code): **%s tps**, %s× the minimal (%s µs/tx)"
+        c_txt += ("; (d) before, the five statements of commit 596256d: **%s tps**, %s× the minimal (%s µs/tx)"
                   % (f0(s["d"]["tps"]), f2(s["ratio_d_a"]), f0(s["d"]["pg_us"])))
     lines.append("**Real debit vs minimal**: (a) **%s tps** (PostgreSQL %s µs/tx), (b) Ledger.post **%s tps** "
                  "(%s µs/tx): ratio b/a **%s×** (aim ≥ %.1f×: %s; per round %s)%s. In PostgreSQL CPU per charge, "
@@ -1098,8 +1098,8 @@ def parse_args(argv):
     ap.add_argument("--pg-seconds", type=int, help="seconds per pgbench run (default 10, --quick 5)")
     ap.add_argument("--rounds", type=int, help="alternating rounds (default 3, --quick 2)")
     ap.add_argument("--no-charge-tx", action="store_true", help="skip variant (c), the whole charge transaction")
-    ap.add_argument("--no-what-if", action="store_true",
-                    help="skip variant (d), Ledger.post's statements in one server-side function")
+    ap.add_argument("--no-before", action="store_true",
+                    help="skip variant (d), the five statements Ledger.post sent before V5")
     ap.add_argument("--keep-db", action="store_true", help="leave the scratch database for inspection")
     ap.add_argument("--api-clients", type=int, default=16, help="purchase clients on the stack (default 16)")
     ap.add_argument("--resellers", type=int, default=4, help="benchmark resellers (default 4)")

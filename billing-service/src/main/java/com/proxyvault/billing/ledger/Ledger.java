@@ -8,23 +8,23 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import java.math.BigDecimal;
 
 /**
- * The only code that moves money. {@link #post} runs inside the caller's transaction and is written as
- * plain SQL so the atomicity argument can be read off it:
+ * The only code that moves money. {@link #post} runs inside the caller's transaction as one call of the
+ * database function {@code ledger_post} (migration V5), one round trip whatever the length of the history:
  * <ol>
- *   <li>create the account row if missing ({@code on conflict do nothing}: concurrent first postings
- *       agree on one row);</li>
- *   <li>lock it ({@code for update}): every posting for this reseller now waits for ours, so the balance
- *       we read stays true until we commit;</li>
- *   <li>if the reference is already in the ledger, answer with that entry (same amount) or refuse
+ *   <li>lock the reseller's account row ({@code for update}; created first if missing, {@code on conflict do
+ *       nothing} so concurrent first postings agree on one row): every posting for this reseller now waits
+ *       for ours, so the balance read stays true until we commit;</li>
+ *   <li>if the reference is already in the ledger, answer with that entry (same kind and amount) or refuse
  *       (different amount) — this is what makes retries safe;</li>
- *   <li>refuse a debit the balance cannot cover;</li>
+ *   <li>refuse a debit the balance cannot cover, and a credit past {@code numeric(14,2)};</li>
  *   <li>append the entry (the database numbers it {@code last_seq + 1} and checks
  *       {@code balance_after = balance + amount}) and move the account onto it (balance, last_seq).</li>
  * </ol>
- * Three statements and two index reads whatever the length of the history (docs/money.md).
- * A refusal is thrown as an {@link ApiException}, which rolls the whole transaction back, so nothing
- * (not even the freshly created account row) is left behind. The schema checks the same rules again
- * (non-negative balance, unique reference, each entry continuing its account, V3 migration).
+ * A refusal is thrown as an {@link ApiException} (402, 409, 422); the function has written nothing then but,
+ * at most, the empty account row. The schema checks the same rules again on every row the function writes
+ * (non-negative balance, unique reference, each entry continuing its account: V3's triggers). Why a
+ * function rather than five statements: bench/pay measured the statements at 0.2-0.37x a minimal debit's
+ * throughput and the same work in one call at 0.73x (docs/benchmarks.md, "bench/pay"; docs/money.md).
  */
 @ApplicationScoped
 public class Ledger {
@@ -33,13 +33,49 @@ public class Ledger {
     public static final String REFERENCE_REUSED = "Reference already used with a different amount";
     public static final String REFERENCE_OTHER_ORDER = "Reference already used for another order";
 
+    /**
+     * Posts {@code movement} in the session's transaction: the new {@link Posting}, or the earlier one
+     * ({@code replayed}) when its reference was posted before with the same kind and amount. Fails with 402
+     * (debit larger than the balance), 409 (reference used with another amount or order) or 422 (the balance
+     * would pass {@link Money#MAX}).
+     */
     public Uni<Posting> post(Mutiny.Session session, Movement movement) {
-        return createAccountIfMissing(session, movement.resellerId())
-                .chain(() -> lockBalance(session, movement.resellerId()))
-                .chain(balance -> findEntry(session, movement.resellerId(), movement.reference())
-                        .chain(posted -> posted != null
-                                ? Uni.createFrom().item(() -> replay(movement, posted, balance))
-                                : apply(session, movement, balance)));
+        return session.createNativeQuery("""
+                        select outcome, entry_kind, entry_amount, entry_order_id, entry_origin, balance
+                        from ledger_post(:resellerId, :kind, :amount, :reference, cast(:description as text),
+                                         cast(:orderId as bigint), :origin, :maxBalance)""", Object[].class)
+                .setParameter("resellerId", movement.resellerId())
+                .setParameter("kind", movement.kind().dbValue())
+                .setParameter("amount", movement.amount())
+                .setParameter("reference", movement.reference())
+                .setParameter("description", movement.description())
+                .setParameter("orderId", movement.orderId())
+                .setParameter("origin", movement.origin().dbValue())
+                .setParameter("maxBalance", Money.MAX)
+                .getSingleResult()
+                .map(row -> outcome(movement, row));
+    }
+
+    private static Posting outcome(Movement movement, Object[] row) {
+        BigDecimal balance = (BigDecimal) row[5];
+        switch ((String) row[0]) {
+            case "posted":
+                return new Posting(movement.reference(), movement.kind(), Money.normalize(movement.amount()),
+                        Money.normalize(balance), false, movement.origin());
+            case "replayed":
+                return replay(movement, new PostedEntry(
+                        EntryKind.valueOf(((String) row[1]).toUpperCase(java.util.Locale.ROOT)),
+                        (BigDecimal) row[2],
+                        row[3] == null ? null : ((Number) row[3]).longValue(),
+                        Origin.fromDb((String) row[4])), balance);
+            case "insufficient":
+                throw ApiException.paymentRequired(INSUFFICIENT_BALANCE);
+            case "too_large":
+                // numeric(14,2) would overflow: refused cleanly instead of letting the database fail the write
+                throw ApiException.unprocessable("The balance would exceed " + Money.MAX + " " + Money.CURRENCY);
+            default:
+                throw new IllegalStateException("ledger_post answered " + row[0]);
+        }
     }
 
     /** The signed amount posted under {@code reference}, or null when there is none. */
@@ -62,24 +98,11 @@ public class Ledger {
                         Origin.fromDb((String) row[3])));
     }
 
-    private Uni<Integer> createAccountIfMissing(Mutiny.Session session, long resellerId) {
-        return session.createNativeQuery("insert into accounts (reseller_id) values (:resellerId) on conflict do nothing")
-                .setParameter("resellerId", resellerId)
-                .executeUpdate();
-    }
-
-    private Uni<BigDecimal> lockBalance(Mutiny.Session session, long resellerId) {
-        return session.createNativeQuery("select balance from accounts where reseller_id = :resellerId for update",
-                        BigDecimal.class)
-                .setParameter("resellerId", resellerId)
-                .getSingleResult();
-    }
-
     /**
      * The reference was posted before: same kind, amount (and order, when both name one) → the earlier entry
      * stands; otherwise a conflict.
      */
-    private Posting replay(Movement movement, PostedEntry posted, BigDecimal balance) {
+    private static Posting replay(Movement movement, PostedEntry posted, BigDecimal balance) {
         if (posted.kind() != movement.kind() || posted.amount().compareTo(movement.amount()) != 0) {
             throw ApiException.conflict(REFERENCE_REUSED);
         }
@@ -88,40 +111,5 @@ public class Ledger {
         }
         return new Posting(movement.reference(), movement.kind(), Money.normalize(posted.amount()),
                 Money.normalize(balance), true, posted.origin());
-    }
-
-    /** One entry (its seq is assigned by the database: last_seq + 1) and the account moved onto it. */
-    private Uni<Posting> apply(Mutiny.Session session, Movement movement, BigDecimal balance) {
-        BigDecimal balanceAfter = balance.add(movement.amount());
-        if (balanceAfter.signum() < 0) {
-            return Uni.createFrom().failure(ApiException.paymentRequired(INSUFFICIENT_BALANCE));
-        }
-        if (balanceAfter.compareTo(Money.MAX) > 0) {
-            // numeric(14,2) would overflow: refuse cleanly instead of letting the database fail the write
-            return Uni.createFrom().failure(ApiException.unprocessable("The balance would exceed " + Money.MAX + " " + Money.CURRENCY));
-        }
-        return session.createNativeQuery("""
-                        insert into ledger_entries (reseller_id, kind, amount, balance_after, reference, description,
-                                                    order_id, origin)
-                        values (:resellerId, :kind, :amount, :balanceAfter, :reference, cast(:description as text),
-                                cast(:orderId as bigint), :origin)""")
-                .setParameter("resellerId", movement.resellerId())
-                .setParameter("kind", movement.kind().dbValue())
-                .setParameter("amount", movement.amount())
-                .setParameter("balanceAfter", balanceAfter)
-                .setParameter("reference", movement.reference())
-                .setParameter("description", movement.description())
-                .setParameter("orderId", movement.orderId())
-                .setParameter("origin", movement.origin().dbValue())
-                .executeUpdate()
-                .chain(() -> session.createNativeQuery("""
-                                update accounts set balance = :balance, last_seq = last_seq + 1,
-                                                    updated_at = (now() at time zone 'utc')
-                                where reseller_id = :resellerId""")
-                        .setParameter("balance", balanceAfter)
-                        .setParameter("resellerId", movement.resellerId())
-                        .executeUpdate())
-                .map(updated -> new Posting(movement.reference(), movement.kind(), Money.normalize(movement.amount()),
-                        Money.normalize(balanceAfter), false, movement.origin()));
     }
 }
