@@ -150,6 +150,37 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void shouldRecordEverySuccessOfABurstOnceWithItsDeliveryDelivered() throws Exception {
+        // Successes are written by group commit (DeliveryStore): a burst to two endpoints ends many attempts
+        // at once, and each must still get exactly one attempt row and its delivery "delivered".
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            Registered first = register(reseller, receiver.url("/a"), "*");
+            Registered second = register(reseller, receiver.url("/b"), "order.paid");
+            List<EventEnvelope<OrderPaid>> burst = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                EventEnvelope<OrderPaid> event = orderPaid(reseller);
+                burst.add(event);
+                producer.send(new ProducerRecord<>(topicPrefix + event.type(), event.partitionKey(),
+                        EventJson.write(mapper, event)));
+            }
+            producer.flush();
+
+            await().atMost(PATIENCE).until(() -> count("""
+                    select count(*) from deliveries where reseller_id = ? and status = 'delivered'""", reseller) == 80);
+            assertEquals(80, count("select count(*) from delivery_attempts a join deliveries d on d.id = a.delivery_id "
+                    + "where d.reseller_id = ? and a.success and a.response_status = 200 and a.attempt = 1", reseller));
+            assertEquals(80, count("select count(distinct delivery_id) from delivery_attempts a "
+                    + "join deliveries d on d.id = a.delivery_id where d.reseller_id = ?", reseller));
+            for (EventEnvelope<OrderPaid> event : burst) {
+                assertEquals(2, receiver.receivedFor(event.id()).size(), "one request per endpoint for " + event.id());
+            }
+            deliveries(reseller, first.id()).body("total", equalTo(40));
+            deliveries(reseller, second.id()).body("total", equalTo(40));
+        }
+    }
+
+    @Test
     void shouldNotDeliverEventsOfOtherTypesOrOtherResellers() throws Exception {
         long reseller = newReseller();
         long otherReseller = newReseller();
