@@ -39,6 +39,29 @@ class LedgerInvariantTest {
     }
 
     @Test
+    void shouldAnswerEveryOutcomeOfTheOneCallPostingAndWriteOnlyWhatIsPosted() {
+        // ledger_post (V5) is all Ledger.post sends; its refusals must write no entry and move no balance.
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "40.00", "dep-1").statusCode(201);
+
+        assertEquals("too_large", post(reseller, "topup", "20.00", "dep-2", "50.00"), "a credit past the ceiling");
+        assertEquals("insufficient", post(reseller, "charge", "-40.01", "order:9", "999999999999.99"));
+        assertEquals("posted", post(reseller, "charge", "-10.00", "order:5", "999999999999.99"));
+        assertEquals("replayed", post(reseller, "charge", "-10.00", "order:5", "999999999999.99"));
+        assertEquals("replayed", post(reseller, "charge", "-99.00", "order:5", "999999999999.99"),
+                "a reused reference answers with the earlier entry; Java compares the amounts (409)");
+
+        assertEquals(new BigDecimal("30.00"), tables.accountBalance(reseller));
+        assertEquals(new BigDecimal("30.00"), tables.ledgerSum(reseller));
+        assertEquals(2, tables.entries(reseller).size());
+    }
+
+    private String post(long reseller, String kind, String amount, String reference, String ceiling) {
+        return tables.queryString("select outcome from ledger_post(" + reseller + ", '" + kind + "', " + amount + ", '"
+                + reference + "', null, null, '" + (kind.equals("charge") ? "charge-api" : "topup-api") + "', " + ceiling + ")");
+    }
+
+    @Test
     void shouldChainEachEntryToTheBalanceBeforeIt() {
         long reseller = Resellers.fresh();
         BillingApi.topUp(reseller, "50.00", "dep-1").statusCode(201);
