@@ -94,15 +94,19 @@ def table(doc_text, only=None):
     return summary.render(summary.collect(doc_text, only))
 
 
-def from_results(args):
-    path = doc_path(args.output)
+def publish(path, to_stdout):
+    """The table from the sections of `path`: printed, or written into its summary block."""
     text = path.read_text()
     block = table(text)
-    if args.output == "-":
+    if to_stdout:
         print(block, end="")
     else:
         path.write_text(summary.write_summary(text, block))
         log("wrote the summary table of %s" % path)
+
+
+def from_results(args):
+    publish(doc_path(args.output), args.output == "-")
     return 0
 
 
@@ -227,13 +231,7 @@ def main(argv):
     finally:
         if started_apps and not args.keep_stack:
             stack("down", *([] if started_infra else ["apps"]))
-    text = target.read_text()
-    block = table(text)
-    if args.output == "-":
-        print(block, end="")
-    else:
-        target.write_text(summary.write_summary(text, block))
-        log("wrote the summary table of %s" % target)
+    publish(target, args.output == "-")
     record = {"started": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "seconds": round(time.monotonic() - t0, 1),
               "quick": args.quick, "label": args.label, "runs": runs}
     rec_path = STACK / "bench-run" / (started.strftime("%Y%m%dT%H%M%SZ") + ".json")

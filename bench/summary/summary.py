@@ -230,6 +230,26 @@ def proxy_figures(s):
     return out
 
 
+def figure(key, name, value, reference, ratio, aim):
+    return {"key": key, "figure": name, "value": value, "reference": reference, "ratio": ratio, "aim": aim}
+
+
+def against_aim(key, name, val, value, op, aim, unit):
+    """A figure with no reference program: compared with the issue's aim (op '≥' or '≤')."""
+    aim_txt = "%s %s%s" % (op, fmt(aim), unit)
+    return figure(key, name, value, "aim: " + aim_txt, times(val / aim) if aim else "–",
+                  "%s: %s" % (aim_txt, verdict(aim_ok(val, op, aim))))
+
+
+# key, the measure's first words, value and condition patterns, figure, value format, aim operator and unit
+WEBHOOK_ROWS = [
+    ("deliveries", "signed, persisted deliveries/s", r"\*\*(%s)/s\*\*", r"\((\d+ events × \d+ endpoints)",
+     "signed, persisted webhook deliveries/s to a local sink", "%s/s", "≥", "/s"),
+    ("latency", "event (Kafka ack)", r"p99 \*\*(%s) ms\*\*", r"at (\d+ events/s)",
+     "event (Kafka ack) → receiver, p99", "%s ms", "≤", " ms"),
+]
+
+
 def webhooks_figures(s):
     t = s["text"]
     table = table_with(t, "measure")
@@ -241,27 +261,13 @@ def webhooks_figures(s):
             continue
         measure, result, aim_cell = r[0], r[1], plain(r[2])
         a = re.search(r"([≥≤]) (%s)" % NUM, aim_cell)
-        if measure.startswith("signed, persisted deliveries/s"):
-            v = re.search(r"\*\*(%s)/s\*\*" % NUM, result)
-            cond = re.search(r"\((\d+) events × (\d+) endpoints", measure)
-            if not (v and a):
-                continue
-            val, aim = num(v.group(1)), num(a.group(2))
-            out.append({"key": "deliveries", "figure": "signed, persisted webhook deliveries/s to a local sink%s" % (
-                            " (%s events × %s endpoints)" % cond.groups() if cond else ""),
-                        "value": "%s/s" % fmt(val), "reference": "aim: ≥ %s/s" % fmt(aim), "ratio": times(val / aim),
-                        "aim": "≥ %s/s: %s" % (fmt(aim), verdict(aim_ok(val, "≥", aim)))})
-        elif measure.startswith("event (Kafka ack)"):
-            v = re.search(r"p99 \*\*(%s) ms\*\*" % NUM, result)
-            cond = re.search(r"at (\d+) events/s", measure)
-            if not (v and a):
-                continue
-            val, aim = num(v.group(1)), num(a.group(2))
-            out.append({"key": "latency", "figure": "event (Kafka ack) → receiver, p99%s" % (
-                            " at %s events/s" % cond.group(1) if cond else ""),
-                        "value": "%.1f ms" % val, "reference": "aim: ≤ %s ms" % fmt(aim), "ratio": times(val / aim),
-                        "aim": "≤ %s ms: %s" % (fmt(aim), verdict(aim_ok(val, "≤", aim)))})
-        elif "did not verify" in measure:
+        for key, prefix, value_re, cond_re, name, value_fmt, op, unit in WEBHOOK_ROWS:
+            v, cond = re.search(value_re % NUM, result), re.search(cond_re, measure)
+            if measure.startswith(prefix) and v and a:
+                val = num(v.group(1))
+                out.append(against_aim(key, name + (" (%s)" % ", ".join(cond.groups()) if cond else ""), val,
+                                       value_fmt % fmt(val, 1 if unit == " ms" else 0), op, num(a.group(2)), unit))
+        if "did not verify" in measure:
             v = re.search(NUM, plain(result))
             if v:
                 out.append({"key": "bad-signatures", "figure": "deliveries whose signature did not verify",
@@ -275,17 +281,15 @@ def pay_figures(s):
     m = re.search(r"\(a\) \*\*(%s) tps\*\*.*?\(b\) Ledger\.post \*\*(%s) tps\*\* .*?ratio b/a \*\*(%s)×\*\* "
                   r"\(aim ≥ (%s)×: \*\*(met|not met)\*\*" % ((NUM,) * 4), t)
     if m:
-        out.append({"key": "ledger-ratio", "figure": "billing's charge posting (Ledger.post) in pgbench, tps",
-                    "value": "%s tps" % fmt(num(m.group(2))),
-                    "reference": "pgbench minimal debit: %s tps" % fmt(num(m.group(1))),
-                    "ratio": times(num(m.group(3))), "aim": "≥ %s×: %s" % (m.group(4), verdict(m.group(5) == "met"))})
+        out.append(figure("ledger-ratio", "billing's charge posting (Ledger.post) in pgbench, tps", "%s tps" % fmt(num(m.group(2))),
+                          "pgbench minimal debit: %s tps" % fmt(num(m.group(1))), times(num(m.group(3))),
+                          "≥ %s×: %s" % (m.group(4), verdict(m.group(5) == "met"))))
     m = re.search(r"a fresh account \(only its top-up\): (%s) tps.*?100,000 entries per account: (%s) tps.*?"
                   r"100,000 vs fresh: \*\*(%s)×\*\*" % ((NUM,) * 3), t)
     if m:
-        out.append({"key": "ledger-flat", "figure": "Ledger.post on accounts with 100,000 ledger entries, tps",
-                    "value": "%s tps" % fmt(num(m.group(2))),
-                    "reference": "the same on a fresh account: %s tps" % fmt(num(m.group(1))),
-                    "ratio": times(num(m.group(3))), "aim": "flat (no threshold set): –"})
+        out.append(figure("ledger-flat", "Ledger.post on accounts with 100,000 ledger entries, tps", "%s tps" % fmt(num(m.group(2))),
+                          "the same on a fresh account: %s tps" % fmt(num(m.group(1))), times(num(m.group(3))),
+                          "flat (no threshold set): –"))
     m = re.search(r"\*\*(%s) paid orders/s\*\* \((\d+) paid in (%s) s; aim ≥ (%s): \*\*(met|not met)\*\*\)\. "
                   r"Stack CPU per paid order \*\*(%s) ms\*\* \((%s) ms above idle; aim ≤ (%s) ms: \*\*(met|not met)\*\*\)"
                   % ((NUM,) * 6), t)
