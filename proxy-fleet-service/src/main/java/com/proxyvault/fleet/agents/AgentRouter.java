@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.fleet.provisioning.AgentCommands;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -39,7 +41,11 @@ public class AgentRouter {
     private final ReplicaConfig config;
     private final HttpClient http;
 
-    public AgentRouter(AgentRegistry registry, FleetReplicas replicas, ReplicaConfig config, Vertx vertx) {
+    private final Counter forwarded;
+
+    public AgentRouter(AgentRegistry registry, FleetReplicas replicas, ReplicaConfig config, Vertx vertx, MeterRegistry meters) {
+        this.forwarded = Counter.builder("proxyvault.fleet.commands.forwarded")
+                .description("Commands this replica forwarded to the replica holding the agent's stream").register(meters);
         this.registry = registry;
         this.replicas = replicas;
         this.config = config;
@@ -111,6 +117,7 @@ public class AgentRouter {
                 .putHeader(HttpHeaders.CONTENT_TYPE, PROTOBUF)
                 .putHeader(HttpHeaders.ACCEPT, PROTOBUF);
         LOG.debugf("Forwarding a command for agent %s to replica %s", agentId, holder.replicaId());
+        forwarded.increment();
         return Uni.createFrom().completionStage(() -> http.request(request)
                         .compose(req -> req.send(Buffer.buffer(command.toByteArray())))
                         .compose(response -> response.body().map(body -> {

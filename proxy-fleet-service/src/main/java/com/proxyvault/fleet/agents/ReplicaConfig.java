@@ -23,6 +23,10 @@ public interface ReplicaConfig {
     @WithDefault("15s")
     Duration lease();
 
+    /** How often this replica renews its lease (well inside {@link #lease()}). */
+    @WithDefault("5s")
+    Duration renewInterval();
+
     /** How long a forwarded command may take beyond the agent's own timeout (the hop between replicas). */
     @WithDefault("3s")
     Duration forwardMargin();
