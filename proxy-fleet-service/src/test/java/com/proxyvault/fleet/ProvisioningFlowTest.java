@@ -495,6 +495,20 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).contentType("application/x-protobuf").body(command.toByteArray())
                     .post("/internal/agent-commands/agent-nowhere?timeout_ms=1000").then().statusCode(503)
                     .body("code", equalTo("agent_not_connected_here"));
+            // A proxy that ended while another replica ran its job (no release reached this stream): the
+            // agent's next heartbeat still names it, and its replica closes it.
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set status = 'expired' where id = :id").setParameter("id", command.getSetFingerprint().getProxyId())
+                    .executeUpdate()));
+            agent.heartbeat(proxyId, 10, 20, 1);
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            assertEquals(proxyId, release.getReleaseProxy().getProxyId());
+            assertEquals(provision.getProvisionProxy().getPort(), release.getReleaseProxy().getPort());
+            agent.answer(release, true, "");
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set status = 'active' where id = :id").setParameter("id", command.getSetFingerprint().getProxyId())
+                    .executeUpdate()));
         }
         // The stream ended: no replica holds the agent any more.
         await().atMost(WAIT).until(() -> heldByNoReplica("agent-g"));
