@@ -167,7 +167,7 @@ public final class EdgeRequests {
             return;
         }
         String service = Upstreams.OWNERS.get(firstSegment);
-        String baseUrl = service == null ? null : shared.upstreams().upstreams().get(service);
+        String baseUrl = service == null ? null : shared.upstreams().baseUrl(service);
         if (baseUrl == null) {
             request.resume();
             ErrorResponses.notFound(response);

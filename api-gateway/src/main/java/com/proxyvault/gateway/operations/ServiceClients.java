@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@link InternalOperatorApi} client per backend service (billing, orders, fleet, webhooks), at the
+ * One {@link InternalOperatorApi} client per backend service instance (billing, orders, fleet, webhooks), at the
  * base URL the routing config gives it ({@code proxyvault.routing.upstreams.*}), with the upstream
  * timeout. Built once and kept: REST clients are thread-safe and hold a connection pool.
  */
@@ -27,11 +27,11 @@ public class ServiceClients {
 
     /** The client of {@code service}; 404 "Service not found" for a name that is not a backend. */
     public InternalOperatorApi of(String service) {
-        String baseUrl = upstreams.upstreams().get(service);
+        String baseUrl = upstreams.baseUrl(service); // one of its instances when several are listed
         if (baseUrl == null) {
             throw ApiException.notFound("Service not found");
         }
-        return clients.computeIfAbsent(service, ignored -> QuarkusRestClientBuilder.newBuilder()
+        return clients.computeIfAbsent(baseUrl, ignored -> QuarkusRestClientBuilder.newBuilder()
                 .baseUri(URI.create(baseUrl))
                 .connectTimeout(2, TimeUnit.SECONDS)
                 .readTimeout(upstreams.upstreamTimeout().toMillis(), TimeUnit.MILLISECONDS)
