@@ -1,0 +1,128 @@
+package com.proxyvault.systemtests;
+
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Debian's headless Chromium driven through Debian's chromedriver: both paths are given explicitly, so
+ * Selenium Manager never looks for (or downloads) a browser or a driver. Override with
+ * {@code PV_CHROMIUM} and {@code PV_CHROMEDRIVER}. Screenshots go to {@code target/console-screenshots}.
+ */
+final class Browser implements AutoCloseable {
+
+    static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+
+    final ChromeDriver driver;
+    private final String baseUrl;
+
+    private Browser(ChromeDriver driver, String baseUrl) {
+        this.driver = driver;
+        this.baseUrl = baseUrl;
+    }
+
+    static Browser start(String baseUrl) {
+        String chromium = env("PV_CHROMIUM", "/usr/bin/chromium");
+        String chromedriver = env("PV_CHROMEDRIVER", "/usr/bin/chromedriver");
+        if (!new File(chromium).canExecute() || !new File(chromedriver).canExecute()) {
+            throw new IllegalStateException("Chromium or chromedriver missing (" + chromium + ", " + chromedriver
+                    + "): apt-get install -y chromium chromium-driver (bin/test does this)");
+        }
+        System.setProperty("webdriver.chrome.driver", chromedriver);
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(chromium)
+                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--window-size=1280,1000", "--disable-extensions", "--no-first-run");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(chromedriver)).usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+        // The copy buttons write to the clipboard; the test reads it back as a user would paste it.
+        driver.executeCdpCommand("Browser.grantPermissions", Map.of("origin", baseUrl,
+                "permissions", java.util.List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+        return new Browser(driver, baseUrl);
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    void open(String path) {
+        driver.get(baseUrl + path);
+    }
+
+    WebElement find(String css) {
+        return driver.findElement(By.cssSelector(css));
+    }
+
+    /** Waits up to {@code seconds} for {@code condition} (Selenium's polling, every 250 ms). */
+    <T> T await(int seconds, Function<ChromeDriver, T> condition) {
+        return new WebDriverWait(driver, Duration.ofSeconds(seconds)).until(d -> condition.apply((ChromeDriver) d));
+    }
+
+    WebElement visible(String css) {
+        return new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+    }
+
+    /** Waits until the element's text contains {@code text}, then returns the whole text. */
+    String awaitText(String css, String text) {
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(css), text));
+        return find(css).getText();
+    }
+
+    void type(String css, String text) {
+        WebElement input = visible(css);
+        input.clear();
+        input.sendKeys(text);
+    }
+
+    void click(String css) {
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.elementToBeClickable(By.cssSelector(css))).click();
+    }
+
+    /** Accepts the page's confirm() dialog. */
+    void confirm() {
+        new WebDriverWait(driver, Duration.ofSeconds(5)).until(ExpectedConditions.alertIsPresent()).accept();
+    }
+
+    Object script(String script, Object... arguments) {
+        return ((JavascriptExecutor) driver).executeScript(script, arguments);
+    }
+
+    /** What a paste would insert: the clipboard's text. */
+    String clipboard() {
+        return (String) ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "navigator.clipboard.readText().then(done, e => done('clipboard error: ' + e));");
+    }
+
+    void screenshot(String name) {
+        try {
+            Files.createDirectories(SCREENSHOTS);
+            Files.write(SCREENSHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        driver.quit();
+    }
+}
