@@ -105,10 +105,7 @@ document.getElementById('sign-in-form').addEventListener('submit', async (event)
     return;
   }
   input.value = '';
-  if (location.hash !== '#balance') {
-    location.hash = '#balance';
-  }
-  render();
+  render(); // the page the address names (#proxies, ...), the balance by default
 });
 
 signOutButton.addEventListener('click', () => {

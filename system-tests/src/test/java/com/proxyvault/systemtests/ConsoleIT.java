@@ -7,6 +7,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
@@ -40,6 +43,17 @@ class ConsoleIT {
     private static StackApi.Reseller account;
     private static HttpServer origin;
     private static LocalServers.WebhookReceiver receiver;
+
+    /** A failed step leaves a screenshot of what the browser showed. */
+    @RegisterExtension
+    static final TestWatcher SCREENSHOT_ON_FAILURE = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (browser != null) {
+                browser.screenshot("failed-" + context.getRequiredTestMethod().getName());
+            }
+        }
+    };
 
     @BeforeAll
     static void start() throws Exception {
@@ -194,6 +208,8 @@ class ConsoleIT {
         browser.click("#sign-in-form button[type=submit]");
         browser.type("#reseller-search", Long.toString(account.id()));
         browser.click("#search-resellers button[type=submit]");
+        // The search answer replaces the list: wait for it, so the click below is not on the list it replaced.
+        browser.await(10, driver -> driver.findElements(By.cssSelector("tr[data-reseller]")).size() == 1);
         browser.click("tr[data-reseller='" + account.id() + "'] button.open");
         browser.type("#topup-amount", "25.00");
         browser.type("#topup-reference", "console-it-" + account.id());
