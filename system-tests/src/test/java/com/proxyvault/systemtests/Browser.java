@@ -30,6 +30,7 @@ final class Browser implements AutoCloseable {
 
     final ChromeDriver driver;
     private final String baseUrl;
+    private String axe;
 
     private Browser(ChromeDriver driver, String baseUrl) {
         this.driver = driver;
@@ -110,6 +111,35 @@ final class Browser implements AutoCloseable {
         return (String) ((JavascriptExecutor) driver).executeAsyncScript(
                 "const done = arguments[arguments.length - 1];"
                         + "navigator.clipboard.readText().then(done, e => done('clipboard error: ' + e));");
+    }
+
+    /**
+     * axe-core's serious and critical violations on the page as it is now ({@code impact: rule (target)}
+     * lines, empty when there is none). axe.min.js comes from axe-core's Maven jar, injected through the
+     * driver (the page's CSP allows no script but its own, and the driver's is not the page's).
+     */
+    java.util.List<String> accessibilityViolations() {
+        if (axe == null) {
+            try (var in = Browser.class.getClassLoader().getResourceAsStream("axe.min.js")) {
+                if (in == null) {
+                    throw new IllegalStateException("axe.min.js is not on the class path (com.deque.html.axe-core:dequeutilites)");
+                }
+                axe = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (!Boolean.TRUE.equals(script("return typeof window.axe === 'object'"))) {
+            script(axe + "\n;window.axe = axe;");
+        }
+        @SuppressWarnings("unchecked")
+        java.util.List<String> violations = (java.util.List<String>) ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations"
+                        + "  .filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                        + "  .map(v => v.impact + ': ' + v.id + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')),"
+                        + " e => done(['axe failed: ' + e]));");
+        return violations;
     }
 
     void screenshot(String name) {

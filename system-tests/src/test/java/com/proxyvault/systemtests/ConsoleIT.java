@@ -93,6 +93,7 @@ class ConsoleIT {
         assertTrue(message.contains("Invalid or missing API key"), message);
         assertNull(browser.script("return sessionStorage.getItem(arguments[0])", KEY_STORAGE), "a refused key is not kept");
         browser.screenshot("01-sign-in-refused");
+        assertAccessible("sign-in");
     }
 
     @Test
@@ -109,6 +110,7 @@ class ConsoleIT {
         assertFalse(browser.driver.getCurrentUrl().contains("rv_"), browser.driver.getCurrentUrl());
         assertTrue(browser.find("#rate-limit").getText().matches("API requests left: \\d+ of 60"), browser.find("#rate-limit").getText());
         browser.screenshot("02-balance");
+        assertAccessible("balance");
     }
 
     @Test
@@ -134,6 +136,7 @@ class ConsoleIT {
         String row = browser.find("#deliveries tr[data-delivery]").getText();
         assertTrue(row.contains("webhook.test") && row.contains("delivered") && row.contains("204"), row);
         browser.screenshot("03-webhooks");
+        assertAccessible("webhooks");
     }
 
     @Test
@@ -146,6 +149,7 @@ class ConsoleIT {
         browser.await(40, driver -> driver.findElement(By.id("order-status")).getText().equals("active"));
         browser.visible("#to-proxies");
         browser.screenshot("04-bought");
+        assertAccessible("buy");
     }
 
     @Test
@@ -164,6 +168,12 @@ class ConsoleIT {
         assertTrue(answer.contains("hello through the console's proxy /pasted"), answer);
         assertTrue(card.findElement(By.cssSelector(".curl-socks")).getText().startsWith("curl --socks5 "));
         browser.screenshot("05-proxies");
+        assertAccessible("proxies");
+        // Usable at phone width: one column, nothing wider than the screen.
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        assertEquals(Boolean.TRUE, browser.script("return document.documentElement.scrollWidth <= window.innerWidth"));
+        browser.screenshot("05-proxies-phone");
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
     }
 
     @Test
@@ -189,6 +199,7 @@ class ConsoleIT {
         assertTrue(created.startsWith("rv_"), created);
         reseller(created).get("/v1/reseller/balance").then().statusCode(200);
         browser.screenshot("07-key-created");
+        assertAccessible("keys");
         WebElement row = browser.await(10, driver -> driver.findElements(By.cssSelector("tr[data-key]")).stream()
                 .filter(r -> r.getText().contains("console-it")).findFirst().orElse(null));
         row.findElement(By.cssSelector("button.danger")).click();
@@ -206,7 +217,13 @@ class ConsoleIT {
         browser.open("/admin#resellers");
         browser.type("#operator-token", OperatorToken.sign());
         browser.click("#sign-in-form button[type=submit]");
-        browser.type("#reseller-search", Long.toString(account.id()));
+        String name = null;
+        for (var found : StackApi.read(StackApi.operator().get("/v1/admin/resellers?q=" + account.id()).asString()).path("resellers")) {
+            if (found.path("id").asLong() == account.id()) {
+                name = found.path("name").asText();
+            }
+        }
+        browser.type("#reseller-search", name);
         browser.click("#search-resellers button[type=submit]");
         // The search answer replaces the list: wait for it, so the click below is not on the list it replaced.
         browser.await(10, driver -> driver.findElements(By.cssSelector("tr[data-reseller]")).size() == 1);
@@ -217,6 +234,7 @@ class ConsoleIT {
         // 100.00 − 10.00 (the one-hour proxy) + 25.00
         browser.awaitText("#reseller-balance", "115.00 USD");
         browser.screenshot("08-operator-topup");
+        assertAccessible("operator reseller");
         browser.open("/#balance");
         assertEquals("115.00 USD", browser.awaitText("#balance", "115.00 USD"));
         assertTrue(browser.find("tr[data-transaction]").getText().contains("25.00"));
@@ -232,5 +250,10 @@ class ConsoleIT {
         browser.driver.navigate().refresh();
         browser.visible("#api-key");
         assertTrue(browser.find("#page").getAttribute("hidden") != null, "the signed-out console shows no page");
+    }
+
+    /** axe-core finds no serious or critical violation on the page as it is now. */
+    private static void assertAccessible(String page) {
+        assertEquals(java.util.List.of(), browser.accessibilityViolations(), "accessibility violations on the " + page + " page");
     }
 }
