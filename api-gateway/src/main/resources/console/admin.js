@@ -1,7 +1,7 @@
 // The operator console: the operator API (/v1/admin/...) with the operator JWT from this tab's
 // sessionStorage. Which page makes which call: docs/console.md.
 import {
-  ApiError, copyButton, createClient, el, errorBox, field, guarded, notice, show, table,
+  copyButton, createClient, el, field, guarded, show, startConsole, table,
 } from './api.js';
 
 const ADMIN = '/v1/admin';
@@ -9,76 +9,14 @@ const PAGE_SIZE = 20;
 const SERVICES = ['billing', 'orders', 'fleet', 'webhooks'];
 
 const api = createClient('proxyvault.operator.token');
-const signInSection = document.getElementById('sign-in');
-const page = document.getElementById('page');
-const nav = document.getElementById('nav');
-const signOutButton = document.getElementById('sign-out');
-
-const PAGES = { resellers: resellersPage, fleet: fleetPage, parked: parkedPage };
-
-function signedIn(signed) {
-  signInSection.hidden = signed;
-  page.hidden = !signed;
-  nav.hidden = !signed;
-  signOutButton.hidden = !signed;
-  if (!signed) {
-    page.replaceChildren();
-  }
-}
-
-async function render() {
-  if (!api.credential()) {
-    signedIn(false);
-    return;
-  }
-  signedIn(true);
-  const name = location.hash.substring(1) || 'resellers';
-  for (const link of nav.querySelectorAll('a')) {
-    if (link.getAttribute('href') === '#' + name) {
-      link.setAttribute('aria-current', 'page');
-    } else {
-      link.removeAttribute('aria-current');
-    }
-  }
-  show(page, el('p', { class: 'muted', role: 'status' }, 'Loading…'));
-  try {
-    await (PAGES[name] || PAGES.resellers)(page);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      api.signOut();
-      signedIn(false);
-      show(document.getElementById('sign-in-errors'), errorBox(error));
-    } else {
-      show(page, errorBox(error));
-    }
-  }
-}
-
-document.getElementById('sign-in-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const input = document.getElementById('operator-token');
-  const errors = document.getElementById('sign-in-errors');
-  errors.replaceChildren();
-  api.signIn(input.value.trim());
-  try {
-    await api.call('GET', ADMIN + '/resellers?limit=1');
-  } catch (error) {
-    api.signOut();
-    show(errors, errorBox(error));
-    return;
-  }
-  input.value = '';
-  render();
+startConsole({
+  client: api,
+  pages: { resellers: resellersPage, fleet: fleetPage, parked: parkedPage },
+  home: 'resellers',
+  inputId: 'operator-token',
+  check: () => api.call('GET', ADMIN + '/resellers?limit=1'),
+  what: 'the token',
 });
-
-signOutButton.addEventListener('click', () => {
-  api.signOut();
-  signedIn(false);
-  show(document.getElementById('sign-in-errors'), notice('Signed out: the token is forgotten in this tab.'));
-});
-
-window.addEventListener('hashchange', render);
-render();
 
 /** A form whose submit runs `action(form)` guarded (button disabled, the API's detail shown). */
 function form(id, title, fields, submitLabel, action) {

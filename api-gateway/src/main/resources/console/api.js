@@ -228,3 +228,89 @@ export function idempotencyKey() {
   const random = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
   return Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * The frame both consoles share: the sign-in form (`#sign-in-form` with the credential input
+ * `inputId`), `#sign-out`, and the page named by the address' `#fragment` (`pages[name](root)`, `home`
+ * when none). `check()` is the call that proves a credential at sign-in; a 401 on any page signs out with
+ * the API's detail. `beforeRender()` runs before each page is built (stop the last page's timers),
+ * `afterSignOut()` after the credential is forgotten. `what` names the credential in messages.
+ */
+export function startConsole({ client, pages, home, inputId, check, what, beforeRender, afterSignOut }) {
+  const signInSection = document.getElementById('sign-in');
+  const page = document.getElementById('page');
+  const nav = document.getElementById('nav');
+  const signOutButton = document.getElementById('sign-out');
+  const errors = document.getElementById('sign-in-errors');
+  const input = document.getElementById(inputId);
+
+  const signedIn = (signed) => {
+    signInSection.hidden = signed;
+    page.hidden = !signed;
+    nav.hidden = !signed;
+    signOutButton.hidden = !signed;
+  };
+  const signOut = () => {
+    client.signOut();
+    signedIn(false);
+    if (beforeRender) {
+      beforeRender();
+    }
+    page.replaceChildren();
+    if (afterSignOut) {
+      afterSignOut();
+    }
+  };
+
+  async function render() {
+    if (!client.credential()) {
+      signedIn(false);
+      return;
+    }
+    signedIn(true);
+    if (beforeRender) {
+      beforeRender();
+    }
+    const name = pages[location.hash.substring(1)] ? location.hash.substring(1) : home;
+    for (const link of nav.querySelectorAll('a')) {
+      if (link.getAttribute('href') === '#' + name) {
+        link.setAttribute('aria-current', 'page');
+      } else {
+        link.removeAttribute('aria-current');
+      }
+    }
+    show(page, el('p', { class: 'muted', role: 'status' }, 'Loading…'));
+    try {
+      await pages[name](page);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        signOut();
+        show(errors, errorBox(error));
+      } else {
+        show(page, errorBox(error));
+      }
+    }
+  }
+
+  document.getElementById('sign-in-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    errors.replaceChildren();
+    client.signIn(input.value.trim());
+    try {
+      await check();
+    } catch (error) {
+      client.signOut();
+      show(errors, errorBox(error));
+      return;
+    }
+    input.value = '';
+    render();
+  });
+  signOutButton.addEventListener('click', () => {
+    signOut();
+    show(errors, notice(`Signed out: ${what} is forgotten in this tab.`));
+    input.focus();
+  });
+  window.addEventListener('hashchange', render);
+  render();
+}

@@ -1,8 +1,8 @@
 // The reseller console: every page is one or a few calls of the public API (/v1/reseller/...) with the
 // rv_ key from this tab's sessionStorage. Which page makes which call: docs/console.md.
 import {
-  ApiError, bytes, copyButton, countdown, createClient, el, errorBox, field, guarded, idempotencyKey, notice,
-  show, table, utc,
+  bytes, copyButton, countdown, createClient, el, errorBox, field, guarded, idempotencyKey, notice, show,
+  startConsole, table, utc,
 } from './api.js';
 
 const API = '/v1/reseller';
@@ -20,103 +20,31 @@ const api = createClient('proxyvault.reseller.key', (remaining, quota, reset) =>
     + (remaining === 0 && reset ? ' (more in ' + reset + ' s)' : '');
 });
 
-const signInSection = document.getElementById('sign-in');
-const page = document.getElementById('page');
-const nav = document.getElementById('nav');
-const signOutButton = document.getElementById('sign-out');
-
-/** Timers of the page on screen (countdowns, polling); stopped when another page is shown. */
+/** Timers of the page on screen (countdowns); stopped when another page is shown. */
 let timers = [];
 
-function stopTimers() {
-  timers.forEach((timer) => clearInterval(timer));
-  timers = [];
-}
-
-const PAGES = {
-  balance: balancePage,
-  buy: buyPage,
-  orders: ordersPage,
-  proxies: proxiesPage,
-  keys: keysPage,
-  webhooks: webhooksPage,
-};
-
-function signedIn(signed) {
-  signInSection.hidden = signed;
-  page.hidden = !signed;
-  nav.hidden = !signed;
-  signOutButton.hidden = !signed;
-  if (!signed) {
-    stopTimers();
-    page.replaceChildren();
+startConsole({
+  client: api,
+  pages: {
+    balance: balancePage,
+    buy: buyPage,
+    orders: ordersPage,
+    proxies: proxiesPage,
+    keys: keysPage,
+    webhooks: webhooksPage,
+  },
+  home: 'balance',
+  inputId: 'api-key',
+  check: () => api.call('GET', API + '/balance'),
+  what: 'the key',
+  beforeRender: () => {
+    timers.forEach((timer) => clearInterval(timer));
+    timers = [];
+  },
+  afterSignOut: () => {
     rateLimit.textContent = '';
-  }
-}
-
-/** A refused key (revoked meanwhile, or typed wrong) ends the session with the API's detail. */
-function refused(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    api.signOut();
-    signedIn(false);
-    show(document.getElementById('sign-in-errors'), errorBox(error));
-    return true;
-  }
-  return false;
-}
-
-async function render() {
-  if (!api.credential()) {
-    signedIn(false);
-    return;
-  }
-  signedIn(true);
-  stopTimers();
-  const name = location.hash.substring(1) || 'balance';
-  const build = PAGES[name] || PAGES.balance;
-  for (const link of nav.querySelectorAll('a')) {
-    if (link.getAttribute('href') === '#' + name) {
-      link.setAttribute('aria-current', 'page');
-    } else {
-      link.removeAttribute('aria-current');
-    }
-  }
-  show(page, el('p', { class: 'muted', role: 'status' }, 'Loading…'));
-  try {
-    await build(page);
-  } catch (error) {
-    if (!refused(error)) {
-      show(page, errorBox(error));
-    }
-  }
-}
-
-document.getElementById('sign-in-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const input = document.getElementById('api-key');
-  const errors = document.getElementById('sign-in-errors');
-  errors.replaceChildren();
-  api.signIn(input.value.trim());
-  try {
-    await api.call('GET', API + '/balance');
-  } catch (error) {
-    api.signOut();
-    show(errors, errorBox(error));
-    return;
-  }
-  input.value = '';
-  render(); // the page the address names (#proxies, ...), the balance by default
+  },
 });
-
-signOutButton.addEventListener('click', () => {
-  api.signOut();
-  signedIn(false);
-  show(document.getElementById('sign-in-errors'), notice('Signed out: the key is forgotten in this tab.'));
-  document.getElementById('api-key').focus();
-});
-
-window.addEventListener('hashchange', render);
-render();
 
 // ---------------------------------------------------------------- balance and ledger
 
