@@ -122,7 +122,7 @@ final class Browser implements AutoCloseable {
         if (axe == null) {
             try (var in = Browser.class.getClassLoader().getResourceAsStream("axe.min.js")) {
                 if (in == null) {
-                    throw new IllegalStateException("axe.min.js is not on the class path (com.deque.html.axe-core:dequeutilites)");
+                    throw new IllegalStateException("axe.min.js is not on the class path (com.deque.html.axe-core:selenium)");
                 }
                 axe = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             } catch (IOException e) {
