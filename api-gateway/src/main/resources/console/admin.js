@@ -154,7 +154,7 @@ async function fleetPage(root) {
     errors,
     table('Modems', ['Agent', 'Modem', 'Location', 'Online', 'Exit IP', 'Proxies', 'Last heartbeat (UTC)', ''], modems, (m) => ({
       dataset: { modem: m.agent_id + '/' + m.modem_id },
-      cells: [m.agent_id, m.modem_id, m.location_id + (m.is_5g ? ' 5G' : ''), m.online ? 'online' : 'offline', m.exit_ip ?? '',
+      cells: [m.agent_id, m.modem_id, m.location_id + (m.is_5g ? ' 5G' : ''), (m.online ? 'online' : 'offline') + (m.draining ? ', draining' : ''), m.exit_ip ?? '',
         `${(m.proxy_ids || []).length} of ${m.capacity}`, m.last_heartbeat_at ?? '',
         el('button', {
           type: 'button', onclick: (e) => guarded(e.target, errors, async () => {

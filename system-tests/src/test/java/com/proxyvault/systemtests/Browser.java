@@ -51,6 +51,11 @@ final class Browser implements AutoCloseable {
                         "--window-size=1280,1000", "--disable-extensions", "--no-first-run");
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(chromedriver)).usingAnyFreePort().build();
+        try (var old = Files.exists(SCREENSHOTS) ? Files.list(SCREENSHOTS) : java.util.stream.Stream.<Path>empty()) {
+            old.forEach(file -> file.toFile().delete()); // this run's pictures only
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
         // The copy buttons write to the clipboard; the test reads it back as a user would paste it.

@@ -243,7 +243,22 @@ class ConsoleIT {
 
     @Test
     @Order(9)
+    void shouldShowTheOperatorTheFleetAndTheParkedEvents() {
+        browser.open("/admin#fleet"); // still signed in: the token is in this tab's sessionStorage
+        WebElement modem = browser.visible("tr[data-modem^='agent-local-1/']");
+        assertTrue(modem.getText().contains("online"), modem.getText());
+        assertTrue(browser.find("#page").getText().contains("Load per location"));
+        browser.screenshot("10-operator-fleet");
+        assertAccessible("operator fleet");
+        browser.open("/admin#parked");
+        browser.awaitText("#page", "Parked in orders");
+        browser.screenshot("11-operator-parked");
+    }
+
+    @Test
+    @Order(10)
     void shouldForgetTheKeyOnSignOut() {
+        browser.open("/#balance");
         browser.click("#sign-out");
         browser.visible("#api-key");
         assertNull(browser.script("return sessionStorage.getItem(arguments[0])", KEY_STORAGE));
