@@ -1,7 +1,7 @@
 // The reseller console: every page is one or a few calls of the public API (/v1/reseller/...) with the
 // rv_ key from this tab's sessionStorage. Which page makes which call: docs/console.md.
 import {
-  bytes, copyButton, countdown, createClient, el, errorBox, field, guarded, idempotencyKey, notice, show,
+  ApiError, bytes, copyButton, countdown, createClient, el, errorBox, field, guarded, idempotencyKey, notice, show,
   startConsole, table, utc,
 } from './api.js';
 
@@ -178,9 +178,20 @@ function showOrderToPay(root, order) {
 async function followOrder(orderId, status, root) {
   const started = Date.now();
   status.setAttribute('role', 'status');
+  let wait = POLL_MILLIS;
   while (Date.now() - started < POLL_LIMIT_MILLIS) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MILLIS));
-    const order = await api.call('GET', `${API}/orders/${orderId}`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    let order;
+    try {
+      order = await api.call('GET', `${API}/orders/${orderId}`);
+      wait = POLL_MILLIS;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 429)) {
+        throw error;
+      }
+      wait = 1000 * Number(error.retryAfter || 5); // the key's minute is used up: wait as told, then go on
+      continue;
+    }
     status.textContent = order.status;
     if (order.status === 'active') {
       root.append(el('p', {}, 'Your proxy is ready: ', el('a', { href: '#proxies', id: 'to-proxies' }, 'see its credentials')));
@@ -274,8 +285,8 @@ function proxyCard(root, proxy) {
     ['none', 'linux', 'macos', 'windows'].map((f) => el('option', { value: f }, f)));
   const applyFingerprint = control('Apply fingerprint', async () => {
     const answer = await api.call('POST', `${API}/proxies/${id}/fingerprint`, { fingerprint: fingerprint.value });
-    show(result, notice(`Fingerprint: ${answer.fingerprint}.`));
-  });
+    show(result, el('p', { class: 'notice fingerprint-result', role: 'status' }, `Fingerprint: ${answer.fingerprint}.`));
+  }, { class: 'fingerprint' });
 
   const locations = el('div', { class: 'locations' });
   const chooseLocation = control('Change location…', async () => {

@@ -178,7 +178,7 @@ class ConsoleIT {
 
     @Test
     @Order(6)
-    void shouldResetTheIpAndShowTheOldAndTheNewOne() {
+    void shouldResetTheIpAndChangeTheFingerprintFromTheProxyCard() {
         String before = browser.find("article.proxy .exit-ip").getText();
         browser.click("article.proxy button.reset");
         Matcher reset = RESET.matcher(browser.awaitText("article.proxy .reset-result", "→"));
@@ -187,6 +187,9 @@ class ConsoleIT {
         assertNotEquals(reset.group(1), reset.group(2));
         assertEquals(reset.group(2), browser.find("article.proxy .exit-ip").getText());
         browser.screenshot("06-reset");
+        new org.openqa.selenium.support.ui.Select(browser.find("article.proxy select[id^='fingerprint-']")).selectByValue("linux");
+        browser.click("article.proxy button.fingerprint");
+        assertEquals("Fingerprint: linux.", browser.awaitText("article.proxy .fingerprint-result", "linux"));
     }
 
     @Test
