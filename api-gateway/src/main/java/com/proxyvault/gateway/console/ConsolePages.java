@@ -1,6 +1,5 @@
 package com.proxyvault.gateway.console;
 
-import com.proxyvault.gateway.edge.ErrorResponses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -43,21 +42,21 @@ public class ConsolePages {
 
     private final Map<String, Buffer> contents = new ConcurrentHashMap<>();
 
-    /** Whether {@code request} asks for a console file (GET or HEAD of one of the fixed paths). */
-    public boolean serves(HttpServerRequest request) {
-        return (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)
-                && ASSETS.containsKey(request.path());
-    }
-
-    /** Answers a request {@link #serves} accepted: the file, or 404 when the build carries none. */
-    public void send(HttpServerRequest request) {
+    /**
+     * Answers {@code request} when it is a GET or HEAD of one of the console's paths (the file, with the
+     * headers above) and returns true; returns false, having answered nothing, for any other request or
+     * when the build carries no such file (the caller's 404).
+     */
+    public boolean answer(HttpServerRequest request) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            return false;
+        }
         Asset asset = ASSETS.get(request.path());
         Buffer body = asset == null ? null : contents.computeIfAbsent(asset.resource(), ConsolePages::load);
-        HttpServerResponse response = request.response();
         if (body == null || body.length() == 0) {
-            ErrorResponses.notFound(response);
-            return;
+            return false;
         }
+        HttpServerResponse response = request.response();
         response.putHeader(HttpHeaders.CONTENT_TYPE, asset.contentType())
                 .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 .putHeader("X-Content-Type-Options", "nosniff")
@@ -70,6 +69,7 @@ public class ConsolePages {
         } else {
             response.end(body);
         }
+        return true;
     }
 
     /** The file's bytes; an empty buffer (answered as 404) when the class path has no such file. */

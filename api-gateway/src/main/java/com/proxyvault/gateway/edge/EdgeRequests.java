@@ -106,9 +106,7 @@ public final class EdgeRequests {
             VertxHttpRecorder.getRootHandler().handle(request);
         } else if (path.equals("/openapi.json") && request.method() == HttpMethod.GET) {
             shared.openApi().send(response);
-        } else if (shared.console().serves(request)) {
-            shared.console().send(request);
-        } else {
+        } else if (!shared.console().answer(request)) {
             ErrorResponses.notFound(response);
         }
     }
