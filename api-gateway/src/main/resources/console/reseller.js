@@ -297,10 +297,10 @@ function proxyCard(root, proxy) {
     show(locations, field('Location', select),
       control('Connect', async () => {
         const moved = await api.call('POST', `${API}/proxies/${id}/connect`, { location_id: select.value });
-        show(result, notice(`Connected to ${moved.location_id}: new endpoint ${moved.ip}:${moved.port}, new credentials.`));
         await proxiesPage(root);
-      }));
-  });
+        root.prepend(notice(`Connected to ${moved.location_id}: new endpoint ${moved.ip}:${moved.port}, new credentials.`));
+      }, { class: 'connect' }));
+  }, { class: 'change-location' });
   const disconnect = control('Disconnect', async () => {
     if (!confirm(`Disconnect proxy ${proxy.name}? Its customers lose the connection.`)) {
       return;
@@ -308,7 +308,7 @@ function proxyCard(root, proxy) {
     const answer = await api.call('POST', `${API}/proxies/${id}/disconnect`);
     await proxiesPage(root);
     root.prepend(notice(answer.detail));
-  });
+  }, { class: 'disconnect' });
   const renew = control('Renew…', async () => {
     const { products } = await api.call('GET', API + '/products');
     const select = el('select', { id: `renew-pricing-${id}` }, products.flatMap((p) => p.pricing.map((pricing) =>
@@ -339,7 +339,7 @@ function proxyCard(root, proxy) {
       el('label', { class: 'switch', for: autoRenew.id }, autoRenew, ' Auto-renew'),
       el('span', { class: 'group' }, el('label', { for: mode.id }, 'Reset mode'), mode, reset),
       el('span', { class: 'group' }, el('label', { for: fingerprint.id }, 'Fingerprint'), fingerprint, applyFingerprint),
-      chooseLocation, renew, disconnect),
+      chooseLocation, renew, proxy.status === 'active' ? disconnect : null),
     locations, result, errors);
   return card;
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -187,7 +188,7 @@ class ConsoleIT {
         assertNotEquals(reset.group(1), reset.group(2));
         assertEquals(reset.group(2), browser.find("article.proxy .exit-ip").getText());
         browser.screenshot("06-reset");
-        new org.openqa.selenium.support.ui.Select(browser.find("article.proxy select[id^='fingerprint-']")).selectByValue("linux");
+        new Select(browser.find("article.proxy select[id^='fingerprint-']")).selectByValue("linux");
         browser.click("article.proxy button.fingerprint");
         assertEquals("Fingerprint: linux.", browser.awaitText("article.proxy .fingerprint-result", "linux"));
     }
@@ -260,6 +261,43 @@ class ConsoleIT {
 
     @Test
     @Order(10)
+    void shouldFilterTheOrdersByStatus() {
+        browser.open("/#orders");
+        browser.visible("tr[data-order]");
+        new Select(browser.find("#order-filter")).selectByValue("pending_payment");
+        browser.await(10, driver -> driver.findElements(By.cssSelector("tr[data-order]")).isEmpty());
+        new Select(browser.find("#order-filter")).selectByValue("active");
+        WebElement row = browser.visible("tr[data-order]");
+        assertTrue(row.getText().contains("active"), row.getText());
+    }
+
+    @Test
+    @Order(11)
+    void shouldMoveTheProxyToAnotherLocationAndDisconnectIt() {
+        browser.open("/#proxies");
+        WebElement card = browser.visible("article.proxy");
+        String before = card.findElement(By.cssSelector(".username")).getText();
+        browser.click("article.proxy button.change-location");
+        // Another location with a free modem: the page disables the full ones.
+        Select locations = new Select(browser.visible("article.proxy select[id^='location-']"));
+        String current = locations.getFirstSelectedOption().getAttribute("value");
+        String target = locations.getOptions().stream().filter(WebElement::isEnabled).map(o -> o.getAttribute("value"))
+                .filter(id -> !id.equals(current)).findFirst().orElseThrow();
+        locations.selectByValue(target);
+        browser.click("article.proxy button.connect");
+        assertTrue(browser.awaitText("#page", "Connected to " + target).contains("new credentials"));
+        assertNotEquals(before, browser.find("article.proxy .username").getText(), "connect issues new credentials");
+        browser.click("article.proxy button.disconnect");
+        browser.confirm();
+        browser.awaitText("#page", "Proxy disconnected");
+        // Still paid for: listed as disconnected, and can be connected again (Change location…).
+        assertEquals("disconnected", browser.find("article.proxy .badge").getText());
+        assertTrue(browser.driver.findElements(By.cssSelector("article.proxy button.disconnect")).isEmpty());
+        browser.screenshot("12-disconnected");
+    }
+
+    @Test
+    @Order(12)
     void shouldForgetTheKeyOnSignOut() {
         browser.open("/#balance");
         browser.click("#sign-out");
