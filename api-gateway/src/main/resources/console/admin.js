@@ -41,6 +41,7 @@ async function resellersPage(root, query = '', offset = 0) {
   const detail = el('div', { id: 'reseller-detail' });
   const name = input('new-reseller-name', { required: true, maxlength: 100 });
   const created = el('div', { 'aria-live': 'polite' });
+  const listErrors = el('div');
   show(root,
     el('h1', {}, 'Resellers'),
     form('search-resellers', 'Search', [field('Name or id', search)], 'Search',
@@ -51,9 +52,10 @@ async function resellersPage(root, query = '', offset = 0) {
         el('button', { type: 'button', class: 'open', onclick: (e) => guarded(e.target, detail, () => resellerDetail(detail, r)) }, 'Open')],
     })),
     el('nav', { class: 'pager', 'aria-label': 'Pages' },
-      el('button', { type: 'button', disabled: offset === 0, onclick: () => resellersPage(root, query, Math.max(0, offset - PAGE_SIZE)) }, 'Previous'),
+      el('button', { type: 'button', disabled: offset === 0, onclick: (e) => guarded(e.target, listErrors, () => resellersPage(root, query, Math.max(0, offset - PAGE_SIZE))) }, 'Previous'),
       el('span', {}, found.total === 0 ? 'none' : `${offset + 1}–${Math.min(offset + PAGE_SIZE, found.total)} of ${found.total}`),
-      el('button', { type: 'button', disabled: offset + PAGE_SIZE >= found.total, onclick: () => resellersPage(root, query, offset + PAGE_SIZE) }, 'Next')),
+      el('button', { type: 'button', disabled: offset + PAGE_SIZE >= found.total, onclick: (e) => guarded(e.target, listErrors, () => resellersPage(root, query, offset + PAGE_SIZE)) }, 'Next')),
+    listErrors,
     detail,
     form('create-reseller', 'Create a reseller', [field('Name', name)], 'Create', async () => {
       const reseller = await api.call('POST', ADMIN + '/resellers', { name: name.value.trim() });
@@ -102,9 +104,9 @@ async function resellerDetail(root, reseller, ledgerOffset = 0) {
           cells: [t.id, t.created_at, t.type, t.amount, t.balance_after, t.order_id ?? '', t.reference],
         })),
       el('nav', { class: 'pager', 'aria-label': 'Ledger pages' },
-        el('button', { type: 'button', disabled: ledgerOffset === 0, onclick: () => resellerDetail(root, reseller, Math.max(0, ledgerOffset - PAGE_SIZE)) }, 'Previous'),
+        el('button', { type: 'button', disabled: ledgerOffset === 0, onclick: (e) => guarded(e.target, keyShown, () => resellerDetail(root, reseller, Math.max(0, ledgerOffset - PAGE_SIZE))) }, 'Previous'),
         el('span', {}, `${ledger.total} entries`),
-        el('button', { type: 'button', disabled: ledgerOffset + PAGE_SIZE >= ledger.total, onclick: () => resellerDetail(root, reseller, ledgerOffset + PAGE_SIZE) }, 'Next')),
+        el('button', { type: 'button', disabled: ledgerOffset + PAGE_SIZE >= ledger.total, onclick: (e) => guarded(e.target, keyShown, () => resellerDetail(root, reseller, ledgerOffset + PAGE_SIZE)) }, 'Next')),
       table('Live API keys', ['#', 'Name', 'Created (UTC)', 'Last used (UTC)', ''], keys.keys, (k) => ({
         dataset: { key: k.id },
         cells: [k.id, k.name, k.created_at, k.last_used_at ?? 'never',

@@ -53,6 +53,7 @@ async function balancePage(root, offset = 0) {
     api.call('GET', API + '/balance'),
     api.call('GET', API + '/balance/transactions?limit=' + PAGE_SIZE + '&offset=' + offset),
   ]);
+  const errors = el('div');
   show(root,
     el('h1', {}, 'Balance'),
     el('p', { class: 'big', id: 'balance' }, balance.balance + ' ' + balance.currency),
@@ -64,7 +65,8 @@ async function balancePage(root, offset = 0) {
         dataset: { transaction: t.id },
         cells: [t.id, t.created_at, t.type, t.amount, t.balance_after, t.order_id ?? '', t.reference],
       })),
-    pager(offset, ledger.total, (next) => guarded(null, root, () => balancePage(root, next))));
+    pager(offset, ledger.total, (next) => guarded(null, errors, () => balancePage(root, next))),
+    errors);
 }
 
 /** An inline SVG line of balance_after over time (oldest left), for the entries of this page. */
@@ -210,11 +212,11 @@ async function followOrder(orderId, status, root) {
 async function ordersPage(root, filter = '', offset = 0) {
   const query = `?limit=${PAGE_SIZE}&offset=${offset}` + (filter ? '&status=' + filter : '');
   const { orders, total } = await api.call('GET', API + '/orders' + query);
+  const errors = el('div');
   const select = el('select', { id: 'order-filter' },
     el('option', { value: '' }, 'all'),
     ORDER_STATUSES.map((s) => el('option', { value: s, selected: s === filter }, s)));
-  select.addEventListener('change', () => guarded(select, root, () => ordersPage(root, select.value, 0)));
-  const errors = el('div');
+  select.addEventListener('change', () => guarded(select, errors, () => ordersPage(root, select.value, 0)));
   const progress = el('div', { 'aria-live': 'polite' });
   show(root,
     el('h1', {}, 'Orders'),

@@ -3,6 +3,7 @@ package com.proxyvault.systemtests;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -77,9 +78,13 @@ final class Browser implements AutoCloseable {
         return driver.findElement(By.cssSelector(css));
     }
 
-    /** Waits up to {@code seconds} for {@code condition} (Selenium's polling, every 250 ms). */
+    /**
+     * Waits up to {@code seconds} for {@code condition} (Selenium's polling, every 500 ms); an element
+     * missing or replaced by a re-rendered page meanwhile only means "not yet".
+     */
     <T> T await(int seconds, Function<ChromeDriver, T> condition) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds)).until(d -> condition.apply((ChromeDriver) d));
+        return new WebDriverWait(driver, Duration.ofSeconds(seconds)).ignoring(StaleElementReferenceException.class)
+                .until(d -> condition.apply((ChromeDriver) d));
     }
 
     WebElement visible(String css) {

@@ -264,11 +264,16 @@ class ConsoleIT {
     void shouldFilterTheOrdersByStatus() {
         browser.open("/#orders");
         browser.visible("tr[data-order]");
+        // Each choice loads its page of orders; wait for the list that answers it, not the one it replaces.
         new Select(browser.find("#order-filter")).selectByValue("pending_payment");
-        browser.await(10, driver -> driver.findElements(By.cssSelector("tr[data-order]")).isEmpty());
+        browser.await(10, driver -> driver.findElement(By.id("order-filter")).getAttribute("value").equals("pending_payment")
+                && driver.findElements(By.cssSelector("tr[data-order]")).isEmpty());
         new Select(browser.find("#order-filter")).selectByValue("active");
-        WebElement row = browser.visible("tr[data-order]");
-        assertTrue(row.getText().contains("active"), row.getText());
+        var rows = browser.await(10, driver -> {
+            var listed = driver.findElements(By.cssSelector("tr[data-order]"));
+            return listed.isEmpty() ? null : listed;
+        });
+        assertTrue(rows.stream().allMatch(r -> r.getText().contains("active")), rows.get(0).getText());
     }
 
     @Test
