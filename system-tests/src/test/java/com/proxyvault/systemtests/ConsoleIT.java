@@ -242,6 +242,8 @@ class ConsoleIT {
         browser.open("/#balance");
         assertEquals("115.00 USD", browser.awaitText("#balance", "115.00 USD"));
         assertTrue(browser.find("tr[data-transaction]").getText().contains("25.00"));
+        // Three entries now (top-up, charge, top-up): the chart draws them, from 100.00 to 115.00.
+        assertEquals("Balance from 100.00 to 115.00 USD over 3 entries", browser.find("svg.chart").getAttribute("aria-label"));
         browser.screenshot("09-balance-after-topup");
     }
 
