@@ -20,6 +20,7 @@ public class ServiceClients {
 
     private final Upstreams upstreams;
     private final Map<String, InternalOperatorApi> clients = new ConcurrentHashMap<>();
+    private final Map<String, ResellerViewApi> billingViews = new ConcurrentHashMap<>();
 
     public ServiceClients(Upstreams upstreams) {
         this.upstreams = upstreams;
@@ -31,13 +32,23 @@ public class ServiceClients {
         if (baseUrl == null) {
             throw ApiException.notFound("Service not found");
         }
-        return clients.computeIfAbsent(baseUrl, ignored -> QuarkusRestClientBuilder.newBuilder()
+        return clients.computeIfAbsent(baseUrl, ignored -> build(baseUrl, InternalOperatorApi.class));
+    }
+
+    /** billing-service's reseller reads, for an operator looking at one reseller (docs/console.md). */
+    public ResellerViewApi billingAsReseller() {
+        String baseUrl = upstreams.baseUrl("billing");
+        return billingViews.computeIfAbsent(baseUrl, ignored -> build(baseUrl, ResellerViewApi.class));
+    }
+
+    private <T> T build(String baseUrl, Class<T> api) {
+        return QuarkusRestClientBuilder.newBuilder()
                 .baseUri(URI.create(baseUrl))
                 .connectTimeout(2, TimeUnit.SECONDS)
                 .readTimeout(upstreams.upstreamTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .followRedirects(false)
                 // Statuses pass through to the operator: no exception for a service's 4xx.
                 .disableDefaultMapper(true)
-                .build(InternalOperatorApi.class));
+                .build(api);
     }
 }
