@@ -35,8 +35,8 @@ sys.path.insert(0, str(HERE.parent / "flow"))
 import summary  # noqa: E402
 
 STACK_MODEMS = 2000       # bench/pay's most (its default and --quick); bench/flow needs fewer
-# The order they run in. bench/webhooks has no warm-up of its own: after bench/flow's purchases (whose webhooks
-# go through the same dispatcher) it meets warmer JVMs than right after bin/stack up.
+# The order they run in: bench/webhooks after bench/flow's purchases (whose webhooks go through the same
+# dispatcher) meets warmer JVMs than right after bin/stack up.
 BENCHES = ["proxy", "flow", "webhooks", "gateway", "pay"]
 NEEDS_STACK = {"webhooks", "flow", "gateway", "pay"}
 

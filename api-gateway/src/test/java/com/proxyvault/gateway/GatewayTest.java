@@ -146,6 +146,60 @@ class GatewayTest {
                 .post("/v1/admin/resellers/0" + reseller.id() + "/adjustments").then().statusCode(404);
     }
 
+    /** The operator console finds a reseller and manages its keys without the reseller's own key. */
+    @Test
+    void shouldLetOperatorsFindAResellerAndIssueAndRevokeItsKeys() throws Exception {
+        String name = "findme-" + UUID.randomUUID();
+        Response created = given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", name)).post("/v1/admin/resellers");
+        long id = created.jsonPath().getLong("id");
+        long firstKey = created.jsonPath().getLong("api_key.id");
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=" + name.substring(7).toUpperCase())
+                .then().statusCode(200).body("total", equalTo(1)).body("resellers[0].id", equalTo((int) id))
+                .body("resellers[0].name", equalTo(name)).body("resellers[0].created_at", notNullValue());
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=" + id)
+                .then().statusCode(200).body("resellers.id", org.hamcrest.Matchers.hasItem((int) id));
+        // A LIKE wildcard in the search is a literal character, not "everything".
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=findme%25zz")
+                .then().statusCode(200).body("total", equalTo(0));
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?limit=0").then().statusCode(422);
+
+        String issued = given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", "ops")).post("/v1/admin/resellers/" + id + "/keys")
+                .then().statusCode(201).body("key", startsWith("rv_")).body("name", equalTo("ops")).extract().path("key");
+        given().header("Authorization", "Bearer " + issued).get("/v1/reseller/keys").then().statusCode(200).body("keys", hasSize(2));
+        given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/resellers/" + id + "/keys/" + firstKey)
+                .then().statusCode(200).body("detail", equalTo("API key revoked"));
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + id + "/keys")
+                .then().statusCode(200).body("keys", hasSize(1)).body("keys[0].name", equalTo("ops"));
+        long last = given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + id + "/keys")
+                .then().extract().jsonPath().getLong("keys[0].id");
+        given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/resellers/" + id + "/keys/" + last)
+                .then().statusCode(409);
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/999999999/keys")
+                .then().statusCode(404).body("detail", equalTo("Reseller not found"));
+        given().header("Authorization", "Bearer " + issued).get("/v1/admin/resellers").then().statusCode(401);
+    }
+
+    /** The operator reads a reseller's ledger from billing with a token that can act for that reseller only. */
+    @Test
+    void shouldReadAResellersLedgerFromBillingWithATokenScopedToThatReseller() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + reseller.id() + "/transactions?limit=5")
+                .then().statusCode(200).body("upstream", equalTo("stub"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("GET", received.method());
+        assertEquals("/v1/reseller/balance/transactions?limit=5&offset=0", received.pathAndQuery());
+        JsonNode claims = claims(received.authorization());
+        assertEquals(reseller.id(), claims.get("reseller_id").asLong());
+        assertEquals("billing-service", claims.get("aud").isArray() ? claims.get("aud").get(0).asText() : claims.get("aud").asText());
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + reseller.id() + "/balance")
+                .then().statusCode(200);
+        assertEquals("/v1/reseller/balance", UpstreamStub.last.get().pathAndQuery());
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/999999999/transactions")
+                .then().statusCode(404);
+    }
+
     @Test
     void shouldForwardOperatorDeadLetterCallsToTheOwningServiceWithAnOperatorToken() throws Exception {
         given().header("Authorization", "Bearer " + operatorToken())

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.proxyvault.platform.auth.InternalTokens;
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.SetFingerprint;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventSchemas;
@@ -33,10 +36,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -60,6 +65,8 @@ class ProvisioningFlowTest {
     String bootstrap;
     @Inject
     Mutiny.SessionFactory sessionFactory;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private KafkaConsumer<String, String> events;
@@ -441,6 +448,112 @@ class ProvisioningFlowTest {
             assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_OFFLINE)
                     && e.get("data").get("order_id").asLong() == order).count());
         }
+    }
+
+    /**
+     * Two replicas (docs/fleet.md "Two replicas"), from one replica's side: the hop another replica uses to
+     * reach an agent whose stream is here, and the 503 when no live replica holds the stream — whether it is
+     * on none, on one whose lease ran out, or on one that does not have it any more.
+     */
+    @Test
+    void shouldServeForwardedCommandsAndAnswer503WhenNoLiveReplicaHoldsTheAgent() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        long proxyId;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-g", "token-g", 28000, 28010, "g", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            orderPaid(reseller, order, "day");
+            FleetMessage provision = agent.next(WAIT);
+            agent.answer(provision, true, "");
+            proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+
+            // Connect where no modem is free (its own is the only one in LAX): 409 with detail and code.
+            given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"LAX\"}")
+                    .post("/v1/reseller/proxies/" + proxyId + "/connect").then().statusCode(409)
+                    .body("code", equalTo("conflict")).body("detail", containsString("No free modem in LAX"));
+
+            // The hop: a command from another replica goes over the stream here; the agent's result comes back unchanged.
+            FleetMessage command = FleetMessage.newBuilder().setSetFingerprint(SetFingerprint.newBuilder()
+                    .setProxyId(proxyId).setFingerprint(Fingerprint.FINGERPRINT_LINUX)).build();
+            var hop = CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/x-protobuf").body(command.toByteArray())
+                    .post("/internal/agent-commands/agent-g?timeout_ms=5000"));
+            FleetMessage received = agent.next(WAIT);
+            assertTrue(received.hasSetFingerprint(), received.toString());
+            agent.answerWithExitIp(received, "203.0.113.77");
+            var answer = hop.get();
+            assertEquals(200, answer.statusCode(), answer.asString());
+            CommandResult result = CommandResult.parseFrom(answer.asByteArray());
+            assertEquals(received.getCommandId(), result.getCommandId());
+            assertEquals("203.0.113.77", result.getExitIp());
+            // another reseller's token cannot command this proxy; an agent not connected here is a 503
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(reseller + 1))
+                    .contentType("application/x-protobuf").body(command.toByteArray())
+                    .post("/internal/agent-commands/agent-g?timeout_ms=5000").then().statusCode(404);
+            given().header("Authorization", token).contentType("application/x-protobuf").body(command.toByteArray())
+                    .post("/internal/agent-commands/agent-nowhere?timeout_ms=1000").then().statusCode(503)
+                    .body("code", equalTo("agent_not_connected_here"));
+            // A proxy that ended while another replica ran its job (no release reached this stream): the
+            // agent's next heartbeat still names it, and its replica closes it.
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set status = 'expired' where id = :id").setParameter("id", command.getSetFingerprint().getProxyId())
+                    .executeUpdate()));
+            agent.heartbeat(proxyId, 10, 20, 1);
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            assertEquals(proxyId, release.getReleaseProxy().getProxyId());
+            assertEquals(provision.getProvisionProxy().getPort(), release.getReleaseProxy().getPort());
+            agent.answer(release, true, "");
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set status = 'active' where id = :id").setParameter("id", command.getSetFingerprint().getProxyId())
+                    .executeUpdate()));
+        }
+        // The stream ended: no replica holds the agent any more.
+        await().atMost(WAIT).until(() -> heldByNoReplica("agent-g"));
+        String fingerprint = "/v1/reseller/proxies/" + proxyId + "/fingerprint";
+        given().header("Authorization", token).contentType("application/json").body("{\"fingerprint\":\"windows\"}")
+                .post(fingerprint).then().statusCode(503).body("code", equalTo("service_unavailable"))
+                .body("detail", containsString("not reachable"));
+        try {
+            // Claimed by a replica whose lease ran out (it crashed): nothing to forward to, 503.
+            double forwardedBefore = forwarded();
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                            "insert into fleet_replicas (id, url, lease_until) values ('replica-gone', :url, :past)")
+                    .setParameter("url", "http://localhost:" + io.restassured.RestAssured.port)
+                    .setParameter("past", LocalDateTime.now(java.time.ZoneOffset.UTC).minusMinutes(1)).executeUpdate()
+                    .chain(() -> s.createNativeQuery("update agents set replica_id = 'replica-gone' where id = 'agent-g'")
+                            .executeUpdate())));
+            given().header("Authorization", token).contentType("application/json").body("{\"fingerprint\":\"windows\"}")
+                    .post(fingerprint).then().statusCode(503);
+            assertEquals(forwardedBefore, forwarded());
+            // A live claim is forwarded (here to this very replica, which does not hold the stream): still 503.
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                            "update fleet_replicas set lease_until = :future where id = 'replica-gone'")
+                    .setParameter("future", LocalDateTime.now(java.time.ZoneOffset.UTC).plusHours(1)).executeUpdate()));
+            given().header("Authorization", token).contentType("application/json").body("{\"fingerprint\":\"windows\"}")
+                    .post(fingerprint).then().statusCode(503).body("code", equalTo("service_unavailable"));
+            assertEquals(forwardedBefore + 1, forwarded());
+        } finally {
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                            "update agents set replica_id = null where id = 'agent-g'").executeUpdate()
+                    .chain(() -> s.createNativeQuery("delete from fleet_replicas where id = 'replica-gone'").executeUpdate())));
+        }
+    }
+
+    private boolean heldByNoReplica(String agentId) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                            "select count(*) from agents where id = :id and replica_id is null", Long.class)
+                    .setParameter("id", agentId).getSingleResult())) == 1L;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double forwarded() {
+        return meters.counter("proxyvault.fleet.commands.forwarded").count();
     }
 
     /**

@@ -87,7 +87,11 @@ class OpenApiDocumentTest {
     void shouldKeepOperatorEndpointsUnderAdminWithTheirOwnTagAndScheme() {
         Map<String, Operation> admin = operations(api, "/v1/admin");
         assertEquals(Set.of("POST /v1/admin/resellers", "POST /v1/admin/resellers/{}/topups",
-                "POST /v1/admin/resellers/{}/adjustments"), admin.keySet());
+                "POST /v1/admin/resellers/{}/adjustments",
+                // the operator console's (docs/console.md)
+                "GET /v1/admin/resellers", "GET /v1/admin/resellers/{}/keys", "POST /v1/admin/resellers/{}/keys",
+                "DELETE /v1/admin/resellers/{}/keys/{}", "GET /v1/admin/resellers/{}/balance",
+                "GET /v1/admin/resellers/{}/transactions"), admin.keySet());
         admin.values().forEach(operation -> {
             assertEquals(List.of("Operators"), operation.getTags());
             assertEquals("operatorJwt", operation.getSecurity().get(0).keySet().iterator().next());

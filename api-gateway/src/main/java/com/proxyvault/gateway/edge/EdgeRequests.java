@@ -1,6 +1,7 @@
 package com.proxyvault.gateway.edge;
 
 import com.proxyvault.gateway.auth.ApiKeyAuthenticator;
+import com.proxyvault.gateway.console.ConsolePages;
 import com.proxyvault.gateway.auth.EdgeIdentity;
 import com.proxyvault.gateway.auth.FailedAuthentications;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
@@ -43,6 +44,7 @@ import java.util.regex.Pattern;
  *       ({@link InternalTokenIssuer}) on the Vert.x HTTP client, the body read once into one buffer;</li>
  *   <li>{@code /v1/admin/*} goes to Quarkus' router (operator JWTs, RESTEasy resources);</li>
  *   <li>{@code /openapi.json} is the public API's OpenAPI document;</li>
+ *   <li>{@code /}, {@code /admin} and {@code /console/*} are the consoles' static files ({@link ConsolePages});</li>
  *   <li>anything else is 404.</li>
  * </ol>
  * One instance per event loop (each with its own HTTP client, so forwarding never hops threads).
@@ -65,7 +67,7 @@ public final class EdgeRequests {
     /** The singletons every event loop's instance shares. */
     public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
                          IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens,
-                         Upstreams upstreams, EdgeIdentity identity, OpenApiDocument openApi) {
+                         Upstreams upstreams, EdgeIdentity identity, OpenApiDocument openApi, ConsolePages console) {
     }
 
     private final Shared shared;
@@ -104,7 +106,7 @@ public final class EdgeRequests {
             VertxHttpRecorder.getRootHandler().handle(request);
         } else if (path.equals("/openapi.json") && request.method() == HttpMethod.GET) {
             shared.openApi().send(response);
-        } else {
+        } else if (!shared.console().answer(request)) {
             ErrorResponses.notFound(response);
         }
     }
@@ -167,7 +169,7 @@ public final class EdgeRequests {
             return;
         }
         String service = Upstreams.OWNERS.get(firstSegment);
-        String baseUrl = service == null ? null : shared.upstreams().upstreams().get(service);
+        String baseUrl = service == null ? null : shared.upstreams().baseUrl(service);
         if (baseUrl == null) {
             request.resume();
             ErrorResponses.notFound(response);

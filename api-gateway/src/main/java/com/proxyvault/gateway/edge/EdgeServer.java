@@ -9,6 +9,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import com.proxyvault.gateway.auth.ApiKeyAuthenticator;
+import com.proxyvault.gateway.console.ConsolePages;
 import com.proxyvault.gateway.auth.EdgeIdentity;
 import com.proxyvault.gateway.auth.FailedAuthentications;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
@@ -53,11 +54,11 @@ public class EdgeServer {
 
     public EdgeServer(Vertx vertx, EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
                       IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
-                      EdgeIdentity identity, OpenApiDocument openApi) {
+                      EdgeIdentity identity, OpenApiDocument openApi, ConsolePages console) {
         this.vertx = vertx;
         this.config = config;
         this.shared = new EdgeRequests.Shared(config, authenticator, rateLimiter, idempotency, failures, tokens, upstreams,
-                identity, openApi);
+                identity, openApi, console);
     }
 
     /** The port the public server listens on (useful when configured as 0). */

@@ -5,12 +5,17 @@ import io.smallrye.config.ConfigMapping;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Which service owns which public path (DESIGN.md), and where each service is. */
 @ConfigMapping(prefix = "proxyvault.routing")
 public interface Upstreams {
 
-    /** Base URLs by service: billing, orders, fleet, webhooks. */
+    /**
+     * Base URLs by service: billing, orders, fleet, webhooks. A value may list several instances, comma
+     * separated (the local stack's two fleet replicas: {@code FLEET_URL=http://127.0.0.1:8083,http://127.0.0.1:8085});
+     * {@link #baseUrl} takes them in turn. In Kubernetes it is one Service URL, which balances itself.
+     */
     Map<String, String> upstreams();
 
     Duration upstreamTimeout();
@@ -23,7 +28,20 @@ public interface Upstreams {
             "proxies", "fleet",
             "webhooks", "webhooks");
 
+    /** Turns through the instances of every service listing several (one counter for all: enough to spread). */
+    AtomicLong TURN = new AtomicLong();
+
     default Optional<String> baseUrlFor(String firstSegment) {
-        return Optional.ofNullable(OWNERS.get(firstSegment)).map(service -> upstreams().get(service));
+        return Optional.ofNullable(OWNERS.get(firstSegment)).map(this::baseUrl);
+    }
+
+    /** The base URL of one instance of {@code service}, round-robin over the ones listed; null for no such service. */
+    default String baseUrl(String service) {
+        String listed = upstreams().get(service);
+        if (listed == null || listed.indexOf(',') < 0) {
+            return listed;
+        }
+        String[] instances = listed.split(",");
+        return instances[(int) Math.floorMod(TURN.getAndIncrement(), (long) instances.length)].trim();
     }
 }

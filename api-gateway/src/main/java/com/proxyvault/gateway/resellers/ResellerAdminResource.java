@@ -5,12 +5,18 @@ import com.proxyvault.gateway.operations.ServiceClients;
 import org.jboss.logging.Logger;
 
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.gateway.keys.ApiKeyResource;
 import com.proxyvault.gateway.keys.ApiKeyService;
+import com.proxyvault.platform.input.Paging;
+import io.quarkus.panache.common.Sort;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PathParam;
@@ -27,10 +33,15 @@ import com.proxyvault.platform.input.Texts;
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
-/** Operator API: create resellers (with their first key) and top up their balance. */
+/**
+ * Operator API: create, list and search resellers (with their first key), top up and adjust their balance,
+ * read their balance and ledger, and issue and revoke their keys (the operator console, docs/console.md).
+ */
 @Path("/v1/admin/resellers")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -70,6 +81,102 @@ public class ResellerAdminResource {
     }
 
     public record AdjustmentRequest(String amount, String reason, String reference) {
+    }
+
+    public record ResellerSummary(long id, String name, LocalDateTime createdAt) {
+    }
+
+    public record ResellerPage(List<ResellerSummary> resellers, long total) {
+    }
+
+    /**
+     * Resellers, newest first, one page ({@code limit}, {@code offset} as every list, docs/api.md); {@code q}
+     * (at most 100 characters) keeps those whose name contains it, ignoring case, or whose id it is.
+     */
+    @GET
+    public Uni<ResellerPage> list(@QueryParam("q") String q, @QueryParam("limit") String limit,
+                                  @QueryParam("offset") String offset) {
+        Paging page = Paging.of(limit, offset);
+        String query = q == null ? "" : q.trim();
+        if (query.length() > MAX_NAME_LENGTH) {
+            throw ApiException.unprocessable("q must be at most " + MAX_NAME_LENGTH + " characters");
+        }
+        String pattern = "%" + query.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
+                .replace("_", "\\_") + "%";
+        long id = query.matches("[1-9][0-9]{0,17}") ? Long.parseLong(query) : -1L;
+        String where = "lower(name) like ?1 escape '\\' or id = ?2";
+        return Panache.withSession(() -> Reseller.count(where, pattern, id)
+                .chain(total -> Reseller.<Reseller>find(where, Sort.descending("id"), pattern, id)
+                        .range(page.offset(), page.offset() + page.limit() - 1).list()
+                        .map(found -> new ResellerPage(found.stream()
+                                .map(r -> new ResellerSummary(r.id, r.name, r.createdAt)).toList(), total))));
+    }
+
+    /** The reseller's live keys, as the reseller's own {@code GET /v1/reseller/keys} shows them. */
+    @GET
+    @Path("/{resellerId}/keys")
+    public Uni<ApiKeyResource.KeyList> keys(@PathParam("resellerId") String resellerId) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        return existing(id).chain(() -> keys.active(id)).map(list -> new ApiKeyResource.KeyList(list.stream()
+                .map(k -> new ApiKeyResource.KeySummary(k.id, k.name, k.lastUsedAt, k.createdAt)).toList()));
+    }
+
+    /** A new key for the reseller (201, shown this once), within the cap of live keys (409). */
+    @POST
+    @Path("/{resellerId}/keys")
+    public Uni<Response> issueKey(@PathParam("resellerId") String resellerId, CreateResellerRequest request) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        if (request == null) {
+            throw ApiException.unprocessable("name is required");
+        }
+        String name = Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim();
+        return Panache.withTransaction(() -> Reseller.<Reseller>findById(id)
+                        .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
+                        .chain(reseller -> keys.issueWithinLimit(id, name)))
+                .map(issued -> Response.status(Response.Status.CREATED).entity(new ApiKeyResource.CreatedKey(
+                        issued.key().id, issued.key().name, issued.plaintext(), issued.key().createdAt)).build());
+    }
+
+    /** Revokes one of the reseller's keys; as for the reseller, never their last live one (409). */
+    @DELETE
+    @Path("/{resellerId}/keys/{keyId}")
+    public Uni<ApiKeyResource.Detail> revokeKey(@PathParam("resellerId") String resellerId, @PathParam("keyId") String keyId) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        long key = Ids.path(keyId, "API key not found");
+        return keys.revoke(id, key).replaceWith(new ApiKeyResource.Detail("API key revoked"));
+    }
+
+    /**
+     * The reseller's balance, read from billing with a token scoped to that reseller (read only; billing
+     * has no operator read of a balance).
+     */
+    @GET
+    @Path("/{resellerId}/balance")
+    public Uni<Response> balance(@PathParam("resellerId") String resellerId, @HeaderParam("traceparent") String traceparent) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        return relay(billing(id, "Balance", "Bearer " + tokens.forReseller(id, "billing"),
+                bearer -> services.billingAsReseller().balance(bearer, traceparent)));
+    }
+
+    /** The reseller's ledger, newest first, one page, as {@code GET /v1/reseller/balance/transactions}. */
+    @GET
+    @Path("/{resellerId}/transactions")
+    public Uni<Response> transactions(@PathParam("resellerId") String resellerId, @QueryParam("limit") String limit,
+                                      @QueryParam("offset") String offset, @HeaderParam("traceparent") String traceparent) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        Paging page = Paging.of(limit, offset);
+        return relay(billing(id, "Ledger", "Bearer " + tokens.forReseller(id, "billing"),
+                bearer -> services.billingAsReseller().transactions(bearer, traceparent, page.limit(), page.offset())));
+    }
+
+    private static Uni<Response> relay(Uni<RestResponse<Map<String, Object>>> call) {
+        return call.map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build());
+    }
+
+    private static Uni<Void> existing(long id) {
+        return Panache.withSession(() -> Reseller.<Reseller>findById(id))
+                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
+                .replaceWithVoid();
     }
 
     @POST
@@ -112,7 +219,7 @@ public class ResellerAdminResource {
         Map<String, Object> body = new HashMap<>();
         body.put("amount", amount.toPlainString());
         body.put("reference", reference);
-        return billing(id, "Top-up", bearer -> services.of("billing").topUp(bearer, traceparent, id, body))
+        return billing(id, "Top-up", operatorBearer(), bearer -> services.of("billing").topUp(bearer, traceparent, id, body))
                 .map(answer -> answer.getStatus() / 100 == 2
                         ? Response.status(Response.Status.CREATED).entity(answer.getEntity()).build()
                         : Response.status(answer.getStatus()).entity(answer.getEntity()).build());
@@ -135,20 +242,23 @@ public class ResellerAdminResource {
         body.put("amount", Texts.required(request.amount(), "amount", 20));
         body.put("reason", Texts.required(request.reason(), "reason", MAX_REASON_LENGTH));
         body.put("reference", Texts.required(request.reference(), "reference", MAX_REFERENCE_LENGTH));
-        return billing(id, "Adjustment", bearer -> services.of("billing").adjust(bearer, traceparent, id, body))
+        return billing(id, "Adjustment", operatorBearer(), bearer -> services.of("billing").adjust(bearer, traceparent, id, body))
                 .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build());
+    }
+
+    private String operatorBearer() {
+        String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
+        return "Bearer " + tokens.forOperator(operatorName, "billing");
     }
 
     /**
      * One operator call to billing for reseller {@code id}: 404 when the gateway knows no such reseller,
-     * the call with an operator token for billing, and 503 when billing cannot be reached.
+     * the call with {@code bearer}, and 503 when billing cannot be reached.
      */
-    private Uni<RestResponse<Map<String, Object>>> billing(long id, String what,
+    private Uni<RestResponse<Map<String, Object>>> billing(long id, String what, String bearer,
             Function<String, Uni<RestResponse<Map<String, Object>>>> call) {
-        String operatorName = operator.getSubject() == null ? "operator" : operator.getSubject();
-        return Panache.withSession(() -> Reseller.<Reseller>findById(id))
-                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> call.apply("Bearer " + tokens.forOperator(operatorName, "billing"))
+        return existing(id)
+                .chain(() -> call.apply(bearer)
                         .onFailure().transform(failure -> {
                             LOG.warnf("%s for reseller %d failed: %s", what, id, failure.toString());
                             return ApiException.unavailable("Billing is unavailable, try again");

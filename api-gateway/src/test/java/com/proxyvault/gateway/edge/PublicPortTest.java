@@ -16,7 +16,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +51,30 @@ class PublicPortTest {
         given().get("/no/such/page").then().statusCode(404).body("code", equalTo("not_found")).body("detail", equalTo("Not Found"));
         given().get("/v1/reseller/balance").then().statusCode(401).header("WWW-Authenticate", "Bearer")
                 .body("code", equalTo("unauthorized"));
+    }
+
+    /** docs/console.md: the consoles are a fixed list of files, each with a CSP that allows no inline script. */
+    @Test
+    void shouldServeOnlyTheConsolesFilesWithAStrictContentSecurityPolicy() {
+        for (String page : new String[] {"/", "/admin"}) {
+            given().get(page).then().statusCode(200)
+                    .contentType(startsWith("text/html"))
+                    .header("Content-Security-Policy", containsString("script-src 'self';"))
+                    .header("Content-Security-Policy", containsString("frame-ancestors 'none'"))
+                    .header("X-Content-Type-Options", "nosniff")
+                    .header("Referrer-Policy", "no-referrer")
+                    .body(containsString("<script type=\"module\" src=\"/console/"))
+                    // Nothing inline for the CSP to have to allow.
+                    .body(not(containsString("<script>"))).body(not(containsString("style=")));
+        }
+        given().get("/console/reseller.js").then().statusCode(200).contentType(startsWith("text/javascript"));
+        given().get("/console/console.css").then().statusCode(200).contentType(startsWith("text/css"));
+        given().head("/admin").then().statusCode(200);
+        // Not listed, so not served, even where a file of that name is on the class path.
+        for (String other : new String[] {"/console/index.html", "/index.html", "/admin/", "/console/application.properties"}) {
+            given().get(other).then().statusCode(404).body("code", equalTo("not_found"));
+        }
+        given().post("/").then().statusCode(404).body("code", equalTo("not_found"));
     }
 
     @Test

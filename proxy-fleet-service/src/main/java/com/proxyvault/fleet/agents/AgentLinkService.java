@@ -67,8 +67,10 @@ public class AgentLinkService implements AgentLink {
                 case HEARTBEAT -> {
                     AgentSession current = session;
                     if (current != null) {
-                        contexts.onNewContext(() -> store.seen(current.agentId(), message.getHeartbeat().getTrafficList())).subscribe().with(
-                                ok -> { }, e -> LOG.warnf("Recording heartbeat of %s failed: %s", current.agentId(), e));
+                        var traffic = message.getHeartbeat().getTrafficList();
+                        contexts.onNewContext(() -> store.seen(current.agentId(), traffic)).subscribe().with(
+                                ok -> reconciler.afterHeartbeat(current, traffic),
+                                e -> LOG.warnf("Recording heartbeat of %s failed: %s", current.agentId(), e));
                     }
                 }
                 case RESULT -> {

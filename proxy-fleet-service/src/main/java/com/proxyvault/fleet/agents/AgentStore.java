@@ -26,8 +26,11 @@ public class AgentStore {
 
     private final AgentLiveness liveness;
 
-    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock, AgentLiveness liveness) {
+    private final FleetReplicas replicas;
+
+    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock, AgentLiveness liveness, FleetReplicas replicas) {
         this.liveness = liveness;
+        this.replicas = replicas;
         this.sessionFactory = sessionFactory;
         this.clock = clock;
     }
@@ -37,18 +40,21 @@ public class AgentStore {
     }
 
     /**
-     * Records the agent as connected and replaces its modem list with the one it announced: a modem it no
+     * Records the agent as connected, its stream held by this replica, and replaces its modem list with the one it announced: a modem it no
      * longer reports goes offline (its proxies stay, they just get no new ones). Its offline proxies are active
      * again ({@link AgentLiveness#backOnline}) in the same transaction.
      */
     public Uni<Void> register(Hello hello) {
         LocalDateTime now = now();
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                insert into agents (id, public_host, port_range_start, port_range_end, agent_version, connected, last_seen_at)
-                                values (:id, :host, :start, :end, :version, true, :now)
+                                insert into agents (id, public_host, port_range_start, port_range_end, agent_version, connected,
+                                                    last_seen_at, replica_id)
+                                values (:id, :host, :start, :end, :version, true, :now, :replica)
                                 on conflict (id) do update set public_host = excluded.public_host,
                                     port_range_start = excluded.port_range_start, port_range_end = excluded.port_range_end,
-                                    agent_version = excluded.agent_version, connected = true, last_seen_at = excluded.last_seen_at""")
+                                    agent_version = excluded.agent_version, connected = true, last_seen_at = excluded.last_seen_at,
+                                    replica_id = excluded.replica_id""")
+                        .setParameter("replica", replicas.id())
                         .setParameter("id", hello.getAgentId())
                         .setParameter("host", hello.getPublicHost())
                         .setParameter("start", hello.getPortRangeStart())
@@ -97,8 +103,8 @@ public class AgentStore {
     public Uni<Void> seen(String agentId, List<ProxyTraffic> traffic) {
         return sessionFactory.withTransaction(session -> {
             Uni<Integer> chain = session
-                    .createNativeQuery("update agents set last_seen_at = :now, connected = true where id = :id")
-                    .setParameter("now", now()).setParameter("id", agentId).executeUpdate();
+                    .createNativeQuery("update agents set last_seen_at = :now, connected = true, replica_id = :replica where id = :id")
+                    .setParameter("now", now()).setParameter("replica", replicas.id()).setParameter("id", agentId).executeUpdate();
             for (ProxyTraffic proxy : traffic) {
                 chain = chain.chain(() -> session.createNativeQuery("""
                                 update proxies set
@@ -119,9 +125,15 @@ public class AgentStore {
         }).replaceWithVoid();
     }
 
+    /**
+     * The agent's stream on this replica ended: it is no longer connected, and no longer held here — unless
+     * it has meanwhile said Hello to another replica, whose claim stands.
+     */
     public Uni<Void> disconnected(String agentId) {
         return sessionFactory.withTransaction(session -> session
-                .createNativeQuery("update agents set connected = false where id = :id")
-                .setParameter("id", agentId).executeUpdate()).replaceWithVoid();
+                .createNativeQuery("""
+                        update agents set connected = false, replica_id = null
+                        where id = :id and (replica_id = :replica or replica_id is null)""")
+                .setParameter("id", agentId).setParameter("replica", replicas.id()).executeUpdate()).replaceWithVoid();
     }
 }

@@ -1,6 +1,6 @@
 package com.proxyvault.fleet.provisioning;
 
-import com.proxyvault.fleet.agents.AgentRegistry;
+import com.proxyvault.fleet.agents.AgentRouter;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,8 +9,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Ends proxies at expires_at: status and {@code proxy.expired} commit together (row locks make that happen
- * once even with several replicas), then the agent is told to close the port. If the agent is not
- * reachable now, it is told when it reconnects ({@link Reconciler}).
+ * once even with several replicas), then the agent is told to close the port if its stream is on this
+ * replica. Otherwise its own replica tells it on the agent's next heartbeat, which names the expired
+ * proxy, or when it reconnects ({@link Reconciler}).
  */
 @ApplicationScoped
 public class ExpiryJob {
@@ -18,9 +19,9 @@ public class ExpiryJob {
     private static final Logger LOG = Logger.getLogger(ExpiryJob.class);
 
     private final ProxyTransitions transitions;
-    private final AgentRegistry agents;
+    private final AgentRouter agents;
 
-    public ExpiryJob(ProxyTransitions transitions, AgentRegistry agents) {
+    public ExpiryJob(ProxyTransitions transitions, AgentRouter agents) {
         this.transitions = transitions;
         this.agents = agents;
     }
@@ -30,7 +31,7 @@ public class ExpiryJob {
     Uni<Void> expire() {
         return transitions.expireDue(100).invoke(expired -> expired.forEach(proxy -> {
             LOG.infof("Proxy %d of order %d expired", proxy.id, proxy.orderId);
-            agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port);
+            agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port, null);
         })).replaceWithVoid();
     }
 }

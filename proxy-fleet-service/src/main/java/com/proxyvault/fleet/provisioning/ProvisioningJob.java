@@ -2,6 +2,7 @@ package com.proxyvault.fleet.provisioning;
 
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.fleet.agents.AgentRegistry;
+import com.proxyvault.fleet.agents.AgentRouter;
 import com.proxyvault.fleet.agents.AgentSession;
 import com.proxyvault.platform.vertx.VertxContexts;
 import com.proxyvault.fleet.proxies.Proxy;
@@ -42,6 +43,7 @@ public class ProvisioningJob {
 
     private final Mutiny.SessionFactory sessionFactory;
     private final AgentRegistry agents;
+    private final AgentRouter router;
     private final ProxyTransitions transitions;
     private final VertxContexts contexts;
     private final Duration provisionTimeout;
@@ -52,11 +54,12 @@ public class ProvisioningJob {
     static final String CHANNEL = "proxy_dispatch";
     private static final int DISPATCH_BATCH = 50;
 
-    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ProxyTransitions transitions,
+    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, AgentRouter router, ProxyTransitions transitions,
                            VertxContexts contexts, CommitSignals signals,
                            @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout) {
         this.sessionFactory = sessionFactory;
         this.agents = agents;
+        this.router = router;
         this.transitions = transitions;
         this.contexts = contexts;
         this.signals = signals;
@@ -138,7 +141,7 @@ public class ProvisioningJob {
                         .onItem().transformToUniAndConcatenate(proxy ->
                                 transitions.fail(session, proxy, "The proxy's agent did not confirm it in time"))
                         .collect().last())
-                .invoke(overdue -> overdue.forEach(p -> agents.releaseQuietly(p.agentId, p.id, p.port))))
+                .invoke(overdue -> overdue.forEach(p -> router.releaseQuietly(p.agentId, p.id, p.port, null))))
                 .replaceWithVoid();
     }
 }

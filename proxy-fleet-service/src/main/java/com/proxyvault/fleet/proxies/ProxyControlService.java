@@ -12,8 +12,7 @@ import com.proxyvault.contracts.events.ProxyIpRotated;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.http.ErrorCodes;
 import com.proxyvault.platform.outbox.Outbox;
-import com.proxyvault.fleet.agents.AgentRegistry;
-import com.proxyvault.fleet.agents.AgentSession;
+import com.proxyvault.fleet.agents.AgentRouter;
 import com.proxyvault.fleet.locations.Location;
 import com.proxyvault.fleet.provisioning.AgentCommands;
 import com.proxyvault.fleet.provisioning.Credentials;
@@ -42,7 +41,7 @@ public class ProxyControlService {
     public static final List<String> FINGERPRINTS = List.of("none", "linux", "macos", "windows");
 
     private final Mutiny.SessionFactory sessionFactory;
-    private final AgentRegistry agents;
+    private final AgentRouter agents;
     private final ModemAllocator allocator;
 
     private final Clock clock;
@@ -50,7 +49,7 @@ public class ProxyControlService {
     private final ObjectMapper mapper;
     private final ResetConfig resets;
 
-    public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, ModemAllocator allocator,
+    public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRouter agents, ModemAllocator allocator,
                                Clock clock, ObjectMapper mapper, ResetConfig resets) {
         this.mapper = mapper;
         this.resets = resets;
@@ -85,7 +84,7 @@ public class ProxyControlService {
      * proxy is not active; 503 when the modem does not answer or refuses, or {@code rotation_failed} when the
      * IP never changed (a hard reset still in its cooldown is not tried; Retry-After says when it can be).
      */
-    public Uni<ResetResult> resetIp(long resellerId, long proxyId, String mode) {
+    public Uni<ResetResult> resetIp(long resellerId, long proxyId, String mode, String authorization) {
         boolean hard = "hard".equals(mode);
         LocalDateTime now = now();
         return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
@@ -108,7 +107,7 @@ public class ProxyControlService {
                                     .getSingleResult()
                                     .map(oldIp -> new Rotation(copyOf(proxy), proxy.orderId, oldIp, hardWait.isZero(), hardWait));
                         }))
-                .chain(rotation -> rotate(rotation, hard ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST, 1, 0)
+                .chain(rotation -> rotate(rotation, hard ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST, 1, 0, authorization)
                         .chain(outcome -> recordRotation(rotation, outcome))
                         .map(outcome -> new ResetResult(proxyId, mode, outcome.newIp(), rotation.oldIp(), outcome.newIp(),
                                 modeName(outcome.mode()), outcome.attempts())));
@@ -121,8 +120,8 @@ public class ProxyControlService {
     private record Rotated(String newIp, ResetMode mode, int attempts) {
     }
 
-    private Uni<Rotated> rotate(Rotation rotation, ResetMode mode, int attemptInMode, int attemptsSoFar) {
-        return command(rotation.proxy().agentId, AgentCommands.resetIp(rotation.proxy(), mode)).chain(result -> {
+    private Uni<Rotated> rotate(Rotation rotation, ResetMode mode, int attemptInMode, int attemptsSoFar, String authorization) {
+        return command(rotation.proxy().agentId, AgentCommands.resetIp(rotation.proxy(), mode), authorization).chain(result -> {
             int attempts = attemptsSoFar + 1;
             String reported = result.getExitIp();
             if (reported != null && !reported.isBlank() && !reported.equals(rotation.oldIp())) {
@@ -132,10 +131,10 @@ public class ProxyControlService {
                     modeName(mode), attemptInMode, reported, attemptInMode < resets.attemptsPerMode() ? "trying again"
                             : mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed() ? "escalating to a hard reset" : "giving up");
             if (attemptInMode < resets.attemptsPerMode()) {
-                return rotate(rotation, mode, attemptInMode + 1, attempts);
+                return rotate(rotation, mode, attemptInMode + 1, attempts, authorization);
             }
             if (mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed()) {
-                return rotate(rotation, ResetMode.RESET_MODE_HARD, 1, attempts);
+                return rotate(rotation, ResetMode.RESET_MODE_HARD, 1, attempts, authorization);
             }
             ApiException failed = ApiException.unavailable(ErrorCodes.ROTATION_FAILED, "The exit IP did not change after "
                     + attempts + " resets (" + rotation.oldIp() + ")" + (rotation.hardAllowed() ? ""
@@ -185,14 +184,14 @@ public class ProxyControlService {
         return mode == ResetMode.RESET_MODE_HARD ? "hard" : "fast";
     }
 
-    public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint) {
+    public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint, String authorization) {
         Fingerprint profile = Fingerprint.valueOf("FINGERPRINT_" + fingerprint.toUpperCase());
         return sessionFactory.withSession(session -> find(session, resellerId, proxyId, null))
                 .chain(proxy -> {
                     requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
                     // A disconnected proxy has no listener to tell; it gets the profile when connected again.
                     Uni<?> applied = ProxyStatus.ACTIVE.equals(proxy.status)
-                            ? command(proxy.agentId, AgentCommands.setFingerprint(proxy, profile))
+                            ? command(proxy.agentId, AgentCommands.setFingerprint(proxy, profile), authorization)
                             : Uni.createFrom().voidItem();
                     return applied.chain(() -> sessionFactory.withTransaction(session -> session
                                     .createNativeQuery("update proxies set fingerprint = :fingerprint, updated_at = :now where id = :id")
@@ -205,14 +204,14 @@ public class ProxyControlService {
     }
 
     /** Closes the proxy's port and frees its modem; the paid period keeps running. */
-    public Uni<Void> disconnect(long resellerId, long proxyId) {
+    public Uni<Void> disconnect(long resellerId, long proxyId, String authorization) {
         return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
                         .invoke(proxy -> {
                             requireStatus(proxy, ProxyStatus.ACTIVE);
                             proxy.status = ProxyStatus.DISCONNECTED;
                             proxy.updatedAt = now();
                         }))
-                .invoke(proxy -> agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port))
+                .invoke(proxy -> agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port, authorization))
                 .replaceWithVoid();
     }
 
@@ -238,7 +237,7 @@ public class ProxyControlService {
      * Moves the proxy onto a free modem in {@code locationId} with fresh credentials. The new listener must
      * be confirmed by its agent before the old one is closed; if it is not, the proxy goes back where it was.
      */
-    public Uni<Connected> connect(long resellerId, long proxyId, String locationId) {
+    public Uni<Connected> connect(long resellerId, long proxyId, String locationId, String authorization) {
         return sessionFactory.withSession(session -> session.find(Location.class, locationId))
                 .onItem().ifNull().failWith(() -> ApiException.unprocessable("Unknown location_id '" + locationId + "'"))
                 .chain(location -> sessionFactory.withTransaction(session ->
@@ -258,14 +257,14 @@ public class ProxyControlService {
                                 return new Move(copyOf(proxy), previous);
                             });
                         })))
-                .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()))
+                .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()), authorization)
                         .onFailure().call(failure -> revert(move))
                         .map(ok -> {
                             // Moved within one agent, the agent already swapped the listeners when it opened the
                             // new one; only a proxy that left another agent has an old listener to close there.
                             Placement before = move.previous();
                             if (ProxyStatus.ACTIVE.equals(before.status()) && !before.agentId().equals(move.proxy().agentId)) {
-                                agents.releaseQuietly(before.agentId(), move.proxy().id, before.port());
+                                agents.releaseQuietly(before.agentId(), move.proxy().id, before.port(), authorization);
                             }
                             Proxy p = move.proxy();
                             return new Connected(p.ip, p.port, p.username, p.password, p.locationId);
@@ -329,12 +328,16 @@ public class ProxyControlService {
         }
     }
 
-    /** Sends a command to the agent and succeeds only on its ok; otherwise a 503 the reseller may retry. */
-    private Uni<CommandResult> command(String agentId, FleetMessage.Builder command) {
-        AgentSession session = agents.session(agentId).orElseThrow(() ->
-                ApiException.unavailable("The proxy's modem is not reachable right now, try again"));
-        return session.command(command, AGENT_TIMEOUT)
-                .onFailure().transform(e -> ApiException.unavailable("The proxy's modem did not answer, try again"))
+    /**
+     * Sends a command to the agent, wherever its stream is ({@link AgentRouter}: forwarded with the caller's
+     * {@code authorization} when another replica holds it), and succeeds only on its ok; otherwise a 503 the
+     * reseller may retry.
+     */
+    private Uni<CommandResult> command(String agentId, FleetMessage.Builder command, String authorization) {
+        return agents.command(agentId, command, AGENT_TIMEOUT, authorization)
+                .onFailure().transform(e -> e instanceof AgentRouter.NotHeld
+                        ? ApiException.unavailable("The proxy's modem is not reachable right now, try again")
+                        : ApiException.unavailable("The proxy's modem did not answer, try again"))
                 .map(result -> {
                     if (!result.getOk()) {
                         throw ApiException.unavailable("The modem could not do it: " + result.getError());

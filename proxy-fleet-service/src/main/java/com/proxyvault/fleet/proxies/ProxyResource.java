@@ -90,13 +90,13 @@ public class ProxyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProxyControlService.Connected> connect(@PathParam("proxyId") String proxyId, ConnectRequest request) {
         String locationId = Texts.required(request == null ? null : request.locationId(), "location_id", MAX_LOCATION_ID_LENGTH);
-        return controls.connect(CurrentReseller.resellerId(caller), id(proxyId), locationId);
+        return controls.connect(CurrentReseller.resellerId(caller), id(proxyId), locationId, bearer());
     }
 
     @POST
     @Path("/{proxyId}/disconnect")
     public Uni<Detail> disconnect(@PathParam("proxyId") String proxyId) {
-        return controls.disconnect(CurrentReseller.resellerId(caller), id(proxyId)).replaceWith(new Detail("Proxy disconnected"));
+        return controls.disconnect(CurrentReseller.resellerId(caller), id(proxyId), bearer()).replaceWith(new Detail("Proxy disconnected"));
     }
 
     @POST
@@ -104,7 +104,7 @@ public class ProxyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProxyControlService.ResetResult> reset(@PathParam("proxyId") String proxyId, ResetRequest request) {
         String mode = Texts.oneOf(request == null ? null : request.mode(), "mode", MODES, true);
-        return controls.resetIp(CurrentReseller.resellerId(caller), id(proxyId), mode);
+        return controls.resetIp(CurrentReseller.resellerId(caller), id(proxyId), mode, bearer());
     }
 
     @POST
@@ -113,7 +113,7 @@ public class ProxyResource {
     public Uni<ProxyControlService.FingerprintResult> fingerprint(@PathParam("proxyId") String proxyId, FingerprintRequest request) {
         String fingerprint = Texts.oneOf(request == null ? null : request.fingerprint(), "fingerprint",
                 ProxyControlService.FINGERPRINTS, true);
-        return controls.setFingerprint(CurrentReseller.resellerId(caller), id(proxyId), fingerprint);
+        return controls.setFingerprint(CurrentReseller.resellerId(caller), id(proxyId), fingerprint, bearer());
     }
 
     /**
@@ -159,6 +159,11 @@ public class ProxyResource {
         return find(proxyId).chain(() -> Panache.getSession())
                 .chain(session -> allocator.availability(session, ClockProducer.utcNow(clock)))
                 .map(LocationList::new);
+    }
+
+    /** The caller's internal token, passed on when a command goes to the replica holding the agent's stream. */
+    private String bearer() {
+        return "Bearer " + caller.getRawToken();
     }
 
     /** A malformed id names no proxy of this reseller: 404, as for any proxy that isn't theirs. */

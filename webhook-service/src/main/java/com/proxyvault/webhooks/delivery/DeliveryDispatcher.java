@@ -147,11 +147,17 @@ public class DeliveryDispatcher {
                 });
     }
 
+    /**
+     * Frees the attempt's slots. The dispatcher runs again once the endpoint is down to half its slots (or
+     * the replica, when its own limit was what held claims back, crosses half of all), not after every attempt: under load a claim per freed slot would
+     * scan the due rows for one delivery at a time, while this claims in batches; an idle endpoint (the
+     * usual case) is at or below half after any attempt, so its next delivery is claimed at once.
+     */
     private void finished(DueDelivery delivery) {
-        inFlight.decrementAndGet();
+        int total = inFlight.decrementAndGet();
         // Counters stay in the map (one per endpoint that ever had an attempt): removing them races with start().
-        inFlightByEndpoint.get(delivery.webhookId()).decrementAndGet();
-        if (!stopping) {
+        int ofEndpoint = inFlightByEndpoint.get(delivery.webhookId()).decrementAndGet();
+        if (!stopping && (ofEndpoint <= perEndpoint / 2 || total == maxInFlight / 2)) {
             runner.signal();
         }
     }

@@ -1,0 +1,197 @@
+// The operator console: the operator API (/v1/admin/...) with the operator JWT from this tab's
+// sessionStorage. Which page makes which call: docs/console.md.
+import {
+  copyButton, createClient, el, field, guarded, show, startConsole, table,
+} from './api.js';
+
+const ADMIN = '/v1/admin';
+const PAGE_SIZE = 20;
+const SERVICES = ['billing', 'orders', 'fleet', 'webhooks'];
+
+const api = createClient('proxyvault.operator.token');
+startConsole({
+  client: api,
+  pages: { resellers: resellersPage, fleet: fleetPage, parked: parkedPage },
+  home: 'resellers',
+  inputId: 'operator-token',
+  check: () => api.call('GET', ADMIN + '/resellers?limit=1'),
+  what: 'the token',
+});
+
+/** A form whose submit runs `action(form)` guarded (button disabled, the API's detail shown). */
+function form(id, title, fields, submitLabel, action) {
+  const errors = el('div');
+  const node = el('form', { class: 'card', id }, el('h2', {}, title), fields, el('button', { type: 'submit' }, submitLabel), errors);
+  node.addEventListener('submit', (event) => {
+    event.preventDefault();
+    guarded(node.querySelector('button[type=submit]'), errors, () => action(node, errors));
+  });
+  return node;
+}
+
+function input(id, attributes) {
+  return el('input', { id, autocomplete: 'off', ...(attributes || {}) });
+}
+
+// ---------------------------------------------------------------- resellers
+
+async function resellersPage(root, query = '', offset = 0) {
+  const search = input('reseller-search', { type: 'search', value: query, maxlength: 100 });
+  const found = await api.call('GET', `${ADMIN}/resellers?limit=${PAGE_SIZE}&offset=${offset}&q=${encodeURIComponent(query)}`);
+  const detail = el('div', { id: 'reseller-detail' });
+  const name = input('new-reseller-name', { required: true, maxlength: 100 });
+  const created = el('div', { 'aria-live': 'polite' });
+  const listErrors = el('div');
+  show(root,
+    el('h1', {}, 'Resellers'),
+    form('search-resellers', 'Search', [field('Name or id', search)], 'Search',
+      () => resellersPage(root, search.value.trim(), 0)),
+    table('Resellers, newest first', ['#', 'Name', 'Created (UTC)', ''], found.resellers, (r) => ({
+      dataset: { reseller: r.id },
+      cells: [r.id, r.name, r.created_at,
+        el('button', { type: 'button', class: 'open', onclick: (e) => guarded(e.target, detail, () => resellerDetail(detail, r)) }, 'Open')],
+    })),
+    el('nav', { class: 'pager', 'aria-label': 'Pages' },
+      el('button', { type: 'button', disabled: offset === 0, onclick: (e) => guarded(e.target, listErrors, () => resellersPage(root, query, Math.max(0, offset - PAGE_SIZE))) }, 'Previous'),
+      el('span', {}, found.total === 0 ? 'none' : `${offset + 1}–${Math.min(offset + PAGE_SIZE, found.total)} of ${found.total}`),
+      el('button', { type: 'button', disabled: offset + PAGE_SIZE >= found.total, onclick: (e) => guarded(e.target, listErrors, () => resellersPage(root, query, offset + PAGE_SIZE)) }, 'Next')),
+    listErrors,
+    detail,
+    form('create-reseller', 'Create a reseller', [field('Name', name)], 'Create', async () => {
+      const reseller = await api.call('POST', ADMIN + '/resellers', { name: name.value.trim() });
+      show(created, el('div', { class: 'card secret', role: 'status' },
+        el('p', {}, `Reseller #${reseller.id} “${reseller.name}” created. Its first API key, shown only once:`),
+        el('code', {}, reseller.api_key.key), ' ', copyButton('Copy', reseller.api_key.key, 'first API key')));
+    }),
+    created);
+}
+
+/** One reseller: balance, top-up, adjustment, ledger and keys. */
+async function resellerDetail(root, reseller, ledgerOffset = 0) {
+  const base = `${ADMIN}/resellers/${reseller.id}`;
+  const [balance, ledger, keys] = await Promise.all([
+    api.call('GET', base + '/balance'),
+    api.call('GET', `${base}/transactions?limit=${PAGE_SIZE}&offset=${ledgerOffset}`),
+    api.call('GET', base + '/keys'),
+  ]);
+  const reload = () => resellerDetail(root, reseller, 0);
+  const topupAmount = input('topup-amount', { inputmode: 'decimal', required: true, pattern: '[0-9]+(\\.[0-9]{1,2})?', placeholder: '100.00' });
+  const topupReference = input('topup-reference', { required: true, maxlength: 100, placeholder: 'deposit id, e.g. bank-2026-001' });
+  const adjustAmount = input('adjust-amount', { required: true, pattern: '-?[0-9]+(\\.[0-9]{1,2})?', placeholder: '-5.00' });
+  const adjustReason = input('adjust-reason', { required: true, maxlength: 200 });
+  const adjustReference = input('adjust-reference', { required: true, maxlength: 100 });
+  const keyName = input('reseller-key-name', { required: true, maxlength: 100 });
+  const keyShown = el('div', { 'aria-live': 'polite' });
+  show(root,
+    el('section', { class: 'card', 'aria-labelledby': 'reseller-title' },
+      el('h2', { id: 'reseller-title' }, `Reseller #${reseller.id}: ${reseller.name}`),
+      el('p', { class: 'big', id: 'reseller-balance' }, `${balance.balance} ${balance.currency}`),
+      form('topup', 'Top up', [field('Amount (USD)', topupAmount), field('Reference', topupReference, 'The same reference twice credits once.')],
+        'Top up', async () => {
+          await api.call('POST', base + '/topups', { amount: topupAmount.value.trim(), reference: topupReference.value.trim() });
+          await reload();
+        }),
+      form('adjustment', 'Adjustment', [field('Amount (USD, signed)', adjustAmount), field('Reason', adjustReason),
+        field('Reference', adjustReference)], 'Adjust', async () => {
+        await api.call('POST', base + '/adjustments', {
+          amount: adjustAmount.value.trim(), reason: adjustReason.value.trim(), reference: adjustReference.value.trim(),
+        });
+        await reload();
+      }),
+      table('Ledger, newest first', ['#', 'When (UTC)', 'Type', 'Amount', 'Balance after', 'Order', 'Reference'],
+        ledger.transactions, (t) => ({
+          dataset: { transaction: t.id },
+          cells: [t.id, t.created_at, t.type, t.amount, t.balance_after, t.order_id ?? '', t.reference],
+        })),
+      el('nav', { class: 'pager', 'aria-label': 'Ledger pages' },
+        el('button', { type: 'button', disabled: ledgerOffset === 0, onclick: (e) => guarded(e.target, keyShown, () => resellerDetail(root, reseller, Math.max(0, ledgerOffset - PAGE_SIZE))) }, 'Previous'),
+        el('span', {}, `${ledger.total} entries`),
+        el('button', { type: 'button', disabled: ledgerOffset + PAGE_SIZE >= ledger.total, onclick: (e) => guarded(e.target, keyShown, () => resellerDetail(root, reseller, ledgerOffset + PAGE_SIZE)) }, 'Next')),
+      table('Live API keys', ['#', 'Name', 'Created (UTC)', 'Last used (UTC)', ''], keys.keys, (k) => ({
+        dataset: { key: k.id },
+        cells: [k.id, k.name, k.created_at, k.last_used_at ?? 'never',
+          el('button', {
+            type: 'button', class: 'danger', 'aria-label': `Revoke key ${k.name}`, onclick: (e) => {
+              if (confirm(`Revoke key “${k.name}” of ${reseller.name}?`)) {
+                guarded(e.target, keyShown, async () => {
+                  await api.call('DELETE', `${base}/keys/${k.id}`);
+                  await reload();
+                });
+              }
+            },
+          }, 'Revoke')],
+      })),
+      form('reseller-key', 'Issue a key', [field('Name', keyName)], 'Issue key', async () => {
+        const key = await api.call('POST', base + '/keys', { name: keyName.value.trim() });
+        await reload();
+        root.prepend(el('div', { class: 'card secret', role: 'status' },
+          el('p', {}, `Key “${key.name}” issued; shown only once:`), el('code', {}, key.key), ' ',
+          copyButton('Copy', key.key, 'issued key')));
+      }),
+      keyShown));
+  root.querySelector('h2').scrollIntoView();
+}
+
+// ---------------------------------------------------------------- fleet
+
+async function fleetPage(root) {
+  const [{ agents }, { modems }] = await Promise.all([api.call('GET', ADMIN + '/agents'), api.call('GET', ADMIN + '/modems')]);
+  const errors = el('div');
+  const byLocation = {};
+  for (const modem of modems) {
+    const place = (byLocation[modem.location_id] ||= { modems: 0, online: 0, capacity: 0, proxies: 0 });
+    place.modems++;
+    place.online += modem.online ? 1 : 0;
+    place.capacity += modem.capacity || 0;
+    place.proxies += (modem.proxy_ids || []).length;
+  }
+  show(root,
+    el('h1', {}, 'Fleet'),
+    table('Load per location', ['Location', 'Modems', 'Online', 'Proxies', 'Capacity', 'Load'],
+      Object.entries(byLocation).sort(), ([id, p]) => [id, p.modems, p.online, p.proxies, p.capacity,
+        p.capacity ? Math.round((100 * p.proxies) / p.capacity) + ' %' : '—']),
+    table('Agents', ['Agent', 'Host', 'Online', 'Last seen (UTC)', 'Version', 'Ports', 'Modems', 'Proxies'], agents, (a) => [
+      a.id, a.public_host, a.online ? 'online' : (a.connected ? 'connected' : 'offline'), a.last_seen_at ?? '', a.agent_version ?? '',
+      `${a.port_range_start}–${a.port_range_end}`, a.modems, a.proxies]),
+    errors,
+    table('Modems', ['Agent', 'Modem', 'Location', 'Online', 'Exit IP', 'Proxies', 'Last heartbeat (UTC)', ''], modems, (m) => ({
+      dataset: { modem: m.agent_id + '/' + m.modem_id },
+      cells: [m.agent_id, m.modem_id, m.location_id + (m.is_5g ? ' 5G' : ''), (m.online ? 'online' : 'offline') + (m.draining ? ', draining' : ''), m.exit_ip ?? '',
+        `${(m.proxy_ids || []).length} of ${m.capacity}`, m.last_heartbeat_at ?? '',
+        el('button', {
+          type: 'button', onclick: (e) => guarded(e.target, errors, async () => {
+            await api.call('POST', `${ADMIN}/agents/${encodeURIComponent(m.agent_id)}/modems/${encodeURIComponent(m.modem_id)}/${m.draining ? 'undrain' : 'drain'}`);
+            await fleetPage(root);
+          }),
+        }, m.draining ? 'Undrain' : 'Drain')],
+    })));
+}
+
+// ---------------------------------------------------------------- parked events
+
+async function parkedPage(root, service = 'orders', pending = true) {
+  const { dead_letters: parked } = await api.call('GET', `${ADMIN}/services/${service}/dead-letters?pending=${pending}&limit=50`);
+  const serviceSelect = el('select', { id: 'parked-service' }, SERVICES.map((s) => el('option', { value: s, selected: s === service }, s)));
+  const pendingBox = el('input', { type: 'checkbox', id: 'parked-pending', checked: pending });
+  const errors = el('div');
+  const reload = () => guarded(null, errors, () => parkedPage(root, serviceSelect.value, pendingBox.checked));
+  serviceSelect.addEventListener('change', reload);
+  pendingBox.addEventListener('change', reload);
+  show(root,
+    el('h1', {}, 'Parked events'),
+    el('p', { class: 'muted' }, 'Events a consumer could not apply after its retries (dead letters). Replay applies one again through its handler.'),
+    el('div', { class: 'controls' }, field('Service', serviceSelect),
+      el('label', { class: 'switch', for: pendingBox.id }, pendingBox, ' Only not yet replayed')),
+    errors,
+    table(`Parked in ${service}`, ['#', 'Parked (UTC)', 'Handler', 'Event', 'Attempts', 'Error', 'Replayed', ''], parked, (d) => ({
+      dataset: { parked: d.id },
+      cells: [d.id, d.parked_at, d.handler, `${d.event_type} ${d.event_id}`, d.attempts, (d.error ?? '').substring(0, 160),
+        d.replayed_at ?? '',
+        d.replayed_at ? '' : el('button', {
+          type: 'button', onclick: (e) => guarded(e.target, errors, async () => {
+            await api.call('POST', `${ADMIN}/services/${service}/dead-letters/${d.id}/replay`);
+            await parkedPage(root, service, pending);
+          }),
+        }, 'Replay')],
+    })));
+}

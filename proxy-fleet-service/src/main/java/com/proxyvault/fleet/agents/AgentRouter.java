@@ -1,0 +1,143 @@
+package com.proxyvault.fleet.agents;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.fleet.provisioning.AgentCommands;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * Sends a command to an agent wherever its stream is (docs/fleet.md "Two replicas"): over the stream
+ * when it is open on this replica, otherwise forwarded to the replica holding it
+ * ({@link AgentCommandResource}) with the caller's internal token, and that replica's {@link CommandResult}
+ * returned unchanged. No live replica holds the stream → {@link NotHeld}.
+ */
+@Singleton
+public class AgentRouter {
+
+    private static final Logger LOG = Logger.getLogger(AgentRouter.class);
+    /** The internal endpoint a replica serves for the others: {@code POST <url>/internal/agent-commands/{agentId}}. */
+    static final String PATH = "/internal/agent-commands/";
+    static final String PROTOBUF = "application/x-protobuf";
+    static final String TIMEOUT_PARAM = "timeout_ms";
+    private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final AgentRegistry registry;
+    private final FleetReplicas replicas;
+    private final ReplicaConfig config;
+    private final HttpClient http;
+
+    private final Counter forwarded;
+
+    public AgentRouter(AgentRegistry registry, FleetReplicas replicas, ReplicaConfig config, Vertx vertx, MeterRegistry meters) {
+        this.forwarded = Counter.builder("proxyvault.fleet.commands.forwarded")
+                .description("Commands this replica forwarded to the replica holding the agent's stream").register(meters);
+        this.registry = registry;
+        this.replicas = replicas;
+        this.config = config;
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setKeepAlive(true));
+    }
+
+    /** No replica with a live lease holds the agent's stream: it is not connected anywhere right now. */
+    public static final class NotHeld extends RuntimeException {
+        NotHeld(String agentId) {
+            super("Agent " + agentId + " is not connected to any fleet replica");
+        }
+    }
+
+    /**
+     * The agent's result for {@code command}, or a failure: {@link NotHeld}, or the agent (or the replica
+     * holding it) did not answer within {@code timeout}. {@code authorization} is the caller's
+     * {@code Authorization} header, passed on when the command is forwarded; without one (background work)
+     * a command for an agent on another replica fails with {@link NotHeld}.
+     */
+    public Uni<CommandResult> command(String agentId, FleetMessage.Builder command, Duration timeout, String authorization) {
+        var local = registry.session(agentId);
+        if (local.isPresent()) {
+            return local.get().command(command, timeout);
+        }
+        if (authorization == null) {
+            return Uni.createFrom().failure(new NotHeld(agentId));
+        }
+        Context caller = Vertx.currentContext();
+        return replicas.holderOf(agentId).chain(holder -> holder
+                        .map(h -> forward(h, agentId, command.build(), timeout, authorization))
+                        .orElseGet(() -> Uni.createFrom().failure(new NotHeld(agentId))))
+                .emitOn(task -> {
+                    if (caller == null) {
+                        task.run();
+                    } else {
+                        caller.runOnContext(ignored -> task.run()); // back on the caller's context (Hibernate Reactive)
+                    }
+                });
+    }
+
+    /**
+     * Best effort: tells the agent to close a proxy's port, wherever its stream is (forwarded only with the
+     * caller's {@code authorization}), and only logs a failure. An agent that misses it is told again by its
+     * replica: a heartbeat naming an expired or failed proxy, or a reconnect ({@code Reconciler}).
+     */
+    public void releaseQuietly(String agentId, long proxyId, int port, String authorization) {
+        command(agentId, AgentCommands.release(proxyId, port), RELEASE_TIMEOUT, authorization).subscribe().with(
+                result -> {
+                    if (!result.getOk()) {
+                        LOG.warnf("Agent %s could not release proxy %d: %s", agentId, proxyId, result.getError());
+                    }
+                },
+                failure -> {
+                    if (failure instanceof NotHeld) {
+                        LOG.debugf("Releasing proxy %d: %s; its replica releases it from the next heartbeat", proxyId, failure.getMessage());
+                    } else {
+                        LOG.warnf("Releasing proxy %d on %s: %s", proxyId, agentId, failure.getMessage());
+                    }
+                });
+    }
+
+    private Uni<CommandResult> forward(FleetReplicas.Holder holder, String agentId, FleetMessage command, Duration timeout,
+                                       String authorization) {
+        String uri = holder.url() + PATH + java.net.URLEncoder.encode(agentId, java.nio.charset.StandardCharsets.UTF_8)
+                + "?" + TIMEOUT_PARAM + "=" + timeout.toMillis();
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(uri)
+                .setTimeout(timeout.plus(config.forwardMargin()).toMillis())
+                .putHeader(HttpHeaders.AUTHORIZATION, authorization)
+                .putHeader(HttpHeaders.CONTENT_TYPE, PROTOBUF)
+                .putHeader(HttpHeaders.ACCEPT, PROTOBUF);
+        LOG.debugf("Forwarding a command for agent %s to replica %s", agentId, holder.replicaId());
+        forwarded.increment();
+        return Uni.createFrom().completionStage(() -> http.request(request)
+                        .compose(req -> req.send(Buffer.buffer(command.toByteArray())))
+                        .compose(response -> response.body().map(body -> {
+                            if (response.statusCode() == 200) {
+                                return parse(body);
+                            }
+                            if (response.statusCode() == 503 && body.toString().contains(AgentCommandResource.NOT_HELD_CODE)) {
+                                throw new NotHeld(agentId); // it let go of the stream meanwhile
+                            }
+                            throw new IllegalStateException("Replica " + holder.replicaId() + " answered "
+                                    + response.statusCode() + ": " + body);
+                        }))
+                        .toCompletionStage());
+    }
+
+    private static CommandResult parse(Buffer body) {
+        try {
+            return CommandResult.parseFrom(body.getBytes());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Unreadable command result from another replica", e);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package com.proxyvault.fleet.agents;
+
+import com.proxyvault.platform.time.ClockProducer;
+import com.proxyvault.platform.vertx.VertxContexts;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * This replica in {@code fleet_replicas} (docs/fleet.md "Two replicas"): its row (id, internal URL) is
+ * written at start, its lease renewed every {@code proxyvault.fleet.replica.renew-interval} and the row
+ * deleted at shutdown. An agent's {@code replica_id} names the replica holding its stream;
+ * {@link #holderOf} answers where to forward a command, and only while that replica's lease lives.
+ */
+@Singleton
+public class FleetReplicas {
+
+    private static final Logger LOG = Logger.getLogger(FleetReplicas.class);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final VertxContexts contexts;
+    private final Clock clock;
+    private final ReplicaConfig config;
+    private final String id;
+
+    public FleetReplicas(Mutiny.SessionFactory sessionFactory, VertxContexts contexts, Clock clock, ReplicaConfig config) {
+        this.sessionFactory = sessionFactory;
+        this.contexts = contexts;
+        this.clock = clock;
+        this.config = config;
+        this.id = config.id().filter(s -> !s.isBlank()).orElseGet(() -> "fleet-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** This replica's id, as agents' {@code replica_id} names it. */
+    public String id() {
+        return id;
+    }
+
+    /** Another live replica holding the agent's stream: its id and internal base URL. */
+    public record Holder(String replicaId, String url) {
+    }
+
+    void start(@Observes StartupEvent event) {
+        // A previous process with this id held streams that ended with it: they are nobody's now.
+        contexts.onNewContext(() -> sessionFactory.withTransaction(session -> session
+                        .createNativeQuery("update agents set replica_id = null where replica_id = :me")
+                        .setParameter("me", id).executeUpdate()
+                        .chain(() -> renew(session))))
+                .await().atMost(STARTUP_TIMEOUT);
+        LOG.infof("Fleet replica %s, reachable by the other replicas at %s", id, config.url());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        try {
+            contexts.onNewContext(() -> sessionFactory.withTransaction(session -> session
+                            .createNativeQuery("delete from fleet_replicas where id = :me").setParameter("me", id).executeUpdate()))
+                    .await().atMost(Duration.ofSeconds(3));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not remove replica %s at shutdown (its lease runs out instead): %s", id, e.getMessage());
+        }
+    }
+
+    @Scheduled(every = "${proxyvault.fleet.replica.renew-interval}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> renewLease() {
+        return sessionFactory.withTransaction(this::renew).replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("Renewing the lease of replica %s failed: %s", id, e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Integer> renew(Mutiny.Session session) {
+        return session.createNativeQuery("""
+                        insert into fleet_replicas (id, url, lease_until) values (:id, :url, :until)
+                        on conflict (id) do update set url = excluded.url, lease_until = excluded.lease_until""")
+                .setParameter("id", id)
+                .setParameter("url", config.url())
+                .setParameter("until", now().plus(config.lease()))
+                .executeUpdate();
+    }
+
+    /**
+     * The other replica whose live lease covers the agent's stream, if any. Empty when the agent is on no
+     * replica, on this one (a stream that ended here a moment ago), or on one whose lease ran out.
+     */
+    public Uni<Optional<Holder>> holderOf(String agentId) {
+        return sessionFactory.withSession(session -> session.createNativeQuery("""
+                        select r.id, r.url from agents a join fleet_replicas r on r.id = a.replica_id
+                        where a.id = :agent and r.id <> :me and r.lease_until > :now""", Object[].class)
+                .setParameter("agent", agentId)
+                .setParameter("me", id)
+                .setParameter("now", now())
+                .getResultList())
+                .map(FleetReplicas::first);
+    }
+
+    private static Optional<Holder> first(List<Object[]> rows) {
+        return rows.stream().findFirst().map(row -> new Holder((String) row[0], (String) row[1]));
+    }
+
+    private LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
+    }
+}

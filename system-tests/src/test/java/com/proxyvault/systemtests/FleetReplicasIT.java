@@ -1,0 +1,210 @@
+package com.proxyvault.systemtests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static com.proxyvault.systemtests.StackApi.newReseller;
+import static com.proxyvault.systemtests.StackApi.operator;
+import static com.proxyvault.systemtests.StackApi.read;
+import static com.proxyvault.systemtests.StackApi.reseller;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Two fleet replicas on the real stack (issue 8 item 7, issue 10 item 7; docs/fleet.md "Two replicas"):
+ * {@code PV_FLEET_REPLICAS=2 bin/stack up} runs replica fleet-1 (:8083) with agent-local-1 and fleet-2
+ * (:8085) with agent-local-2, and the gateway sends fleet calls to both in turn. Purchases provision on
+ * either agent whichever replica consumed the order; every control call answers the same on either replica
+ * (the one not holding the agent's stream forwards it, counted in each replica's
+ * {@code proxyvault_fleet_commands_forwarded_total}); with the agent on no replica the answer is 503.
+ */
+class FleetReplicasIT {
+
+    private static final String FLEET_1 = "http://127.0.0.1:8083";
+    private static final String FLEET_2 = "http://127.0.0.1:8085";
+    private static final String AGENT_1 = "agent-local-1";
+    private static final String AGENT_2 = "agent-local-2";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void twoReplicas() {
+        StackApi.useGateway();
+        assumeTrue(status(FLEET_2 + "/q/health/ready") == 200,
+                "the stack runs one fleet replica: start it with PV_FLEET_REPLICAS=2 bin/stack up");
+    }
+
+    @Test
+    void shouldProvisionOnBothReplicasAgentsAndControlEachProxyWhicheverReplicaTheCallLandsOn() throws Exception {
+        // Steer placement: agent-local-1 takes no new proxy in MIA, agent-local-2 none in LAX.
+        List<String> drained = drain(AGENT_1, "MIA");
+        drained.addAll(drain(AGENT_2, "LAX"));
+        try {
+            StackApi.Reseller first = newReseller("20.00");
+            StackApi.Reseller second = newReseller("20.00");
+            JsonNode onAgent1 = buy(first, "LAX");
+            JsonNode onAgent2 = buy(second, "MIA");
+            assertEquals(AGENT_1, agentServing(onAgent1.get("id").asLong()));
+            assertEquals(AGENT_2, agentServing(onAgent2.get("id").asLong()));
+
+            double forwardedBy1 = forwarded(FLEET_1);
+            double forwardedBy2 = forwarded(FLEET_2);
+            // The gateway takes the replicas in turn, so two calls in a row land on both.
+            control(first, onAgent1, "LAX");
+            control(second, onAgent2, "MIA");
+            assertTrue(forwarded(FLEET_1) > forwardedBy1, "fleet-1 forwarded commands for agent-local-2's proxy");
+            assertTrue(forwarded(FLEET_2) > forwardedBy2, "fleet-2 forwarded commands for agent-local-1's proxy");
+
+            reseller(first.key()).post("/v1/reseller/proxies/" + onAgent1.get("id").asLong() + "/disconnect").then().statusCode(200);
+            reseller(second.key()).post("/v1/reseller/proxies/" + onAgent2.get("id").asLong() + "/disconnect").then().statusCode(200);
+        } finally {
+            undrain(drained);
+        }
+    }
+
+    @Test
+    void shouldAnswer503WhenNoReplicaHoldsTheProxysAgent() throws Exception {
+        List<String> drained = drain(AGENT_1, "MIA");
+        StackApi.Reseller buyer = newReseller("20.00");
+        JsonNode proxy;
+        try {
+            proxy = buy(buyer, "MIA");
+        } finally {
+            undrain(drained);
+        }
+        String base = "/v1/reseller/proxies/" + proxy.get("id").asLong();
+        assertEquals(AGENT_2, agentServing(proxy.get("id").asLong()));
+
+        stack("down", "device-agent-2");
+        try {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    operator().get("/v1/admin/agents").then().statusCode(200)
+                            .body("agents.find { it.id == 'agent-local-2' }.connected", equalTo(false)));
+            for (int i = 0; i < 2; i++) { // on either replica
+                var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "linux"))
+                        .post(base + "/fingerprint");
+                assertEquals(503, answer.statusCode(), answer.asString());
+                assertEquals("service_unavailable",
+                        StackApi.assertErrorBody("fingerprint with the agent gone", answer.contentType(), answer.asString()));
+            }
+        } finally {
+            stack("up"); // starts device-agent-2 again (the stack remembers its two replicas)
+        }
+        // Back: its replica holds it again and the calls work from either replica.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "windows"))
+                        .post(base + "/fingerprint").then().statusCode(200));
+        reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "macos"))
+                .post(base + "/fingerprint").then().statusCode(200);
+        reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200);
+    }
+
+    /** Every control call twice in a row (so on both replicas), each answered as if the agent were local. */
+    private static void control(StackApi.Reseller owner, JsonNode proxy, String city) {
+        String base = "/v1/reseller/proxies/" + proxy.get("id").asLong();
+        for (int i = 0; i < 2; i++) {
+            reseller(owner.key()).contentType(ContentType.JSON).body(Map.of("mode", "fast")).post(base + "/reset")
+                    .then().statusCode(200).body("proxy_id", equalTo(proxy.get("id").asInt()));
+        }
+        for (String fingerprint : new String[]{"linux", "windows"}) {
+            reseller(owner.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", fingerprint))
+                    .post(base + "/fingerprint").then().statusCode(200).body("fingerprint", equalTo(fingerprint));
+        }
+        reseller(owner.key()).post(base + "/disconnect").then().statusCode(200);
+        // Its own modem is free again (only its agent serves this city): connect brings it back with new credentials.
+        reseller(owner.key()).contentType(ContentType.JSON).body(Map.of("location_id", city)).post(base + "/connect")
+                .then().statusCode(200).body("location_id", equalTo(city));
+        for (int i = 0; i < 2; i++) {
+            reseller(owner.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "none"))
+                    .post(base + "/fingerprint").then().statusCode(200);
+        }
+    }
+
+    /** Buys a one-hour proxy in {@code city} and returns it once active, as GET /proxies lists it. */
+    private static JsonNode buy(StackApi.Reseller buyer, String city) {
+        long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 1, "location_id", city)).post("/v1/reseller/orders")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        reseller(buyer.key()).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200);
+        StackApi.awaitActive(buyer, orderId);
+        for (JsonNode proxy : read(reseller(buyer.key()).get("/v1/reseller/proxies").then().statusCode(200)
+                .extract().asString()).get("proxies")) {
+            if (proxy.path("order_id").asLong() == orderId) {
+                return proxy;
+            }
+        }
+        throw new AssertionError("order " + orderId + " is active but its proxy is not listed");
+    }
+
+    private static String agentServing(long proxyId) {
+        for (JsonNode modem : read(operator().get("/v1/admin/modems").then().statusCode(200).extract().asString()).get("modems")) {
+            for (JsonNode id : modem.get("proxy_ids")) {
+                if (id.asLong() == proxyId) {
+                    return modem.get("agent_id").asText();
+                }
+            }
+        }
+        throw new AssertionError("no modem serves proxy " + proxyId);
+    }
+
+    /** Drains the agent's modems in the city that are not draining yet; returns their paths for {@link #undrain}. */
+    private static List<String> drain(String agent, String city) {
+        List<String> drained = new ArrayList<>();
+        for (JsonNode modem : read(operator().get("/v1/admin/modems").then().statusCode(200).extract().asString()).get("modems")) {
+            if (modem.get("agent_id").asText().equals(agent) && modem.get("location_id").asText().equals(city)
+                    && !modem.get("draining").asBoolean()) {
+                String path = "/v1/admin/agents/" + agent + "/modems/" + modem.get("modem_id").asText();
+                operator().post(path + "/drain").then().statusCode(200);
+                drained.add(path);
+            }
+        }
+        return drained;
+    }
+
+    private static void undrain(List<String> drained) {
+        drained.forEach(path -> operator().post(path + "/undrain").then().statusCode(200));
+    }
+
+    /** The replica's count of commands it forwarded to the other one (Prometheus, on its own port). */
+    private static double forwarded(String replica) throws Exception {
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(replica + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(line -> line.startsWith("proxyvault_fleet_commands_forwarded_total"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static int status(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** Runs {@code bin/stack args…} from the repository with the jars already built, and waits for it. */
+    private static void stack(String... args) throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        List<String> command = new ArrayList<>(List.of(repo.resolve("bin/stack").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).inheritIO();
+        builder.environment().put("PV_SKIP_BUILD", "1");
+        Process process = builder.start();
+        assertTrue(process.waitFor(150, TimeUnit.SECONDS) && process.exitValue() == 0, "bin/stack " + String.join(" ", args));
+    }
+}
