@@ -566,6 +566,13 @@ def jvm_threads(pid):
     return out
 
 
+def free_modems(resellers):
+    """Disconnects every active proxy of the bench's resellers (bench/flow's clean-up), which frees their
+    simulated modems for the next orders; the proxies' paid hour still runs and they expire later."""
+    for r in resellers:
+        flow.cleanup_reseller(r["api"], r["key"], None)
+
+
 def jvm_snapshot():
     res = {}
     for name in SERVICES:
@@ -744,10 +751,15 @@ def stack_part(args, port_hint=None):
                 % (warm_wall, p / w, worst[0] * 100, worst[1]))
             if worst[0] < JIT_SETTLED or warm_wall >= args.max_warmup:
                 break
+            # Give the chunk's modems back (one simulated modem serves one proxy): a long warm-up would
+            # otherwise use up the modems and the window would measure refunds instead of provisioning.
+            free_modems(resellers)
         out["warmup_chunks"] = chunks
         out["warmup_settled"] = worst[0] < JIT_SETTLED
         log("warm-up: %d paid in %.1f s; draining" % (warm_paid, warm_wall))
         drain(sink, warm_paid, 2.0, args.drain_timeout)
+        free_modems(resellers)
+        time.sleep(3)  # the disconnections' own events and webhooks settle before the idle baseline
         # ----- idle baseline (also lets PostgreSQL's statistics catch up) ------------------------
         idle_before, t_idle, commits_idle = flow.cpu_snapshot(STACK), now(), pg_commits(port)
         time.sleep(args.idle_seconds)
