@@ -5,6 +5,7 @@ import com.proxyvault.gateway.console.ConsolePages;
 import com.proxyvault.gateway.auth.EdgeIdentity;
 import com.proxyvault.gateway.auth.FailedAuthentications;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
+import com.proxyvault.gateway.forwarding.UpstreamInstances;
 import com.proxyvault.gateway.forwarding.Upstreams;
 import com.proxyvault.gateway.keys.ApiKeys;
 import com.proxyvault.gateway.ratelimit.RateLimiter;
@@ -67,7 +68,8 @@ public final class EdgeRequests {
     /** The singletons every event loop's instance shares. */
     public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
                          IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens,
-                         Upstreams upstreams, EdgeIdentity identity, OpenApiDocument openApi, ConsolePages console) {
+                         Upstreams upstreams, UpstreamInstances instances, EdgeIdentity identity, OpenApiDocument openApi,
+                         ConsolePages console) {
     }
 
     private final Shared shared;
@@ -169,7 +171,7 @@ public final class EdgeRequests {
             return;
         }
         String service = Upstreams.OWNERS.get(firstSegment);
-        String baseUrl = service == null ? null : shared.upstreams().baseUrl(service);
+        String baseUrl = service == null ? null : shared.instances().pick(service);
         if (baseUrl == null) {
             request.resume();
             ErrorResponses.notFound(response);
@@ -232,6 +234,11 @@ public final class EdgeRequests {
 
     private void forward(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body,
                          Begin.Token idempotencyToken) {
+        forward(request, service, baseUrl, resellerId, body, idempotencyToken, false);
+    }
+
+    private void forward(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body,
+                         Begin.Token idempotencyToken, boolean retried) {
         HttpServerResponse response = request.response();
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
@@ -267,6 +274,16 @@ public final class EdgeRequests {
                     return null;
                 }))
                 .onFailure(failure -> {
+                    if (UpstreamInstances.isConnectFailure(failure)) {
+                        // Never reached the instance (killed, restarting): out of rotation, and the request
+                        // goes to another one, once, as a Kubernetes Service would after its endpoint left.
+                        shared.instances().connectFailed(service, baseUrl);
+                        String other = retried ? null : shared.instances().another(service, baseUrl);
+                        if (other != null) {
+                            forward(request, service, other, resellerId, body, idempotencyToken, true);
+                            return;
+                        }
+                    }
                     LOG.warnf("Forwarding %s %s to %s failed: %s", request.method(), request.path(), service, failure.toString());
                     if (idempotencyToken != null) {
                         shared.idempotency().release(idempotencyToken).subscribe().with(ignored -> { }, ignored -> { });

@@ -13,6 +13,7 @@ import com.proxyvault.gateway.console.ConsolePages;
 import com.proxyvault.gateway.auth.EdgeIdentity;
 import com.proxyvault.gateway.auth.FailedAuthentications;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
+import com.proxyvault.gateway.forwarding.UpstreamInstances;
 import com.proxyvault.gateway.forwarding.Upstreams;
 import com.proxyvault.gateway.idempotency.IdempotencyStore;
 import com.proxyvault.gateway.ratelimit.RateLimiter;
@@ -54,11 +55,12 @@ public class EdgeServer {
 
     public EdgeServer(Vertx vertx, EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
                       IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
+                      UpstreamInstances instances,
                       EdgeIdentity identity, OpenApiDocument openApi, ConsolePages console) {
         this.vertx = vertx;
         this.config = config;
         this.shared = new EdgeRequests.Shared(config, authenticator, rateLimiter, idempotency, failures, tokens, upstreams,
-                identity, openApi, console);
+                instances, identity, openApi, console);
     }
 
     /** The port the public server listens on (useful when configured as 0). */

@@ -1,11 +1,10 @@
 package com.proxyvault.gateway.forwarding;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Which service owns which public path (DESIGN.md), and where each service is. */
 @ConfigMapping(prefix = "proxyvault.routing")
@@ -13,12 +12,21 @@ public interface Upstreams {
 
     /**
      * Base URLs by service: billing, orders, fleet, webhooks. A value may list several instances, comma
-     * separated (the local stack's two fleet replicas: {@code FLEET_URL=http://127.0.0.1:8083,http://127.0.0.1:8085});
-     * {@link #baseUrl} takes them in turn. In Kubernetes it is one Service URL, which balances itself.
+     * separated (the local stack's replicas: {@code FLEET_URL=http://127.0.0.1:8083,http://127.0.0.1:8085});
+     * {@link UpstreamInstances} balances over them and skips the ones failing their health check. In
+     * Kubernetes it is one Service URL, which balances itself.
      */
     Map<String, String> upstreams();
 
+    /** How long a forwarded request may wait for the service's answer. */
     Duration upstreamTimeout();
+
+    /**
+     * How often each instance of a service listed with several is asked {@code GET /q/health/ready}
+     * (docs/operations.md "Two of everything"); a single instance is never probed.
+     */
+    @WithDefault("1s")
+    Duration healthInterval();
 
     /** First path segment after /v1/reseller/ → owning service. keys is served by the gateway itself. */
     Map<String, String> OWNERS = Map.of(
@@ -27,21 +35,4 @@ public interface Upstreams {
             "orders", "orders",
             "proxies", "fleet",
             "webhooks", "webhooks");
-
-    /** Turns through the instances of every service listing several (one counter for all: enough to spread). */
-    AtomicLong TURN = new AtomicLong();
-
-    default Optional<String> baseUrlFor(String firstSegment) {
-        return Optional.ofNullable(OWNERS.get(firstSegment)).map(this::baseUrl);
-    }
-
-    /** The base URL of one instance of {@code service}, round-robin over the ones listed; null for no such service. */
-    default String baseUrl(String service) {
-        String listed = upstreams().get(service);
-        if (listed == null || listed.indexOf(',') < 0) {
-            return listed;
-        }
-        String[] instances = listed.split(",");
-        return instances[(int) Math.floorMod(TURN.getAndIncrement(), (long) instances.length)].trim();
-    }
 }

@@ -1,5 +1,6 @@
 package com.proxyvault.gateway.operations;
 
+import com.proxyvault.gateway.forwarding.UpstreamInstances;
 import com.proxyvault.gateway.forwarding.Upstreams;
 import com.proxyvault.platform.http.ApiException;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
@@ -19,16 +20,18 @@ import java.util.concurrent.TimeUnit;
 public class ServiceClients {
 
     private final Upstreams upstreams;
+    private final UpstreamInstances instances;
     private final Map<String, InternalOperatorApi> clients = new ConcurrentHashMap<>();
     private final Map<String, ResellerViewApi> billingViews = new ConcurrentHashMap<>();
 
-    public ServiceClients(Upstreams upstreams) {
+    public ServiceClients(Upstreams upstreams, UpstreamInstances instances) {
         this.upstreams = upstreams;
+        this.instances = instances;
     }
 
     /** The client of {@code service}; 404 "Service not found" for a name that is not a backend. */
     public InternalOperatorApi of(String service) {
-        String baseUrl = upstreams.baseUrl(service); // one of its instances when several are listed
+        String baseUrl = instances.pick(service); // an instance in rotation when several are listed
         if (baseUrl == null) {
             throw ApiException.notFound("Service not found");
         }
@@ -37,7 +40,7 @@ public class ServiceClients {
 
     /** billing-service's reseller reads, for an operator looking at one reseller (docs/console.md). */
     public ResellerViewApi billingAsReseller() {
-        String baseUrl = upstreams.baseUrl("billing");
+        String baseUrl = instances.pick("billing");
         return billingViews.computeIfAbsent(baseUrl, ignored -> build(baseUrl, ResellerViewApi.class));
     }
 

@@ -259,6 +259,9 @@ public class OrderService {
         var request = new BillingClient.ChargeRequest(chargeReference(order.id), order.amountUsd,
                 description(order), config.sendOrderId() ? order.id : null);
         return billing.charge(authorization, request)
+                // A refused connection never reached billing (an instance killed or restarting): safe to
+                // send again, and the balancer picks another instance (docs/operations.md "Two of everything").
+                .onFailure(OrderService::isConnectFailure).retry().atMost(1)
                 .map(response -> new Charge(response.getEntity().balance(), response.getStatus() == 201))
                 .onFailure().transform(failure -> {
                     if (failure instanceof WebApplicationException wae) {
@@ -323,6 +326,16 @@ public class OrderService {
                     order.isRenewal() ? order.proxyId : null, order.locationId), clock);
             return Outbox.append(session, mapper, event).replaceWith(true);
         });
+    }
+
+    /** True for a failure before the request was sent: a refused or timed-out connect, at any depth. */
+    static boolean isConnectFailure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The idempotency reference of an order's charge in billing. */
