@@ -58,7 +58,7 @@ final class Drills {
             List<String> command = new ArrayList<>(List.of(repo.resolve("bin/drill").toString()));
             command.addAll(List.of(args));
             Process drill = new ProcessBuilder(command).directory(repo.toFile()).inheritIO().start();
-            assertTrue(drill.waitFor(150, TimeUnit.SECONDS) && drill.exitValue() == 0, "bin/drill " + String.join(" ", args));
+            assertTrue(drill.waitFor(300, TimeUnit.SECONDS) && drill.exitValue() == 0, "bin/drill " + String.join(" ", args));
         } catch (Exception e) {
             throw new IllegalStateException("bin/drill " + String.join(" ", args), e);
         }
@@ -93,11 +93,17 @@ final class Drills {
      * the one before plus its amount, ending at {@code balance}, which is also the balance.
      */
     static void assertLedgerAddsUp(Buyer buyer, int entries, String balance) throws Exception {
-        JsonNode ledger = JSON.readTree(reseller(buyer.key()).get("/v1/reseller/balance/transactions?limit=100")
-                .then().statusCode(200).extract().asString());
-        assertEquals(entries, ledger.get("total").asInt());
         List<JsonNode> oldestFirst = new ArrayList<>();
-        ledger.get("transactions").forEach(oldestFirst::add);
+        for (int offset = 0; ; offset += 100) { // newest first, 100 a page
+            JsonNode page = JSON.readTree(reseller(buyer.key()).get("/v1/reseller/balance/transactions?limit=100&offset=" + offset)
+                    .then().statusCode(200).extract().asString());
+            assertEquals(entries, page.get("total").asInt());
+            page.get("transactions").forEach(oldestFirst::add);
+            if (oldestFirst.size() >= entries || page.get("transactions").isEmpty()) {
+                break;
+            }
+        }
+        assertEquals(entries, oldestFirst.size());
         Collections.reverse(oldestFirst);
         BigDecimal running = BigDecimal.ZERO.setScale(2);
         for (JsonNode entry : oldestFirst) {
