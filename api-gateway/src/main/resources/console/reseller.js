@@ -253,7 +253,8 @@ function proxyCard(root, proxy) {
   const endpoint = `${proxy.ip}:${proxy.port}`;
   const credentials = `${proxy.username}:${proxy.password}`;
   const httpLine = `curl -x http://${credentials}@${endpoint} https://api.ipify.org`;
-  const socksLine = `curl --socks5 ${endpoint} --proxy-user ${credentials} https://api.ipify.org`;
+  // --socks5-hostname: the proxy resolves the name, as it would for the customer (no DNS leak from the client)
+  const socksLine = `curl --socks5-hostname ${endpoint} --proxy-user ${credentials} https://api.ipify.org`;
   const id = proxy.id;
   const control = (label, action, attributes) => {
     const button = el('button', { type: 'button', ...(attributes || {}) }, label);

@@ -167,7 +167,7 @@ class ConsoleIT {
         String answer = ProxyClient.absoluteFormGet(curl.group(3), Integer.parseInt(curl.group(4)),
                 ProxyClient.basic(curl.group(1), curl.group(2)), target, "/pasted");
         assertTrue(answer.contains("hello through the console's proxy /pasted"), answer);
-        assertTrue(card.findElement(By.cssSelector(".curl-socks")).getText().startsWith("curl --socks5 "));
+        assertTrue(card.findElement(By.cssSelector(".curl-socks")).getText().startsWith("curl --socks5-hostname "));
         browser.screenshot("05-proxies");
         assertAccessible("proxies");
         // Usable at phone width: one column, nothing wider than the screen.

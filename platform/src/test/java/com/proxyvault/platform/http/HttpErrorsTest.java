@@ -51,6 +51,23 @@ class HttpErrorsTest {
                 .then().statusCode(415).body("code", equalTo("unsupported_media_type"));
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/test/echo")
+    java.net.URI echoUri;
+
+    /**
+     * A body without Content-Type is read as the JSON the endpoint consumes (docs/api.md "Strict input"), under
+     * the same strict rules: no lenient reader binds it (that would coerce "1" to 1).
+     */
+    @Test
+    void shouldReadABodyWithoutAContentTypeAsStrictJson() throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(echoUri)
+                .header("Authorization", "Bearer " + TOKENS.reseller(7))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"product_id\":\"1\"}")).build();
+        var response = java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.junit.jupiter.api.Assertions.assertEquals(422, response.statusCode(), response.body());
+        org.junit.jupiter.api.Assertions.assertTrue(response.body().contains("\"code\":\"validation_failed\""), response.body());
+    }
+
     @Test
     void shouldChallengeEveryRefusedTokenWithTheJsonBody() {
         unauthorized(given());
