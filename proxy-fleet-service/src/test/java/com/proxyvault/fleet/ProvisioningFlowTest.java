@@ -391,7 +391,14 @@ class ProvisioningFlowTest {
             given().header("Authorization", operator).get("/internal/modems").then().statusCode(200)
                     .body("modems.find { it.id == 'agent-f/f0' }.proxy_ids", equalTo(List.of((int) proxyId)))
                     .body("modems.find { it.id == 'agent-f/f0' }.exit_ip", equalTo("203.0.113.10"))
-                    .body("modems.find { it.id == 'agent-f/f1' }.proxy_ids", hasSize(0));
+                    .body("modems.find { it.id == 'agent-f/f1' }.proxy_ids", hasSize(0))
+                    .body("modems.find { it.id == 'agent-f/f1' }.online", equalTo(true));
+
+            // Its agent silent past the liveness window: its modems are not shown online any more.
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-f'").executeUpdate()));
+            given().header("Authorization", operator).get("/internal/modems").then().statusCode(200)
+                    .body("modems.find { it.id == 'agent-f/f1' }.online", equalTo(false));
         }
     }
 

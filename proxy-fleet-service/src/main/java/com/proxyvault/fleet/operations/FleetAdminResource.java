@@ -30,7 +30,8 @@ import java.util.List;
  *       "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems", "proxies"}]}};
  *       {@code online}: heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS};</li>
  *   <li>{@code GET /internal/modems} → {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g",
- *       "online", "draining", "exit_ip", "capacity", "proxy_ids", "last_heartbeat_at"}]}};</li>
+ *       "online", "draining", "exit_ip", "capacity", "proxy_ids", "last_heartbeat_at"}]}}; {@code online}: the
+ *       modem is up by its agent's last report and that agent is online;</li>
  *   <li>{@code POST /internal/agents/{agentId}/modems/{modemId}/drain} (and {@code /undrain}) → the modem: a
  *       draining modem keeps its proxies but gets no new one (placement, connect); 404 unknown modem.</li>
  * </ul>
@@ -90,13 +91,17 @@ public class FleetAdminResource {
     /** Every modem, or only {@code id} when given (one query either way). */
     private Uni<List<ModemView>> readModems(String id) {
         return Panache.getSession().chain(session -> session.createNativeQuery("""
-                        select m.id, m.agent_id, m.modem_id, m.location_id, m.is_5g, m.online, m.draining, m.exit_ip,
+                        select m.id, m.agent_id, m.modem_id, m.location_id, m.is_5g,
+                               -- a modem is only as online as its agent: the flag is the agent's last report
+                               m.online and coalesce(a.last_seen_at >= :liveSince, false), m.draining, m.exit_ip,
                                m.capacity, a.last_seen_at,
                                (select string_agg(cast(p.id as text), ',' order by p.id) from proxies p
                                 where p.modem_id = m.id and p.status in ('provisioning', 'active', 'offline'))
                         from modems m join agents a on a.id = m.agent_id
                         where cast(:id as text) is null or m.id = :id
-                        order by m.id""", Object[].class).setParameter("id", id).getResultList())
+                        order by m.id""", Object[].class).setParameter("id", id)
+                        .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
+                        .getResultList())
                 .map(rows -> rows.stream().map(FleetAdminResource::modem).toList());
     }
 
