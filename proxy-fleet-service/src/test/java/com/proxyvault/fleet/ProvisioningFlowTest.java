@@ -46,6 +46,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -259,11 +260,16 @@ class ProvisioningFlowTest {
             agent.answer(agent.next(WAIT), false, "modem busy");
             refused.get().then().statusCode(503).body("detail", org.hamcrest.Matchers.containsString("modem busy"));
 
-            // Disconnect closes the port; the proxy stays listed, its period running.
-            given().header("Authorization", token).post(base + "/disconnect")
-                    .then().statusCode(200).body("detail", equalTo("Proxy disconnected"));
+            // Disconnect closes the port; the proxy stays listed, its period running. The answer waits for the
+            // agent: after a 200 the port no longer takes the proxy's credentials.
+            var disconnect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .post(base + "/disconnect"));
             FleetMessage release = agent.next(WAIT);
             assertEquals(provision.getProvisionProxy().getPort(), release.getReleaseProxy().getPort());
+            Thread.sleep(300);
+            assertFalse(disconnect.isDone(), "disconnect answered before the agent closed the port");
+            agent.answer(release, true, "");
+            disconnect.get().then().statusCode(200).body("detail", equalTo("Proxy disconnected"));
             given().header("Authorization", token).get(base).then().body("status", equalTo("disconnected"));
             given().header("Authorization", token).post(base + "/disconnect").then().statusCode(409);
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")

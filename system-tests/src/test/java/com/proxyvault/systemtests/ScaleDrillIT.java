@@ -123,6 +123,12 @@ class ScaleDrillIT {
         reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("url", second.url(), "events", "*"))
                 .post("/v1/reseller/webhooks").then().statusCode(201);
 
+        // Every purchase must find a modem even while agent-local-2's replica is down (proxies then go to
+        // agent-local-1): without that, "no free modem" refunds would be the drill's result, not its subject.
+        long free = freeModemsOf("agent-local-1");
+        assertTrue(free >= PURCHASES, "agent-local-1 has " + free + " free modems for " + PURCHASES
+                + " purchases: start the stack with --replicas 2 (it adds 120) and release old proxies");
+
         List<Long> orders = buyAll(buyer);
         Drills.awaitAllActive(buyer, PURCHASES, Duration.ofSeconds(180));
 
@@ -136,6 +142,19 @@ class ScaleDrillIT {
         Drills.assertLedgerAddsUp(buyer, 1 + PURCHASES + AUTO_RENEWED, "0.00");
         assertNoLedgerDrift();
         Drills.release(buyer, orders);
+    }
+
+    /** Modems of {@code agentId} that are online, not draining and serve no proxy (operator API). */
+    private static long freeModemsOf(String agentId) {
+        JsonNode modems = StackApi.read(StackApi.operator().get("/v1/admin/modems").then().statusCode(200).extract().asString());
+        long free = 0;
+        for (JsonNode modem : modems.get("modems")) {
+            if (agentId.equals(modem.path("agent_id").asText()) && modem.path("online").asBoolean()
+                    && !modem.path("draining").asBoolean() && modem.path("proxy_ids").isEmpty()) {
+                free++;
+            }
+        }
+        return free;
     }
 
     /** Buys PURCHASES proxies with 4 clients, killing one instance of each service a third of the way in. */

@@ -92,18 +92,30 @@ public class AgentRouter {
      * replica: a heartbeat naming an expired or failed proxy, or a reconnect ({@code Reconciler}).
      */
     public void releaseQuietly(String agentId, long proxyId, int port, String authorization) {
-        command(agentId, AgentCommands.release(proxyId, port), RELEASE_TIMEOUT, authorization).subscribe().with(
-                result -> {
+        release(agentId, proxyId, port, authorization).subscribe().with(ignored -> { }, ignored -> { });
+    }
+
+    /**
+     * Like {@link #releaseQuietly}, but completes once the agent has answered (or the attempt failed, which
+     * is only logged: the item is {@code true} when the agent confirmed the port closed). For a caller that
+     * answers a reseller: a 200 to {@code disconnect} then means the port no longer accepts its credentials,
+     * whenever the agent is reachable.
+     */
+    public Uni<Boolean> release(String agentId, long proxyId, int port, String authorization) {
+        return command(agentId, AgentCommands.release(proxyId, port), RELEASE_TIMEOUT, authorization)
+                .map(result -> {
                     if (!result.getOk()) {
                         LOG.warnf("Agent %s could not release proxy %d: %s", agentId, proxyId, result.getError());
                     }
-                },
-                failure -> {
+                    return result.getOk();
+                })
+                .onFailure().recoverWithItem(failure -> {
                     if (failure instanceof NotHeld) {
-                        LOG.debugf("Releasing proxy %d: %s; its replica releases it from the next heartbeat", proxyId, failure.getMessage());
+                        LOG.debugf("Releasing proxy %d: %s; it is released when the agent reconnects", proxyId, failure.getMessage());
                     } else {
                         LOG.warnf("Releasing proxy %d on %s: %s", proxyId, agentId, failure.getMessage());
                     }
+                    return false;
                 });
     }
 

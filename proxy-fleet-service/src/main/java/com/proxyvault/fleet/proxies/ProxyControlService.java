@@ -203,7 +203,12 @@ public class ProxyControlService {
                 });
     }
 
-    /** Closes the proxy's port and frees its modem; the paid period keeps running. */
+    /**
+     * Closes the proxy's port and frees its modem; the paid period keeps running. Answers once the agent
+     * closed the port (a fresh-user test found the old port still serving for ~0.3 s after the 200 when the
+     * release was fire-and-forget); an agent that cannot be reached closes it when it reconnects
+     * (reconciliation releases every proxy it serves that is not active).
+     */
     public Uni<Void> disconnect(long resellerId, long proxyId, String authorization) {
         return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
                         .invoke(proxy -> {
@@ -211,7 +216,7 @@ public class ProxyControlService {
                             proxy.status = ProxyStatus.DISCONNECTED;
                             proxy.updatedAt = now();
                         }))
-                .invoke(proxy -> agents.releaseQuietly(proxy.agentId, proxy.id, proxy.port, authorization))
+                .call(proxy -> agents.release(proxy.agentId, proxy.id, proxy.port, authorization))
                 .replaceWithVoid();
     }
 
