@@ -204,9 +204,11 @@ public class ProxyRotations {
     /** The whole run, then its outcome written (success or failure); fails as the synchronous answer would. */
     private Uni<Rotated> run(Rotation rotation, String authorization) {
         ResetMode first = rotation.hard() ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST;
+        // The outcome is written on a context of its own: the agent's answer (or a timer) completes the rotation
+        // on whatever thread it arrived, not on a context Hibernate Reactive may use.
         return rotate(rotation, first, 1, authorization)
-                .call(outcome -> recordRotation(rotation, outcome))
-                .onFailure().call(failure -> recordFailure(rotation, failure));
+                .call(outcome -> contexts.onNewContext(() -> recordRotation(rotation, outcome)))
+                .onFailure().call(failure -> contexts.onNewContext(() -> recordFailure(rotation, failure)));
     }
 
     private Uni<Rotated> rotate(Rotation rotation, ResetMode mode, int attemptInMode, String authorization) {
