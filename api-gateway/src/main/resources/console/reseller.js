@@ -207,6 +207,37 @@ async function followOrder(orderId, status, root) {
   root.append(notice('Still not active; see the Orders page later.'));
 }
 
+/**
+ * The outcome of a reset that answered 202: GET the proxy every POLL_MILLIS until its `rotation` is no longer
+ * `rotating` (at most 4 minutes: a hard reset's own limit is 150 s). A failed rotation throws its detail.
+ */
+async function rotationOutcome(proxyId) {
+  const started = Date.now();
+  let wait = POLL_MILLIS;
+  while (Date.now() - started < 240000) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    let proxy;
+    try {
+      proxy = await api.call('GET', `${API}/proxies/${proxyId}`);
+      wait = POLL_MILLIS;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 429)) {
+        throw error;
+      }
+      wait = 1000 * Number(error.retryAfter || 5);
+      continue;
+    }
+    const rotation = proxy.rotation;
+    if (rotation && rotation.status === 'rotated') {
+      return { ...rotation, exit_ip: rotation.new_ip };
+    }
+    if (rotation && rotation.status === 'failed') {
+      throw new Error(`The reset failed: ${rotation.detail}`);
+    }
+  }
+  throw new Error('The reset is still running; reload the page later to see the new exit IP.');
+}
+
 // ---------------------------------------------------------------- orders
 
 async function ordersPage(root, filter = '', offset = 0) {
@@ -277,7 +308,12 @@ function proxyCard(root, proxy) {
   const mode = el('select', { id: `reset-mode-${id}` }, el('option', { value: 'fast' }, 'fast (keeps sessions)'),
     el('option', { value: 'hard' }, 'hard (full reset)'));
   const reset = control('Reset IP', async () => {
-    const answer = await api.call('POST', `${API}/proxies/${id}/reset`, { mode: mode.value });
+    let answer = await api.call('POST', `${API}/proxies/${id}/reset`, { mode: mode.value });
+    if (answer.status === 'rotating') {
+      // 202: the modem takes longer than the API waits (docs/fleet.md "Long resets: 202"); follow it on the proxy
+      show(result, notice(`Resetting (${answer.mode}) from ${answer.old_ip ?? '?'}; a hard reset can take minutes.`));
+      answer = await rotationOutcome(id);
+    }
     show(result, el('p', { class: 'reset-result', role: 'status' },
       `IP changed: ${answer.old_ip ?? proxy.exit_ip ?? '?'} → ${answer.new_ip ?? answer.exit_ip}`
       + (answer.applied_mode && answer.applied_mode !== answer.mode ? ` (escalated to ${answer.applied_mode})` : '')));

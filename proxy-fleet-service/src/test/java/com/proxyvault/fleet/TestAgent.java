@@ -33,10 +33,20 @@ class TestAgent implements AutoCloseable {
                 .subscribe().with(received::add, streamError::set);
     }
 
-    /** Announces one modem per location, with ids {@code <modemPrefix>0, <modemPrefix>1, ...}. */
+    /**
+     * Announces one modem per location, with ids {@code <modemPrefix>0, <modemPrefix>1, ...}, as an agent from
+     * before command acks (protocol_version 0): the fleet waits for results only.
+     */
     void hello(String agentId, String token, int portStart, int portEnd, String modemPrefix, String... modemLocations) {
+        hello(0, agentId, token, portStart, portEnd, modemPrefix, modemLocations);
+    }
+
+    /** As {@link #hello(String, String, int, int, String, String...)}, saying {@code protocolVersion} (2: acks commands). */
+    void hello(int protocolVersion, String agentId, String token, int portStart, int portEnd, String modemPrefix,
+               String... modemLocations) {
         Hello.Builder hello = Hello.newBuilder().setAgentId(agentId).setToken(token).setPublicHost("127.0.0.1")
-                .setAgentVersion("test").setPortRangeStart(portStart).setPortRangeEnd(portEnd);
+                .setAgentVersion("test").setPortRangeStart(portStart).setPortRangeEnd(portEnd)
+                .setProtocolVersion(protocolVersion);
         for (int i = 0; i < modemLocations.length; i++) {
             hello.addModems(ModemInfo.newBuilder().setModemId(modemPrefix + i).setLocationId(modemLocations[i])
                     .setExitIp("203.0.113." + (10 + i)));
@@ -50,6 +60,12 @@ class TestAgent implements AutoCloseable {
                 .setSentAtEpochMs(System.currentTimeMillis())
                 .addTraffic(com.proxyvault.contracts.agent.v1.ProxyTraffic.newBuilder().setProxyId(proxyId)
                         .setBytesIn(bytesIn).setBytesOut(bytesOut).setCountingSinceEpochMs(since))).build());
+    }
+
+    /** "Received": the CommandAck an agent of protocol 2 sends when a command arrives. */
+    void ack(FleetMessage command) {
+        outbound.onNext(AgentMessage.newBuilder().setAck(com.proxyvault.contracts.agent.v1.CommandAck.newBuilder()
+                .setCommandId(command.getCommandId())).build());
     }
 
     void answer(FleetMessage command, boolean ok, String error) {

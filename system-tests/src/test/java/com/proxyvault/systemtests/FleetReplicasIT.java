@@ -114,6 +114,59 @@ class FleetReplicasIT {
         reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200);
     }
 
+    /**
+     * Issue 8 item 5's 202 (docs/fleet.md "Long resets: 202"): bin/test makes the reset answer wait 3 s
+     * ({@code PV_FLEET_RESET_SYNC_WAIT}) and the simulated hard reset takes 5 s. Until both replicas answered one
+     * (fleet-1 forwards to fleet-2, which holds agent-local-2's stream): 202 with the old IP, a second reset
+     * meanwhile 409, and the rotation finishes in the background (GET shows the new exit IP).
+     */
+    @Test
+    void shouldAnswer202ForAHardResetLongerThanTheSyncWaitWhicheverReplicaTheCallLandsOn() throws Exception {
+        List<String> drained = drain(AGENT_1, "NYC");
+        StackApi.Reseller buyer = newReseller("20.00");
+        JsonNode proxy;
+        try {
+            proxy = buy(buyer, "NYC");
+        } finally {
+            undrain(drained);
+        }
+        long proxyId = proxy.get("id").asLong();
+        String base = "/v1/reseller/proxies/" + proxyId;
+        assertEquals(AGENT_2, agentServing(proxyId));
+        boolean onHolder = false;
+        boolean forwarded = false;
+        for (int i = 0; i < 4 && !(onHolder && forwarded); i++) {
+            double forwardedBefore = forwarded(FLEET_1);
+            String before = read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString()).get("exit_ip").asText();
+            var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("mode", "hard")).post(base + "/reset");
+            assertEquals(202, answer.statusCode(), "a 5 s hard reset answers 202 after the 3 s sync wait (bin/test sets"
+                    + " PV_FLEET_RESET_SYNC_WAIT=3s): " + answer.asString());
+            JsonNode accepted = read(answer.asString());
+            assertEquals(proxyId, accepted.get("proxy_id").asLong());
+            assertEquals("rotating", accepted.get("status").asText());
+            assertEquals("hard", accepted.get("mode").asText());
+            assertEquals(before, accepted.get("old_ip").asText());
+            if (forwarded(FLEET_1) > forwardedBefore) {
+                forwarded = true; // fleet-1 took it and runs it through fleet-2
+            } else {
+                onHolder = true;
+            }
+            var second = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("mode", "fast")).post(base + "/reset");
+            assertEquals(409, second.statusCode(), second.asString());
+            assertEquals("rotation_in_progress", StackApi.assertErrorBody("a reset during a reset", second.contentType(), second.asString()));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                JsonNode now = read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString());
+                assertEquals("rotated", now.get("rotation").get("status").asText(), now.toString());
+                assertEquals(before, now.get("rotation").get("old_ip").asText());
+                assertEquals(now.get("rotation").get("new_ip").asText(), now.get("exit_ip").asText());
+                assertTrue(!before.equals(now.get("exit_ip").asText()), "the exit IP changed: " + now);
+            });
+        }
+        assertTrue(onHolder && forwarded, "a 202 from the replica holding the agent (" + onHolder + ") and from the"
+                + " one forwarding to it (" + forwarded + ")");
+        reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200);
+    }
+
     /** Every control call twice in a row (so on both replicas), each answered as if the agent were local. */
     private static void control(StackApi.Reseller owner, JsonNode proxy, String city) {
         String base = "/v1/reseller/proxies/" + proxy.get("id").asLong();

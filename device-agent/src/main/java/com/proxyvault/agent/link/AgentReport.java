@@ -22,6 +22,12 @@ public class AgentReport {
     private final AgentConfig config;
     private final Modems modems;
     private final ProxyListeners listeners;
+    /**
+     * What this agent speaks ({@code Hello.protocol_version}): 2 = acks every command on receipt and honours
+     * {@code FleetMessage.timeout_ms} (agent.proto; docs/fleet.md "Commands: id, ack, timeout").
+     */
+    public static final int PROTOCOL_VERSION = 2;
+
     private final Clock clock;
 
     public AgentReport(AgentConfig config, Modems modems, ProxyListeners listeners, Clock clock) {
@@ -38,6 +44,7 @@ public class AgentReport {
                 .setToken(config.token())
                 .setPublicHost(config.publicHost())
                 .setAgentVersion(config.version())
+                .setProtocolVersion(PROTOCOL_VERSION)
                 .setPortRangeStart(config.portRange().start())
                 .setPortRangeEnd(config.portRange().end());
         for (ModemDriver modem : modems.all()) {

@@ -20,6 +20,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
@@ -36,15 +37,35 @@ public class CommandHandler {
     private final AgentConfig config;
     private final Modems modems;
     private final ProxyListeners listeners;
+    private final Clock clock;
 
-    public CommandHandler(AgentConfig config, Modems modems, ProxyListeners listeners) {
+    public CommandHandler(AgentConfig config, Modems modems, ProxyListeners listeners, Clock clock) {
         this.config = config;
         this.modems = modems;
         this.listeners = listeners;
+        this.clock = clock;
     }
 
-    Uni<CommandResult> handle(FleetMessage command) {
+    /** When this agent's clock says it is now, in ms since the epoch: the arrival time {@link #handle} takes. */
+    long nowMillis() {
+        return clock.millis();
+    }
+
+    /**
+     * Carries out {@code command}, which arrived (and was acked) at {@code receivedAtMillis} ({@link #nowMillis}).
+     * A command with {@code timeout_ms} that has waited longer than that before being started is answered
+     * {@code ok=false} "expired" without being carried out: the fleet stopped waiting for it and kept its own
+     * state as it was, so doing it now would leave the agent serving something the fleet does not know about.
+     */
+    Uni<CommandResult> handle(FleetMessage command, long receivedAtMillis) {
         String commandId = command.getCommandId();
+        long waited = clock.millis() - receivedAtMillis;
+        if (command.getTimeoutMs() > 0 && waited > command.getTimeoutMs()) {
+            LOG.warnf("Command %s (%s) expired before it was started: it waited %d ms, the fleet waits %d ms", commandId,
+                    command.getCommandCase(), waited, command.getTimeoutMs());
+            return failed(commandId, "expired before it was started: waited " + waited + " ms in the agent's queue, the fleet"
+                    + " waits " + command.getTimeoutMs() + " ms");
+        }
         Uni<CommandResult> result = switch (command.getCommandCase()) {
             case PROVISION_PROXY -> provision(commandId, command.getProvisionProxy());
             case RELEASE_PROXY -> release(commandId, command.getReleaseProxy());

@@ -2,6 +2,7 @@ package com.proxyvault.agent.link;
 
 import com.proxyvault.agent.AgentConfig;
 import com.proxyvault.contracts.agent.v1.AgentMessage;
+import com.proxyvault.contracts.agent.v1.CommandAck;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.agent.v1.MutinyAgentLinkGrpc;
 import io.quarkus.grpc.GrpcClient;
@@ -26,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's one connection to the fleet: an {@code AgentLink.Connect} stream the agent dials out
- * (modem farms sit behind NAT). Each attempt sends Hello, waits for Welcome, then heartbeats and
- * answers commands in the order they arrive. When the stream ends, for whatever reason, the agent
+ * (modem farms sit behind NAT). Each attempt sends Hello, waits for Welcome, then heartbeats, acks
+ * every command as it arrives ({@code CommandAck}) and answers commands in the order they arrive. When the stream ends, for whatever reason, the agent
  * dials again after a capped exponential backoff, forever: a farm must come back on its own after a
  * fleet deploy or a network outage. Proxy listeners are untouched by all this; the next Hello lists
  * them so the fleet can reconcile.
@@ -36,6 +37,8 @@ import java.util.concurrent.TimeUnit;
 public class FleetLink {
 
     private static final Logger LOG = Logger.getLogger(FleetLink.class);
+    /** Commands received and not yet carried out; past this the fleet is flooding us and the stream is restarted. */
+    private static final int COMMAND_QUEUE_LIMIT = 10_000;
 
     private final MutinyAgentLinkGrpc.MutinyAgentLinkStub fleet;
     private final AgentReport report;
@@ -101,15 +104,33 @@ public class FleetLink {
             attempt.outbound = emitter;
             emitter.emit(AgentMessage.newBuilder().setHello(report.hello()).build());
         }, BackPressureStrategy.BUFFER);
+        // Each command is acked the moment it arrives, before the queue below (which carries them out one at a
+        // time) holds it: the buffer takes whatever arrives while a command runs, so acks never wait on the queue.
         attempt.subscription = fleet.connect(outbound)
-                .onItem().transformToUniAndConcatenate(message -> onFleetMessage(attempt, message))
+                .map(message -> acknowledge(attempt, message))
+                .onOverflow().buffer(COMMAND_QUEUE_LIMIT)
+                .onItem().transformToUniAndConcatenate(received -> onFleetMessage(attempt, received))
                 .subscribe().with(
                         ignored -> { },
                         failure -> onStreamEnded(attempt, failure),
                         () -> onStreamEnded(attempt, null));
     }
 
-    private Uni<Void> onFleetMessage(Session attempt, FleetMessage message) {
+    /** A message from the fleet and when it arrived (ms, the agent's clock). */
+    private record Received(FleetMessage message, long atMillis) {
+    }
+
+    /** Sends {@code CommandAck} for a command (anything but Welcome), on arrival. */
+    private Received acknowledge(Session attempt, FleetMessage message) {
+        if (message.getCommandCase() != FleetMessage.CommandCase.WELCOME
+                && message.getCommandCase() != FleetMessage.CommandCase.COMMAND_NOT_SET) {
+            attempt.send(AgentMessage.newBuilder().setAck(CommandAck.newBuilder().setCommandId(message.getCommandId())).build());
+        }
+        return new Received(message, commands.nowMillis());
+    }
+
+    private Uni<Void> onFleetMessage(Session attempt, Received received) {
+        FleetMessage message = received.message();
         if (attempt.ended) {
             return Uni.createFrom().voidItem();
         }
@@ -125,12 +146,12 @@ public class FleetLink {
         if (message.hasResetIp()) {
             // A reset takes seconds (a modem reconnecting): it runs beside the queue so provisioning and
             // releases of other proxies are not held up behind it. Resets of one modem coalesce in its driver.
-            commands.handle(message).subscribe().with(
+            commands.handle(message, received.atMillis()).subscribe().with(
                     result -> attempt.send(AgentMessage.newBuilder().setResult(result).build()),
                     failure -> LOG.errorf(failure, "ResetIp %s ended without a result", message.getCommandId()));
             return Uni.createFrom().voidItem();
         }
-        return commands.handle(message)
+        return commands.handle(message, received.atMillis())
                 .invoke(result -> attempt.send(AgentMessage.newBuilder().setResult(result).build()))
                 .replaceWithVoid();
     }

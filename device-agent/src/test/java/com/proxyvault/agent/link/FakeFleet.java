@@ -33,6 +33,9 @@ public final class FakeFleet extends AgentLinkGrpc.AgentLinkImplBase {
 
     private final BlockingQueue<Hello> hellos = new LinkedBlockingQueue<>();
     private final Map<String, CompletableFuture<CommandResult>> results = new ConcurrentHashMap<>();
+    /** When each command's CommandAck / CommandResult arrived (System.nanoTime). */
+    private final Map<String, CompletableFuture<Long>> ackedAt = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Long>> answeredAt = new ConcurrentHashMap<>();
     private final AtomicInteger nextCommandId = new AtomicInteger();
     private volatile Hello latestHello;
     private volatile Heartbeat latestHeartbeat;
@@ -67,8 +70,14 @@ public final class FakeFleet extends AgentLinkGrpc.AgentLinkImplBase {
                         }
                     }
                     case HEARTBEAT -> latestHeartbeat = message.getHeartbeat();
-                    case RESULT -> results.computeIfAbsent(message.getResult().getCommandId(), id -> new CompletableFuture<>())
-                            .complete(message.getResult());
+                    case RESULT -> {
+                        answeredAt.computeIfAbsent(message.getResult().getCommandId(), id -> new CompletableFuture<>())
+                                .complete(System.nanoTime());
+                        results.computeIfAbsent(message.getResult().getCommandId(), id -> new CompletableFuture<>())
+                                .complete(message.getResult());
+                    }
+                    case ACK -> ackedAt.computeIfAbsent(message.getAck().getCommandId(), id -> new CompletableFuture<>())
+                            .complete(System.nanoTime());
                     default -> { }
                 }
             }
@@ -95,10 +104,29 @@ public final class FakeFleet extends AgentLinkGrpc.AgentLinkImplBase {
 
     /** Sends a command on the agent's current stream and waits for its CommandResult. */
     CommandResult command(FleetMessage.Builder command) throws Exception {
+        return result(sendCommand(command));
+    }
+
+    /** Sends a command (a new command id, the builder's timeout_ms) and returns its id at once. */
+    String sendCommand(FleetMessage.Builder command) {
         String commandId = "cmd-" + nextCommandId.incrementAndGet();
-        CompletableFuture<CommandResult> result = results.computeIfAbsent(commandId, id -> new CompletableFuture<>());
+        results.computeIfAbsent(commandId, id -> new CompletableFuture<>());
         send(command.setCommandId(commandId));
-        return result.get(30, TimeUnit.SECONDS);
+        return commandId;
+    }
+
+    CommandResult result(String commandId) throws Exception {
+        return results.computeIfAbsent(commandId, id -> new CompletableFuture<>()).get(30, TimeUnit.SECONDS);
+    }
+
+    /** When the command's CommandAck arrived (System.nanoTime); waits up to 30 s for it. */
+    long ackedAt(String commandId) throws Exception {
+        return ackedAt.computeIfAbsent(commandId, id -> new CompletableFuture<>()).get(30, TimeUnit.SECONDS);
+    }
+
+    /** When the command's CommandResult arrived (System.nanoTime); waits up to 30 s for it. */
+    long answeredAt(String commandId) throws Exception {
+        return answeredAt.computeIfAbsent(commandId, id -> new CompletableFuture<>()).get(30, TimeUnit.SECONDS);
     }
 
     /** Ends the agent's stream the way a fleet restart would. */

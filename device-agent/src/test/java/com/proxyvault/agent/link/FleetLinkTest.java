@@ -56,6 +56,9 @@ class FleetLinkTest {
     @TestOriginResource.InjectTestOrigin
     TestOrigin origin;
 
+    @jakarta.inject.Inject
+    CommandHandler handler;
+
     @BeforeEach
     void waitForTheAgent() {
         fleet.welcomeAgents(true);
@@ -80,6 +83,66 @@ class FleetLinkTest {
             assertFalse(modem.getIs5G());
             assertTrue(modem.getExitIp().startsWith("203.0.113."), modem.getExitIp());
         }
+    }
+
+    @Test
+    void shouldAckACommandOnArrivalAndSendItsResultWhenTheModemIsDone() throws Exception {
+        assertEquals(AgentReport.PROTOCOL_VERSION, fleet.latestHello().getProtocolVersion(), "Hello says the agent acks");
+        // A hard reset takes 100 ms on the test's simulated modems: the ack must not wait for it.
+        String id = fleet.sendCommand(FleetMessage.newBuilder().setTimeoutMs(10_000)
+                .setResetIp(ResetIp.newBuilder().setModemId("mia-1").setMode(ResetMode.RESET_MODE_HARD)));
+        long acked = fleet.ackedAt(id);
+        CommandResult result = fleet.result(id);
+        long answered = fleet.answeredAt(id);
+
+        assertTrue(result.getOk(), result.getError());
+        assertTrue(answered - acked >= Duration.ofMillis(80).toNanos(),
+                "the ack came " + Duration.ofNanos(answered - acked).toMillis() + " ms before the result, not ahead of the reset");
+    }
+
+    @Test
+    void shouldAckEveryQueuedCommandAtOnceAndAnswerEachInOrder() throws Exception {
+        // 20 provisions sent back to back: all acked, each answered once, in the order sent.
+        List<String> ids = new java.util.ArrayList<>();
+        List<Integer> ports = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            int port;
+            do {
+                port = freePortInRange();
+            } while (ports.contains(port));
+            ports.add(port);
+            ids.add(fleet.sendCommand(provision(300 + i, "nyc-1", port, "cust-q" + i, "pw-q" + i).setTimeoutMs(10_000)));
+        }
+        long previous = 0;
+        for (String id : ids) {
+            assertTrue(fleet.ackedAt(id) > 0);
+            assertTrue(fleet.result(id).getOk(), id);
+            long answered = fleet.answeredAt(id);
+            assertTrue(answered >= previous, "results in arrival order");
+            previous = answered;
+        }
+        for (int i = 0; i < 20; i++) {
+            assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(300 + i))).getOk());
+        }
+    }
+
+    @Test
+    void shouldAnswerACommandThatWaitedPastItsTimeoutAsExpiredWithoutCarryingItOut() throws Exception {
+        int port = freePortInRange();
+        FleetMessage late = provision(121, "lax-2", port, "cust-121", "pw-121").setCommandId("late-1").setTimeoutMs(1_000).build();
+
+        // arrived 5 s ago, the fleet waits 1 s: it has given up, so the agent must not open the port now
+        CommandResult expired = handler.handle(late, handler.nowMillis() - 5_000).await().atMost(PATIENCE);
+        assertFalse(expired.getOk());
+        assertEquals("late-1", expired.getCommandId());
+        assertTrue(expired.getError().contains("expired"), expired.getError());
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
+
+        // the same command in time is carried out; without a timeout_ms (an older fleet) it never expires
+        assertTrue(handler.handle(late, handler.nowMillis()).await().atMost(PATIENCE).getOk());
+        FleetMessage noDeadline = late.toBuilder().setTimeoutMs(0).build();
+        assertTrue(handler.handle(noDeadline, handler.nowMillis() - 600_000).await().atMost(PATIENCE).getOk());
+        assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(121))).getOk());
     }
 
     @Test

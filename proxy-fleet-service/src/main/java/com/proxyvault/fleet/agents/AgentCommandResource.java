@@ -23,8 +23,10 @@ import java.time.Duration;
  * {@code POST /internal/agent-commands/{agentId}?timeout_ms=N}, body a {@code FleetMessage} (protobuf),
  * sent by another replica ({@link AgentRouter}) with the internal token of the call that needs it. The
  * command goes over the agent's stream if it is open here, never further, and the agent's
- * {@code CommandResult} is the answer (200, protobuf). Not here → 503 {@value #NOT_HELD_CODE}; no answer in
- * time → 503. A reseller's token may only command that reseller's proxies (404 otherwise).
+ * {@code CommandResult} is the answer (200, protobuf). Not here → 503 {@value #NOT_HELD_CODE}; not acked
+ * within the ack timeout → 503 {@code agent_not_acknowledged}, acked but no result within {@code timeout_ms} →
+ * 504 {@code agent_timeout} ({@link CommandErrors}; the caller turns these back into the same failures). A
+ * reseller's token may only command that reseller's proxies (404 otherwise).
  */
 @Path("/internal/agent-commands")
 @RolesAllowed({InternalJwt.RESELLER_ROLE, InternalJwt.OPERATOR_ROLE})
@@ -32,7 +34,8 @@ public class AgentCommandResource {
 
     /** The code of the 503 a replica answers for an agent whose stream it does not hold. */
     static final String NOT_HELD_CODE = "agent_not_connected_here";
-    private static final Duration MAX_TIMEOUT = Duration.ofSeconds(60);
+    /** Longest wait a forwarded command may ask for: above every kind's timeout (a hard reset's 150 s). */
+    private static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
 
     private final AgentRegistry registry;
     private final JsonWebToken caller;
@@ -57,7 +60,7 @@ public class AgentCommandResource {
             AgentSession session = registry.session(agentId).orElseThrow(() -> ApiException.unavailable(NOT_HELD_CODE,
                     "Agent " + agentId + " is not connected to this replica"));
             return session.command(command.toBuilder(), timeout)
-                    .onFailure().transform(e -> ApiException.unavailable("Agent " + agentId + " did not answer"))
+                    .onFailure().transform(CommandErrors::toApi)
                     .map(result -> result.toByteArray());
         });
     }

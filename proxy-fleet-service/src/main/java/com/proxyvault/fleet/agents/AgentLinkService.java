@@ -16,7 +16,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The gRPC endpoint agents dial out to. One call = one agent's session: Hello (authenticated with the
- * agent's token) → Welcome, then heartbeats and command results from the agent, commands from us.
+ * agent's token) → Welcome, then heartbeats, command acks and command results from the agent, commands from
+ * us (docs/fleet.md "Commands: id, ack, timeout").
  */
 @GrpcService
 public class AgentLinkService implements AgentLink {
@@ -29,9 +30,10 @@ public class AgentLinkService implements AgentLink {
     private final Reconciler reconciler;
     private final VertxContexts contexts;
     private final int heartbeatIntervalSeconds;
+    private final CommandConfig commands;
 
     public AgentLinkService(AgentTokens tokens, AgentRegistry registry, AgentStore store, Reconciler reconciler,
-                            VertxContexts contexts,
+                            VertxContexts contexts, CommandConfig commands,
                             @ConfigProperty(name = "proxyvault.fleet.heartbeat-interval-seconds") int heartbeatIntervalSeconds) {
         this.tokens = tokens;
         this.registry = registry;
@@ -39,6 +41,7 @@ public class AgentLinkService implements AgentLink {
         this.reconciler = reconciler;
         this.contexts = contexts;
         this.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
+        this.commands = commands;
     }
 
     @Override
@@ -73,6 +76,12 @@ public class AgentLinkService implements AgentLink {
                                 e -> LOG.warnf("Recording heartbeat of %s failed: %s", current.agentId(), e));
                     }
                 }
+                case ACK -> {
+                    AgentSession current = session;
+                    if (current != null) {
+                        current.acknowledged(message.getAck().getCommandId());
+                    }
+                }
                 case RESULT -> {
                     AgentSession current = session;
                     if (current != null) {
@@ -101,12 +110,13 @@ public class AgentLinkService implements AgentLink {
                 if (ended) {
                     return;
                 }
-                AgentSession registered = new AgentSession(hello.getAgentId(), outbound);
+                AgentSession registered = new AgentSession(hello.getAgentId(), outbound, hello.getProtocolVersion(), commands);
                 session = registered;
                 registry.register(registered);
                 registered.send(FleetMessage.newBuilder()
                         .setWelcome(Welcome.newBuilder().setHeartbeatIntervalSeconds(heartbeatIntervalSeconds)).build());
-                LOG.infof("Agent %s connected with %d modems (%s)", hello.getAgentId(), hello.getModemsCount(), hello.getPublicHost());
+                LOG.infof("Agent %s connected with %d modems (%s, protocol %d%s)", hello.getAgentId(), hello.getModemsCount(),
+                        hello.getPublicHost(), hello.getProtocolVersion(), registered.acks() ? ", acks commands" : ", no acks: results only");
                 reconciler.afterHello(registered, hello.getServedProxiesList());
             }, failure -> {
                 LOG.errorf(failure, "Registering agent %s failed", hello.getAgentId());

@@ -34,16 +34,18 @@ public class AgentRouter {
     static final String PATH = "/internal/agent-commands/";
     static final String PROTOBUF = "application/x-protobuf";
     static final String TIMEOUT_PARAM = "timeout_ms";
-    private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgentRegistry registry;
+    private final CommandConfig commands;
     private final FleetReplicas replicas;
     private final ReplicaConfig config;
     private final HttpClient http;
 
     private final Counter forwarded;
 
-    public AgentRouter(AgentRegistry registry, FleetReplicas replicas, ReplicaConfig config, Vertx vertx, MeterRegistry meters) {
+    public AgentRouter(AgentRegistry registry, FleetReplicas replicas, ReplicaConfig config, CommandConfig commands, Vertx vertx,
+                       MeterRegistry meters) {
+        this.commands = commands;
         this.forwarded = Counter.builder("proxyvault.fleet.commands.forwarded")
                 .description("Commands this replica forwarded to the replica holding the agent's stream").register(meters);
         this.registry = registry;
@@ -59,9 +61,15 @@ public class AgentRouter {
         }
     }
 
+    /** {@link #command(String, FleetMessage.Builder, Duration, String)} with the command kind's own timeout. */
+    public Uni<CommandResult> command(String agentId, FleetMessage.Builder command, String authorization) {
+        return command(agentId, command, commands.timeoutFor(command), authorization);
+    }
+
     /**
-     * The agent's result for {@code command}, or a failure: {@link NotHeld}, or the agent (or the replica
-     * holding it) did not answer within {@code timeout}. {@code authorization} is the caller's
+     * The agent's result for {@code command}, or a failure: {@link NotHeld}, {@link CommandTimeout} (no ack in
+     * the ack timeout, or no result within {@code timeout}: the same whether the stream is here or on the
+     * replica the command was forwarded to), or the replica holding the stream did not answer. {@code authorization} is the caller's
      * {@code Authorization} header, passed on when the command is forwarded; without one (background work)
      * a command for an agent on another replica fails with {@link NotHeld}.
      */
@@ -102,7 +110,7 @@ public class AgentRouter {
      * whenever the agent is reachable.
      */
     public Uni<Boolean> release(String agentId, long proxyId, int port, String authorization) {
-        return command(agentId, AgentCommands.release(proxyId, port), RELEASE_TIMEOUT, authorization)
+        return command(agentId, AgentCommands.release(proxyId, port), authorization)
                 .map(result -> {
                     if (!result.getOk()) {
                         LOG.warnf("Agent %s could not release proxy %d: %s", agentId, proxyId, result.getError());
@@ -138,6 +146,14 @@ public class AgentRouter {
                             }
                             if (response.statusCode() == 503 && body.toString().contains(AgentCommandResource.NOT_HELD_CODE)) {
                                 throw new NotHeld(agentId); // it let go of the stream meanwhile
+                            }
+                            // the holder's own timeouts, so a forwarded command fails as a local one would
+                            if (response.statusCode() == 503 && body.toString().contains(CommandErrors.NOT_ACKNOWLEDGED)) {
+                                throw new CommandTimeout(agentId, command.getCommandCase().name(), CommandTimeout.Stage.ACK,
+                                        commands.ackTimeout());
+                            }
+                            if (response.statusCode() == 504 && body.toString().contains(CommandErrors.TIMED_OUT)) {
+                                throw new CommandTimeout(agentId, command.getCommandCase().name(), CommandTimeout.Stage.RESULT, timeout);
                             }
                             throw new IllegalStateException("Replica " + holder.replicaId() + " answered "
                                     + response.statusCode() + ": " + body);

@@ -11,47 +11,98 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** One agent's open stream on this replica: send commands, match results to them by command id. */
+/**
+ * One agent's open stream on this replica: sends commands and matches acks and results to them by command
+ * id (docs/fleet.md "Commands: id, ack, timeout"). Each command gets a fresh id and its {@code timeout_ms};
+ * the returned Uni fails with {@link CommandTimeout} ACK when an acking agent
+ * ({@code Hello.protocol_version} ≥ {@value #ACKING_PROTOCOL}) has not acked it within the ack timeout, and
+ * with {@link CommandTimeout} RESULT when no result came within the command's timeout.
+ */
 public class AgentSession {
+
+    /** The first {@code Hello.protocol_version} whose agents ack every command. */
+    public static final int ACKING_PROTOCOL = 2;
 
     private final String agentId;
     private final MultiEmitter<? super FleetMessage> outbound;
-    private final Map<String, CompletableFuture<CommandResult>> pending = new ConcurrentHashMap<>();
+    private final boolean acks;
+    private final CommandConfig config;
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
-    AgentSession(String agentId, MultiEmitter<? super FleetMessage> outbound) {
+    /** A command sent and not answered yet: its ack and its result, each completed at most once. */
+    private record Pending(CompletableFuture<Void> acked, CompletableFuture<CommandResult> result) {
+    }
+
+    AgentSession(String agentId, MultiEmitter<? super FleetMessage> outbound, int protocolVersion, CommandConfig config) {
         this.agentId = agentId;
         this.outbound = outbound;
+        this.acks = protocolVersion >= ACKING_PROTOCOL;
+        this.config = config;
     }
 
     public String agentId() {
         return agentId;
     }
 
+    /** True when this agent acks commands (older agents answer with the result only). */
+    public boolean acks() {
+        return acks;
+    }
+
     void send(FleetMessage message) {
         outbound.emit(message);
     }
 
-    /** Sends a command and completes with the agent's result, or fails after {@code timeout}. */
+    /** {@link #command(FleetMessage.Builder, Duration)} with the command kind's own timeout ({@link CommandConfig}). */
+    public Uni<CommandResult> command(FleetMessage.Builder command) {
+        return command(command, config.timeoutFor(command));
+    }
+
+    /**
+     * Sends a command (a new {@code command_id}, {@code timeout_ms} = {@code timeout}) and completes with the
+     * agent's result; fails with {@link CommandTimeout} (no ack in the ack timeout, or no result in
+     * {@code timeout}, both counted from sending) or {@link IllegalStateException} when the stream ends first.
+     */
     public Uni<CommandResult> command(FleetMessage.Builder command, Duration timeout) {
         String commandId = UUID.randomUUID().toString();
-        CompletableFuture<CommandResult> result = new CompletableFuture<>();
-        pending.put(commandId, result);
-        send(command.setCommandId(commandId).build());
-        return Uni.createFrom().completionStage(result)
-                .ifNoItem().after(timeout).fail()
-                .onTermination().invoke(() -> pending.remove(commandId));
+        String kind = command.getCommandCase().name();
+        Pending waiting = new Pending(new CompletableFuture<>(), new CompletableFuture<>());
+        pending.put(commandId, waiting);
+        send(command.setCommandId(commandId).setTimeoutMs(timeout.toMillis()).build());
+        // copies: a timeout cancels what it waits on, and the ack must stay completable by a late result
+        Uni<CommandResult> result = Uni.createFrom().completionStage(waiting.result().copy())
+                .ifNoItem().after(timeout).failWith(() -> new CommandTimeout(agentId, kind, CommandTimeout.Stage.RESULT, timeout));
+        if (acks && config.ackTimeout().compareTo(timeout) < 0) {
+            Uni<Void> acked = Uni.createFrom().completionStage(waiting.acked().copy())
+                    .ifNoItem().after(config.ackTimeout())
+                    .failWith(() -> new CommandTimeout(agentId, kind, CommandTimeout.Stage.ACK, config.ackTimeout()));
+            result = Uni.combine().all().unis(acked, result).asTuple().map(both -> both.getItem2());
+        }
+        return result.onTermination().invoke(() -> pending.remove(commandId));
+    }
+
+    /** The agent received the command ({@code CommandAck}). Unknown ids (answered, timed out) are ignored. */
+    void acknowledged(String commandId) {
+        Pending waiting = pending.get(commandId);
+        if (waiting != null) {
+            waiting.acked().complete(null);
+        }
     }
 
     void complete(CommandResult result) {
-        CompletableFuture<CommandResult> waiting = pending.remove(result.getCommandId());
+        Pending waiting = pending.remove(result.getCommandId());
         if (waiting != null) {
-            waiting.complete(result);
+            waiting.acked().complete(null); // a result implies receipt, should its ack have been lost
+            waiting.result().complete(result);
         }
     }
 
     void close(Throwable cause) {
         IllegalStateException gone = new IllegalStateException("Agent " + agentId + " disconnected", cause);
-        pending.values().forEach(f -> f.completeExceptionally(gone));
+        pending.values().forEach(p -> {
+            p.acked().completeExceptionally(gone);
+            p.result().completeExceptionally(gone);
+        });
         pending.clear();
     }
 

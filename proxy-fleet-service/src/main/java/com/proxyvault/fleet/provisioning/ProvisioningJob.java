@@ -4,6 +4,7 @@ import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.fleet.agents.AgentRegistry;
 import com.proxyvault.fleet.agents.AgentRouter;
 import com.proxyvault.fleet.agents.AgentSession;
+import com.proxyvault.fleet.agents.CommandConfig;
 import com.proxyvault.platform.vertx.VertxContexts;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
@@ -39,7 +40,6 @@ import java.util.Optional;
 public class ProvisioningJob {
 
     private static final Logger LOG = Logger.getLogger(ProvisioningJob.class);
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     private final Mutiny.SessionFactory sessionFactory;
     private final AgentRegistry agents;
@@ -49,13 +49,15 @@ public class ProvisioningJob {
     private final Duration provisionTimeout;
     private final CommitSignals signals;
     private final CoalescingRunner dispatcher;
+    /** How long a sent ProvisionProxy waits for its result before it is sent again (the command's timeout). */
+    private final Duration resendAfter;
 
     /** Notified by the {@code proxies} trigger when a row enters provisioning (fleet migration V3). */
     static final String CHANNEL = "proxy_dispatch";
     private static final int DISPATCH_BATCH = 50;
 
     public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, AgentRouter router, ProxyTransitions transitions,
-                           VertxContexts contexts, CommitSignals signals,
+                           VertxContexts contexts, CommitSignals signals, CommandConfig commands,
                            @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout) {
         this.sessionFactory = sessionFactory;
         this.agents = agents;
@@ -64,6 +66,7 @@ public class ProvisioningJob {
         this.contexts = contexts;
         this.signals = signals;
         this.provisionTimeout = provisionTimeout;
+        this.resendAfter = commands.provisionTimeout();
         this.dispatcher = new CoalescingRunner("Provisioning dispatch", () -> contexts.onNewContext(this::dispatch));
     }
 
@@ -96,7 +99,7 @@ public class ProvisioningJob {
                         .setParameter("batch", DISPATCH_BATCH)
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
                         .setParameter("agents", List.copyOf(agents.connectedAgentIds()))
-                        .setParameter("resendBefore", now.minus(COMMAND_TIMEOUT))
+                        .setParameter("resendBefore", now.minus(resendAfter))
                         .getResultList()
                         .invoke(proxies -> proxies.forEach(p -> p.commandSentAt = now)))
                 .invoke(proxies -> {
@@ -113,7 +116,7 @@ public class ProvisioningJob {
         if (session.isEmpty()) {
             return; // disconnected meanwhile: re-sent after it reconnects, or failed by the timeout
         }
-        session.get().command(AgentCommands.provision(proxy), COMMAND_TIMEOUT)
+        session.get().command(AgentCommands.provision(proxy))
                 .subscribe().with(
                         result -> onResult(proxy.id, result),
                         failure -> LOG.warnf("Proxy %d: no answer from agent %s (%s); will retry", proxy.id, proxy.agentId, failure.getMessage()));

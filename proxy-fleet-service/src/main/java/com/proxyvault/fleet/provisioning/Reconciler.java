@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -26,7 +25,6 @@ import java.util.stream.Collectors;
 public class Reconciler {
 
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     private final Mutiny.SessionFactory sessionFactory;
     private final VertxContexts contexts;
@@ -100,7 +98,7 @@ public class Reconciler {
 
     private void fireAndLog(AgentSession session, com.proxyvault.contracts.agent.v1.FleetMessage.Builder command, String what) {
         LOG.infof("Agent %s: %s", session.agentId(), what);
-        session.command(command, COMMAND_TIMEOUT).subscribe().with(
+        session.command(command).subscribe().with(
                 result -> {
                     if (!result.getOk()) {
                         LOG.warnf("Agent %s could not %s: %s", session.agentId(), what, result.getError());

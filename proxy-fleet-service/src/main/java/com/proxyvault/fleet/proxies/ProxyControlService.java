@@ -4,15 +4,9 @@ import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
-import com.proxyvault.contracts.agent.v1.ResetMode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.proxyvault.contracts.events.EventEnvelope;
-import com.proxyvault.contracts.events.EventTypes;
-import com.proxyvault.contracts.events.ProxyIpRotated;
 import com.proxyvault.platform.http.ApiException;
-import com.proxyvault.platform.http.ErrorCodes;
-import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.fleet.agents.AgentRouter;
+import com.proxyvault.fleet.agents.CommandErrors;
 import com.proxyvault.fleet.locations.Location;
 import com.proxyvault.fleet.provisioning.AgentCommands;
 import com.proxyvault.fleet.provisioning.Credentials;
@@ -23,21 +17,19 @@ import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.List;
 
 /**
- * What a reseller does to a running proxy: reset its IP, change its fingerprint, disconnect it, connect
- * it to a location. Commands go to the agent serving the proxy over its stream, and the HTTP answer waits
+ * What a reseller does to a running proxy: change its fingerprint, disconnect it, connect it to a location
+ * (resets: {@link ProxyRotations}). Commands go to the agent serving the proxy over its stream, and the HTTP answer waits
  * for the agent's result, so "200" means the modem really did it.
  */
 @ApplicationScoped
 public class ProxyControlService {
 
     private static final Logger LOG = Logger.getLogger(ProxyControlService.class);
-    private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(15);
     public static final List<String> FINGERPRINTS = List.of("none", "linux", "macos", "windows");
 
     private final Mutiny.SessionFactory sessionFactory;
@@ -46,142 +38,19 @@ public class ProxyControlService {
 
     private final Clock clock;
 
-    private final ObjectMapper mapper;
-    private final ResetConfig resets;
 
     public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRouter agents, ModemAllocator allocator,
-                               Clock clock, ObjectMapper mapper, ResetConfig resets) {
-        this.mapper = mapper;
-        this.resets = resets;
+                               Clock clock) {
         this.clock = clock;
         this.sessionFactory = sessionFactory;
         this.agents = agents;
         this.allocator = allocator;
     }
 
-    /**
-     * The reset's answer: the seed's {@code proxy_id}, {@code mode} (as asked) and {@code exit_ip} (the new one),
-     * plus the verified rotation's {@code old_ip}, {@code new_ip}, {@code applied_mode} and {@code attempts}.
-     */
-    public record ResetResult(long proxyId, String mode, String exitIp, String oldIp, String newIp, String appliedMode,
-                              int attempts) {
-    }
-
     public record FingerprintResult(long proxyId, String fingerprint) {
     }
 
     public record Connected(String ip, int port, String username, String password, String locationId) {
-    }
-
-    /**
-     * {@code POST /proxies/{id}/reset {"mode"}}, a <b>verified rotation</b> (issue 8; docs/fleet.md "Verified
-     * rotation"): the exit IP the fleet last knew for the proxy's modem is the old one; the modem is reset and
-     * the IP it then reports must differ. Unchanged (or none reported) → the same reset again, up to
-     * {@code attempts-per-mode}; then a fast reset escalates to a hard one. The answer names {@code old_ip},
-     * {@code new_ip}, the mode that did it and the attempts, and {@code proxy.ip_rotated} goes out with the new
-     * exit IP stored. Cooldowns ({@link ResetConfig}) are claimed first, under the proxy's row lock, so two
-     * concurrent resets cannot both pass: 429 {@code reset_cooldown} with {@code Retry-After}. 409 when the
-     * proxy is not active; 503 when the modem does not answer or refuses, or {@code rotation_failed} when the
-     * IP never changed (a hard reset still in its cooldown is not tried; Retry-After says when it can be).
-     */
-    public Uni<ResetResult> resetIp(long resellerId, long proxyId, String mode, String authorization) {
-        boolean hard = "hard".equals(mode);
-        LocalDateTime now = now();
-        return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
-                        .chain(proxy -> {
-                            requireStatus(proxy, ProxyStatus.ACTIVE);
-                            Duration wait = cooldownLeft(proxy, hard, now);
-                            if (!wait.isZero()) {
-                                throw ApiException.tooManyRequests(ErrorCodes.RESET_COOLDOWN, (hard ? "A hard reset" : "A reset")
-                                        + " of this proxy is possible again in " + Math.max(1, (wait.toMillis() + 999) / 1000)
-                                        + " s").retryAfter(wait);
-                            }
-                            proxy.lastResetAt = now;
-                            if (hard) {
-                                proxy.lastHardResetAt = now;
-                            }
-                            // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
-                            Duration hardWait = hard ? Duration.ZERO : remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
-                            return session.createNativeQuery("select exit_ip from modems where id = :modem", String.class)
-                                    .setParameter("modem", proxy.modemId)
-                                    .getSingleResult()
-                                    .map(oldIp -> new Rotation(copyOf(proxy), proxy.orderId, oldIp, hardWait.isZero(), hardWait));
-                        }))
-                .chain(rotation -> rotate(rotation, hard ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST, 1, 0, authorization)
-                        .chain(outcome -> recordRotation(rotation, outcome))
-                        .map(outcome -> new ResetResult(proxyId, mode, outcome.newIp(), rotation.oldIp(), outcome.newIp(),
-                                modeName(outcome.mode()), outcome.attempts())));
-    }
-
-    /** A claimed reset: the proxy as it was, the exit IP before, and whether a hard reset may be tried. */
-    private record Rotation(Proxy proxy, long orderId, String oldIp, boolean hardAllowed, Duration hardWait) {
-    }
-
-    private record Rotated(String newIp, ResetMode mode, int attempts) {
-    }
-
-    private Uni<Rotated> rotate(Rotation rotation, ResetMode mode, int attemptInMode, int attemptsSoFar, String authorization) {
-        return command(rotation.proxy().agentId, AgentCommands.resetIp(rotation.proxy(), mode), authorization).chain(result -> {
-            int attempts = attemptsSoFar + 1;
-            String reported = result.getExitIp();
-            if (reported != null && !reported.isBlank() && !reported.equals(rotation.oldIp())) {
-                return Uni.createFrom().item(new Rotated(reported, mode, attempts));
-            }
-            LOG.warnf("Proxy %d: %s reset %d reported exit IP %s, the one it had: %s", rotation.proxy().id,
-                    modeName(mode), attemptInMode, reported, attemptInMode < resets.attemptsPerMode() ? "trying again"
-                            : mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed() ? "escalating to a hard reset" : "giving up");
-            if (attemptInMode < resets.attemptsPerMode()) {
-                return rotate(rotation, mode, attemptInMode + 1, attempts, authorization);
-            }
-            if (mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed()) {
-                return rotate(rotation, ResetMode.RESET_MODE_HARD, 1, attempts, authorization);
-            }
-            ApiException failed = ApiException.unavailable(ErrorCodes.ROTATION_FAILED, "The exit IP did not change after "
-                    + attempts + " resets (" + rotation.oldIp() + ")" + (rotation.hardAllowed() ? ""
-                    : ": a hard reset is possible once its cooldown is over"));
-            return Uni.createFrom().failure(rotation.hardAllowed() ? failed : failed.retryAfter(rotation.hardWait()));
-        });
-    }
-
-    /** The new exit IP on the modem, the hard reset's cooldown if one was used, and proxy.ip_rotated: one transaction. */
-    private Uni<Rotated> recordRotation(Rotation rotation, Rotated outcome) {
-        Proxy proxy = rotation.proxy();
-        LocalDateTime now = now();
-        return sessionFactory.withTransaction(session -> session
-                        .createNativeQuery("update modems set exit_ip = :ip, updated_at = :now where id = :modem")
-                        .setParameter("ip", outcome.newIp())
-                        .setParameter("now", now)
-                        .setParameter("modem", proxy.modemId)
-                        .executeUpdate()
-                        .chain(() -> outcome.mode() != ResetMode.RESET_MODE_HARD ? Uni.createFrom().item(0)
-                                : session.createNativeQuery("update proxies set last_hard_reset_at = :now where id = :id")
-                                        .setParameter("now", now).setParameter("id", proxy.id).executeUpdate())
-                        .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
-                                new ProxyIpRotated(proxy.id, rotation.orderId(), rotation.oldIp(), outcome.newIp(),
-                                        modeName(outcome.mode()), outcome.attempts()), clock))))
-                .replaceWith(outcome);
-    }
-
-    /** How long until a reset (hard: a hard reset) of this proxy is allowed; zero when it is now. */
-    private Duration cooldownLeft(Proxy proxy, boolean hard, LocalDateTime now) {
-        Duration left = remaining(proxy.lastResetAt, resets.fastCooldown(), now);
-        if (hard) {
-            Duration hardLeft = remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
-            left = hardLeft.compareTo(left) > 0 ? hardLeft : left;
-        }
-        return left;
-    }
-
-    private static Duration remaining(LocalDateTime last, Duration cooldown, LocalDateTime now) {
-        if (last == null) {
-            return Duration.ZERO;
-        }
-        Duration left = Duration.between(now, last.plus(cooldown));
-        return left.isNegative() ? Duration.ZERO : left;
-    }
-
-    private static String modeName(ResetMode mode) {
-        return mode == ResetMode.RESET_MODE_HARD ? "hard" : "fast";
     }
 
     public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint, String authorization) {
@@ -335,14 +204,13 @@ public class ProxyControlService {
 
     /**
      * Sends a command to the agent, wherever its stream is ({@link AgentRouter}: forwarded with the caller's
-     * {@code authorization} when another replica holds it), and succeeds only on its ok; otherwise a 503 the
-     * reseller may retry.
+     * {@code authorization} when another replica holds it), within the command kind's timeouts, and succeeds
+     * only on its ok; otherwise a 503 (refused, not acknowledged, not reachable) or 504 (no result in time) the
+     * reseller may retry ({@link CommandErrors}).
      */
     private Uni<CommandResult> command(String agentId, FleetMessage.Builder command, String authorization) {
-        return agents.command(agentId, command, AGENT_TIMEOUT, authorization)
-                .onFailure().transform(e -> e instanceof AgentRouter.NotHeld
-                        ? ApiException.unavailable("The proxy's modem is not reachable right now, try again")
-                        : ApiException.unavailable("The proxy's modem did not answer, try again"))
+        return agents.command(agentId, command, authorization)
+                .onFailure().transform(CommandErrors::toApi)
                 .map(result -> {
                     if (!result.getOk()) {
                         throw ApiException.unavailable("The modem could not do it: " + result.getError());

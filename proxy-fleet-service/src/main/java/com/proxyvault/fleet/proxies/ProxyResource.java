@@ -20,6 +20,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import java.time.Clock;
@@ -32,13 +33,15 @@ public class ProxyResource {
 
     private final JsonWebToken caller;
     private final ProxyControlService controls;
+    private final ProxyRotations rotations;
 
     private final ProxyRenewals renewals;
     private final ModemAllocator allocator;
     private final Clock clock;
 
-    public ProxyResource(JsonWebToken caller, ProxyControlService controls, ProxyRenewals renewals,
+    public ProxyResource(JsonWebToken caller, ProxyControlService controls, ProxyRotations rotations, ProxyRenewals renewals,
                          ModemAllocator allocator, Clock clock) {
+        this.rotations = rotations;
         this.allocator = allocator;
         this.clock = clock;
         this.caller = caller;
@@ -99,12 +102,21 @@ public class ProxyResource {
         return controls.disconnect(CurrentReseller.resellerId(caller), id(proxyId), bearer()).replaceWith(new Detail("Proxy disconnected"));
     }
 
+    /**
+     * {@code POST /proxies/{id}/reset {"mode": "fast"|"hard"}}: 200 {@link ProxyRotations.ResetResult} when the
+     * verified rotation finished within the sync wait (8 s), else 202 {@link ProxyRotations.ResetAccepted} and it
+     * finishes in the background ({@code proxy.ip_rotated}; {@code rotation} on GET). Errors: 404, 409 (not
+     * active, or {@code rotation_in_progress}), 422, 429 {@code reset_cooldown}, 503, 504 (docs/fleet.md).
+     */
     @POST
     @Path("/{proxyId}/reset")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<ProxyControlService.ResetResult> reset(@PathParam("proxyId") String proxyId, ResetRequest request) {
+    public Uni<Response> reset(@PathParam("proxyId") String proxyId, ResetRequest request) {
         String mode = Texts.oneOf(request == null ? null : request.mode(), "mode", MODES, true);
-        return controls.resetIp(CurrentReseller.resellerId(caller), id(proxyId), mode, bearer());
+        return rotations.reset(CurrentReseller.resellerId(caller), id(proxyId), mode, bearer())
+                .map(answer -> answer.done() != null
+                        ? Response.ok(answer.done()).build()
+                        : Response.accepted(answer.accepted()).build());
     }
 
     @POST
@@ -136,20 +148,26 @@ public class ProxyResource {
         return find(proxyId).chain(proxy -> views(List.of(proxy))).map(views -> views.get(0));
     }
 
-    /** The proxies as the API shows them, with their modems' exit IPs (one query for all). */
+    /** The proxies as the API shows them, with their modems' exit IPs and their latest rotations (one query each for all). */
     private Uni<List<ProxyView>> views(List<Proxy> proxies) {
         if (proxies.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
         List<String> modems = proxies.stream().map(p -> p.modemId).distinct().toList();
+        List<Long> ids = proxies.stream().map(p -> p.id).toList();
+        java.time.LocalDateTime now = ClockProducer.utcNow(clock);
         return Panache.getSession().chain(session -> session.createNativeQuery(
                                 "select id, exit_ip from modems where id in (:ids)", Object[].class)
-                        .setParameter("ids", modems).getResultList())
-                .map(rows -> {
-                    java.util.Map<String, String> exitIps = new java.util.HashMap<>();
-                    rows.forEach(row -> exitIps.put((String) row[0], (String) row[1]));
-                    return proxies.stream().map(p -> ProxyView.of(p, exitIps.get(p.modemId))).toList();
-                });
+                        .setParameter("ids", modems).getResultList()
+                        .chain(rows -> session.createQuery("from ProxyRotation where proxyId in (:ids)", ProxyRotation.class)
+                                .setParameter("ids", ids).getResultList()
+                                .map(found -> {
+                                    java.util.Map<String, String> exitIps = new java.util.HashMap<>();
+                                    rows.forEach(row -> exitIps.put((String) row[0], (String) row[1]));
+                                    java.util.Map<Long, RotationView> latest = new java.util.HashMap<>();
+                                    found.forEach(r -> latest.put(r.proxyId, RotationView.of(r, now)));
+                                    return proxies.stream().map(p -> ProxyView.of(p, exitIps.get(p.modemId), latest.get(p.id))).toList();
+                                })));
     }
 
     @GET

@@ -20,4 +20,12 @@ public interface ResetConfig {
     /** Resets tried in one mode before giving up on it (fast then escalates to hard). */
     @WithDefault("2")
     int attemptsPerMode();
+
+    /**
+     * {@code FLEET_RESET_SYNC_WAIT}: how long {@code POST /proxies/{id}/reset} waits for the rotation before it
+     * answers 202 and lets it finish in the background (docs/fleet.md "Long resets: 202"). Issue 8 says ~10 s;
+     * 8 s keeps the answer inside the gateway's 10 s upstream timeout ({@code UPSTREAM_TIMEOUT}).
+     */
+    @WithDefault("8s")
+    Duration syncWait();
 }

@@ -1,0 +1,354 @@
+package com.proxyvault.fleet.proxies;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.ResetMode;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyIpRotated;
+import com.proxyvault.fleet.agents.AgentRouter;
+import com.proxyvault.fleet.agents.CommandConfig;
+import com.proxyvault.fleet.agents.CommandErrors;
+import com.proxyvault.fleet.agents.CommandTimeout;
+import com.proxyvault.fleet.agents.FleetReplicas;
+import com.proxyvault.fleet.agents.ReplicaConfig;
+import com.proxyvault.fleet.provisioning.AgentCommands;
+import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.ErrorCodes;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.platform.time.ClockProducer;
+import com.proxyvault.platform.vertx.VertxContexts;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.hibernate.LockMode;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code POST /proxies/{id}/reset {"mode"}}: a <b>verified rotation</b> (issue 8 item 5; docs/fleet.md
+ * "Verified rotation" and "Long resets: 202"). The exit IP the fleet last knew for the proxy's modem is the old
+ * one; the modem is reset and the IP it then reports must differ. Unchanged (or none reported) → the same reset
+ * again, up to {@code attempts-per-mode}; then a fast reset escalates to a hard one. The new exit IP, the
+ * rotation's outcome and {@code proxy.ip_rotated} are written in one transaction.
+ *
+ * <p>The answer waits at most {@code sync-wait} (8 s): finished by then → 200 {@link ResetResult} (or the
+ * error); still running → 202 {@link ResetAccepted} and the rotation goes on in the background on this
+ * replica, its outcome announced by {@code proxy.ip_rotated} and shown on {@code GET /proxies/{id}}
+ * ({@code rotation}). The run is claimed in {@code proxy_rotations} under the proxy's row lock with the
+ * cooldowns, so a second reset while one runs is 409 {@value #IN_PROGRESS} on any replica, and a reset inside
+ * the cooldowns ({@link ResetConfig}) 429 {@code reset_cooldown} with {@code Retry-After}. A proxy that is not
+ * active → 409. A run in which no command reached the modem (not acknowledged, agent held nowhere) gives its
+ * cooldown back.
+ */
+@ApplicationScoped
+public class ProxyRotations {
+
+    private static final Logger LOG = Logger.getLogger(ProxyRotations.class);
+
+    /** 409: a reset of this proxy is running (it answered 202 or is about to). */
+    public static final String IN_PROGRESS = "rotation_in_progress";
+    /** A run whose replica stopped before it finished (seen on GET as failed). */
+    public static final String ROTATION_ABANDONED = "rotation_abandoned";
+    public static final String ROTATING = "rotating";
+    public static final String ROTATED = "rotated";
+    public static final String FAILED = "failed";
+
+    private final Mutiny.SessionFactory sessionFactory;
+    private final AgentRouter agents;
+    private final VertxContexts contexts;
+    private final Clock clock;
+    private final ObjectMapper mapper;
+    private final ResetConfig resets;
+    private final FleetReplicas replicas;
+    /** How long after its start a run still {@code rotating} counts as abandoned: every attempt timing out, and then some. */
+    private final Duration giveUpAfter;
+
+    public ProxyRotations(Mutiny.SessionFactory sessionFactory, AgentRouter agents, VertxContexts contexts, Clock clock,
+                          ObjectMapper mapper, ResetConfig resets, CommandConfig commands, ReplicaConfig replica,
+                          FleetReplicas replicas) {
+        this.sessionFactory = sessionFactory;
+        this.agents = agents;
+        this.contexts = contexts;
+        this.clock = clock;
+        this.mapper = mapper;
+        this.resets = resets;
+        this.replicas = replicas;
+        Duration perAttempt = commands.fastResetTimeout().plus(commands.hardResetTimeout())
+                .plus(replica.forwardMargin().multipliedBy(2));
+        this.giveUpAfter = perAttempt.multipliedBy(Math.max(1, resets.attemptsPerMode())).plusSeconds(30);
+    }
+
+    /**
+     * The 200 answer: the seed's {@code proxy_id}, {@code mode} (as asked) and {@code exit_ip} (the new one), plus
+     * {@code old_ip}, {@code new_ip}, {@code applied_mode}, {@code attempts} and {@code status} ({@code rotated}).
+     */
+    public record ResetResult(long proxyId, String mode, String exitIp, String oldIp, String newIp, String appliedMode,
+                              int attempts, String status) {
+    }
+
+    /**
+     * The 202 answer: the rotation is still running ({@code status} {@code rotating}) from {@code old_ip}, since
+     * {@code started_at}; {@code proxy.ip_rotated} and {@code GET /proxies/{id}} ({@code rotation}) tell the outcome.
+     */
+    public record ResetAccepted(long proxyId, String mode, String status, String oldIp, LocalDateTime startedAt) {
+    }
+
+    /** Exactly one of the two: {@code done} (200) or {@code accepted} (202). */
+    public record ResetAnswer(ResetResult done, ResetAccepted accepted) {
+    }
+
+    /** Resets the proxy's modem and verifies the new exit IP; see the class comment for the answers. */
+    public Uni<ResetAnswer> reset(long resellerId, long proxyId, String mode, String authorization) {
+        boolean hard = "hard".equals(mode);
+        LocalDateTime now = now();
+        String rotationId = UUID.randomUUID().toString();
+        return sessionFactory.withTransaction(session -> session.find(Proxy.class, proxyId, LockMode.PESSIMISTIC_WRITE)
+                        .chain(proxy -> {
+                            if (proxy == null || proxy.resellerId != resellerId) {
+                                throw ApiException.notFound("Proxy not found");
+                            }
+                            if (!ProxyStatus.ACTIVE.equals(proxy.status)) {
+                                throw ApiException.conflict("Proxy is " + proxy.status + "; this needs it " + ProxyStatus.ACTIVE);
+                            }
+                            return session.createNativeQuery("""
+                                            select count(*) from proxy_rotations
+                                            where proxy_id = :id and status = :rotating and give_up_at > :now""", Long.class)
+                                    .setParameter("id", proxyId).setParameter("rotating", ROTATING).setParameter("now", now)
+                                    .getSingleResult()
+                                    .chain(running -> {
+                                        if (running > 0) {
+                                            throw ApiException.conflict(IN_PROGRESS, "A reset of this proxy is still running;"
+                                                    + " GET /v1/reseller/proxies/" + proxyId + " shows its outcome (rotation)");
+                                        }
+                                        return claim(session, proxy, hard, mode, now, rotationId);
+                                    });
+                        }))
+                .map(rotation -> {
+                    // The run is subscribed on its own context and not tied to this request: answering 202 does not stop it.
+                    CompletableFuture<Rotated> run = contexts.onNewContext(() -> run(rotation, authorization))
+                            .subscribeAsCompletionStage();
+                    return new Started(rotation, run);
+                })
+                .chain(started -> Uni.createFrom().completionStage(started.run().copy()) // a copy: the timeout must not cancel the run
+                        .onFailure(CompletionException.class).transform(e -> e.getCause() == null ? e : e.getCause())
+                        .map(outcome -> new ResetAnswer(new ResetResult(proxyId, mode, outcome.newIp(), started.rotation().oldIp(),
+                                outcome.newIp(), modeName(outcome.mode()), outcome.attempts(), ROTATED), null))
+                        .ifNoItem().after(resets.syncWait()).recoverWithItem(() -> {
+                            LOG.infof("Proxy %d: %s reset still running after %d ms, answering 202", proxyId, mode,
+                                    resets.syncWait().toMillis());
+                            return new ResetAnswer(null, new ResetAccepted(proxyId, mode, ROTATING, started.rotation().oldIp(), now));
+                        }));
+    }
+
+    private record Started(Rotation rotation, CompletableFuture<Rotated> run) {
+    }
+
+    /**
+     * A claimed run: the proxy as it was, the exit IP before, whether a hard reset may be tried (and when it
+     * could), and what happened so far ({@code attempts}; {@code touched}: a command reached the modem).
+     */
+    private record Rotation(Proxy proxy, String rotationId, String oldIp, boolean hard, boolean hardAllowed, Duration hardWait,
+                            AtomicInteger attempts, AtomicBoolean touched) {
+    }
+
+    private record Rotated(String newIp, ResetMode mode, int attempts) {
+    }
+
+    /** Cooldowns checked and moved, the run recorded as rotating (with the marks it replaced): under the row lock. */
+    private Uni<Rotation> claim(Mutiny.Session session, Proxy proxy, boolean hard, String mode, LocalDateTime now, String rotationId) {
+        Duration wait = cooldownLeft(proxy, hard, now);
+        if (!wait.isZero()) {
+            throw ApiException.tooManyRequests(ErrorCodes.RESET_COOLDOWN, (hard ? "A hard reset" : "A reset")
+                    + " of this proxy is possible again in " + Math.max(1, (wait.toMillis() + 999) / 1000) + " s").retryAfter(wait);
+        }
+        // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
+        Duration hardWait = hard ? Duration.ZERO : remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
+        // The run's row first (it copies the cooldown marks as they were), then the marks move with the entity.
+        return session.createNativeQuery("""
+                        insert into proxy_rotations (proxy_id, rotation_id, status, mode, old_ip, replica_id, started_at,
+                                                     give_up_at, prev_reset_at, prev_hard_reset_at)
+                        select p.id, :rotation, :rotating, :mode, m.exit_ip, :replica, :now, :giveUp, p.last_reset_at,
+                               p.last_hard_reset_at
+                        from proxies p left join modems m on m.id = p.modem_id where p.id = :id
+                        on conflict (proxy_id) do update set rotation_id = excluded.rotation_id, status = excluded.status,
+                            mode = excluded.mode, applied_mode = null, old_ip = excluded.old_ip, new_ip = null, attempts = 0,
+                            error_code = null, error_detail = null, replica_id = excluded.replica_id,
+                            started_at = excluded.started_at, give_up_at = excluded.give_up_at, finished_at = null,
+                            prev_reset_at = excluded.prev_reset_at, prev_hard_reset_at = excluded.prev_hard_reset_at""")
+                .setParameter("rotation", rotationId).setParameter("rotating", ROTATING).setParameter("mode", mode)
+                .setParameter("replica", replicas.id()).setParameter("now", now).setParameter("giveUp", now.plus(giveUpAfter))
+                .setParameter("id", proxy.id)
+                .executeUpdate()
+                .chain(() -> session.createNativeQuery("select exit_ip from modems where id = :modem", String.class)
+                        .setParameter("modem", proxy.modemId).getSingleResult())
+                .map(oldIp -> {
+                    proxy.lastResetAt = now;
+                    if (hard) {
+                        proxy.lastHardResetAt = now;
+                    }
+                    return new Rotation(copyOf(proxy), rotationId, oldIp, hard, hardWait.isZero(), hardWait,
+                            new AtomicInteger(), new AtomicBoolean());
+                });
+    }
+
+    /** The whole run, then its outcome written (success or failure); fails as the synchronous answer would. */
+    private Uni<Rotated> run(Rotation rotation, String authorization) {
+        ResetMode first = rotation.hard() ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST;
+        // The outcome is written on a context of its own: the agent's answer (or a timer) completes the rotation
+        // on whatever thread it arrived, not on a context Hibernate Reactive may use.
+        return rotate(rotation, first, 1, authorization)
+                .call(outcome -> contexts.onNewContext(() -> recordRotation(rotation, outcome)))
+                .onFailure().call(failure -> contexts.onNewContext(() -> recordFailure(rotation, failure)));
+    }
+
+    private Uni<Rotated> rotate(Rotation rotation, ResetMode mode, int attemptInMode, String authorization) {
+        return command(rotation, AgentCommands.resetIp(rotation.proxy(), mode), authorization).chain(result -> {
+            int attempts = rotation.attempts().get();
+            String reported = result.getExitIp();
+            if (reported != null && !reported.isBlank() && !reported.equals(rotation.oldIp())) {
+                return Uni.createFrom().item(new Rotated(reported, mode, attempts));
+            }
+            LOG.warnf("Proxy %d: %s reset %d reported exit IP %s, the one it had: %s", rotation.proxy().id,
+                    modeName(mode), attemptInMode, reported, attemptInMode < resets.attemptsPerMode() ? "trying again"
+                            : mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed() ? "escalating to a hard reset" : "giving up");
+            if (attemptInMode < resets.attemptsPerMode()) {
+                return rotate(rotation, mode, attemptInMode + 1, authorization);
+            }
+            if (mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed()) {
+                return rotate(rotation, ResetMode.RESET_MODE_HARD, 1, authorization);
+            }
+            ApiException failed = ApiException.unavailable(ErrorCodes.ROTATION_FAILED, "The exit IP did not change after "
+                    + attempts + " resets (" + rotation.oldIp() + ")" + (rotation.hardAllowed() ? ""
+                    : ": a hard reset is possible once its cooldown is over"));
+            return Uni.createFrom().failure(rotation.hardAllowed() ? failed : failed.retryAfter(rotation.hardWait()));
+        });
+    }
+
+    /**
+     * One ResetIp to the modem's agent, wherever its stream is (forwarded with the caller's token); ok only. A
+     * result, a refusal or a missing result after an ack means the modem was (perhaps) touched; no ack or no
+     * stream anywhere means it was not.
+     */
+    private Uni<CommandResult> command(Rotation rotation, FleetMessage.Builder command, String authorization) {
+        return agents.command(rotation.proxy().agentId, command, authorization)
+                .onItemOrFailure().invoke((result, failure) -> {
+                    boolean unreached = failure instanceof AgentRouter.NotHeld
+                            || failure instanceof CommandTimeout timeout && timeout.stage() == CommandTimeout.Stage.ACK;
+                    if (!unreached) {
+                        rotation.touched().set(true);
+                    }
+                })
+                .onFailure().transform(CommandErrors::toApi)
+                .map(result -> {
+                    rotation.attempts().incrementAndGet(); // a reset the modem answered, whatever it said
+                    if (!result.getOk()) {
+                        throw ApiException.unavailable("The modem could not do it: " + result.getError());
+                    }
+                    return result;
+                });
+    }
+
+    /** The new exit IP on the modem, the hard cooldown if a hard reset did it, the run's outcome and proxy.ip_rotated: one transaction. */
+    private Uni<Void> recordRotation(Rotation rotation, Rotated outcome) {
+        Proxy proxy = rotation.proxy();
+        LocalDateTime now = now();
+        return sessionFactory.withTransaction(session -> session
+                        .createNativeQuery("update modems set exit_ip = :ip, updated_at = :now where id = :modem")
+                        .setParameter("ip", outcome.newIp())
+                        .setParameter("now", now)
+                        .setParameter("modem", proxy.modemId)
+                        .executeUpdate()
+                        .chain(() -> outcome.mode() != ResetMode.RESET_MODE_HARD ? Uni.createFrom().item(0)
+                                : session.createNativeQuery("update proxies set last_hard_reset_at = :now where id = :id")
+                                        .setParameter("now", now).setParameter("id", proxy.id).executeUpdate())
+                        .chain(() -> session.createNativeQuery("""
+                                        update proxy_rotations set status = :rotated, applied_mode = :applied, new_ip = :ip,
+                                            attempts = :attempts, finished_at = :now
+                                        where proxy_id = :id and rotation_id = :rotation""")
+                                .setParameter("rotated", ROTATED).setParameter("applied", modeName(outcome.mode()))
+                                .setParameter("ip", outcome.newIp()).setParameter("attempts", outcome.attempts())
+                                .setParameter("now", now).setParameter("id", proxy.id).setParameter("rotation", rotation.rotationId())
+                                .executeUpdate())
+                        .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
+                                new ProxyIpRotated(proxy.id, proxy.orderId, rotation.oldIp(), outcome.newIp(),
+                                        modeName(outcome.mode()), outcome.attempts()), clock))))
+                .replaceWithVoid();
+    }
+
+    /**
+     * The run failed: recorded as {@code failed} with the code and detail the error answer has; when no command
+     * reached the modem, the cooldown marks it claimed go back to what they were (unless a newer run moved them).
+     * Never fails itself (the original failure is what the caller sees).
+     */
+    private Uni<Void> recordFailure(Rotation rotation, Throwable failure) {
+        ApiException error = CommandErrors.toApi(failure);
+        long proxyId = rotation.proxy().id;
+        LOG.warnf("Proxy %d: reset failed after %d attempts: %s (%s)", proxyId, rotation.attempts().get(), error.detail(), error.code());
+        LocalDateTime now = now();
+        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
+                                update proxy_rotations set status = :failed, error_code = :code, error_detail = :detail,
+                                    attempts = :attempts, finished_at = :now
+                                where proxy_id = :id and rotation_id = :rotation""")
+                        .setParameter("failed", FAILED).setParameter("code", error.code()).setParameter("detail", error.detail())
+                        .setParameter("attempts", rotation.attempts().get()).setParameter("now", now)
+                        .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
+                        .executeUpdate()
+                        .chain(() -> rotation.touched().get() ? Uni.createFrom().item(0) : session.createNativeQuery("""
+                                        update proxies p set last_reset_at = r.prev_reset_at, last_hard_reset_at = r.prev_hard_reset_at
+                                        from proxy_rotations r
+                                        where p.id = :id and r.proxy_id = p.id and r.rotation_id = :rotation
+                                          and p.last_reset_at = r.started_at""")
+                                .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
+                                .executeUpdate()))
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.errorf(e, "Recording the failed reset of proxy %d failed", proxyId))
+                .onFailure().recoverWithNull();
+    }
+
+    /** How long until a reset (hard: a hard reset) of this proxy is allowed; zero when it is now. */
+    private Duration cooldownLeft(Proxy proxy, boolean hard, LocalDateTime now) {
+        Duration left = remaining(proxy.lastResetAt, resets.fastCooldown(), now);
+        if (hard) {
+            Duration hardLeft = remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
+            left = hardLeft.compareTo(left) > 0 ? hardLeft : left;
+        }
+        return left;
+    }
+
+    private static Duration remaining(LocalDateTime last, Duration cooldown, LocalDateTime now) {
+        if (last == null) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(now, last.plus(cooldown));
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    static String modeName(ResetMode mode) {
+        return mode == ResetMode.RESET_MODE_HARD ? "hard" : "fast";
+    }
+
+    private static Proxy copyOf(Proxy p) {
+        Proxy copy = new Proxy();
+        copy.id = p.id;
+        copy.resellerId = p.resellerId;
+        copy.orderId = p.orderId;
+        copy.modemId = p.modemId;
+        copy.agentId = p.agentId;
+        copy.status = p.status;
+        return copy;
+    }
+
+    private LocalDateTime now() {
+        return ClockProducer.utcNow(clock);
+    }
+}

@@ -1,0 +1,340 @@
+package com.proxyvault.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.contracts.agent.v1.Fingerprint;
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.ResetMode;
+import com.proxyvault.contracts.agent.v1.SetFingerprint;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventSchemas;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.OrderPaid;
+import com.proxyvault.platform.auth.InternalTokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 8 items 1 and 5 against real PostgreSQL, Kafka and a real gRPC stream (docs/fleet.md "Commands: id,
+ * ack, timeout" and "Long resets: 202"): every command has an id and a timeout, an acking agent that does not
+ * ack is told apart from one that is still working, each gives a clear error and leaves the proxy as it was;
+ * a reset that outlasts the sync wait (2 s in tests) answers 202 and finishes in the background.
+ */
+@QuarkusTest
+class AgentCommandFlowTest {
+
+    private static final int GRPC_PORT = 19091;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 500);
+    private static final int ACKING = 2;
+
+    @ConfigProperty(name = "proxyvault.topic-prefix")
+    String topicPrefix;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "proxyvault.fleet.reset.sync-wait")
+    Duration syncWait;
+    @Inject
+    Mutiny.SessionFactory sessionFactory;
+
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
+    private KafkaConsumer<String, String> events;
+    private final List<JsonNode> seen = new ArrayList<>();
+
+    @BeforeEach
+    void listen() {
+        events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "fleet-test-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer());
+        events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_IP_ROTATED));
+    }
+
+    @AfterEach
+    void stop() {
+        events.close();
+    }
+
+    @Test
+    void shouldTellAnUnacknowledgedCommandFromAnUnfinishedOneAndLeaveTheProxyAsItWas() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-h", "token-h", 29000, 29010, "h", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, order);
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            // Every command carries an id and its kind's timeout (fingerprint: 3 s in tests).
+            var unacked = CompletableFuture.supplyAsync(() -> fingerprint(token, base, "windows"));
+            FleetMessage first = agent.next(WAIT);
+            assertTrue(first.hasSetFingerprint(), first.toString());
+            assertFalse(first.getCommandId().isEmpty());
+            assertEquals(3_000, first.getTimeoutMs());
+            // No ack: after the ack timeout (1 s), not after the command's 3 s, a 503 that says so.
+            long started = System.nanoTime();
+            Response notAcked = unacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertEquals(503, notAcked.statusCode(), notAcked.asString());
+            assertEquals("agent_not_acknowledged", notAcked.jsonPath().getString("code"));
+            assertTrue(notAcked.jsonPath().getString("detail").contains("nothing was changed"), notAcked.asString());
+            assertTrue(tookMs < 2_500, "answered after the ack timeout, took " + tookMs + " ms");
+            given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("none"));
+            // The late answer to that command changes nothing either.
+            agent.answer(first, true, "");
+
+            // Acked but no result within the command's timeout: 504, still unchanged.
+            var unfinished = CompletableFuture.supplyAsync(() -> fingerprint(token, base, "windows"));
+            FleetMessage second = agent.next(WAIT);
+            assertTrue(!second.getCommandId().equals(first.getCommandId()), "a fresh id per command");
+            agent.ack(second);
+            Response timedOut = unfinished.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(504, timedOut.statusCode(), timedOut.asString());
+            assertEquals("agent_timeout", timedOut.jsonPath().getString("code"));
+            given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("none"));
+
+            // Acked, then answered: 200.
+            var answered = CompletableFuture.supplyAsync(() -> fingerprint(token, base, "linux"));
+            FleetMessage third = agent.next(WAIT);
+            agent.ack(third);
+            agent.answer(third, true, "");
+            assertEquals(200, answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+            given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("linux"));
+
+            // A reset nobody acks never reached the modem: 503, and its cooldown is given back (a fast one
+            // right after is tried, not refused with 429).
+            var resetUnacked = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
+            assertTrue(agent.next(WAIT).hasResetIp());
+            Response resetNotAcked = resetUnacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(503, resetNotAcked.statusCode(), resetNotAcked.asString());
+            assertEquals("agent_not_acknowledged", resetNotAcked.jsonPath().getString("code"));
+            given().header("Authorization", token).get(base).then().body("exit_ip", equalTo("203.0.113.10"))
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("agent_not_acknowledged"));
+            var retried = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
+            FleetMessage resetAgain = agent.next(WAIT);
+            assertTrue(resetAgain.hasResetIp(), resetAgain.toString());
+            agent.ack(resetAgain);
+            agent.answerWithExitIp(resetAgain, "203.0.113.50");
+            Response rotated = retried.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, rotated.statusCode(), rotated.asString());
+            assertEquals("rotated", rotated.jsonPath().getString("status"));
+        }
+    }
+
+    @Test
+    void shouldWaitOnlyForTheResultOfAnAgentThatDoesNotAck() throws Throwable {
+        // An agent from before acks (protocol_version 0) answers slower than the ack timeout: still a 200.
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-i", "token-i", 29100, 29110, "i", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            orderPaid(reseller, order);
+            FleetMessage provision = agent.next(WAIT);
+            Thread.sleep(1_500);
+            agent.answer(provision, true, "");
+            long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            var answered = CompletableFuture.supplyAsync(() -> fingerprint(token, "/v1/reseller/proxies/" + proxyId, "macos"));
+            FleetMessage command = agent.next(WAIT);
+            Thread.sleep(1_500);
+            agent.answer(command, true, "");
+            assertEquals(200, answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    @Test
+    void shouldAnswer202ForAResetThatOutlastsTheSyncWaitAndFinishItInTheBackground() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-j", "token-j", 29200, 29210, "j", "MIA");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, order);
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            String base = "/v1/reseller/proxies/" + proxyId;
+            given().header("Authorization", token).get(base).then().body("rotation", nullValue());
+
+            // A hard reset that takes longer than the sync wait (a real modem: up to 2 min).
+            var accepted = CompletableFuture.supplyAsync(() -> reset(token, base, "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode());
+            assertEquals(150_000, hard.getTimeoutMs(), "a hard reset's own timeout, far past the sync wait");
+            agent.ack(hard);
+            Response answer = accepted.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(202, answer.statusCode(), answer.asString());
+            assertEquals(proxyId, answer.jsonPath().getLong("proxy_id"));
+            assertEquals("rotating", answer.jsonPath().getString("status"));
+            assertEquals("hard", answer.jsonPath().getString("mode"));
+            assertEquals("203.0.113.10", answer.jsonPath().getString("old_ip"));
+            assertTrue(answer.jsonPath().getString("started_at").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d"),
+                    answer.asString());
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("exit_ip", equalTo("203.0.113.10"))
+                    .body("rotation.status", equalTo("rotating")).body("rotation.old_ip", equalTo("203.0.113.10"));
+            given().header("Authorization", token).get("/v1/reseller/proxies").then().statusCode(200)
+                    .body("proxies[0].rotation.status", equalTo("rotating"));
+
+            // A second reset while it runs: 409, whatever the mode, and the modem is not asked again.
+            given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
+                    .post(base + "/reset").then().statusCode(409).body("code", equalTo("rotation_in_progress"))
+                    .body("detail", containsString("still running"));
+
+            // The modem comes back with a new IP: stored, announced with old and new IP, shown on GET.
+            agent.answerWithExitIp(hard, "203.0.113.77");
+            JsonNode rotated = awaitEvent(EventTypes.PROXY_IP_ROTATED, order).get("data");
+            assertEquals("203.0.113.10", rotated.get("old_ip").asText());
+            assertEquals("203.0.113.77", rotated.get("new_ip").asText());
+            assertEquals("hard", rotated.get("mode").asText());
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
+                    .body("exit_ip", equalTo("203.0.113.77"))
+                    .body("rotation.status", equalTo("rotated")).body("rotation.new_ip", equalTo("203.0.113.77"))
+                    .body("rotation.applied_mode", equalTo("hard")).body("rotation.attempts", equalTo(1))
+                    .body("rotation.finished_at", org.hamcrest.Matchers.notNullValue()));
+
+            // A background reset that fails: the failure is on GET (code and detail), the exit IP unchanged.
+            endFastCooldown(proxyId);
+            var acceptedAgain = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            agent.ack(fast);
+            assertEquals(202, acceptedAgain.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+            agent.answer(fast, false, "modem did not come back");
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
+                    .body("exit_ip", equalTo("203.0.113.77"))
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("service_unavailable"))
+                    .body("rotation.detail", containsString("modem did not come back")));
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
+                    && e.get("data").get("order_id").asLong() == order).count());
+            assertTrue(syncWait.compareTo(Duration.ofSeconds(5)) < 0, "the test's sync wait stays short");
+        }
+    }
+
+    @Test
+    void shouldTimeOutAForwardedCommandAsTheReplicaHoldingTheAgentWould() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-k", "token-k", 29300, 29310, "k", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, order);
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            byte[] command = FleetMessage.newBuilder().setSetFingerprint(SetFingerprint.newBuilder()
+                    .setProxyId(proxyId).setFingerprint(Fingerprint.FINGERPRINT_LINUX)).build().toByteArray();
+
+            // The hop: not acked → 503 agent_not_acknowledged; acked, no result in timeout_ms → 504 agent_timeout.
+            var notAcked = CompletableFuture.supplyAsync(() -> hop(token, command, 5_000));
+            assertEquals(5_000, agent.next(WAIT).getTimeoutMs());
+            Response first = notAcked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(503, first.statusCode(), first.asString());
+            assertEquals("agent_not_acknowledged", first.jsonPath().getString("code"));
+            var noResult = CompletableFuture.supplyAsync(() -> hop(token, command, 1_500));
+            FleetMessage acked = agent.next(WAIT);
+            agent.ack(acked);
+            Response second = noResult.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(504, second.statusCode(), second.asString());
+            assertEquals("agent_timeout", second.jsonPath().getString("code"));
+            // acked and answered: the agent's result, byte for byte
+            var answered = CompletableFuture.supplyAsync(() -> hop(token, command, 5_000));
+            FleetMessage third = agent.next(WAIT);
+            agent.ack(third);
+            agent.answer(third, true, "");
+            Response ok = answered.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, ok.statusCode());
+            assertEquals(third.getCommandId(), CommandResult.parseFrom(ok.asByteArray()).getCommandId());
+        }
+    }
+
+    private static Response hop(String token, byte[] command, long timeoutMs) {
+        return given().header("Authorization", token).contentType("application/x-protobuf").body(command)
+                .post("/internal/agent-commands/agent-k?timeout_ms=" + timeoutMs);
+    }
+
+    private static Response fingerprint(String token, String base, String fingerprint) {
+        return given().header("Authorization", token).contentType("application/json")
+                .body("{\"fingerprint\":\"" + fingerprint + "\"}").post(base + "/fingerprint");
+    }
+
+    private static Response reset(String token, String base, String mode) {
+        return given().header("Authorization", token).contentType("application/json")
+                .body("{\"mode\":\"" + mode + "\"}").post(base + "/reset");
+    }
+
+    /** Pays an order, acks and confirms the agent's ProvisionProxy, and returns the active proxy's id. */
+    private long provision(TestAgent agent, long reseller, long order) throws Exception {
+        orderPaid(reseller, order);
+        FleetMessage provision = agent.next(WAIT);
+        assertTrue(provision.hasProvisionProxy(), provision.toString());
+        assertEquals(10_000, provision.getTimeoutMs());
+        agent.ack(provision);
+        agent.answer(provision, true, "");
+        return awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+    }
+
+    /** Moves the proxy's last reset 11 s back: past the fast cooldown (10 s), inside the hard one. */
+    private void endFastCooldown(long proxyId) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                        "update proxies set last_reset_at = last_reset_at - interval '11 seconds' where id = :id")
+                .setParameter("id", proxyId).executeUpdate()));
+    }
+
+    private void orderPaid(long reseller, long orderId) throws Exception {
+        String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
+                "Multi Hop Proxy", "1 Day", new BigDecimal("10.00"), "day", 1, LocalDateTime.of(2026, 5, 25, 12, 0),
+                null, null)));
+        try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller), json)).get();
+        }
+    }
+
+    private JsonNode awaitEvent(String type, long orderId) {
+        await().atMost(WAIT).until(() -> {
+            for (ConsumerRecord<String, String> record : events.poll(Duration.ofMillis(300))) {
+                EventSchemas.assertValid(record.value());
+                seen.add(mapper.readTree(record.value()));
+            }
+            return find(type, orderId) != null;
+        });
+        return find(type, orderId);
+    }
+
+    private JsonNode find(String type, long orderId) {
+        return seen.stream().filter(e -> e.get("type").asText().equals(type)
+                && e.get("data").get("order_id").asLong() == orderId).findFirst().orElse(null);
+    }
+}
