@@ -35,7 +35,7 @@ final class ProxyClient {
             request.append("\r\n");
             socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            return readAll(socket.getInputStream());
+            return readResponse(socket.getInputStream());
         }
     }
 
@@ -55,7 +55,7 @@ final class ProxyClient {
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + targetHostPort + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            return established + readAll(in);
+            return established + readResponse(in);
         }
     }
 
@@ -71,7 +71,7 @@ final class ProxyClient {
     }
 
     /** One response: its head, then Content-Length bytes of body (or up to EOF without a length). */
-    private static String readAll(InputStream in) throws IOException {
+    static String readResponse(InputStream in) throws IOException {
         String head = readHead(in);
         int length = -1;
         for (String line : head.split("\r\n")) {
