@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   ({@code PV_AGENT2_RESET_SCRIPT}: two silent failures before each reset that works);</li>
  *   <li>a device agent killed with {@code kill -9}: once it has been silent for the fleet's heartbeat timeout
  *   (30 s in the stack) its proxies are {@code offline} with a {@code proxy.offline} webhook; started again
- *   it says Hello, and they are {@code active} again with the same credentials, a {@code proxy.online}
- *   webhook and working traffic.</li>
+ *   it says Hello, and they are {@code active} again with the same credentials and fingerprint, a
+ *   {@code proxy.online} webhook and working traffic.</li>
  * </ul>
  * Both use the second agent (PV_FLEET_REPLICAS=2, as bin/test runs the stack), whose six modems no other
  * test is placed on unless it asks for that; on a one-replica stack the kill drill uses the only agent.
@@ -113,6 +113,8 @@ class FleetFaultsIT {
         String base = "/v1/reseller/proxies/" + proxyId;
         String component = FleetOps.componentOf(FleetOps.agentServing(proxyId));
         assertServes(proxy, "/before-the-kill");
+        reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "windows"))
+                .post(base + "/fingerprint").then().statusCode(200);
 
         boolean restarted = false;
         FleetOps.kill9(component);
@@ -124,7 +126,8 @@ class FleetFaultsIT {
             assertEquals(proxy.get("order_id").asLong(), offline.get("data").get("order_id").asLong(), offline.toString());
             // Still listed, credentials and all: the reseller's customer keeps them for when it is back.
             reseller(buyer.key()).get("/v1/reseller/proxies").then().statusCode(200)
-                    .body("proxies.find { it.id == " + proxyId + " }.status", equalTo("offline"));
+                    .body("proxies.find { it.id == " + proxyId + " }.status", equalTo("offline"))
+                    .body("proxies.find { it.id == " + proxyId + " }.password", equalTo(proxy.get("password").asText()));
 
             FleetOps.stack("up"); // starts what is missing: the killed agent, which says Hello again
             restarted = true;
@@ -139,6 +142,7 @@ class FleetFaultsIT {
         for (String field : List.of("ip", "port", "username", "password", "location_id")) {
             assertEquals(proxy.get(field), back.get(field), field + " is kept: " + back);
         }
+        assertEquals("windows", back.get("fingerprint").asText(), "the fingerprint sticks: " + back);
         awaitEvent("proxy.online", proxyId);
         // The agent came back serving nothing; the fleet's reconciliation opens the port again.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()

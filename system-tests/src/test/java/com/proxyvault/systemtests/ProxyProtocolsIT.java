@@ -2,11 +2,11 @@ package com.proxyvault.systemtests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterAll;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,30 +24,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * path"): the real device agent behind the real fleet, reached by two independent clients, a SOCKS5 client
  * written out in the test (RFC 1928 CONNECT, RFC 1929 username/password) and curl's
  * {@code --socks5-hostname}, both to the origin this test runs on 127.0.0.1. Wrong passwords are refused in
- * either protocol before anything reaches the origin. (HTTP absolute-form and CONNECT with the right
- * credentials, and a wrong username, are PurchaseFlowIT's.)
+ * either protocol before anything reaches the origin. HTTPS goes through both, CONNECT and SOCKS5, from
+ * both clients, with the origin's certificate checked end to end. (Plain HTTP absolute-form and CONNECT with
+ * the right credentials, and a wrong username, are PurchaseFlowIT's.)
  */
 class ProxyProtocolsIT {
 
-    private static final String GREETING = "hello through socks";
-
-    private static HttpServer origin;
+    private static final String GREETING = "hello through the proxy";
 
     @BeforeAll
-    static void start() throws IOException {
+    static void gateway() {
         StackApi.useGateway();
-        origin = LocalServers.origin(GREETING);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (origin != null) {
-            origin.stop(0);
-        }
     }
 
     @Test
     void shouldCarrySocks5FromTwoClientsAndHttpOnOnePortAndRefuseWrongPasswords() throws Exception {
+        HttpServer origin = LocalServers.origin(GREETING);
         StackApi.Reseller buyer = newReseller("10.00");
         JsonNode proxy = StackApi.buyActiveProxy(buyer);
         String ip = proxy.get("ip").asText();
@@ -100,6 +92,45 @@ class ProxyProtocolsIT {
         } finally {
             // Frees the simulated modem for later tests and runs against the same stack.
             reseller(buyer.key()).post("/v1/reseller/proxies/" + proxy.get("id").asLong() + "/disconnect");
+            origin.stop(0);
+        }
+    }
+
+    @Test
+    void shouldCarryHttpsThroughConnectAndSocks5WithTheOriginsCertificateIntact() throws Exception {
+        // The proxy only relays bytes: the customer's TLS session is with the origin, whose certificate (made
+        // for this run, for localhost) each client checks, host name included.
+        LocalServers.Tls tls = LocalServers.Tls.create(Path.of("target", "origin-tls"));
+        HttpsServer origin = LocalServers.httpsOrigin(GREETING, tls);
+        StackApi.Reseller buyer = newReseller("10.00");
+        JsonNode proxy = StackApi.buyActiveProxy(buyer);
+        String ip = proxy.get("ip").asText();
+        int port = proxy.get("port").asInt();
+        String username = proxy.get("username").asText();
+        String password = proxy.get("password").asText();
+        int originPort = origin.getAddress().getPort();
+        try {
+            String viaConnect = ProxyClient.connectThenHttpsGet(ip, port, ProxyClient.basic(username, password),
+                    "localhost", originPort, "/https-connect", tls.clientContext());
+            assertTrue(viaConnect.startsWith("HTTP/1.1 200"), "tunnel established: " + viaConnect);
+            assertTrue(viaConnect.endsWith(GREETING + " /https-connect"), viaConnect);
+            Socks5Client.Outcome viaSocks = Socks5Client.connectAndGet(ip, port, username, password, "localhost", originPort,
+                    "/https-socks", tls.clientContext());
+            assertEquals(0, viaSocks.replyCode(), viaSocks.toString());
+            assertTrue(viaSocks.response().endsWith(GREETING + " /https-socks"), viaSocks.response());
+
+            String url = "https://localhost:" + originPort;
+            Curl curlConnect = curl("--proxy", "http://" + username + ":" + password + "@" + ip + ":" + port,
+                    "--cacert", tls.certificatePem().toString(), url + "/curl-connect");
+            assertEquals(0, curlConnect.exitCode(), curlConnect.toString());
+            assertEquals(GREETING + " /curl-connect", curlConnect.output(), curlConnect.toString());
+            Curl curlSocks = curl("--socks5-hostname", username + ":" + password + "@" + ip + ":" + port,
+                    "--cacert", tls.certificatePem().toString(), url + "/curl-socks");
+            assertEquals(0, curlSocks.exitCode(), curlSocks.toString());
+            assertEquals(GREETING + " /curl-socks", curlSocks.output(), curlSocks.toString());
+        } finally {
+            reseller(buyer.key()).post("/v1/reseller/proxies/" + proxy.get("id").asLong() + "/disconnect");
+            origin.stop(0);
         }
     }
 

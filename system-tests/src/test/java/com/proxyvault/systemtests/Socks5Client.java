@@ -1,5 +1,6 @@
 package com.proxyvault.systemtests;
 
+import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -56,6 +57,15 @@ final class Socks5Client {
      */
     static Outcome connectAndGet(String proxyHost, int proxyPort, String username, String password,
                                  String targetHost, int targetPort, String path) throws IOException {
+        return connectAndGet(proxyHost, proxyPort, username, password, targetHost, targetPort, path, null);
+    }
+
+    /**
+     * As {@link #connectAndGet(String, int, String, String, String, int, String)}, speaking TLS with {@code tls}
+     * inside the tunnel (HTTPS through the proxy, the origin's name checked) unless {@code tls} is null.
+     */
+    static Outcome connectAndGet(String proxyHost, int proxyPort, String username, String password,
+                                 String targetHost, int targetPort, String path, SSLContext tls) throws IOException {
         try (Socket socket = open(proxyHost, proxyPort)) {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
@@ -88,10 +98,8 @@ final class Socks5Client {
             if (replyCode != 0) {
                 return new Outcome(method, authStatus, replyCode, null, closed(in));
             }
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + targetHost + ":" + targetPort + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            return new Outcome(method, authStatus, replyCode, ProxyClient.readResponse(in), false);
+            String response = ProxyClient.getThrough(socket, tls, targetHost, targetPort, path);
+            return new Outcome(method, authStatus, replyCode, response, false);
         }
     }
 
