@@ -9,16 +9,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static com.proxyvault.systemtests.StackApi.newReseller;
 import static com.proxyvault.systemtests.StackApi.operator;
-import static com.proxyvault.systemtests.StackApi.read;
 import static com.proxyvault.systemtests.StackApi.reseller;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -37,30 +33,30 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class FleetReplicasIT {
 
     private static final String FLEET_1 = "http://127.0.0.1:8083";
-    private static final String FLEET_2 = "http://127.0.0.1:8085";
-    private static final String AGENT_1 = "agent-local-1";
-    private static final String AGENT_2 = "agent-local-2";
+    private static final String FLEET_2 = FleetOps.FLEET_2;
+    private static final String AGENT_1 = FleetOps.AGENT_1;
+    private static final String AGENT_2 = FleetOps.AGENT_2;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeAll
     static void twoReplicas() {
         StackApi.useGateway();
-        assumeTrue(status(FLEET_2 + "/q/health/ready") == 200,
+        assumeTrue(FleetOps.twoReplicas(),
                 "the stack runs one fleet replica: start it with PV_FLEET_REPLICAS=2 bin/stack up");
     }
 
     @Test
     void shouldProvisionOnBothReplicasAgentsAndControlEachProxyWhicheverReplicaTheCallLandsOn() throws Exception {
         // Steer placement: agent-local-1 takes no new proxy in MIA, agent-local-2 none in LAX.
-        List<String> drained = drain(AGENT_1, "MIA");
-        drained.addAll(drain(AGENT_2, "LAX"));
+        List<String> drained = FleetOps.drain(AGENT_1, "MIA");
+        drained.addAll(FleetOps.drain(AGENT_2, "LAX"));
         try {
             StackApi.Reseller first = newReseller("20.00");
             StackApi.Reseller second = newReseller("20.00");
-            JsonNode onAgent1 = buy(first, "LAX");
-            JsonNode onAgent2 = buy(second, "MIA");
-            assertEquals(AGENT_1, agentServing(onAgent1.get("id").asLong()));
-            assertEquals(AGENT_2, agentServing(onAgent2.get("id").asLong()));
+            JsonNode onAgent1 = FleetOps.buyIn(first, "LAX");
+            JsonNode onAgent2 = FleetOps.buyIn(second, "MIA");
+            assertEquals(AGENT_1, FleetOps.agentServing(onAgent1.get("id").asLong()));
+            assertEquals(AGENT_2, FleetOps.agentServing(onAgent2.get("id").asLong()));
 
             double forwardedBy1 = forwarded(FLEET_1);
             double forwardedBy2 = forwarded(FLEET_2);
@@ -73,24 +69,24 @@ class FleetReplicasIT {
             reseller(first.key()).post("/v1/reseller/proxies/" + onAgent1.get("id").asLong() + "/disconnect").then().statusCode(200);
             reseller(second.key()).post("/v1/reseller/proxies/" + onAgent2.get("id").asLong() + "/disconnect").then().statusCode(200);
         } finally {
-            undrain(drained);
+            FleetOps.undrain(drained);
         }
     }
 
     @Test
     void shouldAnswer503WhenNoReplicaHoldsTheProxysAgent() throws Exception {
-        List<String> drained = drain(AGENT_1, "MIA");
+        List<String> drained = FleetOps.drain(AGENT_1, "MIA");
         StackApi.Reseller buyer = newReseller("20.00");
         JsonNode proxy;
         try {
-            proxy = buy(buyer, "MIA");
+            proxy = FleetOps.buyIn(buyer, "MIA");
         } finally {
-            undrain(drained);
+            FleetOps.undrain(drained);
         }
         String base = "/v1/reseller/proxies/" + proxy.get("id").asLong();
-        assertEquals(AGENT_2, agentServing(proxy.get("id").asLong()));
+        assertEquals(AGENT_2, FleetOps.agentServing(proxy.get("id").asLong()));
 
-        stack("down", "device-agent-2");
+        FleetOps.stack("down", "device-agent-2");
         try {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                     operator().get("/v1/admin/agents").then().statusCode(200)
@@ -103,7 +99,7 @@ class FleetReplicasIT {
                         StackApi.assertErrorBody("fingerprint with the agent gone", answer.contentType(), answer.asString()));
             }
         } finally {
-            stack("up"); // starts device-agent-2 again (the stack remembers its two replicas)
+            FleetOps.stack("up"); // starts device-agent-2 again (the stack remembers its two replicas)
         }
         // Back: its replica holds it again and the calls work from either replica.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
@@ -188,76 +184,11 @@ class FleetReplicasIT {
         }
     }
 
-    /** Buys a one-hour proxy in {@code city} and returns it once active, as GET /proxies lists it. */
-    private static JsonNode buy(StackApi.Reseller buyer, String city) {
-        long orderId = reseller(buyer.key()).contentType(ContentType.JSON)
-                .body(Map.of("product_id", 1, "pricing_id", 1, "location_id", city)).post("/v1/reseller/orders")
-                .then().statusCode(201).extract().jsonPath().getLong("id");
-        reseller(buyer.key()).post("/v1/reseller/orders/" + orderId + "/pay").then().statusCode(200);
-        StackApi.awaitActive(buyer, orderId);
-        for (JsonNode proxy : read(reseller(buyer.key()).get("/v1/reseller/proxies").then().statusCode(200)
-                .extract().asString()).get("proxies")) {
-            if (proxy.path("order_id").asLong() == orderId) {
-                return proxy;
-            }
-        }
-        throw new AssertionError("order " + orderId + " is active but its proxy is not listed");
-    }
-
-    private static String agentServing(long proxyId) {
-        for (JsonNode modem : read(operator().get("/v1/admin/modems").then().statusCode(200).extract().asString()).get("modems")) {
-            for (JsonNode id : modem.get("proxy_ids")) {
-                if (id.asLong() == proxyId) {
-                    return modem.get("agent_id").asText();
-                }
-            }
-        }
-        throw new AssertionError("no modem serves proxy " + proxyId);
-    }
-
-    /** Drains the agent's modems in the city that are not draining yet; returns their paths for {@link #undrain}. */
-    private static List<String> drain(String agent, String city) {
-        List<String> drained = new ArrayList<>();
-        for (JsonNode modem : read(operator().get("/v1/admin/modems").then().statusCode(200).extract().asString()).get("modems")) {
-            if (modem.get("agent_id").asText().equals(agent) && modem.get("location_id").asText().equals(city)
-                    && !modem.get("draining").asBoolean()) {
-                String path = "/v1/admin/agents/" + agent + "/modems/" + modem.get("modem_id").asText();
-                operator().post(path + "/drain").then().statusCode(200);
-                drained.add(path);
-            }
-        }
-        return drained;
-    }
-
-    private static void undrain(List<String> drained) {
-        drained.forEach(path -> operator().post(path + "/undrain").then().statusCode(200));
-    }
-
     /** The replica's count of commands it forwarded to the other one (Prometheus, on its own port). */
     private static double forwarded(String replica) throws Exception {
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(replica + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         return metrics.lines().filter(line -> line.startsWith("proxyvault_fleet_commands_forwarded_total"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static int status(String url) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    /** Runs {@code bin/stack args…} from the repository with the jars already built, and waits for it. */
-    private static void stack(String... args) throws Exception {
-        Path repo = Path.of("..").toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>(List.of(repo.resolve("bin/stack").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).inheritIO();
-        builder.environment().put("PV_SKIP_BUILD", "1");
-        Process process = builder.start();
-        assertTrue(process.waitFor(150, TimeUnit.SECONDS) && process.exitValue() == 0, "bin/stack " + String.join(" ", args));
     }
 }

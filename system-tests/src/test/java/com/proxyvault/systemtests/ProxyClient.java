@@ -1,5 +1,8 @@
 package com.proxyvault.systemtests;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +38,7 @@ final class ProxyClient {
             request.append("\r\n");
             socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            return readAll(socket.getInputStream());
+            return readResponse(socket.getInputStream());
         }
     }
 
@@ -55,8 +58,49 @@ final class ProxyClient {
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + targetHostPort + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            return established + readAll(in);
+            return established + readResponse(in);
         }
+    }
+
+    /**
+     * CONNECT to the target, then TLS inside the tunnel with {@code tls} (the origin's certificate checked
+     * against {@code targetHost}) and a GET over it; returns the CONNECT answer's head and the response.
+     */
+    static String connectThenHttpsGet(String proxyHost, int proxyPort, String proxyAuthorization, String targetHost,
+                                      int targetPort, String path, SSLContext tls) throws IOException {
+        try (Socket socket = new Socket(proxyHost, proxyPort)) {
+            socket.setSoTimeout(10_000);
+            String target = targetHost + ":" + targetPort;
+            socket.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nProxy-Authorization: "
+                    + proxyAuthorization + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String established = readHead(socket.getInputStream());
+            if (!established.startsWith("HTTP/1.1 200") && !established.startsWith("HTTP/1.0 200")) {
+                return established;
+            }
+            return established + getThrough(socket, tls, targetHost, targetPort, path);
+        }
+    }
+
+    /**
+     * {@code GET path} over an established tunnel, in TLS with {@code tls} when it is not null (host name
+     * verified as HTTPS does); returns the response.
+     */
+    static String getThrough(Socket tunnel, SSLContext tls, String targetHost, int targetPort, String path) throws IOException {
+        Socket socket = tunnel;
+        if (tls != null) {
+            SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(tunnel, targetHost, targetPort, true);
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secure.setSSLParameters(parameters);
+            secure.startHandshake();
+            socket = secure;
+        }
+        OutputStream out = socket.getOutputStream();
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + targetHost + ":" + targetPort + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return readResponse(socket.getInputStream());
     }
 
     private static String readHead(InputStream in) throws IOException {
@@ -71,7 +115,7 @@ final class ProxyClient {
     }
 
     /** One response: its head, then Content-Length bytes of body (or up to EOF without a length). */
-    private static String readAll(InputStream in) throws IOException {
+    static String readResponse(InputStream in) throws IOException {
         String head = readHead(in);
         int length = -1;
         for (String line : head.split("\r\n")) {
