@@ -118,26 +118,26 @@ class FleetReplicasIT {
      */
     @Test
     void shouldAnswer202ForAHardResetLongerThanTheSyncWaitWhicheverReplicaTheCallLandsOn() throws Exception {
-        List<String> drained = drain(AGENT_1, "NYC");
+        List<String> drained = FleetOps.drain(AGENT_1, "NYC");
         StackApi.Reseller buyer = newReseller("20.00");
         JsonNode proxy;
         try {
-            proxy = buy(buyer, "NYC");
+            proxy = FleetOps.buyIn(buyer, "NYC");
         } finally {
-            undrain(drained);
+            FleetOps.undrain(drained);
         }
         long proxyId = proxy.get("id").asLong();
         String base = "/v1/reseller/proxies/" + proxyId;
-        assertEquals(AGENT_2, agentServing(proxyId));
+        assertEquals(AGENT_2, FleetOps.agentServing(proxyId));
         boolean onHolder = false;
         boolean forwarded = false;
         for (int i = 0; i < 4 && !(onHolder && forwarded); i++) {
             double forwardedBefore = forwarded(FLEET_1);
-            String before = read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString()).get("exit_ip").asText();
+            String before = StackApi.read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString()).get("exit_ip").asText();
             var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("mode", "hard")).post(base + "/reset");
             assertEquals(202, answer.statusCode(), "a 5 s hard reset answers 202 after the 3 s sync wait (bin/test sets"
                     + " PV_FLEET_RESET_SYNC_WAIT=3s): " + answer.asString());
-            JsonNode accepted = read(answer.asString());
+            JsonNode accepted = StackApi.read(answer.asString());
             assertEquals(proxyId, accepted.get("proxy_id").asLong());
             assertEquals("rotating", accepted.get("status").asText());
             assertEquals("hard", accepted.get("mode").asText());
@@ -151,7 +151,7 @@ class FleetReplicasIT {
             assertEquals(409, second.statusCode(), second.asString());
             assertEquals("rotation_in_progress", StackApi.assertErrorBody("a reset during a reset", second.contentType(), second.asString()));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                JsonNode now = read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString());
+                JsonNode now = StackApi.read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString());
                 assertEquals("rotated", now.get("rotation").get("status").asText(), now.toString());
                 assertEquals(before, now.get("rotation").get("old_ip").asText());
                 assertEquals(now.get("rotation").get("new_ip").asText(), now.get("exit_ip").asText());
