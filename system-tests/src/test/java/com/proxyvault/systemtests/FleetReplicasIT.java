@@ -112,14 +112,14 @@ class FleetReplicasIT {
 
     /**
      * Issue 8 item 5's 202 (docs/fleet.md "Long resets: 202"): the reset answer waits 8 s
-     * ({@code PV_FLEET_RESET_SYNC_WAIT}) and a hard reset on agent-local-2 takes three 5 s attempts (bin/test's
-     * {@code PV_AGENT2_RESET_SCRIPT}). Until both replicas answered one
-     * (fleet-1 forwards to fleet-2, which holds agent-local-2's stream): 202 with the old IP, a second reset
+     * ({@code PV_FLEET_RESET_SYNC_WAIT}) and a hard reset on agent-local-1 takes 10 s (bin/test's
+     * {@code PV_AGENT1_HARD_RESET_DELAY}). Until both replicas answered one
+     * (fleet-2 forwards to fleet-1, which holds agent-local-1's stream): 202 with the old IP, a second reset
      * meanwhile 409, and the rotation finishes in the background (GET shows the new exit IP).
      */
     @Test
     void shouldAnswer202ForAHardResetLongerThanTheSyncWaitWhicheverReplicaTheCallLandsOn() throws Exception {
-        List<String> drained = FleetOps.drain(AGENT_1, "NYC");
+        List<String> drained = FleetOps.drain(AGENT_2, "NYC");
         StackApi.Reseller buyer = newReseller("20.00");
         JsonNode proxy;
         try {
@@ -129,22 +129,22 @@ class FleetReplicasIT {
         }
         long proxyId = proxy.get("id").asLong();
         String base = "/v1/reseller/proxies/" + proxyId;
-        assertEquals(AGENT_2, FleetOps.agentServing(proxyId));
+        assertEquals(AGENT_1, FleetOps.agentServing(proxyId));
         boolean onHolder = false;
         boolean forwarded = false;
         for (int i = 0; i < 4 && !(onHolder && forwarded); i++) {
-            double forwardedBefore = forwarded(FLEET_1);
+            double forwardedBefore = forwarded(FLEET_2);
             String before = StackApi.read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString()).get("exit_ip").asText();
             var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("mode", "hard")).post(base + "/reset");
-            assertEquals(202, answer.statusCode(), "a hard reset on agent-local-2 (three 5 s attempts with bin/test's"
-                    + " PV_AGENT2_RESET_SCRIPT) answers 202 after the 8 s sync wait: " + answer.asString());
+            assertEquals(202, answer.statusCode(), "a hard reset on agent-local-1 (10 s with bin/test's"
+                    + " PV_AGENT1_HARD_RESET_DELAY) answers 202 after the 8 s sync wait: " + answer.asString());
             JsonNode accepted = StackApi.read(answer.asString());
             assertEquals(proxyId, accepted.get("proxy_id").asLong());
             assertEquals("rotating", accepted.get("status").asText());
             assertEquals("hard", accepted.get("mode").asText());
             assertEquals(before, accepted.get("old_ip").asText());
-            if (forwarded(FLEET_1) > forwardedBefore) {
-                forwarded = true; // fleet-1 took it and runs it through fleet-2
+            if (forwarded(FLEET_2) > forwardedBefore) {
+                forwarded = true; // fleet-2 took it and runs it through fleet-1
             } else {
                 onHolder = true;
             }
