@@ -133,8 +133,9 @@ class FleetReplicasIT {
         boolean onHolder = false;
         boolean forwarded = false;
         for (int i = 0; i < 4 && !(onHolder && forwarded); i++) {
-            double forwardedBefore = forwarded(FLEET_2);
             String before = StackApi.read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString()).get("exit_ip").asText();
+            steerNextFleetCall(buyer, base, !forwarded);
+            double forwardedBefore = forwarded(FLEET_2);
             var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("mode", "hard")).post(base + "/reset");
             assertEquals(202, answer.statusCode(), "a hard reset on agent-local-1 (10 s with bin/test's"
                     + " PV_AGENT1_HARD_RESET_DELAY) answers 202 after the 8 s sync wait: " + answer.asString());
@@ -163,6 +164,21 @@ class FleetReplicasIT {
         assertTrue(onHolder && forwarded, "a 202 from the replica holding the agent (" + onHolder + ") and from the"
                 + " one forwarding to it (" + forwarded + ")");
         reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200);
+    }
+
+    /**
+     * Makes the gateway's next fleet call land on fleet-2 ({@code toFleet2}) or fleet-1: the gateway takes the
+     * replicas in turn, so a fingerprint call (forwarded, and counted, only when it lands on fleet-2, which does
+     * not hold agent-local-1) shows where the turn stands, and one GET more turns it when needed.
+     */
+    private static void steerNextFleetCall(StackApi.Reseller buyer, String base, boolean toFleet2) throws Exception {
+        double before = forwarded(FLEET_2);
+        reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "none"))
+                .post(base + "/fingerprint").then().statusCode(200);
+        boolean landedOnFleet2 = forwarded(FLEET_2) > before;
+        if (landedOnFleet2 == toFleet2) {
+            reseller(buyer.key()).get(base).then().statusCode(200);
+        }
     }
 
     /** Every control call twice in a row (so on both replicas), each answered as if the agent were local. */
