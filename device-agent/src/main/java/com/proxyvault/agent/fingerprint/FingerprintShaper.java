@@ -53,6 +53,9 @@ public final class FingerprintShaper {
     private final List<String> nftCommand;
     private final Duration timeout;
     private final Modems modems;
+    /** {@code net.core.rmem_max}: SO_RCVBUF is capped there, and a capped buffer gives a smaller window scale than none. */
+    private final long receiveBufferLimit;
+    private volatile boolean warnedAboutReceiveBufferLimit;
 
     private final Map<Long, Wanted> byProxy = new HashMap<>();
     /** The text nft last accepted; null until the first apply (then the host may hold an earlier run's table). */
@@ -60,7 +63,9 @@ public final class FingerprintShaper {
     private String lastReconcileFailure;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
-    private FingerprintShaper(boolean shaping, ProcessRunner runner, String nft, Duration timeout, Modems modems) {
+    private FingerprintShaper(boolean shaping, ProcessRunner runner, String nft, Duration timeout, Modems modems,
+                              long receiveBufferLimit) {
+        this.receiveBufferLimit = receiveBufferLimit;
         this.shaping = shaping;
         this.runner = runner;
         this.nftCommand = nft == null ? List.of() : List.of(nft, "-f", "-");
@@ -74,14 +79,50 @@ public final class FingerprintShaper {
      * @param nft     the executable ({@code nft} or a path to it), run as {@code nft -f -} with the ruleset on stdin
      * @param timeout longest one nft run may take
      * @param modems  for each modem's interface ({@link ModemDriver#interfaceName()}), read at every render
+     * @param receiveBufferLimit the host's {@code net.core.rmem_max} in bytes ({@link #hostReceiveBufferLimit()})
      */
-    public static FingerprintShaper nftables(ProcessRunner runner, String nft, Duration timeout, Modems modems) {
-        return new FingerprintShaper(true, Objects.requireNonNull(runner), Objects.requireNonNull(nft), timeout, modems);
+    public static FingerprintShaper nftables(ProcessRunner runner, String nft, Duration timeout, Modems modems,
+                                             long receiveBufferLimit) {
+        return new FingerprintShaper(true, Objects.requireNonNull(runner), Objects.requireNonNull(nft), timeout, modems,
+                receiveBufferLimit);
     }
 
     /** A shaper that only records what each proxy asked for (simulated modems, or shaping switched off). */
     public static FingerprintShaper recordingOnly() {
-        return new FingerprintShaper(false, null, null, Duration.ZERO, new Modems(List.of()));
+        return new FingerprintShaper(false, null, null, Duration.ZERO, new Modems(List.of()), 0);
+    }
+
+    /** {@code /proc/sys/net/core/rmem_max}, or 0 when it cannot be read (not Linux): then no SO_RCVBUF is set. */
+    public static long hostReceiveBufferLimit() {
+        // Read as a stream: Files.readString trusts procfs's file size and returned "4" for 4194304 on kernel 6.18.
+        try (java.io.BufferedReader reader = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/sys/net/core/rmem_max"))) {
+            String line = reader.readLine();
+            return line == null ? 0 : Long.parseLong(line.trim());
+        } catch (java.io.IOException | NumberFormatException | SecurityException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The {@code SO_RCVBUF} origin sockets of a proxy presenting {@code fingerprint} get, in bytes; 0 = the kernel's
+     * default. 0 as well when not shaping, or when the host's {@code net.core.rmem_max} is below the buffer: the
+     * kernel would cap it, and a capped buffer (208 KiB by default) announces window scale 2, further from every
+     * system than the default's 7 (logged once; docs/fleet.md says which sysctl to raise).
+     */
+    public int originReceiveBufferBytes(OsFingerprint fingerprint) {
+        int bytes = fingerprint.originReceiveBufferBytes();
+        if (!shaping || bytes == 0) {
+            return 0;
+        }
+        if (bytes > receiveBufferLimit) {
+            if (!warnedAboutReceiveBufferLimit) {
+                warnedAboutReceiveBufferLimit = true;
+                LOG.warnf("net.core.rmem_max is %d bytes, below the %d the %s window scale needs: origin sockets keep the"
+                        + " kernel's buffer (raise it: sysctl -w net.core.rmem_max=16777216)", receiveBufferLimit, bytes, fingerprint);
+            }
+            return 0;
+        }
+        return bytes;
     }
 
     /** Whether this shaper changes the host (nftables rules, origin socket buffers) rather than only recording. */

@@ -52,7 +52,7 @@ public class FingerprintShaperProducer {
         nftThreads = Executors.newCachedThreadPool(daemon("nft"));
         timers = Executors.newSingleThreadScheduledExecutor(daemon("fingerprint-rules"));
         FingerprintShaper shaper = FingerprintShaper.nftables(new OsProcessRunner(nftThreads), config.fingerprint().nft(),
-                config.fingerprint().nftTimeout(), modems);
+                config.fingerprint().nftTimeout(), modems, FingerprintShaper.hostReceiveBufferLimit());
         long every = config.modemmanager().pollInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> shaper.reconcile().toCompletableFuture().join(), 0, every, TimeUnit.MILLISECONDS);
         LOG.infof("OS fingerprints are shaped with nftables (%s -f -, table %s)", config.fingerprint().nft(), NftRuleset.TABLE);

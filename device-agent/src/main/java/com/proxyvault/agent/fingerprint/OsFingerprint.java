@@ -11,15 +11,16 @@ import com.proxyvault.contracts.agent.v1.Fingerprint;
  *       modem (Linux and macOS start at 64, Windows at 128);</li>
  *   <li>{@link #mss()}: the MSS option written into every SYN (1460, what all three send on Ethernet-sized paths);</li>
  *   <li>{@link #originReceiveBufferBytes()}: {@code SO_RCVBUF} on each origin socket, which sets the window-scale
- *       option of its SYN (Linux: {@code ilog2(buffer) - 15}): 3 MiB → scale 6 (macOS), 12 MiB → scale 8
- *       (Windows); 0 leaves the kernel's default (scale 7 with the default {@code tcp_rmem}, Linux's own). Takes
- *       effect only up to {@code net.core.rmem_max}, which the host must raise (docs/fleet.md).</li>
+ *       option of its SYN (Linux: {@code ilog2(buffer) - 15}, measured on kernel 6.18 with {@code ss -tin}): 3 MiB →
+ *       scale 6 (macOS), 6 MiB → 7 (Linux with its default {@code tcp_rmem}; a host that raised {@code tcp_rmem}
+ *       would otherwise announce more, e.g. 10 for 32 MiB), 12 MiB → 8 (Windows). Takes effect only up to
+ *       {@code net.core.rmem_max}, which the host must raise (docs/fleet.md).</li>
  * </ul>
  * {@link #NONE}: nothing is changed.
  */
 public enum OsFingerprint {
     NONE(0, 0, 0),
-    LINUX(64, 1460, 0),
+    LINUX(64, 1460, 6 * 1024 * 1024),
     MACOS(64, 1460, 3 * 1024 * 1024),
     WINDOWS(128, 1460, 12 * 1024 * 1024);
 

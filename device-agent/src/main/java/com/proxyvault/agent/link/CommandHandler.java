@@ -124,7 +124,7 @@ public class CommandHandler {
     /** What the listener records and does itself for a fingerprint the shaper applied: its origin sockets' buffer. */
     private void present(ProxyListener listener, OsFingerprint fingerprint) {
         listener.recordFingerprint(fingerprint.name());
-        listener.useOriginReceiveBuffer(fingerprints.shapes() ? fingerprint.originReceiveBufferBytes() : 0);
+        listener.useOriginReceiveBuffer(fingerprints.originReceiveBufferBytes(fingerprint));
     }
 
     /**

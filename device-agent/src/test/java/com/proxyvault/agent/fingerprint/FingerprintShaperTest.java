@@ -28,7 +28,7 @@ class FingerprintShaperTest {
     private final InterfaceModem lax2 = new InterfaceModem("lax-2", "wwan1");
     private final RecordedProcessRunner nft = new RecordedProcessRunner();
     private final FingerprintShaper shaper = FingerprintShaper.nftables(nft, "/usr/sbin/nft", Duration.ofSeconds(10),
-            new Modems(List.of(lax1, lax2)));
+            new Modems(List.of(lax1, lax2)), 16L << 20);
 
     private static void await(java.util.concurrent.CompletionStage<Void> stage) {
         stage.toCompletableFuture().join();
@@ -148,6 +148,49 @@ class FingerprintShaperTest {
         assertEquals(HEADER, nft.lastInput());
         await(shaper.reconcile());
         assertEquals(2, nft.runs().size());
+    }
+
+    @Test
+    void shouldSetOriginBuffersOnlyWhenTheHostLetsThemThrough() {
+        assertEquals(12 << 20, shaper.originReceiveBufferBytes(OsFingerprint.WINDOWS), "scale 8");
+        assertEquals(3 << 20, shaper.originReceiveBufferBytes(OsFingerprint.MACOS), "scale 6");
+        assertEquals(6 << 20, shaper.originReceiveBufferBytes(OsFingerprint.LINUX), "scale 7, whatever tcp_rmem says");
+        assertEquals(0, shaper.originReceiveBufferBytes(OsFingerprint.NONE), "the kernel's own");
+        FingerprintShaper lowLimit = FingerprintShaper.nftables(nft, "nft", Duration.ofSeconds(10), new Modems(List.of(lax1)), 212_992);
+        assertEquals(0, lowLimit.originReceiveBufferBytes(OsFingerprint.WINDOWS),
+                "capped at rmem_max's default the buffer would announce scale 2: left alone");
+        assertEquals(0, FingerprintShaper.recordingOnly().originReceiveBufferBytes(OsFingerprint.WINDOWS));
+    }
+
+    @Test
+    void shouldWriteRulesetsTheRealNftAccepts() throws Exception {
+        // nft's check mode (-c) parses and evaluates the text without changing anything; skipped where nft is absent.
+        java.nio.file.Path nftBinary = java.nio.file.Path.of("/usr/sbin/nft");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(nftBinary), "nft is not installed");
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            com.proxyvault.agent.process.OsProcessRunner real = new com.proxyvault.agent.process.OsProcessRunner(threads);
+            await(shaper.set(11, "lax-1", OsFingerprint.WINDOWS));
+            await(shaper.set(12, "lax-2", OsFingerprint.LINUX));
+            String shaped = nft.lastInput();
+            await(shaper.forget(11));
+            await(shaper.forget(12));
+            String removed = nft.lastInput();
+            for (String text : List.of(shaped, removed)) {
+                try {
+                    real.run(List.of(nftBinary.toString(), "-c", "-f", "-"), text, Duration.ofSeconds(20)).toCompletableFuture().join();
+                } catch (CompletionException e) {
+                    org.junit.jupiter.api.Assumptions.assumeFalse(e.getCause().getMessage().contains("Operation not permitted"),
+                            "nft may not check here: " + e.getCause().getMessage());
+                    throw new AssertionError("nft refused:\n" + text + "\n" + e.getCause().getMessage(), e);
+                }
+            }
+            CompletionException broken = assertThrows(CompletionException.class, () -> real.run(List.of(nftBinary.toString(),
+                    "-c", "-f", "-"), shaped.replace("ip ttl set 128", "ip ttl sett 128"), Duration.ofSeconds(20)).toCompletableFuture().join());
+            assertTrue(broken.getCause().getMessage().contains("syntax error"), broken.getCause().getMessage());
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test

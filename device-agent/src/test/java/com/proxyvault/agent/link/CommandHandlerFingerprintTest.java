@@ -46,15 +46,26 @@ class CommandHandlerFingerprintTest {
     private final InterfaceModem modem = new InterfaceModem("lax-1", "wwan0");
     private final RecordedProcessRunner nft = new RecordedProcessRunner();
     private final ProxyEventLoop eventLoop = new ProxyEventLoop();
-    private final ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of()));
+    private final ServerSocket origin = listen();
+    private final ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1",
+            OriginPolicy.allowing(List.of("127.0.0.1:" + origin.getLocalPort())));
     private final Modems modems = new Modems(List.of(modem));
     private final CommandHandler handler = new CommandHandler(config(), modems, listeners,
-            FingerprintShaper.nftables(nft, "nft", Duration.ofSeconds(10), modems), Clock.systemUTC());
+            FingerprintShaper.nftables(nft, "nft", Duration.ofSeconds(10), modems, 16L << 20), Clock.systemUTC());
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
         listeners.served().forEach(listener -> listeners.release(listener.proxyId()));
         eventLoop.close();
+        origin.close();
+    }
+
+    private static ServerSocket listen() {
+        try {
+            return new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static AgentConfig config() {
@@ -123,7 +134,7 @@ class CommandHandlerFingerprintTest {
         assertEquals("cannot apply the fingerprint rules: nft -f - failed (exit 1): Error: Could not process rule:"
                 + " Operation not permitted", refused.getError());
         assertEquals("LINUX", served(32).fingerprint());
-        assertEquals(0, served(32).originReceiveBufferBytes(), "linux keeps the kernel's own buffer");
+        assertEquals(6 << 20, served(32).originReceiveBufferBytes(), "still linux's buffer");
         assertTrue(handle(setFingerprint(32, Fingerprint.FINGERPRINT_WINDOWS)).getOk(), "applied once nft takes it");
         assertEquals("WINDOWS", served(32).fingerprint());
 
@@ -147,6 +158,31 @@ class CommandHandlerFingerprintTest {
         assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close());
         assertTrue(handle(provision(33, port, Fingerprint.FINGERPRINT_MACOS)).getOk(), "the resend works once nft does");
         assertEquals("MACOS", served(33).fingerprint());
+    }
+
+    @Test
+    void shouldAnnounceTheFingerprintsWindowScaleOnOriginConnections() throws Exception {
+        // What the origin sees in the SYN, read back from the kernel (ss shows wscale:<send>,<receive>): Linux only,
+        // and only where net.core.rmem_max lets a 3 MiB buffer through (the shaper leaves it alone otherwise).
+        java.nio.file.Path ss = java.nio.file.Path.of("/usr/bin/ss");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(ss), "no ss here");
+        org.junit.jupiter.api.Assumptions.assumeTrue(FingerprintShaper.hostReceiveBufferLimit() >= OsFingerprint.MACOS.originReceiveBufferBytes(),
+                "net.core.rmem_max is below 3 MiB here");
+        int port = freePort();
+        assertTrue(handle(provision(35, port, Fingerprint.FINGERPRINT_MACOS)).getOk());
+
+        try (com.proxyvault.agent.proxy.RawHttpClient client = new com.proxyvault.agent.proxy.RawHttpClient(port)) {
+            String target = "127.0.0.1:" + origin.getLocalPort();
+            client.send("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nProxy-Authorization: "
+                    + com.proxyvault.agent.proxy.RawHttpClient.basic("u35", "p35") + "\r\n\r\n");
+            assertEquals(200, client.readResponse().status());
+            try (Socket accepted = origin.accept()) {
+                Process shown = new ProcessBuilder(ss.toString(), "-tinH", "state", "established",
+                        "( dport = :" + origin.getLocalPort() + " )").redirectErrorStream(true).start();
+                String sockets = new String(shown.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(sockets.matches("(?s).*wscale:\\d+,6\\b.*"), "macOS announces window scale 6: " + sockets);
+            }
+        }
     }
 
     @Test
