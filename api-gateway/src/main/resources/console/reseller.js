@@ -9,7 +9,7 @@ const API = '/v1/reseller';
 const PAGE_SIZE = 20;
 const ORDER_STATUSES = ['pending_payment', 'paid', 'provisioning', 'active', 'expired', 'failed', 'cancelled'];
 const WEBHOOK_EVENTS = ['order.paid', 'order.failed', 'order.cancelled', 'proxy.provisioned', 'proxy.expiring',
-  'proxy.renewed', 'proxy.expired', 'proxy.ip_rotated', 'proxy.offline', 'proxy.online'];
+  'proxy.renewed', 'proxy.expired', 'proxy.ip_rotated', 'proxy.rotation_failed', 'proxy.offline', 'proxy.online'];
 /** Polling an order after pay: every 2 s for at most 90 s, i.e. at most 45 of the key's 60 requests a minute. */
 const POLL_MILLIS = 2000;
 const POLL_LIMIT_MILLIS = 90000;

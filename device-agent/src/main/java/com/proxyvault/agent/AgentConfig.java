@@ -46,6 +46,24 @@ public interface AgentConfig {
     @WithName("modemmanager")
     ModemManager modemmanager();
 
+    /** How OS fingerprints are applied (docs/fleet.md "OS fingerprints"; see {@code FingerprintShaper}). */
+    Fingerprint fingerprint();
+
+    /** OS fingerprint shaping. */
+    interface Fingerprint {
+        /** {@code auto} (nftables with the modemmanager driver, recording only otherwise), {@code nftables} or {@code off}. */
+        @WithDefault("auto")
+        String shaping();
+
+        /** The nft executable, run as {@code nft -f -}. */
+        @WithDefault("nft")
+        String nft();
+
+        /** Longest one nft run may take. */
+        @WithDefault("10s")
+        Duration nftTimeout();
+    }
+
     /** Behaviour of simulated modems on a reset (see {@code SimulatedModemSettings}). */
     interface Simulated {
         @WithDefault("1s")

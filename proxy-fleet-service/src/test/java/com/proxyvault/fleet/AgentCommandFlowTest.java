@@ -81,7 +81,8 @@ class AgentCommandFlowTest {
     void listen() {
         events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "fleet-test-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer());
-        events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_IP_ROTATED));
+        events.subscribe(List.of(topicPrefix + EventTypes.PROXY_PROVISIONED, topicPrefix + EventTypes.PROXY_IP_ROTATED,
+                topicPrefix + EventTypes.PROXY_ROTATION_FAILED));
     }
 
     @AfterEach
@@ -238,9 +239,91 @@ class AgentCommandFlowTest {
                     .body("exit_ip", equalTo("203.0.113.77"))
                     .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("service_unavailable"))
                     .body("rotation.detail", containsString("modem did not come back")));
+            // ... and announced: proxy.rotation_failed, the reseller's news of a reset that answered 202.
+            JsonNode failed = awaitEvent(EventTypes.PROXY_ROTATION_FAILED, order);
+            assertEquals(reseller, failed.get("reseller_id").asLong());
+            assertEquals(proxyId, failed.get("data").get("proxy_id").asLong());
+            assertEquals("fast", failed.get("data").get("mode").asText());
+            assertEquals("203.0.113.77", failed.get("data").get("old_ip").asText());
+            assertEquals("The modem could not do it: modem did not come back", failed.get("data").get("reason").asText());
+            assertEquals("service_unavailable", failed.get("data").get("code").asText());
+            assertEquals(1, failed.get("data").get("attempts").asInt());
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_ROTATION_FAILED)
+                    && e.get("data").get("order_id").asLong() == order).count(), "one event for the one failed run");
             assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
                     && e.get("data").get("order_id").asLong() == order).count());
             assertTrue(syncWait.compareTo(Duration.ofSeconds(5)) < 0, "the test's sync wait stays short");
+        }
+    }
+
+    @Test
+    void shouldSendTheStoredFingerprintWheneverItReopensTheListener() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        long proxyId;
+        String base;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-l", "token-l", 29400, 29410, "l", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            orderPaid(reseller, order);
+            FleetMessage first = agent.next(WAIT);
+            assertTrue(first.getProvisionProxy().hasFingerprint(), "provisioning names the fingerprint too: " + first);
+            assertEquals(Fingerprint.FINGERPRINT_NONE, first.getProvisionProxy().getFingerprint());
+            agent.ack(first);
+            agent.answer(first, true, "");
+            proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+            base = "/v1/reseller/proxies/" + proxyId;
+
+            // windows while it is active (SetFingerprint), then disconnected: the listener is released.
+            var windows = CompletableFuture.supplyAsync(() -> fingerprint(token, base, "windows"));
+            FleetMessage set = agent.next(WAIT);
+            assertEquals(Fingerprint.FINGERPRINT_WINDOWS, set.getSetFingerprint().getFingerprint());
+            agent.ack(set);
+            agent.answer(set, true, "");
+            assertEquals(200, windows.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+            var disconnected = CompletableFuture.supplyAsync(() -> post(token, base + "/disconnect", "{}"));
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            agent.ack(release);
+            agent.answer(release, true, "");
+            assertEquals(200, disconnected.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+
+            // connect after disconnect: the new listener is opened with the stored windows.
+            var connected = CompletableFuture.supplyAsync(() -> post(token, base + "/connect", "{\"location_id\":\"NYC\"}"));
+            FleetMessage reopen = agent.next(WAIT);
+            assertTrue(reopen.hasProvisionProxy(), reopen.toString());
+            assertEquals(proxyId, reopen.getProvisionProxy().getProxyId());
+            assertEquals(Fingerprint.FINGERPRINT_WINDOWS, reopen.getProvisionProxy().getFingerprint());
+            agent.ack(reopen);
+            agent.answer(reopen, true, "");
+            assertEquals(200, connected.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+
+            // Changed while disconnected: stored only (no listener to tell), and sent with the connect.
+            var disconnectedAgain = CompletableFuture.supplyAsync(() -> post(token, base + "/disconnect", "{}"));
+            FleetMessage releaseAgain = agent.next(WAIT);
+            agent.ack(releaseAgain);
+            agent.answer(releaseAgain, true, "");
+            assertEquals(200, disconnectedAgain.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+            assertEquals(200, fingerprint(token, base, "macos").statusCode());
+            var connectedAgain = CompletableFuture.supplyAsync(() -> post(token, base + "/connect", "{\"location_id\":\"NYC\"}"));
+            FleetMessage reopenAgain = agent.next(WAIT);
+            assertEquals(Fingerprint.FINGERPRINT_MACOS, reopenAgain.getProvisionProxy().getFingerprint(), reopenAgain.toString());
+            agent.ack(reopenAgain);
+            agent.answer(reopenAgain, true, "");
+            assertEquals(200, connectedAgain.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+        }
+        // The agent restarts serving nothing: the reconciliation after its Hello re-opens the proxy with macos.
+        try (TestAgent restarted = new TestAgent(GRPC_PORT)) {
+            restarted.hello(ACKING, "agent-l", "token-l", 29400, 29410, "l", "NYC");
+            assertTrue(restarted.next(WAIT).hasWelcome());
+            FleetMessage reconciled = restarted.next(WAIT);
+            assertTrue(reconciled.hasProvisionProxy(), reconciled.toString());
+            assertEquals(proxyId, reconciled.getProvisionProxy().getProxyId());
+            assertEquals(Fingerprint.FINGERPRINT_MACOS, reconciled.getProvisionProxy().getFingerprint());
+            restarted.ack(reconciled);
+            restarted.answer(reconciled, true, "");
+            given().header("Authorization", token).get(base).then().statusCode(200).body("fingerprint", equalTo("macos"));
         }
     }
 
@@ -287,6 +370,10 @@ class AgentCommandFlowTest {
     private static Response fingerprint(String token, String base, String fingerprint) {
         return given().header("Authorization", token).contentType("application/json")
                 .body("{\"fingerprint\":\"" + fingerprint + "\"}").post(base + "/fingerprint");
+    }
+
+    private static Response post(String token, String path, String json) {
+        return given().header("Authorization", token).contentType("application/json").body(json).post(path);
     }
 
     private static Response reset(String token, String base, String mode) {

@@ -24,6 +24,11 @@ public final class EventTypes {
     public static final String PROXY_EXPIRING = "proxy.expiring";
     /** A verified IP rotation: the proxy's exit IP changed. */
     public static final String PROXY_IP_ROTATED = "proxy.ip_rotated";
+    /**
+     * A reset the fleet took on (it answered 202, or 503 when it failed within the sync wait) did not rotate the
+     * exit IP: the modem failed, never gave a new IP, or could not be reached. Nothing changed on the proxy.
+     */
+    public static final String PROXY_ROTATION_FAILED = "proxy.rotation_failed";
     /** The proxy's agent missed the heartbeat timeout. */
     public static final String PROXY_OFFLINE = "proxy.offline";
     /** An offline proxy's agent reconnected: active again. */
@@ -34,7 +39,7 @@ public final class EventTypes {
 
     public static final List<String> ALL = List.of(CHARGE_POSTED, CHARGE_REQUESTED, CHARGE_REFUSED, ORDER_PAID,
             ORDER_CANCELLED, ORDER_FAILED, PROXY_PROVISIONING, PROXY_PROVISIONED, PROXY_EXPIRED, PROXY_PROVISION_FAILED,
-            PROXY_RENEWAL_DUE, PROXY_RENEWED, PROXY_EXPIRING, PROXY_IP_ROTATED,
+            PROXY_RENEWAL_DUE, PROXY_RENEWED, PROXY_EXPIRING, PROXY_IP_ROTATED, PROXY_ROTATION_FAILED,
             PROXY_OFFLINE, PROXY_ONLINE);
 
     private EventTypes() {

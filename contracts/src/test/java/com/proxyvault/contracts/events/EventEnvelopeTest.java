@@ -52,6 +52,11 @@ class EventEnvelopeTest {
                 new ProxyExpiring(5, 42, at, true, ProxyExpiring.INSUFFICIENT_BALANCE))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
                 new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED, 7,
+                new ProxyRotationFailed(5, 42, "fast", "203.0.113.10", "The modem could not do it: modem did not come back",
+                        "service_unavailable", 1))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED, 7,
+                new ProxyRotationFailed(5, 42, "hard", null, "not reachable", "agent_not_acknowledged", 0))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_OFFLINE, 7,
                 new ProxyOffline(5, 42, at))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_ONLINE, 7,

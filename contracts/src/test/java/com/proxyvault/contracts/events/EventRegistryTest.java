@@ -16,7 +16,7 @@ class EventRegistryTest {
         List<String> names = EventRegistry.names();
         assertEquals(names.size(), new HashSet<>(names).size(), "unique: " + names);
         assertTrue(names.containsAll(List.of(EventTypes.ORDER_PAID, EventTypes.PROXY_PROVISIONED, EventTypes.PROXY_EXPIRED)));
-        assertTrue(names.containsAll(List.of("order.failed", "order.cancelled", "proxy.expiring", "proxy.ip_rotated",
+        assertTrue(names.containsAll(List.of("order.failed", "order.cancelled", "proxy.expiring", "proxy.ip_rotated", "proxy.rotation_failed",
                 "proxy.offline", "webhook.test")));
     }
 

@@ -1,6 +1,9 @@
 package com.proxyvault.agent.link;
 
 import com.proxyvault.agent.AgentConfig;
+import com.proxyvault.agent.fingerprint.FingerprintException;
+import com.proxyvault.agent.fingerprint.FingerprintShaper;
+import com.proxyvault.agent.fingerprint.OsFingerprint;
 import com.proxyvault.agent.modems.ModemDriver;
 import com.proxyvault.agent.modems.ModemException;
 import com.proxyvault.agent.modems.Modems;
@@ -37,12 +40,15 @@ public class CommandHandler {
     private final AgentConfig config;
     private final Modems modems;
     private final ProxyListeners listeners;
+    private final FingerprintShaper fingerprints;
     private final Clock clock;
 
-    public CommandHandler(AgentConfig config, Modems modems, ProxyListeners listeners, Clock clock) {
+    public CommandHandler(AgentConfig config, Modems modems, ProxyListeners listeners, FingerprintShaper fingerprints,
+                          Clock clock) {
         this.config = config;
         this.modems = modems;
         this.listeners = listeners;
+        this.fingerprints = fingerprints;
         this.clock = clock;
     }
 
@@ -99,8 +105,26 @@ public class CommandHandler {
         }
         ProxyAssignment assignment = new ProxyAssignment(provision.getProxyId(), port,
                 new ProxyCredentials(provision.getUsername(), provision.getPassword()), modem.get());
-        return Uni.createFrom().completionStage(() -> listeners.open(assignment))
+        long proxyId = provision.getProxyId();
+        // The fleet sends the stored fingerprint with every (re)opening; a fleet from before the field sends none,
+        // and the listener keeps what it had (a new one: none).
+        OsFingerprint fingerprint = provision.hasFingerprint() ? OsFingerprint.of(provision.getFingerprint())
+                : listeners.find(proxyId).map(served -> OsFingerprint.named(served.fingerprint())).orElse(OsFingerprint.NONE);
+        Optional<FingerprintShaper.Wanted> before = fingerprints.wanted(proxyId);
+        // Shaped first: if the rules cannot be applied, no listener was opened or moved (the state is unchanged);
+        // if the listener cannot be opened, the shaper is put back as it was.
+        return Uni.createFrom().completionStage(() -> fingerprints.set(proxyId, modem.get().modemId(), fingerprint))
+                .chain(() -> Uni.createFrom().completionStage(() -> listeners.open(assignment))
+                        .onFailure().call(failure -> Uni.createFrom().completionStage(() -> fingerprints.restore(proxyId, before))
+                                .onFailure().recoverWithNull()))
+                .invoke(() -> listeners.find(proxyId).ifPresent(listener -> present(listener, fingerprint)))
                 .replaceWith(() -> ok(commandId).build());
+    }
+
+    /** What the listener records and does itself for a fingerprint the shaper applied: its origin sockets' buffer. */
+    private void present(ProxyListener listener, OsFingerprint fingerprint) {
+        listener.recordFingerprint(fingerprint.name());
+        listener.useOriginReceiveBuffer(fingerprints.originReceiveBufferBytes(fingerprint));
     }
 
     /**
@@ -116,6 +140,12 @@ public class CommandHandler {
             return Uni.createFrom().item(ok(commandId).build());
         }
         return Uni.createFrom().completionStage(() -> listeners.release(release.getProxyId()))
+                .invoke(() -> fingerprints.forget(release.getProxyId()).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        LOG.warnf("Proxy %d released; its fingerprint rules stay until nft takes the next change: %s",
+                                release.getProxyId(), describe(failure));
+                    }
+                }))
                 .replaceWith(() -> ok(commandId).build());
     }
 
@@ -138,7 +168,10 @@ public class CommandHandler {
                 .map(exitIp -> {
                     LOG.infof("Modem %s: exit IP %s -> %s (%s reset)", modem.get().modemId(), before, exitIp, mode);
                     return ok(commandId).setExitIp(exitIp).build();
-                });
+                })
+                // A reset may bring the data session back on another interface (a hard reset re-enumerates the
+                // modem): the fingerprint rules follow it. Never fails and is not waited for.
+                .invoke(() -> fingerprints.reconcile());
     }
 
     private Uni<CommandResult> setFingerprint(String commandId, SetFingerprint set) {
@@ -146,9 +179,11 @@ public class CommandHandler {
         if (listener.isEmpty()) {
             return failed(commandId, "proxy " + set.getProxyId() + " is not served by this agent");
         }
-        String fingerprint = set.getFingerprint().name().replaceFirst("^FINGERPRINT_", "");
-        listener.get().recordFingerprint(fingerprint);
-        return Uni.createFrom().item(ok(commandId).build());
+        OsFingerprint fingerprint = OsFingerprint.of(set.getFingerprint());
+        // Recorded on the listener only once the shaper has it in place: a failure leaves both as they were.
+        return Uni.createFrom().completionStage(() -> fingerprints.set(set.getProxyId(), listener.get().modem().modemId(), fingerprint))
+                .invoke(() -> present(listener.get(), fingerprint))
+                .replaceWith(() -> ok(commandId).build());
     }
 
     private static CommandResult.Builder ok(String commandId) {
@@ -165,7 +200,7 @@ public class CommandHandler {
 
     private static String describe(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof ProxyException || cause instanceof ModemException) {
+        if (cause instanceof ProxyException || cause instanceof ModemException || cause instanceof FingerprintException) {
             return cause.getMessage();
         }
         LOG.error("Unexpected failure carrying out a command", cause);

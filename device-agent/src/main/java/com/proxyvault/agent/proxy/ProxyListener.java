@@ -48,10 +48,13 @@ public final class ProxyListener {
     private final long countingSinceEpochMs;
     private volatile Channel serverChannel;
     /**
-     * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present.
-     * Only recorded for now; shaping the TCP/IP stack by it belongs to the real modem drivers.
+     * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present. The TTL and MSS are
+     * the host's nftables rules (com.proxyvault.agent.fingerprint); this listener only sets the origin sockets'
+     * receive buffer for it ({@link #useOriginReceiveBuffer}).
      */
     private volatile String fingerprint = "NONE";
+    /** SO_RCVBUF of new origin connections in bytes (sets their SYN's window scale); 0 = the kernel's default. */
+    private volatile int originReceiveBufferBytes;
 
     ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings,
                   Clock clock) {
@@ -110,6 +113,18 @@ public final class ProxyListener {
 
     public void recordFingerprint(String fingerprint) {
         this.fingerprint = fingerprint;
+    }
+
+    /**
+     * New origin connections get {@code SO_RCVBUF} = {@code bytes} before they connect, so their SYN announces the
+     * window scale that buffer implies (0: the kernel's default). Connections already open keep theirs.
+     */
+    public void useOriginReceiveBuffer(int bytes) {
+        this.originReceiveBufferBytes = Math.max(0, bytes);
+    }
+
+    public int originReceiveBufferBytes() {
+        return originReceiveBufferBytes;
     }
 
     void reassign(ProxyAssignment assignment) {
@@ -188,6 +203,10 @@ public final class ProxyListener {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.AUTO_READ, autoRead)
                     .handler(originHandler);
+            int receiveBuffer = originReceiveBufferBytes;
+            if (receiveBuffer > 0) {
+                bootstrap.option(ChannelOption.SO_RCVBUF, receiveBuffer); // set before connect: it shapes the SYN
+            }
             ChannelFuture connect = modem.egressBindAddress()
                     .map(local -> bootstrap.connect(remote, new InetSocketAddress(local, 0)))
                     .orElseGet(() -> bootstrap.connect(remote));

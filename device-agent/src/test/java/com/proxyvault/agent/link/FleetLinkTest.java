@@ -4,6 +4,7 @@ import com.proxyvault.agent.proxy.RawHttpClient;
 import com.proxyvault.agent.proxy.Socks5Client;
 import com.proxyvault.agent.proxy.TestOrigin;
 import com.proxyvault.contracts.agent.v1.CommandResult;
+import com.proxyvault.agent.proxy.ProxyListener;
 import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.agent.v1.Hello;
@@ -58,6 +59,12 @@ class FleetLinkTest {
 
     @jakarta.inject.Inject
     CommandHandler handler;
+
+    @jakarta.inject.Inject
+    com.proxyvault.agent.proxy.ProxyListeners listeners;
+
+    @jakarta.inject.Inject
+    com.proxyvault.agent.fingerprint.FingerprintShaper fingerprints;
 
     @BeforeEach
     void waitForTheAgent() {
@@ -256,6 +263,23 @@ class FleetLinkTest {
         assertTrue(served.getOk(), served.getError());
         assertFalse(notServed.getOk());
         assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(105))).getOk());
+    }
+
+    @Test
+    void shouldTakeTheFingerprintAProvisionCarriesAndOnlyRecordItWithSimulatedModems() throws Exception {
+        int port = freePortInRange();
+        FleetMessage.Builder reopen = provision(106, "mia-2", port, "cust-106", "pw-106");
+        reopen.getProvisionProxyBuilder().setFingerprint(Fingerprint.FINGERPRINT_WINDOWS);
+        assertTrue(fleet.command(reopen).getOk());
+        ProxyListener listener = listeners.find(106).orElseThrow();
+        assertEquals("WINDOWS", listener.fingerprint());
+        assertEquals(0, listener.originReceiveBufferBytes(), "simulated modems: recorded, the sockets are left alone");
+        assertFalse(fingerprints.shapes());
+
+        // A fleet from before the field sends none: the listener keeps its fingerprint.
+        assertTrue(fleet.command(provision(106, "mia-2", port, "cust-106", "pw-106")).getOk());
+        assertEquals("WINDOWS", listeners.find(106).orElseThrow().fingerprint());
+        assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(106))).getOk());
     }
 
     @Test

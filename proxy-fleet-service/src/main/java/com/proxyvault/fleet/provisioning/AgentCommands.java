@@ -20,13 +20,32 @@ public final class AgentCommands {
         return modemId.substring(modemId.indexOf('/') + 1);
     }
 
+    /**
+     * Opens (or re-opens) the proxy's listener with its credentials and its stored fingerprint: every path that
+     * opens a listener (provisioning, a connect, the reconciliation after an agent's Hello) sends this, so the agent
+     * presents what {@code GET /proxies/{id}} shows (docs/fleet.md "OS fingerprints").
+     */
     public static FleetMessage.Builder provision(Proxy proxy) {
         return FleetMessage.newBuilder().setProvisionProxy(ProvisionProxy.newBuilder()
                 .setProxyId(proxy.id)
                 .setModemId(agentsModemId(proxy.modemId))
                 .setPort(proxy.port)
                 .setUsername(proxy.username)
-                .setPassword(proxy.password));
+                .setPassword(proxy.password)
+                .setFingerprint(fingerprint(proxy.fingerprint)));
+    }
+
+    /** The stored profile ({@code none}, {@code linux}, {@code macos}, {@code windows}) as the protocol's; null or unknown → none. */
+    public static Fingerprint fingerprint(String stored) {
+        if (stored == null) {
+            return Fingerprint.FINGERPRINT_NONE;
+        }
+        return switch (stored) {
+            case "linux" -> Fingerprint.FINGERPRINT_LINUX;
+            case "macos" -> Fingerprint.FINGERPRINT_MACOS;
+            case "windows" -> Fingerprint.FINGERPRINT_WINDOWS;
+            default -> Fingerprint.FINGERPRINT_NONE;
+        };
     }
 
     public static FleetMessage.Builder release(long proxyId, int port) {

@@ -231,6 +231,7 @@ public class ProxyControlService {
         copy.username = p.username;
         copy.password = p.password;
         copy.status = p.status;
+        copy.fingerprint = p.fingerprint; // the connect re-opens the listener with it
         return copy;
     }
 

@@ -7,6 +7,7 @@ import com.proxyvault.contracts.agent.v1.ResetMode;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.ProxyIpRotated;
+import com.proxyvault.contracts.events.ProxyRotationFailed;
 import com.proxyvault.fleet.agents.AgentRouter;
 import com.proxyvault.fleet.agents.CommandConfig;
 import com.proxyvault.fleet.agents.CommandErrors;
@@ -286,9 +287,12 @@ public class ProxyRotations {
     }
 
     /**
-     * The run failed: recorded as {@code failed} with the code and detail the error answer has; when no command
-     * reached the modem, the cooldown marks it claimed go back to what they were (unless a newer run moved them).
-     * Never fails itself (the original failure is what the caller sees).
+     * The run failed: recorded as {@code failed} with the code and detail the error answer has, and announced as
+     * {@code proxy.rotation_failed} (mode as asked, old IP, the detail as reason, the code) in the same transaction,
+     * once per run (not when a newer run replaced this one's row); when no command reached the modem, the cooldown
+     * marks it claimed go back to what they were (unless a newer run moved them). Never fails itself (the original
+     * failure is what the caller sees). The event goes out whether the caller got 202 or the error itself: a 202's
+     * failure would otherwise only show on {@code GET}, and one rule for both is what {@code proxy.ip_rotated} does.
      */
     private Uni<Void> recordFailure(Rotation rotation, Throwable failure) {
         ApiException error = CommandErrors.toApi(failure);
@@ -303,6 +307,11 @@ public class ProxyRotations {
                         .setParameter("attempts", rotation.attempts().get()).setParameter("now", now)
                         .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
                         .executeUpdate()
+                        .chain(updated -> updated == 0 ? Uni.createFrom().voidItem()
+                                : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED,
+                                        rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
+                                                rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()), reason(error.detail()), error.code(),
+                                                rotation.attempts().get()), clock)).replaceWithVoid())
                         .chain(() -> rotation.touched().get() ? Uni.createFrom().item(0) : session.createNativeQuery("""
                                         update proxies p set last_reset_at = r.prev_reset_at, last_hard_reset_at = r.prev_hard_reset_at
                                         from proxy_rotations r
@@ -313,6 +322,17 @@ public class ProxyRotations {
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.errorf(e, "Recording the failed reset of proxy %d failed", proxyId))
                 .onFailure().recoverWithNull();
+    }
+
+    /** The event's old_ip: null when the fleet knew none (a modem that said Hello without one). */
+    private static String knownIp(String ip) {
+        return ip == null || ip.isBlank() ? null : ip;
+    }
+
+    /** The event's reason: the error's detail, cut to the schema's 2000 characters (an agent's error text can be long). */
+    private static String reason(String detail) {
+        String text = detail == null || detail.isBlank() ? "The reset failed" : detail;
+        return text.length() <= 2000 ? text : text.substring(0, 1999) + "…";
     }
 
     /** How long until a reset (hard: a hard reset) of this proxy is allowed; zero when it is now. */

@@ -11,6 +11,7 @@ import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.contracts.events.ProxyExpired;
 import com.proxyvault.contracts.events.ProxyProvisioned;
+import com.proxyvault.contracts.events.ProxyRotationFailed;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -126,6 +127,36 @@ class WebhookDeliveryTest {
                     .body("deliveries[0].success", equalTo(true))
                     .body("deliveries[0].response_status", equalTo(200)));
             assertEquals(1, receiver.receivedFor(event.id()).size());
+        }
+    }
+
+    @Test
+    void shouldDeliverAFailedRotationToAnEndpointSubscribedToIt() throws Exception {
+        // A proxy.* event added after the others: the pattern subscription finds its topic, the registry lets
+        // endpoints subscribe to it and gives it data.id, as for every other proxy event.
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            Registered webhook = register(reseller, receiver.url("/rotations"), "proxy.rotation_failed");
+            EventEnvelope<ProxyRotationFailed> event = EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED, reseller,
+                    new ProxyRotationFailed(7, 42, "hard", "203.0.113.10", "The modem could not do it: modem did not come back",
+                            "service_unavailable", 1));
+            publish(event);
+
+            await().atMost(PATIENCE).until(() -> !receiver.receivedFor(event.id()).isEmpty());
+
+            TestReceiver.Received request = receiver.receivedFor(event.id()).get(0);
+            assertEquals("proxy.rotation_failed", request.header("X-ProxyVault-Event"));
+            assertEquals(hmacSha256Hex(webhook.secret(), request.body()), request.header("X-ProxyVault-Signature"));
+            JsonNode data = mapper.readTree(request.body()).get("data");
+            assertEquals(7, data.get("id").asLong(), "data.id is the proxy's id");
+            assertEquals(7, data.get("proxy_id").asLong());
+            assertEquals("hard", data.get("mode").asText());
+            assertEquals("203.0.113.10", data.get("old_ip").asText());
+            assertEquals("The modem could not do it: modem did not come back", data.get("reason").asText());
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("total", equalTo(1))
+                    .body("deliveries[0].event", equalTo("proxy.rotation_failed"))
+                    .body("deliveries[0].success", equalTo(true)));
         }
     }
 

@@ -251,7 +251,7 @@ class WebhookRegistrationTest {
     void shouldAcceptEveryEventOfTheRegistryAndNothingElse() {
         as(newReseller()).body(Map.of("url", "https://93.184.216.34/hook",
                         "events", "order.paid,order.failed,order.cancelled,proxy.provisioned,proxy.expired,proxy.expiring,"
-                                + "proxy.ip_rotated,proxy.offline,webhook.test,webhook.disabled"))
+                                + "proxy.ip_rotated,proxy.rotation_failed,proxy.offline,webhook.test,webhook.disabled"))
                 .post(WEBHOOKS).then().statusCode(201);
         as(newReseller()).body(Map.of("url", "https://93.184.216.34/hook", "events", "proxy.provisioning"))
                 .post(WEBHOOKS).then().statusCode(422).body("detail", containsString("proxy.provisioning"));
