@@ -179,6 +179,7 @@ def port_free(port):
 
 
 def classpath():
+    """The load generator's: grpc-java, Netty and protobuf from the fleet's build, agent.proto's classes from its app jar."""
     return "%s/app/*:%s/lib/main/*" % (QUARKUS_APP, QUARKUS_APP)
 
 
@@ -269,8 +270,8 @@ def run(args):
     except (ValueError, OSError):
         pass
     log("open files limit: %s" % (resource.getrlimit(resource.RLIMIT_NOFILE),))
-    jar = QUARKUS_APP / "quarkus-run.jar"
-    if not jar.exists() or args.build:
+    jar = Path(args.app).resolve() / "quarkus-run.jar" if args.app else QUARKUS_APP / "quarkus-run.jar"
+    if args.build or (not args.app and not jar.exists()):
         log("building proxy-fleet-service")
         r = subprocess.run(["nice", "-n", "19", str(REPO / "mvnw"), "-q", "-B", "-DskipTests", "install", "-pl",
                             "proxy-fleet-service", "-am"], cwd=REPO)
@@ -313,7 +314,8 @@ def run(args):
         time.sleep(3)
         meta = {"label": args.label, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 "machine": machine.machine_info(), "git": git_info(), "loadavg_start": os.getloadavg()[0],
-                "command": "bench/fleet/run " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
+                "command": "bench/fleet/run " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                "app": str(jar.parent.relative_to(REPO)) if jar.parent.is_relative_to(REPO) else str(jar.parent)}
         pids = {"fleet": fleet.pid, "echo": echo.pid}
         for rnd, targets in enumerate(order(args.rounds), 1):
             for t in targets:
@@ -368,10 +370,11 @@ def render(meta, results, args_text):
                                                   ", uncommitted changes" if meta["git"]["dirty"] else ""),
         "",
         "`%s`. Machine: nproc %d, %s, %s, load average **%.2f** at the start. One proxy-fleet-service (`%s`, the "
-        "prod pod's heap) and the reference, FleetBench's minimal grpc-java bidi server (Hello → Welcome, "
+        "prod pod's heap; from `%s`) and the reference, FleetBench's minimal grpc-java bidi server (Hello → Welcome, "
         "heartbeats counted, nothing else), each met by the same load generator in turn (rounds alternate which "
         "goes first); medians over %d rounds."
-        % (meta["command"], m["nproc"], m["cpu"], m["memory"], meta["loadavg_start"], HEAP, fl.get("rounds", 0)),
+        % (meta["command"], m["nproc"], m["cpu"], m["memory"], meta["loadavg_start"], HEAP, meta.get("app", "?"),
+           fl.get("rounds", 0)),
         "",
         "**%s agents held** (%s). **Fleet CPU per heartbeat %s µs** vs the minimal gRPC server's %s µs: **%s×** "
         "(steady %s heartbeats/s, %s modems and %s proxies per agent). Connect all: fleet %s s, reference %s s. "
@@ -465,6 +468,8 @@ def parse_args(argv):
     ap.add_argument("--heartbeat-timeout", default="1h", help="FLEET_HEARTBEAT_TIMEOUT of the bench's fleet")
     ap.add_argument("--secret", default="bench-fleet-secret", help="the run's token secret")
     ap.add_argument("--build", action="store_true", help="build proxy-fleet-service first (else only when missing)")
+    ap.add_argument("--app", help="run the fleet from this quarkus-app directory (a copy of an older build, to measure "
+                                  "before a change) instead of proxy-fleet-service/target/quarkus-app")
     ap.add_argument("--label", default="latest")
     ap.add_argument("--output", default="docs/benchmarks.md")
     ap.add_argument("--quick", action="store_true", help="2,000 agents, 1 round, short windows")
