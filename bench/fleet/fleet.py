@@ -300,8 +300,9 @@ def run(args):
         tokens_file.chmod(0o600)
         workdir = WORK / "fleet"
         (workdir / "tmp").mkdir(parents=True, exist_ok=True)
-        fleet = start("fleet", ["java", HEAP, "-Duser.timezone=UTC", "-Djava.io.tmpdir=%s/tmp" % workdir,
-                                "-jar", str(jar)], env=fleet_env(args, args.secret, kafka_port, pgp, tokens_file), cwd=workdir)
+        jfr = ["-XX:StartFlightRecording=dumponexit=true,filename=%s,settings=profile" % (WORK / "fleet.jfr")] if args.jfr else []
+        fleet = start("fleet", ["java", HEAP, "-Duser.timezone=UTC", "-Djava.io.tmpdir=%s/tmp" % workdir] + jfr +
+                               ["-jar", str(jar)], env=fleet_env(args, args.secret, kafka_port, pgp, tokens_file), cwd=workdir)
         deadline = time.time() + 180
         while not http_ok("http://127.0.0.1:%d/q/health/ready" % FLEET_HTTP):
             if fleet.poll() is not None or time.time() > deadline:
@@ -316,6 +317,8 @@ def run(args):
                 "machine": machine.machine_info(), "git": git_info(), "loadavg_start": os.getloadavg()[0],
                 "command": "bench/fleet/run " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                 "app": str(jar.parent.relative_to(REPO)) if jar.parent.is_relative_to(REPO) else str(jar.parent)}
+        if args.app:  # the code measured is that build's, not the checkout's
+            meta["git"] = {"short": args.app_commit or "unknown (--app)", "subject": "", "dirty": False}
         pids = {"fleet": fleet.pid, "echo": echo.pid}
         for rnd, targets in enumerate(order(args.rounds), 1):
             for t in targets:
@@ -339,7 +342,7 @@ def run(args):
 
 def git_info():
     def git(*a):
-        return subprocess.run(["git", "-C", str(REPO)] + list(a), capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", "-C", str(REPO)] + list(a), capture_output=True, text=True).stdout.strip("\n")
     code = git("log", "-1", "--format=%H", "--", ".", ":(exclude)bench", ":(exclude)docs")
     dirty = [ln for ln in git("status", "--porcelain", "--untracked-files=no").splitlines()
              if not ln[3:].startswith(("bench/", "docs/"))]
@@ -383,7 +386,7 @@ def render(meta, results, args_text):
         "heartbeat **%s**."
         % (f(n), "all welcomed in every round" if fl.get("all_welcomed") and ec.get("all_welcomed") else "NOT all welcomed",
            f(fl.get("target_cpu_us_per_heartbeat"), 1), f(ec.get("target_cpu_us_per_heartbeat"), 1),
-           f(hb_ratio, 1), f(fl.get("heartbeats_per_second")), fl.get("modems_per_agent"), fl.get("proxies_per_agent"),
+           f(hb_ratio, 1), f(fl.get("heartbeats_per_second")), f(fl.get("modems_per_agent")), f(fl.get("proxies_per_agent")),
            f(fl.get("connect_seconds"), 1), f(ec.get("connect_seconds"), 1),
            f(mem_f * 1024 / n if n else None, 1), f(mem_e * 1024 / n if n else None, 1),
            f(fl.get("command_p50_ms"), 1), f(fl.get("command_p99_ms"), 1), f(fl.get("db_commits_per_heartbeat"), 3)),
@@ -470,6 +473,9 @@ def parse_args(argv):
     ap.add_argument("--build", action="store_true", help="build proxy-fleet-service first (else only when missing)")
     ap.add_argument("--app", help="run the fleet from this quarkus-app directory (a copy of an older build, to measure "
                                   "before a change) instead of proxy-fleet-service/target/quarkus-app")
+    ap.add_argument("--app-commit", help="with --app: the commit that build was made from (the section's heading)")
+    ap.add_argument("--jfr", action="store_true", help="record the fleet with JFR (profile settings) into "
+                                                        ".stack/bench-fleet/fleet.jfr, written when it stops")
     ap.add_argument("--label", default="latest")
     ap.add_argument("--output", default="docs/benchmarks.md")
     ap.add_argument("--quick", action="store_true", help="2,000 agents, 1 round, short windows")
