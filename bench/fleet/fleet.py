@@ -386,7 +386,7 @@ def render(meta, results, args_text):
         "heartbeat **%s**."
         % (f(n), "all welcomed in every round" if fl.get("all_welcomed") and ec.get("all_welcomed") else "NOT all welcomed",
            f(fl.get("target_cpu_us_per_heartbeat"), 1), f(ec.get("target_cpu_us_per_heartbeat"), 1),
-           f(hb_ratio, 1), f(fl.get("heartbeats_per_second")), f(fl.get("modems_per_agent")), f(fl.get("proxies_per_agent")),
+           f(hb_ratio, 2), f(fl.get("heartbeats_per_second")), f(fl.get("modems_per_agent")), f(fl.get("proxies_per_agent")),
            f(fl.get("connect_seconds"), 1), f(ec.get("connect_seconds"), 1),
            f(mem_f * 1024 / n if n else None, 1), f(mem_e * 1024 / n if n else None, 1),
            f(fl.get("command_p50_ms"), 1), f(fl.get("command_p99_ms"), 1), f(fl.get("db_commits_per_heartbeat"), 3)),

@@ -332,7 +332,8 @@ def fleet_figures(s):
                           "%s s" % c.group(1), "minimal grpc-java server: %s s" % c.group(2),
                           times(fl / ref) if ref else "–", "all %s held: %s" % (agents, verdict(held))))
     out.append(figure("cpu-per-heartbeat", "fleet CPU per agent heartbeat at %s heartbeats/s (%s agents)" % (m.group(6), agents),
-                      "%s µs" % m.group(3), "minimal grpc-java server: %s µs" % m.group(4), times(num(m.group(5))),
+                      "%s µs" % m.group(3), "minimal grpc-java server: %s µs" % m.group(4),
+                      times(num(m.group(3)) / num(m.group(4))) if num(m.group(4)) else "–",
                       "no aim set: –"))
     p = re.search(r"p50 \*\*(%s) ms\*\*, p99 \*\*(%s) ms\*\*" % (NUM, NUM), t)
     if p:
