@@ -317,6 +317,7 @@ def run(args):
                 "machine": machine.machine_info(), "git": git_info(), "loadavg_start": os.getloadavg()[0],
                 "command": "bench/fleet/run " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                 "app": str(jar.parent.relative_to(REPO)) if jar.parent.is_relative_to(REPO) else str(jar.parent)}
+        meta["channels"] = args.channels
         if args.app:  # the code measured is that build's, not the checkout's
             meta["git"] = {"short": args.app_commit or "unknown (--app)", "subject": "", "dirty": False}
         pids = {"fleet": fleet.pid, "echo": echo.pid}
@@ -384,7 +385,8 @@ def render(meta, results, args_text):
         "Heap per stream (after full GC): fleet %s KB, reference %s KB. Command round trip (fingerprint through the "
         "fleet's REST API to a random agent, all connected): p50 **%s ms**, p99 **%s ms**. Database commits per "
         "heartbeat **%s**."
-        % (f(n), "all welcomed in every round" if fl.get("all_welcomed") and ec.get("all_welcomed") else "NOT all welcomed",
+        % (f(n), ("all welcomed in every round" if fl.get("all_welcomed") and ec.get("all_welcomed") else "NOT all welcomed")
+           + "; " + connections(meta.get("channels", "per-agent")),
            f(fl.get("target_cpu_us_per_heartbeat"), 1), f(ec.get("target_cpu_us_per_heartbeat"), 1),
            f(hb_ratio, 2), f(fl.get("heartbeats_per_second")), f(fl.get("modems_per_agent")), f(fl.get("proxies_per_agent")),
            f(fl.get("connect_seconds"), 1), f(ec.get("connect_seconds"), 1),
@@ -438,6 +440,13 @@ def render(meta, results, args_text):
     lines.append("")
     lines.append("Raw: `%s`." % args_text)
     return "\n".join(lines) + "\n"
+
+
+def connections(channels):
+    """How the agents' streams were spread over TCP connections, in the section's words (bench/summary reads it)."""
+    if channels.startswith("shared:"):
+        return "%s agents' streams per TCP connection" % channels.split(":", 1)[1]
+    return "one TCP connection per agent"
 
 
 def write_doc(path, label, section):

@@ -59,6 +59,12 @@ class RoundsTest(unittest.TestCase):
         self.assertIsNone(fleet.ratio(1.0, 0))
 
 
+class ConnectionsTest(unittest.TestCase):
+    def test_the_words_bench_summary_reads(self):
+        self.assertEqual(fleet.connections("per-agent"), "one TCP connection per agent")
+        self.assertEqual(fleet.connections("shared:100"), "100 agents' streams per TCP connection")
+
+
 class DocTest(unittest.TestCase):
     def test_a_label_is_replaced_in_place_and_a_new_one_appended(self):
         import tempfile
