@@ -2,7 +2,7 @@
 """bench/run - every benchmark of bench/ in turn, each with its same-run reference, then one summary table at
 the top of docs/benchmarks.md (docs/benchmarks.md, "bench/run"). Python 3 stdlib only.
 
-  bench/run [--quick] [--only proxy,pay,webhooks,flow,gateway] [--label L] [--output docs/benchmarks.md|-]
+  bench/run [--quick] [--only proxy,fleet,pay,webhooks,flow,gateway] [--label L] [--output docs/benchmarks.md|-]
   bench/run --from-results [--output docs/benchmarks.md|-]      # no run: the table from the sections there
   bench/run --dry-run [--quick]                                  # print the plan and the commands only
 
@@ -37,7 +37,9 @@ import summary  # noqa: E402
 STACK_MODEMS = 2000       # bench/pay's most (its default and --quick); bench/flow needs fewer
 # The order they run in: bench/webhooks after bench/flow's purchases (whose webhooks go through the same
 # dispatcher) meets warmer JVMs than right after bin/stack up.
-BENCHES = ["proxy", "flow", "webhooks", "gateway", "pay"]
+# bench/fleet right after bench/proxy: it runs its own fleet on PostgreSQL and Kafka only (bin/stack infra, started
+# and stopped by it when none runs), before bench/run starts the stack whose idle services would share its CPU.
+BENCHES = ["proxy", "fleet", "flow", "webhooks", "gateway", "pay"]
 NEEDS_STACK = {"webhooks", "flow", "gateway", "pay"}
 
 # Short runs (--quick): each bench's own options, the fewest that still give every figure of the table.
@@ -47,6 +49,7 @@ QUICK = {
     "flow": ["--rate", "5", "--duration", "10", "--warmup", "20", "--idle-seconds", "5", "--quiet-wait", "30"],
     "gateway": ["--duration", "5", "--rounds", "1", "--max-warmup", "30"],
     "pay": ["--quick"],
+    "fleet": ["--quick"],
 }
 
 

@@ -14,7 +14,7 @@ their ratio is figure / aim.
 import datetime
 import re
 
-ORDER = ["gateway", "flow", "proxy", "webhooks", "pay"]  # the order of docs/benchmarks.md
+ORDER = ["gateway", "flow", "proxy", "webhooks", "pay", "fleet"]  # the order of docs/benchmarks.md
 SUMMARY = "run"
 BEGIN = "<!-- bench/run:summary -->"
 END = "<!-- /bench/run:summary -->"
@@ -315,12 +315,46 @@ def pay_figures(s):
     return out
 
 
+def fleet_figures(s):
+    """bench/fleet's lead paragraph: streams held, CPU per heartbeat against the minimal grpc-java server, the
+    command round trip (no aim set by the issues: the figures are for the capacity plan). Runs with several
+    agents' streams per connection (--channels shared:N) get their own rows (keys ending in -shared)."""
+    t, out = s["text"], []
+    m = re.search(r"\*\*(%s) agents held\*\* \(([^)]*)\)\. \*\*Fleet CPU per heartbeat (%s) µs\*\* vs the minimal gRPC "
+                  r"server's (%s) µs: \*\*(%s)×\*\* \(steady (%s) heartbeats/s" % ((NUM,) * 5), t)
+    if not m:
+        return out
+    agents, held = m.group(1), m.group(2).startswith("all welcomed in every round")
+    shared = re.search(r"(\d+) agents' streams per TCP connection", m.group(2))
+    suffix, conns = ("-shared", "%s agents per connection" % shared.group(1)) if shared else ("", "one connection each")
+    c = re.search(r"Connect all: fleet (%s) s, reference (%s) s" % (NUM, NUM), t)
+    if c:
+        fl, ref = num(c.group(1)), num(c.group(2))
+        out.append(figure("streams" + suffix, "device-agent streams held by one fleet instance (%s agents, %s), time until "
+                                              "all are welcomed" % (agents, conns),
+                          "%s s" % c.group(1), "minimal grpc-java server: %s s" % c.group(2),
+                          times(fl / ref) if ref else "–", "all %s held: %s" % (agents, verdict(held))))
+    out.append(figure("cpu-per-heartbeat" + suffix, "fleet CPU per agent heartbeat at %s heartbeats/s (%s agents, %s)" % (
+                          m.group(6), agents, conns),
+                      "%s µs" % m.group(3), "minimal grpc-java server: %s µs" % m.group(4),
+                      times(num(m.group(3)) / num(m.group(4))) if num(m.group(4)) else "–",
+                      "no aim set: –"))
+    p = re.search(r"p50 \*\*(%s) ms\*\*, p99 \*\*(%s) ms\*\*" % (NUM, NUM), t)
+    if p:
+        out.append(figure("command-p99" + suffix, "command round trip (fingerprint through the fleet's REST API) with %s "
+                                                  "agents connected (%s), p99" % (agents, conns),
+                          "%s ms" % p.group(2), "p50: %s ms" % p.group(1), "–", "no aim set: –"))
+    return out
+
+
 # the row order within a bench
 KEYS = {"gateway": ["throughput", "paced-p99"], "flow": [k for k, _ in FLOW_SIGNALS], "proxy": list(PROXY_SCENARIOS),
         "webhooks": ["deliveries", "latency", "bad-signatures"],
-        "pay": ["ledger-ratio", "ledger-flat", "paid-per-s", "cpu-per-order", "double-spends"]}
+        "pay": ["ledger-ratio", "ledger-flat", "paid-per-s", "cpu-per-order", "double-spends"],
+        "fleet": ["streams", "cpu-per-heartbeat", "command-p99", "streams-shared", "cpu-per-heartbeat-shared",
+                  "command-p99-shared"]}
 EXTRACT = {"gateway": gateway_figures, "flow": flow_figures, "proxy": proxy_figures,
-           "webhooks": webhooks_figures, "pay": pay_figures}
+           "webhooks": webhooks_figures, "pay": pay_figures, "fleet": fleet_figures}
 
 
 def proxy_load(s):

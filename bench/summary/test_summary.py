@@ -120,6 +120,44 @@ class Figures(unittest.TestCase):
         self.assertEqual({r["bench"] for r in summary.collect(SAMPLE, only=["pay"])}, {"pay"})
 
 
+FLEET = """<!-- bench/fleet:latest -->
+### bench/fleet: latest (2026-12-01 03:00 UTC, commit abcdef1)
+
+`bench/fleet/run`. Machine: nproc 2, AMD EPYC, 24 GiB, load average **4.50** at the start.
+
+**10,000 agents held** (all welcomed in every round; one TCP connection per agent). **Fleet CPU per heartbeat 250.5 µs** vs the minimal gRPC server's 50.1 µs: **5.0×** (steady 1,000 heartbeats/s, 3 modems and 3 proxies per agent). Connect all: fleet 40.0 s, reference 20.0 s. Heap per stream (after full GC): fleet 9.0 KB, reference 3.0 KB. Command round trip (fingerprint through the fleet's REST API to a random agent, all connected): p50 **12.5 ms**, p99 **80.2 ms**. Database commits per heartbeat **0.010**.
+<!-- /bench/fleet:latest -->
+"""
+
+
+class Fleet(unittest.TestCase):
+    def test_fleet_figures(self):
+        rows = summary.collect(SAMPLE + "\n" + FLEET)
+        self.assertEqual([r["key"] for r in rows if r["bench"] == "fleet"], ["streams", "cpu-per-heartbeat", "command-p99"])
+        streams = row(rows, "fleet", "streams")
+        self.assertEqual((streams["value"], streams["reference"], streams["ratio"], streams["aim"]),
+                         ("40.0 s", "minimal grpc-java server: 20.0 s", "2.00×", "all 10,000 held: yes"))
+        cpu = row(rows, "fleet", "cpu-per-heartbeat")
+        self.assertEqual((cpu["value"], cpu["reference"], cpu["ratio"]), ("250.5 µs", "minimal grpc-java server: 50.1 µs", "5.00×"))
+        self.assertIn("1,000 heartbeats/s", cpu["figure"])
+        self.assertEqual(row(rows, "fleet", "command-p99")["value"], "80.2 ms")
+        self.assertEqual(rows[-1]["bench"], "fleet")
+
+    def test_fleet_shared_connections_get_their_own_rows(self):
+        shared = FLEET.replace("one TCP connection per agent", "100 agents' streams per TCP connection").replace(
+            "fleet:latest", "fleet:shared")
+        rows = summary.collect(FLEET + "\n" + shared)
+        keys = [r["key"] for r in rows if r["bench"] == "fleet"]
+        self.assertEqual(keys, ["streams", "cpu-per-heartbeat", "command-p99", "streams-shared", "cpu-per-heartbeat-shared",
+                                "command-p99-shared"])
+        self.assertIn("100 agents per connection", row(rows, "fleet", "cpu-per-heartbeat-shared")["figure"])
+        self.assertIn("one connection each", row(rows, "fleet", "cpu-per-heartbeat")["figure"])
+
+    def test_fleet_not_all_held(self):
+        bad = FLEET.replace("all welcomed in every round", "NOT all welcomed")
+        self.assertEqual(row(summary.collect(bad), "fleet", "streams")["aim"], "all 10,000 held: **no**")
+
+
 class Rendering(unittest.TestCase):
     def test_table_and_links(self):
         block = summary.render(summary.collect(SAMPLE))

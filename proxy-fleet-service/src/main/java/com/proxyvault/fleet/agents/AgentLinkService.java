@@ -31,9 +31,10 @@ public class AgentLinkService implements AgentLink {
     private final VertxContexts contexts;
     private final int heartbeatIntervalSeconds;
     private final CommandConfig commands;
+    private final HeartbeatWriter heartbeats;
 
     public AgentLinkService(AgentTokens tokens, AgentRegistry registry, AgentStore store, Reconciler reconciler,
-                            VertxContexts contexts, CommandConfig commands,
+                            VertxContexts contexts, CommandConfig commands, HeartbeatWriter heartbeats,
                             @ConfigProperty(name = "proxyvault.fleet.heartbeat-interval-seconds") int heartbeatIntervalSeconds) {
         this.tokens = tokens;
         this.registry = registry;
@@ -42,6 +43,7 @@ public class AgentLinkService implements AgentLink {
         this.contexts = contexts;
         this.heartbeatIntervalSeconds = heartbeatIntervalSeconds;
         this.commands = commands;
+        this.heartbeats = heartbeats;
     }
 
     @Override
@@ -69,11 +71,8 @@ public class AgentLinkService implements AgentLink {
                 case HELLO -> onHello(message.getHello());
                 case HEARTBEAT -> {
                     AgentSession current = session;
-                    if (current != null) {
-                        var traffic = message.getHeartbeat().getTrafficList();
-                        contexts.onNewContext(() -> store.seen(current.agentId(), traffic)).subscribe().with(
-                                ok -> reconciler.afterHeartbeat(current, traffic),
-                                e -> LOG.warnf("Recording heartbeat of %s failed: %s", current.agentId(), e));
+                    if (current != null) { // written with the next batch (HeartbeatWriter, once a second)
+                        heartbeats.record(current, message.getHeartbeat().getTrafficList());
                     }
                 }
                 case ACK -> {

@@ -11,10 +11,12 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.List;
-import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import java.util.Set;
 
-/** What the fleet knows about agents and their modems, as they announce themselves. */
+/**
+ * What the fleet knows about agents and their modems, as they announce themselves. Heartbeats are written in
+ * batches by {@link HeartbeatWriter}.
+ */
 @ApplicationScoped
 public class AgentStore {
 
@@ -93,36 +95,6 @@ public class AgentStore {
                     .replaceWithVoid());
         }
         return chain;
-    }
-
-    /**
-     * A heartbeat: the agent is alive, and each listed proxy of this agent adds the traffic its listener
-     * counted since the last report ({@code ProxyTraffic}: running totals per counting start; a new start
-     * means the counters began again at zero, so the whole new total is added). One transaction.
-     */
-    public Uni<Void> seen(String agentId, List<ProxyTraffic> traffic) {
-        return sessionFactory.withTransaction(session -> {
-            Uni<Integer> chain = session
-                    .createNativeQuery("update agents set last_seen_at = :now, connected = true, replica_id = :replica where id = :id")
-                    .setParameter("now", now()).setParameter("replica", replicas.id()).setParameter("id", agentId).executeUpdate();
-            for (ProxyTraffic proxy : traffic) {
-                chain = chain.chain(() -> session.createNativeQuery("""
-                                update proxies set
-                                    bytes_in = bytes_in + case when traffic_since_ms = :since
-                                                               then greatest(:in - traffic_last_in, 0) else :in end,
-                                    bytes_out = bytes_out + case when traffic_since_ms = :since
-                                                                 then greatest(:out - traffic_last_out, 0) else :out end,
-                                    traffic_since_ms = :since, traffic_last_in = :in, traffic_last_out = :out
-                                where id = :proxy and agent_id = :agent""")
-                        .setParameter("since", proxy.getCountingSinceEpochMs())
-                        .setParameter("in", Math.max(0, proxy.getBytesIn()))
-                        .setParameter("out", Math.max(0, proxy.getBytesOut()))
-                        .setParameter("proxy", proxy.getProxyId())
-                        .setParameter("agent", agentId)
-                        .executeUpdate());
-            }
-            return chain;
-        }).replaceWithVoid();
     }
 
     /**

@@ -1,6 +1,5 @@
 package com.proxyvault.fleet.provisioning;
 
-import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import com.proxyvault.contracts.agent.v1.ServedProxy;
 import com.proxyvault.fleet.agents.AgentSession;
 import com.proxyvault.platform.vertx.VertxContexts;
@@ -51,29 +50,6 @@ public class Reconciler {
                             reconcile(session, served, active);
                         },
                         failure -> LOG.errorf(failure, "Reconciling agent %s failed", session.agentId()));
-    }
-
-    /**
-     * A heartbeat names every proxy the agent serves: one that has expired or failed meanwhile (its release
-     * was sent by a replica not holding this stream, or got lost) is released now, by this replica, which
-     * holds the stream. Only those two states: they never become live again, so this cannot race a connect.
-     */
-    public void afterHeartbeat(AgentSession session, List<ProxyTraffic> served) {
-        if (served.isEmpty()) {
-            return;
-        }
-        List<Long> ids = served.stream().map(ProxyTraffic::getProxyId).toList();
-        contexts.onNewContext(() -> sessionFactory.withSession(db -> db.createNativeQuery("""
-                                select id, port from proxies
-                                where id in (:ids) and agent_id = :agent and status in (:ended)""", Object[].class)
-                        .setParameter("ids", ids)
-                        .setParameter("agent", session.agentId())
-                        .setParameter("ended", List.of(ProxyStatus.EXPIRED, ProxyStatus.FAILED))
-                        .getResultList()))
-                .subscribe().with(
-                        ended -> ended.forEach(row -> fireAndLog(session, AgentCommands.release(((Number) row[0]).longValue(),
-                                ((Number) row[1]).intValue()), "release ended proxy " + row[0])),
-                        failure -> LOG.warnf("Checking the proxies agent %s serves failed: %s", session.agentId(), failure.getMessage()));
     }
 
     private void reconcile(AgentSession session, List<ServedProxy> served, List<Proxy> active) {

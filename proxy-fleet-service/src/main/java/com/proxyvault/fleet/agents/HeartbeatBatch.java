@@ -1,0 +1,82 @@
+package com.proxyvault.fleet.agents;
+
+import com.proxyvault.contracts.agent.v1.ProxyTraffic;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The heartbeats received since the last write, reduced to what the write needs (docs/fleet.md "Heartbeats:
+ * one write per second"): per agent the latest receive time and its session, per proxy the byte reports in
+ * arrival order. Not thread-safe: {@link HeartbeatWriter} guards it.
+ *
+ * <p>Byte reports are running totals per counting start ({@code ProxyTraffic}): a later report with the same
+ * {@code counting_since_epoch_ms} supersedes an earlier one (applying both adds the same bytes as applying the
+ * later alone), so only the latest is kept; a report with a new start must follow the old one, so both are
+ * kept and written in turn ({@link #trafficRounds}: the n-th report of every proxy goes in round n).
+ */
+final class HeartbeatBatch {
+
+    /** One agent's latest heartbeat in the batch: when it arrived (UTC) and on which stream. */
+    record Seen(LocalDateTime at, AgentSession session) {
+    }
+
+    /** One proxy's byte report from agent {@code agentId} (the write applies it only to that agent's proxy). */
+    record Report(long proxyId, String agentId, long since, long bytesIn, long bytesOut) {
+    }
+
+    private final Map<String, Seen> seen = new HashMap<>();
+    private final Map<Long, List<Report>> traffic = new HashMap<>();
+    private int heartbeats;
+
+    /** Adds one heartbeat of {@code session}'s agent, received at {@code at} (UTC). */
+    void add(AgentSession session, LocalDateTime at, List<ProxyTraffic> reports) {
+        heartbeats++;
+        seen.merge(session.agentId(), new Seen(at, session), (old, now) -> now.at().isBefore(old.at()) ? old : now);
+        for (ProxyTraffic t : reports) {
+            Report report = new Report(t.getProxyId(), session.agentId(), t.getCountingSinceEpochMs(),
+                    Math.max(0, t.getBytesIn()), Math.max(0, t.getBytesOut()));
+            List<Report> list = traffic.computeIfAbsent(t.getProxyId(), id -> new ArrayList<>(1));
+            Report last = list.isEmpty() ? null : list.get(list.size() - 1);
+            if (last != null && last.since() == report.since() && last.agentId().equals(report.agentId())) {
+                list.set(list.size() - 1, report);
+            } else {
+                list.add(report);
+            }
+        }
+    }
+
+    boolean isEmpty() {
+        return heartbeats == 0;
+    }
+
+    /** Heartbeats added (before any reduction). */
+    int heartbeats() {
+        return heartbeats;
+    }
+
+    /** Every agent heard from, by id (sorted, so concurrent writers lock rows in the same order). */
+    Map<String, Seen> seen() {
+        return new TreeMap<>(seen);
+    }
+
+    /** The byte reports as rounds to write one after another; each round names a proxy at most once, sorted by id. */
+    List<List<Report>> trafficRounds() {
+        List<List<Report>> rounds = new ArrayList<>();
+        traffic.values().forEach(reports -> {
+            for (int i = 0; i < reports.size(); i++) {
+                if (rounds.size() <= i) {
+                    rounds.add(new ArrayList<>());
+                }
+                rounds.get(i).add(reports.get(i));
+            }
+        });
+        rounds.forEach(round -> round.sort(Comparator.comparingLong(Report::proxyId)));
+        return rounds;
+    }
+}

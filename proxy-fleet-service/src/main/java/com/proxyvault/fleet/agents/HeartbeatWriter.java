@@ -1,0 +1,193 @@
+package com.proxyvault.fleet.agents;
+
+import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.ProxyTraffic;
+import com.proxyvault.fleet.provisioning.AgentCommands;
+import com.proxyvault.fleet.proxies.ProxyStatus;
+import com.proxyvault.platform.time.ClockProducer;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
+ * transaction of at most three statements, every {@code proxyvault.fleet.heartbeat-flush-interval} (1 s), instead
+ * of one transaction with one statement per served proxy per heartbeat (docs/fleet.md "Heartbeats: one write per
+ * second"; bench/fleet measured the difference, docs/benchmarks.md "bench/fleet").
+ *
+ * <p>What a heartbeat records is unchanged: the agent's {@code last_seen_at} becomes the time the heartbeat
+ * <em>arrived</em> (never moved back: {@code greatest}), {@code connected} and {@code replica_id} are claimed for
+ * this replica while the stream is still this replica's current one for the agent, and each reported proxy
+ * of that agent adds the bytes counted since its last report ({@link AgentStore#seen}'s rule, per report in
+ * arrival order, {@link HeartbeatBatch}). Offline detection ({@link AgentLiveness}) therefore sees an agent at
+ * most one flush interval later than before: 1 s against the 30 s timeout and 10 s heartbeats. After the write,
+ * reported proxies that have {@code expired} or {@code failed} meanwhile are released on the stream that
+ * reported them (docs/fleet.md "Releases without a caller"), one query for the whole batch.
+ *
+ * <p>A failed write is logged and its batch dropped, as a failed per-heartbeat transaction was: the next
+ * heartbeat (10 s) carries the agent's time and every proxy's running totals again.
+ */
+@ApplicationScoped
+public class HeartbeatWriter {
+
+    private static final Logger LOG = Logger.getLogger(HeartbeatWriter.class);
+
+    static final String UPDATE_AGENTS = """
+            update agents a set last_seen_at = greatest(a.last_seen_at, v.seen),
+                connected = case when v.held then true else a.connected end,
+                replica_id = case when v.held then $4 else a.replica_id end
+            from unnest($1::text[], $2::timestamp[], $3::boolean[]) as v(id, seen, held)
+            where a.id = v.id""";
+
+    static final String UPDATE_TRAFFIC = """
+            update proxies p set
+                bytes_in = p.bytes_in + case when p.traffic_since_ms = v.since then greatest(v.bytes_in - p.traffic_last_in, 0)
+                                             else v.bytes_in end,
+                bytes_out = p.bytes_out + case when p.traffic_since_ms = v.since then greatest(v.bytes_out - p.traffic_last_out, 0)
+                                               else v.bytes_out end,
+                traffic_since_ms = v.since, traffic_last_in = v.bytes_in, traffic_last_out = v.bytes_out
+            from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) as v(id, agent, since, bytes_in, bytes_out)
+            where p.id = v.id and p.agent_id = v.agent""";
+
+    static final String ENDED = "select id, port, agent_id from proxies where id = any($1) and status = any($2)";
+
+    private final Pool pool;
+    private final Clock clock;
+    private final FleetReplicas replicas;
+    private final AgentRegistry registry;
+    private HeartbeatBatch batch = new HeartbeatBatch();
+
+    public HeartbeatWriter(Pool pool, Clock clock, FleetReplicas replicas, AgentRegistry registry) {
+        this.pool = pool;
+        this.clock = clock;
+        this.replicas = replicas;
+        this.registry = registry;
+    }
+
+    /** A heartbeat arrived on {@code session}'s stream: noted now, written with the next flush. */
+    public void record(AgentSession session, List<ProxyTraffic> traffic) {
+        LocalDateTime now = ClockProducer.utcNow(clock);
+        synchronized (this) {
+            batch.add(session, now, traffic);
+        }
+    }
+
+    @Scheduled(every = "${proxyvault.fleet.heartbeat-flush-interval}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduledFlush() {
+        return flush().onFailure().recoverWithItem(e -> {
+            LOG.warnf("Writing heartbeats failed, batch dropped: %s", e.toString());
+            return 0;
+        }).replaceWithVoid();
+    }
+
+    /** Writes and empties the current batch; the item is how many heartbeats it held. */
+    public Uni<Integer> flush() {
+        HeartbeatBatch taken;
+        synchronized (this) {
+            if (batch.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            taken = batch;
+            batch = new HeartbeatBatch();
+        }
+        Map<String, HeartbeatBatch.Seen> seen = taken.seen();
+        List<List<HeartbeatBatch.Report>> rounds = taken.trafficRounds();
+        return pool.withTransaction(connection -> updateAgents(connection, seen)
+                        .chain(() -> updateTraffic(connection, rounds, 0)))
+                .chain(() -> releaseEnded(seen, rounds))
+                .replaceWith(taken.heartbeats());
+    }
+
+    private Uni<Void> updateAgents(SqlConnection connection, Map<String, HeartbeatBatch.Seen> seen) {
+        String[] ids = new String[seen.size()];
+        LocalDateTime[] at = new LocalDateTime[seen.size()];
+        Boolean[] held = new Boolean[seen.size()];
+        int i = 0;
+        for (var e : seen.entrySet()) {
+            ids[i] = e.getKey();
+            at[i] = e.getValue().at();
+            // only a stream that is still the agent's current one here claims it (not one that ended meanwhile)
+            held[i] = registry.session(e.getKey()).map(s -> s == e.getValue().session()).orElse(false);
+            i++;
+        }
+        return connection.preparedQuery(UPDATE_AGENTS)
+                .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfLocalDateTime(at).addArrayOfBoolean(held).addString(replicas.id()))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> updateTraffic(SqlConnection connection, List<List<HeartbeatBatch.Report>> rounds, int index) {
+        if (index >= rounds.size()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<HeartbeatBatch.Report> round = rounds.get(index);
+        int n = round.size();
+        Long[] ids = new Long[n];
+        String[] agents = new String[n];
+        Long[] since = new Long[n];
+        Long[] in = new Long[n];
+        Long[] out = new Long[n];
+        for (int i = 0; i < n; i++) {
+            HeartbeatBatch.Report r = round.get(i);
+            ids[i] = r.proxyId();
+            agents[i] = r.agentId();
+            since[i] = r.since();
+            in[i] = r.bytesIn();
+            out[i] = r.bytesOut();
+        }
+        return connection.preparedQuery(UPDATE_TRAFFIC)
+                .execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfString(agents).addArrayOfLong(since)
+                        .addArrayOfLong(in).addArrayOfLong(out))
+                .chain(() -> updateTraffic(connection, rounds, index + 1));
+    }
+
+    /** Proxies reported by their agent's stream here that have ended: released on that stream. */
+    private Uni<Void> releaseEnded(Map<String, HeartbeatBatch.Seen> seen, List<List<HeartbeatBatch.Report>> rounds) {
+        if (rounds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Map<Long, String> reportedBy = new HashMap<>();
+        rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
+        return pool.preparedQuery(ENDED)
+                .execute(Tuple.of(reportedBy.keySet().toArray(Long[]::new),
+                        new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED}))
+                .invoke(rows -> {
+                    List<Row> ended = new ArrayList<>();
+                    rows.forEach(ended::add);
+                    for (Row row : ended) {
+                        long proxyId = row.getLong("id");
+                        String agentId = row.getString("agent_id");
+                        HeartbeatBatch.Seen from = seen.get(agentId);
+                        if (from != null && agentId.equals(reportedBy.get(proxyId))) {
+                            release(from.session(), proxyId, row.getInteger("port"));
+                        }
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private void release(AgentSession session, long proxyId, int port) {
+        String what = "release ended proxy " + proxyId;
+        LOG.infof("Agent %s: %s", session.agentId(), what);
+        FleetMessage.Builder command = AgentCommands.release(proxyId, port);
+        session.command(command).subscribe().with(
+                result -> {
+                    if (!result.getOk()) {
+                        LOG.warnf("Agent %s could not %s: %s", session.agentId(), what, result.getError());
+                    }
+                },
+                failure -> LOG.warnf("Agent %s did not answer to %s", session.agentId(), what));
+    }
+}
