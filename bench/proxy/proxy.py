@@ -195,16 +195,30 @@ class Servers:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def load(classpath, servers, target, mode, path, connections, seconds):
+def load(classpath, servers, target, mode, path, connections, seconds, tool_warmup=0):
+    """One closed-loop run. The tool first warms itself up for tool_warmup s in the same JVM (its JIT and class
+    loading then cost nothing in the measured part) and prints "measuring" / "measured" around the measured part:
+    the proxy's CPU and the machine's busy time are read at those two lines, so they cover exactly that part."""
     user = "-" if target == "dante-noauth" else USER
     cmd = ["java", "-Xmx512m", "-XX:+UseParallelGC", "-cp", classpath, "com.proxyvault.agent.bench.ProxyLoad", mode,
            "127.0.0.1:%d" % servers.ports[target], "127.0.0.1:%d" % servers.origin_port, path, user, PASSWORD,
-           str(connections), str(seconds)]
+           str(connections), str(seconds), str(tool_warmup)]
     pid = servers.procs[target].pid
-    cpu0, (all0, idle0), t0 = cpu_ticks(pid), machine_busy(), time.time()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    cpu1, (all1, idle1), t1 = cpu_ticks(pid), machine_busy(), time.time()
-    result = {k: float(v) for k, v in (kv.split("=") for kv in out.split())}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cpu0 = cpu1 = None
+    lines = []
+    for line in proc.stdout:
+        line = line.strip()
+        if line == "measuring":
+            cpu0, (all0, idle0), t0 = cpu_ticks(pid), machine_busy(), time.time()
+        elif line == "measured":
+            cpu1, (all1, idle1), t1 = cpu_ticks(pid), machine_busy(), time.time()
+        elif line:
+            lines.append(line)
+    err = proc.stderr.read()
+    if proc.wait() != 0 or cpu0 is None or cpu1 is None or not lines:
+        raise SystemExit("ProxyLoad failed (exit %s): %s" % (proc.returncode, err.strip()))
+    result = {k: float(v) for k, v in (kv.split("=") for kv in lines[-1].split())}
     result["rps"] = result["requests"] / result["seconds"]
     hz = os.sysconf("SC_CLK_TCK")
     result["cpu_us_per_req"] = (cpu1 - cpu0) / hz * 1e6 / max(1, result["requests"])
@@ -222,8 +236,8 @@ def report(label, args, results, info):
     commit = git("rev-parse", "--short", "HEAD")
     dirty = git("status", "--porcelain", "--", "device-agent", "bench/proxy")
     lines = ["<!-- %s:%s -->" % (MARK, label), "### %s — %s, commit `%s`%s" % (label, now, commit, " (with uncommitted changes)" if dirty else ""), ""]
-    lines.append("- **Command**: `bench/proxy/run --duration %s --rounds %d --connections %d --label %s`"
-                 % (args.duration, args.rounds, args.connections, label))
+    lines.append("- **Command**: `bench/proxy/run --duration %s --rounds %d --connections %d --tool-warmup %s --label %s`"
+                 % (args.duration, args.rounds, args.connections, args.tool_warmup, label))
     lines.append("- **Machine**: nproc %s, %s, %s RAM, Linux %s, %s; tinyproxy `%s`, dante `%s`, origin `%s`. "
                  "Load tool, proxies and origin share these cores, and the machine was shared with other work "
                  "(see *busy* and *load* per run)."
@@ -234,12 +248,13 @@ def report(label, args, results, info):
                  "like the others); *tinyproxy* (HTTP absolute-form and CONNECT, `BasicAuth`, `MaxClients 1024`); *dante* "
                  "(`danted`, SOCKS5 `socksmethod: username` against a system account with a SHA-512 crypt hash of 1000 rounds, "
                  "so the check is cheap). All require username/password." % (args.agent_warmup, args.warmup))
-    lines.append("- **Load**: `ProxyLoad` (device-agent test sources), closed loop, %d threads, %s s per run, %d rounds "
+    lines.append("- **Load**: `ProxyLoad` (device-agent test sources), closed loop, %d threads, %s s per run after %s s "
+                 "unmeasured in the same JVM (the tool's own JIT warm-up), %d rounds "
                  "alternating which target goes first. *http*: absolute-form GETs on kept-alive proxy connections; "
                  "*connect* / *socks5*: a new proxy connection, handshake with credentials and origin connection per "
                  "request (one GET, then close). Latency from the request's first byte (http) or from opening the "
                  "connection (connect/socks5) to the answer's last byte. CPU = utime+stime of the proxy's process tree "
-                 "per request." % (args.connections, args.duration, args.rounds))
+                 "per request, over the measured seconds only." % (args.connections, args.duration, args.tool_warmup, args.rounds))
     lines.append("")
     lines.append("| scenario | agent req/s | other | other req/s | ratio (median) | per round | agent p50 / p99 ms | other p50 / p99 ms | agent CPU µs/req | other CPU µs/req | aim ≥ 1.5× |")
     lines.append("|---|---:|---|---:|---:|---|---:|---:|---:|---:|---|")
@@ -301,6 +316,8 @@ def main():
     parser.add_argument("--connections", type=int, default=16, help="load tool threads")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load per target and scenario")
     parser.add_argument("--agent-warmup", type=float, default=8, help="seconds of unmeasured load per agent mode at the start")
+    parser.add_argument("--tool-warmup", type=float, default=2,
+                        help="seconds the load tool runs unmeasured in its own JVM before each measured run")
     parser.add_argument("--label", default="latest")
     parser.add_argument("--scenarios", default=",".join(s[0] for s in SCENARIOS))
     parser.add_argument("--output", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to update, or -")
@@ -327,7 +344,7 @@ def main():
             for rnd in range(args.rounds):
                 order = (("agent", other) if rnd % 2 == 0 else (other, "agent")) + extra
                 for target in order:
-                    r = load(classpath, servers, target, mode, path, args.connections, args.duration)
+                    r = load(classpath, servers, target, mode, path, args.connections, args.duration, args.tool_warmup)
                     results[name][target].append(r)
                     print("%s round %d %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors" % (
                         name, rnd + 1, target, r["rps"], r["p50_us"] / 1000, r["p99_us"] / 1000, r["errors"]), flush=True)

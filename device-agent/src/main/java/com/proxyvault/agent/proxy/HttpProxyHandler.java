@@ -1,5 +1,6 @@
 package com.proxyvault.agent.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -53,6 +54,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     static final String REALM_CHALLENGE = "Basic realm=\"proxyvault\"";
     private static final int HTTP_DEFAULT_PORT = 80;
     private static final String HTTP_SCHEME = "http://";
+    /** The answer to a CONNECT that got its tunnel (RFC 9110 9.3.6: no content, no framing headers), encoded once. */
+    private static final ByteBuf ESTABLISHED_HTTP_1_1 = established("HTTP/1.1");
+    private static final ByteBuf ESTABLISHED_HTTP_1_0 = established("HTTP/1.0");
 
     private final ProxyListener listener;
     private final Deque<FullHttpRequest> waiting = new ArrayDeque<>();
@@ -132,18 +136,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             Channel originChannel = connected.getNow();
-            FullHttpResponse established = new DefaultFullHttpResponse(version, new HttpResponseStatus(200, "Connection Established"));
-            ctx.writeAndFlush(established).addListener((ChannelFuture written) -> {
-                if (!written.isSuccess()) {
-                    originChannel.close();
-                    return;
-                }
-                becomeTunnel(customer, originChannel);
-            });
+            if (!customer.isActive()) {
+                originChannel.close(); // the customer left while we were connecting
+                return;
+            }
+            becomeTunnel(customer, originChannel, version);
         });
     }
 
-    private void becomeTunnel(Channel customer, Channel originChannel) {
+    /**
+     * Turns the customer connection into a byte relay at once: the HTTP handlers leave the pipeline, the
+     * {@code 200} goes out as ready-made bytes, and both sides start reading in this same task of the
+     * shared event loop. The 200 is queued on the customer before either side can read, so no relayed byte
+     * can overtake it; if writing it fails, the customer closes and its relay closes the origin.
+     */
+    private void becomeTunnel(Channel customer, Channel originChannel, HttpVersion version) {
         releaseWaiting();
         ChannelPipeline pipeline = customer.pipeline();
         pipeline.addLast("tunnel", new TunnelRelay(originChannel));
@@ -151,6 +158,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         pipeline.remove(ProtocolDetector.HTTP_AGGREGATOR);
         pipeline.remove(ProtocolDetector.HTTP_HEAD_WATCH);
         pipeline.remove(ProtocolDetector.HTTP_CODEC);
+        ByteBuf established = HttpVersion.HTTP_1_0.equals(version) ? ESTABLISHED_HTTP_1_0 : ESTABLISHED_HTTP_1_1;
+        customer.writeAndFlush(established.duplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         customer.config().setAutoRead(true);
         originChannel.config().setAutoRead(true);
     }
@@ -337,6 +346,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         while ((queued = waiting.poll()) != null) {
             queued.release();
         }
+    }
+
+    /** Direct and never released, so each CONNECT writes a duplicate of it without a copy. */
+    private static ByteBuf established(String version) {
+        byte[] bytes = (version + " 200 Connection Established\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes));
     }
 
     private static int indexOfAny(String text, String chars, int from) {

@@ -38,10 +38,17 @@ import java.util.concurrent.TimeUnit;
 @Singleton
 public class ProxyEventLoop implements AutoCloseable {
 
+    /**
+     * One loop per core, not Netty's default of two: every loop only waits on sockets, so more loops than
+     * cores add thread switches and smaller batches per epoll_wait. bench/proxy, CONNECT with a new tunnel
+     * per 1 KiB request on 2 cores: 132 µs of agent CPU per request with 2 loops, 143-172 µs with 4.
+     */
+    static final int LOOPS = Runtime.getRuntime().availableProcessors();
+
     private final boolean epoll = Epoll.isAvailable();
     private final EventLoopGroup group = epoll
-            ? new EpollEventLoopGroup(0, new DefaultThreadFactory("proxy-io", true))
-            : new NioEventLoopGroup(0, new DefaultThreadFactory("proxy-io", true));
+            ? new EpollEventLoopGroup(LOOPS, new DefaultThreadFactory("proxy-io", true))
+            : new NioEventLoopGroup(LOOPS, new DefaultThreadFactory("proxy-io", true));
     private final DnsAddressResolverGroup resolvers = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
             .datagramChannelType(datagramChannelType())
             .socketChannelType(socketChannelType()));

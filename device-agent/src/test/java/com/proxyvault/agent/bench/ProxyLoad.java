@@ -1,6 +1,5 @@
 package com.proxyvault.agent.bench;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,8 +29,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * A request counts once its whole answer (status 200, Content-Length bytes) was read; latency is from
  * opening the connection (connect/socks5) or writing the request (http) to the last byte.
  *
- * <p>Prints one line: {@code requests=N errors=N seconds=S p50_us=.. p90_us=.. p99_us=.. max_us=.. bytes=N}.
- * Usage: {@code ProxyLoad <mode> <proxyHost:port> <originHost:port> <path> <user> <pass> <connections> <seconds>}
+ * <p>With {@code warmupSeconds} (default 0) the same loop first runs that long unmeasured in this JVM, so the
+ * tool's own JIT compilation and class loading are over before the measured part, and it prints {@code measuring}
+ * when measurement starts and {@code measured} when it ends (bench/proxy reads the proxies' CPU at those lines).
+ * The tool is lean on purpose: it shares the machine's cores with the proxy under test, so whatever it spends per
+ * request is taken from that proxy (one reused buffer per thread, no per-request allocation of buffers, no
+ * synchronized byte-at-a-time reads).
+ *
+ * <p>Prints as last line: {@code requests=N errors=N seconds=S p50_us=.. p90_us=.. p99_us=.. max_us=.. bytes=N}.
+ * Usage: {@code ProxyLoad <mode> <proxyHost:port> <originHost:port> <path> <user> <pass> <connections> <seconds> [warmupSeconds]}
  */
 public final class ProxyLoad {
 
@@ -43,6 +49,8 @@ public final class ProxyLoad {
     private final String authorization;
     private final String user;
     private final String pass;
+    /** False during the warm-up: requests then count nowhere. */
+    private volatile boolean measuring;
 
     private ProxyLoad(String[] args) {
         mode = args[0];
@@ -63,8 +71,10 @@ public final class ProxyLoad {
 
     public static void main(String[] args) throws Exception {
         ProxyLoad load = new ProxyLoad(args);
+        load.prepareRequests();
         int connections = Integer.parseInt(args[6]);
         double seconds = Double.parseDouble(args[7]);
+        double warmup = args.length > 8 ? Double.parseDouble(args[8]) : 0;
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong errors = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
@@ -76,15 +86,27 @@ public final class ProxyLoad {
             int[] count = new int[1];
             latencies.add(mine);
             counts.add(count);
-            threads.add(new Thread(() -> load.loop(running, mine, count, errors, bytes), "load-" + i));
+            Thread thread = new Thread(() -> load.loop(running, mine, count, errors, bytes), "load-" + i);
+            // Daemons: a thread stuck on a proxy that never answers is abandoned at the end, not waited for.
+            thread.setDaemon(true);
+            threads.add(thread);
         }
-        long start = System.nanoTime();
         threads.forEach(Thread::start);
+        if (warmup > 0) {
+            Thread.sleep((long) (warmup * 1000));
+        }
+        load.measuring = true;
+        long start = System.nanoTime();
+        System.out.println("measuring");
+        System.out.flush();
         Thread.sleep((long) (seconds * 1000));
         running.set(false);
         long elapsed = System.nanoTime() - start;
+        System.out.println("measured");
+        System.out.flush();
+        long joinDeadline = System.nanoTime() + 10_000_000_000L; // each thread finishes its request in flight
         for (Thread thread : threads) {
-            thread.join(30_000);
+            thread.join(Math.max(1, (joinDeadline - System.nanoTime()) / 1_000_000));
         }
         int total = counts.stream().mapToInt(c -> c[0]).sum();
         long[] all = new long[total];
@@ -107,6 +129,7 @@ public final class ProxyLoad {
     }
 
     private void loop(AtomicBoolean running, long[] latencies, int[] count, AtomicLong errors, AtomicLong bytes) {
+        Wire wire = new Wire();
         Socket kept = null;
         while (running.get()) {
             long begin = System.nanoTime();
@@ -115,15 +138,17 @@ public final class ProxyLoad {
                 if (mode.equals("http")) {
                     if (kept == null) {
                         kept = open();
+                        wire.attach(kept);
                     }
                     try {
-                        body = httpRequest(kept);
+                        body = httpRequest(kept, wire);
                     } catch (ClosedBeforeAnswer stale) {
                         // The proxy closed the kept-alive connection after the previous answer without saying so
                         // (tinyproxy does): like any HTTP client, send the request again on a new connection.
                         closeQuietly(kept);
                         kept = open();
-                        body = httpRequest(kept);
+                        wire.attach(kept);
+                        body = httpRequest(kept, wire);
                     }
                     if (body < 0) { // the proxy said Connection: close (tinyproxy does after every answer)
                         body = -body - 1;
@@ -132,23 +157,26 @@ public final class ProxyLoad {
                     }
                 } else {
                     Socket socket = open();
+                    wire.attach(socket);
                     try {
                         if (mode.equals("connect")) {
-                            connectTunnel(socket);
+                            connectTunnel(socket, wire);
                         } else {
-                            socks5(socket);
+                            socks5(socket, wire);
                         }
-                        body = tunnelledRequest(socket);
+                        body = tunnelledRequest(socket, wire);
                     } finally {
                         closeQuietly(socket);
                     }
                 }
-                if (count[0] < latencies.length) {
-                    latencies[count[0]++] = System.nanoTime() - begin;
+                if (measuring) {
+                    if (count[0] < latencies.length) {
+                        latencies[count[0]++] = System.nanoTime() - begin;
+                    }
+                    bytes.addAndGet(body);
                 }
-                bytes.addAndGet(body);
             } catch (IOException e) {
-                if (errors.incrementAndGet() <= 3) {
+                if (measuring && errors.incrementAndGet() <= 3) {
                     System.err.println("error: " + e);
                 }
                 closeQuietly(kept);
@@ -161,111 +189,107 @@ public final class ProxyLoad {
     private Socket open() throws IOException {
         Socket socket = new Socket();
         socket.setTcpNoDelay(true);
-        socket.setSoTimeout(30_000);
-        socket.connect(proxy, 10_000);
+        // No SO_TIMEOUT and no connect timeout: with either, the JDK switches the socket to non-blocking and
+        // polls before every read (three system calls instead of one), which the proxy under test would pay
+        // for on the shared cores. A hung proxy costs its thread only (daemon threads, joined with a limit).
+        socket.connect(proxy);
         return socket;
     }
 
-    private long httpRequest(Socket socket) throws IOException {
-        String request = "GET http://" + originHost + ":" + originPort + path + " HTTP/1.1\r\n"
-                + "Host: " + originHost + ":" + originPort + "\r\n"
-                + "Proxy-Authorization: " + authorization + "\r\n"
-                + "Proxy-Connection: keep-alive\r\n\r\n";
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-        return readResponse(stream(socket));
+    private long httpRequest(Socket socket, Wire wire) throws IOException {
+        socket.getOutputStream().write(httpRequestBytes);
+        return readResponse(wire);
     }
 
-    private void connectTunnel(Socket socket) throws IOException {
-        String request = "CONNECT " + originHost + ":" + originPort + " HTTP/1.1\r\n"
-                + "Host: " + originHost + ":" + originPort + "\r\n"
-                + "Proxy-Authorization: " + authorization + "\r\n\r\n";
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-        InputStream in = stream(socket);
-        String status = readLine(in);
+    private void connectTunnel(Socket socket, Wire wire) throws IOException {
+        socket.getOutputStream().write(connectRequestBytes);
+        String status = wire.readLine();
         if (!status.contains(" 200")) {
             throw new IOException("CONNECT answered " + status);
         }
-        while (!readLine(in).isEmpty()) {
+        while (!wire.readLine().isEmpty()) {
             // headers of the 200
         }
     }
 
-    private void socks5(Socket socket) throws IOException {
+    private void socks5(Socket socket, Wire wire) throws IOException {
         OutputStream out = socket.getOutputStream();
-        InputStream in = stream(socket);
         if (user.equals("-")) { // no authentication (RFC 1928 method X'00'), for a reference run only
             out.write(new byte[] {5, 1, 0});
-            expect(in, 2, 1, 0);
-            connectSocks5(out, in);
+            expect(wire, 2, 1, 0);
+            connectSocks5(out, wire);
             return;
         }
         out.write(new byte[] {5, 1, 2});
-        expect(in, 2, 1, 2);
-        byte[] u = user.getBytes(StandardCharsets.UTF_8);
-        byte[] p = pass.getBytes(StandardCharsets.UTF_8);
-        byte[] auth = new byte[3 + u.length + p.length];
-        auth[0] = 1;
-        auth[1] = (byte) u.length;
-        System.arraycopy(u, 0, auth, 2, u.length);
-        auth[2 + u.length] = (byte) p.length;
-        System.arraycopy(p, 0, auth, 3 + u.length, p.length);
-        out.write(auth);
-        expect(in, 2, 1, 0);
-        connectSocks5(out, in);
+        expect(wire, 2, 1, 2);
+        out.write(socksAuthBytes);
+        expect(wire, 2, 1, 0);
+        connectSocks5(out, wire);
     }
 
-    private void connectSocks5(OutputStream out, InputStream in) throws IOException {
-        byte[] ip = java.net.InetAddress.getByName(originHost).getAddress();
-        out.write(new byte[] {5, 1, 0, 1, ip[0], ip[1], ip[2], ip[3], (byte) (originPort >> 8), (byte) originPort});
-        byte[] reply = in.readNBytes(4);
-        if (reply.length < 4 || reply[1] != 0) {
+    private void connectSocks5(OutputStream out, Wire wire) throws IOException {
+        out.write(socksConnectBytes);
+        byte[] reply = wire.readBytes(4);
+        if (reply[1] != 0) {
             throw new IOException("SOCKS5 CONNECT failed");
         }
-        int skip = reply[3] == 1 ? 6 : reply[3] == 4 ? 18 : (in.read() + 2);
-        in.readNBytes(skip);
+        int skip = reply[3] == 1 ? 6 : reply[3] == 4 ? 18 : (wire.readBytes(1)[0] & 0xff) + 2;
+        wire.skip(skip);
     }
 
-    private static void expect(InputStream in, int length, int index, int value) throws IOException {
-        byte[] answer = in.readNBytes(length);
-        if (answer.length < length || answer[index] != value) {
+    private static void expect(Wire wire, int length, int index, int value) throws IOException {
+        byte[] answer = wire.readBytes(length);
+        if (answer[index] != value) {
             throw new IOException("unexpected SOCKS5 answer");
         }
     }
 
-    private long tunnelledRequest(Socket socket) throws IOException {
-        String request = "GET " + path + " HTTP/1.1\r\nHost: " + originHost + ":" + originPort + "\r\n\r\n";
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-        long body = readResponse(stream(socket));
+    private long tunnelledRequest(Socket socket, Wire wire) throws IOException {
+        socket.getOutputStream().write(tunnelledRequestBytes);
+        long body = readResponse(wire);
         return body < 0 ? -body - 1 : body;
     }
 
-    /** One stream per socket, buffered, kept on the socket so kept-alive reads don't lose buffered bytes. */
-    private final java.util.Map<Socket, InputStream> streams = new java.util.concurrent.ConcurrentHashMap<>();
+    // Every request is the same bytes: built once.
+    private byte[] httpRequestBytes;
+    private byte[] connectRequestBytes;
+    private byte[] tunnelledRequestBytes;
+    private byte[] socksAuthBytes;
+    private byte[] socksConnectBytes;
 
-    private InputStream stream(Socket socket) throws IOException {
-        InputStream existing = streams.get(socket);
-        if (existing != null) {
-            return existing;
-        }
-        InputStream created = new BufferedInputStream(socket.getInputStream(), 65536);
-        streams.put(socket, created);
-        return created;
+    private void prepareRequests() throws IOException {
+        String hostPort = originHost + ":" + originPort;
+        httpRequestBytes = ("GET http://" + hostPort + path + " HTTP/1.1\r\n" + "Host: " + hostPort + "\r\n"
+                + "Proxy-Authorization: " + authorization + "\r\n" + "Proxy-Connection: keep-alive\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        connectRequestBytes = ("CONNECT " + hostPort + " HTTP/1.1\r\n" + "Host: " + hostPort + "\r\n"
+                + "Proxy-Authorization: " + authorization + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        tunnelledRequestBytes = ("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] u = user.getBytes(StandardCharsets.UTF_8);
+        byte[] p = pass.getBytes(StandardCharsets.UTF_8);
+        socksAuthBytes = new byte[3 + u.length + p.length];
+        socksAuthBytes[0] = 1;
+        socksAuthBytes[1] = (byte) u.length;
+        System.arraycopy(u, 0, socksAuthBytes, 2, u.length);
+        socksAuthBytes[2 + u.length] = (byte) p.length;
+        System.arraycopy(p, 0, socksAuthBytes, 3 + u.length, p.length);
+        byte[] ip = java.net.InetAddress.getByName(originHost).getAddress();
+        socksConnectBytes = new byte[] {5, 1, 0, 1, ip[0], ip[1], ip[2], ip[3], (byte) (originPort >> 8), (byte) originPort};
     }
 
     /** The body length; {@code -(length + 1)} when the answer says {@code Connection: close}. */
-    private static long readResponse(InputStream in) throws IOException {
-        int first = in.read();
-        if (first < 0) {
+    private static long readResponse(Wire wire) throws IOException {
+        if (!wire.fill()) {
             throw new ClosedBeforeAnswer();
         }
-        String status = (char) first + readLine(in);
+        String status = wire.readLine();
         if (!status.startsWith("HTTP/1.") || !status.contains(" 200")) {
             throw new IOException("answer: " + status);
         }
         long length = -1;
         boolean close = status.startsWith("HTTP/1.0");
         String line;
-        while (!(line = readLine(in)).isEmpty()) {
+        while (!(line = wire.readLine()).isEmpty()) {
             if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
                 length = Long.parseLong(line.substring(15).trim());
             } else if (line.regionMatches(true, 0, "connection:", 0, 11)) {
@@ -275,32 +299,101 @@ public final class ProxyLoad {
         if (length < 0) {
             throw new IOException("no Content-Length");
         }
-        long left = length;
-        byte[] sink = new byte[65536];
-        while (left > 0) {
-            int n = in.read(sink, 0, (int) Math.min(sink.length, left));
-            if (n < 0) {
-                throw new IOException("short body");
-            }
-            left -= n;
-        }
+        wire.skip(length);
         return close ? -length - 1 : length;
     }
 
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        int b;
-        while ((b = in.read()) != -1) {
-            if (b == '\n') {
-                int end = line.length();
-                if (end > 0 && line.charAt(end - 1) == '\r') {
-                    line.setLength(end - 1);
-                }
-                return line.toString();
-            }
-            line.append((char) b);
+    /**
+     * One thread's reading side: a buffer of its own, reused for every connection the thread opens (a
+     * connection's unread bytes stay in it for the next answer on a kept-alive connection).
+     */
+    private static final class Wire {
+        private final byte[] buffer = new byte[65536];
+        private int position;
+        private int limit;
+        private InputStream in;
+
+        void attach(Socket socket) throws IOException {
+            in = socket.getInputStream();
+            position = 0;
+            limit = 0;
         }
-        throw new IOException("connection closed");
+
+        /** True once at least one byte is buffered; false at the end of the stream. */
+        boolean fill() throws IOException {
+            if (position < limit) {
+                return true;
+            }
+            int n = in.read(buffer, 0, buffer.length);
+            if (n <= 0) {
+                return false;
+            }
+            position = 0;
+            limit = n;
+            return true;
+        }
+
+        String readLine() throws IOException {
+            StringBuilder line = null;
+            while (true) {
+                if (!fill()) {
+                    throw new IOException("connection closed");
+                }
+                int start = position;
+                while (position < limit && buffer[position] != '\n') {
+                    position++;
+                }
+                boolean complete = position < limit;
+                int end = position;
+                if (complete) {
+                    position++; // the '\n'
+                }
+                if (line == null && complete) {
+                    if (end > start && buffer[end - 1] == '\r') {
+                        end--;
+                    }
+                    return new String(buffer, start, end - start, StandardCharsets.ISO_8859_1);
+                }
+                if (line == null) {
+                    line = new StringBuilder();
+                }
+                line.append(new String(buffer, start, end - start, StandardCharsets.ISO_8859_1));
+                if (complete) {
+                    int length = line.length();
+                    if (length > 0 && line.charAt(length - 1) == '\r') {
+                        line.setLength(length - 1);
+                    }
+                    return line.toString();
+                }
+            }
+        }
+
+        byte[] readBytes(int count) throws IOException {
+            byte[] out = new byte[count];
+            int at = 0;
+            while (at < count) {
+                if (!fill()) {
+                    throw new IOException("short answer");
+                }
+                int n = Math.min(count - at, limit - position);
+                System.arraycopy(buffer, position, out, at, n);
+                position += n;
+                at += n;
+            }
+            return out;
+        }
+
+        void skip(long count) throws IOException {
+            long left = count;
+            while (left > 0) {
+                if (!fill()) {
+                    throw new IOException("short body");
+                }
+                int n = (int) Math.min(left, limit - position);
+                position += n;
+                left -= n;
+            }
+        }
     }
 
     /** The connection ended before the first byte of an answer. */
@@ -310,9 +403,8 @@ public final class ProxyLoad {
         }
     }
 
-    private void closeQuietly(Socket socket) {
+    private static void closeQuietly(Socket socket) {
         if (socket != null) {
-            streams.remove(socket);
             try {
                 socket.close();
             } catch (IOException ignored) {

@@ -138,6 +138,46 @@ class HttpProxyListenerTest {
     }
 
     @Test
+    void shouldAnswerConnectBeforeAnyByteOfAnOriginThatSpeaksFirst() throws Exception {
+        // An origin that talks first (SSH, SMTP banners): its bytes must come after the 200, never before or
+        // inside it, even though the tunnel starts reading both sides in the same step that answers 200.
+        byte[] banner = "SSH-2.0-test-banner\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int bannerProxyPort = freePort();
+        try (ServerSocket speaksFirst = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ProxyListeners toBanner = new ProxyListeners(eventLoop, "0.0.0.0",
+                    OriginPolicy.allowing(List.of("127.0.0.1:" + speaksFirst.getLocalPort())));
+            Thread greeter = new Thread(() -> {
+                try (Socket accepted = speaksFirst.accept()) {
+                    accepted.getOutputStream().write(banner);
+                    accepted.getOutputStream().flush();
+                    accepted.getInputStream().read(); // hold the connection until the client is done
+                } catch (IOException ignored) {
+                    // the test reports what it saw
+                }
+            });
+            greeter.start();
+            toBanner.open(assignment(9, bannerProxyPort)).get(10, TimeUnit.SECONDS);
+            try (RawHttpClient client = new RawHttpClient(bannerProxyPort)) {
+                RawHttpClient.Response established = client.send(
+                        "CONNECT 127.0.0.1:" + speaksFirst.getLocalPort() + " HTTP/1.0\r\n"
+                                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                                + "\r\n").readResponse();
+                assertEquals("HTTP/1.0 200 Connection Established", established.statusLine(), "answered in the client's version");
+                assertTrue(established.headers().isEmpty(), "a 200 to CONNECT has no framing headers: " + established.headers());
+                byte[] received = new byte[banner.length];
+                for (int i = 0; i < banner.length; i++) {
+                    received[i] = (byte) client.read();
+                }
+                assertEquals(new String(banner, java.nio.charset.StandardCharsets.US_ASCII),
+                        new String(received, java.nio.charset.StandardCharsets.US_ASCII));
+            } finally {
+                toBanner.closeAll();
+                greeter.join(10_000);
+            }
+        }
+    }
+
+    @Test
     void shouldDemandCredentialsAndNeverReachTheOriginWithoutThem() throws IOException {
         String[] wrongAuthorizations = {
                 null,
