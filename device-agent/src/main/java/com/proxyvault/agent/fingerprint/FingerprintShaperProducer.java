@@ -1,5 +1,6 @@
 package com.proxyvault.agent.fingerprint;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import com.proxyvault.agent.AgentConfig;
 import com.proxyvault.agent.modems.Modems;
 import com.proxyvault.agent.process.OsProcessRunner;
@@ -12,7 +13,6 @@ import org.jboss.logging.Logger;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,22 +49,14 @@ public class FingerprintShaperProducer {
                     config.modemDriver());
             return FingerprintShaper.recordingOnly();
         }
-        nftThreads = Executors.newCachedThreadPool(daemon("nft"));
-        timers = Executors.newSingleThreadScheduledExecutor(daemon("fingerprint-rules"));
+        nftThreads = Executors.newCachedThreadPool(new DefaultThreadFactory("nft", true));
+        timers = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("fingerprint-rules", true));
         FingerprintShaper shaper = FingerprintShaper.nftables(new OsProcessRunner(nftThreads), config.fingerprint().nft(),
                 config.fingerprint().nftTimeout(), modems, FingerprintShaper.hostReceiveBufferLimit());
         long every = config.modemmanager().pollInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> shaper.reconcile().toCompletableFuture().join(), 0, every, TimeUnit.MILLISECONDS);
         LOG.infof("OS fingerprints are shaped with nftables (%s -f -, table %s)", config.fingerprint().nft(), NftRuleset.TABLE);
         return shaper;
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     @PreDestroy

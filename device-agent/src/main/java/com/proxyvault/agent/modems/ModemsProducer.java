@@ -1,5 +1,6 @@
 package com.proxyvault.agent.modems;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import com.proxyvault.agent.AgentConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,8 +58,8 @@ public class ModemsProducer {
     }
 
     private List<ModemManagerDriver> modemManager(List<ModemSpec> specs, AgentConfig.ModemManager config) {
-        timers = Executors.newSingleThreadScheduledExecutor(daemon("modem-timers"));
-        mmcliThreads = Executors.newCachedThreadPool(daemon("mmcli"));
+        timers = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("modem-timers", true));
+        mmcliThreads = Executors.newCachedThreadPool(new DefaultThreadFactory("mmcli", true));
         Mmcli mmcli = new ProcessMmcli(config.mmcli(), config.commandTimeout(), mmcliThreads);
         ModemManagerSettings settings = new ModemManagerSettings(config.apn(), config.rescanInterval(), config.hardResetTimeout());
         List<ModemManagerDriver> drivers = specs.stream()
@@ -73,14 +73,6 @@ public class ModemsProducer {
     private static void refreshAll(List<ModemManagerDriver> drivers) {
         CompletableFuture.allOf(drivers.stream().map(driver -> driver.refresh().toCompletableFuture())
                 .toArray(CompletableFuture[]::new)).join();
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     @PreDestroy
