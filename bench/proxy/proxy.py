@@ -43,6 +43,9 @@ SCENARIOS = [
     ("connect-1k", "connect", "/1k", "tinyproxy"),
     ("socks5-1k", "socks5", "/1k", "dante"),
     ("socks5-1m", "socks5", "/1m", "dante"),
+    # Additional (not the aim's per-request scenarios): one tunnel per load thread, kept for the whole run.
+    ("connect-keep-1k", "connect-keep", "/1k", "tinyproxy"),
+    ("socks5-keep-1k", "socks5-keep", "/1k", "dante"),
 ]
 
 
@@ -204,6 +207,7 @@ def load(classpath, servers, target, mode, path, connections, seconds, tool_warm
            "127.0.0.1:%d" % servers.ports[target], "127.0.0.1:%d" % servers.origin_port, path, user, PASSWORD,
            str(connections), str(seconds), str(tool_warmup)]
     pid = servers.procs[target].pid
+    origin = servers.procs["origin"].pid
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     cpu0 = cpu1 = None
     lines = []
@@ -211,8 +215,10 @@ def load(classpath, servers, target, mode, path, connections, seconds, tool_warm
         line = line.strip()
         if line == "measuring":
             cpu0, (all0, idle0), t0 = cpu_ticks(pid), machine_busy(), time.time()
+            side0 = cpu_ticks(proc.pid), cpu_ticks(origin)
         elif line == "measured":
             cpu1, (all1, idle1), t1 = cpu_ticks(pid), machine_busy(), time.time()
+            side1 = cpu_ticks(proc.pid), cpu_ticks(origin)
         elif line:
             lines.append(line)
     err = proc.stderr.read()
@@ -222,6 +228,9 @@ def load(classpath, servers, target, mode, path, connections, seconds, tool_warm
     result["rps"] = result["requests"] / result["seconds"]
     hz = os.sysconf("SC_CLK_TCK")
     result["cpu_us_per_req"] = (cpu1 - cpu0) / hz * 1e6 / max(1, result["requests"])
+    # The other consumers of the same cores, per request: the load tool's JVM and the origin (nginx).
+    result["tool_cpu_us_per_req"] = (side1[0] - side0[0]) / hz * 1e6 / max(1, result["requests"])
+    result["origin_cpu_us_per_req"] = (side1[1] - side0[1]) / hz * 1e6 / max(1, result["requests"])
     result["busy_cores"] = (all1 - all0 - (idle1 - idle0)) / max(1, all1 - all0) * len(os.sched_getaffinity(0))
     result["load"] = os.getloadavg()[0]
     return result
