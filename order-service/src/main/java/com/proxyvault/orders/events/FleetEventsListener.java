@@ -49,10 +49,10 @@ public class FleetEventsListener {
     public FleetEventsListener(EventConsumers consumers, Clock clock, OrderService orders, Pool pool) {
         this.clock = clock;
         this.provisioning = consumers.idempotentConsumer("order-provisioning", EventTypes.PROXY_PROVISIONING, ProxyProvisioning.class,
-                event -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.PROVISIONING,
+                (event, json) -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.PROVISIONING,
                         event.data().proxyId(), null));
         this.provisioned = consumers.idempotentConsumer("order-active", EventTypes.PROXY_PROVISIONED, ProxyProvisioned.class,
-                event -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.ACTIVE,
+                (event, json) -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.ACTIVE,
                         event.data().proxyId(), event.data().expiresAt()));
         this.provisionFailed = consumers.consumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
                 (session, event) -> orders.markFailed(session, event.data().orderId(), event.resellerId(),

@@ -74,15 +74,17 @@ public final class EventConsumer<T> {
     }
 
     /**
-     * An effect that is idempotent by itself, applied without an inbox row and without a Hibernate session:
-     * typically one conditional statement on the Vert.x Pool that only moves a state forward ({@code update
-     * … where status = any(<the states before the target>)}), so a redelivery, or an event older than the
-     * state, finds nothing to change. It runs in its own transaction (one statement is one). Retries and
+     * An effect that is idempotent by itself, applied without the template's inbox row and Hibernate session:
+     * one statement on the Vert.x Pool that either only moves a state forward ({@code update … where status =
+     * any(<the states before the target>)}), so a redelivery, or an event older than the state, finds nothing
+     * to change; or that inserts its own inbox row and applies the effect only with it, in the same statement
+     * ({@link Inbox#FIRST_DELIVERY}). It runs in its own transaction (one statement is one). Retries and
      * parking as for every consumer.
      */
     @FunctionalInterface
     public interface IdempotentEffect<T> {
-        Uni<?> apply(EventEnvelope<T> event);
+        /** {@code json}: the message exactly as it arrived (to store or sign it byte for byte). */
+        Uni<?> apply(EventEnvelope<T> event, String json);
     }
 
     /**
@@ -154,7 +156,7 @@ public final class EventConsumer<T> {
 
     private Uni<Void> applyOnce(EventEnvelope<T> event, String json) {
         if (idempotent != null) {
-            return Uni.createFrom().deferred(() -> idempotent.apply(event)).replaceWithVoid();
+            return Uni.createFrom().deferred(() -> idempotent.apply(event, json)).replaceWithVoid();
         }
         return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), handler)
                 .chain(first -> first

@@ -137,7 +137,7 @@ class EventConsumerTest {
     private synchronized EventConsumer<ProxyProvisionFailed> idempotentConsumer() {
         if (idempotent == null) {
             idempotent = consumers.idempotentConsumer("test-idempotent-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
-                    ProxyProvisionFailed.class, event -> {
+                    ProxyProvisionFailed.class, (event, json) -> {
                         attempts.incrementAndGet();
                         if (failuresLeft.getAndDecrement() > 0) {
                             return Uni.createFrom().failure(new IllegalStateException("injected failure"));
