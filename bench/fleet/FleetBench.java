@@ -186,7 +186,8 @@ public class FleetBench {
 
     record Options(String target, int agents, String prefix, String secret, int modems, int proxiesPerAgent,
                    String channels, int inflight, int warmup, int steady, long pid, String pgCommitsCmd, long pgPid,
-                   String http, String jwtKey, int commands, double commandRate, int connectTimeout) {
+                   String http, String jwtKey, int commands, double commandRate, int connectTimeout, String trace,
+                   int commandWarmup) {
         static Options parse(String[] args) {
             Map<String, String> m = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -201,7 +202,8 @@ public class FleetBench {
                     Long.parseLong(m.getOrDefault("pg-pid", "0")), m.getOrDefault("http", ""),
                     m.getOrDefault("jwt-key", ""), Integer.parseInt(m.getOrDefault("commands", "300")),
                     Double.parseDouble(m.getOrDefault("command-rate", "10")),
-                    Integer.parseInt(m.getOrDefault("connect-timeout", "300")));
+                    Integer.parseInt(m.getOrDefault("connect-timeout", "300")), m.getOrDefault("trace", ""),
+                    Integer.parseInt(m.getOrDefault("command-warmup", "0")));
         }
     }
 
@@ -218,6 +220,9 @@ public class FleetBench {
     private final Agent[] agents;
     private final AtomicLong heartbeatsSent = new AtomicLong();
     private final AtomicLong commandsAnswered = new AtomicLong();
+    /** When the last command reached an agent and when its answer left (System.nanoTime): splits a round trip. */
+    private volatile long commandArrivedNanos;
+    private volatile long commandAnsweredNanos;
     private final AtomicInteger welcomed = new AtomicInteger();
     private final AtomicInteger streamErrors = new AtomicInteger();
     private final Map<String, AtomicInteger> errorKinds = new ConcurrentHashMap<>();
@@ -332,6 +337,7 @@ public class FleetBench {
                 return;
             }
             // a command: ack at once, then the result (ResetIp names a new exit IP)
+            commandArrivedNanos = System.nanoTime();
             String commandId = message.getCommandId();
             out.onNext(AgentMessage.newBuilder().setAck(CommandAck.newBuilder().setCommandId(commandId)).build());
             CommandResult.Builder result = CommandResult.newBuilder().setCommandId(commandId).setOk(true);
@@ -339,6 +345,7 @@ public class FleetBench {
                 result.setExitIp("198.19." + ThreadLocalRandom.current().nextInt(250) + "." + (1 + ThreadLocalRandom.current().nextInt(250)));
             }
             out.onNext(AgentMessage.newBuilder().setResult(result).build());
+            commandAnsweredNanos = System.nanoTime();
             commandsAnswered.incrementAndGet();
         }
 
@@ -531,7 +538,12 @@ public class FleetBench {
         long gap = (long) (1e9 / o.commandRate());
         long next = System.nanoTime();
         double self0 = Proc.self().cpuMs();
-        for (int i = 0; i < o.commands(); i++) {
+        // per call: when it started, its round trip and where the time went (request → the agent has the
+        // command; the agent's answer → the HTTP response), for --trace (docs/benchmarks.md "bench/fleet")
+        StringBuilder trace = new StringBuilder("# i start_epoch_ms agent status total_ms to_agent_ms agent_ms from_agent_ms"
+                + " (i < 0: --command-warmup calls, not counted)\n");
+        double first = -1, warmupMax = 0;
+        for (int i = -o.commandWarmup(); i < o.commands(); i++) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -545,6 +557,9 @@ public class FleetBench {
                     .timeout(Duration.ofSeconds(30))
                     .header("Authorization", "Bearer " + jwt(key, reseller)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            commandArrivedNanos = 0;
+            commandAnsweredNanos = 0;
+            long startMs = System.currentTimeMillis();
             long s = System.nanoTime();
             int status;
             try {
@@ -552,7 +567,19 @@ public class FleetBench {
             } catch (Exception e) {
                 status = -1;
             }
-            long took = System.nanoTime() - s;
+            long end = System.nanoTime();
+            long took = end - s;
+            long arrived = commandArrivedNanos, answered = commandAnsweredNanos;
+            trace.append(String.format(Locale.ROOT, "%d %d %s %d %.3f %.3f %.3f %.3f%n", i, startMs, agentId(o.prefix(), agent), status,
+                    took / 1e6, arrived == 0 ? -1 : (arrived - s) / 1e6, arrived == 0 || answered == 0 ? -1 : (answered - arrived) / 1e6,
+                    answered == 0 ? -1 : (end - answered) / 1e6));
+            if (first < 0) {
+                first = took / 1e6;
+            }
+            if (i < 0) { // the command path's first calls after the steady window: its code still cold (JIT, classes)
+                warmupMax = Math.max(warmupMax, took / 1e6);
+                continue;
+            }
             statuses.merge(status, 1, Integer::sum);
             if (status == 200) {
                 ok[n++] = took;
@@ -560,9 +587,15 @@ public class FleetBench {
                 failed++;
             }
         }
+        if (!o.trace().isEmpty()) {
+            Files.writeString(Path.of(o.trace()), trace);
+        }
         long[] done = Arrays.copyOf(ok, n);
         Arrays.sort(done);
         result.put("commands", o.commands());
+        result.put("command_warmup", o.commandWarmup());
+        result.put("command_first_ms", first);
+        result.put("command_warmup_max_ms", warmupMax);
         result.put("command_rate", o.commandRate());
         result.put("commands_ok", n);
         result.put("commands_failed", failed);

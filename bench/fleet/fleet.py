@@ -50,6 +50,11 @@ DB = "fleet_bench"
 PREFIX = "bench-agent-"
 LOCATIONS = ["LAX", "NYC", "MIA"]
 HEAP = "-Xmx717m"  # prod: memory limit 1 Gi × MaxRAMPercentage 70 (deploy/k8s overlays/prod, configmap)
+# The load generator's own pauses must not show in what it measures: with ParallelGC (before) its 2 GB heap of
+# 10,000 channels paused 0.5-3.3 s at a time on this machine, once (a metaspace-threshold full GC as the command
+# phase loaded the HTTP client's classes) right in the command round trips (docs/benchmarks.md "bench/fleet").
+FLEET_JVM = []
+LOADGEN_JVM = ["-Xms1g", "-Xmx2g", "-XX:+UseShenandoahGC", "-XX:MetaspaceSize=128m"]
 DOC_MARK = "bench/fleet"
 
 
@@ -237,9 +242,10 @@ def fleet_env(args, secret, kafka_port, pgp, tokens_file):
     return env
 
 
-def load(args, cp, target_name, pgp, extra):
+def load(args, cp, target_name, pgp, extra, tag="r1"):
     port = FLEET_GRPC if target_name == "fleet" else ECHO_PORT
-    argv = ["java", "-Xms1g", "-Xmx2g", "-XX:+UseParallelGC", "-cp", cp, "FleetBench", "load",
+    argv = ["java"] + LOADGEN_JVM + [
+            "-Xlog:gc,safepoint:file=%s:utctime,uptime" % (WORK / ("load-%s-%s-gc.log" % (target_name, tag))), "-cp", cp, "FleetBench", "load",
             "--target", "127.0.0.1:%d" % port, "--agents", str(args.agents), "--prefix", PREFIX, "--secret", args.secret,
             "--modems", str(args.modems), "--proxies", str(args.proxies), "--channels", args.channels,
             "--inflight", str(args.inflight), "--warmup", str(args.warmup), "--steady", str(args.steady),
@@ -249,8 +255,10 @@ def load(args, cp, target_name, pgp, extra):
                  "--pg-commits", "%s -h 127.0.0.1 -p %d -U postgres -d postgres -XAtq -c \"select xact_commit from "
                                  "pg_stat_database where datname = '%s'\"" % (PG_BIN / "psql", pgp, DB),
                  "--http", "http://127.0.0.1:%d" % FLEET_HTTP, "--jwt-key", str(REPO / "bin/dev-keys/internal-jwt-private.pem"),
-                 "--commands", str(args.commands), "--command-rate", str(args.command_rate)]
-    log("round: %s" % " ".join(shlex.quote(a) for a in argv[5:]))
+                 "--commands", str(args.commands), "--command-rate", str(args.command_rate),
+                 "--command-warmup", str(args.command_warmup),
+                 "--trace", str(WORK / ("commands-%s.txt" % tag))]
+    log("round: %s" % " ".join(shlex.quote(a) for a in argv[len(LOADGEN_JVM) + 4:]))
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
                        timeout=args.connect_timeout + args.warmup + args.steady + 600)
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
@@ -294,6 +302,8 @@ def run(args):
         kafka_port = int(os.environ.get("PV_KAFKA_PORT", "9092"))
         psql(pgp, "postgres", "drop database if exists %s with (force);" % DB)
         psql(pgp, "postgres", "create database %s owner proxyvault;" % DB)
+        if args.pg_log_slow is not None:  # diagnosis: PostgreSQL logs the fleet's statements slower than this
+            psql(pgp, "postgres", "alter database %s set log_min_duration_statement = %d;" % (DB, args.pg_log_slow))
         cp = compile_bench()
         tokens_file = WORK / "agent-tokens.properties"
         tokens_file.write_text("FLEET_AGENT_TOKENS=%s\n" % tokens_value(args.agents, args.secret))
@@ -301,7 +311,9 @@ def run(args):
         workdir = WORK / "fleet"
         (workdir / "tmp").mkdir(parents=True, exist_ok=True)
         jfr = ["-XX:StartFlightRecording=dumponexit=true,filename=%s,settings=profile" % (WORK / "fleet.jfr")] if args.jfr else []
-        fleet = start("fleet", ["java", HEAP, "-Duser.timezone=UTC", "-Djava.io.tmpdir=%s/tmp" % workdir] + jfr +
+        gclog = ["-Xlog:gc,safepoint:file=%s:utctime,uptime" % (WORK / "fleet-gc.log")]
+        fleet = start("fleet", ["java", HEAP] + FLEET_JVM + shlex.split(args.fleet_jvm) +
+                               ["-Duser.timezone=UTC", "-Djava.io.tmpdir=%s/tmp" % workdir] + jfr + gclog +
                                ["-jar", str(jar)], env=fleet_env(args, args.secret, kafka_port, pgp, tokens_file), cwd=workdir)
         deadline = time.time() + 180
         while not http_ok("http://127.0.0.1:%d/q/health/ready" % FLEET_HTTP):
@@ -323,7 +335,9 @@ def run(args):
         pids = {"fleet": fleet.pid, "echo": echo.pid}
         for rnd, targets in enumerate(order(args.rounds), 1):
             for t in targets:
-                res = load(args, cp, t, pgp, ["--pid", str(pids[t])])
+                if args.no_reference and t == "echo":
+                    continue
+                res = load(args, cp, t, pgp, ["--pid", str(pids[t])], "r%d" % rnd)
                 res["round"] = rnd
                 res["loadavg"] = os.getloadavg()[0]
                 if t == "fleet":
@@ -475,6 +489,13 @@ def parse_args(argv):
     ap.add_argument("--steady", type=int, default=60, help="the steady window, seconds")
     ap.add_argument("--commands", type=int, default=300, help="fingerprint calls after the window (fleet only)")
     ap.add_argument("--command-rate", type=float, default=10.0, help="their pace, per second")
+    ap.add_argument("--command-warmup", type=int, default=20,
+                    help="fingerprint calls before the counted ones (the command path's code is cold after the steady "
+                         "window); reported apart as the first call and the warm-up's slowest")
+    ap.add_argument("--no-reference", action="store_true", help="measure the fleet only (diagnosis; no section "
+                                                                  "worth keeping)")
+    ap.add_argument("--pg-log-slow", type=int, help="diagnosis: log_min_duration_statement (ms) of the bench's database")
+    ap.add_argument("--fleet-jvm", default="", help="extra JVM options for the fleet (diagnosis, e.g. another GC)")
     ap.add_argument("--connect-timeout", type=int, default=300)
     ap.add_argument("--pause", type=int, default=10, help="seconds between turns (disconnects settle)")
     ap.add_argument("--heartbeat-timeout", default="1h", help="FLEET_HEARTBEAT_TIMEOUT of the bench's fleet")
