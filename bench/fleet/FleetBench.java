@@ -87,14 +87,15 @@ public class FleetBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("echo")) {
-            echo(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            echo(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 0,
+                    args.length > 4 ? Integer.parseInt(args[4]) : 3, args.length > 5 ? args[5] : "bench-agent-");
         } else if (args.length > 0 && args[0].equals("load")) {
             new FleetBench(Options.parse(Arrays.copyOfRange(args, 1, args.length))).run();
         } else if (args.length > 0 && args[0].equals("tokens")) {
             // tokens <agents> <prefix> <file>: "id=token" pairs, comma separated, one line (the fleet's format)
             writeTokens(Integer.parseInt(args[1]), args[2], Path.of(args[3]));
         } else {
-            System.err.println("usage: FleetBench echo <port> <heartbeatSeconds> | load --target host:port ... | tokens <n> <prefix> <file>");
+            System.err.println("usage: FleetBench echo <port> <heartbeatSeconds> [<httpPort> <proxiesPerAgent> <prefix>] | load --target host:port ... | tokens <n> <prefix> <file>");
             System.exit(2);
         }
     }
@@ -129,23 +130,41 @@ public class FleetBench {
     // ---------------------------------------------------------------------------------------------
     // the reference server
 
-    static void echo(int port, int heartbeatSeconds) throws Exception {
+    /**
+     * The reference. With {@code httpPort} > 0 it also answers {@code POST /v1/reseller/proxies/{id}/fingerprint}
+     * the minimal way: the command down the stream of the agent serving proxy {@code id} (ids as the bench seeds
+     * them: {@code proxiesPerAgent} per agent), then 200 once the agent's result is back. No token check, no
+     * database: the floor of the fleet's command round trip on the same machine, tool and agents.
+     */
+    static void echo(int port, int heartbeatSeconds, int httpPort, int proxiesPerAgent, String prefix) throws Exception {
         AtomicInteger streams = new AtomicInteger();
         AtomicLong heartbeats = new AtomicLong();
+        Map<String, StreamObserver<FleetMessage>> agentStreams = new ConcurrentHashMap<>();
+        Map<String, java.util.concurrent.CompletableFuture<CommandResult>> pending = new ConcurrentHashMap<>();
         ServerServiceDefinition service = ServerServiceDefinition.builder(
                         ServiceDescriptor.newBuilder("proxyvault.agent.v1.AgentLink").addMethod(CONNECT).build())
                 .addMethod(CONNECT, ServerCalls.asyncBidiStreamingCall(responses -> new StreamObserver<AgentMessage>() {
                     boolean open;
+                    String agent;
 
                     @Override
                     public void onNext(AgentMessage message) {
                         if (message.hasHello() && !open) {
                             open = true;
+                            agent = message.getHello().getAgentId();
+                            agentStreams.put(agent, responses);
                             streams.incrementAndGet();
-                            responses.onNext(FleetMessage.newBuilder()
-                                    .setWelcome(Welcome.newBuilder().setHeartbeatIntervalSeconds(heartbeatSeconds)).build());
+                            synchronized (responses) {
+                                responses.onNext(FleetMessage.newBuilder()
+                                        .setWelcome(Welcome.newBuilder().setHeartbeatIntervalSeconds(heartbeatSeconds)).build());
+                            }
                         } else if (message.hasHeartbeat()) {
                             heartbeats.incrementAndGet();
+                        } else if (message.hasResult()) {
+                            var waiting = pending.remove(message.getResult().getCommandId());
+                            if (waiting != null) {
+                                waiting.complete(message.getResult());
+                            }
                         }
                     }
 
@@ -163,11 +182,40 @@ public class FleetBench {
                     private void end() {
                         if (open) {
                             open = false;
+                            agentStreams.remove(agent, responses);
                             streams.decrementAndGet();
                         }
                     }
                 }))
                 .build();
+        if (httpPort > 0) {
+            var http = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 100);
+            http.setExecutor(Executors.newFixedThreadPool(2));
+            http.createContext("/v1/reseller/proxies/", exchange -> {
+                int status = 503;
+                try {
+                    exchange.getRequestBody().readAllBytes();
+                    String[] parts = exchange.getRequestURI().getPath().split("/");
+                    long proxy = Long.parseLong(parts[4]);
+                    StreamObserver<FleetMessage> stream = agentStreams.get(agentId(prefix, (int) ((proxy - 1) / proxiesPerAgent)));
+                    if (stream != null) {
+                        String id = java.util.UUID.randomUUID().toString();
+                        var result = new java.util.concurrent.CompletableFuture<CommandResult>();
+                        pending.put(id, result);
+                        synchronized (stream) {
+                            stream.onNext(FleetMessage.newBuilder().setCommandId(id).setTimeoutMs(10_000)
+                                    .setSetFingerprint(com.proxyvault.contracts.agent.v1.SetFingerprint.newBuilder().setProxyId(proxy)).build());
+                        }
+                        status = result.get(10, TimeUnit.SECONDS).getOk() ? 200 : 503;
+                    }
+                } catch (Exception e) {
+                    status = 500;
+                }
+                exchange.sendResponseHeaders(status, -1);
+                exchange.close();
+            });
+            http.start();
+        }
         // grpc-java's own defaults otherwise (as the fleet's Quarkus gRPC server: Netty, NIO transport)
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                 .channelType(NioServerSocketChannel.class)
