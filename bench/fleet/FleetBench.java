@@ -580,6 +580,7 @@ public class FleetBench {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         PrivateKey key = privateKey(Path.of(o.jwtKey()));
         Random random = new Random(42);
+        Random phase = new Random(7); // its own sequence: the agents called stay those of the runs before
         long[] ok = new long[o.commands()];
         int n = 0, failed = 0;
         Map<Integer, Integer> statuses = new HashMap<>();
@@ -592,7 +593,11 @@ public class FleetBench {
                 + " (i < 0: --command-warmup calls, not counted)\n");
         double first = -1, warmupMax = 0;
         for (int i = -o.commandWarmup(); i < o.commands(); i++) {
-            long wait = next - System.nanoTime();
+            // at a random moment of its 1/rate slot, not at a fixed phase: a call every 100 ms on the dot meets the
+            // fleet's once-a-second jobs (heartbeat batch, sweeps) on every 10th call or never, depending on when
+            // the phase began ("after-p99": 10 % of the calls landed 16 ms after the second turned)
+            long at = next + (long) (phase.nextDouble() * gap);
+            long wait = at - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
