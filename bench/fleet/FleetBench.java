@@ -87,14 +87,15 @@ public class FleetBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("echo")) {
-            echo(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            echo(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 0,
+                    args.length > 4 ? Integer.parseInt(args[4]) : 3, args.length > 5 ? args[5] : "bench-agent-");
         } else if (args.length > 0 && args[0].equals("load")) {
             new FleetBench(Options.parse(Arrays.copyOfRange(args, 1, args.length))).run();
         } else if (args.length > 0 && args[0].equals("tokens")) {
             // tokens <agents> <prefix> <file>: "id=token" pairs, comma separated, one line (the fleet's format)
             writeTokens(Integer.parseInt(args[1]), args[2], Path.of(args[3]));
         } else {
-            System.err.println("usage: FleetBench echo <port> <heartbeatSeconds> | load --target host:port ... | tokens <n> <prefix> <file>");
+            System.err.println("usage: FleetBench echo <port> <heartbeatSeconds> [<httpPort> <proxiesPerAgent> <prefix>] | load --target host:port ... | tokens <n> <prefix> <file>");
             System.exit(2);
         }
     }
@@ -129,23 +130,41 @@ public class FleetBench {
     // ---------------------------------------------------------------------------------------------
     // the reference server
 
-    static void echo(int port, int heartbeatSeconds) throws Exception {
+    /**
+     * The reference. With {@code httpPort} > 0 it also answers {@code POST /v1/reseller/proxies/{id}/fingerprint}
+     * the minimal way: the command down the stream of the agent serving proxy {@code id} (ids as the bench seeds
+     * them: {@code proxiesPerAgent} per agent), then 200 once the agent's result is back. No token check, no
+     * database: the floor of the fleet's command round trip on the same machine, tool and agents.
+     */
+    static void echo(int port, int heartbeatSeconds, int httpPort, int proxiesPerAgent, String prefix) throws Exception {
         AtomicInteger streams = new AtomicInteger();
         AtomicLong heartbeats = new AtomicLong();
+        Map<String, StreamObserver<FleetMessage>> agentStreams = new ConcurrentHashMap<>();
+        Map<String, java.util.concurrent.CompletableFuture<CommandResult>> pending = new ConcurrentHashMap<>();
         ServerServiceDefinition service = ServerServiceDefinition.builder(
                         ServiceDescriptor.newBuilder("proxyvault.agent.v1.AgentLink").addMethod(CONNECT).build())
                 .addMethod(CONNECT, ServerCalls.asyncBidiStreamingCall(responses -> new StreamObserver<AgentMessage>() {
                     boolean open;
+                    String agent;
 
                     @Override
                     public void onNext(AgentMessage message) {
                         if (message.hasHello() && !open) {
                             open = true;
+                            agent = message.getHello().getAgentId();
+                            agentStreams.put(agent, responses);
                             streams.incrementAndGet();
-                            responses.onNext(FleetMessage.newBuilder()
-                                    .setWelcome(Welcome.newBuilder().setHeartbeatIntervalSeconds(heartbeatSeconds)).build());
+                            synchronized (responses) {
+                                responses.onNext(FleetMessage.newBuilder()
+                                        .setWelcome(Welcome.newBuilder().setHeartbeatIntervalSeconds(heartbeatSeconds)).build());
+                            }
                         } else if (message.hasHeartbeat()) {
                             heartbeats.incrementAndGet();
+                        } else if (message.hasResult()) {
+                            var waiting = pending.remove(message.getResult().getCommandId());
+                            if (waiting != null) {
+                                waiting.complete(message.getResult());
+                            }
                         }
                     }
 
@@ -163,11 +182,40 @@ public class FleetBench {
                     private void end() {
                         if (open) {
                             open = false;
+                            agentStreams.remove(agent, responses);
                             streams.decrementAndGet();
                         }
                     }
                 }))
                 .build();
+        if (httpPort > 0) {
+            var http = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 100);
+            http.setExecutor(Executors.newFixedThreadPool(2));
+            http.createContext("/v1/reseller/proxies/", exchange -> {
+                int status = 503;
+                try {
+                    exchange.getRequestBody().readAllBytes();
+                    String[] parts = exchange.getRequestURI().getPath().split("/");
+                    long proxy = Long.parseLong(parts[4]);
+                    StreamObserver<FleetMessage> stream = agentStreams.get(agentId(prefix, (int) ((proxy - 1) / proxiesPerAgent)));
+                    if (stream != null) {
+                        String id = java.util.UUID.randomUUID().toString();
+                        var result = new java.util.concurrent.CompletableFuture<CommandResult>();
+                        pending.put(id, result);
+                        synchronized (stream) {
+                            stream.onNext(FleetMessage.newBuilder().setCommandId(id).setTimeoutMs(10_000)
+                                    .setSetFingerprint(com.proxyvault.contracts.agent.v1.SetFingerprint.newBuilder().setProxyId(proxy)).build());
+                        }
+                        status = result.get(10, TimeUnit.SECONDS).getOk() ? 200 : 503;
+                    }
+                } catch (Exception e) {
+                    status = 500;
+                }
+                exchange.sendResponseHeaders(status, -1);
+                exchange.close();
+            });
+            http.start();
+        }
         // grpc-java's own defaults otherwise (as the fleet's Quarkus gRPC server: Netty, NIO transport)
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                 .channelType(NioServerSocketChannel.class)
@@ -186,7 +234,8 @@ public class FleetBench {
 
     record Options(String target, int agents, String prefix, String secret, int modems, int proxiesPerAgent,
                    String channels, int inflight, int warmup, int steady, long pid, String pgCommitsCmd, long pgPid,
-                   String http, String jwtKey, int commands, double commandRate, int connectTimeout) {
+                   String http, String jwtKey, int commands, double commandRate, int connectTimeout, String trace,
+                   int commandWarmup) {
         static Options parse(String[] args) {
             Map<String, String> m = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -201,7 +250,8 @@ public class FleetBench {
                     Long.parseLong(m.getOrDefault("pg-pid", "0")), m.getOrDefault("http", ""),
                     m.getOrDefault("jwt-key", ""), Integer.parseInt(m.getOrDefault("commands", "300")),
                     Double.parseDouble(m.getOrDefault("command-rate", "10")),
-                    Integer.parseInt(m.getOrDefault("connect-timeout", "300")));
+                    Integer.parseInt(m.getOrDefault("connect-timeout", "300")), m.getOrDefault("trace", ""),
+                    Integer.parseInt(m.getOrDefault("command-warmup", "0")));
         }
     }
 
@@ -218,6 +268,9 @@ public class FleetBench {
     private final Agent[] agents;
     private final AtomicLong heartbeatsSent = new AtomicLong();
     private final AtomicLong commandsAnswered = new AtomicLong();
+    /** When the last command reached an agent and when its answer left (System.nanoTime): splits a round trip. */
+    private volatile long commandArrivedNanos;
+    private volatile long commandAnsweredNanos;
     private final AtomicInteger welcomed = new AtomicInteger();
     private final AtomicInteger streamErrors = new AtomicInteger();
     private final Map<String, AtomicInteger> errorKinds = new ConcurrentHashMap<>();
@@ -332,6 +385,7 @@ public class FleetBench {
                 return;
             }
             // a command: ack at once, then the result (ResetIp names a new exit IP)
+            commandArrivedNanos = System.nanoTime();
             String commandId = message.getCommandId();
             out.onNext(AgentMessage.newBuilder().setAck(CommandAck.newBuilder().setCommandId(commandId)).build());
             CommandResult.Builder result = CommandResult.newBuilder().setCommandId(commandId).setOk(true);
@@ -339,6 +393,7 @@ public class FleetBench {
                 result.setExitIp("198.19." + ThreadLocalRandom.current().nextInt(250) + "." + (1 + ThreadLocalRandom.current().nextInt(250)));
             }
             out.onNext(AgentMessage.newBuilder().setResult(result).build());
+            commandAnsweredNanos = System.nanoTime();
             commandsAnswered.incrementAndGet();
         }
 
@@ -525,14 +580,24 @@ public class FleetBench {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         PrivateKey key = privateKey(Path.of(o.jwtKey()));
         Random random = new Random(42);
+        Random phase = new Random(7); // its own sequence: the agents called stay those of the runs before
         long[] ok = new long[o.commands()];
         int n = 0, failed = 0;
         Map<Integer, Integer> statuses = new HashMap<>();
         long gap = (long) (1e9 / o.commandRate());
         long next = System.nanoTime();
         double self0 = Proc.self().cpuMs();
-        for (int i = 0; i < o.commands(); i++) {
-            long wait = next - System.nanoTime();
+        // per call: when it started, its round trip and where the time went (request → the agent has the
+        // command; the agent's answer → the HTTP response), for --trace (docs/benchmarks.md "bench/fleet")
+        StringBuilder trace = new StringBuilder("# i start_epoch_ms agent status total_ms to_agent_ms agent_ms from_agent_ms"
+                + " (i < 0: --command-warmup calls, not counted)\n");
+        double first = -1, warmupMax = 0;
+        for (int i = -o.commandWarmup(); i < o.commands(); i++) {
+            // at a random moment of its 1/rate slot, not at a fixed phase: a call every 100 ms on the dot meets the
+            // fleet's once-a-second jobs (heartbeat batch, sweeps) on every 10th call or never, depending on when
+            // the phase began ("after-p99": 10 % of the calls landed 16 ms after the second turned)
+            long at = next + (long) (phase.nextDouble() * gap);
+            long wait = at - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
@@ -545,6 +610,9 @@ public class FleetBench {
                     .timeout(Duration.ofSeconds(30))
                     .header("Authorization", "Bearer " + jwt(key, reseller)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            commandArrivedNanos = 0;
+            commandAnsweredNanos = 0;
+            long startMs = System.currentTimeMillis();
             long s = System.nanoTime();
             int status;
             try {
@@ -552,7 +620,19 @@ public class FleetBench {
             } catch (Exception e) {
                 status = -1;
             }
-            long took = System.nanoTime() - s;
+            long end = System.nanoTime();
+            long took = end - s;
+            long arrived = commandArrivedNanos, answered = commandAnsweredNanos;
+            trace.append(String.format(Locale.ROOT, "%d %d %s %d %.3f %.3f %.3f %.3f%n", i, startMs, agentId(o.prefix(), agent), status,
+                    took / 1e6, arrived == 0 ? -1 : (arrived - s) / 1e6, arrived == 0 || answered == 0 ? -1 : (answered - arrived) / 1e6,
+                    answered == 0 ? -1 : (end - answered) / 1e6));
+            if (first < 0) {
+                first = took / 1e6;
+            }
+            if (i < 0) { // the command path's first calls after the steady window: its code still cold (JIT, classes)
+                warmupMax = Math.max(warmupMax, took / 1e6);
+                continue;
+            }
             statuses.merge(status, 1, Integer::sum);
             if (status == 200) {
                 ok[n++] = took;
@@ -560,9 +640,15 @@ public class FleetBench {
                 failed++;
             }
         }
+        if (!o.trace().isEmpty()) {
+            Files.writeString(Path.of(o.trace()), trace);
+        }
         long[] done = Arrays.copyOf(ok, n);
         Arrays.sort(done);
         result.put("commands", o.commands());
+        result.put("command_warmup", o.commandWarmup());
+        result.put("command_first_ms", first);
+        result.put("command_warmup_max_ms", warmupMax);
         result.put("command_rate", o.commandRate());
         result.put("commands_ok", n);
         result.put("commands_failed", failed);

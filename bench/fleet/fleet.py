@@ -45,11 +45,23 @@ import machine  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 QUARKUS_APP = REPO / "proxy-fleet-service" / "target" / "quarkus-app"
-FLEET_HTTP, FLEET_GRPC, ECHO_PORT = 18083, 19090, 19190
+FLEET_HTTP, FLEET_GRPC, ECHO_PORT, ECHO_HTTP = 18083, 19090, 19190, 19191
 DB = "fleet_bench"
 PREFIX = "bench-agent-"
 LOCATIONS = ["LAX", "NYC", "MIA"]
 HEAP = "-Xmx717m"  # prod: memory limit 1 Gi × MaxRAMPercentage 70 (deploy/k8s overlays/prod, configmap)
+# The load generator's own pauses must not show in what it measures: with ParallelGC (before) its 2 GB heap of
+# 10,000 channels paused 0.5-3.3 s at a time on this machine, once (a metaspace-threshold full GC as the command
+# phase loaded the HTTP client's classes) right in the command round trips (docs/benchmarks.md "bench/fleet").
+# The fleet's collector as deployed (deploy/k8s/base/proxy-fleet-service/configmap.yaml): Shenandoah; --fleet-gc
+# measures another. G1 (this machine's default, which the runs before "after-p99" had) paused the fleet 20-120 ms
+# every few seconds with 10,000 streams, inside command round trips.
+# -ExplicitGCInvokesConcurrent: the bench's `jcmd GC.run` then collects fully before the heap is read, as with G1
+# (Shenandoah's default starts a concurrent cycle and returns, and "after-p99" read its heap mid-cycle); the
+# fleet itself never asks for a collection.
+FLEET_GC = {"shenandoah": ["-XX:+UseShenandoahGC", "-XX:-ExplicitGCInvokesConcurrent"], "g1": ["-XX:+UseG1GC"], "serial": ["-XX:+UseSerialGC"],
+            "default": []}
+LOADGEN_JVM = ["-Xms1g", "-Xmx2g", "-XX:+UseShenandoahGC", "-XX:MetaspaceSize=128m"]
 DOC_MARK = "bench/fleet"
 
 
@@ -237,9 +249,10 @@ def fleet_env(args, secret, kafka_port, pgp, tokens_file):
     return env
 
 
-def load(args, cp, target_name, pgp, extra):
+def load(args, cp, target_name, pgp, extra, tag="r1"):
     port = FLEET_GRPC if target_name == "fleet" else ECHO_PORT
-    argv = ["java", "-Xms1g", "-Xmx2g", "-XX:+UseParallelGC", "-cp", cp, "FleetBench", "load",
+    argv = ["java"] + LOADGEN_JVM + [
+            "-Xlog:gc,safepoint:file=%s:utctime,uptime" % (WORK / ("load-%s-%s-gc.log" % (target_name, tag))), "-cp", cp, "FleetBench", "load",
             "--target", "127.0.0.1:%d" % port, "--agents", str(args.agents), "--prefix", PREFIX, "--secret", args.secret,
             "--modems", str(args.modems), "--proxies", str(args.proxies), "--channels", args.channels,
             "--inflight", str(args.inflight), "--warmup", str(args.warmup), "--steady", str(args.steady),
@@ -247,10 +260,14 @@ def load(args, cp, target_name, pgp, extra):
     if target_name == "fleet":
         argv += ["--pg-pid", str(pg_pid() or 0),
                  "--pg-commits", "%s -h 127.0.0.1 -p %d -U postgres -d postgres -XAtq -c \"select xact_commit from "
-                                 "pg_stat_database where datname = '%s'\"" % (PG_BIN / "psql", pgp, DB),
-                 "--http", "http://127.0.0.1:%d" % FLEET_HTTP, "--jwt-key", str(REPO / "bin/dev-keys/internal-jwt-private.pem"),
-                 "--commands", str(args.commands), "--command-rate", str(args.command_rate)]
-    log("round: %s" % " ".join(shlex.quote(a) for a in argv[5:]))
+                                 "pg_stat_database where datname = '%s'\"" % (PG_BIN / "psql", pgp, DB)]
+    # the same fingerprint calls against both: the fleet's REST API, and the reference's minimal command path
+    argv += ["--http", "http://127.0.0.1:%d" % (FLEET_HTTP if target_name == "fleet" else ECHO_HTTP),
+             "--jwt-key", str(REPO / "bin/dev-keys/internal-jwt-private.pem"),
+             "--commands", str(args.commands), "--command-rate", str(args.command_rate),
+             "--command-warmup", str(args.command_warmup),
+             "--trace", str(WORK / ("commands-%s-%s.txt" % (target_name, tag)))]
+    log("round: %s" % " ".join(shlex.quote(a) for a in argv[len(LOADGEN_JVM) + 4:]))
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
                        timeout=args.connect_timeout + args.warmup + args.steady + 600)
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
@@ -277,7 +294,7 @@ def run(args):
                             "proxy-fleet-service", "-am"], cwd=REPO)
         if r.returncode != 0:
             raise Abort("build failed")
-    for port in (FLEET_HTTP, FLEET_GRPC, ECHO_PORT):
+    for port in (FLEET_HTTP, FLEET_GRPC, ECHO_PORT, ECHO_HTTP):
         if not port_free(port):
             raise Abort("port %d is taken" % port)
     started_infra = False
@@ -294,6 +311,8 @@ def run(args):
         kafka_port = int(os.environ.get("PV_KAFKA_PORT", "9092"))
         psql(pgp, "postgres", "drop database if exists %s with (force);" % DB)
         psql(pgp, "postgres", "create database %s owner proxyvault;" % DB)
+        if args.pg_log_slow is not None:  # diagnosis: PostgreSQL logs the fleet's statements slower than this
+            psql(pgp, "postgres", "alter database %s set log_min_duration_statement = %d;" % (DB, args.pg_log_slow))
         cp = compile_bench()
         tokens_file = WORK / "agent-tokens.properties"
         tokens_file.write_text("FLEET_AGENT_TOKENS=%s\n" % tokens_value(args.agents, args.secret))
@@ -301,7 +320,9 @@ def run(args):
         workdir = WORK / "fleet"
         (workdir / "tmp").mkdir(parents=True, exist_ok=True)
         jfr = ["-XX:StartFlightRecording=dumponexit=true,filename=%s,settings=profile" % (WORK / "fleet.jfr")] if args.jfr else []
-        fleet = start("fleet", ["java", HEAP, "-Duser.timezone=UTC", "-Djava.io.tmpdir=%s/tmp" % workdir] + jfr +
+        gclog = ["-Xlog:gc,safepoint:file=%s:utctime,uptime" % (WORK / "fleet-gc.log")]
+        fleet = start("fleet", ["java", HEAP] + FLEET_GC[args.fleet_gc] + shlex.split(args.fleet_jvm) +
+                               ["-Duser.timezone=UTC", "-Djava.io.tmpdir=%s/tmp" % workdir] + jfr + gclog +
                                ["-jar", str(jar)], env=fleet_env(args, args.secret, kafka_port, pgp, tokens_file), cwd=workdir)
         deadline = time.time() + 180
         while not http_ok("http://127.0.0.1:%d/q/health/ready" % FLEET_HTTP):
@@ -311,19 +332,23 @@ def run(args):
         log("fleet ready; seeding %d agents, %d modems and %d proxies" % (
             args.agents, args.agents * args.modems, args.agents * args.proxies))
         psql(pgp, DB, seed_sql(args.agents, args.modems, args.proxies))
-        echo = start("echo", ["java", HEAP, "-cp", cp, "FleetBench", "echo", str(ECHO_PORT), "10"])
+        echo = start("echo", ["java", HEAP, "-cp", cp, "FleetBench", "echo", str(ECHO_PORT), "10", str(ECHO_HTTP),
+                                str(args.proxies), PREFIX])
         time.sleep(3)
         meta = {"label": args.label, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 "machine": machine.machine_info(), "git": git_info(), "loadavg_start": os.getloadavg()[0],
                 "command": "bench/fleet/run " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                 "app": str(jar.parent.relative_to(REPO)) if jar.parent.is_relative_to(REPO) else str(jar.parent)}
         meta["channels"] = args.channels
+        meta["fleet_jvm"] = " ".join([HEAP] + FLEET_GC[args.fleet_gc] + shlex.split(args.fleet_jvm))
         if args.app:  # the code measured is that build's, not the checkout's
             meta["git"] = {"short": args.app_commit or "unknown (--app)", "subject": "", "dirty": False}
         pids = {"fleet": fleet.pid, "echo": echo.pid}
         for rnd, targets in enumerate(order(args.rounds), 1):
             for t in targets:
-                res = load(args, cp, t, pgp, ["--pid", str(pids[t])])
+                if args.no_reference and t == "echo":
+                    continue
+                res = load(args, cp, t, pgp, ["--pid", str(pids[t])], "r%d" % rnd)
                 res["round"] = rnd
                 res["loadavg"] = os.getloadavg()[0]
                 if t == "fleet":
@@ -375,23 +400,24 @@ def render(meta, results, args_text):
         "",
         "`%s`. Machine: nproc %d, %s, %s, load average **%.2f** at the start. One proxy-fleet-service (`%s`, the "
         "prod pod's heap; from `%s`) and the reference, FleetBench's minimal grpc-java bidi server (Hello → Welcome, "
-        "heartbeats counted, nothing else), each met by the same load generator in turn (rounds alternate which "
+        "heartbeats counted; a fingerprint call answered by the command down the stream and the agent's result), each met by the same load generator in turn (rounds alternate which "
         "goes first); medians over %d rounds."
-        % (meta["command"], m["nproc"], m["cpu"], m["memory"], meta["loadavg_start"], HEAP, meta.get("app", "?"),
+        % (meta["command"], m["nproc"], m["cpu"], m["memory"], meta["loadavg_start"], meta.get("fleet_jvm", HEAP), meta.get("app", "?"),
            fl.get("rounds", 0)),
         "",
         "**%s agents held** (%s). **Fleet CPU per heartbeat %s µs** vs the minimal gRPC server's %s µs: **%s×** "
         "(steady %s heartbeats/s, %s modems and %s proxies per agent). Connect all: fleet %s s, reference %s s. "
         "Heap per stream (after full GC): fleet %s KB, reference %s KB. Command round trip (fingerprint through the "
-        "fleet's REST API to a random agent, all connected): p50 **%s ms**, p99 **%s ms**. Database commits per "
-        "heartbeat **%s**."
+        "fleet's REST API to a random agent, all connected): p50 **%s ms**, p99 **%s ms** (the reference's minimal "
+        "command path, no token check and no database: p50 %s ms, p99 %s ms). Database commits per heartbeat **%s**."
         % (f(n), ("all welcomed in every round" if fl.get("all_welcomed") and ec.get("all_welcomed") else "NOT all welcomed")
            + "; " + connections(meta.get("channels", "per-agent")),
            f(fl.get("target_cpu_us_per_heartbeat"), 1), f(ec.get("target_cpu_us_per_heartbeat"), 1),
            f(hb_ratio, 2), f(fl.get("heartbeats_per_second")), f(fl.get("modems_per_agent")), f(fl.get("proxies_per_agent")),
            f(fl.get("connect_seconds"), 1), f(ec.get("connect_seconds"), 1),
            f(mem_f * 1024 / n if n else None, 1), f(mem_e * 1024 / n if n else None, 1),
-           f(fl.get("command_p50_ms"), 1), f(fl.get("command_p99_ms"), 1), f(fl.get("db_commits_per_heartbeat"), 3)),
+           f(fl.get("command_p50_ms"), 1), f(fl.get("command_p99_ms"), 1), f(ec.get("command_p50_ms"), 1),
+           f(ec.get("command_p99_ms"), 1), f(fl.get("db_commits_per_heartbeat"), 3)),
         "",
         "| figure (median of rounds) | fleet | minimal gRPC server | fleet / reference |",
         "|---|---:|---:|---:|",
@@ -420,6 +446,8 @@ def render(meta, results, args_text):
         ("**command round trip p50, ms**", "command_p50_ms", 1),
         ("**command round trip p99, ms**", "command_p99_ms", 1),
         ("command round trip max, ms", "command_max_ms", 1),
+        ("first call after the steady window, ms (cold; not counted)", "command_first_ms", 1),
+        ("slowest of the %s warm-up calls, ms (not counted)" % f(fl.get("command_warmup")), "command_warmup_max_ms", 1),
         ("agents silent > 30 s at the end of the window (would be offline)", "silent_agents_30s", 0),
     ]
     for name, key, d in rows:
@@ -473,8 +501,18 @@ def parse_args(argv):
     ap.add_argument("--inflight", type=int, default=500, help="Hellos unanswered at most while connecting")
     ap.add_argument("--warmup", type=int, default=40, help="seconds after all are welcomed, before the window")
     ap.add_argument("--steady", type=int, default=60, help="the steady window, seconds")
-    ap.add_argument("--commands", type=int, default=300, help="fingerprint calls after the window (fleet only)")
+    ap.add_argument("--commands", type=int, default=300, help="fingerprint calls after the window (the reference answers them "
+                                                                   "the minimal way: command down the stream, result back)")
     ap.add_argument("--command-rate", type=float, default=10.0, help="their pace, per second")
+    ap.add_argument("--command-warmup", type=int, default=20,
+                    help="fingerprint calls before the counted ones (the command path's code is cold after the steady "
+                         "window); reported apart as the first call and the warm-up's slowest")
+    ap.add_argument("--no-reference", action="store_true", help="measure the fleet only (diagnosis; no section "
+                                                                  "worth keeping)")
+    ap.add_argument("--pg-log-slow", type=int, help="diagnosis: log_min_duration_statement (ms) of the bench's database")
+    ap.add_argument("--fleet-gc", default="shenandoah", choices=sorted(FLEET_GC),
+                    help="the fleet's collector (shenandoah: as deployed; default: the JVM's own choice)")
+    ap.add_argument("--fleet-jvm", default="", help="extra JVM options for the fleet (diagnosis, e.g. another GC)")
     ap.add_argument("--connect-timeout", type=int, default=300)
     ap.add_argument("--pause", type=int, default=10, help="seconds between turns (disconnects settle)")
     ap.add_argument("--heartbeat-timeout", default="1h", help="FLEET_HEARTBEAT_TIMEOUT of the bench's fleet")

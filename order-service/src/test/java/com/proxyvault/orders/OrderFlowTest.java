@@ -311,6 +311,35 @@ class OrderFlowTest {
         EventSchemas.assertValid(paid.get(0));
     }
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    private long processed(UUID eventId) {
+        return pool.preparedQuery("select count(*) from processed_events where event_id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(eventId)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    @Test
+    void shouldAcknowledgeTheChargeOfAnOrderItsPayMarkedPaidWithoutWritingAnything() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long paidOrder = createOrder(reseller, 2);
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + paidOrder + "/pay").then().statusCode(200);
+        long pendingOrder = createOrder(reseller, 2);
+        var paidCharge = EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("order:" + paidOrder,
+                new java.math.BigDecimal("20.00"), new java.math.BigDecimal("80.00"), LocalDateTime.of(2026, 5, 25, 12, 0)));
+        var pendingCharge = EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("order:" + pendingOrder,
+                new java.math.BigDecimal("20.00"), new java.math.BigDecimal("60.00"), LocalDateTime.of(2026, 5, 25, 12, 0)));
+        // Same key, so the second is read after the first.
+        produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, paidCharge));
+        produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, pendingCharge));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + pendingOrder)
+                        .then().body("status", equalTo("paid")));
+        assertEquals(0, processed(paidCharge.id()), "the paid order's charge.posted: a read, no inbox row, no transaction");
+        assertEquals(1, processed(pendingCharge.id()), "the pending order's: completed through the inbox as before");
+        assertEquals(1, consume(EventTypes.ORDER_PAID, String.valueOf(paidOrder)).size(), "order.paid exactly once");
+    }
+
     @Test
     void shouldAnswerPayWithPaidWhenChargePostedCompletedTheOrderFirst() throws Exception {
         long reseller = RESELLERS.incrementAndGet();

@@ -23,3 +23,31 @@ end $$;
 drop trigger if exists outbox_events_notify on outbox_events;
 create trigger outbox_events_notify after insert on outbox_events
     for each statement execute function outbox_events_notify();
+
+-- The relay's claim in one round trip (OutboxRelay.claim): take the claim lock, then lease up to batch_size
+-- unpublished rows in seq order, skipping every row whose key still has an earlier row under another live
+-- lease. Called as one autocommit statement, so the transaction-scoped advisory lock is held until the
+-- claim commits, and two replicas never claim the same row or rows of one key at once. The function is
+-- VOLATILE (the default), so in READ COMMITTED its update takes a snapshot after the lock was granted and
+-- sees the claims the previous holder committed. Replaces BEGIN, the lock, the update and COMMIT as four
+-- round trips (docs/events.md "Outbox", bench/pay).
+create or replace function outbox_claim(lock_id bigint, lease_seconds double precision, batch_size integer, token uuid)
+    returns table (seq bigint, topic text, message_key text, payload text, traceparent text)
+    language plpgsql as $$
+begin
+    perform pg_advisory_xact_lock(lock_id);
+    return query
+        update outbox_events o
+        set claimed_until = (now() at time zone 'utc') + make_interval(secs => lease_seconds), claim_token = token
+        where o.seq in (
+            select c.seq from outbox_events c
+            where c.published_at is null and c.failed_at is null
+              and (c.claimed_until is null or c.claimed_until < (now() at time zone 'utc'))
+              and not exists (
+                  select 1 from outbox_events p
+                  where p.message_key = c.message_key and p.published_at is null and p.failed_at is null
+                    and p.seq < c.seq and p.claimed_until >= (now() at time zone 'utc'))
+            order by c.seq
+            limit batch_size)
+        returning o.seq, o.topic, o.message_key, o.payload, o.traceparent;
+end $$;

@@ -15,6 +15,7 @@ import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
@@ -30,9 +31,11 @@ public class ChargeService {
     private final LedgerMetrics metrics;
     private final ObjectMapper mapper;
     private final Clock clock;
+    private final Pool pool;
 
     public ChargeService(Mutiny.SessionFactory sessionFactory, Ledger ledger, LedgerMetrics metrics, ObjectMapper mapper,
-                         Clock clock) {
+                         Clock clock, Pool pool) {
+        this.pool = pool;
         this.sessionFactory = sessionFactory;
         this.ledger = ledger;
         this.metrics = metrics;
@@ -49,9 +52,16 @@ public class ChargeService {
     /**
      * Fails with 402 "Insufficient balance" (nothing written) or 409 when the reference was used for another
      * amount; a repeated reference with the same amount returns the earlier charge as {@code replayed}.
+     * The posting and its {@code charge.posted} are one statement on the Pool ({@link Ledger#postAnnounced});
+     * the consumer path ({@link #chargeRequested}) posts through its session as {@link #post}.
      */
     public Uni<Posting> charge(long resellerId, String reference, BigDecimal amount, String description, Long orderId) {
-        return sessionFactory.withTransaction(session -> post(session, resellerId, reference, amount, description, orderId))
+        Movement movement = Movement.charge(resellerId, reference, amount, description, orderId);
+        // The balance after is the posting's: Ledger.postAnnounced sets it in the same statement.
+        var announcement = Outbox.row(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, resellerId,
+                new ChargePosted(reference, com.proxyvault.billing.ledger.Money.normalize(amount), null,
+                        ClockProducer.utcNow(clock)), clock));
+        return ledger.postAnnounced(pool, movement, announcement)
                 .invoke(metrics::recorded)
                 .onFailure().invoke(failure -> metrics.refused(EntryKind.CHARGE, failure));
     }

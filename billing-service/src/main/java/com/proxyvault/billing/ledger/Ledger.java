@@ -1,7 +1,10 @@
 package com.proxyvault.billing.ledger;
 
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.outbox.Outbox;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
 
@@ -54,6 +57,52 @@ public class Ledger {
                 .setParameter("maxBalance", Money.MAX)
                 .getSingleResult()
                 .map(row -> outcome(movement, row));
+    }
+
+    /**
+     * {@link #post} and, only when it posts (not for a replay or a refusal), its announcement, as one
+     * autocommit statement on the Vert.x Pool: one round trip where a Hibernate transaction took four (BEGIN,
+     * the call, the outbox insert, COMMIT; docs/benchmarks.md "bench/pay"). The announcement's payload is
+     * written by the caller with a placeholder for {@code data.balance}, which only the posting knows:
+     * the statement sets it to the balance after, as a string with two decimals ({@code jsonb_set}; the
+     * payload's keys may come out in another order, which no JSON reader minds; {@code $12::text::jsonb}: the
+     * Pool would send a String bound to a jsonb parameter as a JSON string, not parse it). For debits only:
+     * the function is called only for a reseller that has an account (lateral on the account row), because
+     * a debit of a reseller without one is refused anyway and an autocommit statement would keep the empty
+     * account row the function creates; no row back = 402. Same outcomes and refusals as
+     * {@link #post}; a refusal has written nothing but, at most, the empty account row.
+     */
+    private static final String POST_ANNOUNCED = """
+            with post as (
+                select p.outcome, p.entry_kind, p.entry_amount, p.entry_order_id, p.entry_origin, p.balance
+                from accounts a
+                cross join lateral ledger_post(a.reseller_id, $2, $3, $4, $5::text, $6::bigint, $7, $8) p
+                where a.reseller_id = $1),
+            announced as (
+                insert into outbox_events (id, topic, message_key, payload, traceparent)
+                select $9::uuid, $10::text, $11::text,
+                       jsonb_set($12::text::jsonb, '{data,balance}', to_jsonb(round(post.balance, 2)::text))::text, $13::text
+                from post where post.outcome = 'posted')
+            select outcome, entry_kind, entry_amount, entry_order_id, entry_origin, balance from post""";
+
+    /** See {@link #POST_ANNOUNCED}: {@code announcement} goes to the outbox exactly when the money moved. */
+    public Uni<Posting> postAnnounced(Pool pool, Movement movement, Outbox.Row announcement) {
+        if (movement.amount().signum() >= 0) {
+            throw new IllegalArgumentException("postAnnounced posts debits only: " + movement.kind());
+        }
+        return pool.preparedQuery(POST_ANNOUNCED)
+                .execute(Tuple.tuple(java.util.Arrays.asList(movement.resellerId(), movement.kind().dbValue(),
+                        movement.amount(), movement.reference(), movement.description(), movement.orderId(),
+                        movement.origin().dbValue(), Money.MAX, announcement.id(), announcement.topic(),
+                        announcement.key(), announcement.payload(), announcement.traceparent())))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        throw ApiException.paymentRequired(INSUFFICIENT_BALANCE); // no account: no money
+                    }
+                    io.vertx.mutiny.sqlclient.Row row = rows.iterator().next();
+                    return outcome(movement, new Object[]{row.getString(0), row.getString(1), row.getBigDecimal(2),
+                            row.getLong(3), row.getString(4), row.getBigDecimal(5)});
+                });
     }
 
     private static Posting outcome(Movement movement, Object[] row) {

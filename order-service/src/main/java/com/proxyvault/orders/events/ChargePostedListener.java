@@ -14,7 +14,9 @@ import org.jboss.logging.Logger;
  * The backstop of pay. Pay charges billing first and marks the order paid second; if the request dies in
  * between, the money is taken but the order still says pending_payment. billing announces every charge
  * ({@code charge.posted}, from its own outbox), so the order is completed here all the same. When pay
- * did finish, the order is no longer pending and this changes nothing.
+ * did finish, the order is no longer pending and this changes nothing: a read finds it paid and the event
+ * is acknowledged without a transaction (no inbox row either: a paid order never becomes unpaid, so a
+ * redelivery finds it paid as well).
  */
 @ApplicationScoped
 public class ChargePostedListener {
@@ -26,16 +28,18 @@ public class ChargePostedListener {
 
     public ChargePostedListener(EventConsumers consumers, OrderService orders) {
         this.consumer = consumers.consumer("order-charged", EventTypes.CHARGE_POSTED, ChargePosted.class,
+                // The normal case: pay finished first, the order is paid (or further on) and stays so: a read
+                // and no write transaction at all (bench/pay: one transaction less per purchase).
+                event -> {
+                    Long orderId = orderId(event.data().reference());
+                    return orderId == null
+                            ? Uni.createFrom().item(true) // not an order's charge: nothing to do, ever
+                            : orders.isPaid(orderId, event.resellerId());
+                },
                 (session, event) -> {
-                    String reference = event.data().reference();
-                    if (reference == null || !reference.startsWith(ORDER_REFERENCE)) {
+                    Long orderId = orderId(event.data().reference());
+                    if (orderId == null) {
                         return Uni.createFrom().voidItem(); // not an order's charge
-                    }
-                    long orderId;
-                    try {
-                        orderId = Long.parseLong(reference.substring(ORDER_REFERENCE.length()));
-                    } catch (NumberFormatException e) {
-                        return Uni.createFrom().voidItem();
                     }
                     return orders.markPaid(session, orderId, event.resellerId()).invoke(completed -> {
                         if (completed) {
@@ -43,6 +47,18 @@ public class ChargePostedListener {
                         }
                     });
                 });
+    }
+
+    /** The order id of a charge reference {@code order:<id>}; null for any other reference. */
+    static Long orderId(String reference) {
+        if (reference == null || !reference.startsWith(ORDER_REFERENCE)) {
+            return null;
+        }
+        try {
+            return Long.parseLong(reference.substring(ORDER_REFERENCE.length()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     @Incoming("charge-posted")

@@ -15,6 +15,8 @@ import com.proxyvault.orders.catalog.CatalogService;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
@@ -39,9 +41,11 @@ public class OrderService {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final OrdersConfig config;
+    private final Pool pool;
 
     public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper, Clock clock,
-                        OrdersConfig config) {
+                        OrdersConfig config, Pool pool) {
+        this.pool = pool;
         this.catalog = catalog;
         this.billing = billing;
         this.mapper = mapper;
@@ -53,13 +57,77 @@ public class OrderService {
         return ClockProducer.utcNow(clock);
     }
 
-    /** Snapshots the tier's price and period into a new pending order. */
+    /** The columns {@link #fromRow} reads, in the statements on the Pool. */
+    private static final String COLUMNS = """
+            id, reseller_id, product_id, pricing_id, product_name, pricing_label, amount_usd, period_type,
+            period_duration, status, kind, proxy_id, location_id, failure_reason, created_at, paid_at, expires_at,
+            updated_at""";
+
+    /**
+     * A purchase order snapshotting its tier, as one statement on the Vert.x Pool (one round trip, no
+     * Hibernate): the insert takes product name, tier label, price and period from the catalog rows in the
+     * same statement, only when both are active and belong together. Replaces BEGIN, two catalog reads, the
+     * insert and COMMIT (five round trips; docs/benchmarks.md "bench/pay").
+     */
+    private static final String CREATE = """
+            insert into orders (reseller_id, product_id, pricing_id, product_name, pricing_label, amount_usd,
+                                period_type, period_duration, status, kind, location_id, created_at, updated_at)
+            select $1::bigint, p.id, pr.id, p.name, pr.label, pr.price, pr.period_type, pr.period_duration, $4::text, 'purchase',
+                   $5::text, $6::timestamp, $6::timestamp
+            from products p join pricings pr on pr.product_id = p.id
+            where p.id = $2 and pr.id = $3 and p.active and pr.active
+            """ + "returning " + COLUMNS;
+
+    /**
+     * Snapshots the tier's price and period into a new pending order. 404 "Product not found" when the
+     * product is unknown or retired, "Pricing not found for this product" when the tier is (or is another
+     * product's): {@link CatalogService#select} tells which, read only when the insert found nothing.
+     */
     public Uni<Order> create(long resellerId, long productId, long pricingId, String locationId) {
-        return Panache.withTransaction(() -> catalog.select(productId, pricingId).chain(selection -> {
-            Order order = newOrder(resellerId, selection);
-            order.locationId = locationId;
-            return order.<Order>persist();
-        }));
+        return pool.preparedQuery(CREATE)
+                .execute(Tuple.tuple(java.util.Arrays.asList(resellerId, productId, pricingId, OrderStatus.PENDING_PAYMENT,
+                        locationId, now())))
+                .chain(rows -> rows.iterator().hasNext()
+                        ? Uni.createFrom().item(fromRow(rows.iterator().next()))
+                        : Panache.withSession(() -> catalog.select(productId, pricingId))
+                                // the catalog changed between the insert and this read: still no order
+                                .map(selection -> { throw ApiException.notFound("Pricing not found for this product"); }));
+    }
+
+    /** An order as {@link #COLUMNS} returned it (a detached entity: for reading, not for Hibernate to save). */
+    static Order fromRow(io.vertx.mutiny.sqlclient.Row row) {
+        Order order = new Order();
+        order.id = row.getLong("id");
+        order.resellerId = row.getLong("reseller_id");
+        order.productId = row.getLong("product_id");
+        order.pricingId = row.getLong("pricing_id");
+        order.productName = row.getString("product_name");
+        order.pricingLabel = row.getString("pricing_label");
+        order.amountUsd = row.getBigDecimal("amount_usd");
+        order.periodType = row.getString("period_type");
+        order.periodDuration = row.getInteger("period_duration");
+        order.status = row.getString("status");
+        order.kind = row.getString("kind");
+        order.proxyId = row.getLong("proxy_id");
+        order.locationId = row.getString("location_id");
+        order.failureReason = row.getString("failure_reason");
+        order.createdAt = row.getLocalDateTime("created_at");
+        order.paidAt = row.getLocalDateTime("paid_at");
+        order.expiresAt = row.getLocalDateTime("expires_at");
+        order.updatedAt = row.getLocalDateTime("updated_at");
+        return order;
+    }
+
+    /** The reseller's order for pay, read on the Pool (pay's other statements are there too); 404 when it is not theirs. */
+    private Uni<Order> read(long resellerId, long orderId) {
+        return pool.preparedQuery("select " + COLUMNS + " from orders where id = $1 and reseller_id = $2")
+                .execute(Tuple.of(orderId, resellerId))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        throw ApiException.notFound("Order not found");
+                    }
+                    return fromRow(rows.iterator().next());
+                });
     }
 
     /**
@@ -238,7 +306,7 @@ public class OrderService {
      * racing it whose charge billing only replayed (docs/decisions.md, "pay answers what happened").
      */
     public Uni<PayResult> pay(long resellerId, long orderId, String authorization) {
-        return get(resellerId, orderId)
+        return read(resellerId, orderId)
                 .chain(order -> {
                     if (OrderStatus.CANCELLED.equals(order.status)) {
                         return Uni.createFrom().failure(ApiException.conflict(
@@ -287,8 +355,40 @@ public class OrderService {
                 });
     }
 
+    /**
+     * Pay's half after the charge, as one statement on the Vert.x Pool (one round trip, its own transaction):
+     * the order becomes paid if it still may ({@link OrderStatus#before} paid: pending_payment or cancelled)
+     * and, in the same statement, {@code order.paid} goes to the outbox; nothing is written otherwise. The
+     * update's row lock and its re-check of the status on the latest row version make it agree with the
+     * charge.posted backstop ({@link #markPaid(Mutiny.Session, long, long)}) on one order.paid. {@code was}:
+     * the status before (only for the log). The event carries the order's snapshot columns, which never change
+     * after creation, from the read that started the pay. Replaces BEGIN, select for update, update, outbox
+     * insert and COMMIT through Hibernate (five round trips; docs/benchmarks.md "bench/pay").
+     */
+    private static final String MARK_PAID = """
+            with prev as (select status as was from orders where id = $1),
+            paid as (
+                update orders set status = $3::text, paid_at = $4::timestamp, updated_at = $4::timestamp
+                where id = $1 and reseller_id = $2 and status = any($5::text[])
+                returning id)
+            insert into outbox_events (id, topic, message_key, payload, traceparent)
+            select $6::uuid, $7::text, $8::text, $9::text, $10::text from paid
+            returning (select was from prev)""";
+
     private Uni<PayResult> markPaid(Order order, Charge charge) {
-        return Panache.withTransaction(() -> Panache.getSession().chain(session -> markPaid(session, order.id, order.resellerId)))
+        LocalDateTime paidAt = now();
+        Outbox.Row event = Outbox.row(mapper, paidEvent(order, paidAt));
+        Tuple params = Tuple.tuple(java.util.Arrays.asList(order.id, order.resellerId, OrderStatus.PAID, paidAt,
+                OrderStatus.before(OrderStatus.PAID).toArray(String[]::new),
+                event.id(), event.topic(), event.key(), event.payload(), event.traceparent()));
+        return pool.preparedQuery(MARK_PAID).execute(params)
+                .map(rows -> {
+                    boolean marked = rows.rowCount() == 1;
+                    if (marked && OrderStatus.CANCELLED.equals(rows.iterator().next().getString(0))) {
+                        LOG.warnf("Order %d was cancelled unpaid while its pay was under way; its charge went through, so it is paid", order.id);
+                    }
+                    return marked;
+                })
                 .map(marked -> {
                     // Not marked: charge.posted (or another pay) completed the order first. Marked with a
                     // replayed charge: an earlier pay moved the money (and this one only completed it).
@@ -320,12 +420,27 @@ public class OrderService {
             order.status = OrderStatus.PAID;
             order.paidAt = paidAt;
             order.updatedAt = paidAt;
-            var event = EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
-                    order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
-                    order.amountUsd, order.periodType, order.periodDuration, paidAt,
-                    order.isRenewal() ? order.proxyId : null, order.locationId), clock);
-            return Outbox.append(session, mapper, event).replaceWith(true);
+            return Outbox.append(session, mapper, paidEvent(order, paidAt)).replaceWith(true);
         });
+    }
+
+    /** {@code order.paid} for {@code order} (its snapshot columns, set at creation and never changed) paid at {@code paidAt}. */
+    private EventEnvelope<OrderPaid> paidEvent(Order order, LocalDateTime paidAt) {
+        return EventEnvelope.of(EventTypes.ORDER_PAID, order.resellerId, new OrderPaid(
+                order.id, order.productId, order.pricingId, order.productName, order.pricingLabel,
+                order.amountUsd, order.periodType, order.periodDuration, paidAt,
+                order.isRenewal() ? order.proxyId : null, order.locationId), clock);
+    }
+
+    /**
+     * Whether order {@code orderId} of {@code resellerId} is paid or further on ({@link OrderStatus#paidOrFurther}):
+     * one read on the Pool, no transaction. False for an unknown order. The charge.posted backstop asks this
+     * first: when pay finished (the normal case) the event has nothing left to do, and stays so.
+     */
+    public Uni<Boolean> isPaid(long orderId, long resellerId) {
+        return pool.preparedQuery("select status from orders where id = $1 and reseller_id = $2")
+                .execute(Tuple.of(orderId, resellerId))
+                .map(rows -> rows.iterator().hasNext() && OrderStatus.paidOrFurther(rows.iterator().next().getString(0)));
     }
 
     /** True for a failure before the request was sent: a refused or timed-out connect, at any depth. */

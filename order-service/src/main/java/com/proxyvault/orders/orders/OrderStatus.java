@@ -57,6 +57,14 @@ public final class OrderStatus {
         return next != null && next.contains(to);
     }
 
+    /**
+     * Whether an order in {@code status} has been paid: paid or any status only a paid order reaches. Such an
+     * order never becomes pending or cancelled again, so "paid or further" stays true once it is.
+     */
+    public static boolean paidOrFurther(String status) {
+        return TRANSITIONS.containsKey(status) && !PENDING_PAYMENT.equals(status) && !CANCELLED.equals(status);
+    }
+
     /** Throws {@link IllegalTransition} unless {@link #allows}: for code that changes an order it holds. */
     public static void require(String from, String to) {
         if (!allows(from, to)) {

@@ -17,8 +17,12 @@ import java.util.concurrent.Executor;
  * <ol>
  *   <li>parse the envelope as {@code dataType}; a message that cannot be read, or whose type is not the
  *       topic's, can never succeed and is parked at once;</li>
+ *   <li>optionally, a read outside any transaction ({@link AlreadyApplied}) that finds the effect already in
+ *       place: then the event is acknowledged with no write at all (the charge.posted backstop, whose pay
+ *       finished first in the normal case);</li>
  *   <li>in one transaction, record {@code (event id, handler)} in {@code processed_events}
- *       ({@link Inbox}) and apply the effect only the first time, so a redelivery changes nothing;</li>
+ *       ({@link Inbox}) and apply the effect only the first time, so a redelivery changes nothing; or, for an
+ *       effect idempotent by itself ({@link IdempotentEffect}), apply it alone, with no inbox row;</li>
  *   <li>a failing transaction is retried with exponential backoff, each attempt back on the message's
  *       Vert.x context (where Hibernate Reactive must run);</li>
  *   <li>after the last retry the message is parked in {@code dead_letter_events} ({@link DeadLetters}):
@@ -39,9 +43,14 @@ public final class EventConsumer<T> {
     private final ObjectMapper mapper;
     private final DeadLetters deadLetters;
     private final RetryPolicy retry;
+    private final AlreadyApplied<T> alreadyApplied;
+    private final IdempotentEffect<T> idempotent;
 
     EventConsumer(String handler, String eventType, Class<T> dataType, RawEffect<T> effect,
-                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters, RetryPolicy retry) {
+                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters, RetryPolicy retry,
+                  AlreadyApplied<T> alreadyApplied, IdempotentEffect<T> idempotent) {
+        this.alreadyApplied = alreadyApplied;
+        this.idempotent = idempotent;
         this.handler = handler;
         this.eventType = eventType;
         this.dataType = dataType;
@@ -62,6 +71,32 @@ public final class EventConsumer<T> {
     @FunctionalInterface
     public interface RawEffect<T> {
         Uni<?> apply(Mutiny.Session session, EventEnvelope<T> event, String json);
+    }
+
+    /**
+     * An effect that is idempotent by itself, applied without the template's inbox row and Hibernate session:
+     * one statement on the Vert.x Pool that either only moves a state forward ({@code update … where status =
+     * any(<the states before the target>)}), so a redelivery, or an event older than the state, finds nothing
+     * to change; or that inserts its own inbox row and applies the effect only with it, in the same statement
+     * ({@link Inbox#FIRST_DELIVERY}). It runs in its own transaction (one statement is one). Retries and
+     * parking as for every consumer.
+     */
+    @FunctionalInterface
+    public interface IdempotentEffect<T> {
+        /** {@code json}: the message exactly as it arrived (to store or sign it byte for byte). */
+        Uni<?> apply(EventEnvelope<T> event, String json);
+    }
+
+    /**
+     * A read, outside any transaction, that finds the event's effect already in place, so the consumer can
+     * acknowledge it without the write transaction and without an inbox row. Only for an effect whose
+     * "already in place" can never become false again (a state that only moves forward): then a redelivery
+     * finds it in place as well, and the inbox row would add nothing. True: skip; false (or a failure of
+     * the read): the normal path (inbox row and effect in one transaction, retries, parking).
+     */
+    @FunctionalInterface
+    public interface AlreadyApplied<T> {
+        Uni<Boolean> test(EventEnvelope<T> event);
     }
 
     /** Backoff between attempts: {@code retries} retries after the first attempt, {@code initial} doubling up to {@code max}. */
@@ -86,6 +121,21 @@ public final class EventConsumer<T> {
             return deadLetters.park(handler, eventType, null, json, e.getMessage(), 0);
         }
         Executor onContext = onCurrentContext();
+        if (alreadyApplied == null) {
+            return applyWithRetries(event, json, onContext);
+        }
+        return Uni.createFrom().deferred(() -> alreadyApplied.test(event))
+                .onFailure().recoverWithItem(false)
+                .chain(applied -> {
+                    if (Boolean.TRUE.equals(applied)) {
+                        LOG.debugf("%s: event %s found applied, skipped", handler, event.id());
+                        return Uni.createFrom().voidItem();
+                    }
+                    return applyWithRetries(event, json, onContext).runSubscriptionOn(onContext);
+                });
+    }
+
+    private Uni<Void> applyWithRetries(EventEnvelope<T> event, String json, Executor onContext) {
         return Uni.createFrom().deferred(() -> applyOnce(event, json))
                 .runSubscriptionOn(onContext)
                 .onFailure().invoke(e -> LOG.warnf("%s: applying event %s failed (%s), retrying", handler, event.id(), e.toString()))
@@ -105,6 +155,9 @@ public final class EventConsumer<T> {
     }
 
     private Uni<Void> applyOnce(EventEnvelope<T> event, String json) {
+        if (idempotent != null) {
+            return Uni.createFrom().deferred(() -> idempotent.apply(event, json)).replaceWithVoid();
+        }
         return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), handler)
                 .chain(first -> first
                         ? effect.apply(session, event, json).replaceWithVoid()

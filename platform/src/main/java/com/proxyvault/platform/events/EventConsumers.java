@@ -43,11 +43,38 @@ public class EventConsumers {
         return rawConsumer(handler, eventType, dataType, (session, event, json) -> effect.apply(session, event));
     }
 
+    /**
+     * Like {@link #consumer}, with a read that finds the effect already in place and then skips the write
+     * transaction (see {@link EventConsumer.AlreadyApplied} for when that is safe).
+     */
+    public <T> EventConsumer<T> consumer(String handler, String eventType, Class<T> dataType,
+                                         EventConsumer.AlreadyApplied<T> alreadyApplied, EventConsumer.Effect<T> effect) {
+        return register(new EventConsumer<>(handler, eventType, dataType, (session, event, json) -> effect.apply(session, event),
+                sessionFactory, mapper, deadLetters, retry, alreadyApplied, null));
+    }
+
     /** Like {@link #consumer}, for an effect that needs the message text as it arrived. */
     public <T> EventConsumer<T> rawConsumer(String handler, String eventType, Class<T> dataType,
                                             EventConsumer.RawEffect<T> effect) {
-        EventConsumer<T> consumer = new EventConsumer<>(handler, eventType, dataType, effect, sessionFactory, mapper,
-                deadLetters, retry);
+        return register(new EventConsumer<>(handler, eventType, dataType, effect, sessionFactory, mapper,
+                deadLetters, retry, null, null));
+    }
+
+    /**
+     * A consumer whose effect is idempotent by itself ({@link EventConsumer.IdempotentEffect}: one
+     * conditional statement that only moves a state forward): applied without an inbox row or a Hibernate
+     * transaction, one round trip where the template's transaction takes four. Retries and parking as for
+     * {@link #consumer}.
+     */
+    public <T> EventConsumer<T> idempotentConsumer(String handler, String eventType, Class<T> dataType,
+                                                   EventConsumer.IdempotentEffect<T> effect) {
+        return register(new EventConsumer<>(handler, eventType, dataType, (session, event, json) -> {
+            throw new IllegalStateException("applied without a session");
+        }, sessionFactory, mapper, deadLetters, retry, null, effect));
+    }
+
+    private <T> EventConsumer<T> register(EventConsumer<T> consumer) {
+        String handler = consumer.handler();
         EventConsumer<?> previous = byHandler.putIfAbsent(handler, consumer);
         if (previous != null) {
             throw new IllegalStateException("Two event consumers named " + handler);

@@ -15,6 +15,17 @@ public final class Inbox {
     private Inbox() {
     }
 
+    /**
+     * The same dedup as a CTE for one statement on the Vert.x Pool, {@code $1} = event id (uuid), {@code $2}
+     * = handler: {@code with }{@value #FIRST_DELIVERY}{@code  insert … select … where exists (select from
+     * first_delivery)} applies the effect only the first time, in the statement that records it.
+     */
+    public static final String FIRST_DELIVERY = """
+            first_delivery as (
+                insert into processed_events (event_id, handler) values ($1::uuid, $2::text)
+                on conflict do nothing
+                returning 1)""";
+
     /** True the first time {@code handler} sees {@code eventId}; false for every redelivery. */
     public static Uni<Boolean> firstDelivery(Mutiny.Session session, UUID eventId, String handler) {
         return session.createNativeQuery("""

@@ -31,15 +31,35 @@ public final class Outbox {
      * the current span.
      */
     public static Uni<Void> append(Mutiny.Session session, ObjectMapper mapper, EventEnvelope<?> event, String traceparent) {
+        Row row = row(mapper, event, traceparent);
         return session.createNativeQuery("""
                         insert into outbox_events (id, topic, message_key, payload, traceparent)
                         values (:id, :topic, :key, :payload, :traceparent)""")
-                .setParameter("id", event.id())
-                .setParameter("topic", event.type())
-                .setParameter("key", event.partitionKey())
-                .setParameter("payload", EventJson.write(mapper, event))
-                .setParameter("traceparent", traceparent != null ? traceparent : TraceParents.current())
+                .setParameter("id", row.id())
+                .setParameter("topic", row.topic())
+                .setParameter("key", row.key())
+                .setParameter("payload", row.payload())
+                .setParameter("traceparent", row.traceparent())
                 .executeUpdate()
                 .replaceWithVoid();
+    }
+
+    /**
+     * The {@code outbox_events} row of {@code event} (trace = the current span), for a statement on the
+     * Vert.x {@code Pool} that writes the state change and the row together (a data-modifying CTE, one
+     * round trip): {@code insert into outbox_events (id, topic, message_key, payload, traceparent)} with
+     * these five values, in the same statement or transaction as the change it announces.
+     */
+    public static Row row(ObjectMapper mapper, EventEnvelope<?> event) {
+        return row(mapper, event, null);
+    }
+
+    private static Row row(ObjectMapper mapper, EventEnvelope<?> event, String traceparent) {
+        return new Row(event.id(), event.type(), event.partitionKey(), EventJson.write(mapper, event),
+                traceparent != null ? traceparent : TraceParents.current());
+    }
+
+    /** One outbox row's values: the event id, topic (= its type), partition key, envelope JSON, W3C traceparent (nullable). */
+    public record Row(java.util.UUID id, String topic, String key, String payload, String traceparent) {
     }
 }

@@ -25,9 +25,10 @@ import java.util.UUID;
  * acknowledges (the issue's rule: "claim rows, send, then mark").
  *
  * <ol>
- *   <li><b>Claim</b> (one short transaction): unpublished rows get a lease ({@code claimed_until}), in
- *       {@code seq} order, skipping every row whose partition key still has an earlier row under another
- *       live lease. A transaction-scoped advisory lock serialises claims, so two replicas never claim the
+ *   <li><b>Claim</b> (one autocommit call of the {@code outbox_claim} function, one round trip):
+ *       unpublished rows get a lease ({@code claimed_until}), in {@code seq} order, skipping every row
+ *       whose partition key still has an earlier row under another live lease. A transaction-scoped
+ *       advisory lock, taken inside the call, serialises claims, so two replicas never claim the
  *       same row, and the events of one key (one reseller, hence one aggregate) are never in flight on two
  *       replicas at once: their publication order is their commit order.</li>
  *   <li><b>Send</b> every claimed row in {@code seq} order through the {@code outbox} channel
@@ -51,20 +52,12 @@ public final class OutboxRelay {
     private static final long CLAIM_LOCK_ID = 0x0b0c_5e1aL;
 
 
+    /**
+     * The claim lock and the lease in one autocommit call of {@code outbox_claim} (platform's
+     * {@code R__platform_outbox.sql}): one round trip where BEGIN, the lock, the update and COMMIT took four.
+     */
     private static final String CLAIM = """
-            update outbox_events o
-            set claimed_until = (now() at time zone 'utc') + make_interval(secs => $1), claim_token = $3
-            where o.seq in (
-                select c.seq from outbox_events c
-                where c.published_at is null and c.failed_at is null
-                  and (c.claimed_until is null or c.claimed_until < (now() at time zone 'utc'))
-                  and not exists (
-                      select 1 from outbox_events p
-                      where p.message_key = c.message_key and p.published_at is null and p.failed_at is null
-                        and p.seq < c.seq and p.claimed_until >= (now() at time zone 'utc'))
-                order by c.seq
-                limit $2)
-            returning o.seq, o.topic, o.message_key, o.payload, o.traceparent""";
+            select seq, topic, message_key, payload, traceparent from outbox_claim($1, $2, $3, $4)""";
 
     private final Pool pool;
     private final MutinyEmitter<String> emitter;
@@ -104,9 +97,7 @@ public final class OutboxRelay {
 
     private Uni<Round> claim() {
         UUID token = UUID.randomUUID();
-        return pool.withTransaction(connection -> connection
-                .preparedQuery("select pg_advisory_xact_lock($1)").execute(Tuple.of(CLAIM_LOCK_ID))
-                .chain(() -> connection.preparedQuery(CLAIM).execute(Tuple.of(lease.toMillis() / 1000.0, claimSize, token)))
+        return pool.preparedQuery(CLAIM).execute(Tuple.of(CLAIM_LOCK_ID, lease.toMillis() / 1000.0, claimSize, token))
                 .map(rows -> {
                     List<Claimed> claimed = new ArrayList<>(rows.size());
                     for (Row row : rows) {
@@ -116,7 +107,7 @@ public final class OutboxRelay {
                     // RETURNING has no order; the sends must go out in commit order.
                     claimed.sort(Comparator.comparingLong(Claimed::seq));
                     return new Round(token, claimed);
-                }));
+                });
     }
 
     private Uni<Integer> sendAndMark(Round round) {

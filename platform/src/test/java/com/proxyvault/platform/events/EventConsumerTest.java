@@ -83,6 +83,90 @@ class EventConsumerTest {
         asserter.execute(() -> assertEquals(1, attempts.get()));
     }
 
+    /** Effect in place when the event's reason starts with "done": what a state check would read. */
+    private EventConsumer<ProxyProvisionFailed> checked;
+
+    private synchronized EventConsumer<ProxyProvisionFailed> checkedConsumer() {
+        if (checked == null) {
+            checked = consumers.consumer("test-checked-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
+                    ProxyProvisionFailed.class,
+                    event -> event.data().reason().startsWith("broken")
+                            ? Uni.createFrom().failure(new IllegalStateException("injected read failure"))
+                            : Uni.createFrom().item(event.data().reason().startsWith("done")),
+                    (session, event) -> {
+                        attempts.incrementAndGet();
+                        Effect effect = new Effect();
+                        effect.eventId = event.id();
+                        effect.note = event.data().reason();
+                        return session.persist(effect);
+                    });
+        }
+        return checked;
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldSkipTheTransactionWhenTheEffectIsAlreadyInPlace(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("done already");
+        asserter.execute(() -> attempts.set(0));
+        asserter.execute(() -> checkedConsumer().consume(EventJson.write(mapper, event)));
+        asserter.execute(() -> assertEquals(0, attempts.get()));
+        asserter.assertEquals(() -> count("select count(*) from processed_events where event_id = '" + event.id() + "'"), 0L);
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + event.id() + "'"), 0L);
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyOnceThroughTheInboxWhenTheCheckFindsNothingOrFails(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> open = event("not yet");
+        EventEnvelope<ProxyProvisionFailed> unreadable = event("broken check");
+        asserter.execute(() -> attempts.set(0));
+        asserter.execute(() -> checkedConsumer().consume(EventJson.write(mapper, open)));
+        asserter.execute(() -> checkedConsumer().consume(EventJson.write(mapper, open)));
+        asserter.execute(() -> checkedConsumer().consume(EventJson.write(mapper, unreadable)));
+        asserter.execute(() -> assertEquals(2, attempts.get()));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id in ('" + open.id() + "', '"
+                + unreadable.id() + "')"), 2L);
+        asserter.assertEquals(() -> count("select count(*) from processed_events where event_id in ('" + open.id() + "', '"
+                + unreadable.id() + "')"), 2L);
+    }
+
+    private EventConsumer<ProxyProvisionFailed> idempotent;
+
+    /** An effect idempotent by itself: writes its row unless the event's row is there already. */
+    private synchronized EventConsumer<ProxyProvisionFailed> idempotentConsumer() {
+        if (idempotent == null) {
+            idempotent = consumers.idempotentConsumer("test-idempotent-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
+                    ProxyProvisionFailed.class, (event, json) -> {
+                        attempts.incrementAndGet();
+                        if (failuresLeft.getAndDecrement() > 0) {
+                            return Uni.createFrom().failure(new IllegalStateException("injected failure"));
+                        }
+                        return pool.preparedQuery("""
+                                        insert into effects (event_id, note) select $1, $2
+                                        where not exists (select 1 from effects where event_id = $1)""")
+                                .execute(io.vertx.mutiny.sqlclient.Tuple.of(event.id(), event.data().reason()));
+                    });
+        }
+        return idempotent;
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyAnIdempotentEffectWithRetriesAndWithoutAnInboxRow(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("idempotent");
+        String json = EventJson.write(mapper, event);
+        asserter.execute(() -> {
+            failuresLeft.set(1);
+            attempts.set(0);
+        });
+        asserter.execute(() -> idempotentConsumer().consume(json));
+        asserter.execute(() -> idempotentConsumer().consume(json));
+        asserter.execute(() -> assertEquals(3, attempts.get(), "one retry, then the redelivery runs the effect again"));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + event.id() + "'"), 1L);
+        asserter.assertEquals(() -> count("select count(*) from processed_events where event_id = '" + event.id() + "'"), 0L);
+    }
+
     @Test
     @RunOnVertxContext
     void shouldRetryAFailingEffectAndApplyItOnce(UniAsserter asserter) {

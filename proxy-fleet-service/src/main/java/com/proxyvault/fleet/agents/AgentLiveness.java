@@ -27,7 +27,7 @@ import java.util.List;
  * agent's active proxies become {@code offline} and {@code proxy.offline} goes out for each (one transaction,
  * rows claimed {@code for update skip locked}: with several fleet replicas each proxy is announced once). The
  * stream's end alone does not count — a fleet restart ends every stream and the agents are back in seconds —
- * only silence does. When the agent says Hello again, {@link #backOnline} makes its offline proxies active in
+ * only silence does. When the agent says Hello again, its registration ({@link AgentStore#register}) makes its offline proxies active in
  * the same transaction that marks it connected, before any new proxy can be placed on it, and announces
  * {@code proxy.online}; the reconciler then re-sends whatever the agent no longer serves.
  */
@@ -84,23 +84,10 @@ public class AgentLiveness {
     }
 
     /**
-     * In the Hello's registration transaction: the agent's offline proxies are active again (same port and
-     * credentials) and {@code proxy.online} is announced for each.
+     * In the Hello's registration transaction ({@link AgentStore#register}, which made them active again):
+     * {@code proxy.online} for each revived proxy's {@code (id, order_id, reseller_id, ...)} row.
      */
-    Uni<Void> backOnline(Mutiny.Session session, String agentId, LocalDateTime now) {
-        return session.createNativeQuery("""
-                        update proxies set status = :active, updated_at = :now
-                        where agent_id = :agent and status = :offline
-                        returning id, order_id, reseller_id""", Object[].class)
-                .setParameter("active", ProxyStatus.ACTIVE)
-                .setParameter("offline", ProxyStatus.OFFLINE)
-                .setParameter("now", now)
-                .setParameter("agent", agentId)
-                .getResultList()
-                .chain(rows -> announceOnline(session, agentId, rows));
-    }
-
-    private Uni<Void> announceOnline(Mutiny.Session session, String agentId, List<Object[]> rows) {
+    Uni<Void> announceOnline(Mutiny.Session session, String agentId, List<Object[]> rows) {
         if (rows.isEmpty()) {
             return Uni.createFrom().voidItem();
         }

@@ -51,15 +51,23 @@ public class HeartbeatWriter {
             from unnest($1::text[], $2::timestamp[], $3::boolean[]) as v(id, seen, held)
             where a.id = v.id""";
 
+    /**
+     * The counters live in {@code proxy_traffic}, apart from the proxy's row (fleet migration V13): the batch locks
+     * no {@code proxies} row, so no reseller command or state change waits for it. Only reports from the proxy's
+     * current agent count ({@code join proxies}, read without a lock).
+     */
     static final String UPDATE_TRAFFIC = """
-            update proxies p set
-                bytes_in = p.bytes_in + case when p.traffic_since_ms = v.since then greatest(v.bytes_in - p.traffic_last_in, 0)
-                                             else v.bytes_in end,
-                bytes_out = p.bytes_out + case when p.traffic_since_ms = v.since then greatest(v.bytes_out - p.traffic_last_out, 0)
-                                               else v.bytes_out end,
-                traffic_since_ms = v.since, traffic_last_in = v.bytes_in, traffic_last_out = v.bytes_out
+            insert into proxy_traffic as t (proxy_id, bytes_in, bytes_out, traffic_since_ms, traffic_last_in, traffic_last_out)
+            select v.id, v.bytes_in, v.bytes_out, v.since, v.bytes_in, v.bytes_out
             from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) as v(id, agent, since, bytes_in, bytes_out)
-            where p.id = v.id and p.agent_id = v.agent""";
+            join proxies p on p.id = v.id and p.agent_id = v.agent
+            on conflict (proxy_id) do update set
+                bytes_in = t.bytes_in + case when t.traffic_since_ms = excluded.traffic_since_ms
+                                             then greatest(excluded.traffic_last_in - t.traffic_last_in, 0) else excluded.traffic_last_in end,
+                bytes_out = t.bytes_out + case when t.traffic_since_ms = excluded.traffic_since_ms
+                                               then greatest(excluded.traffic_last_out - t.traffic_last_out, 0) else excluded.traffic_last_out end,
+                traffic_since_ms = excluded.traffic_since_ms, traffic_last_in = excluded.traffic_last_in,
+                traffic_last_out = excluded.traffic_last_out""";
 
     static final String ENDED = "select id, port, agent_id from proxies where id = any($1) and status = any($2)";
 

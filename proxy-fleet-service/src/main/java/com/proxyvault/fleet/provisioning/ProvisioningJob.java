@@ -5,6 +5,7 @@ import com.proxyvault.fleet.agents.AgentRegistry;
 import com.proxyvault.fleet.agents.AgentRouter;
 import com.proxyvault.fleet.agents.AgentSession;
 import com.proxyvault.fleet.agents.CommandConfig;
+import com.proxyvault.fleet.agents.FleetReplicas;
 import com.proxyvault.platform.vertx.VertxContexts;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
@@ -43,6 +44,7 @@ public class ProvisioningJob {
     private final Mutiny.SessionFactory sessionFactory;
     private final AgentRegistry agents;
     private final AgentRouter router;
+    private final FleetReplicas replicas;
     private final ProxyTransitions transitions;
     private final VertxContexts contexts;
     private final Duration provisionTimeout;
@@ -55,12 +57,13 @@ public class ProvisioningJob {
     static final String CHANNEL = "proxy_dispatch";
     private static final int DISPATCH_BATCH = 50;
 
-    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, AgentRouter router, ProxyTransitions transitions,
-                           VertxContexts contexts, CommitSignals signals, CommandConfig commands,
+    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, AgentRouter router, FleetReplicas replicas,
+                           ProxyTransitions transitions, VertxContexts contexts, CommitSignals signals, CommandConfig commands,
                            @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout) {
         this.sessionFactory = sessionFactory;
         this.agents = agents;
         this.router = router;
+        this.replicas = replicas;
         this.transitions = transitions;
         this.contexts = contexts;
         this.signals = signals;
@@ -90,17 +93,20 @@ public class ProvisioningJob {
             return Uni.createFrom().voidItem();
         }
         LocalDateTime now = transitions.now();
+        // "Agents held here" is the agents row's replica_id (written by the Hello's registration and re-claimed
+        // by every heartbeat batch), not a list of this replica's agents bound as a parameter: with 10,000
+        // agents that list (first 10,000 IN parameters, then one 10,000-element text[]) cost PostgreSQL ~29 ms
+        // of planning per dispatch, and a dispatch runs every second and after every Hello (bench/fleet,
+        // docs/fleet.md "Dispatch without the agent list"). The statement starts from the small
+        // proxies_provisioning index; send() still skips a row whose agent's stream is not in the registry.
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                select * from proxies
-                                where status = :provisioning and agent_id = any(:agents)
-                                  and (command_sent_at is null or command_sent_at < :resendBefore)
-                                order by id limit :batch for update skip locked""", Proxy.class)
+                                select p.* from proxies p join agents a on a.id = p.agent_id
+                                where p.status = :provisioning and a.replica_id = :replica
+                                  and (p.command_sent_at is null or p.command_sent_at < :resendBefore)
+                                order by p.id limit :batch for update of p skip locked""", Proxy.class)
                         .setParameter("batch", DISPATCH_BATCH)
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
-                        // One array parameter, not an IN list: with 10,000 agents on a replica the list made a
-                        // 10,000-parameter statement that PostgreSQL planned for ~29 ms per dispatch and Hibernate
-                        // cached once per list length (bench/fleet, docs/capacity.md).
-                        .setParameter("agents", agents.connectedAgentIds().toArray(String[]::new))
+                        .setParameter("replica", replicas.id())
                         .setParameter("resendBefore", now.minus(resendAfter))
                         .getResultList()
                         .invoke(proxies -> proxies.forEach(p -> p.commandSentAt = now)))

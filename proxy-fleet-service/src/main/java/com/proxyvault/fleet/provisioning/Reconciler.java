@@ -35,16 +35,21 @@ public class Reconciler {
         this.provisioning = provisioning;
     }
 
+    /**
+     * After the agent's Welcome: its provisioning proxies are due for a resend at once and the dispatcher is woken;
+     * what it serves is made to match its active proxies. One statement, no transaction around it: the reset of
+     * the resend marks and the read of the active proxies are independent (docs/fleet.md "A Hello in one statement").
+     */
     public void afterHello(AgentSession session, List<ServedProxy> served) {
-        contexts.onNewContext(() -> sessionFactory.withTransaction(db -> db.createNativeQuery(
-                                "update proxies set command_sent_at = null where agent_id = :agent and status = :provisioning")
+        contexts.onNewContext(() -> sessionFactory.withSession(db -> db.createNativeQuery("""
+                                with resend as (
+                                    update proxies set command_sent_at = null
+                                    where agent_id = :agent and status = :provisioning and command_sent_at is not null)
+                                select * from proxies where agent_id = :agent and status = :active""", Proxy.class)
                         .setParameter("agent", session.agentId())
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
-                        .executeUpdate()
-                        .chain(() -> db.createNativeQuery("select * from proxies where agent_id = :agent and status = :active", Proxy.class)
-                                .setParameter("agent", session.agentId())
-                                .setParameter("active", ProxyStatus.ACTIVE)
-                                .getResultList())))
+                        .setParameter("active", ProxyStatus.ACTIVE)
+                        .getResultList()))
                 .subscribe().with(active -> {
                             provisioning.wake(); // its waiting proxies go out now, not at the next tick
                             reconcile(session, served, active);

@@ -70,20 +70,4 @@ public class Proxy extends PanacheEntityBase {
     public LocalDateTime lastResetAt;
     @Column(name = "last_hard_reset_at")
     public LocalDateTime lastHardResetAt;
-    /** Bytes received from and sent to the proxy's customers, as its agent reported them (AgentStore#seen). */
-    @Column(name = "bytes_in")
-    public long bytesIn;
-    @Column(name = "bytes_out")
-    public long bytesOut;
-    /**
-     * The agent's counting start and the totals it last reported (AgentStore#seen). Mapped although only SQL
-     * reads them: the fleet's native {@code select * ... Proxy.class} queries need every column mapped
-     * (Hibernate Reactive fails on an unmapped one).
-     */
-    @Column(name = "traffic_since_ms")
-    public Long trafficSinceMs;
-    @Column(name = "traffic_last_in")
-    public long trafficLastIn;
-    @Column(name = "traffic_last_out")
-    public long trafficLastOut;
 }

@@ -12,6 +12,8 @@ import com.proxyvault.fleet.provisioning.AgentCommands;
 import com.proxyvault.fleet.provisioning.Credentials;
 import com.proxyvault.fleet.provisioning.ModemAllocator;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -31,18 +33,21 @@ public class ProxyControlService {
 
     private static final Logger LOG = Logger.getLogger(ProxyControlService.class);
     public static final List<String> FINGERPRINTS = List.of("none", "linux", "macos", "windows");
+    static final String SET_FINGERPRINT = "update proxies set fingerprint = $1, updated_at = $2 where id = $3";
 
     private final Mutiny.SessionFactory sessionFactory;
+    private final Pool pool;
     private final AgentRouter agents;
     private final ModemAllocator allocator;
 
     private final Clock clock;
 
 
-    public ProxyControlService(Mutiny.SessionFactory sessionFactory, AgentRouter agents, ModemAllocator allocator,
+    public ProxyControlService(Mutiny.SessionFactory sessionFactory, Pool pool, AgentRouter agents, ModemAllocator allocator,
                                Clock clock) {
         this.clock = clock;
         this.sessionFactory = sessionFactory;
+        this.pool = pool;
         this.agents = agents;
         this.allocator = allocator;
     }
@@ -62,12 +67,10 @@ public class ProxyControlService {
                     Uni<?> applied = ProxyStatus.ACTIVE.equals(proxy.status)
                             ? command(proxy.agentId, AgentCommands.setFingerprint(proxy, profile), authorization)
                             : Uni.createFrom().voidItem();
-                    return applied.chain(() -> sessionFactory.withTransaction(session -> session
-                                    .createNativeQuery("update proxies set fingerprint = :fingerprint, updated_at = :now where id = :id")
-                                    .setParameter("fingerprint", fingerprint)
-                                    .setParameter("now", now())
-                                    .setParameter("id", proxy.id)
-                                    .executeUpdate()))
+                    // One statement, committed on its own: the same row write as a transaction around it, two
+                    // round trips (begin, commit) fewer on the answer's path (bench/fleet's command round trip).
+                    return applied.chain(() -> pool.preparedQuery(SET_FINGERPRINT)
+                                    .execute(Tuple.of(fingerprint, now(), proxy.id)))
                             .replaceWith(new FingerprintResult(proxy.id, fingerprint));
                 });
     }

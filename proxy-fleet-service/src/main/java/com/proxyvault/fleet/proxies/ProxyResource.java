@@ -148,7 +148,7 @@ public class ProxyResource {
         return find(proxyId).chain(proxy -> views(List.of(proxy))).map(views -> views.get(0));
     }
 
-    /** The proxies as the API shows them, with their modems' exit IPs and their latest rotations (one query each for all). */
+    /** The proxies as the API shows them, with their modems' exit IPs, their traffic and their latest rotations (one query each for all). */
     private Uni<List<ProxyView>> views(List<Proxy> proxies) {
         if (proxies.isEmpty()) {
             return Uni.createFrom().item(List.of());
@@ -159,15 +159,22 @@ public class ProxyResource {
         return Panache.getSession().chain(session -> session.createNativeQuery(
                                 "select id, exit_ip from modems where id in (:ids)", Object[].class)
                         .setParameter("ids", modems).getResultList()
-                        .chain(rows -> session.createQuery("from ProxyRotation where proxyId in (:ids)", ProxyRotation.class)
+                        .chain(rows -> session.createNativeQuery(
+                                        "select proxy_id, bytes_in, bytes_out from proxy_traffic where proxy_id in (:ids)", Object[].class)
+                                .setParameter("ids", ids).getResultList()
+                                .chain(counted -> session.createQuery("from ProxyRotation where proxyId in (:ids)", ProxyRotation.class)
                                 .setParameter("ids", ids).getResultList()
                                 .map(found -> {
                                     java.util.Map<String, String> exitIps = new java.util.HashMap<>();
                                     rows.forEach(row -> exitIps.put((String) row[0], (String) row[1]));
+                                    java.util.Map<Long, long[]> traffic = new java.util.HashMap<>();
+                                    counted.forEach(row -> traffic.put(((Number) row[0]).longValue(),
+                                            new long[] {((Number) row[1]).longValue(), ((Number) row[2]).longValue()}));
                                     java.util.Map<Long, RotationView> latest = new java.util.HashMap<>();
                                     found.forEach(r -> latest.put(r.proxyId, RotationView.of(r, now)));
-                                    return proxies.stream().map(p -> ProxyView.of(p, exitIps.get(p.modemId), latest.get(p.id))).toList();
-                                })));
+                                    return proxies.stream().map(p -> ProxyView.of(p, exitIps.get(p.modemId), traffic.get(p.id),
+                                            latest.get(p.id))).toList();
+                                }))));
     }
 
     @GET

@@ -13,9 +13,13 @@ public record ProxyView(long id, String name, String ip, int port, String userna
                         LocalDateTime createdAt, String fingerprint, boolean autoRenew, String exitIp, long bytesIn,
                         long bytesOut, RotationView rotation) {
 
-    /** {@code exitIp}: the public IP of the proxy's modem as the fleet last knew it (null when unknown). */
-    public static ProxyView of(Proxy p, String exitIp, RotationView rotation) {
+    /**
+     * {@code exitIp}: the public IP of the proxy's modem as the fleet last knew it (null when unknown); {@code traffic}:
+     * its {@code proxy_traffic} row's {@code (bytes_in, bytes_out)}, null before its agent reported any (0, 0).
+     */
+    public static ProxyView of(Proxy p, String exitIp, long[] traffic, RotationView rotation) {
         return new ProxyView(p.id, p.name, p.ip, p.port, p.username, p.password, p.locationId, p.status,
-                p.expiresAt, p.orderId, p.createdAt, p.fingerprint, p.autoRenew, exitIp, p.bytesIn, p.bytesOut, rotation);
+                p.expiresAt, p.orderId, p.createdAt, p.fingerprint, p.autoRenew, exitIp,
+                traffic == null ? 0 : traffic[0], traffic == null ? 0 : traffic[1], rotation);
     }
 }
