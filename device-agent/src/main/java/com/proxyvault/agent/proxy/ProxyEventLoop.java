@@ -1,5 +1,6 @@
 package com.proxyvault.agent.proxy;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -9,6 +10,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -21,7 +23,11 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,14 +59,60 @@ public class ProxyEventLoop implements AutoCloseable {
             .datagramChannelType(datagramChannelType())
             .socketChannelType(socketChannelType()));
 
-    /** Listening sockets of the transport in use. */
-    Class<? extends ServerSocketChannel> serverChannelType() {
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    /**
+     * Listening sockets of the transport in use, for {@code bindAddress}. With epoll an IPv4 address gets an
+     * AF_INET socket (Netty's default is a dual-stack AF_INET6 one, which answers IPv4 through mapped addresses
+     * and costs an extra {@code setsockopt(IPV6_V6ONLY)} per socket); an IPv6 address keeps the dual-stack one.
+     */
+    ChannelFactory<ServerSocketChannel> serverChannelFactory(InetAddress bindAddress) {
+        if (!epoll) {
+            return NioServerSocketChannel::new;
+        }
+        InternetProtocolFamily family = familyOf(bindAddress);
+        return () -> new EpollServerSocketChannel(family);
     }
 
-    /** Connection sockets of the transport in use. */
+    /**
+     * Connection sockets of the transport in use, for connecting to {@code remote}: with epoll an AF_INET socket
+     * for an IPv4 origin (see {@link #serverChannelFactory}), else Netty's default.
+     */
+    ChannelFactory<SocketChannel> socketChannelFactory(InetAddress remote) {
+        if (!epoll) {
+            return NioSocketChannel::new;
+        }
+        InternetProtocolFamily family = familyOf(remote);
+        return () -> new EpollSocketChannel(family);
+    }
+
+    private static InternetProtocolFamily familyOf(InetAddress address) {
+        return address instanceof Inet4Address ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
+    }
+
+    /** Connection sockets of the transport in use (the resolver's TCP fallback). */
     Class<? extends SocketChannel> socketChannelType() {
         return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * The loops that each accept on a listener's port. With epoll every loop has a listening socket of its own
+     * on the port ({@code SO_REUSEPORT}; the kernel spreads new connections over them), so a connection is
+     * accepted and served on the same loop: no hand-off to another loop's thread (a task, an eventfd write and
+     * a wake-up of that thread per connection). With NIO one socket on the whole group, which hands each
+     * accepted connection to the next loop.
+     */
+    List<EventLoopGroup> acceptGroups() {
+        List<EventLoopGroup> groups = new ArrayList<>();
+        if (epoll) {
+            group.forEach(loop -> groups.add((EventLoop) loop));
+        } else {
+            groups.add(group);
+        }
+        return groups;
+    }
+
+    /** True when {@link #acceptGroups()} are one loop each, sharing the port through {@code SO_REUSEPORT}. */
+    boolean acceptsPerLoop() {
+        return epoll;
     }
 
     private Class<? extends DatagramChannel> datagramChannelType() {

@@ -12,6 +12,8 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -24,6 +26,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +53,8 @@ public final class ProxyListener {
     private final ProxySettings settings;
     private final TrafficCounter traffic = new TrafficCounter();
     private final long countingSinceEpochMs;
-    private volatile Channel serverChannel;
+    /** The listening sockets of the port (one per event loop with epoll), empty until bound. */
+    private volatile List<Channel> serverChannels = List.of();
     /**
      * The OS fingerprint (NONE, LINUX, MACOS, WINDOWS) the fleet wants this proxy to present. The TTL and MSS are
      * the host's nftables rules (com.proxyvault.agent.fingerprint); this listener only sets the origin sockets'
@@ -134,33 +140,54 @@ public final class ProxyListener {
         this.modem = assignment.modem();
     }
 
-    /** Completes once the port accepts connections; fails with {@link ProxyException} if it can't. */
+    /**
+     * Completes once the port accepts connections; fails with {@link ProxyException} if it can't. With epoll
+     * the port gets one listening socket per event loop ({@code SO_REUSEPORT}, {@link ProxyEventLoop#acceptGroups()}),
+     * so each connection is accepted and served by one thread; a port held by anything else still fails the bind
+     * (the kernel only lets sockets that all set {@code SO_REUSEPORT}, of the same user, share a port).
+     */
     CompletableFuture<Void> bind(String bindHost) {
+        InetSocketAddress address = new InetSocketAddress(bindHost, port);
+        List<EventLoopGroup> groups = eventLoop.acceptGroups();
+        List<ChannelFuture> binds = new ArrayList<>();
+        for (EventLoopGroup group : groups) {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channelFactory(eventLoop.serverChannelFactory(address.getAddress()))
+                    // TCP_NODELAY is not set here: Netty's socket channels switch it on when they are created
+                    // (PlatformDependent.canEnableTcpNoDelayByDefault()), and a childOption would set it a
+                    // second time, one more setsockopt per connection.
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel customer) {
+                            connections.add(customer);
+                            customer.pipeline()
+                                    .addLast(TrafficCounter.NAME, traffic)
+                                    .addLast(ConnectionTimeouts.IDLE_NAME, new IdleStateHandler(0, 0,
+                                            settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+                                    .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout()))
+                                    .addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
+                        }
+                    });
+            if (eventLoop.acceptsPerLoop()) {
+                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
+            }
+            binds.add(bootstrap.bind(address));
+        }
         CompletableFuture<Void> bound = new CompletableFuture<>();
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(eventLoop.group())
-                .channel(eventLoop.serverChannelType())
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel customer) {
-                        connections.add(customer);
-                        customer.pipeline()
-                                .addLast(TrafficCounter.NAME, traffic)
-                                .addLast(ConnectionTimeouts.IDLE_NAME, new IdleStateHandler(0, 0,
-                                        settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
-                                .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout()))
-                                .addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
-                    }
-                });
-        bootstrap.bind(new InetSocketAddress(bindHost, port)).addListener((ChannelFuture future) -> {
-            if (future.isSuccess()) {
-                serverChannel = future.channel();
+        CompletableFuture.allOf(binds.stream().map(ProxyListener::completion).toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, alsoIgnored) -> {
+            Throwable failure = binds.stream().map(ChannelFuture::cause).filter(Objects::nonNull).findFirst().orElse(null);
+            if (failure == null) {
+                serverChannels = binds.stream().map(ChannelFuture::channel).toList();
                 bound.complete(null);
-            } else if (future.cause() instanceof BindException) {
-                bound.completeExceptionally(new ProxyException("port " + port + " is already in use on this host", future.cause()));
+                return;
+            }
+            binds.stream().filter(ChannelFuture::isSuccess).forEach(ok -> ok.channel().close()); // all sockets or none
+            if (failure instanceof BindException) {
+                bound.completeExceptionally(new ProxyException("port " + port + " is already in use on this host", failure));
             } else {
-                bound.completeExceptionally(new ProxyException("cannot listen on port " + port + ": " + future.cause().getMessage(), future.cause()));
+                bound.completeExceptionally(new ProxyException("cannot listen on port " + port + ": " + failure.getMessage(), failure));
             }
         });
         return bound;
@@ -214,10 +241,10 @@ public final class ProxyListener {
         }
         Bootstrap bootstrap = new Bootstrap()
                 .group(customer.eventLoop())
-                .channel(eventLoop.socketChannelType())
+                .channelFactory(eventLoop.socketChannelFactory(remote.getAddress()))
                 .disableResolver() // resolved and checked above: no second lookup
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ORIGIN_CONNECT_TIMEOUT_MILLIS)
-                .option(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY: on by Netty's default already (see bind), not set twice
                 .option(ChannelOption.AUTO_READ, autoRead)
                 .handler(originHandler);
         int receiveBuffer = originReceiveBufferBytes;
@@ -240,14 +267,22 @@ public final class ProxyListener {
     /** Stops accepting and closes every connection of this proxy. */
     CompletableFuture<Void> close() {
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        Channel server = serverChannel;
-        if (server == null) {
+        List<Channel> servers = serverChannels;
+        if (servers.isEmpty()) {
             connections.close();
             closed.complete(null);
             return closed;
         }
-        server.close().addListener(ignored -> connections.close().addListener(alsoIgnored -> closed.complete(null)));
+        CompletableFuture.allOf(servers.stream().map(server -> completion(server.close())).toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, alsoIgnored) -> connections.close().addListener(notEither -> closed.complete(null)));
         return closed;
+    }
+
+    /** Completes (normally, whatever the outcome) when {@code future} is done. */
+    private static CompletableFuture<Void> completion(ChannelFuture future) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        future.addListener(ignored -> done.complete(null));
+        return done;
     }
 
     @Override

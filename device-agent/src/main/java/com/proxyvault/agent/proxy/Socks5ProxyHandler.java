@@ -63,6 +63,7 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
     private final ProxyListener listener;
     /** Bytes the client sent after its request but before the reply (optimistic data), kept for the origin. */
     private final Deque<ByteBuf> early = new ArrayDeque<>();
+    private long earlyBytes;
     private boolean requestSeen;
 
     Socks5ProxyHandler(ProxyListener listener) {
@@ -74,6 +75,10 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf bytes) {
             if (requestSeen) {
                 early.add(bytes);
+                earlyBytes += bytes.readableBytes();
+                if (earlyBytes > EarlyBytes.MAX_HELD_BYTES) {
+                    ctx.channel().config().setAutoRead(false); // a flood while connecting stays in the kernel
+                }
             } else {
                 bytes.release();
             }
@@ -135,7 +140,8 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
         requestSeen = true;
         ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
         Channel customer = ctx.channel();
-        customer.config().setAutoRead(false);
+        // The customer stays readable while the origin connects (what it sends goes to `early`): switching
+        // reading off and on again would cost two epoll_ctl calls per session.
         HostAndPort target = new HostAndPort(request.dstAddr(), request.dstPort());
         Future<Channel> connect = listener.connectToOrigin(customer, target, new TunnelRelay(customer), false);
         connect.addListener((Future<Channel> connected) -> {

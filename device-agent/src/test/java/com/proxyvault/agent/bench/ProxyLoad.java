@@ -25,7 +25,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code GET} through the tunnel, then close (the proxy's handshake and origin connect in every request);</li>
  *   <li>{@code socks5}: per request a new connection, SOCKS5 greeting, RFC 1929 username/password, CONNECT to
  *       the origin's IPv4 address, one {@code GET}, close.</li>
+ *   <li>{@code connect-keep} / {@code socks5-keep}: one tunnel per thread (as above), kept: every request is one
+ *       more kept-alive {@code GET} to the origin through it (the proxy only relays bytes).</li>
  * </ul>
+ * In {@code connect} and {@code socks5} the tunnelled {@code GET} says {@code Connection: close}: the origin then
+ * closes first, so each connection's TIME_WAIT stays on the origin's side. Otherwise the proxy closes its origin
+ * connection first and holds the TIME_WAIT on a local port; a proxy that binds every outgoing socket before
+ * connecting (dante binds to its {@code external:} address) can then not reuse those ports for 60 s and runs out
+ * of ephemeral ports at a few hundred connections per second, while one that lets {@code connect} pick the port
+ * (the agent, tinyproxy) may reuse them. The same request goes through every proxy.
  * A request counts once its whole answer (status 200, Content-Length bytes) was read; latency is from
  * opening the connection (connect/socks5) or writing the request (http) to the last byte.
  *
@@ -155,6 +163,23 @@ public final class ProxyLoad {
                         closeQuietly(kept);
                         kept = null;
                     }
+                } else if (mode.endsWith("-keep")) {
+                    if (kept == null) {
+                        kept = open();
+                        wire.attach(kept);
+                        if (mode.equals("connect-keep")) {
+                            connectTunnel(kept, wire);
+                        } else {
+                            socks5(kept, wire);
+                        }
+                    }
+                    kept.getOutputStream().write(keptTunnelRequestBytes);
+                    body = readResponse(wire);
+                    if (body < 0) { // the origin ends the kept-alive connection: the next request opens a new tunnel
+                        body = -body - 1;
+                        closeQuietly(kept);
+                        kept = null;
+                    }
                 } else {
                     Socket socket = open();
                     wire.attach(socket);
@@ -254,6 +279,7 @@ public final class ProxyLoad {
     private byte[] httpRequestBytes;
     private byte[] connectRequestBytes;
     private byte[] tunnelledRequestBytes;
+    private byte[] keptTunnelRequestBytes;
     private byte[] socksAuthBytes;
     private byte[] socksConnectBytes;
 
@@ -264,7 +290,9 @@ public final class ProxyLoad {
                 .getBytes(StandardCharsets.ISO_8859_1);
         connectRequestBytes = ("CONNECT " + hostPort + " HTTP/1.1\r\n" + "Host: " + hostPort + "\r\n"
                 + "Proxy-Authorization: " + authorization + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        tunnelledRequestBytes = ("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        // Connection: close, so the origin closes first and its side keeps the TIME_WAIT (see the class comment).
+        tunnelledRequestBytes = ("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        keptTunnelRequestBytes = ("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         byte[] u = user.getBytes(StandardCharsets.UTF_8);
         byte[] p = pass.getBytes(StandardCharsets.UTF_8);
         socksAuthBytes = new byte[3 + u.length + p.length];

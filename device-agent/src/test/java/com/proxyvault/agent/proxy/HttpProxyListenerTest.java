@@ -218,6 +218,28 @@ class HttpProxyListenerTest {
     }
 
     @Test
+    void shouldServeARequestSentRightBehindAConnectThatFails() throws IOException {
+        // The customer stays readable while a CONNECT's origin connects (what it sends waits in EarlyBytes): a
+        // request sent before the answer to a CONNECT that then fails is still served next, on the same connection,
+        // whether it arrived with the CONNECT, while connecting, or after the answer.
+        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+            client.send("CONNECT 127.0.0.1:" + closedPort + " HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1:" + closedPort + "\r\n"
+                    + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                    + "\r\n");
+            client.send("GET http://" + origin.authority() + "/after-the-connect HTTP/1.1\r\n"
+                    + "Host: " + origin.authority() + "\r\n"
+                    + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
+                    + "\r\n");
+            assertEquals(502, client.readResponse().status(), "nothing listens on the CONNECT's port");
+            RawHttpClient.Response next = client.readResponse();
+            assertEquals(200, next.status());
+            assertEquals(TestOrigin.GREETING, next.body());
+        }
+        assertEquals("/after-the-connect", origin.received().get(0).uri());
+    }
+
+    @Test
     void shouldRefuseNonPublicTargetsWithForbiddenAndKeepServingTheConnection() throws IOException {
         String[] blockedTargets = {
                 "10.0.0.1:80",                    // private
