@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -73,6 +74,42 @@ class ProductionConfigIT {
             assertAll(checks);
         } finally {
             started.values().forEach(Process::destroyForcibly);
+        }
+    }
+
+    /**
+     * The Kubernetes manifests give the fleet its agent tokens as a properties file named in
+     * {@code QUARKUS_CONFIG_LOCATIONS}, not as an environment variable (docs/fleet.md "Many agents"):
+     * started that way, still without its other secrets, the fleet must find {@code FLEET_AGENT_TOKENS}
+     * in the file and name only what is really missing.
+     */
+    @Test
+    void shouldReadTheAgentTokensFromAPropertiesFileInProduction() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "production-config-it", "fleet-tokens-file").toAbsolutePath());
+        Path tokens = dir.resolve("agent-tokens.properties");
+        Files.writeString(tokens, "FLEET_AGENT_TOKENS=farm-0001=" + "a".repeat(48) + ",farm-0002=" + "b".repeat(48) + "\n");
+        Path output = dir.resolve("output.log");
+        ProcessBuilder builder = new ProcessBuilder(java(), "-Xmx128m", "-Djava.io.tmpdir=" + dir,
+                "-jar", BuiltJars.runner("proxy-fleet-service").toString())
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        builder.environment().clear();
+        builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("QUARKUS_CONFIG_LOCATIONS", "file:" + tokens);
+        Process process = builder.start();
+        try {
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                fail("proxy-fleet-service still runs 90 s after a start without its database secrets:\n" + read(output));
+            }
+            String log = read(output);
+            assertAll(
+                    () -> assertTrue(log.contains("Could not expand value DB_USER "), "must still name DB_USER:\n" + log),
+                    () -> assertFalse(log.contains("Could not expand value FLEET_AGENT_TOKENS"),
+                            "FLEET_AGENT_TOKENS is in the file QUARKUS_CONFIG_LOCATIONS names:\n" + log));
+        } finally {
+            process.destroyForcibly();
         }
     }
 

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -371,6 +373,7 @@ public final class K8sValidator {
                     requireObject(cid, "Secret", from.getSecretRef().getName(), names, findings);
                 }
             }
+            envNames.addAll(configFileVariables(cid, c, spec.getVolumes(), findings));
             ServiceConfig config = services.get(c.getName());
             if (config != null && !init) {
                 config.requiredEnv().forEach((var, why) -> {
@@ -381,6 +384,64 @@ public final class K8sValidator {
                 });
             }
         }
+    }
+
+    /**
+     * Variables a Secret provides as a properties file, by {@code secret/key}: where one environment string
+     * would be too long (Linux refuses one over 128 KiB), the Secret is mounted as a file and named in
+     * {@code QUARKUS_CONFIG_LOCATIONS}. The file's content is not in the manifests, so what it holds is
+     * written here, as docs/deploy.md documents it.
+     */
+    static final Map<String, Set<String>> SECRET_CONFIG_FILES = Map.of(
+            "proxyvault-fleet-agent-tokens/agent-tokens.properties", Set.of("FLEET_AGENT_TOKENS"));
+
+    /**
+     * The variables the files named in the container's {@code QUARKUS_CONFIG_LOCATIONS} provide. Each
+     * {@code file:} location must be a file a volume of the pod mounts, else a finding: a path that misses
+     * leaves the file unread, and the service stops at start for want of what it held.
+     */
+    private static Set<String> configFileVariables(String cid, Container c, List<Volume> volumes, List<String> findings) {
+        var provided = new HashSet<String>();
+        String locations = Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of()).stream()
+                .filter(e -> e.getName().equals("QUARKUS_CONFIG_LOCATIONS") && e.getValue() != null)
+                .map(EnvVar::getValue).findFirst().orElse(null);
+        if (locations == null) {
+            return provided;
+        }
+        for (String location : locations.split(",")) {
+            String path = location.strip();
+            if (!path.startsWith("file:")) {
+                continue;
+            }
+            path = path.substring("file:".length());
+            String file = path;
+            var mount = Objects.requireNonNullElse(c.getVolumeMounts(), List.<VolumeMount>of()).stream()
+                    .filter(m -> file.startsWith(m.getMountPath().endsWith("/") ? m.getMountPath() : m.getMountPath() + "/"))
+                    .findFirst();
+            var volume = mount.flatMap(m -> Objects.requireNonNullElse(volumes, List.<Volume>of()).stream()
+                    .filter(v -> v.getName().equals(m.getName())).findFirst());
+            if (volume.isEmpty()) {
+                findings.add(cid + ": QUARKUS_CONFIG_LOCATIONS names " + file + ", which no volume of the pod mounts");
+                continue;
+            }
+            String relative = file.substring(mount.get().getMountPath().replaceAll("/$", "").length() + 1);
+            var secret = volume.get().getSecret();
+            if (secret == null) {
+                continue;
+            }
+            String key = relative;
+            if (secret.getItems() != null && !secret.getItems().isEmpty()) {
+                key = secret.getItems().stream().filter(i -> i.getPath().equals(relative)).map(KeyToPath::getKey)
+                        .findFirst().orElse(null);
+                if (key == null) {
+                    findings.add(cid + ": QUARKUS_CONFIG_LOCATIONS names " + file + ", which volume "
+                            + volume.get().getName() + " does not project (its items have no path " + relative + ")");
+                    continue;
+                }
+            }
+            provided.addAll(SECRET_CONFIG_FILES.getOrDefault(secret.getSecretName() + "/" + key, Set.of()));
+        }
+        return provided;
     }
 
     private static void probe(String cid, String which, Probe probe, Container c, List<String> findings) {
