@@ -30,6 +30,8 @@ public final class SimulatedModemDriver implements ModemDriver {
     private volatile boolean online = true;
     private int resets;
     private CompletableFuture<String> inFlight;
+    /** Completed unless {@link #holdResets()} is in force: a reset finishes only once this has completed. */
+    private volatile CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
 
     /** Instant, always successful resets. */
     public SimulatedModemDriver(ModemSpec spec) {
@@ -83,8 +85,25 @@ public final class SimulatedModemDriver implements ModemDriver {
         inFlight = reset;
         online = false;
         Executor later = CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS);
-        later.execute(() -> finish(reset, mode, outcome));
+        CompletableFuture<Void> gate = released;
+        later.execute(() -> gate.thenRun(() -> finish(reset, mode, outcome)));
         return reset.minimalCompletionStage();
+    }
+
+    /**
+     * Keeps every reset started from now on offline (no new exit IP, no answer) until
+     * {@link #releaseResets()}: a modem that takes as long as a test needs, without a timing assumption
+     * (e.g. that the agent acks a command before the modem is done, docs/fleet.md "Commands").
+     */
+    public synchronized void holdResets() {
+        if (released.isDone()) {
+            released = new CompletableFuture<>();
+        }
+    }
+
+    /** Lets the held resets finish (each after its own delay has passed) and stops holding new ones. */
+    public synchronized void releaseResets() {
+        released.complete(null);
     }
 
     private void finish(CompletableFuture<String> reset, ResetMode mode, SimulatedModemSettings.Outcome outcome) {

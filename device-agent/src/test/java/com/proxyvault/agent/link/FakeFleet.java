@@ -124,6 +124,12 @@ public final class FakeFleet extends AgentLinkGrpc.AgentLinkImplBase {
         return ackedAt.computeIfAbsent(commandId, id -> new CompletableFuture<>()).get(30, TimeUnit.SECONDS);
     }
 
+    /** Whether the command's CommandResult has arrived (without waiting). */
+    boolean hasResult(String commandId) {
+        CompletableFuture<Long> answered = answeredAt.get(commandId);
+        return answered != null && answered.isDone();
+    }
+
     /** When the command's CommandResult arrived (System.nanoTime); waits up to 30 s for it. */
     long answeredAt(String commandId) throws Exception {
         return answeredAt.computeIfAbsent(commandId, id -> new CompletableFuture<>()).get(30, TimeUnit.SECONDS);

@@ -61,6 +61,9 @@ class FleetLinkTest {
     CommandHandler handler;
 
     @jakarta.inject.Inject
+    com.proxyvault.agent.modems.Modems modems;
+
+    @jakarta.inject.Inject
     com.proxyvault.agent.proxy.ProxyListeners listeners;
 
     @jakarta.inject.Inject
@@ -95,16 +98,23 @@ class FleetLinkTest {
     @Test
     void shouldAckACommandOnArrivalAndSendItsResultWhenTheModemIsDone() throws Exception {
         assertEquals(AgentReport.PROTOCOL_VERSION, fleet.latestHello().getProtocolVersion(), "Hello says the agent acks");
-        // A hard reset takes 100 ms on the test's simulated modems: the ack must not wait for it.
-        String id = fleet.sendCommand(FleetMessage.newBuilder().setTimeoutMs(10_000)
-                .setResetIp(ResetIp.newBuilder().setModemId("mia-1").setMode(ResetMode.RESET_MODE_HARD)));
-        long acked = fleet.ackedAt(id);
-        CommandResult result = fleet.result(id);
-        long answered = fleet.answeredAt(id);
+        // The modem's reset is held until the ack has arrived: were the ack to wait for the modem, it would
+        // never come (no timing assumption, unlike "the ack came N ms before the result").
+        var modem = (com.proxyvault.agent.modems.SimulatedModemDriver) modems.find("mia-1").orElseThrow();
+        modem.holdResets();
+        try {
+            String id = fleet.sendCommand(FleetMessage.newBuilder().setTimeoutMs(10_000)
+                    .setResetIp(ResetIp.newBuilder().setModemId("mia-1").setMode(ResetMode.RESET_MODE_HARD)));
+            long acked = fleet.ackedAt(id);
+            assertFalse(fleet.hasResult(id), "no result while the modem is still resetting");
+            modem.releaseResets();
+            CommandResult result = fleet.result(id);
 
-        assertTrue(result.getOk(), result.getError());
-        assertTrue(answered - acked >= Duration.ofMillis(80).toNanos(),
-                "the ack came " + Duration.ofNanos(answered - acked).toMillis() + " ms before the result, not ahead of the reset");
+            assertTrue(result.getOk(), result.getError());
+            assertTrue(fleet.answeredAt(id) > acked, "the ack comes first");
+        } finally {
+            modem.releaseResets();
+        }
     }
 
     @Test
