@@ -32,7 +32,10 @@ final class FleetOps {
     /** The second fleet replica's own HTTP port (bin/stack with PV_FLEET_REPLICAS=2). */
     static final String FLEET_2 = "http://127.0.0.1:8085";
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // HTTP/1.1 as our services speak it: the JDK client's default h2c upgrade once read a /q/metrics body as
+    // HTTP/2 frames ("Frame type(95) length(7562596) exceeds MAX_FRAME_SIZE", CI 2026-12-01).
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     private FleetOps() {
     }
