@@ -73,8 +73,9 @@ public class FleetEventsListener {
         this.provisioned = consumers.idempotentConsumer("order-active", EventTypes.PROXY_PROVISIONED, ProxyProvisioned.class,
                 (event, json) -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.ACTIVE,
                         event.data().proxyId(), event.data().expiresAt()));
-        this.provisionFailed = consumers.consumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
-                (session, event) -> orders.markFailed(session, event.data().orderId(), event.resellerId(),
+        // one statement with its own inbox row (it writes order.failed: a refund must be announced once)
+        this.provisionFailed = consumers.idempotentConsumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
+                (event, json) -> orders.markFailed(event.id(), "order-failed", event.data().orderId(), event.resellerId(),
                         event.data().reason()));
         this.expired = consumers.idempotentConsumer("order-expired", EventTypes.PROXY_EXPIRED, ProxyExpired.class,
                 (event, json) -> pool.preparedQuery(EXPIRE)
