@@ -9,9 +9,11 @@
 -- every statement is idempotent (create or replace).
 --
 -- p_event / p_handler: the inbox row (processed_events): a redelivered order.paid changes nothing.
--- p_provisioning_*: the proxy.provisioning outbox row; its payload's data.proxy_id and data.location_id
---   are filled in here (the proxy's id and the modem's location are known only here).
--- p_failed_*: the proxy.provision_failed outbox row, used when there is no room; data.reason filled in here.
+-- p_provisioning_*: the proxy.provisioning outbox row; its payload (the envelope JSON as Jackson wrote it)
+--   carries "proxy_id":0 and "location_id":null, replaced here by the proxy's id and the modem's location
+--   (known only here) as text, so the rest of the JSON stays byte for byte as written.
+-- p_failed_*: the proxy.provision_failed outbox row, used when there is no room; its "reason":null is
+--   replaced by the reason.
 -- Returns one row: outcome 'placed' (proxy_id, modem_id, port), 'failed' (reason), 'duplicate' (event seen)
 -- or 'exists' (the order has its proxy already: an event re-sent with a new id).
 create or replace function place_paid_order(
@@ -72,7 +74,7 @@ begin
             else 'Unknown location ' || p_location end;
         insert into outbox_events (id, topic, message_key, payload, traceparent)
         values (p_failed_id, p_failed_topic, p_key,
-                jsonb_set(p_failed_payload::jsonb, '{data,reason}', to_jsonb(v_reason))::text, p_traceparent);
+                replace(p_failed_payload, '"reason":null', '"reason":' || to_json(v_reason)::text), p_traceparent);
         return query select 'failed'::text, null::bigint, null::text, null::integer, v_reason;
         return;
     end if;
@@ -83,8 +85,8 @@ begin
     returning id into v_proxy;
     insert into outbox_events (id, topic, message_key, payload, traceparent)
     values (p_provisioning_id, p_provisioning_topic, p_key,
-            jsonb_set(jsonb_set(p_provisioning_payload::jsonb, '{data,proxy_id}', to_jsonb(v_proxy)),
-                      '{data,location_id}', to_jsonb(v_modem.location_id))::text,
+            replace(replace(p_provisioning_payload, '"proxy_id":0', '"proxy_id":' || v_proxy),
+                    '"location_id":null', '"location_id":' || to_json(v_modem.location_id::text)::text),
             p_traceparent);
     return query select 'placed'::text, v_proxy, v_modem.id::text, v_port, null::text;
 end $$;

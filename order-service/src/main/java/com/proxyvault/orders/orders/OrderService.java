@@ -501,11 +501,11 @@ public class OrderService {
      * The {@code proxy.provision_failed} consumer's effect as one statement on the Pool (like
      * {@link #MARK_PAID}): the inbox row ({@code Inbox.FIRST_DELIVERY}: $1 event id, $2 handler), the
      * conditional update to failed (only from a state {@link OrderStatus#before} failed: $8) and the
-     * {@code order.failed} outbox row, which is written only when the update changed the order. The payload
-     * ($12) is prepared for an order never charged ("0.00", no charge reference); for a charged one
-     * ({@code paid_at} set) the statement fills in the order's amount and $14, the reference pay charged
-     * under. One round trip where the Hibernate transaction took six (BEGIN, inbox, select for update,
-     * update, outbox, COMMIT).
+     * {@code order.failed} outbox row, which is written only when the update changed the order. Two payloads
+     * are prepared: $12 for an order never charged ("0.00", no charge reference) and $14 for a charged one
+     * ({@code paid_at} set), whose {@code "refunded_amount":null} the statement replaces, as text, with the
+     * amount the order row was charged (the rest stays byte for byte as Jackson wrote it). One round trip
+     * where the Hibernate transaction took six (BEGIN, inbox, select for update, update, outbox, COMMIT).
      */
     private static final String MARK_FAILED = """
             with first_delivery as (
@@ -519,8 +519,7 @@ public class OrderService {
             insert into outbox_events (id, topic, message_key, payload, traceparent)
             select $9::uuid, $10::text, $11::text,
                    case when f.paid_at is null then $12::text
-                        else jsonb_set(jsonb_set($12::jsonb, '{data,refunded_amount}', to_jsonb(f.amount_usd::text)),
-                                       '{data,charge_reference}', to_jsonb($14::text))::text end,
+                        else replace($14::text, '"refunded_amount":null', '"refunded_amount":' || to_json(f.amount_usd::text)::text) end,
                    $13::text
             from failed f
             returning (select paid_at is null from failed)""";
@@ -539,11 +538,16 @@ public class OrderService {
     public Uni<Boolean> markFailed(java.util.UUID eventId, String handler, long orderId, long resellerId, String fleetReason) {
         String reason = fleetReason == null || fleetReason.isBlank() ? "provisioning failed" : fleetReason;
         LocalDateTime failedAt = now();
-        Outbox.Row event = Outbox.row(mapper, EventEnvelope.of(EventTypes.ORDER_FAILED, resellerId,
-                new OrderFailed(orderId, reason, new BigDecimal("0.00"), null, failedAt), clock));
+        // one event, two possible payloads (same id, topic, key, trace): which one depends on the order row
+        EventEnvelope<OrderFailed> uncharged = EventEnvelope.of(EventTypes.ORDER_FAILED, resellerId,
+                new OrderFailed(orderId, reason, new BigDecimal("0.00"), null, failedAt), clock);
+        EventEnvelope<OrderFailed> charged = new EventEnvelope<>(uncharged.id(), uncharged.type(), uncharged.occurredAt(),
+                uncharged.resellerId(), new OrderFailed(orderId, reason, null, chargeReference(orderId), failedAt));
+        Outbox.Row event = Outbox.row(mapper, uncharged);
         Tuple params = Tuple.tuple(java.util.Arrays.asList(eventId, handler, OrderStatus.FAILED, reason, failedAt,
                 orderId, resellerId, OrderStatus.before(OrderStatus.FAILED).toArray(String[]::new),
-                event.id(), event.topic(), event.key(), event.payload(), event.traceparent(), chargeReference(orderId)));
+                event.id(), event.topic(), event.key(), event.payload(), event.traceparent(),
+                Outbox.row(mapper, charged).payload()));
         return pool.preparedQuery(MARK_FAILED).execute(params).map(rows -> {
             if (rows.rowCount() == 0) {
                 return false;

@@ -88,11 +88,11 @@ public class OrderPaidListener {
         OrderPaid order = event.data();
         LocalDateTime now = ClockProducer.utcNow(clock);
         String traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
-        // placeholders, set by the function: proxy_id, location_id (the modem's), reason
+        // placeholders the function replaces in the JSON text: "proxy_id":0, "location_id":null (the modem's), "reason":null
         Outbox.Row provisioning = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),
-                new ProxyProvisioning(0, order.orderId(), order.locationId()), clock));
+                new ProxyProvisioning(0, order.orderId(), null), clock));
         Outbox.Row failed = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, event.resellerId(),
-                new ProxyProvisionFailed(order.orderId(), ""), clock));
+                new ProxyProvisionFailed(order.orderId(), null), clock));
         Tuple args = Tuple.tuple(Arrays.asList(event.id(), HANDLER, event.resellerId(), order.orderId(), order.locationId(),
                 now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS), now, Credentials.proxyName(now.toLocalDate()),
                 Credentials.username(), Credentials.password(), order.periodType(), order.periodDuration(), traceparent,
