@@ -492,6 +492,26 @@ def pg_commits(port):
     return res
 
 
+def set_modem_capacity(port, capacity):
+    """Gives every registered modem `capacity` proxy slots (the fleet's `modems.capacity`, a column with no
+    API; default 1, a dedicated modem). The bench needs more slots than the ~2,000 modems an agent registers
+    within the health timeout, or the window's orders run the modems out and measure the refund path; the
+    agent's Hello leaves the column alone (AgentStore's upsert does not set it)."""
+    n = psql(port, "fleet", "with u as (update modems set capacity = %d where capacity <> %d returning 1) "
+                            "select count(*) from u;" % (capacity, capacity))
+    total = psql(port, "fleet", "select count(*) from modems where capacity = %d;" % capacity)
+    log("modem capacity %d: %s modems changed, %s have it" % (capacity, n, total))
+
+
+def order_statuses(port, order_ids):
+    """{status: count} of these orders in order-service's database, read once their webhooks drained."""
+    if not order_ids:
+        return {}
+    out = psql(port, "orders", "select status, count(*) from orders where id = any('{%s}'::bigint[]) group by status;"
+               % ",".join(str(o) for o in order_ids))
+    return {line.split("|")[0]: int(line.split("|")[1]) for line in out.splitlines() if "|" in line}
+
+
 def drain(sink, expected_paid_hooks, quiet_s, max_s):
     """Waits until every paid order's order.paid webhook arrived and no webhook came for quiet_s seconds
     (provisioning and deliveries of the last orders finish), at most max_s."""
@@ -676,6 +696,10 @@ def stack_part(args, port_hint=None):
     modems = args.modems
     env = dict(os.environ)
     env.update(flow.bench_env(modems))
+    slots = modems * args.modem_capacity
+    if slots + len(flow.DEFAULT_MODEMS) > 1000:  # one agent port per live proxy: the range must hold every slot
+        env["AGENT_PORT_RANGE_START"] = "20000"
+        env["AGENT_PORT_RANGE_END"] = str(20000 + slots + len(flow.DEFAULT_MODEMS) - 1)
     env.setdefault("PV_HEALTH_TIMEOUT", "240")  # the agent registers every modem with the fleet before it is ready
     if args.jfr:
         # JFR keeps 64 frames by default; a reactive call is deeper, and the project's own frames sit at the
@@ -692,14 +716,19 @@ def stack_part(args, port_hint=None):
         started_apps = True
         flow.stack_cmd("up", env=env)
     problems = flow.settings_problems(STACK, modems)
+    agent_env = flow.proc_environ(flow.read_pid(STACK, "device-agent"))
+    ports = int(agent_env.get("AGENT_PORT_RANGE_END", "20999")) - int(agent_env.get("AGENT_PORT_RANGE_START", "20000")) + 1
+    if ports < slots:
+        problems.append("device-agent has %d ports, this run needs %d (modems x capacity)" % (ports, slots))
     if problems:
         die("the stack lacks the bench settings: " + "; ".join(problems))
     pm, port = pg_port()
+    set_modem_capacity(port, args.modem_capacity)
     sink = Sink()
     receiver = None
     resellers = []
     op = flow.Api(flow.operator_token())
-    out = {"modems": modems, "clients": args.api_clients, "resellers_n": args.resellers,
+    out = {"modems": modems, "modem_capacity": args.modem_capacity, "clients": args.api_clients, "resellers_n": args.resellers,
            "rate_limit": int(flow.proc_environ(flow.read_pid(STACK, "api-gateway")).get("RATE_LIMIT_PER_MINUTE", "60"))}
     try:
         # ----- resellers with money and a webhook to our sink -----------------------------------------
@@ -792,6 +821,8 @@ def stack_part(args, port_hint=None):
         time.sleep(11)  # backends report their statistics up to 10 s late once idle (PostgreSQL 15)
         commits_after = pg_commits(port)
         hooks_measured = {k: sink.counts.get(k, 0) - hooks_before.get(k, 0) for k in sink.counts}
+        window_status = order_statuses(port, [o for ph, _, o, s in load.results if ph == "measure" and s == 200])
+        log("the window's paid orders by status: %s" % window_status)
         # ----- no double spend ----------------------------------------------------------------------
         checks = verify(resellers, load, price)
         profiles = {}
@@ -809,7 +840,7 @@ def stack_part(args, port_hint=None):
             "commits_before": commits_before, "commits_after": commits_after,
             "hooks": hooks_measured, "hooks_bad_signature": sink.bad_signature, "hooks_duplicates": sink.duplicates,
             "hooks_unparsable": sink.unparsable, "checks": checks, "profiles": profiles,
-            "orders_total": len(load.results), "paid_total": total_paid})
+            "orders_total": len(load.results), "paid_total": total_paid, "window_status": window_status})
         return out
     finally:
         for r in resellers:
@@ -938,6 +969,14 @@ def render_ledger(led):
     return lines
 
 
+def capacity_text(st):
+    c = st.get("modem_capacity")
+    if c is None:  # runs before the capacity setting: one proxy per modem
+        return "capacity 1: one per order, so provisioning never runs out"
+    return ("capacity %d each (`modems.capacity` set by the bench: %d slots, every agent port with them; the warm-up "
+            "chunks give theirs back) so the window's orders all find a modem" % (c, c * st["modems"]))
+
+
 def warmup_text(st):
     chunks = st.get("warmup_chunks")
     if not chunks:  # runs before the JIT-aware warm-up
@@ -955,13 +994,13 @@ def render_stack(st):
     lines.append(
         "`bin/stack up` with `RATE_LIMIT_PER_MINUTE=%d` (the gateway's per-key limit, env knob bin/stack "
         "passes through: the seed's 60/min would allow 1 order/s per key) and %d modems (`AGENT_MODEMS`, "
-        "capacity 1: one per order, so provisioning never runs out). %d resellers, each topped up with %s USD "
+        "%s). %d resellers, each topped up with %s USD "
         "through `/v1/admin/resellers/{id}/topups` and with a webhook for `*` to the bench's sink %s "
         "(`WEBHOOK_ALLOWED_INSECURE_HOSTS=127.0.0.1,localhost` in bin/stack; signatures checked). %d clients "
         "(client i buys as reseller i mod %d, keep-alive connections to the gateway on 127.0.0.1:8080), each "
         "looping `POST /v1/reseller/orders` (product %s, pricing %s: %s, %s USD) → `POST .../pay`: %s "
         "(not counted, %d paid), drain, %g s idle baseline, then **%g s measured**." % (
-            st["rate_limit"], st["modems"], st["resellers_n"], st["topup_each"], st["webhook_url"], st["clients"],
+            st["rate_limit"], st["modems"], capacity_text(st), st["resellers_n"], st["topup_each"], st["webhook_url"], st["clients"],
             st["resellers_n"], st["product"], st["pricing"], st["pricing_label"], st["price"], warmup_text(st),
             st["warmup_paid"], st["args"]["idle_seconds"], st["args"]["duration"]))
     lines.append("")
@@ -976,6 +1015,13 @@ def render_stack(st):
                      ", ".join("%s %d" % kv for kv in sorted(st["hooks"].items())) or "none",
                      st["hooks_bad_signature"], st["hooks_duplicates"], st["drain_s"],
                      "" if st["drained"] else " (**not drained** within the timeout)"))
+    ws = st.get("window_status")
+    if ws:
+        total = sum(ws.values())
+        lines.append("")
+        lines.append("**The window's %d paid orders after the drain**: %s (%s %% active)." % (
+            total, ", ".join("%s %d" % kv for kv in sorted(ws.items(), key=lambda kv: -kv[1])),
+            f1(100.0 * ws.get("active", 0) / total)))
     if n["idle_busy"]:
         lines.append("")
         lines.append("**The idle baseline was not idle**: the stack used %.2f cores during it (more than %.2f: a backlog "
@@ -1135,6 +1181,9 @@ def parse_args(argv):
     ap.add_argument("--expected-rate", type=float, default=60.0,
                     help="paid orders/s to provision for (modems and top-ups; default 60)")
     ap.add_argument("--modems", type=int, help="simulated modems (default from --expected-rate, at most 2000)")
+    ap.add_argument("--modem-capacity", type=int,
+                    help="proxies per simulated modem (default: 2.5x the slots --expected-rate needs for the "
+                         "window or a warm-up chunk)")
     ap.add_argument("--jfr", default="", help="comma-separated services to profile with JFR during the measurement")
     ap.add_argument("--keep-stack", action="store_true", help="leave services this run started running")
     ap.add_argument("--json", help="raw results file (default .stack/bench-pay/<label>-<time>.json)")
@@ -1149,6 +1198,8 @@ def parse_args(argv):
     # (3,500 modems kept the agent from registering with the fleet within bin/stack's 90 s on the busy
     # machine; 1,900 came up. Orders beyond the modems fail provisioning and are refunded: the check counts it.)
     args.modems = args.modems or min(2000, int(args.expected_rate * (max(args.warmup, args.max_warmup) + args.duration)) + 100)
+    args.modem_capacity = args.modem_capacity or max(1, math.ceil(
+        2.5 * args.expected_rate * max(args.duration, args.warmup) / args.modems))
     return args
 
 

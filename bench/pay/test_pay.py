@@ -110,3 +110,18 @@ jdk.ExecutionSample {
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ModemCapacityTest(unittest.TestCase):
+    def test_gives_the_window_two_and_a_half_times_its_orders_in_slots(self):
+        args = pay.parse_args(["--expected-rate", "100", "--max-warmup", "120"])
+        self.assertEqual(args.modems, 2000)
+        self.assertEqual(args.modem_capacity, 8)  # ceil(2.5 * 100/s * 60 s / 2000)
+
+    def test_takes_the_capacity_given(self):
+        self.assertEqual(pay.parse_args(["--modem-capacity", "3"]).modem_capacity, 3)
+
+    def test_names_the_capacity_and_keeps_old_sections_readable(self):
+        self.assertIn("capacity 8 each", pay.capacity_text({"modem_capacity": 8, "modems": 2000}))
+        self.assertIn("16000 slots", pay.capacity_text({"modem_capacity": 8, "modems": 2000}))
+        self.assertIn("capacity 1", pay.capacity_text({"modems": 2000}))  # a raw file from before the setting

@@ -185,6 +185,36 @@ class ProvisioningFlowTest {
     }
 
     @Test
+    void shouldPlaceAPaidOrderOnceWhateverKafkaRedelivers() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-m", "token-m", 29500, 29510, "m", "MIA", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            String paid = orderPaidJson(reseller, order, "hour", null);
+            sendOrderPaid(reseller, paid);
+            sendOrderPaid(reseller, paid); // the same message again (the inbox row of place_paid_order)
+            sendOrderPaid(reseller, orderPaidJson(reseller, order, "hour", null)); // re-sent with a new event id
+            // one partition per reseller: once the next order's proxy is announced, all three were consumed
+            long next = IDS.incrementAndGet();
+            orderPaid(reseller, next, "hour");
+            JsonNode provisioning = awaitEvent(EventTypes.PROXY_PROVISIONING, order);
+            awaitEvent(EventTypes.PROXY_PROVISIONING, next);
+
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_PROVISIONING)
+                    && e.get("data").get("order_id").asLong() == order).count(), "one proxy.provisioning for the order");
+            long proxies = VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select count(*) from proxies where order_id = :order", Long.class).setParameter("order", order).getSingleResult()));
+            assertEquals(1L, proxies, "one proxy for the order");
+            // the event carries the proxy's id and its modem's location, filled in by the database function
+            long proxyId = provisioning.get("data").get("proxy_id").asLong();
+            String location = VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select location_id from proxies where id = :id", String.class).setParameter("id", proxyId).getSingleResult()));
+            assertEquals(location, provisioning.get("data").get("location_id").asText());
+        }
+    }
+
+    @Test
     void shouldFailAProxyTheAgentNeverConfirms() throws Exception {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello("agent-b", "token-b", 22000, 22010, "b", "MIA");
@@ -584,9 +614,17 @@ class ProvisioningFlowTest {
     }
 
     private void orderPaid(long reseller, long orderId, String period, String locationId) throws Exception {
-        String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
+        sendOrderPaid(reseller, orderPaidJson(reseller, orderId, period, locationId));
+    }
+
+    /** A new order.paid event (a new event id each call). */
+    private String orderPaidJson(long reseller, long orderId, String period, String locationId) {
+        return EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
                 "Multi Hop Proxy", "1 Hour", new BigDecimal("10.00"), period, 1, LocalDateTime.of(2026, 5, 25, 12, 0),
                 null, locationId)));
+    }
+
+    private void sendOrderPaid(long reseller, String json) throws Exception {
         try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller), json)).get();

@@ -15,7 +15,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.time.Clock;
 
@@ -37,7 +36,7 @@ public class FleetEventsListener {
 
     /**
      * provisioning and active: one conditional update each, on the Vert.x Pool, idempotent by itself (the
-     * status only moves forwards, {@code $7} = {@link OrderStatus#before} the target), so these two consumers
+     * status only moves forwards, {@code $7} = {@link OrderStatus#before} the target), so these consumers
      * need no inbox row and no Hibernate transaction: one round trip per event where the template's
      * transaction took four (bench/pay). {@code $3}: the proxy's expires_at, or null to keep the order's.
      */
@@ -45,6 +44,26 @@ public class FleetEventsListener {
             update orders set status = $1::text, proxy_id = $2, expires_at = coalesce($3::timestamp, expires_at),
                               updated_at = $4::timestamp
             where id = $5 and reseller_id = $6 and status = any($7::text[])""";
+
+    /**
+     * expired, in the same idiom as {@link #MOVE}: one statement on the Pool, idempotent by itself (both
+     * updates only move a status forwards). The order named by the event goes expired, keeping a proxy and
+     * end it already has ({@code $2}, {@code $3} only fill them in: an expired event that overtook the
+     * provisioned one still names the proxy and its end); the proxy's active renewal orders end with it
+     * ({@code $8} = active). A renewal still paid or pending is left to its own path (the fleet answers a
+     * renewal of an ended proxy with proxy.provision_failed: refunded).
+     */
+    private static final String EXPIRE = """
+            with named as (
+                update orders set status = $1::text, proxy_id = coalesce(proxy_id, $2),
+                                  expires_at = coalesce(expires_at, $3::timestamp), updated_at = $4::timestamp
+                where id = $5 and reseller_id = $6 and status = any($7::text[])
+                returning id),
+            renewals as (
+                update orders set status = $1::text, updated_at = $4::timestamp
+                where proxy_id = $2 and reseller_id = $6 and kind = 'renewal' and status = $8::text and id <> $5
+                returning id)
+            select (select count(*) from named) + (select count(*) from renewals)""";
 
     public FleetEventsListener(EventConsumers consumers, Clock clock, OrderService orders, Pool pool) {
         this.clock = clock;
@@ -54,26 +73,16 @@ public class FleetEventsListener {
         this.provisioned = consumers.idempotentConsumer("order-active", EventTypes.PROXY_PROVISIONED, ProxyProvisioned.class,
                 (event, json) -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.ACTIVE,
                         event.data().proxyId(), event.data().expiresAt()));
-        this.provisionFailed = consumers.consumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
-                (session, event) -> orders.markFailed(session, event.data().orderId(), event.resellerId(),
+        // one statement with its own inbox row (it writes order.failed: a refund must be announced once)
+        this.provisionFailed = consumers.idempotentConsumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
+                (event, json) -> orders.markFailed(event.id(), "order-failed", event.data().orderId(), event.resellerId(),
                         event.data().reason()));
-        // An expired event that overtook the provisioned one still names the proxy and its end.
-        // The proxy's active renewal orders end with it; a renewal still paid or pending is left to its own
-        // path (the fleet answers a renewal of an ended proxy with proxy.provision_failed: refunded).
-        this.expired = consumers.consumer("order-expired", EventTypes.PROXY_EXPIRED, ProxyExpired.class,
-                (session, event) -> move(session, event.data().orderId(), event.resellerId(), OrderStatus.EXPIRED,
-                        "proxy_id = coalesce(proxy_id, :proxy), expires_at = coalesce(expires_at, :at)",
-                        event.data().proxyId(), event.data().expiredAt())
-                        .chain(() -> session.createNativeQuery("""
-                                        update orders set status = :expired, updated_at = :now
-                                        where proxy_id = :proxy and reseller_id = :reseller and kind = 'renewal'
-                                          and status = :active""")
-                                .setParameter("expired", OrderStatus.EXPIRED)
-                                .setParameter("now", ClockProducer.utcNow(clock))
-                                .setParameter("proxy", event.data().proxyId())
-                                .setParameter("reseller", event.resellerId())
-                                .setParameter("active", OrderStatus.ACTIVE)
-                                .executeUpdate()));
+        this.expired = consumers.idempotentConsumer("order-expired", EventTypes.PROXY_EXPIRED, ProxyExpired.class,
+                (event, json) -> pool.preparedQuery(EXPIRE)
+                        .execute(Tuple.tuple(java.util.Arrays.asList(OrderStatus.EXPIRED, event.data().proxyId(),
+                                event.data().expiredAt(), ClockProducer.utcNow(clock), event.data().orderId(),
+                                event.resellerId(), OrderStatus.before(OrderStatus.EXPIRED).toArray(String[]::new),
+                                OrderStatus.ACTIVE))));
     }
 
     /** {@link #MOVE}: the order to {@code target} with its proxy (and, if non-null, the proxy's end {@code at}). */
@@ -82,23 +91,6 @@ public class FleetEventsListener {
                 .execute(Tuple.tuple(java.util.Arrays.asList(target, proxyId, at, ClockProducer.utcNow(clock), orderId,
                         resellerId, OrderStatus.before(target).toArray(String[]::new))))
                 .map(rows -> rows.rowCount());
-    }
-
-    /** {@code set}: the extra assignments, using {@code :proxy} and (if non-null) {@code :at}. */
-    private Uni<Integer> move(Mutiny.Session session, long orderId, long resellerId, String target, String set,
-                              long proxyId, java.time.LocalDateTime at) {
-        var query = session.createNativeQuery("update orders set status = :target, " + set + ", updated_at = :now"
-                        + " where id = :order and reseller_id = :reseller and status in (:from)")
-                .setParameter("target", target)
-                .setParameter("proxy", proxyId)
-                .setParameter("now", ClockProducer.utcNow(clock))
-                .setParameter("order", orderId)
-                .setParameter("reseller", resellerId)
-                .setParameter("from", OrderStatus.before(target));
-        if (at != null) {
-            query.setParameter("at", at);
-        }
-        return query.executeUpdate();
     }
 
     @Incoming("proxy-provisioning")

@@ -26,7 +26,6 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.List;
@@ -499,35 +498,64 @@ public class OrderService {
     }
 
     /**
-     * In the caller's transaction (the {@code proxy.provision_failed} consumer's): a paid or provisioning
-     * order becomes failed and {@code order.failed} goes to the outbox — order-service's compensation
-     * decision, which billing carries out (docs/events.md "Refunds"): give back {@code refunded_amount}, the
-     * order's charged amount, for the charge {@code charge_reference} ({@code order:<id>}, the reference pay
-     * charged under). An order that was never paid has nothing to give back: "0.00" and no charge reference
-     * (the lifecycle only fails paid or provisioning orders, so this is a guard). False when the order is
-     * not failable (unknown, another reseller's, unpaid, already active, failed or expired): nothing is
+     * The {@code proxy.provision_failed} consumer's effect as one statement on the Pool (like
+     * {@link #MARK_PAID}): the inbox row ({@code Inbox.FIRST_DELIVERY}: $1 event id, $2 handler), the
+     * conditional update to failed (only from a state {@link OrderStatus#before} failed: $8) and the
+     * {@code order.failed} outbox row, which is written only when the update changed the order. Two payloads
+     * are prepared: $12 for an order never charged ("0.00", no charge reference) and $14 for a charged one
+     * ({@code paid_at} set), whose {@code "refunded_amount":null} the statement replaces, as text, with the
+     * amount the order row was charged (the rest stays byte for byte as Jackson wrote it). One round trip
+     * where the Hibernate transaction took six (BEGIN, inbox, select for update, update, outbox, COMMIT).
+     */
+    private static final String MARK_FAILED = """
+            with first_delivery as (
+                insert into processed_events (event_id, handler) values ($1::uuid, $2::text)
+                on conflict do nothing
+                returning 1),
+            failed as (
+                update orders set status = $3::text, failure_reason = $4::text, updated_at = $5::timestamp
+                where id = $6 and reseller_id = $7 and status = any($8::text[]) and exists (select 1 from first_delivery)
+                returning id, amount_usd, paid_at)
+            insert into outbox_events (id, topic, message_key, payload, traceparent)
+            select $9::uuid, $10::text, $11::text,
+                   case when f.paid_at is null then $12::text
+                        else replace($14::text, '"refunded_amount":null', '"refunded_amount":' || to_json(f.amount_usd::text)::text) end,
+                   $13::text
+            from failed f
+            returning (select paid_at is null from failed)""";
+
+    /**
+     * A paid or provisioning order becomes failed and {@code order.failed} goes to the outbox, once per
+     * {@code proxy.provision_failed} event ({@code eventId}, {@code handler}: the inbox row, in the same
+     * statement) — order-service's compensation decision, which billing carries out (docs/events.md
+     * "Refunds"): give back {@code refunded_amount}, the order's charged amount, for the charge
+     * {@code charge_reference} ({@code order:<id>}, the reference pay charged under). An order that was
+     * never paid has nothing to give back: "0.00" and no charge reference (the lifecycle only fails paid or
+     * provisioning orders, so this is a guard). False when the order is not failable (unknown, another
+     * reseller's, unpaid, already active, failed or expired) or the event was applied before: nothing is
      * written, so nothing is refunded.
      */
-    public Uni<Boolean> markFailed(Mutiny.Session session, long orderId, long resellerId, String fleetReason) {
+    public Uni<Boolean> markFailed(java.util.UUID eventId, String handler, long orderId, long resellerId, String fleetReason) {
         String reason = fleetReason == null || fleetReason.isBlank() ? "provisioning failed" : fleetReason;
-        return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
-            if (order == null || order.resellerId != resellerId || !OrderStatus.allows(order.status, OrderStatus.FAILED)) {
-                return Uni.createFrom().item(false);
+        LocalDateTime failedAt = now();
+        // one event, two possible payloads (same id, topic, key, trace): which one depends on the order row
+        EventEnvelope<OrderFailed> uncharged = EventEnvelope.of(EventTypes.ORDER_FAILED, resellerId,
+                new OrderFailed(orderId, reason, new BigDecimal("0.00"), null, failedAt), clock);
+        EventEnvelope<OrderFailed> charged = new EventEnvelope<>(uncharged.id(), uncharged.type(), uncharged.occurredAt(),
+                uncharged.resellerId(), new OrderFailed(orderId, reason, null, chargeReference(orderId), failedAt));
+        Outbox.Row event = Outbox.row(mapper, uncharged);
+        Tuple params = Tuple.tuple(java.util.Arrays.asList(eventId, handler, OrderStatus.FAILED, reason, failedAt,
+                orderId, resellerId, OrderStatus.before(OrderStatus.FAILED).toArray(String[]::new),
+                event.id(), event.topic(), event.key(), event.payload(), event.traceparent(),
+                Outbox.row(mapper, charged).payload()));
+        return pool.preparedQuery(MARK_FAILED).execute(params).map(rows -> {
+            if (rows.rowCount() == 0) {
+                return false;
             }
-            boolean charged = order.paidAt != null && order.amountUsd.signum() > 0;
-            BigDecimal refund = charged ? order.amountUsd.setScale(2, RoundingMode.UNNECESSARY) : new BigDecimal("0.00");
-            String chargeReference = charged ? chargeReference(order.id) : null;
-            if (!charged) {
-                LOG.warnf("Order %d failed without a charge (status %s): nothing to refund", order.id, order.status);
+            if (Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
+                LOG.warnf("Order %d failed without a charge: nothing to refund", orderId);
             }
-            LocalDateTime failedAt = now();
-            OrderStatus.require(order.status, OrderStatus.FAILED);
-            order.status = OrderStatus.FAILED;
-            order.failureReason = reason;
-            order.updatedAt = failedAt;
-            var event = EventEnvelope.of(EventTypes.ORDER_FAILED, order.resellerId,
-                    new OrderFailed(order.id, reason, refund, chargeReference, failedAt), clock);
-            return Outbox.append(session, mapper, event).replaceWith(true);
+            return true;
         });
     }
 

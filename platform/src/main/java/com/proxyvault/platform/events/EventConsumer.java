@@ -38,27 +38,46 @@ public final class EventConsumer<T> {
     private final String handler;
     private final String eventType;
     private final Class<T> dataType;
-    private final RawEffect<T> effect;
+    private final Application<T> application;
     private final Mutiny.SessionFactory sessionFactory;
     private final ObjectMapper mapper;
     private final DeadLetters deadLetters;
     private final RetryPolicy retry;
-    private final AlreadyApplied<T> alreadyApplied;
-    private final IdempotentEffect<T> idempotent;
 
-    EventConsumer(String handler, String eventType, Class<T> dataType, RawEffect<T> effect,
-                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters, RetryPolicy retry,
-                  AlreadyApplied<T> alreadyApplied, IdempotentEffect<T> idempotent) {
-        this.alreadyApplied = alreadyApplied;
-        this.idempotent = idempotent;
+    EventConsumer(String handler, String eventType, Class<T> dataType, Application<T> application,
+                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters, RetryPolicy retry) {
         this.handler = handler;
         this.eventType = eventType;
         this.dataType = dataType;
-        this.effect = effect;
+        this.application = java.util.Objects.requireNonNull(application, "application");
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
         this.deadLetters = deadLetters;
         this.retry = retry;
+    }
+
+    /**
+     * How a consumer applies its event: one of two kinds, so a consumer carries exactly the effect it runs
+     * (no placeholder for the other kind).
+     */
+    sealed interface Application<T> permits InTransaction, ByItself {
+    }
+
+    /**
+     * The template: inbox row and {@code effect} in one Hibernate transaction; {@code alreadyApplied}
+     * (nullable) may skip that transaction when the effect is found in place.
+     */
+    record InTransaction<T>(RawEffect<T> effect, AlreadyApplied<T> alreadyApplied) implements Application<T> {
+        InTransaction {
+            java.util.Objects.requireNonNull(effect, "effect");
+        }
+    }
+
+    /** An effect idempotent by itself ({@link IdempotentEffect}): applied alone, no inbox row, no session. */
+    record ByItself<T>(IdempotentEffect<T> effect) implements Application<T> {
+        ByItself {
+            java.util.Objects.requireNonNull(effect, "effect");
+        }
     }
 
     /** The effect of one event, applied inside the transaction that records the event as processed. */
@@ -121,6 +140,7 @@ public final class EventConsumer<T> {
             return deadLetters.park(handler, eventType, null, json, e.getMessage(), 0);
         }
         Executor onContext = onCurrentContext();
+        AlreadyApplied<T> alreadyApplied = application instanceof InTransaction<T> tx ? tx.alreadyApplied() : null;
         if (alreadyApplied == null) {
             return applyWithRetries(event, json, onContext);
         }
@@ -155,9 +175,10 @@ public final class EventConsumer<T> {
     }
 
     private Uni<Void> applyOnce(EventEnvelope<T> event, String json) {
-        if (idempotent != null) {
-            return Uni.createFrom().deferred(() -> idempotent.apply(event, json)).replaceWithVoid();
+        if (application instanceof ByItself<T> byItself) {
+            return Uni.createFrom().deferred(() -> byItself.effect().apply(event, json)).replaceWithVoid();
         }
+        RawEffect<T> effect = ((InTransaction<T>) application).effect();
         return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), handler)
                 .chain(first -> first
                         ? effect.apply(session, event, json).replaceWithVoid()

@@ -49,15 +49,16 @@ public class EventConsumers {
      */
     public <T> EventConsumer<T> consumer(String handler, String eventType, Class<T> dataType,
                                          EventConsumer.AlreadyApplied<T> alreadyApplied, EventConsumer.Effect<T> effect) {
-        return register(new EventConsumer<>(handler, eventType, dataType, (session, event, json) -> effect.apply(session, event),
-                sessionFactory, mapper, deadLetters, retry, alreadyApplied, null));
+        return register(new EventConsumer<>(handler, eventType, dataType,
+                new EventConsumer.InTransaction<>((session, event, json) -> effect.apply(session, event), alreadyApplied),
+                sessionFactory, mapper, deadLetters, retry));
     }
 
     /** Like {@link #consumer}, for an effect that needs the message text as it arrived. */
     public <T> EventConsumer<T> rawConsumer(String handler, String eventType, Class<T> dataType,
                                             EventConsumer.RawEffect<T> effect) {
-        return register(new EventConsumer<>(handler, eventType, dataType, effect, sessionFactory, mapper,
-                deadLetters, retry, null, null));
+        return register(new EventConsumer<>(handler, eventType, dataType, new EventConsumer.InTransaction<>(effect, null),
+                sessionFactory, mapper, deadLetters, retry));
     }
 
     /**
@@ -68,9 +69,8 @@ public class EventConsumers {
      */
     public <T> EventConsumer<T> idempotentConsumer(String handler, String eventType, Class<T> dataType,
                                                    EventConsumer.IdempotentEffect<T> effect) {
-        return register(new EventConsumer<>(handler, eventType, dataType, (session, event, json) -> {
-            throw new IllegalStateException("applied without a session");
-        }, sessionFactory, mapper, deadLetters, retry, null, effect));
+        return register(new EventConsumer<>(handler, eventType, dataType, new EventConsumer.ByItself<>(effect),
+                sessionFactory, mapper, deadLetters, retry));
     }
 
     private <T> EventConsumer<T> register(EventConsumer<T> consumer) {

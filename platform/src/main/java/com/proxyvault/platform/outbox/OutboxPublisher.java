@@ -3,6 +3,7 @@ package com.proxyvault.platform.outbox;
 import com.proxyvault.platform.signals.CoalescingRunner;
 import com.proxyvault.platform.signals.CommitSignals;
 import io.quarkus.arc.properties.IfBuildProperty;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -69,6 +70,27 @@ public class OutboxPublisher {
         signals.listen(CHANNEL, runner::signal);
         runner.signal();
     }
+
+    /**
+     * On shutdown, before the Pool closes: no round starts any more (the sweep's and the notifications'
+     * signals are ignored; before this, each sweep after the Pool closed logged "Pool closed" until the JVM
+     * exited), the round in flight finishes, and the last round's acknowledged rows are marked published
+     * ({@link OutboxRelay#flush()}), so they do not go out again after a restart. Waits at most
+     * {@link #STOP_WAIT} for both; a row left unmarked is only sent again (consumers deduplicate).
+     */
+    void onStop(@Observes ShutdownEvent event) {
+        started = false;
+        try {
+            runner.stop().toCompletableFuture().get(STOP_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            relay.flush().await().atMost(STOP_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.infof("Outbox publisher stopped without marking its last round (sent again after a restart): %s", e.toString());
+        }
+    }
+
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     /** Wakes the publisher; what is waiting in the outbox goes out. */
     public void signal() {

@@ -8,13 +8,15 @@ import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.contracts.events.ProxyProvisioning;
 import com.proxyvault.platform.events.EventConsumer;
 import com.proxyvault.platform.events.EventConsumers;
+import com.proxyvault.platform.events.Inbox;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.tracing.TraceParents;
-import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.renewals.ProxyRenewals;
-import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -22,32 +24,47 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.LocalDateTime;
+import java.util.Arrays;
 
 /**
  * A paid order gets a proxy: a modem with a free slot on a live agent, a free port on that agent, fresh
  * credentials. The proxy is stored as {@code provisioning} and {@code proxy.provisioning} announced (the order
  * shows it); the proxies table's trigger wakes {@link ProvisioningJob} on commit, which asks the agent to
- * open it. No modem or port free → {@code proxy.provision_failed} at once (billing refunds). A renewal order
- * extends the proxy it names instead ({@link ProxyRenewals#renew}).
+ * open it. No modem or port free → {@code proxy.provision_failed} at once (order-service fails the order and
+ * has it refunded). A renewal order extends the proxy it names instead ({@link ProxyRenewals#renew}).
+ *
+ * <p>A new proxy is placed by one call of the {@code place_paid_order} function
+ * ({@code R__fleet_place_paid_order.sql}) on the Vert.x Pool: the inbox row, the placement (the same rules as
+ * {@link ModemAllocator#place}), the proxy row and its outbox row (either event) in one statement, one round
+ * trip where the Hibernate transaction took about eleven (bench/pay, issue 7 item 7). The renewal path, rare,
+ * keeps the template's Hibernate transaction with its inbox row.
  */
 @ApplicationScoped
 public class OrderPaidListener {
 
     private static final Logger LOG = Logger.getLogger(OrderPaidListener.class);
+    static final String HANDLER = "provision-proxy";
+    private static final String PLACE = """
+            select outcome, proxy_id, modem_id, port, reason
+            from place_paid_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)""";
+
     private final ObjectMapper mapper;
-    private final ModemAllocator allocator;
     private final Clock clock;
+    private final Pool pool;
+    private final Mutiny.SessionFactory sessionFactory;
     private final EventConsumer<OrderPaid> consumer;
 
     private final ProxyRenewals renewals;
 
-    public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, ModemAllocator allocator, Clock clock,
-                             ProxyRenewals renewals) {
+    public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, Clock clock, Pool pool,
+                             Mutiny.SessionFactory sessionFactory, ProxyRenewals renewals) {
         this.renewals = renewals;
         this.mapper = mapper;
-        this.allocator = allocator;
         this.clock = clock;
-        this.consumer = consumers.consumer("provision-proxy", EventTypes.ORDER_PAID, OrderPaid.class, this::allocate);
+        this.pool = pool;
+        this.sessionFactory = sessionFactory;
+        this.consumer = consumers.idempotentConsumer(HANDLER, EventTypes.ORDER_PAID, OrderPaid.class,
+                (event, json) -> event.data().renewal() ? renew(event) : place(event));
     }
 
     @Incoming("order-paid")
@@ -55,64 +72,42 @@ public class OrderPaidListener {
         return consumer.consume(json);
     }
 
-    private Uni<Void> allocate(Mutiny.Session session, EventEnvelope<OrderPaid> event) {
+    /** No new proxy: the same one, for longer; the template's transaction (inbox row + renewal). */
+    private Uni<Void> renew(EventEnvelope<OrderPaid> event) {
+        return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), HANDLER)
+                .chain(first -> first ? renewals.renew(session, event.resellerId(), event.data())
+                        : Uni.createFrom().voidItem()));
+    }
+
+    /**
+     * {@code place_paid_order} with both possible outbox rows prepared; the function fills in the proxy's
+     * id and location (proxy.provisioning) or the reason (proxy.provision_failed) and writes the one that
+     * applies.
+     */
+    private Uni<Void> place(EventEnvelope<OrderPaid> event) {
         OrderPaid order = event.data();
-        if (order.renewal()) {
-            return renewals.renew(session, event.resellerId(), order); // no new proxy: the same one, for longer
-        }
         LocalDateTime now = ClockProducer.utcNow(clock);
-        return session.createNativeQuery("select count(*) from proxies where order_id = :order", Long.class)
-                .setParameter("order", order.orderId())
-                .getSingleResult()
-                .chain(existing -> existing > 0
-                        ? Uni.createFrom().voidItem() // already has its proxy (an event re-sent with a new id)
-                        : allocator.place(session, now, order.locationId(), null).chain(placement -> placement != null
-                                ? createProxy(session, event, placement, now)
-                                : noRoom(session, event)));
+        String traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
+        // placeholders the function replaces in the JSON text: "proxy_id":0, "location_id":null (the modem's), "reason":null
+        Outbox.Row provisioning = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),
+                new ProxyProvisioning(0, order.orderId(), null), clock));
+        Outbox.Row failed = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, event.resellerId(),
+                new ProxyProvisionFailed(order.orderId(), null), clock));
+        Tuple args = Tuple.tuple(Arrays.asList(event.id(), HANDLER, event.resellerId(), order.orderId(), order.locationId(),
+                now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS), now, Credentials.proxyName(now.toLocalDate()),
+                Credentials.username(), Credentials.password(), order.periodType(), order.periodDuration(), traceparent,
+                provisioning.key(), provisioning.id(), provisioning.topic(), provisioning.payload(),
+                failed.id(), failed.topic(), failed.payload()));
+        return pool.preparedQuery(PLACE).execute(args).map(rows -> rows.iterator().next()).invoke(row -> log(order, row))
+                .replaceWithVoid();
     }
 
-    /** Why nothing was found: the whole fleet is full, or the location asked for is unknown or full. */
-    private Uni<Void> noRoom(Mutiny.Session session, EventEnvelope<OrderPaid> event) {
-        String location = event.data().locationId();
-        if (location == null) {
-            return fail(session, event, "No free modem available");
+    private static void log(OrderPaid order, Row row) {
+        switch (row.getString("outcome")) {
+            case "placed" -> LOG.debugf("Order %d: proxy %d on %s port %d", order.orderId(), row.getLong("proxy_id"),
+                    row.getString("modem_id"), row.getInteger("port"));
+            case "failed" -> LOG.warnf("Order %d cannot be provisioned: %s", order.orderId(), row.getString("reason"));
+            default -> LOG.debugf("Order %d: order.paid %s, nothing to do", order.orderId(), row.getString("outcome"));
         }
-        return session.createNativeQuery("select count(*) from locations where id = :id", Long.class)
-                .setParameter("id", location)
-                .getSingleResult()
-                .chain(known -> fail(session, event, known > 0 ? "No free modem available in " + location
-                        : "Unknown location " + location));
-    }
-
-    private Uni<Void> createProxy(Mutiny.Session session, EventEnvelope<OrderPaid> event, ModemAllocator.Placement placement, LocalDateTime now) {
-        OrderPaid order = event.data();
-        Proxy proxy = new Proxy();
-        proxy.resellerId = event.resellerId();
-        proxy.orderId = order.orderId();
-        proxy.name = Credentials.proxyName(now.toLocalDate());
-        proxy.modemId = placement.modemId();
-        proxy.agentId = placement.agentId();
-        proxy.locationId = placement.locationId();
-        proxy.ip = placement.publicHost();
-        proxy.port = placement.port();
-        proxy.username = Credentials.username();
-        proxy.password = Credentials.password();
-        proxy.status = ProxyStatus.PROVISIONING;
-        proxy.fingerprint = "none";
-        proxy.periodType = order.periodType();
-        proxy.periodDuration = order.periodDuration();
-        proxy.createdAt = now;
-        proxy.updatedAt = now;
-        proxy.traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
-        return session.persist(proxy).call(session::flush)
-                .invoke(() -> LOG.infof("Order %d: proxy %d on %s port %d", order.orderId(), proxy.id, placement.modemId(), placement.port()))
-                .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),
-                        new ProxyProvisioning(proxy.id, order.orderId(), proxy.locationId), clock)));
-    }
-
-    private Uni<Void> fail(Mutiny.Session session, EventEnvelope<OrderPaid> event, String reason) {
-        LOG.warnf("Order %d cannot be provisioned: %s", event.data().orderId(), reason);
-        return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, event.resellerId(),
-                new ProxyProvisionFailed(event.data().orderId(), reason), clock));
     }
 }
