@@ -701,11 +701,30 @@ public class FleetBench {
         try {
             run("jcmd", String.valueOf(pid), "GC.run");
             String info = run("jcmd", String.valueOf(pid), "GC.heap_info");
-            var m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
-            return m.find() ? Long.parseLong(m.group(1)) / 1024.0 : null;
+            return heapUsedMb(info);
         } catch (Exception e) {
             return null;
         }
+    }
+
+    /**
+     * The heap's used MB from {@code jcmd GC.heap_info}: G1/Serial/Parallel print "... total 123K, used 45K" first;
+     * Shenandoah prints "717M max, 717M soft max, 591M committed, 413M used" and then "Metaspace used 107252K", which
+     * the G1 pattern alone took for the heap until "after-phases" (the 0.7 and 1.2 KB per stream of "after-p99" and
+     * "profile-main").
+     */
+    static Double heapUsedMb(String info) {
+        var shenandoah = java.util.regex.Pattern.compile("(\\d+)([KMG]) used").matcher(info);
+        if (shenandoah.find()) {
+            double n = Long.parseLong(shenandoah.group(1));
+            return switch (shenandoah.group(2)) {
+                case "K" -> n / 1024.0;
+                case "G" -> n * 1024.0;
+                default -> n;
+            };
+        }
+        var g1 = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+        return g1.find() ? Long.parseLong(g1.group(1)) / 1024.0 : null;
     }
 
     static String run(String... cmd) throws Exception {

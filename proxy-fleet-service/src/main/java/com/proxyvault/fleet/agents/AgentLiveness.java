@@ -8,10 +8,12 @@ import com.proxyvault.contracts.events.ProxyOnline;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
-import io.quarkus.scheduler.Scheduled;
+import com.proxyvault.fleet.jobs.PhasedJobs;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
@@ -41,17 +43,24 @@ public class AgentLiveness {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final Duration timeout;
+    private final PhasedJobs jobs;
+    private final Duration interval;
 
-    public AgentLiveness(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, Clock clock,
-                         @ConfigProperty(name = "proxyvault.fleet.heartbeat-timeout") Duration timeout) {
+    public AgentLiveness(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, Clock clock, PhasedJobs jobs,
+                         @ConfigProperty(name = "proxyvault.fleet.heartbeat-timeout") Duration timeout,
+                         @ConfigProperty(name = "proxyvault.fleet.dispatch-interval") Duration interval) {
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
         this.clock = clock;
         this.timeout = timeout;
+        this.jobs = jobs;
+        this.interval = interval;
     }
 
-    @Scheduled(every = "${proxyvault.fleet.dispatch-interval}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void start(@Observes StartupEvent event) {
+        jobs.every("Offline detection", interval, PhasedJobs.Phase.LIVENESS, this::sweep);
+    }
+
     Uni<Void> sweep() {
         return markSilentAgentsOffline().replaceWithVoid();
     }

@@ -4,7 +4,7 @@ import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.vertx.VertxContexts;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
+import com.proxyvault.fleet.jobs.PhasedJobs;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -35,9 +35,12 @@ public class FleetReplicas {
     private final Clock clock;
     private final ReplicaConfig config;
     private final String id;
+    private final PhasedJobs jobs;
 
-    public FleetReplicas(Mutiny.SessionFactory sessionFactory, VertxContexts contexts, Clock clock, ReplicaConfig config) {
+    public FleetReplicas(Mutiny.SessionFactory sessionFactory, VertxContexts contexts, Clock clock, ReplicaConfig config,
+                         PhasedJobs jobs) {
         this.sessionFactory = sessionFactory;
+        this.jobs = jobs;
         this.contexts = contexts;
         this.clock = clock;
         this.config = config;
@@ -61,6 +64,7 @@ public class FleetReplicas {
                         .chain(() -> renew(session))))
                 .await().atMost(STARTUP_TIMEOUT);
         LOG.infof("Fleet replica %s, reachable by the other replicas at %s", id, config.url());
+        jobs.every("Renewing the replica's lease", config.renewInterval(), PhasedJobs.Phase.LEASE, this::renewLease);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -73,8 +77,6 @@ public class FleetReplicas {
         }
     }
 
-    @Scheduled(every = "${proxyvault.fleet.replica.renew-interval}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> renewLease() {
         return sessionFactory.withTransaction(this::renew).replaceWithVoid()
                 .onFailure().invoke(e -> LOG.warnf("Renewing the lease of replica %s failed: %s", id, e.getMessage()))

@@ -5,16 +5,20 @@ import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import com.proxyvault.fleet.provisioning.AgentCommands;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import com.proxyvault.platform.time.ClockProducer;
-import io.quarkus.scheduler.Scheduled;
+import com.proxyvault.fleet.jobs.PhasedJobs;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,13 +79,22 @@ public class HeartbeatWriter {
     private final Clock clock;
     private final FleetReplicas replicas;
     private final AgentRegistry registry;
+    private final PhasedJobs jobs;
+    private final Duration flushInterval;
     private HeartbeatBatch batch = new HeartbeatBatch();
 
-    public HeartbeatWriter(Pool pool, Clock clock, FleetReplicas replicas, AgentRegistry registry) {
+    public HeartbeatWriter(Pool pool, Clock clock, FleetReplicas replicas, AgentRegistry registry, PhasedJobs jobs,
+                           @ConfigProperty(name = "proxyvault.fleet.heartbeat-flush-interval") Duration flushInterval) {
         this.pool = pool;
         this.clock = clock;
         this.replicas = replicas;
         this.registry = registry;
+        this.jobs = jobs;
+        this.flushInterval = flushInterval;
+    }
+
+    void start(@Observes StartupEvent event) {
+        jobs.every("Writing heartbeats", flushInterval, PhasedJobs.Phase.HEARTBEATS, this::scheduledFlush);
     }
 
     /** A heartbeat arrived on {@code session}'s stream: noted now, written with the next flush. */
@@ -92,8 +105,6 @@ public class HeartbeatWriter {
         }
     }
 
-    @Scheduled(every = "${proxyvault.fleet.heartbeat-flush-interval}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduledFlush() {
         return flush().onFailure().recoverWithItem(e -> {
             LOG.warnf("Writing heartbeats failed, batch dropped: %s", e.toString());

@@ -57,8 +57,8 @@ public final class AgentCommands {
                 .setProxyId(proxy.id).setModemId(agentsModemId(proxy.modemId)).setMode(mode));
     }
 
-    public static FleetMessage.Builder setFingerprint(Proxy proxy, Fingerprint fingerprint) {
+    public static FleetMessage.Builder setFingerprint(long proxyId, Fingerprint fingerprint) {
         return FleetMessage.newBuilder().setSetFingerprint(SetFingerprint.newBuilder()
-                .setProxyId(proxy.id).setFingerprint(fingerprint));
+                .setProxyId(proxyId).setFingerprint(fingerprint));
     }
 }

@@ -1,10 +1,15 @@
 package com.proxyvault.fleet.provisioning;
 
 import com.proxyvault.fleet.agents.AgentRouter;
-import io.quarkus.scheduler.Scheduled;
+import com.proxyvault.fleet.jobs.PhasedJobs;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+
+import java.time.Duration;
 
 
 /**
@@ -20,14 +25,21 @@ public class ExpiryJob {
 
     private final ProxyTransitions transitions;
     private final AgentRouter agents;
+    private final PhasedJobs jobs;
+    private final Duration interval;
 
-    public ExpiryJob(ProxyTransitions transitions, AgentRouter agents) {
+    public ExpiryJob(ProxyTransitions transitions, AgentRouter agents, PhasedJobs jobs,
+                     @ConfigProperty(name = "proxyvault.fleet.expiry-interval") Duration interval) {
         this.transitions = transitions;
         this.agents = agents;
+        this.jobs = jobs;
+        this.interval = interval;
     }
 
-    @Scheduled(every = "${proxyvault.fleet.expiry-interval}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void start(@Observes StartupEvent event) {
+        jobs.every("Expiry", interval, PhasedJobs.Phase.EXPIRY, this::expire);
+    }
+
     Uni<Void> expire() {
         return transitions.expireDue(100).invoke(expired -> expired.forEach(proxy -> {
             LOG.infof("Proxy %d of order %d expired", proxy.id, proxy.orderId);

@@ -12,7 +12,7 @@ import com.proxyvault.fleet.proxies.ProxyStatus;
 import com.proxyvault.platform.signals.CoalescingRunner;
 import com.proxyvault.platform.signals.CommitSignals;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
+import com.proxyvault.fleet.jobs.PhasedJobs;
 import jakarta.enterprise.event.Observes;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -52,6 +52,8 @@ public class ProvisioningJob {
     private final CoalescingRunner dispatcher;
     /** How long a sent ProvisionProxy waits for its result before it is sent again (the command's timeout). */
     private final Duration resendAfter;
+    private final PhasedJobs jobs;
+    private final Duration interval;
 
     /** Notified by the {@code proxies} trigger when a row enters provisioning (fleet migration V3). */
     static final String CHANNEL = "proxy_dispatch";
@@ -59,7 +61,9 @@ public class ProvisioningJob {
 
     public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, AgentRouter router, FleetReplicas replicas,
                            ProxyTransitions transitions, VertxContexts contexts, CommitSignals signals, CommandConfig commands,
-                           @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout) {
+                           PhasedJobs jobs,
+                           @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout,
+                           @ConfigProperty(name = "proxyvault.fleet.dispatch-interval") Duration interval) {
         this.sessionFactory = sessionFactory;
         this.agents = agents;
         this.router = router;
@@ -69,11 +73,14 @@ public class ProvisioningJob {
         this.signals = signals;
         this.provisionTimeout = provisionTimeout;
         this.resendAfter = commands.provisionTimeout();
+        this.jobs = jobs;
+        this.interval = interval;
         this.dispatcher = new CoalescingRunner("Provisioning dispatch", () -> contexts.onNewContext(this::dispatch));
     }
 
     void listen(@Observes StartupEvent event) {
         signals.listen(CHANNEL, dispatcher::signal);
+        jobs.every("Provisioning sweep", interval, PhasedJobs.Phase.PROVISIONING, this::run);
     }
 
     /** Dispatch now (a proxy is waiting, or an agent just connected). */
@@ -81,8 +88,6 @@ public class ProvisioningJob {
         dispatcher.signal();
     }
 
-    @Scheduled(every = "${proxyvault.fleet.dispatch-interval}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> run() {
         return failOverdue().invoke(this::wake);
     }

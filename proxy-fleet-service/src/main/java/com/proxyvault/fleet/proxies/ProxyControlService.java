@@ -13,6 +13,8 @@ import com.proxyvault.fleet.provisioning.Credentials;
 import com.proxyvault.fleet.provisioning.ModemAllocator;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowIterator;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.LockMode;
@@ -34,6 +36,12 @@ public class ProxyControlService {
     private static final Logger LOG = Logger.getLogger(ProxyControlService.class);
     public static final List<String> FINGERPRINTS = List.of("none", "linux", "macos", "windows");
     static final String SET_FINGERPRINT = "update proxies set fingerprint = $1, updated_at = $2 where id = $3";
+    /**
+     * What a fingerprint change needs of the proxy: its owner, status and agent. One prepared statement on the pool
+     * rather than a Hibernate session loading the whole entity: less work on the command's path (bench/fleet,
+     * docs/fleet.md "Commands with 10,000 agents").
+     */
+    static final String FINGERPRINT_TARGET = "select reseller_id, status, agent_id from proxies where id = $1";
 
     private final Mutiny.SessionFactory sessionFactory;
     private final Pool pool;
@@ -60,18 +68,24 @@ public class ProxyControlService {
 
     public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint, String authorization) {
         Fingerprint profile = Fingerprint.valueOf("FINGERPRINT_" + fingerprint.toUpperCase());
-        return sessionFactory.withSession(session -> find(session, resellerId, proxyId, null))
-                .chain(proxy -> {
-                    requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+        return pool.preparedQuery(FINGERPRINT_TARGET).execute(Tuple.of(proxyId))
+                .chain(rows -> {
+                    RowIterator<Row> it = rows.iterator();
+                    Row proxy = it.hasNext() ? it.next() : null;
+                    if (proxy == null || proxy.getLong("reseller_id") != resellerId) {
+                        throw ApiException.notFound("Proxy not found");
+                    }
+                    String status = proxy.getString("status");
+                    requireStatus(status, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
                     // A disconnected proxy has no listener to tell; it gets the profile when connected again.
-                    Uni<?> applied = ProxyStatus.ACTIVE.equals(proxy.status)
-                            ? command(proxy.agentId, AgentCommands.setFingerprint(proxy, profile), authorization)
+                    Uni<?> applied = ProxyStatus.ACTIVE.equals(status)
+                            ? command(proxy.getString("agent_id"), AgentCommands.setFingerprint(proxyId, profile), authorization)
                             : Uni.createFrom().voidItem();
                     // One statement, committed on its own: the same row write as a transaction around it, two
                     // round trips (begin, commit) fewer on the answer's path (bench/fleet's command round trip).
                     return applied.chain(() -> pool.preparedQuery(SET_FINGERPRINT)
-                                    .execute(Tuple.of(fingerprint, now(), proxy.id)))
-                            .replaceWith(new FingerprintResult(proxy.id, fingerprint));
+                                    .execute(Tuple.of(fingerprint, now(), proxyId)))
+                            .replaceWith(new FingerprintResult(proxyId, fingerprint));
                 });
     }
 
@@ -200,8 +214,12 @@ public class ProxyControlService {
     }
 
     private static void requireStatus(Proxy proxy, String... allowed) {
-        if (!List.of(allowed).contains(proxy.status)) {
-            throw ApiException.conflict("Proxy is " + proxy.status + "; this needs it " + String.join(" or ", allowed));
+        requireStatus(proxy.status, allowed);
+    }
+
+    private static void requireStatus(String status, String... allowed) {
+        if (!List.of(allowed).contains(status)) {
+            throw ApiException.conflict("Proxy is " + status + "; this needs it " + String.join(" or ", allowed));
         }
     }
 
