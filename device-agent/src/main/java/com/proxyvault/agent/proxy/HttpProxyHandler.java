@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -63,6 +64,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean busy;
     /** The request being answered is a well-formed CONNECT: HTTP decoding stopped behind it (see resumeHttpDecoding). */
     private boolean answeringConnect;
+    /**
+     * The customer sent FIN (half-close): requests already received are still answered, in order, then the
+     * connection closes; a CONNECT that gets its tunnel passes the FIN on to the origin (see {@link TunnelRelay}).
+     */
+    private boolean inputShutdown;
     /** The origin whose response is streaming back right now, for back-pressure. */
     private Channel origin;
 
@@ -106,6 +112,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             } else {
                 respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Malformed request", false, List.of());
             }
+            return;
+        }
+        if (version.majorVersion() != 1) {
+            // "PRI * HTTP/2.0" (h2 prior knowledge) or "HTTP/3.0": this is an HTTP/1.x proxy (RFC 9110 15.6.6), and the
+            // answer is an HTTP/1.1 message, whatever version the request named.
+            request.release();
+            respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.0 and HTTP/1.1 are served", false, List.of());
             return;
         }
         if (!listener.credentials().acceptsProxyAuthorization(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
@@ -171,6 +184,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         removeEarlyBytes(pipeline); // what came behind the CONNECT and while connecting goes into the tunnel
         ByteBuf established = HttpVersion.HTTP_1_0.equals(version) ? ESTABLISHED_HTTP_1_0 : ESTABLISHED_HTTP_1_1;
         customer.writeAndFlush(established.duplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (inputShutdown) {
+            TunnelRelay.shutdownOutputOnFlush(originChannel); // after the early bytes relayed above
+        }
         customer.config().setAutoRead(true);
         originChannel.config().setAutoRead(true);
     }
@@ -347,10 +363,24 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         FullHttpRequest next = waiting.poll();
         if (next != null) {
             handle(ctx, next);
+        } else if (inputShutdown) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE); // answered all it sent
         } else {
             ConnectionTimeouts.armRequestHeadTimer(ctx.pipeline());
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (!busy) {
+                ctx.close(); // nothing in flight, nothing queued
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -5,9 +5,17 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -16,6 +24,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -73,9 +82,45 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         // (TooLongHttpLineException / TooLongHttpHeaderException): HttpProxyHandler answers 414 / 431.
         pipeline.addAfter(ctx.name(), HTTP_CODEC, httpCodec(settings));
         pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch());
-        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES));
+        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
+    }
+
+    /**
+     * A customer that half-closes (FIN) before its first byte has nothing to say: closed. (Customer connections allow
+     * half-closure, see {@link TunnelRelay}; Netty passes whatever was buffered on first, so a request followed by FIN
+     * in one segment still reaches its protocol handler.)
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        super.userEventTriggered(ctx, evt);
+        if (evt instanceof ChannelInputShutdownEvent && !ctx.isRemoved()) {
+            ctx.close();
+        }
+    }
+
+    /**
+     * Netty's aggregator, except for a body past the limit: {@code 413} with {@code Connection: close}, then the
+     * connection closes (RFC 9110 15.5.14 allows it). Netty's own answer keeps a keep-alive connection open and
+     * discards the announced body, so a client that announced gigabytes and stopped held its connection until the
+     * idle timeout, with no request-head timer running.
+     */
+    static final class BodyAggregator extends HttpObjectAggregator {
+
+        BodyAggregator(int maxContentBytes) {
+            super(maxContentBytes);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            FullHttpResponse tooLarge = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    Unpooled.copiedBuffer("Request body larger than " + MAX_REQUEST_BYTES + " bytes\n", StandardCharsets.UTF_8));
+            tooLarge.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .set(HttpHeaderNames.CONTENT_LENGTH, tooLarge.content().readableBytes())
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** The HTTP/1.1 server codec with the listener's request line and header block limits (bytes). */

@@ -91,6 +91,11 @@ public final class RawHttpClient implements Closeable {
         return this;
     }
 
+    /** Half-close: FIN to the proxy, reading goes on. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     /** -1 once the proxy closed the connection. */
     public int read() throws IOException {
         return in.read();
