@@ -172,6 +172,28 @@ class OddInputTest {
         }
     }
 
+    @Test
+    void shouldServeEveryConnectionOfABurstOpenedAtOnce() throws IOException {
+        // The listening sockets accept one connection per readiness report (level-triggered, see ProxyListener.bind):
+        // connections queued together must still all be accepted, none left waiting in the backlog.
+        List<RawHttpClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 64; i++) {
+                clients.add(new RawHttpClient(proxyPort));
+            }
+            for (RawHttpClient client : clients) {
+                client.send("GET http://" + web.authority() + "/burst HTTP/1.1\r\n\r\n"); // no credentials: 407
+            }
+            for (RawHttpClient client : clients) {
+                assertEquals(407, client.readResponse().status());
+            }
+        } finally {
+            for (RawHttpClient client : clients) {
+                client.close();
+            }
+        }
+    }
+
     private static void assertClosed(RawHttpClient client) throws IOException {
         try {
             assertEquals(-1, client.read());
