@@ -173,6 +173,37 @@ class OddInputTest {
     }
 
     @Test
+    void shouldTunnelToAnIpv6LiteralOverConnectAndSocks5() throws Exception {
+        try (EchoOrigin v6 = new EchoOrigin(java.net.InetAddress.getByName("::1"))) {
+            ProxyListeners v6Listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of("[::1]:" + v6.port())),
+                    ProxySettings.DEFAULTS, Clock.systemUTC());
+            int port = HttpProxyListenerTest.freePort();
+            v6Listeners.open(new ProxyAssignment(2, port, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
+            try {
+                try (RawHttpClient client = new RawHttpClient(port)) {
+                    client.sendBytes(concat(ascii("CONNECT [::1]:" + v6.port() + " HTTP/1.1\r\n" + credentials() + "\r\n"), PING));
+                    assertEquals(200, client.readResponse().status());
+                    assertArrayEquals(PING, client.readBytes(PING.length));
+                }
+                try (Socks5Client client = new Socks5Client(port)) {
+                    byte[] loopback = new byte[16];
+                    loopback[15] = 1;
+                    client.send(concat(socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x04}, loopback,
+                            new byte[] {(byte) (v6.port() >> 8), (byte) v6.port()}, PING));
+                    client.readExactly(4);
+                    byte[] head = client.readExactly(4);
+                    assertEquals(0x00, head[1], "REP succeeded");
+                    assertEquals(0x04, head[3], "BND.ADDR is the IPv6 origin connection's local address");
+                    client.readExactly(16 + 2);
+                    assertArrayEquals(PING, client.readExactly(PING.length));
+                }
+            } finally {
+                v6Listeners.closeAll();
+            }
+        }
+    }
+
+    @Test
     void shouldServeEveryConnectionOfABurstOpenedAtOnce() throws IOException {
         // The listening sockets accept one connection per readiness report (level-triggered, see ProxyListener.bind):
         // connections queued together must still all be accepted, none left waiting in the backlog.
