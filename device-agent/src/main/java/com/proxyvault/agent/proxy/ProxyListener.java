@@ -8,14 +8,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
@@ -176,13 +173,7 @@ public final class ProxyListener {
                         }
                     });
             if (eventLoop.acceptsPerLoop()) {
-                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
-                        // One accept per readiness report, level-triggered: edge-triggered, Netty has to accept until
-                        // EAGAIN, one failing accept4 per connection when they come one at a time (bench/proxy's
-                        // per-request tunnels); level-triggered, a second waiting connection is reported by the next
-                        // epoll_wait, which the loop makes anyway. Connections themselves stay edge-triggered.
-                        .option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(1));
+                bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
             }
             binds.add(bootstrap.bind(address));
         }
