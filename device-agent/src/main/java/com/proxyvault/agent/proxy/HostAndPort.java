@@ -1,6 +1,10 @@
 package com.proxyvault.agent.proxy;
 
-/** A target named in a proxy request: {@code host}, {@code host:port} or {@code [v6]:port}. */
+/**
+ * A target named in a proxy request: {@code host}, {@code host:port} or {@code [v6]:port} (RFC 3986 3.2.2 authority,
+ * without userinfo; RFC 9110 7.2 / 9.3.6). {@code host} is a name, an IPv4 literal or an IPv6 literal without its
+ * brackets; {@code port} is 1-65535.
+ */
 record HostAndPort(String host, int port) {
 
     /**
@@ -31,6 +35,11 @@ record HostAndPort(String host, int port) {
             int colon = value.lastIndexOf(':');
             host = colon < 0 ? value : value.substring(0, colon);
             portText = colon < 0 ? null : value.substring(colon + 1);
+            if (host.indexOf(':') >= 0) {
+                // RFC 3986 3.2.2: an IPv6 address in an authority is an IP-literal, in brackets. Without them
+                // "::1:8080" has no single reading (host "::1" port 8080, or host "::1:8080" and no port).
+                throw new IllegalArgumentException("IPv6 address without brackets in '" + authority + "' (use [v6]:port)");
+            }
         }
         if (host.isEmpty()) {
             throw new IllegalArgumentException("No host in '" + authority + "'");

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -61,6 +62,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final ProxyListener listener;
     private final Deque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    /** The request being answered is a well-formed CONNECT: HTTP decoding stopped behind it (see resumeHttpDecoding). */
+    private boolean answeringConnect;
+    /**
+     * The customer sent FIN (half-close): requests already received are still answered, in order, then the
+     * connection closes; a CONNECT that gets its tunnel passes the FIN on to the origin (see {@link TunnelRelay}).
+     */
+    private boolean inputShutdown;
     /** The origin whose response is streaming back right now, for back-pressure. */
     private Channel origin;
 
@@ -83,6 +91,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         busy = true;
+        answeringConnect = request.decoderResult().isSuccess() && HttpMethod.CONNECT.equals(request.method());
         if (!request.decoderResult().isSuccess() || !HttpMethod.CONNECT.equals(request.method())) {
             // Not read while this request is served; a CONNECT keeps reading instead, into EarlyBytes
             // (see openTunnel): two epoll_ctl calls less per tunnel.
@@ -103,6 +112,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             } else {
                 respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Malformed request", false, List.of());
             }
+            return;
+        }
+        if (version.majorVersion() != 1) {
+            // "PRI * HTTP/2.0" (h2 prior knowledge) or "HTTP/3.0": this is an HTTP/1.x proxy (RFC 9110 15.6.6), and the
+            // answer is an HTTP/1.1 message, whatever version the request named.
+            request.release();
+            respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.0 and HTTP/1.1 are served", false, List.of());
             return;
         }
         if (!listener.credentials().acceptsProxyAuthorization(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
@@ -131,19 +147,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Channel customer = ctx.channel();
-        // Whatever the customer sends while the origin connects waits raw, in front of the HTTP codec.
-        customer.pipeline().addBefore(ProtocolDetector.HTTP_CODEC, EarlyBytes.NAME, new EarlyBytes());
+        // Whatever the customer sent behind the CONNECT, and sends while the origin connects, waits raw in
+        // EarlyBytes, which ProtocolDetector.RequestHeadWatch put in place of the HTTP decoder.
         // The origin isn't read until the customer's pipeline is a relay too, so no byte it sends
         // first (an SSH or SMTP banner) is lost.
         Future<Channel> connect = listener.connectToOrigin(customer, target, new TunnelRelay(customer), false);
         connect.addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
+                // With keep-alive the connection goes on as HTTP: what the customer sent meanwhile is its next request.
                 respondToOriginFailure(ctx, version, authority, connected.cause(), keepAlive);
-                if (keepAlive && customer.isActive()) {
-                    // The connection goes on as HTTP: what the customer sent meanwhile is its next request.
-                    removeEarlyBytes(customer.pipeline());
-                    customer.config().setAutoRead(true);
-                }
                 return;
             }
             Channel originChannel = connected.getNow();
@@ -168,12 +180,30 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         pipeline.remove(this);
         pipeline.remove(ProtocolDetector.HTTP_AGGREGATOR);
         pipeline.remove(ProtocolDetector.HTTP_HEAD_WATCH);
-        pipeline.remove(ProtocolDetector.HTTP_CODEC); // bytes it still buffered go on into the tunnel
-        removeEarlyBytes(pipeline); // then those that came while connecting
+        pipeline.remove(ProtocolDetector.HTTP_CODEC); // only its encoder was left (RequestHeadWatch)
+        removeEarlyBytes(pipeline); // what came behind the CONNECT and while connecting goes into the tunnel
         ByteBuf established = HttpVersion.HTTP_1_0.equals(version) ? ESTABLISHED_HTTP_1_0 : ESTABLISHED_HTTP_1_1;
         customer.writeAndFlush(established.duplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (inputShutdown) {
+            TunnelRelay.shutdownOutputOnFlush(originChannel); // after the early bytes relayed above
+        }
         customer.config().setAutoRead(true);
         originChannel.config().setAutoRead(true);
+    }
+
+    /**
+     * A CONNECT answered without a tunnel (407, 400, 403, 502, 504) on a connection that stays open: HTTP goes on.
+     * The decoder left at the end of the CONNECT (ProtocolDetector.RequestHeadWatch), so a fresh codec takes the
+     * old one's place right behind EarlyBytes, and EarlyBytes leaves, handing it what the customer sent since
+     * the CONNECT: the next requests. Called after the answer went through the old codec's encoder.
+     */
+    private void resumeHttpDecoding(ChannelPipeline pipeline) {
+        if (pipeline.get(EarlyBytes.NAME) == null) {
+            return;
+        }
+        pipeline.remove(ProtocolDetector.HTTP_CODEC);
+        pipeline.addAfter(EarlyBytes.NAME, ProtocolDetector.HTTP_CODEC, ProtocolDetector.httpCodec(listener.settings()));
+        pipeline.remove(EarlyBytes.NAME);
     }
 
     private static void removeEarlyBytes(ChannelPipeline pipeline) {
@@ -318,6 +348,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.setKeepAlive(response, keepAlive);
         ChannelFuture written = ctx.writeAndFlush(response);
         if (keepAlive) {
+            if (answeringConnect) {
+                resumeHttpDecoding(ctx.pipeline()); // requests decoded from here on queue up until nextRequest
+            }
             nextRequest(ctx);
         } else {
             written.addListener(ChannelFutureListener.CLOSE);
@@ -326,13 +359,28 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void nextRequest(ChannelHandlerContext ctx) {
         busy = false;
+        answeringConnect = false;
         FullHttpRequest next = waiting.poll();
         if (next != null) {
             handle(ctx, next);
+        } else if (inputShutdown) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE); // answered all it sent
         } else {
             ConnectionTimeouts.armRequestHeadTimer(ctx.pipeline());
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (!busy) {
+                ctx.close(); // nothing in flight, nothing queued
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

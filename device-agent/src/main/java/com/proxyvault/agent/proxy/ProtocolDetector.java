@@ -5,15 +5,26 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -69,23 +80,95 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         ChannelPipeline pipeline = ctx.pipeline();
         // Too long a request line or header block comes out of the codec as a failed message
         // (TooLongHttpLineException / TooLongHttpHeaderException): HttpProxyHandler answers 414 / 431.
-        pipeline.addAfter(ctx.name(), HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(settings.maxRequestLineBytes())
-                .setMaxHeaderSize(settings.maxHeaderBytes())));
+        pipeline.addAfter(ctx.name(), HTTP_CODEC, httpCodec(settings));
         pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch());
-        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES));
+        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
     }
 
-    /** Stops the request-head timer as soon as a request head is decoded (before its body is read). */
+    /**
+     * A customer that half-closes (FIN) before its first byte has nothing to say: closed. (Customer connections allow
+     * half-closure, see {@link TunnelRelay}; Netty passes whatever was buffered on first, so a request followed by FIN
+     * in one segment still reaches its protocol handler.)
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        super.userEventTriggered(ctx, evt);
+        if (evt instanceof ChannelInputShutdownEvent && !ctx.isRemoved()) {
+            ctx.close();
+        }
+    }
+
+    /**
+     * Netty's aggregator, except for a body past the limit: {@code 413} with {@code Connection: close}, then the
+     * connection closes (RFC 9110 15.5.14 allows it). Netty's own answer keeps a keep-alive connection open and
+     * discards the announced body, so a client that announced gigabytes and stopped held its connection until the
+     * idle timeout, with no request-head timer running.
+     */
+    static final class BodyAggregator extends HttpObjectAggregator {
+
+        BodyAggregator(int maxContentBytes) {
+            super(maxContentBytes);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            FullHttpResponse tooLarge = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    Unpooled.copiedBuffer("Request body larger than " + MAX_REQUEST_BYTES + " bytes\n", StandardCharsets.UTF_8));
+            tooLarge.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .set(HttpHeaderNames.CONTENT_LENGTH, tooLarge.content().readableBytes())
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The HTTP/1.1 server codec with the listener's request line and header block limits (bytes). */
+    static HttpServerCodec httpCodec(ProxySettings settings) {
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxRequestLineBytes())
+                .setMaxHeaderSize(settings.maxHeaderBytes()));
+    }
+
+    /**
+     * Sits right behind the HTTP codec and sees every decoded part of a request before it is aggregated:
+     * <ul>
+     *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read);</li>
+     *   <li>ends HTTP decoding at the end of a well-formed {@code CONNECT} request. Whatever follows it on the
+     *       connection belongs to the tunnel (RFC 9110 9.3.6), and a client may send it in the same TCP segment
+     *       as the request (a TLS ClientHello written right behind the CONNECT). Left in the codec, those bytes
+     *       would be parsed as the next HTTP request and lost. So {@link EarlyBytes} goes in right behind the
+     *       codec and the codec's decoder leaves the pipeline in this same read: Netty's
+     *       {@code ByteToMessageDecoder} hands its undecoded bytes on to the next handler when removed, and
+     *       EarlyBytes holds them raw until {@link HttpProxyHandler} knows whether the tunnel stands (they go to
+     *       the origin) or not (a fresh decoder is installed and reads them as the next request). The encoder
+     *       half stays, so responses to requests still being answered (pipelined ahead of the CONNECT) and the
+     *       CONNECT's own error answer are encoded as before.</li>
+     * </ul>
+     */
     static final class RequestHeadWatch extends ChannelInboundHandlerAdapter {
+
+        private boolean inConnect;
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest) {
+            if (msg instanceof HttpRequest request) {
                 ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+                inConnect = HttpMethod.CONNECT.equals(request.method()) && request.decoderResult().isSuccess();
+            }
+            if (inConnect && msg instanceof LastHttpContent) {
+                inConnect = false;
+                stopDecoding(ctx.pipeline());
             }
             ctx.fireChannelRead(msg);
+        }
+
+        private static void stopDecoding(ChannelPipeline pipeline) {
+            if (!(pipeline.get(HTTP_CODEC) instanceof HttpServerCodec codec) || pipeline.get(EarlyBytes.NAME) != null) {
+                return;
+            }
+            pipeline.addAfter(HTTP_CODEC, EarlyBytes.NAME, new EarlyBytes());
+            codec.removeInboundHandler(); // its undecoded bytes go on to EarlyBytes now
         }
     }
 }

@@ -157,6 +157,9 @@ public final class ProxyListener {
                     // TCP_NODELAY is not set here: Netty's socket channels switch it on when they are created
                     // (PlatformDependent.canEnableTcpNoDelayByDefault()), and a childOption would set it a
                     // second time, one more setsockopt per connection.
+                    // A customer's FIN is a half-close: what it asked for is still answered (TunnelRelay). A channel
+                    // config flag, no system call.
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel customer) {

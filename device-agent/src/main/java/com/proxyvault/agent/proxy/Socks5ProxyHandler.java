@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
@@ -65,6 +66,8 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
     private final Deque<ByteBuf> early = new ArrayDeque<>();
     private long earlyBytes;
     private boolean requestSeen;
+    /** The customer sent FIN after its request, before the tunnel stood: passed on to the origin once it does. */
+    private boolean inputShutdown;
 
     Socks5ProxyHandler(ProxyListener listener) {
         this.listener = listener;
@@ -100,11 +103,9 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onGreeting(ChannelHandlerContext ctx, Socks5InitialRequest greeting) {
-        if (greeting.decoderResult().isFailure()) {
-            ctx.close();
-            return;
-        }
-        if (!greeting.authMethods().contains(Socks5AuthMethod.PASSWORD)) {
+        // A greeting the codec cannot read (NMETHODS = 0 is one: netty refuses an empty method list) lists no method
+        // we accept either: "05 FF" and close (RFC 1928 section 3), never a silent close.
+        if (greeting.decoderResult().isFailure() || !greeting.authMethods().contains(Socks5AuthMethod.PASSWORD)) {
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
@@ -133,7 +134,9 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
             replyAndClose(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
             return;
         }
-        if (request.dstPort() < 1) {
+        if (request.dstPort() < 1 || request.dstAddr().isEmpty()) {
+            // Port 0 and an empty DOMAINNAME (length octet 0) name no target; an empty name would otherwise go to
+            // the resolver, which answers "" with the loopback address.
             replyAndClose(ctx, Socks5CommandStatus.FAILURE);
             return;
         }
@@ -178,8 +181,25 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
         pipeline.remove(this);
         pipeline.remove(DECODER); // whatever it still buffered flows on into the tunnel
         pipeline.remove(ENCODER);
+        if (inputShutdown) {
+            TunnelRelay.shutdownOutputOnFlush(origin); // after the early bytes written above
+        }
         customer.config().setAutoRead(true);
         origin.config().setAutoRead(true);
+    }
+
+    /** FIN from the customer: mid-handshake it ends the connection; after the request it is kept for the tunnel. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (requestSeen) {
+                inputShutdown = true;
+            } else {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     private static Socks5CommandStatus statusFor(Throwable cause) {

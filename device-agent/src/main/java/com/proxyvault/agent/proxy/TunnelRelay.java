@@ -2,13 +2,24 @@ package com.proxyvault.agent.proxy;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 
 /**
- * Copies raw bytes from its channel to {@code peer}. Installed on both ends of a CONNECT tunnel;
+ * Copies raw bytes from its channel to {@code peer}. Installed on both ends of a CONNECT or SOCKS5 tunnel;
  * when one end closes, the other is closed once what was written to it is flushed.
+ *
+ * <p><b>Half-close.</b> Customer connections allow half-closure ({@code ALLOW_HALF_CLOSURE}): a customer that sends
+ * its request and then shuts down its sending side (FIN; {@code nc -N}, {@code printf ... | ncat}, many scripted
+ * clients) still gets the answer. Its FIN is passed on as a FIN to the origin ({@code shutdownOutput} once what was
+ * written to the origin is flushed), and the tunnel ends when the origin closes. Origin connections do not allow it:
+ * an origin's FIN ends the tunnel as before, so the common case (the origin closes first) costs no extra system call.
+ * RFC 9110 9.3.6 asks a tunnel to send outstanding data from the closed side on before closing; RFC 9293 3.6 lets a
+ * half-closed connection keep receiving.
  */
 final class TunnelRelay extends ChannelInboundHandlerAdapter {
 
@@ -33,6 +44,30 @@ final class TunnelRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closeOnFlush(peer);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            shutdownOutputOnFlush(peer);
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Sends FIN on {@code channel} once everything written to it so far is flushed (Netty fails unflushed writes on shutdown). */
+    static void shutdownOutputOnFlush(Channel channel) {
+        if (!(channel instanceof DuplexChannel duplex)) {
+            closeOnFlush(channel);
+            return;
+        }
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture flushed) -> {
+                if (flushed.isSuccess()) {
+                    duplex.shutdownOutput();
+                }
+            });
+        }
     }
 
     @Override

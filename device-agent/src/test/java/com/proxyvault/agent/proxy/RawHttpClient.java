@@ -75,6 +75,27 @@ public final class RawHttpClient implements Closeable {
         return body.toString(StandardCharsets.UTF_8);
     }
 
+    /** Exactly {@code count} raw bytes (tunnel traffic); fails if the connection ends first. */
+    public byte[] readBytes(int count) throws IOException {
+        byte[] bytes = in.readNBytes(count);
+        if (bytes.length < count) {
+            throw new IOException("Connection closed after " + bytes.length + " of " + count + " bytes");
+        }
+        return bytes;
+    }
+
+    /** Sends raw bytes as they are, in one write. */
+    public RawHttpClient sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    /** Half-close: FIN to the proxy, reading goes on. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     /** -1 once the proxy closed the connection. */
     public int read() throws IOException {
         return in.read();

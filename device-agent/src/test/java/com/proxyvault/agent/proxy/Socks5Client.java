@@ -141,6 +141,11 @@ public final class Socks5Client implements Closeable {
         }
     }
 
+    /** Half-close: FIN to the proxy, reading goes on. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     public InputStream input() {
         return in;
     }
