@@ -374,6 +374,9 @@ public final class K8sValidator {
                 }
             }
             envNames.addAll(configFileVariables(cid, c, spec.getVolumes(), findings));
+            if (!init) {
+                checkJavaMemory(cid, c, configMaps, findings);
+            }
             ServiceConfig config = services.get(c.getName());
             if (config != null && !init) {
                 config.requiredEnv().forEach((var, why) -> {
@@ -383,6 +386,47 @@ public final class K8sValidator {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * What a Quarkus service's JVM holds outside its heap, MiB: metaspace, code cache, threads, GC and the C
+     * allocator's slack, ~200 MiB idle and ~280 MiB for a fleet holding 10,000 agent streams (measured,
+     * docs/capacity.md "Memory per fleet pod"). The heap's share of the limit must leave at least this.
+     */
+    static final int NON_HEAP_MIB = 200;
+    private static final Pattern MAX_RAM_PERCENTAGE = Pattern.compile("-XX:MaxRAMPercentage=(\\d+(?:\\.\\d+)?)");
+
+    /**
+     * A JVM container whose heap may grow to {@code MaxRAMPercentage} of its memory limit (from
+     * {@code JAVA_TOOL_OPTIONS}, set directly or through a ConfigMap) must leave {@link #NON_HEAP_MIB} beside it,
+     * else a full heap is an OOM kill, not a garbage collection.
+     */
+    private static void checkJavaMemory(String cid, Container c, Map<String, ConfigMap> configMaps, List<String> findings) {
+        String options = Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of()).stream()
+                .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS") && e.getValue() != null).map(EnvVar::getValue)
+                .findFirst().orElse(null);
+        for (EnvFromSource from : Objects.requireNonNullElse(c.getEnvFrom(), List.<EnvFromSource>of())) {
+            boolean unprefixed = Objects.requireNonNullElse(from.getPrefix(), "").isEmpty();
+            if (options == null && unprefixed && from.getConfigMapRef() != null) {
+                ConfigMap cm = configMaps.get(from.getConfigMapRef().getName());
+                if (cm != null && cm.getData() != null) {
+                    options = cm.getData().get("JAVA_TOOL_OPTIONS");
+                }
+            }
+        }
+        var matcher = options == null ? null : MAX_RAM_PERCENTAGE.matcher(options);
+        var limits = c.getResources() == null ? null : c.getResources().getLimits();
+        if (matcher == null || !matcher.find() || limits == null || !limits.containsKey("memory")) {
+            return;
+        }
+        double percent = Double.parseDouble(matcher.group(1));
+        double limitMib = Quantity.getAmountInBytes(limits.get("memory")).doubleValue() / (1024 * 1024);
+        double besideHeap = limitMib * (1 - percent / 100);
+        if (besideHeap < NON_HEAP_MIB) {
+            findings.add(String.format(java.util.Locale.ROOT, "%s: memory limit %.0f Mi with -XX:MaxRAMPercentage=%s leaves %.0f Mi"
+                    + " beside the heap, less than the JVM's ~%d Mi outside it (docs/capacity.md): at least %.0f Mi",
+                    cid, limitMib, matcher.group(1), besideHeap, NON_HEAP_MIB, Math.ceil(NON_HEAP_MIB / (1 - percent / 100))));
         }
     }
 

@@ -58,6 +58,7 @@ class K8sValidatorTest {
             secret-in-git           | Secret/proxyvault-db-billing: a Secret with values in the manifests
             billing-exposed         | Service/billing-service: type LoadBalancer exposes it outside the cluster
             config-file-not-mounted | Deployment/proxy-fleet-service container proxy-fleet-service: QUARKUS_CONFIG_LOCATIONS names /etc/proxyvault/fleet-agent-token/agent-tokens.properties, which no volume of the pod mounts
+            heap-leaves-no-room     | Deployment/order-service container order-service: memory limit 384 Mi with -XX:MaxRAMPercentage=70 leaves 115 Mi beside the heap
             network-policy-typo     | NetworkPolicy/backends-from-gateway: pod selector value app.kubernetes.io/name=webhooks-service matches no workload's pods
             """)
     void shouldFailOnABrokenOverlay(String broken, String expected) {
