@@ -74,15 +74,13 @@ public class OutboxPublisher {
     /**
      * On shutdown, before the Pool closes: no round starts any more (the sweep's and the notifications'
      * signals are ignored; before this, each sweep after the Pool closed logged "Pool closed" until the JVM
-     * exited), the round in flight finishes, and the last round's acknowledged rows are marked published
-     * ({@link OutboxRelay#flush()}), so they do not go out again after a restart. Waits at most
-     * {@link #STOP_WAIT} for both; a row left unmarked is only sent again (consumers deduplicate).
+     * exited) and the round in flight finishes, marks included. Waits at most {@link #STOP_WAIT}; a row
+     * left unmarked is only sent again once its lease runs out (consumers deduplicate).
      */
     void onStop(@Observes ShutdownEvent event) {
         started = false;
         try {
             runner.stop().toCompletableFuture().get(STOP_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            relay.flush().await().atMost(STOP_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

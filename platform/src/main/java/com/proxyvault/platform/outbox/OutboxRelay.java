@@ -36,12 +36,7 @@ import java.util.UUID;
  *   <li><b>Mark</b> per key: the acknowledged rows before the key's first failed send are published;
  *       the failed row and the later rows of its key are released for the next round (the later ones
  *       may then go out twice: consumers deduplicate on the event id). Mark and release only touch rows
- *       still under this round's claim token. The mark of the published rows rides on the next claim
- *       (the same call of {@code outbox_claim}, which marks first): one round trip per round instead of two.
- *       Until then the rows stay leased, so nobody sends them again and no later row of their key
- *       overtakes them; the next claim comes with the next commit or the sweep (1 s), and
- *       {@link #flush()} marks them when the relay stops. A relay that dies mid-way leaves leases that run
- *       out (the rows go again; consumers deduplicate).</li>
+ *       still under this round's claim token. A relay that dies mid-way leaves leases that run out.</li>
  * </ol>
  * A row whose record Kafka refuses {@code maxRefusals} times (default 10) (too large, topic refused: not a retriable
  * error, so a Kafka outage never counts) is set aside with {@code failed_at} and logged as an error, so it cannot hold its key's later
@@ -62,7 +57,7 @@ public final class OutboxRelay {
      * {@code R__platform_outbox.sql}): one round trip where BEGIN, the lock, the update and COMMIT took four.
      */
     private static final String CLAIM = """
-            select seq, topic, message_key, payload, traceparent from outbox_claim($1, $2, $3, $4, $5, $6)""";
+            select seq, topic, message_key, payload, traceparent from outbox_claim($1, $2, $3, $4)""";
 
     private final Pool pool;
     private final MutinyEmitter<String> emitter;
@@ -70,8 +65,6 @@ public final class OutboxRelay {
     private final int claimSize;
     private final Duration lease;
     private final int maxRefusals;
-    /** The last round's acknowledged rows, not yet marked: marked by the next claim (or {@link #flush()}). */
-    private volatile Pending pending = Pending.NONE;
 
     /**
      * @param topicPrefix prepended to the event type to name the topic ("" in the stack, random in tests)
@@ -102,26 +95,9 @@ public final class OutboxRelay {
         return claim().chain(round -> round.rows().isEmpty() ? Uni.createFrom().item(0) : sendAndMark(round));
     }
 
-    /**
-     * Marks the last round's acknowledged rows published now instead of with the next claim: for a relay
-     * that stops (otherwise their leases run out and they go again). Call it once no round runs.
-     */
-    public Uni<Void> flush() {
-        Pending marks = pending;
-        if (marks.seqs().length == 0) {
-            return Uni.createFrom().voidItem();
-        }
-        return markPublished(marks.token(), java.util.Arrays.asList(marks.seqs()))
-                .invoke(() -> pending = Pending.NONE);
-    }
-
     private Uni<Round> claim() {
         UUID token = UUID.randomUUID();
-        Pending marks = pending;
-        Tuple args = Tuple.of(CLAIM_LOCK_ID, lease.toMillis() / 1000.0, claimSize, token)
-                .addArrayOfLong(marks.seqs()).addUUID(marks.token());
-        return pool.preparedQuery(CLAIM).execute(args)
-                .invoke(() -> pending = Pending.NONE) // marked in the same call, whatever it claimed
+        return pool.preparedQuery(CLAIM).execute(Tuple.of(CLAIM_LOCK_ID, lease.toMillis() / 1000.0, claimSize, token))
                 .map(rows -> {
                     List<Claimed> claimed = new ArrayList<>(rows.size());
                     for (Row row : rows) {
@@ -166,8 +142,8 @@ public final class OutboxRelay {
                     (outcome == Outcome.REFUSED ? refused : released).add(row.seq());
                 }
             }
-            pending = new Pending(round.token(), published.toArray(Long[]::new)); // marked by the next claim
-            return recordRefusals(round.token(), refused)
+            return markPublished(round.token(), published)
+                    .call(() -> recordRefusals(round.token(), refused))
                     .call(() -> release(round.token(), released))
                     .replaceWith(published.size());
         });
@@ -254,10 +230,5 @@ public final class OutboxRelay {
     }
 
     private record Round(UUID token, List<Claimed> rows) {
-    }
-
-    /** Acknowledged rows of the round with claim {@code token}, still to be marked published. */
-    private record Pending(UUID token, Long[] seqs) {
-        static final Pending NONE = new Pending(null, new Long[0]);
     }
 }
