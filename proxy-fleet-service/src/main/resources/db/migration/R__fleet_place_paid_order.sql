@@ -1,12 +1,9 @@
 -- A paid order's placement in one round trip (OrderPaidListener, issue 7 item 7 "cost"): what the
 -- order.paid consumer did as a Hibernate transaction of ~11 round trips (BEGIN, inbox row, "has a proxy?",
 -- pick a modem, count its slots again, lock the agent, lowest free port, insert, outbox, COMMIT), as one
--- call, run as one autocommit statement, so all of it commits or none. Same rules as ModemAllocator.place
--- (which the operator's reprovisioning still uses): the least-loaded modem that is online, not draining,
--- on a live agent, with a free slot, locked (skip locked) and its slots counted again once locked (the
--- candidate query's snapshot may miss a proxy committed just before the lock), at most 3 candidates; then
--- the agent row lock serialises ports on that agent and the lowest free port is taken. Repeatable, so
--- every statement is idempotent (create or replace).
+-- call, run as one autocommit statement, so all of it commits or none. The modem and port come from
+-- pick_placement (R__fleet_pick_placement.sql), the one placement rule, which ModemAllocator.place calls too.
+-- Repeatable, so every statement is idempotent (create or replace).
 --
 -- p_event / p_handler: the inbox row (processed_events): a redelivered order.paid changes nothing.
 -- p_provisioning_*: the proxy.provisioning outbox row; its payload (the envelope JSON as Jackson wrote it)
@@ -25,10 +22,10 @@ create or replace function place_paid_order(
     returns table (outcome text, proxy_id bigint, modem_id text, port integer, reason text)
     language plpgsql as $$
 declare
-    v_modem record;
-    v_placed boolean := false;
-    v_used bigint;
-    v_excluded text[] := array[''];
+    v_modem text;
+    v_agent text;
+    v_location text;
+    v_host text;
     v_port integer;
     v_proxy bigint;
     v_reason text;
@@ -42,31 +39,8 @@ begin
         return query select 'exists'::text, null::bigint, null::text, null::integer, null::text;
         return;
     end if;
-    for attempt in 1..3 loop
-        -- the live statuses spelled out: PostgreSQL uses the partial indexes on live proxies
-        select m.id, m.agent_id, m.location_id, a.public_host, a.port_range_start, a.port_range_end, m.capacity
-        into v_modem
-        from modems m join agents a on a.id = m.agent_id
-        where a.connected and a.last_seen_at > p_live_since and m.online and not m.draining
-          and (p_location is null or m.location_id = p_location)
-          and m.id <> all (v_excluded)
-          and m.capacity > (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active'))
-        order by (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active')), m.id
-        limit 1
-        for update of m skip locked;
-        exit when not found;
-        select count(*) into v_used from proxies p where p.modem_id = v_modem.id and p.status in ('provisioning', 'active');
-        v_placed := v_used < v_modem.capacity;
-        exit when v_placed;
-        v_excluded := v_excluded || v_modem.id;
-    end loop;
-    if v_placed then
-        perform 1 from agents a where a.id = v_modem.agent_id for update;
-        select min(s.port) into v_port
-        from generate_series(v_modem.port_range_start, v_modem.port_range_end) as s(port)
-        where not exists (select 1 from proxies p
-                          where p.agent_id = v_modem.agent_id and p.port = s.port and p.status in ('provisioning', 'active'));
-    end if;
+    select pp.modem_id, pp.agent_id, pp.location_id, pp.public_host, pp.port into v_modem, v_agent, v_location, v_host, v_port
+    from pick_placement(p_location, p_live_since, null) pp;
     if v_port is null then
         v_reason := case
             when p_location is null then 'No free modem available'
@@ -80,13 +54,13 @@ begin
     end if;
     insert into proxies (reseller_id, order_id, name, modem_id, agent_id, location_id, ip, port, username, password,
                          status, fingerprint, period_type, period_duration, created_at, updated_at, traceparent)
-    values (p_reseller, p_order, p_name, v_modem.id, v_modem.agent_id, v_modem.location_id, v_modem.public_host, v_port,
+    values (p_reseller, p_order, p_name, v_modem, v_agent, v_location, v_host, v_port,
             p_username, p_password, 'provisioning', 'none', p_period_type, p_period_duration, p_now, p_now, p_traceparent)
     returning id into v_proxy;
     insert into outbox_events (id, topic, message_key, payload, traceparent)
     values (p_provisioning_id, p_provisioning_topic, p_key,
             replace(replace(p_provisioning_payload, '"proxy_id":0', '"proxy_id":' || v_proxy),
-                    '"location_id":null', '"location_id":' || to_json(v_modem.location_id::text)::text),
+                    '"location_id":null', '"location_id":' || to_json(v_location)::text),
             p_traceparent);
-    return query select 'placed'::text, v_proxy, v_modem.id::text, v_port, null::text;
+    return query select 'placed'::text, v_proxy, v_modem, v_port, null::text;
 end $$;

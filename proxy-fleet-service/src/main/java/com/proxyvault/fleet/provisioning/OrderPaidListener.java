@@ -85,6 +85,14 @@ public class OrderPaidListener {
      * applies.
      */
     private Uni<Void> place(EventEnvelope<OrderPaid> event) {
+        return placement(event).invoke(row -> log(event.data(), row)).replaceWithVoid();
+    }
+
+    /**
+     * One call of {@code place_paid_order} for a purchase's {@code order.paid}: its row (outcome {@code placed}
+     * with proxy_id, modem_id and port; {@code failed} with the reason; {@code duplicate}; {@code exists}).
+     */
+    Uni<Row> placement(EventEnvelope<OrderPaid> event) {
         OrderPaid order = event.data();
         LocalDateTime now = ClockProducer.utcNow(clock);
         String traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
@@ -98,8 +106,7 @@ public class OrderPaidListener {
                 Credentials.username(), Credentials.password(), order.periodType(), order.periodDuration(), traceparent,
                 provisioning.key(), provisioning.id(), provisioning.topic(), provisioning.payload(),
                 failed.id(), failed.topic(), failed.payload()));
-        return pool.preparedQuery(PLACE).execute(args).map(rows -> rows.iterator().next()).invoke(row -> log(order, row))
-                .replaceWithVoid();
+        return pool.preparedQuery(PLACE).execute(args).map(rows -> rows.iterator().next());
     }
 
     private static void log(OrderPaid order, Row row) {

@@ -1,0 +1,135 @@
+package com.proxyvault.fleet.provisioning;
+
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.OrderPaid;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The placement rule ({@code pick_placement}, R__fleet_pick_placement.sql) as the database runs it, through
+ * {@code place_paid_order}, the function the order.paid consumer calls: least-loaded modem first, never past a
+ * modem's capacity, never one live port twice, even with many placements at once on separate connections.
+ *
+ * <p>The modems sit in a location of their own (TST), made for this test and removed after it, so agents other
+ * tests leave behind take no part and the other tests never see this one's rows.
+ */
+@QuarkusTest
+class PlacementRuleTest {
+
+    private static final String AGENT = "placement-test";
+    private static final String LOCATION = "TST";
+    private static final int MODEMS = 4;
+    private static final int CAPACITY = 3;
+    private static final AtomicLong ORDERS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 900_000_000L);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Inject
+    Pool pool;
+    @Inject
+    OrderPaidListener listener;
+
+    @BeforeEach
+    void fleetOfItsOwn() {
+        removeFleet();
+        run("insert into locations (id, name, is_5g) values ($1, 'Placement test', false)", Tuple.of(LOCATION));
+        // live for the whole test: heard from "in an hour", so no liveness sweep in between counts it silent
+        run("""
+                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at)
+                values ($1, '127.0.0.1', 31000, 31099, true, now() + interval '1 hour')""", Tuple.of(AGENT));
+        for (int i = 1; i <= MODEMS; i++) {
+            run("""
+                    insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, capacity, updated_at)
+                    values ($1, $2, $3, $4, false, '192.0.2.1', $5, now())""",
+                    Tuple.of(AGENT + "/m" + i, AGENT, "m" + i, LOCATION, CAPACITY));
+        }
+    }
+
+    @AfterEach
+    void removeFleet() {
+        run("delete from proxies where agent_id = $1", Tuple.of(AGENT));
+        run("delete from modems where agent_id = $1", Tuple.of(AGENT));
+        run("delete from agents where id = $1", Tuple.of(AGENT));
+        run("delete from locations where id = $1", Tuple.of(LOCATION));
+    }
+
+    @Test
+    void shouldSpreadPlacementsOverTheLeastLoadedModems() {
+        for (int i = 0; i < MODEMS; i++) {
+            assertEquals("placed", place().getString("outcome"));
+        }
+        // one proxy on each modem before any gets a second
+        assertEquals(Map.of(1L, (long) MODEMS), loadHistogram());
+        assertEquals("placed", place().getString("outcome"));
+        assertEquals(Map.of(1L, (long) MODEMS - 1, 2L, 1L), loadHistogram());
+    }
+
+    @Test
+    void shouldNeverPassACapacityOrShareAPortWhenManyPlaceAtOnce() {
+        int slots = MODEMS * CAPACITY;
+        int orders = slots + 8;
+        // each call on its own pooled connection, all in flight together: they race for the same modems and ports
+        List<Row> outcomes = Uni.join().all(IntStream.range(0, orders).mapToObj(i -> placeAsync()).toList())
+                .andFailFast().await().atMost(WAIT);
+
+        Map<String, Long> byOutcome = outcomes.stream().collect(Collectors.groupingBy(r -> r.getString("outcome"), Collectors.counting()));
+        assertEquals(Map.of("placed", (long) slots, "failed", (long) orders - slots), byOutcome);
+        outcomes.stream().filter(r -> r.getString("outcome").equals("failed"))
+                .forEach(r -> assertEquals("No free modem available in " + LOCATION, r.getString("reason")));
+        assertEquals(Map.of((long) CAPACITY, (long) MODEMS), loadHistogram(), "every modem exactly full, none past it");
+        Set<Integer> ports = new HashSet<>();
+        outcomes.stream().filter(r -> r.getString("outcome").equals("placed"))
+                .forEach(r -> assertTrue(ports.add(r.getInteger("port")), "port " + r.getInteger("port") + " handed out twice"));
+        assertEquals(31000, ports.stream().mapToInt(Integer::intValue).min().orElseThrow(), "the lowest free ports first");
+        assertEquals(31000 + slots - 1, ports.stream().mapToInt(Integer::intValue).max().orElseThrow());
+    }
+
+    /** How many modems hold how many live proxies: {live proxies → modems}. */
+    private Map<Long, Long> loadHistogram() {
+        List<Long> loads = new ArrayList<>();
+        pool.preparedQuery("""
+                        select count(p.id) from modems m
+                        left join proxies p on p.modem_id = m.id and p.status in ('provisioning', 'active')
+                        where m.agent_id = $1 group by m.id""")
+                .execute(Tuple.of(AGENT)).await().atMost(WAIT)
+                .forEach(row -> loads.add(row.getLong(0)));
+        return loads.stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+    }
+
+    private Row place() {
+        return placeAsync().await().atMost(WAIT);
+    }
+
+    private Uni<Row> placeAsync() {
+        long order = ORDERS.incrementAndGet();
+        OrderPaid paid = new OrderPaid(order, 1, 1, "Placement test", "1 hour", BigDecimal.TEN, "hour", 1,
+                LocalDateTime.now(), null, LOCATION);
+        return listener.placement(EventEnvelope.of(EventTypes.ORDER_PAID, 1L, paid));
+    }
+
+    private void run(String sql, Tuple args) {
+        pool.preparedQuery(sql).execute(args).await().atMost(WAIT);
+    }
+}
