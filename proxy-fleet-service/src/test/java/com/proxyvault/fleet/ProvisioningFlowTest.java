@@ -215,6 +215,35 @@ class ProvisioningFlowTest {
     }
 
     @Test
+    void shouldActivateAProxyWhoseRowChangedWhileItsAgentOpenedIt() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-n", "token-n", 29600, 29610, "n", "MIA");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            orderPaid(reseller, order, "hour");
+            FleetMessage provision = agent.next(WAIT);
+            long proxyId = provision.getProvisionProxy().getProxyId();
+            // renamed after the claim read it: the one-statement activation from the claimed row finds the row
+            // changed and writes nothing; the locked re-read activates it, and the event carries the new name
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                            "update proxies set name = 'renamed meanwhile', updated_at = updated_at + interval '1 millisecond' where id = :id")
+                    .setParameter("id", proxyId).executeUpdate()));
+            agent.answer(provision, true, "");
+
+            JsonNode provisioned = awaitEvent(EventTypes.PROXY_PROVISIONED, order);
+            assertEquals("renamed meanwhile", provisioned.get("data").get("name").asText());
+            assertEquals("active", provisioned.get("data").get("status").asText());
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().statusCode(200)
+                    .body("status", equalTo("active"))
+                    .body("expires_at", equalTo(provisioned.get("data").get("expires_at").asText()));
+            assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_PROVISIONED)
+                    && e.get("data").get("order_id").asLong() == order).count(), "one proxy.provisioned");
+        }
+    }
+
+    @Test
     void shouldFailAProxyTheAgentNeverConfirms() throws Exception {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello("agent-b", "token-b", 22000, 22010, "b", "MIA");

@@ -54,7 +54,11 @@ public final class Outbox {
         return row(mapper, event, null);
     }
 
-    private static Row row(ObjectMapper mapper, EventEnvelope<?> event, String traceparent) {
+    /**
+     * {@link #row(ObjectMapper, EventEnvelope)} carrying {@code traceparent} (the trace the event belongs to, e.g.
+     * the purchase's, stored on the row it announces), or the current one when null.
+     */
+    public static Row row(ObjectMapper mapper, EventEnvelope<?> event, String traceparent) {
         return new Row(event.id(), event.type(), event.partitionKey(), EventJson.write(mapper, event),
                 traceparent != null ? traceparent : TraceParents.current());
     }

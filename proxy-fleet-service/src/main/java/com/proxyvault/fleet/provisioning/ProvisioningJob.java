@@ -16,6 +16,9 @@ import com.proxyvault.fleet.jobs.PhasedJobs;
 import jakarta.enterprise.event.Observes;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -42,6 +45,7 @@ public class ProvisioningJob {
     private static final Logger LOG = Logger.getLogger(ProvisioningJob.class);
 
     private final Mutiny.SessionFactory sessionFactory;
+    private final Pool pool;
     private final AgentRegistry agents;
     private final AgentRouter router;
     private final FleetReplicas replicas;
@@ -59,12 +63,31 @@ public class ProvisioningJob {
     static final String CHANNEL = "proxy_dispatch";
     private static final int DISPATCH_BATCH = 50;
 
-    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, AgentRegistry agents, AgentRouter router, FleetReplicas replicas,
+    /**
+     * The claim: proxies in provisioning whose agent's stream this replica holds, never sent or sent longer than
+     * the command's timeout ago ($3), at most $4, locked (skip locked: another replica's or run's claim is left
+     * alone) and marked sent at $1, returning {@link ProxyTransitions#CLAIMED_COLUMNS}. "Agents held here" is the
+     * agents row's replica_id ($2; written by the Hello's registration and re-claimed by every heartbeat batch),
+     * not a list of this replica's agents bound as a parameter: with 10,000 agents that list cost PostgreSQL
+     * ~29 ms of planning per dispatch (bench/fleet, docs/fleet.md "Dispatch without the agent list"). The status
+     * is spelled out so the statement starts from the small proxies_provisioning index; send() still skips a row
+     * whose agent's stream is not in the registry.
+     */
+    static final String CLAIM = """
+            update proxies p set command_sent_at = $1
+            where p.id in (select c.id from proxies c join agents a on a.id = c.agent_id
+                           where c.status = 'provisioning' and a.replica_id = $2
+                             and (c.command_sent_at is null or c.command_sent_at < $3)
+                           order by c.id limit $4 for update of c skip locked)
+            returning\s""" + ProxyTransitions.CLAIMED_COLUMNS;
+
+    public ProvisioningJob(Mutiny.SessionFactory sessionFactory, Pool pool, AgentRegistry agents, AgentRouter router, FleetReplicas replicas,
                            ProxyTransitions transitions, VertxContexts contexts, CommitSignals signals, CommandConfig commands,
                            PhasedJobs jobs,
                            @ConfigProperty(name = "proxyvault.fleet.provision-timeout") Duration provisionTimeout,
                            @ConfigProperty(name = "proxyvault.fleet.dispatch-interval") Duration interval) {
         this.sessionFactory = sessionFactory;
+        this.pool = pool;
         this.agents = agents;
         this.router = router;
         this.replicas = replicas;
@@ -92,32 +115,25 @@ public class ProvisioningJob {
         return failOverdue().invoke(this::wake);
     }
 
-    /** Claims proxies waiting for a command (marks them sent) and sends after the claim committed. */
+    /**
+     * Claims proxies waiting for a command and marks them sent, in one autocommit statement on the Pool
+     * ({@link #CLAIM}), then sends after it committed. The statement returns what the command and the
+     * activation need, so the agent's ok is recorded without reading the row again ({@link ProxyTransitions#activate(Proxy)}).
+     */
     Uni<Void> dispatch() {
         if (agents.connectedAgentIds().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         LocalDateTime now = transitions.now();
-        // "Agents held here" is the agents row's replica_id (written by the Hello's registration and re-claimed
-        // by every heartbeat batch), not a list of this replica's agents bound as a parameter: with 10,000
-        // agents that list (first 10,000 IN parameters, then one 10,000-element text[]) cost PostgreSQL ~29 ms
-        // of planning per dispatch, and a dispatch runs every second and after every Hello (bench/fleet,
-        // docs/fleet.md "Dispatch without the agent list"). The statement starts from the small
-        // proxies_provisioning index; send() still skips a row whose agent's stream is not in the registry.
-        return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                select p.* from proxies p join agents a on a.id = p.agent_id
-                                where p.status = :provisioning and a.replica_id = :replica
-                                  and (p.command_sent_at is null or p.command_sent_at < :resendBefore)
-                                order by p.id limit :batch for update of p skip locked""", Proxy.class)
-                        .setParameter("batch", DISPATCH_BATCH)
-                        .setParameter("provisioning", ProxyStatus.PROVISIONING)
-                        .setParameter("replica", replicas.id())
-                        .setParameter("resendBefore", now.minus(resendAfter))
-                        .getResultList()
-                        .invoke(proxies -> proxies.forEach(p -> p.commandSentAt = now)))
-                .invoke(proxies -> {
-                    proxies.forEach(this::send);
-                    if (proxies.size() == DISPATCH_BATCH) {
+        return pool.preparedQuery(CLAIM)
+                .execute(Tuple.of(now, replicas.id(), now.minus(resendAfter), DISPATCH_BATCH))
+                .invoke(rows -> {
+                    int claimed = 0;
+                    for (Row row : rows) {
+                        send(ProxyTransitions.claimed(row));
+                        claimed++;
+                    }
+                    if (claimed == DISPATCH_BATCH) {
                         wake(); // more are waiting: no per-tick ceiling
                     }
                 })
@@ -131,13 +147,14 @@ public class ProvisioningJob {
         }
         session.get().command(AgentCommands.provision(proxy))
                 .subscribe().with(
-                        result -> onResult(proxy.id, result),
+                        result -> onResult(proxy, result),
                         failure -> LOG.warnf("Proxy %d: no answer from agent %s (%s); will retry", proxy.id, proxy.agentId, failure.getMessage()));
     }
 
-    private void onResult(long proxyId, CommandResult result) {
+    private void onResult(Proxy claimed, CommandResult result) {
+        long proxyId = claimed.id;
         Uni<Boolean> outcome = result.getOk()
-                ? contexts.onNewContext(() -> transitions.activate(proxyId))
+                ? contexts.onNewContext(() -> transitions.activate(claimed))
                 : contexts.onNewContext(() -> transitions.fail(proxyId, "Agent could not open the proxy: " + result.getError()));
         outcome.subscribe().with(
                 changed -> LOG.infof("Proxy %d %s", proxyId, result.getOk() ? "active" : "failed: " + result.getError()),

@@ -12,12 +12,16 @@ import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 import java.time.Clock;
 import java.time.LocalDateTime;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -28,12 +32,34 @@ import java.util.List;
 @ApplicationScoped
 public class ProxyTransitions {
 
+    /** What {@link ProvisioningJob}'s claim returns of each proxy: the command's fields and the activation's. */
+    static final String CLAIMED_COLUMNS = """
+            p.id, p.reseller_id, p.order_id, p.name, p.modem_id, p.agent_id, p.location_id, p.ip, p.port, p.username,
+            p.password, p.status, p.fingerprint, p.period_type, p.period_duration, p.updated_at, p.traceparent""";
+
+    /**
+     * Activation from the claimed row, in one autocommit statement: the proxy goes active ($2 activated_at and
+     * updated_at, $3 expires_at) only if it is still in provisioning ($10) and unchanged since the claim read it
+     * ($4 = its updated_at then), and proxy.provisioned ($5-$9), built from that row, goes to the outbox only if
+     * it did. Changed or no longer provisioning: nothing is written and {@link #activate(Proxy)} falls back to
+     * {@link #activate(long)}, which reads the row under its lock.
+     */
+    private static final String ACTIVATE_CLAIMED = """
+            with activated as (
+                update proxies set status = $11, activated_at = $2, expires_at = $3, updated_at = $2
+                where id = $1 and status = $10 and updated_at = $4
+                returning id)
+            insert into outbox_events (id, topic, message_key, payload, traceparent)
+            select $5::uuid, $6::text, $7::text, $8::text, $9::text from activated""";
+
     private final Mutiny.SessionFactory sessionFactory;
+    private final Pool pool;
     private final ObjectMapper mapper;
     private final Clock clock;
 
-    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, Clock clock) {
+    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, Pool pool, ObjectMapper mapper, Clock clock) {
         this.sessionFactory = sessionFactory;
+        this.pool = pool;
         this.mapper = mapper;
         this.clock = clock;
     }
@@ -42,7 +68,47 @@ public class ProxyTransitions {
         return ClockProducer.utcNow(clock);
     }
 
-    /** The agent confirmed the listener: the paid period starts now. */
+    /** A row of {@link #CLAIMED_COLUMNS} as a detached {@link Proxy} (not managed by any session). */
+    static Proxy claimed(Row row) {
+        Proxy proxy = new Proxy();
+        proxy.id = row.getLong("id");
+        proxy.resellerId = row.getLong("reseller_id");
+        proxy.orderId = row.getLong("order_id");
+        proxy.name = row.getString("name");
+        proxy.modemId = row.getString("modem_id");
+        proxy.agentId = row.getString("agent_id");
+        proxy.locationId = row.getString("location_id");
+        proxy.ip = row.getString("ip");
+        proxy.port = row.getInteger("port");
+        proxy.username = row.getString("username");
+        proxy.password = row.getString("password");
+        proxy.status = row.getString("status");
+        proxy.fingerprint = row.getString("fingerprint");
+        proxy.periodType = row.getString("period_type");
+        proxy.periodDuration = row.getInteger("period_duration");
+        proxy.updatedAt = row.getLocalDateTime("updated_at");
+        proxy.traceparent = row.getString("traceparent");
+        return proxy;
+    }
+
+    /**
+     * The agent confirmed the listener of a proxy {@link ProvisioningJob} claimed: the paid period starts now.
+     * One round trip ({@link #ACTIVATE_CLAIMED}) where {@link #activate(long)}'s transaction takes five; the
+     * same outcome and the same event. True when this call activated it.
+     */
+    public Uni<Boolean> activate(Proxy claimed) {
+        LocalDateTime now = now();
+        LocalDateTime expiresAt = Periods.end(now, claimed.periodType, claimed.periodDuration);
+        Outbox.Row event = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, claimed.resellerId,
+                new ProxyProvisioned(claimed.id, claimed.orderId, claimed.name, claimed.ip, claimed.port, claimed.username,
+                        claimed.password, claimed.locationId, ProxyStatus.ACTIVE, expiresAt), clock), claimed.traceparent);
+        Tuple args = Tuple.tuple(Arrays.asList(claimed.id, now, expiresAt, claimed.updatedAt, event.id(), event.topic(),
+                event.key(), event.payload(), event.traceparent(), ProxyStatus.PROVISIONING, ProxyStatus.ACTIVE));
+        return pool.preparedQuery(ACTIVATE_CLAIMED).execute(args)
+                .chain(rows -> rows.rowCount() == 1 ? Uni.createFrom().item(true) : activate(claimed.id));
+    }
+
+    /** The agent confirmed the listener: the paid period starts now (the row read under its lock). */
     public Uni<Boolean> activate(long proxyId) {
         return sessionFactory.withTransaction(session -> session.find(Proxy.class, proxyId, LockMode.PESSIMISTIC_WRITE)
                 .chain(proxy -> {
