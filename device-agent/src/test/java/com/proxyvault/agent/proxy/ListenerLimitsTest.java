@@ -1,21 +1,17 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.agent.modems.ModemSpec;
-import com.proxyvault.agent.modems.SimulatedModemDriver;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static com.proxyvault.agent.proxy.RawHttpClient.basic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,30 +28,19 @@ class ListenerLimitsTest {
     private static final String PASSWORD = "pw-1";
     private static final Duration SHORT = Duration.ofMillis(300);
 
-    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
-    private ProxyEventLoop eventLoop;
+    /** Each test opens a listener of its own ({@link #open}) beside the fixture's, with the settings it tests. */
+    @RegisterExtension
+    final ListenerFixture proxy = new ListenerFixture(USERNAME, PASSWORD);
+    /** The fixture's HTTP origin, the only target the tests' listeners allow. */
     private TestOrigin origin;
-    private final List<ProxyListeners> opened = new ArrayList<>();
 
     @BeforeEach
-    void start() throws IOException {
-        eventLoop = new ProxyEventLoop();
-        origin = new TestOrigin();
-    }
-
-    @AfterEach
-    void stop() {
-        opened.forEach(ProxyListeners::closeAll);
-        eventLoop.close();
-        origin.close();
+    void shortNames() {
+        origin = proxy.web();
     }
 
     private int open(ProxySettings settings) throws Exception {
-        ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of(origin.authority())), settings, Clock.systemUTC());
-        opened.add(listeners);
-        int port = HttpProxyListenerTest.freePort();
-        listeners.open(new ProxyAssignment(1, port, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
-        return port;
+        return proxy.openAnother(OriginPolicy.allowing(List.of(origin.authority())), settings);
     }
 
     private String get(String pathAndQuery, String extraHeaders) {
