@@ -53,6 +53,35 @@ class OddInputTest {
     }
 
     @Test
+    void shouldAnswerASocks5RequestWithAWrongVersionWithGeneralFailureAndClose() throws IOException {
+        // docs/decisions.md "SOCKS5 VER other than 5": REP X'01', not X'08' (that one says "address type not supported").
+        int port = proxy.echo().port();
+        for (byte version : new byte[] {0x04, 0x08, 0x00}) {
+            try (Socks5Client client = new Socks5Client(proxy.port())) {
+                client.send(concat(proxy.socksHandshake(), new byte[] {version, 0x01, 0x00, 0x01, 127, 0, 0, 1, (byte) (port >> 8), (byte) port}));
+
+                client.readExactly(4); // method and authentication answers
+                byte[] reply = client.readExactly(10);
+                assertEquals(0x05, reply[0], "a SOCKS5 reply: the greeting settled the version");
+                assertEquals(0x01, reply[1], "REP general SOCKS server failure for VER " + version);
+                assertEquals(-1, client.readByteOrEnd(), "RFC 1928 section 6: closed after a failure reply");
+            }
+        }
+        assertEquals(0, proxy.echo().accepted(), "nothing is connected for a request that is not SOCKS5");
+    }
+
+    @Test
+    void shouldAnswerAnUnknownSocks5AddressTypeWithAddressTypeNotSupported() throws IOException {
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
+            client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x02, 127, 0, 0, 1, 0x00, 0x50}));
+
+            client.readExactly(4);
+            assertEquals(0x08, client.readExactly(10)[1], "RFC 1928 section 6: X'08' address type not supported");
+            assertEquals(-1, client.readByteOrEnd());
+        }
+    }
+
+    @Test
     void shouldRelayTheAnswerToASocks5CustomerThatHalfClosesAfterItsRequest() throws IOException {
         int port = proxy.echo().port();
         try (Socks5Client client = new Socks5Client(proxy.port())) {
