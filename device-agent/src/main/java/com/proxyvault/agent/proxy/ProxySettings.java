@@ -14,7 +14,9 @@ import java.time.Duration;
  * @param requestHeadTimeout  how long a client may take, from connecting or from the end of the previous
  *                            answer, to send a complete HTTP request head or to finish the SOCKS5 handshake
  *                            (greeting, authentication and command); past it the connection is closed
- *                            without an answer (a half-sent request line is not worth one)
+ *                            without an answer (a half-sent request line is not worth one). Also the longest a
+ *                            CONNECT/SOCKS tunnel may pass no byte once its customer has sent FIN (the answer
+ *                            must keep coming; see {@link ConnectionTimeouts})
  * @param idleTimeout         how long a connection (a keep-alive wait, a CONNECT/SOCKS tunnel, a response
  *                            being relayed) may pass no byte in either direction before it is closed
  */

@@ -191,7 +191,7 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
         pipeline.remove(DECODER); // whatever it still buffered flows on into the tunnel
         pipeline.remove(ENCODER);
         if (inputShutdown) {
-            TunnelRelay.shutdownOutputOnFlush(origin); // after the early bytes written above
+            TunnelRelay.passOnCustomerFin(customer, origin); // after the early bytes written above
         }
         customer.config().setAutoRead(true);
         origin.config().setAutoRead(true);

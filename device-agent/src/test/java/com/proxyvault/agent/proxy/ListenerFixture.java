@@ -112,15 +112,15 @@ final class ListenerFixture implements BeforeEachCallback, AfterEachCallback {
     }
 
     /**
-     * Opens one more listener (proxy 2 and up) on this fixture's event loop, with the same credentials and modem,
-     * and returns its port; it is closed after the test.
+     * Opens one more listener (proxy 2 and up) on a free port of 127.0.0.1, on this fixture's event loop, with the same
+     * credentials and modem; it is closed after the test.
      */
-    int openAnother(OriginPolicy policy, ProxySettings otherSettings) throws Exception {
+    ProxyListener openAnother(OriginPolicy policy, ProxySettings otherSettings) throws Exception {
         ProxyListeners other = new ProxyListeners(eventLoop, "127.0.0.1", policy, otherSettings, Clock.systemUTC());
         others.add(other);
-        int otherPort = freePort();
-        other.open(assignment(proxyId + others.size(), otherPort)).get(10, TimeUnit.SECONDS);
-        return otherPort;
+        long otherId = proxyId + others.size();
+        other.open(assignment(otherId, freePort())).get(10, TimeUnit.SECONDS);
+        return other.find(otherId).orElseThrow();
     }
 
     /** An assignment of this fixture's credentials and modem. */

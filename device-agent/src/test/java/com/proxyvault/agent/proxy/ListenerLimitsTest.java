@@ -40,7 +40,7 @@ class ListenerLimitsTest {
     }
 
     private int open(ProxySettings settings) throws Exception {
-        return proxy.openAnother(OriginPolicy.allowing(List.of(origin.authority())), settings);
+        return proxy.openAnother(OriginPolicy.allowing(List.of(origin.authority())), settings).port();
     }
 
     private String get(String pathAndQuery, String extraHeaders) {

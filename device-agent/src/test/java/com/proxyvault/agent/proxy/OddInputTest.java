@@ -162,7 +162,7 @@ class OddInputTest {
     @Test
     void shouldTunnelToAnIpv6LiteralOverConnectAndSocks5() throws Exception {
         try (EchoOrigin v6 = new EchoOrigin(java.net.InetAddress.getByName("::1"))) {
-            int port = proxy.openAnother(OriginPolicy.allowing(List.of("[::1]:" + v6.port())), ProxySettings.DEFAULTS);
+            int port = proxy.openAnother(OriginPolicy.allowing(List.of("[::1]:" + v6.port())), ProxySettings.DEFAULTS).port();
             try (RawHttpClient client = new RawHttpClient(port)) {
                 client.sendBytes(concat(ascii("CONNECT [::1]:" + v6.port() + " HTTP/1.1\r\n" + proxy.credentials() + "\r\n"), PING));
                 assertEquals(200, client.readResponse().status());
