@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
@@ -19,9 +20,14 @@ import java.util.concurrent.TimeUnit;
  *       or a SOCKS5 CONNECT command has arrived. When it fires the connection is closed without an
  *       answer: a client that sent half a request line gets nothing (this is what keeps slowloris-style
  *       idle sockets from piling up).</li>
- *   <li><b>Idle</b>: an {@link io.netty.handler.timeout.IdleStateHandler} placed before this handler
- *       reports when no byte went either way for {@link ProxySettings#idleTimeout()}; the connection is
- *       closed then (keep-alive waits, tunnels, relays alike).</li>
+ *   <li><b>Idle</b>: an {@link IdleStateHandler} placed before this handler reports when no byte went
+ *       either way for {@link ProxySettings#idleTimeout()}; the connection is closed then (keep-alive waits,
+ *       tunnels, relays alike).</li>
+ *   <li><b>Half-closed tunnel</b>: once the customer of a CONNECT or SOCKS5 tunnel has sent FIN, the idle
+ *       limit becomes the request-head timeout ({@link #customerHalfClosed}). A FIN may be a half-close (the
+ *       customer still reads the answer) or a full close, and TCP tells them apart only when the agent writes
+ *       to the customer (a closed socket answers with a reset, which ends the tunnel at once). An origin that
+ *       neither answers nor closes would otherwise keep both sockets for the whole idle timeout.</li>
  * </ul>
  * Runs on the connection's event loop only; the timer is a task on that loop, no thread of its own.
  */
@@ -56,6 +62,19 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The customer behind {@code pipeline} sent FIN in a tunnel: from now on the connection may pass no byte either
+     * way for at most the request-head timeout (the answer has to keep coming), no longer the idle timeout.
+     * No-op on a pipeline without these timeouts (an origin connection).
+     */
+    static void customerHalfClosed(ChannelPipeline pipeline) {
+        ConnectionTimeouts timeouts = pipeline.get(ConnectionTimeouts.class);
+        if (timeouts != null && pipeline.get(IDLE_NAME) != null) {
+            pipeline.replace(IDLE_NAME, IDLE_NAME,
+                    new IdleStateHandler(0, 0, timeouts.requestHeadTimeoutNanos, TimeUnit.NANOSECONDS));
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -82,7 +101,7 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            LOG.debugf("Closing %s: idle", ctx.channel());
+            LOG.debugf("Closing %s: idle (or a half-closed tunnel quiet past the request-head timeout)", ctx.channel());
             ctx.close();
             return;
         }

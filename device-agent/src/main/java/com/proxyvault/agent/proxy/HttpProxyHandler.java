@@ -185,7 +185,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ByteBuf established = HttpVersion.HTTP_1_0.equals(version) ? ESTABLISHED_HTTP_1_0 : ESTABLISHED_HTTP_1_1;
         customer.writeAndFlush(established.duplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         if (inputShutdown) {
-            TunnelRelay.shutdownOutputOnFlush(originChannel); // after the early bytes relayed above
+            TunnelRelay.passOnCustomerFin(customer, originChannel); // after the early bytes relayed above
         }
         customer.config().setAutoRead(true);
         originChannel.config().setAutoRead(true);

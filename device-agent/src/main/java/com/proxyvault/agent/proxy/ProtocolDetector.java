@@ -7,13 +7,17 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMessageDecoderResult;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
@@ -21,8 +25,11 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
+import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -78,10 +85,11 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         }
         ProxySettings settings = listener.settings();
         ChannelPipeline pipeline = ctx.pipeline();
-        // Too long a request line or header block comes out of the codec as a failed message
-        // (TooLongHttpLineException / TooLongHttpHeaderException): HttpProxyHandler answers 414 / 431.
+        // Too long a request line or header block comes out of the codec, or out of RequestHeadWatch, which counts
+        // exactly, as a failed message (TooLongHttpLineException / TooLongHttpHeaderException): HttpProxyHandler
+        // answers 414 / 431.
         pipeline.addAfter(ctx.name(), HTTP_CODEC, httpCodec(settings));
-        pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch());
+        pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch(settings));
         pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
@@ -123,10 +131,15 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         }
     }
 
-    /** The HTTP/1.1 server codec with the listener's request line and header block limits (bytes). */
+    /**
+     * The HTTP/1.1 server codec, with limits just loose enough that it never refuses a request head within the
+     * listener's limits; {@link RequestHeadWatch} applies them exactly. Netty counts a line without its line end, but
+     * while the LF has not arrived yet it counts the CR: a request line of exactly the limit whose CR and LF came in
+     * two reads was refused, hence one byte more. Its header count leaves out every CRLF, so it is never above ours.
+     */
     static HttpServerCodec httpCodec(ProxySettings settings) {
         return new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(settings.maxRequestLineBytes())
+                .setMaxInitialLineLength(settings.maxRequestLineBytes() + 1)
                 .setMaxHeaderSize(settings.maxHeaderBytes()));
     }
 
@@ -134,6 +147,17 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      * Sits right behind the HTTP codec and sees every decoded part of a request before it is aggregated:
      * <ul>
      *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read);</li>
+     *   <li>applies the listener's limits to the head exactly, in bytes as the client sent them: the request line
+     *       without its CRLF (RFC 9112 section 3's request-line) against {@link ProxySettings#maxRequestLineBytes()},
+     *       the header block, every field line with its CRLF (RFC 9112 section 2.1's {@code *( field-line CRLF )},
+     *       the empty line that ends the head not included), against {@link ProxySettings#maxHeaderBytes()}. Netty's
+     *       codec counts the field lines without their CRLFs, so a block of many short lines passed it far past the
+     *       limit. Past a limit the head is replaced by a failed request, as the codec makes for its own refusals; its
+     *       body parts, with no head to belong to, are released by {@link HttpProxyHandler} (it takes whole requests
+     *       only); the answer is 414 / 431 and a close.
+     *       Strict line parsing (Netty's default) makes every line end a CRLF; the continuation line of an obsolete
+     *       folded field (RFC 9112 section 5.2) alone is counted without its CRLF, as Netty joins it to the field
+     *       before;</li>
      *   <li>ends HTTP decoding at the end of a well-formed {@code CONNECT} request. Whatever follows it on the
      *       connection belongs to the tunnel (RFC 9110 9.3.6), and a client may send it in the same TCP segment
      *       as the request (a TLS ClientHello written right behind the CONNECT). Left in the codec, those bytes
@@ -148,12 +172,22 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      */
     static final class RequestHeadWatch extends ChannelInboundHandlerAdapter {
 
+        /** CR LF: every line end, strict line parsing being on. */
+        private static final int LINE_END_BYTES = 2;
+
+        private final ProxySettings settings;
         private boolean inConnect;
+
+        RequestHeadWatch(ProxySettings settings) {
+            this.settings = settings;
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest request) {
+            if (msg instanceof HttpRequest decoded) {
                 ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+                HttpRequest request = withinLimits(decoded);
+                msg = request;
                 inConnect = HttpMethod.CONNECT.equals(request.method()) && request.decoderResult().isSuccess();
             }
             if (inConnect && msg instanceof LastHttpContent) {
@@ -161,6 +195,31 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                 stopDecoding(ctx.pipeline());
             }
             ctx.fireChannelRead(msg);
+        }
+
+        /** {@code request}, or a failed request in its place when its head is past one of the listener's limits. */
+        private HttpRequest withinLimits(HttpRequest request) {
+            if (!(request.decoderResult() instanceof HttpMessageDecoderResult sizes)) {
+                return request; // failed in the codec already (its own limits, malformed input)
+            }
+            if (sizes.initialLineLength() > settings.maxRequestLineBytes()) {
+                return refused(request, new TooLongHttpLineException(
+                        "HTTP request line of " + sizes.initialLineLength() + " bytes, limit " + settings.maxRequestLineBytes()));
+            }
+            long headerBlockBytes = sizes.headerSize() + (long) LINE_END_BYTES * request.headers().size();
+            if (headerBlockBytes > settings.maxHeaderBytes()) {
+                return refused(request, new TooLongHttpHeaderException(
+                        "HTTP header block of " + headerBlockBytes + " bytes, limit " + settings.maxHeaderBytes()));
+            }
+            return request;
+        }
+
+        /** The shape Netty's decoder gives a request it refuses: no headers, no body, the cause as its result. */
+        private static HttpRequest refused(HttpRequest request, Exception cause) {
+            ReferenceCountUtil.release(request);
+            FullHttpRequest failed = new DefaultFullHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
+            failed.setDecoderResult(DecoderResult.failure(cause));
+            return failed;
         }
 
         private static void stopDecoding(ChannelPipeline pipeline) {

@@ -111,6 +111,11 @@ public final class ProxyListener {
         return countingSinceEpochMs;
     }
 
+    /** Connections of this proxy open right now: its customers' and the origin connections made for them. */
+    int openConnections() {
+        return connections.size();
+    }
+
     ProxySettings settings() {
         return settings;
     }

@@ -9,6 +9,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.socksx.SocksVersion;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandRequest;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
@@ -32,6 +36,7 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * The SOCKS5 side of a listener, on Netty's socks codec (netty-codec-socks), in the order of the RFCs:
@@ -42,11 +47,12 @@ import java.util.Deque;
  *       others (e.g. NO AUTHENTICATION, 0x00) gets {@code 05 FF} "no acceptable methods" and the
  *       connection is closed, as section 3 prescribes.</li>
  *   <li><b>Username/password</b> (RFC 1929 section 2): compared with the proxy's credentials in constant
- *       time; status 0x00 on success, otherwise 0x01 and the connection is closed ("If the server returns
- *       a failure status, it MUST close the connection").</li>
+ *       time; status 0x00 on success, otherwise 0xFF (Netty's FAILURE; any non-zero status is a failure) and
+ *       the connection is closed ("If the server returns a failure status, it MUST close the connection").</li>
  *   <li><b>Request</b> (RFC 1928 sections 4-6): only CONNECT; BIND and UDP ASSOCIATE get reply 0x07
- *       "command not supported". The target (IPv4, IPv6 or a domain name, resolved here so
- *       {@code --socks5-hostname} clients work) goes through the same {@link OriginPolicy} as HTTP:
+ *       "command not supported", an unknown ATYP 0x08 "address type not supported", a VER other than 5
+ *       0x01 "general SOCKS server failure" (docs/decisions.md). The target (IPv4, IPv6 or a domain name,
+ *       resolved here so {@code --socks5-hostname} clients work) goes through the same {@link OriginPolicy} as HTTP:
  *       a refused address gets 0x02 "connection not allowed by ruleset", an unresolvable name 0x04
  *       "host unreachable", a refused connection 0x05, a connect timeout 0x04; any of these closes the
  *       connection. On success the reply carries the origin connection's local address and port
@@ -120,14 +126,17 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder());
+        ctx.pipeline().replace(DECODER, DECODER, new RequestDecoder());
         ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
     }
 
     private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
         if (request.decoderResult().isFailure()) {
-            // The codec fails a request it cannot read, typically an unknown ATYP (RFC 1928 section 6: X'08').
-            replyAndClose(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+            // VER other than 5 is no SOCKS5 request at all: X'01' general failure (docs/decisions.md). Anything else the
+            // codec cannot read is an unknown ATYP: X'08' address type not supported (RFC 1928 section 6).
+            replyAndClose(ctx, request.decoderResult().cause() instanceof UnsupportedVersionException
+                    ? Socks5CommandStatus.FAILURE
+                    : Socks5CommandStatus.ADDRESS_UNSUPPORTED);
             return;
         }
         if (!Socks5CommandType.CONNECT.equals(request.type())) {
@@ -182,7 +191,7 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
         pipeline.remove(DECODER); // whatever it still buffered flows on into the tunnel
         pipeline.remove(ENCODER);
         if (inputShutdown) {
-            TunnelRelay.shutdownOutputOnFlush(origin); // after the early bytes written above
+            TunnelRelay.passOnCustomerFin(customer, origin); // after the early bytes written above
         }
         customer.config().setAutoRead(true);
         origin.config().setAutoRead(true);
@@ -244,5 +253,47 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    /**
+     * Netty's decoder of the SOCKS5 request (RFC 1928 section 4), except that a request whose VER octet is not 5 fails
+     * with {@link UnsupportedVersionException}: Netty fails it and an unknown ATYP alike (a plain
+     * {@code DecoderException}, told apart only by its message), and the two get different replies.
+     */
+    static final class RequestDecoder extends Socks5CommandRequestDecoder {
+
+        private boolean versionChecked;
+        private boolean discarding;
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+            if (discarding) {
+                in.skipBytes(actualReadableBytes());
+                return;
+            }
+            if (!versionChecked) {
+                byte version = in.getByte(in.readerIndex()); // decode is only called with at least one byte buffered
+                versionChecked = true;
+                if (version != SocksVersion.SOCKS5.byteValue()) {
+                    // Like Netty's own failure: the rest of the connection is discarded, the handler replies and closes.
+                    discarding = true;
+                    in.skipBytes(actualReadableBytes());
+                    DefaultSocks5CommandRequest failed = new DefaultSocks5CommandRequest(Socks5CommandType.CONNECT,
+                            Socks5AddressType.IPv4, "0.0.0.0", 1);
+                    failed.setDecoderResult(DecoderResult.failure(new UnsupportedVersionException(version)));
+                    out.add(failed);
+                    return;
+                }
+            }
+            super.decode(ctx, in, out);
+        }
+    }
+
+    /** A SOCKS5 request (after the greeting and authentication) whose VER octet is not 5. */
+    static final class UnsupportedVersionException extends DecoderException {
+
+        UnsupportedVersionException(byte version) {
+            super("SOCKS request version " + (version & 0xFF) + ", expected 5");
+        }
     }
 }

@@ -51,7 +51,7 @@ class EgressBindingTest {
     void shouldConnectToOriginsFromTheModemsAddress() throws Exception {
         try (ProxyEventLoop eventLoop = new ProxyEventLoop(); TestOrigin origin = new TestOrigin()) {
             ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of(origin.authority())));
-            int port = HttpProxyListenerTest.freePort();
+            int port = ListenerFixture.freePort();
             listeners.open(new ProxyAssignment(1, port, new ProxyCredentials("u", "p"), new BoundModem())).get(10, TimeUnit.SECONDS);
             try {
                 try (RawHttpClient client = new RawHttpClient(port)) {

@@ -1,10 +1,8 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.agent.modems.ModemSpec;
-import com.proxyvault.agent.modems.SimulatedModemDriver;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -31,30 +29,20 @@ class HttpProxyListenerTest {
     private static final String USERNAME = "cust-42";
     private static final String PASSWORD = "s3cret-pass";
 
-    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
-    private ProxyEventLoop eventLoop;
-    private ProxyListeners listeners;
+    @RegisterExtension
+    final ListenerFixture proxy = new ListenerFixture(USERNAME, PASSWORD).withProxyId(PROXY_ID).withBindHost("0.0.0.0")
+            .withSettings(ProxySettings.DEFAULTS);
+    /** The fixture's HTTP origin. */
     private TestOrigin origin;
     private int proxyPort;
     /** Nothing listens here; allowlisted so a connect to it gets that far. */
     private int closedPort;
 
     @BeforeEach
-    void openProxy() throws Exception {
-        eventLoop = new ProxyEventLoop();
-        origin = new TestOrigin();
-        closedPort = freePort();
-        listeners = new ProxyListeners(eventLoop, "0.0.0.0",
-                OriginPolicy.allowing(List.of(origin.authority(), "127.0.0.1:" + closedPort)));
-        proxyPort = freePort();
-        listeners.open(assignment(PROXY_ID, proxyPort)).get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void closeEverything() {
-        listeners.closeAll();
-        eventLoop.close();
-        origin.close();
+    void shortNames() {
+        origin = proxy.web();
+        proxyPort = proxy.port();
+        closedPort = proxy.unusedPort();
     }
 
     @Test
@@ -142,9 +130,9 @@ class HttpProxyListenerTest {
         // An origin that talks first (SSH, SMTP banners): its bytes must come after the 200, never before or
         // inside it, even though the tunnel starts reading both sides in the same step that answers 200.
         byte[] banner = "SSH-2.0-test-banner\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        int bannerProxyPort = freePort();
+        int bannerProxyPort = ListenerFixture.freePort();
         try (ServerSocket speaksFirst = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            ProxyListeners toBanner = new ProxyListeners(eventLoop, "0.0.0.0",
+            ProxyListeners toBanner = new ProxyListeners(proxy.eventLoop(), "0.0.0.0",
                     OriginPolicy.allowing(List.of("127.0.0.1:" + speaksFirst.getLocalPort())));
             Thread greeter = new Thread(() -> {
                 try (Socket accepted = speaksFirst.accept()) {
@@ -283,8 +271,8 @@ class HttpProxyListenerTest {
     void shouldRefuseALoopbackOriginUnlessItIsAllowlisted() throws Exception {
         // The production policy: nothing private is allowed, so neither the origin on 127.0.0.1
         // nor a bare listening socket there may be reached, by address or by name.
-        int strictPort = freePort();
-        ProxyListeners strict = new ProxyListeners(eventLoop, "0.0.0.0", OriginPolicy.publicOnly());
+        int strictPort = ListenerFixture.freePort();
+        ProxyListeners strict = new ProxyListeners(proxy.eventLoop(), "0.0.0.0", OriginPolicy.publicOnly());
         try (ServerSocketChannel internalService = ServerSocketChannel.open()) {
             internalService.bind(new InetSocketAddress("127.0.0.1", 0));
             internalService.configureBlocking(false);
@@ -346,32 +334,32 @@ class HttpProxyListenerTest {
                             + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n"
                             + "\r\n").readResponse().status());
 
-            listeners.release(PROXY_ID).get(10, TimeUnit.SECONDS);
+            proxy.listeners().release(PROXY_ID).get(10, TimeUnit.SECONDS);
 
             assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", proxyPort).close(),
                     "nobody may connect to a released proxy");
             assertClosedByProxy(tunnelled);
         }
-        assertTrue(listeners.served().isEmpty());
+        assertTrue(proxy.listeners().served().isEmpty());
     }
 
     @Test
     void shouldRefuseToOpenAPortThatIsInUse() throws Exception {
         try (ServerSocket somethingElse = new ServerSocket(0)) {
             ExecutionException failure = assertThrows(ExecutionException.class,
-                    () -> listeners.open(assignment(7, somethingElse.getLocalPort())).get(10, TimeUnit.SECONDS));
+                    () -> proxy.listeners().open(assignment(7, somethingElse.getLocalPort())).get(10, TimeUnit.SECONDS));
             assertInstanceOf(ProxyException.class, failure.getCause());
             assertTrue(failure.getCause().getMessage().contains("already in use"), failure.getCause().getMessage());
         }
         ExecutionException taken = assertThrows(ExecutionException.class,
-                () -> listeners.open(assignment(8, proxyPort)).get(10, TimeUnit.SECONDS));
+                () -> proxy.listeners().open(assignment(8, proxyPort)).get(10, TimeUnit.SECONDS));
         assertTrue(taken.getCause().getMessage().contains("in use by proxy " + PROXY_ID), taken.getCause().getMessage());
-        assertEquals(1, listeners.served().size());
+        assertEquals(1, proxy.listeners().served().size());
     }
 
     @Test
     void shouldTakeNewCredentialsWhenTheSameProxyIsProvisionedAgain() throws Exception {
-        listeners.open(new ProxyAssignment(PROXY_ID, proxyPort, new ProxyCredentials(USERNAME, "rotated"), modem))
+        proxy.listeners().open(new ProxyAssignment(PROXY_ID, proxyPort, new ProxyCredentials(USERNAME, "rotated"), proxy.modem()))
                 .get(10, TimeUnit.SECONDS);
         try (RawHttpClient client = new RawHttpClient(proxyPort)) {
             String request = "GET http://" + origin.authority() + "/ HTTP/1.1\r\nHost: " + origin.authority() + "\r\n"
@@ -382,7 +370,7 @@ class HttpProxyListenerTest {
     }
 
     private ProxyAssignment assignment(long proxyId, int port) {
-        return new ProxyAssignment(proxyId, port, new ProxyCredentials(USERNAME, PASSWORD), modem);
+        return proxy.assignment(proxyId, port);
     }
 
     private static void assertClosedByProxy(RawHttpClient client) throws IOException {
@@ -390,12 +378,6 @@ class HttpProxyListenerTest {
             assertEquals(-1, client.read(), "the proxy should have closed the connection");
         } catch (SocketException reset) {
             // a reset is a close too
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0)) {
-            return probe.getLocalPort();
         }
     }
 }

@@ -1,23 +1,20 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.agent.modems.ModemSpec;
-import com.proxyvault.agent.modems.SimulatedModemDriver;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static com.proxyvault.agent.proxy.RawHttpClient.basic;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,30 +29,23 @@ class ListenerLimitsTest {
     private static final String PASSWORD = "pw-1";
     private static final Duration SHORT = Duration.ofMillis(300);
 
-    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
-    private ProxyEventLoop eventLoop;
+    /** Each test opens a listener of its own ({@link #open}) beside the fixture's, with the settings it tests. */
+    @RegisterExtension
+    final ListenerFixture proxy = new ListenerFixture(USERNAME, PASSWORD);
+    /** The fixture's HTTP origin, the only target the tests' listeners allow. */
     private TestOrigin origin;
-    private final List<ProxyListeners> opened = new ArrayList<>();
 
     @BeforeEach
-    void start() throws IOException {
-        eventLoop = new ProxyEventLoop();
-        origin = new TestOrigin();
-    }
-
-    @AfterEach
-    void stop() {
-        opened.forEach(ProxyListeners::closeAll);
-        eventLoop.close();
-        origin.close();
+    void shortNames() {
+        origin = proxy.web();
     }
 
     private int open(ProxySettings settings) throws Exception {
-        ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of(origin.authority())), settings, Clock.systemUTC());
-        opened.add(listeners);
-        int port = HttpProxyListenerTest.freePort();
-        listeners.open(new ProxyAssignment(1, port, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
-        return port;
+        return openListener(settings).port();
+    }
+
+    private ProxyListener openListener(ProxySettings settings) throws Exception {
+        return proxy.openAnother(OriginPolicy.allowing(List.of(origin.authority())), settings);
     }
 
     private String get(String pathAndQuery, String extraHeaders) {
@@ -117,6 +107,79 @@ class ListenerLimitsTest {
         try (RawHttpClient client = new RawHttpClient(port)) {
             assertEquals(431, client.send(get("/", "Cookie: " + "c".repeat(9_000) + "\r\n")).readResponse().status());
         }
+    }
+
+    @Test
+    void shouldServeAHeaderBlockOfExactlyTheLimitCountedWithItsLineEndsAndAnswer431OneByteOver() throws Exception {
+        // The header block is what the client sends after the request line's CRLF: every field line with its CRLF,
+        // up to the empty line that ends the head (not counted). Once with three field lines, once with 150.
+        int port = open(new ProxySettings(8_192, 8_192, Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        for (int fieldLines : new int[] {3, 150}) {
+            for (int size : new int[] {8_191, 8_192, 8_193}) {
+                String block = headerBlock(size, fieldLines);
+                try (RawHttpClient client = new RawHttpClient(port)) {
+                    RawHttpClient.Response response = client.send(requestLine("/") + "\r\n" + block + "\r\n").readResponse();
+                    assertEquals(size <= 8_192 ? 200 : 431, response.status(), size + " bytes in " + fieldLines + " field lines");
+                }
+            }
+        }
+        assertEquals(4, origin.received().size(), "the blocks within the limit, and only those, reached the origin");
+    }
+
+    @Test
+    void shouldServeARequestLineOfExactlyTheLimitAndAnswer414OneByteOver() throws Exception {
+        // The request line is method, target and version, without its CRLF (RFC 9112 section 3).
+        int port = open(new ProxySettings(8_192, 8_192, Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        for (int length : new int[] {8_191, 8_192, 8_193}) {
+            try (RawHttpClient client = new RawHttpClient(port)) {
+                RawHttpClient.Response response = client.send(requestLineOf(length) + "\r\n" + headerBlock(300, 3) + "\r\n").readResponse();
+                assertEquals(length <= 8_192 ? 200 : 414, response.status(), "a request line of " + length + " bytes");
+            }
+        }
+    }
+
+    @Test
+    void shouldServeARequestLineOfExactlyTheLimitWhoseCrAndLfArriveApart() throws Exception {
+        ProxyListener listener = openListener(new ProxySettings(8_192, 8_192, Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        String line = requestLineOf(8_192);
+        try (RawHttpClient client = new RawHttpClient(listener.port())) {
+            client.send(line + "\r");
+            // The agent has read up to the CR (TrafficCounter counts before the codec decodes): the LF comes apart.
+            await().atMost(Duration.ofSeconds(10)).until(() -> listener.bytesIn() == line.length() + 1);
+            RawHttpClient.Response response = client.send("\n" + headerBlock(300, 3) + "\r\n").readResponse();
+            assertEquals(200, response.status(), "the CR of a full-length line is a line end, not a byte too many");
+        }
+    }
+
+    /** {@code GET http://<origin>/<path> HTTP/1.1}, without a line end. */
+    private String requestLine(String path) {
+        return "GET http://" + origin.authority() + path + " HTTP/1.1";
+    }
+
+    /** A request line of exactly {@code length} bytes (without its CRLF), made long by its query. */
+    private String requestLineOf(int length) {
+        String shortest = requestLine("/?q=");
+        return requestLine("/?q=" + "a".repeat(length - shortest.length()));
+    }
+
+    /**
+     * A header block of exactly {@code size} bytes on the wire in {@code fieldLines} field lines, each with its CRLF:
+     * Host, Proxy-Authorization, then {@code X-Pad-<n>} lines sharing the rest.
+     */
+    private String headerBlock(int size, int fieldLines) {
+        StringBuilder block = new StringBuilder("Host: " + origin.authority() + "\r\n"
+                + "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n");
+        int pads = fieldLines - 2;
+        for (int i = 0; i < pads; i++) {
+            String name = String.format("X-Pad-%03d: ", i);
+            int left = size - block.length();
+            int valueLength = i < pads - 1 ? left / (pads - i) - name.length() - 2 : left - name.length() - 2;
+            block.append(name).append("p".repeat(valueLength)).append("\r\n");
+        }
+        if (block.length() != size) {
+            throw new IllegalStateException("built " + block.length() + " bytes, wanted " + size);
+        }
+        return block.toString();
     }
 
     @Test

@@ -1,22 +1,15 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.agent.modems.ModemSpec;
-import com.proxyvault.agent.modems.SimulatedModemDriver;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import static com.proxyvault.agent.proxy.OneWriteTest.ascii;
-import static com.proxyvault.agent.proxy.OneWriteTest.concat;
-import static com.proxyvault.agent.proxy.RawHttpClient.basic;
+import static com.proxyvault.agent.proxy.ListenerFixture.ascii;
+import static com.proxyvault.agent.proxy.ListenerFixture.concat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,51 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OddInputTest {
 
-    private static final String USERNAME = "odd";
-    private static final String PASSWORD = "input";
     private static final byte[] PING = "ping through the tunnel".getBytes(StandardCharsets.US_ASCII);
 
-    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
-    private ProxyEventLoop eventLoop;
-    private ProxyListeners listeners;
-    private EchoOrigin echo;
-    private TestOrigin web;
-    private int proxyPort;
-
-    @BeforeEach
-    void open() throws Exception {
-        eventLoop = new ProxyEventLoop();
-        echo = new EchoOrigin();
-        web = new TestOrigin();
-        listeners = new ProxyListeners(eventLoop, "127.0.0.1",
-                OriginPolicy.allowing(List.of("127.0.0.1:" + echo.port(), web.authority())),
-                ProxySettings.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(60)), Clock.systemUTC());
-        proxyPort = HttpProxyListenerTest.freePort();
-        listeners.open(new ProxyAssignment(1, proxyPort, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        listeners.closeAll();
-        eventLoop.close();
-        echo.close();
-        web.close();
-    }
-
-    private static String credentials() {
-        return "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n";
-    }
-
-    private static byte[] socksHandshake() {
-        return concat(new byte[] {0x05, 0x01, 0x02}, new byte[] {0x01, (byte) USERNAME.length()}, ascii(USERNAME),
-                new byte[] {(byte) PASSWORD.length()}, ascii(PASSWORD));
-    }
+    @RegisterExtension
+    final ListenerFixture proxy = new ListenerFixture("odd", "input");
 
     // ---- SOCKS5 ---------------------------------------------------------------------------
 
     @Test
     void shouldAnswerASocks5GreetingListingNoMethodsWithNoAcceptableMethods() throws IOException {
-        try (Socks5Client client = new Socks5Client(proxyPort)) {
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
             client.send(new byte[] {0x05, 0x00}); // VER 5, NMETHODS 0
 
             assertArrayEquals(new byte[] {0x05, (byte) 0xFF}, client.readExactly(2), "RFC 1928 section 3: X'FF', then close");
@@ -82,23 +40,52 @@ class OddInputTest {
 
     @Test
     void shouldRefuseAnEmptySocks5DomainNameWithoutConnectingAnywhere() throws IOException {
-        int port = echo.port();
-        try (Socks5Client client = new Socks5Client(proxyPort)) {
-            client.send(concat(socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x03, 0x00, (byte) (port >> 8), (byte) port}));
+        int port = proxy.echo().port();
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
+            client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x03, 0x00, (byte) (port >> 8), (byte) port}));
 
             client.readExactly(4); // method and authentication answers
             byte[] reply = client.readExactly(10);
             assertEquals(0x01, reply[1], "REP general failure: a zero-length DOMAINNAME names nothing");
             assertEquals(-1, client.readByteOrEnd());
         }
-        assertEquals(0, echo.accepted(), "the resolver answers \"\" with loopback: it must never get that far");
+        assertEquals(0, proxy.echo().accepted(), "the resolver answers \"\" with loopback: it must never get that far");
+    }
+
+    @Test
+    void shouldAnswerASocks5RequestWithAWrongVersionWithGeneralFailureAndClose() throws IOException {
+        // docs/decisions.md "SOCKS5 VER other than 5": REP X'01', not X'08' (that one says "address type not supported").
+        int port = proxy.echo().port();
+        for (byte version : new byte[] {0x04, 0x08, 0x00}) {
+            try (Socks5Client client = new Socks5Client(proxy.port())) {
+                client.send(concat(proxy.socksHandshake(), new byte[] {version, 0x01, 0x00, 0x01, 127, 0, 0, 1, (byte) (port >> 8), (byte) port}));
+
+                client.readExactly(4); // method and authentication answers
+                byte[] reply = client.readExactly(10);
+                assertEquals(0x05, reply[0], "a SOCKS5 reply: the greeting settled the version");
+                assertEquals(0x01, reply[1], "REP general SOCKS server failure for VER " + version);
+                assertEquals(-1, client.readByteOrEnd(), "RFC 1928 section 6: closed after a failure reply");
+            }
+        }
+        assertEquals(0, proxy.echo().accepted(), "nothing is connected for a request that is not SOCKS5");
+    }
+
+    @Test
+    void shouldAnswerAnUnknownSocks5AddressTypeWithAddressTypeNotSupported() throws IOException {
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
+            client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x02, 127, 0, 0, 1, 0x00, 0x50}));
+
+            client.readExactly(4);
+            assertEquals(0x08, client.readExactly(10)[1], "RFC 1928 section 6: X'08' address type not supported");
+            assertEquals(-1, client.readByteOrEnd());
+        }
     }
 
     @Test
     void shouldRelayTheAnswerToASocks5CustomerThatHalfClosesAfterItsRequest() throws IOException {
-        int port = echo.port();
-        try (Socks5Client client = new Socks5Client(proxyPort)) {
-            client.send(concat(socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, (byte) (port >> 8), (byte) port}, PING));
+        int port = proxy.echo().port();
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
+            client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, (byte) (port >> 8), (byte) port}, PING));
             client.shutdownOutput();
 
             client.readExactly(4);
@@ -112,8 +99,8 @@ class OddInputTest {
 
     @Test
     void shouldRelayTheAnswerToAConnectCustomerThatHalfClosesAfterItsFirstBytes() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            client.sendBytes(concat(ascii("CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n" + credentials() + "\r\n"), PING));
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            client.sendBytes(concat(ascii("CONNECT 127.0.0.1:" + proxy.echo().port() + " HTTP/1.1\r\n" + proxy.credentials() + "\r\n"), PING));
             client.shutdownOutput();
 
             assertEquals(200, client.readResponse().status());
@@ -124,9 +111,9 @@ class OddInputTest {
 
     @Test
     void shouldAnswerAnAbsoluteFormRequestFromACustomerThatHalfCloses() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            client.send("GET http://" + web.authority() + "/fin-after-request HTTP/1.1\r\n" + credentials() + "\r\n"
-                    + "GET http://" + web.authority() + "/second HTTP/1.1\r\n" + credentials() + "\r\n");
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            client.send("GET http://" + proxy.web().authority() + "/fin-after-request HTTP/1.1\r\n" + proxy.credentials() + "\r\n"
+                    + "GET http://" + proxy.web().authority() + "/second HTTP/1.1\r\n" + proxy.credentials() + "\r\n");
             client.shutdownOutput();
 
             for (int i = 0; i < 2; i++) {
@@ -140,7 +127,7 @@ class OddInputTest {
 
     @Test
     void shouldAnswerHttp2PriorKnowledgeWithVersionNotSupported() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
             RawHttpClient.Response response = client.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").readResponse();
 
             assertEquals("HTTP/1.1 505 HTTP Version Not Supported", response.statusLine());
@@ -150,23 +137,23 @@ class OddInputTest {
 
     @Test
     void shouldAnswerABodyPastTheLimitWith413AndClose() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            RawHttpClient.Response response = client.send("POST http://" + web.authority() + "/echo HTTP/1.1\r\n" + credentials()
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            RawHttpClient.Response response = client.send("POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\n" + proxy.credentials()
                     + "Content-Length: 99999999999\r\n\r\n").readResponse();
 
             assertEquals(413, response.status());
             assertEquals("close", response.header("Connection"));
             assertClosed(client);
         }
-        assertEquals(0, web.received().size());
+        assertEquals(0, proxy.web().received().size());
     }
 
     @Test
     void shouldRefuseIpv6TargetsWithoutBracketsAndServeThemWithBrackets() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            assertEquals(400, client.send("GET http://::1:" + web.port() + "/ HTTP/1.1\r\n" + credentials() + "\r\n").readResponse().status());
-            assertEquals(400, client.send("CONNECT ::1:" + echo.port() + " HTTP/1.1\r\n" + credentials() + "\r\n").readResponse().status());
-            RawHttpClient.Response bracketed = client.send("CONNECT [::1]:" + echo.port() + " HTTP/1.1\r\n" + credentials() + "\r\n").readResponse();
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            assertEquals(400, client.send("GET http://::1:" + proxy.web().port() + "/ HTTP/1.1\r\n" + proxy.credentials() + "\r\n").readResponse().status());
+            assertEquals(400, client.send("CONNECT ::1:" + proxy.echo().port() + " HTTP/1.1\r\n" + proxy.credentials() + "\r\n").readResponse().status());
+            RawHttpClient.Response bracketed = client.send("CONNECT [::1]:" + proxy.echo().port() + " HTTP/1.1\r\n" + proxy.credentials() + "\r\n").readResponse();
             assertTrue(bracketed.status() == 403 || bracketed.status() == 502,
                     "[::1] is understood as ::1 (not allowlisted here, or nothing listens): " + bracketed.statusLine());
         }
@@ -175,30 +162,23 @@ class OddInputTest {
     @Test
     void shouldTunnelToAnIpv6LiteralOverConnectAndSocks5() throws Exception {
         try (EchoOrigin v6 = new EchoOrigin(java.net.InetAddress.getByName("::1"))) {
-            ProxyListeners v6Listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of("[::1]:" + v6.port())),
-                    ProxySettings.DEFAULTS, Clock.systemUTC());
-            int port = HttpProxyListenerTest.freePort();
-            v6Listeners.open(new ProxyAssignment(2, port, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
-            try {
-                try (RawHttpClient client = new RawHttpClient(port)) {
-                    client.sendBytes(concat(ascii("CONNECT [::1]:" + v6.port() + " HTTP/1.1\r\n" + credentials() + "\r\n"), PING));
-                    assertEquals(200, client.readResponse().status());
-                    assertArrayEquals(PING, client.readBytes(PING.length));
-                }
-                try (Socks5Client client = new Socks5Client(port)) {
-                    byte[] loopback = new byte[16];
-                    loopback[15] = 1;
-                    client.send(concat(socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x04}, loopback,
-                            new byte[] {(byte) (v6.port() >> 8), (byte) v6.port()}, PING));
-                    client.readExactly(4);
-                    byte[] head = client.readExactly(4);
-                    assertEquals(0x00, head[1], "REP succeeded");
-                    assertEquals(0x04, head[3], "BND.ADDR is the IPv6 origin connection's local address");
-                    client.readExactly(16 + 2);
-                    assertArrayEquals(PING, client.readExactly(PING.length));
-                }
-            } finally {
-                v6Listeners.closeAll();
+            int port = proxy.openAnother(OriginPolicy.allowing(List.of("[::1]:" + v6.port())), ProxySettings.DEFAULTS).port();
+            try (RawHttpClient client = new RawHttpClient(port)) {
+                client.sendBytes(concat(ascii("CONNECT [::1]:" + v6.port() + " HTTP/1.1\r\n" + proxy.credentials() + "\r\n"), PING));
+                assertEquals(200, client.readResponse().status());
+                assertArrayEquals(PING, client.readBytes(PING.length));
+            }
+            try (Socks5Client client = new Socks5Client(port)) {
+                byte[] loopback = new byte[16];
+                loopback[15] = 1;
+                client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x04}, loopback,
+                        new byte[] {(byte) (v6.port() >> 8), (byte) v6.port()}, PING));
+                client.readExactly(4);
+                byte[] head = client.readExactly(4);
+                assertEquals(0x00, head[1], "REP succeeded");
+                assertEquals(0x04, head[3], "BND.ADDR is the IPv6 origin connection's local address");
+                client.readExactly(16 + 2);
+                assertArrayEquals(PING, client.readExactly(PING.length));
             }
         }
     }
@@ -210,10 +190,10 @@ class OddInputTest {
         List<RawHttpClient> clients = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < 64; i++) {
-                clients.add(new RawHttpClient(proxyPort));
+                clients.add(new RawHttpClient(proxy.port()));
             }
             for (RawHttpClient client : clients) {
-                client.send("GET http://" + web.authority() + "/burst HTTP/1.1\r\n\r\n"); // no credentials: 407
+                client.send("GET http://" + proxy.web().authority() + "/burst HTTP/1.1\r\n\r\n"); // no credentials: 407
             }
             for (RawHttpClient client : clients) {
                 assertEquals(407, client.readResponse().status());

@@ -1,20 +1,14 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.agent.modems.ModemSpec;
-import com.proxyvault.agent.modems.SimulatedModemDriver;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import static com.proxyvault.agent.proxy.RawHttpClient.basic;
+import static com.proxyvault.agent.proxy.ListenerFixture.ascii;
+import static com.proxyvault.agent.proxy.ListenerFixture.concat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -32,55 +26,27 @@ class OneWriteTest {
     private static final byte[] CLIENT_HELLO = concat(new byte[] {0x16, 0x03, 0x01, 0x00, 0x2a, 0x01, 0x00, 0x00, 0x26, 0x03, 0x03},
             "not really random, 32 bytes long".getBytes(StandardCharsets.US_ASCII), new byte[] {0x0d, 0x0a, 0x00, 0x0a});
 
-    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
-    private ProxyEventLoop eventLoop;
-    private ProxyListeners listeners;
-    private EchoOrigin echo;
-    private TestOrigin web;
-    private int proxyPort;
-
-    @BeforeEach
-    void open() throws Exception {
-        eventLoop = new ProxyEventLoop();
-        echo = new EchoOrigin();
-        web = new TestOrigin();
-        listeners = new ProxyListeners(eventLoop, "127.0.0.1",
-                OriginPolicy.allowing(List.of("127.0.0.1:" + echo.port(), web.authority())),
-                ProxySettings.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(60)), Clock.systemUTC());
-        proxyPort = HttpProxyListenerTest.freePort();
-        listeners.open(new ProxyAssignment(1, proxyPort, new ProxyCredentials(USERNAME, PASSWORD), modem)).get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        listeners.closeAll();
-        eventLoop.close();
-        echo.close();
-        web.close();
-    }
+    @RegisterExtension
+    final ListenerFixture proxy = new ListenerFixture(USERNAME, PASSWORD);
 
     private String connectHead(String authorization) {
-        return "CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n"
-                + "Host: 127.0.0.1:" + echo.port() + "\r\n"
+        return "CONNECT 127.0.0.1:" + proxy.echo().port() + " HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:" + proxy.echo().port() + "\r\n"
                 + authorization
                 + "\r\n";
     }
 
-    private String credentials() {
-        return "Proxy-Authorization: " + basic(USERNAME, PASSWORD) + "\r\n";
-    }
-
     private String get(String path) {
-        return "GET http://" + web.authority() + path + " HTTP/1.1\r\n"
-                + "Host: " + web.authority() + "\r\n"
-                + credentials()
+        return "GET http://" + proxy.web().authority() + path + " HTTP/1.1\r\n"
+                + "Host: " + proxy.web().authority() + "\r\n"
+                + proxy.credentials()
                 + "\r\n";
     }
 
     @Test
     void shouldTunnelAClientHelloSentInTheSameWriteAsTheConnect() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            client.sendBytes(concat(ascii(connectHead(credentials())), CLIENT_HELLO));
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            client.sendBytes(concat(ascii(connectHead(proxy.credentials())), CLIENT_HELLO));
 
             assertEquals(200, client.readResponse().status());
             assertArrayEquals(CLIENT_HELLO, client.readBytes(CLIENT_HELLO.length), "the echo origin got the ClientHello");
@@ -90,19 +56,19 @@ class OneWriteTest {
     @Test
     void shouldTunnelHttpLookingBytesSentWithTheConnectWithoutServingThemAsProxyRequests() throws IOException {
         String inner = get("/not-for-the-proxy");
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            client.sendBytes(ascii(connectHead(credentials()) + inner));
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            client.sendBytes(ascii(connectHead(proxy.credentials()) + inner));
 
             assertEquals(200, client.readResponse().status());
             assertEquals(inner, new String(client.readBytes(inner.length()), StandardCharsets.US_ASCII));
         }
-        assertEquals(0, web.received().size(), "the bytes inside the tunnel are the origin's, never a proxy request");
+        assertEquals(0, proxy.web().received().size(), "the bytes inside the tunnel are the origin's, never a proxy request");
     }
 
     @Test
     void shouldServeAConnectPipelinedBehindAnAbsoluteFormRequestWithItsTunnelBytes() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
-            client.sendBytes(concat(ascii(get("/first") + connectHead(credentials())), CLIENT_HELLO));
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            client.sendBytes(concat(ascii(get("/first") + connectHead(proxy.credentials())), CLIENT_HELLO));
 
             RawHttpClient.Response first = client.readResponse();
             assertEquals(200, first.status());
@@ -114,7 +80,7 @@ class OneWriteTest {
 
     @Test
     void shouldServeARequestSentInTheSameWriteBehindAConnectThatIsRefused() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
             client.sendBytes(ascii(connectHead("") + get("/after-407")));
 
             assertEquals(407, client.readResponse().status(), "no credentials on the CONNECT");
@@ -122,12 +88,12 @@ class OneWriteTest {
             assertEquals(200, next.status());
             assertEquals(TestOrigin.GREETING, next.body());
         }
-        assertEquals("/after-407", web.received().get(0).uri());
+        assertEquals("/after-407", proxy.web().received().get(0).uri());
     }
 
     @Test
     void shouldAnswerThreeAbsoluteFormRequestsPipelinedInOneWriteInOrder() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
             client.sendBytes(ascii(get("/one") + get("/two") + get("/three")));
 
             for (int i = 0; i < 3; i++) {
@@ -136,15 +102,15 @@ class OneWriteTest {
                 assertEquals(TestOrigin.GREETING, response.body());
             }
         }
-        assertEquals(List.of("/one", "/two", "/three"), web.received().stream().map(TestOrigin.ReceivedRequest::uri).toList());
+        assertEquals(List.of("/one", "/two", "/three"), proxy.web().received().stream().map(TestOrigin.ReceivedRequest::uri).toList());
     }
 
     @Test
     void shouldTunnelBytesSentInTheSameWriteAsTheSocks5Request() throws IOException {
-        try (Socks5Client client = new Socks5Client(proxyPort)) {
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
             assertEquals(0x02, client.greet(0x02));
             assertEquals(0, client.authenticate(USERNAME, PASSWORD));
-            client.send(concat(socksConnect(echo.port()), CLIENT_HELLO));
+            client.send(concat(socksConnect(proxy.echo().port()), CLIENT_HELLO));
 
             assertSocksSucceeded(client.readExactly(10));
             assertArrayEquals(CLIENT_HELLO, client.readExactly(CLIENT_HELLO.length));
@@ -153,8 +119,8 @@ class OneWriteTest {
 
     @Test
     void shouldServeTheWholeSocks5HandshakeAndFirstBytesSentInOneWrite() throws IOException {
-        try (Socks5Client client = new Socks5Client(proxyPort)) {
-            client.send(concat(new byte[] {0x05, 0x01, 0x02}, socksAuth(), socksConnect(echo.port()), CLIENT_HELLO));
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
+            client.send(concat(proxy.socksHandshake(), socksConnect(proxy.echo().port()), CLIENT_HELLO));
 
             assertArrayEquals(new byte[] {0x05, 0x02}, client.readExactly(2), "method: username/password");
             assertArrayEquals(new byte[] {0x01, 0x00}, client.readExactly(2), "authenticated");
@@ -165,8 +131,8 @@ class OneWriteTest {
 
     @Test
     void shouldServeASocks5HandshakeSentOneByteAtATime() throws IOException {
-        byte[] handshake = concat(new byte[] {0x05, 0x01, 0x02}, socksAuth(), socksConnect(echo.port()));
-        try (Socks5Client client = new Socks5Client(proxyPort)) {
+        byte[] handshake = concat(proxy.socksHandshake(), socksConnect(proxy.echo().port()));
+        try (Socks5Client client = new Socks5Client(proxy.port())) {
             for (byte b : handshake) {
                 client.send(b);
             }
@@ -185,29 +151,7 @@ class OneWriteTest {
         assertEquals(0x01, reply[3], "ATYP IPv4");
     }
 
-    private static byte[] socksAuth() {
-        ByteArrayOutputStream auth = new ByteArrayOutputStream();
-        auth.write(0x01);
-        auth.write(USERNAME.length());
-        auth.writeBytes(ascii(USERNAME));
-        auth.write(PASSWORD.length());
-        auth.writeBytes(ascii(PASSWORD));
-        return auth.toByteArray();
-    }
-
     private static byte[] socksConnect(int port) {
         return new byte[] {0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, (byte) (port >> 8), (byte) port};
-    }
-
-    static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            all.writeBytes(part);
-        }
-        return all.toByteArray();
     }
 }

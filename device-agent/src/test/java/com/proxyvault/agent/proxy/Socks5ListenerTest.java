@@ -1,10 +1,8 @@
 package com.proxyvault.agent.proxy;
 
-import com.proxyvault.agent.modems.ModemSpec;
-import com.proxyvault.agent.modems.SimulatedModemDriver;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -12,9 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static com.proxyvault.agent.proxy.RawHttpClient.basic;
@@ -41,29 +37,18 @@ class Socks5ListenerTest {
     private static final int BIND = 0x02;
     private static final int UDP_ASSOCIATE = 0x03;
 
-    private final SimulatedModemDriver modem = new SimulatedModemDriver(new ModemSpec("lax-1", "LAX", false, "203.0.113.11"));
-    private ProxyEventLoop eventLoop;
-    private ProxyListeners listeners;
+    /** The request-head timeout is short: a handshake stuck half way is closed soon. */
+    @RegisterExtension
+    final ListenerFixture proxy = new ListenerFixture(USERNAME, PASSWORD).withProxyId(PROXY_ID)
+            .withSettings(ProxySettings.DEFAULTS.withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(60)));
+    /** The HTTP origin, allowlisted as 127.0.0.1 and as localhost. */
     private TestOrigin origin;
     private int proxyPort;
 
     @BeforeEach
-    void open() throws Exception {
-        eventLoop = new ProxyEventLoop();
-        origin = new TestOrigin();
-        listeners = new ProxyListeners(eventLoop, "127.0.0.1",
-                OriginPolicy.allowing(List.of(origin.authority(), "localhost:" + origin.port())),
-                ProxySettings.DEFAULTS.withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(60)), Clock.systemUTC());
-        proxyPort = HttpProxyListenerTest.freePort();
-        listeners.open(new ProxyAssignment(PROXY_ID, proxyPort, new ProxyCredentials(USERNAME, PASSWORD), modem))
-                .get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void close() {
-        listeners.closeAll();
-        eventLoop.close();
-        origin.close();
+    void shortNames() {
+        origin = proxy.web();
+        proxyPort = proxy.port();
     }
 
     private String httpGet(String path) {
@@ -207,7 +192,7 @@ class Socks5ListenerTest {
             written = client.written;
             read = client.read;
         }
-        ProxyListener listener = listeners.find(PROXY_ID).orElseThrow();
+        ProxyListener listener = proxy.listener();
         await().atMost(Duration.ofSeconds(10)).until(() -> listener.bytesIn() == written && listener.bytesOut() == read);
         assertTrue(listener.bytesOut() > TestOrigin.GREETING.length());
 
