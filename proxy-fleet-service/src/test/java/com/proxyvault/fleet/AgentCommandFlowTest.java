@@ -146,6 +146,9 @@ class AgentCommandFlowTest {
             assertEquals("agent_not_acknowledged", resetNotAcked.jsonPath().getString("code"));
             given().header("Authorization", token).get(base).then().body("exit_ip", equalTo("203.0.113.10"))
                     .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("agent_not_acknowledged"));
+            // "nothing was written, retry": no proxy.rotation_failed announces a rotation that never reached the modem
+            // (written, if at all, in the transaction that recorded the run, before the 503 was answered)
+            assertEquals(0L, rotationFailedEvents(proxyId), "no proxy.rotation_failed for a reset the modem never saw");
             var retried = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
             FleetMessage resetAgain = agent.next(WAIT);
             assertTrue(resetAgain.hasResetIp(), resetAgain.toString());
@@ -423,5 +426,13 @@ class AgentCommandFlowTest {
     private JsonNode find(String type, long orderId) {
         return seen.stream().filter(e -> e.get("type").asText().equals(type)
                 && e.get("data").get("order_id").asLong() == orderId).findFirst().orElse(null);
+    }
+
+    /** proxy.rotation_failed rows the fleet's outbox holds for {@code proxyId} (published or not). */
+    private long rotationFailedEvents(long proxyId) throws Throwable {
+        return VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                        "select count(*) from outbox_events where topic = :topic and payload like :proxy", Long.class)
+                .setParameter("topic", EventTypes.PROXY_ROTATION_FAILED)
+                .setParameter("proxy", "%\"proxy_id\":" + proxyId + ",%").getSingleResult()));
     }
 }

@@ -140,26 +140,42 @@ public class ProxyRotations {
                             .subscribeAsCompletionStage();
                     return new Started(rotation, run);
                 })
-                .chain(started -> Uni.createFrom().completionStage(started.run().copy()) // a copy: the timeout must not cancel the run
-                        .onFailure(CompletionException.class).transform(e -> e.getCause() == null ? e : e.getCause())
-                        .map(outcome -> new ResetAnswer(new ResetResult(proxyId, mode, outcome.newIp(), started.rotation().oldIp(),
-                                outcome.newIp(), modeName(outcome.mode()), outcome.attempts(), ROTATED), null))
-                        .ifNoItem().after(resets.syncWait()).recoverWithItem(() -> {
+                .chain(started -> outcome(started, proxyId, mode)
+                        .ifNoItem().after(resets.syncWait()).recoverWithUni(() -> {
+                            if (!started.rotation().answer().compareAndSet(PENDING, ACCEPTED)) {
+                                // the run has just failed untouched and claimed the synchronous answer: give it
+                                return outcome(started, proxyId, mode);
+                            }
                             LOG.infof("Proxy %d: %s reset still running after %d ms, answering 202", proxyId, mode,
                                     resets.syncWait().toMillis());
-                            return new ResetAnswer(null, new ResetAccepted(proxyId, mode, ROTATING, started.rotation().oldIp(), now));
+                            return Uni.createFrom().item(new ResetAnswer(null,
+                                    new ResetAccepted(proxyId, mode, ROTATING, started.rotation().oldIp(), now)));
                         }));
     }
+
+    /** The run's outcome as the 200 answer, or its failure as the error answer. */
+    private Uni<ResetAnswer> outcome(Started started, long proxyId, String mode) {
+        return Uni.createFrom().completionStage(started.run().copy()) // a copy: the timeout must not cancel the run
+                .onFailure(CompletionException.class).transform(e -> e.getCause() == null ? e : e.getCause())
+                .map(outcome -> new ResetAnswer(new ResetResult(proxyId, mode, outcome.newIp(), started.rotation().oldIp(),
+                        outcome.newIp(), modeName(outcome.mode()), outcome.attempts(), ROTATED), null));
+    }
+
+    /** {@link Rotation#answer()}: not decided yet, the caller gets the run's error itself, the caller got 202. */
+    private static final int PENDING = 0;
+    private static final int ERROR_ANSWERED = 1;
+    private static final int ACCEPTED = 2;
 
     private record Started(Rotation rotation, CompletableFuture<Rotated> run) {
     }
 
     /**
      * A claimed run: the proxy as it was, the exit IP before, whether a hard reset may be tried (and when it
-     * could), and what happened so far ({@code attempts}; {@code touched}: a command reached the modem).
+     * could), and what happened so far ({@code attempts}; {@code touched}: a command reached the modem;
+     * {@code answer}: which answer the caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
      */
     private record Rotation(Proxy proxy, String rotationId, String oldIp, boolean hard, boolean hardAllowed, Duration hardWait,
-                            AtomicInteger attempts, AtomicBoolean touched) {
+                            AtomicInteger attempts, AtomicBoolean touched, AtomicInteger answer) {
     }
 
     private record Rotated(String newIp, ResetMode mode, int attempts) {
@@ -198,7 +214,7 @@ public class ProxyRotations {
                         proxy.lastHardResetAt = now;
                     }
                     return new Rotation(copyOf(proxy), rotationId, oldIp, hard, hardWait.isZero(), hardWait,
-                            new AtomicInteger(), new AtomicBoolean());
+                            new AtomicInteger(), new AtomicBoolean(), new AtomicInteger(PENDING));
                 });
     }
 
@@ -291,11 +307,15 @@ public class ProxyRotations {
      * {@code proxy.rotation_failed} (mode as asked, old IP, the detail as reason, the code) in the same transaction,
      * once per run (not when a newer run replaced this one's row); when no command reached the modem, the cooldown
      * marks it claimed go back to what they were (unless a newer run moved them). Never fails itself (the original
-     * failure is what the caller sees). The event goes out whether the caller got 202 or the error itself: a 202's
-     * failure would otherwise only show on {@code GET}, and one rule for both is what {@code proxy.ip_rotated} does.
+     * failure is what the caller sees). The event goes out when a command reached the modem (the caller got 202 or
+     * the error itself: a 202's failure would otherwise only show on {@code GET}), and when the caller got 202. It
+     * does not when no command reached the modem and the caller gets the error itself (503 agent not reachable or
+     * not acknowledging: "nothing was written, retry", docs/api.md): nothing happened to the proxy to announce, and
+     * the error answer already said so.
      */
     private Uni<Void> recordFailure(Rotation rotation, Throwable failure) {
         ApiException error = CommandErrors.toApi(failure);
+        boolean announce = rotation.touched().get() || !rotation.answer().compareAndSet(PENDING, ERROR_ANSWERED);
         long proxyId = rotation.proxy().id;
         LOG.warnf("Proxy %d: reset failed after %d attempts: %s (%s)", proxyId, rotation.attempts().get(), error.detail(), error.code());
         LocalDateTime now = now();
@@ -307,7 +327,7 @@ public class ProxyRotations {
                         .setParameter("attempts", rotation.attempts().get()).setParameter("now", now)
                         .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
                         .executeUpdate()
-                        .chain(updated -> updated == 0 ? Uni.createFrom().voidItem()
+                        .chain(updated -> updated == 0 || !announce ? Uni.createFrom().voidItem()
                                 : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED,
                                         rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
                                                 rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()), reason(error.detail()), error.code(),
