@@ -220,16 +220,37 @@ public class DeliveryStore {
                 .replaceWithVoid();
     }
 
+    /**
+     * Since when an endpoint has been failing ($1 webhook id, $2 this failure's time): set to $2 when no run is
+     * recorded (the update, which locks the row), else the recorded start read without a lock (the second branch
+     * sees the row as the statement found it). No row: the webhook is gone, or a concurrent first failure holds
+     * the update (the caller then falls back to the locking form, which waits for it).
+     */
+    private static final String FAILING_SINCE = """
+            with started as (
+                update webhooks set failing_since = $2 where id = $1 and failing_since is null returning failing_since)
+            select failing_since from started
+            union all
+            select failing_since from webhooks where id = $1 and failing_since is not null""";
+
     private Uni<Void> health(SqlConnection connection, AttemptOutcome outcome, Duration disableAfter) {
         long webhookId = outcome.delivery().webhookId();
         if (outcome.success()) {
             return connection.preparedQuery("update webhooks set failing_since = null where id = $1 and failing_since is not null")
                     .execute(Tuple.of(webhookId)).replaceWithVoid();
         }
-        return connection.preparedQuery("""
-                        update webhooks set failing_since = coalesce(failing_since, $2)
-                        where id = $1 returning failing_since""")
+        // An endpoint that is down fails every delivery, up to endpoint-concurrency of them at once: the run's start
+        // is written once, by the first failure (FAILING_SINCE), and read by the others without taking the webhook
+        // row's lock, which the old "set failing_since = coalesce(...)" took for the rest of every failure's
+        // transaction (4,922 failures of one endpoint in 30 s spent 7.7 s waiting on each other in PostgreSQL).
+        return connection.preparedQuery(FAILING_SINCE)
                 .execute(Tuple.of(webhookId, outcome.attemptedAt()))
+                .chain(rows -> rows.iterator().hasNext() ? Uni.createFrom().item(rows)
+                        // the first failure of a run raced another one and lost: read the run's start under the lock
+                        : connection.preparedQuery("""
+                                        update webhooks set failing_since = coalesce(failing_since, $2)
+                                        where id = $1 returning failing_since""")
+                                .execute(Tuple.of(webhookId, outcome.attemptedAt())))
                 .chain(rows -> {
                     if (!rows.iterator().hasNext()) {
                         return Uni.createFrom().voidItem();
