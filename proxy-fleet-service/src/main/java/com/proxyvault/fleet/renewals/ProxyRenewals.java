@@ -138,11 +138,21 @@ public class ProxyRenewals {
      */
     public Uni<Integer> sweep() {
         LocalDateTime now = now();
+        // Two branches, each matching one partial index (fleet migration V14: proxies_unnoticed_expiry,
+        // proxies_next_checkpoint), with the running statuses (ProxyStatus.RUNNING) spelled out so the planner can
+        // use them in a generic plan too; an OR of both read every running proxy within the horizon, every second.
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
                         select * from proxies
-                        where status in (:running) and expires_at > :now
-                          and ((notice_expiry is distinct from expires_at and expires_at <= :horizon)
-                               or next_checkpoint_at <= :now)
+                        where id in (select u.id from proxies u
+                                     where u.status in ('active', 'disconnected', 'offline')
+                                       and u.notice_expiry is distinct from u.expires_at
+                                       and u.expires_at > :now and u.expires_at <= :horizon
+                                     union all
+                                     select c.id from proxies c
+                                     where c.status in ('active', 'disconnected', 'offline')
+                                       and c.next_checkpoint_at is not null and c.next_checkpoint_at <= :now
+                                       and c.expires_at > :now)
+                          and status in (:running) and expires_at > :now
                         order by expires_at limit :limit for update skip locked""", Proxy.class)
                 .setParameter("running", ProxyStatus.RUNNING)
                 .setParameter("now", now)
