@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * What the public port does with each request (docs/api.md). In order:
  * <ol>
  *   <li>an address throttled for failed authentication gets 429 ({@link FailedAuthentications});</li>
- *   <li>a declared body over the limit gets 413;</li>
+ *   <li>a declared body over the limit gets 413, a body in a {@code Content-Encoding} 415;</li>
  *   <li>{@code /v1/reseller/*}: the {@code rv_} key is authenticated ({@link ApiKeyAuthenticator}, no
  *       database round trip when cached) and counted against its rate limit ({@link RateLimiter}, with
  *       {@code RateLimit-Policy}/{@code RateLimit} headers on every answer); then the gateway's own
@@ -99,6 +99,12 @@ public final class EdgeRequests {
         }
         if (declaredBodyTooLarge(request)) {
             refuseTooLarge(request);
+            return;
+        }
+        String coding = unsupportedContentEncoding(request.getHeader(HttpHeaders.CONTENT_ENCODING));
+        if (coding != null) {
+            ErrorResponses.send(response, 415, "unsupported_media_type",
+                    "Content-Encoding " + coding + " is not supported: send the body uncompressed");
             return;
         }
         String path = request.path();
@@ -341,6 +347,21 @@ public final class EdgeRequests {
         BodyTooLarge() {
             super(null, null, false, false);
         }
+    }
+
+    /**
+     * The coding of a {@code Content-Encoding} header the API cannot read, or null when the body is sent as
+     * is (no header, empty, or {@code identity}, any case). Anything else is refused with 415 before a byte is
+     * read (RFC 9110 section 8.4: a server may answer 415 to a content coding it does not accept; docs/api.md):
+     * the header is not forwarded, so a service used to judge gzipped bytes as JSON (400 "not valid UTF-8"),
+     * and a plain body labelled {@code br} was taken as if unlabelled.
+     */
+    static String unsupportedContentEncoding(String header) {
+        if (header == null) {
+            return null;
+        }
+        String coding = header.trim();
+        return coding.isEmpty() || coding.equalsIgnoreCase("identity") ? null : coding;
     }
 
     private boolean declaredBodyTooLarge(HttpServerRequest request) {

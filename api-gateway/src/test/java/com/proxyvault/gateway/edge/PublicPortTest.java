@@ -51,6 +51,11 @@ class PublicPortTest {
         given().get("/no/such/page").then().statusCode(404).body("code", equalTo("not_found")).body("detail", equalTo("Not Found"));
         given().get("/v1/reseller/balance").then().statusCode(401).header("WWW-Authenticate", "Bearer")
                 .body("code", equalTo("unauthorized"));
+        // found trying the API as a new user: a gzipped body was answered 400 "not valid UTF-8"
+        given().header("Authorization", "Bearer rv_x").header("Content-Encoding", "gzip").contentType("application/json")
+                .body(new byte[] {0x1f, (byte) 0x8b, 8, 0}).post("/v1/reseller/orders")
+                .then().statusCode(415).body("code", equalTo("unsupported_media_type"))
+                .body("detail", equalTo("Content-Encoding gzip is not supported: send the body uncompressed"));
     }
 
     /** docs/console.md: the consoles are a fixed list of files, each with a CSP that allows no inline script. */

@@ -8,8 +8,10 @@ import java.util.Collection;
  * Strings from request bodies and query parameters (docs/api.md "Strings"). No control characters
  * (U+0000–U+001F, U+007F — PostgreSQL refuses NUL in text, and none belongs in a name, reference or url;
  * bodies are already checked by {@code StrictJson}, this repeats it for every other source), a maximum
- * length in UTF-16 units stated per field, and enumerations compared exactly (no trimming, no case
- * folding). Every failure is 422 {@code validation_failed} naming the field.
+ * length in characters (Unicode code points, which is what the 422 detail promises and what PostgreSQL's
+ * {@code text} counts: an emoji is one character, not two UTF-16 units) stated per field, and
+ * enumerations compared exactly (no trimming, no case folding). Every failure is 422
+ * {@code validation_failed} naming the field.
  */
 public final class Texts {
 
@@ -44,7 +46,8 @@ public final class Texts {
     }
 
     private static String checked(String value, String field, int maxLength) {
-        if (value.length() > maxLength) {
+        // length() first: a string of at most maxLength UTF-16 units has at most as many code points
+        if (value.length() > maxLength && value.codePointCount(0, value.length()) > maxLength) {
             throw ApiException.unprocessable(field + " must be at most " + maxLength + " characters");
         }
         for (int i = 0; i < value.length(); i++) {

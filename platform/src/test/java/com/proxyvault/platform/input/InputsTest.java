@@ -83,6 +83,16 @@ class InputsTest {
     }
 
     @Test
+    void shouldCountCharactersNotUtf16UnitsAgainstTheLimit() {
+        // "at most 100 characters": 100 emoji are 100 characters (200 UTF-16 units), found trying a key name
+        String hundredRockets = "\uD83D\uDE80".repeat(100);
+        assertEquals(hundredRockets, Texts.required(hundredRockets, "name", 100));
+        ApiException e = assertThrows(ApiException.class, () -> Texts.required(hundredRockets + "\uD83D\uDE80", "name", 100));
+        assertEquals(422, e.status());
+        assertEquals("name must be at most 100 characters", e.detail());
+    }
+
+    @Test
     void shouldCompareEnumerationsExactly() {
         assertEquals("fast", Texts.oneOf("fast", "mode", List.of("fast", "hard"), true));
         assertNull(Texts.oneOf(null, "status", List.of("paid"), false));

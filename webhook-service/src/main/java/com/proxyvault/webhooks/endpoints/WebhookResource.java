@@ -127,14 +127,25 @@ public class WebhookResource {
         if (body == null) {
             throw ApiException.unprocessable("Request body must be a JSON object with since");
         }
-        String since = Texts.required(body.since(), "since", 19);
-        LocalDateTime from;
+        return redeliveries.replay(reseller.id(), id, parseSince(body.since())).map(RestResponse::accepted);
+    }
+
+    /** Longest {@code since} judged by its form; past it the text is no timestamp of any form. */
+    static final int MAX_SINCE_LENGTH = 64;
+
+    /**
+     * {@code since} as the API writes timestamps: {@code 2026-05-25T12:00:00}, UTC, no zone, no fraction.
+     * Any other form (also the common {@code ...Z} or {@code ...+00:00}) is 422 with that example, so the
+     * reseller learns the form instead of a length (a bound of 19 used to answer "at most 19 characters" to
+     * {@code 2026-05-25T12:00:00Z}). The range (not in the future, 30 days back) is {@link Redeliveries}'.
+     */
+    static LocalDateTime parseSince(String raw) {
+        String since = Texts.required(raw, "since", MAX_SINCE_LENGTH);
         try {
-            from = LocalDateTime.parse(since, WebhookService.TIMESTAMP);
+            return LocalDateTime.parse(since, WebhookService.TIMESTAMP);
         } catch (DateTimeParseException e) {
             throw ApiException.unprocessable("since must be a UTC timestamp like 2026-05-25T12:00:00");
         }
-        return redeliveries.replay(reseller.id(), id, from).map(RestResponse::accepted);
     }
 
     /** A malformed id names no webhook: 404, like any other unknown id ({@link Ids#path}). */
