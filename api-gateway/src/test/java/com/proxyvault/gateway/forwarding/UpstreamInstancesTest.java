@@ -50,9 +50,12 @@ class UpstreamInstancesTest {
                 return Duration.ofSeconds(10);
             }
 
+            // The interval is also each probe's timeout: at 100 ms a busy CI machine (other test JVMs starting on
+            // the same 2 cores) let the healthy instance's probe time out now and then, took it out too, and the
+            // test then saw both instances tried in turn. 1 s keeps the awaits short and the probes honest.
             @Override
             public Duration healthInterval() {
-                return Duration.ofMillis(100);
+                return Duration.ofSeconds(1);
             }
         };
     }
