@@ -42,6 +42,7 @@ WORK = STACK / "bench-fleet"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "flow"))
 import machine  # noqa: E402
+import flow  # noqa: E402  (bench/flow/flow.py: the stale-jar check)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 QUARKUS_APP = REPO / "proxy-fleet-service" / "target" / "quarkus-app"
@@ -375,7 +376,10 @@ def git_info():
     code = git("log", "-1", "--format=%H", "--", ".", ":(exclude)bench", ":(exclude)docs")
     dirty = [ln for ln in git("status", "--porcelain", "--untracked-files=no").splitlines()
              if not ln[3:].startswith(("bench/", "docs/"))]
-    return {"short": git("rev-parse", "--short", code), "subject": git("log", "-1", "--format=%s", code), "dirty": bool(dirty)}
+    # only the fleet's jar runs here (bench/flow's check, narrowed to it)
+    stale = [s for s in flow.stale_jars(git, REPO) if s[0] == "proxy-fleet-service"]
+    return {"short": git("rev-parse", "--short", code), "subject": git("log", "-1", "--format=%s", code), "dirty": bool(dirty),
+            "stale_jars": stale}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -399,7 +403,8 @@ def render(meta, results, args_text):
     n = fl.get("agents") or ec.get("agents")
     lines = [
         "### bench/fleet: %s (%s, commit %s%s)" % (meta["label"], meta["date"], meta["git"]["short"],
-                                                  ", uncommitted changes" if meta["git"]["dirty"] else ""),
+                                                  (", uncommitted changes" if meta["git"]["dirty"] else "")
+                                                  + flow.stale_note(meta["git"])),
         "",
         "`%s`. Machine: nproc %d, %s, %s, load average **%.2f** at the start. One proxy-fleet-service (`%s`, the "
         "prod pod's heap; from `%s`) and the reference, FleetBench's minimal grpc-java bidi server (Hello → Welcome, "

@@ -654,7 +654,38 @@ def git_info():
     code = git("log", "-1", "--format=%H", "--", ".", ":(exclude)bench", ":(exclude)docs/benchmarks.md")
     return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
             "code_commit": code, "short": git("rev-parse", "--short", code),
-            "subject": git("log", "-1", "--format=%s", code), "dirty": bool(dirty)}
+            "subject": git("log", "-1", "--format=%s", code), "dirty": bool(dirty),
+            "stale_jars": stale_jars(git, REPO)}
+
+
+# what each service's jar is built from (besides its own folder)
+JAR_SOURCES = ("platform", "contracts", "pom.xml")
+SERVICES = ("api-gateway", "billing-service", "order-service", "proxy-fleet-service", "webhook-service", "device-agent")
+
+
+def stale_jars(git, repo):
+    """Services whose built jar (target/quarkus-app) is older than the newest commit changing what it is built
+    from: with PV_SKIP_BUILD=1 a bench would otherwise name a commit whose code it did not run (it happened:
+    docs/benchmarks.md "bench/pay", quiet-placement2). [(service, newest code commit)]; a service not built is left out."""
+    stale = []
+    for service in SERVICES:
+        app = repo / service / "target" / "quarkus-app"
+        built = max((f.stat().st_mtime for f in app.rglob("*.jar")), default=None) if app.is_dir() else None
+        if built is None:
+            continue
+        code = git("log", "-1", "--format=%h %ct", "--", service, *JAR_SOURCES).split()
+        if code and built < int(code[1]):
+            stale.append((service, code[0]))
+    return stale
+
+
+def stale_note(g):
+    """The report's warning for stale jars ('' when every jar is newer than its code)."""
+    stale = g.get("stale_jars") or []
+    if not stale:
+        return ""
+    return ("; **jars older than their code** (built before the commit named, so the code measured is older): "
+            + ", ".join("%s (before `%s`)" % s for s in stale))
 
 
 def bench_rate(purchases):
@@ -768,7 +799,7 @@ def render_section(label, meta, res):
     g = meta["git"]
     lines.append("- **Code measured**: commit `%s` (%s); checkout at `%s` on branch `%s`%s" % (
         g["code_commit"], g["subject"], g["commit"][:10], g["branch"],
-        ", **with uncommitted changes outside bench/**" if g["dirty"] else ""))
+        (", **with uncommitted changes outside bench/**" if g["dirty"] else "") + stale_note(g)))
     m = meta["machine"]
     lines.append("- **Machine**: nproc %d, %s, %s RAM, Linux %s, %s, Python %s; the whole stack, the load "
                  "generator and the webhook receiver share these cores" % (

@@ -1113,7 +1113,7 @@ def render(label, meta, led, st):
     lines = ["### %s — %s, commit `%s`" % (label, meta["date"], g["short"]), ""]
     lines.append("- **Code measured**: commit `%s` (%s); checkout at `%s` on branch `%s`%s" % (
         g["code_commit"], g["subject"], g["commit"][:10], g["branch"],
-        ", **with uncommitted changes outside bench/**" if g["dirty"] else ""))
+        (", **with uncommitted changes outside bench/**" if g["dirty"] else "") + flow.stale_note(g)))
     lines.append("- **Machine**: nproc %d, %s, %s RAM, Linux %s, %s, Python %s. **Shared and busy**: other "
                  "engineers' builds, tests and stacks ran on the same cores; load average **%.2f** at the start "
                  "(1-minute, %d cores). Compare runs within this section (alternating rounds), not with other "
