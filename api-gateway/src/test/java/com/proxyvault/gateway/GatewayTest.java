@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 @WithTestResource(UpstreamStub.class)
-class GatewayTest {
+public class GatewayTest {
 
     @Inject
     EdgeServer edge;
@@ -60,7 +60,7 @@ class GatewayTest {
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** Signed like `bin/stack operator-token` does, with the local stack's operator key. */
-    static String operatorToken() throws Exception {
+    public static String operatorToken() throws Exception {
         String pem = Files.readString(Path.of("../bin/dev-keys/operator-private.pem"));
         return Jwt.issuer("proxyvault-operators").subject("test-operator").groups("operator").expiresIn(600)
                 .sign(KeyUtils.decodePrivateKey(pem));
