@@ -181,24 +181,17 @@ class PublicPortTest {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                assertTrue(b >= 0, "connection closed early: " + head);
-                head.append((char) b);
-            }
-            int contentLength = 0;
-            for (String line : head.toString().split("\r\n")) {
-                if (line.toLowerCase().startsWith("content-length:")) {
-                    contentLength = Integer.parseInt(line.substring(15).trim());
-                }
-            }
-            return head + new String(in.readNBytes(contentLength), StandardCharsets.UTF_8);
+            return readResponse(socket.getInputStream());
         }
     }
 
     private static String readResponseHead(InputStream in) throws IOException {
+        String response = readResponse(in);
+        return response.substring(0, response.indexOf("\r\n\r\n") + 4);
+    }
+
+    /** One answer from {@code in}: its head, then its body ({@code Content-Length} bytes). */
+    private static String readResponse(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -211,7 +204,8 @@ class PublicPortTest {
                 contentLength = Integer.parseInt(line.substring(15).trim());
             }
         }
-        assertEquals(contentLength, in.readNBytes(contentLength).length);
-        return head.toString();
+        byte[] body = in.readNBytes(contentLength);
+        assertEquals(contentLength, body.length);
+        return head + new String(body, StandardCharsets.UTF_8);
     }
 }
