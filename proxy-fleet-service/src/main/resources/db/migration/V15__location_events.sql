@@ -6,8 +6,9 @@
 -- compacted to each location's last state), `version` from one sequence so a consumer keeps the newest state.
 
 -- What resellers may send as location_id (order-service's and the event schema's rule), so every id announced
--- is one a purchase can name.
-alter table locations add constraint locations_id_syntax check (id ~ '^[A-Z0-9]{2,32}$');
+-- is one a purchase can name. NOT VALID: enforced for every new or changed row, while a deployment that already
+-- has an id outside the rule (no purchase could name it anyway) still migrates instead of stopping at start.
+alter table locations add constraint locations_id_syntax check (id ~ '^[A-Z0-9]{2,32}$') not valid;
 
 create sequence location_event_versions;
 
