@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 @WithTestResource(UpstreamStub.class)
-class GatewayTest {
+public class GatewayTest {
 
     @Inject
     EdgeServer edge;
@@ -60,7 +60,7 @@ class GatewayTest {
     private final ObjectMapper mapper = new ObjectMapper();
 
     /** Signed like `bin/stack operator-token` does, with the local stack's operator key. */
-    static String operatorToken() throws Exception {
+    public static String operatorToken() throws Exception {
         String pem = Files.readString(Path.of("../bin/dev-keys/operator-private.pem"));
         return Jwt.issuer("proxyvault-operators").subject("test-operator").groups("operator").expiresIn(600)
                 .sign(KeyUtils.decodePrivateKey(pem));
@@ -179,6 +179,61 @@ class GatewayTest {
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/999999999/keys")
                 .then().statusCode(404).body("detail", equalTo("Reseller not found"));
         given().header("Authorization", "Bearer " + issued).get("/v1/admin/resellers").then().statusCode(401);
+    }
+
+    /** Found trying the stack as a new user: GET /v1/admin/resellers/{id} was 404 for a reseller the list showed. */
+    @Test
+    void shouldReadOneResellerById() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + reseller.id())
+                .then().statusCode(200).body("id", equalTo((int) reseller.id())).body("name", startsWith("reseller-"))
+                .body("created_at", notNullValue());
+        for (String unknown : List.of("999999999", "0" + reseller.id(), "x")) {
+            given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + unknown)
+                    .then().statusCode(404).body("detail", equalTo("Reseller not found")).body("code", equalTo("not_found"));
+        }
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/admin/resellers/" + reseller.id()).then().statusCode(401);
+    }
+
+    /** The catalog belongs to order-service: the gateway forwards the operator's calls there with an operator token. */
+    @Test
+    void shouldForwardOperatorCatalogCallsToOrderService() throws Exception {
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/products")
+                .then().statusCode(200).body("upstream", equalTo("stub"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("GET /internal/catalog/products", received.method() + " " + received.pathAndQuery());
+        JsonNode claims = claims(received.authorization());
+        assertEquals("operator", claims.get("groups").get(0).asText());
+        assertTrue(mapper.convertValue(claims.get("aud"), List.class).contains("order-service"), claims.toString());
+
+        String product = "{\"name\":\"5G\",\"pricing\":[{\"label\":\"1 Day\",\"price\":\"30.00\",\"period_type\":\"day\",\"period_duration\":1}]}";
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(product)
+                .post("/v1/admin/products").then().statusCode(201);
+        received = UpstreamStub.last.get();
+        assertEquals("POST /internal/catalog/products", received.method() + " " + received.pathAndQuery());
+        assertEquals(mapper.readTree(product), mapper.readTree(received.body()));
+
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("price", "25.00"))
+                .patch("/v1/admin/pricing/7").then().statusCode(200);
+        assertEquals("PATCH /internal/catalog/pricing/7", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("active", false))
+                .patch("/v1/admin/products/3").then().statusCode(200);
+        assertEquals("PATCH /internal/catalog/products/3", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("label", "1 Week", "price", "99.00", "period_type", "week", "period_duration", 1))
+                .post("/v1/admin/products/3/pricing").then().statusCode(201);
+        assertEquals("POST /internal/catalog/products/3/pricing", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/products/3").then().statusCode(200);
+        assertEquals("/internal/catalog/products/3", UpstreamStub.last.get().pathAndQuery());
+
+        // Judged here, never forwarded: a malformed id, broken JSON, no operator token.
+        UpstreamStub.last.set(null);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("price", "1.00"))
+                .patch("/v1/admin/pricing/07").then().statusCode(404).body("detail", equalTo("Pricing not found"));
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body("{\"name\":")
+                .post("/v1/admin/products").then().statusCode(400).body("code", equalTo("malformed_json"));
+        given().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/v1/admin/products").then().statusCode(401);
+        assertEquals(null, UpstreamStub.last.get());
     }
 
     /** The operator reads a reseller's ledger from billing with a token that can act for that reseller only. */

@@ -31,9 +31,14 @@ final class Events {
     }
 
     static void produce(String type, long reseller, String json) throws Exception {
+        produce(type, String.valueOf(reseller), json);
+    }
+
+    /** With the record key given: a fleet-wide event's is its object's id (location.updated: the location). */
+    static void produce(String type, String key, String json) throws Exception {
         try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap()),
                 new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(topic(type), String.valueOf(reseller), json)).get();
+            producer.send(new ProducerRecord<>(topic(type), key, json)).get();
         }
     }
 

@@ -17,6 +17,7 @@ import com.proxyvault.gateway.idempotency.IdempotencyStore;
 import com.proxyvault.platform.http.ApiException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -35,6 +36,7 @@ import java.util.regex.Pattern;
 /**
  * What the public port does with each request (docs/api.md). In order:
  * <ol>
+ *   <li>a singleton header sent more than once ({@link #SINGLETON_HEADERS}) gets 400, before anything reads it;</li>
  *   <li>an address throttled for failed authentication gets 429 ({@link FailedAuthentications});</li>
  *   <li>a declared body over the limit gets 413, a body in a {@code Content-Encoding} 415;</li>
  *   <li>{@code /v1/reseller/*}: the {@code rv_} key is authenticated ({@link ApiKeyAuthenticator}, no
@@ -64,6 +66,15 @@ public final class EdgeRequests {
             HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT, "X-Request-Id");
     private static final List<CharSequence> RETURNED_RESPONSE_HEADERS = List.of(
             HttpHeaders.CONTENT_TYPE, "Retry-After", HttpHeaders.LOCATION, HttpHeaders.ALLOW, "WWW-Authenticate");
+    /**
+     * Header fields that may appear only once and that the gateway or the resources behind it read with
+     * "the first value": RFC 9110 defines {@code Authorization} (11.6.2), {@code Content-Type} (8.3) and
+     * {@code Host} (7.2; RFC 9112 3.2: "MUST respond with a 400" to more than one) as singletons, and
+     * {@code Idempotency-Key} is one (draft-ietf-httpapi-idempotency-key-header, 2). A second line could make
+     * the gateway and a service behind it read two different requests (authenticated as one key, judged as
+     * another), so such a request is refused before anything reads it (docs/api.md, "Repeated headers").
+     */
+    static final List<String> SINGLETON_HEADERS = List.of("Authorization", "Content-Type", "Host", IdempotencyKeys.HEADER);
 
     /** The singletons every event loop's instance shares. */
     public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
@@ -89,6 +100,13 @@ public final class EdgeRequests {
             // What the gateway's own resources pass on to the services (InternalOperatorApi).
             request.headers().set(TraceContext.HEADER, trace.traceparent());
         }
+        String repeated = repeatedSingleton(request.headers());
+        if (repeated != null) {
+            // Not counted as a failed authentication: no credentials were looked at.
+            ErrorResponses.send(response, 400, "bad_request",
+                    "The " + repeated + " header must appear only once in a request");
+            return;
+        }
         String address = clientAddress(request);
         long waitSeconds = shared.failures().retryAfterSeconds(address);
         if (waitSeconds > 0) {
@@ -101,7 +119,7 @@ public final class EdgeRequests {
             refuseTooLarge(request);
             return;
         }
-        String coding = unsupportedContentEncoding(request.getHeader(HttpHeaders.CONTENT_ENCODING));
+        String coding = unsupportedContentEncoding(contentEncoding(request.headers()));
         if (coding != null) {
             ErrorResponses.send(response, 415, "unsupported_media_type",
                     "Content-Encoding " + coding + " is not supported: send the body uncompressed");
@@ -362,6 +380,29 @@ public final class EdgeRequests {
         }
         String coding = header.trim();
         return coding.isEmpty() || coding.equalsIgnoreCase("identity") ? null : coding;
+    }
+
+    /**
+     * The first of {@link #SINGLETON_HEADERS} that {@code headers} hold more than once (names compared
+     * ignoring case, as HTTP does), or null. Two lines with the same value count as repeated too: a client
+     * that sends them is confused, and refusing is the one answer that needs no guess.
+     */
+    static String repeatedSingleton(MultiMap headers) {
+        for (String name : SINGLETON_HEADERS) {
+            if (headers.getAll(name).size() > 1) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code Content-Encoding} is a list (RFC 9110 8.4): several lines mean the codings of all of them, in
+     * order, so they are judged together ({@code identity} on one line does not hide {@code gzip} on the next).
+     */
+    static String contentEncoding(MultiMap headers) {
+        List<String> lines = headers.getAll(HttpHeaders.CONTENT_ENCODING);
+        return lines.isEmpty() ? null : lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
     }
 
     private boolean declaredBodyTooLarge(HttpServerRequest request) {

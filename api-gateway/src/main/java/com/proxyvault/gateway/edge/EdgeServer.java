@@ -75,7 +75,11 @@ public class EdgeServer {
         }
         deploymentId = vertx.deployVerticle(PublicPortVerticle::new, new DeploymentOptions().setInstances(instances))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("Public API listening on http://%s:%d (%d event loops)", config.host(), actualPort, instances);
+        // Quarkus' own start line follows with "Listening on: ." (its listener is off, quarkus.http.host-enabled=false)
+        // and only the management interface after it; it is written after this observer returns, from what Quarkus'
+        // HTTP recorder leaves, so this line is the one that names the public port (docs/operations.md).
+        LOG.infof("Public API listening on http://%s:%d (%d event loops; served by the gateway's edge server, not by"
+                + " Quarkus' HTTP listener, which is off)", config.host(), actualPort, instances);
     }
 
     void stop(@Observes ShutdownEvent stopping) {

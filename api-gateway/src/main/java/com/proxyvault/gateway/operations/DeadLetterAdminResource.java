@@ -14,7 +14,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import com.proxyvault.platform.input.Ids;
@@ -43,7 +42,6 @@ import java.util.Set;
 @RolesAllowed("operator")
 public class DeadLetterAdminResource {
 
-    private static final Logger LOG = Logger.getLogger(DeadLetterAdminResource.class);
     /** The services that consume events (the gateway itself does not). */
     private static final Set<String> CONSUMERS = Set.of("billing", "orders", "fleet", "webhooks");
 
@@ -90,11 +88,6 @@ public class DeadLetterAdminResource {
     }
 
     private static Uni<Response> relay(String service, Uni<RestResponse<Map<String, Object>>> call) {
-        return call
-                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build())
-                .onFailure(failure -> !(failure instanceof ApiException)).transform(failure -> {
-                    LOG.warnf("Dead letters of %s: %s", service, failure.toString());
-                    return ApiException.unavailable("Service " + service + " is unavailable, try again");
-                });
+        return OperatorCalls.relay(service, call);
     }
 }

@@ -13,7 +13,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import java.util.Map;
@@ -37,7 +36,6 @@ import java.util.regex.Pattern;
 @RolesAllowed("operator")
 public class FleetAdminResource {
 
-    private static final Logger LOG = Logger.getLogger(FleetAdminResource.class);
     private static final String FLEET = "fleet";
     /** Agent and modem ids as agents announce them; anything else names no modem. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -90,11 +88,6 @@ public class FleetAdminResource {
     }
 
     private static Uni<Response> relay(Uni<RestResponse<Map<String, Object>>> call) {
-        return call
-                .map(answer -> Response.status(answer.getStatus()).entity(answer.getEntity()).build())
-                .onFailure(failure -> !(failure instanceof ApiException)).transform(failure -> {
-                    LOG.warnf("Fleet operator call failed: %s", failure.toString());
-                    return ApiException.unavailable("Service fleet is unavailable, try again");
-                });
+        return OperatorCalls.relay(FLEET, call);
     }
 }

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -64,6 +65,42 @@ public interface InternalOperatorApi {
     @Path("/modems")
     Uni<RestResponse<Map<String, Object>>> modems(@HeaderParam("Authorization") String authorization,
             @HeaderParam("traceparent") String traceparent);
+
+    /** order-service: every product with every tier, retired ones too ({@code {"products": [...]}}). */
+    @GET
+    @Path("/catalog/products")
+    Uni<RestResponse<Map<String, Object>>> products(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent);
+
+    /** order-service: one product as operators see it (404 unknown). */
+    @GET
+    @Path("/catalog/products/{productId}")
+    Uni<RestResponse<Map<String, Object>>> product(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("productId") long productId);
+
+    /** order-service: a new product with its first tiers (201; 409 the name is taken; 422 a field). */
+    @POST
+    @Path("/catalog/products")
+    Uni<RestResponse<Map<String, Object>>> addProduct(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, Map<String, Object> body);
+
+    /** order-service: rename, re-describe, retire or re-activate a product (404 unknown; 422 a field). */
+    @PATCH
+    @Path("/catalog/products/{productId}")
+    Uni<RestResponse<Map<String, Object>>> changeProduct(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("productId") long productId, Map<String, Object> body);
+
+    /** order-service: a new tier of a product (201; 404 unknown product; 409 a label it has). */
+    @POST
+    @Path("/catalog/products/{productId}/pricing")
+    Uni<RestResponse<Map<String, Object>>> addPricing(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("productId") long productId, Map<String, Object> body);
+
+    /** order-service: relabel, reprice, retire or re-activate a tier (404 unknown; 422 a field). */
+    @PATCH
+    @Path("/catalog/pricing/{pricingId}")
+    Uni<RestResponse<Map<String, Object>>> changePricing(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("pricingId") long pricingId, Map<String, Object> body);
 
     /** proxy-fleet-service: drain ({@code drain}) or re-enable ({@code undrain}) a modem; 404 unknown. */
     @POST

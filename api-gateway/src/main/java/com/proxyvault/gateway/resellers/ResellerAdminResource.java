@@ -112,6 +112,19 @@ public class ResellerAdminResource {
                                 .map(r -> new ResellerSummary(r.id, r.name, r.createdAt)).toList(), total))));
     }
 
+    /**
+     * One reseller, as the list shows each: {@code {"id", "name", "created_at"}}; 404 "Reseller not found" for an
+     * unknown or malformed id (its balance and keys: the sub-resources below).
+     */
+    @GET
+    @Path("/{resellerId}")
+    public Uni<ResellerSummary> get(@PathParam("resellerId") String resellerId) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        return Panache.withSession(() -> Reseller.<Reseller>findById(id))
+                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
+                .map(r -> new ResellerSummary(r.id, r.name, r.createdAt));
+    }
+
     /** The reseller's live keys, as the reseller's own {@code GET /v1/reseller/keys} shows them. */
     @GET
     @Path("/{resellerId}/keys")

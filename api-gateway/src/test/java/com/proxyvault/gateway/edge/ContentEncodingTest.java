@@ -1,5 +1,6 @@
 package com.proxyvault.gateway.edge;
 
+import io.vertx.core.MultiMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -7,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Which request bodies the public port reads as sent (docs/api.md, 415), without a server. */
+/** Which request bodies and headers the public port reads as sent (docs/api.md, 415 and 400), without a server. */
 class ContentEncodingTest {
 
     @ParameterizedTest
@@ -22,6 +23,28 @@ class ContentEncodingTest {
     @ValueSource(strings = {"gzip", "br", "deflate", "gzip, identity", "x-gzip"})
     void shouldNameAnyOtherCodingForThe415(String header) {
         assertEquals(header, EdgeRequests.unsupportedContentEncoding(header));
+    }
+
+    @Test
+    void shouldJudgeContentEncodingLinesTogether() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        assertNull(EdgeRequests.contentEncoding(headers));
+        headers.add("Content-Encoding", "identity");
+        assertEquals("identity", EdgeRequests.contentEncoding(headers));
+        headers.add("content-encoding", "gzip");
+        assertEquals("identity, gzip", EdgeRequests.unsupportedContentEncoding(EdgeRequests.contentEncoding(headers)));
+    }
+
+    /** RFC 9110 singletons (and Idempotency-Key): a second line, whatever its case or value, is named. */
+    @Test
+    void shouldNameASingletonHeaderSentTwice() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer rv_a").add("Accept", "a/b")
+                .add("Accept", "c/d").add("Content-Type", "application/json");
+        assertNull(EdgeRequests.repeatedSingleton(headers), "Accept is a list");
+        headers.add("AUTHORIZATION", "Bearer rv_a");
+        assertEquals("Authorization", EdgeRequests.repeatedSingleton(headers));
+        MultiMap keys = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "k").add("idempotency-key", "k");
+        assertEquals("Idempotency-Key", EdgeRequests.repeatedSingleton(keys));
     }
 
     @Test

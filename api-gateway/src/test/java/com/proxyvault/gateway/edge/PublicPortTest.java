@@ -1,5 +1,6 @@
 package com.proxyvault.gateway.edge;
 
+import com.proxyvault.gateway.GatewayTest;
 import com.proxyvault.gateway.UpstreamStub;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -123,7 +124,74 @@ class PublicPortTest {
         }
     }
 
+    /**
+     * Found trying the API as a new user: with two Authorization lines the gateway authenticated the first.
+     * RFC 9110 makes it a singleton field, so either order is 400 before any key is looked up or anything
+     * forwarded; the same for the other singletons the gateway reads (docs/api.md, "Repeated headers").
+     */
+    @Test
+    void shouldRefuseARepeatedAuthorizationHeaderBeforeLookingAtEitherKey() throws Exception {
+        String key = given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json")
+                .body("{\"name\": \"twice-" + System.nanoTime() + "\"}").post("/v1/admin/resellers")
+                .then().statusCode(201).extract().path("api_key.key");
+        given().header("Authorization", "Bearer " + key).get("/v1/reseller/balance").then().statusCode(200);
+        UpstreamStub.last.set(null);
+        for (String[] pair : new String[][] {{key, "rv_unknown"}, {"rv_unknown", key}, {key, key}}) {
+            String answer = exchange("GET /v1/reseller/balance HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + pair[0] + "\r\nauthorization: Bearer " + pair[1] + "\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+            assertTrue(answer.endsWith("{\"detail\":\"The Authorization header must appear only once in a request\","
+                    + "\"code\":\"bad_request\"}"), answer);
+        }
+        assertEquals(null, UpstreamStub.last.get(), "nothing was forwarded");
+        // The operator API too: smallrye-jwt would otherwise read the first token.
+        String operator = GatewayTest.operatorToken();
+        assertTrue(exchange("GET /v1/admin/resellers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + operator
+                + "\r\nAuthorization: Bearer x\r\n\r\n").startsWith("HTTP/1.1 400 "));
+    }
+
+    @Test
+    void shouldRefuseEveryOtherSingletonHeaderSentTwice() throws Exception {
+        String body = "{\"product_id\": 1, \"pricing_id\": 1}";
+        for (String repeated : new String[] {
+                "Content-Type: application/json\r\nContent-Type: text/plain\r\n",
+                "Idempotency-Key: a\r\nIdempotency-Key: b\r\n",
+                "Host: other\r\n"}) {
+            String answer = exchange("POST /v1/reseller/orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer rv_x\r\n"
+                    + repeated + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+            assertTrue(answer.contains("\"code\":\"bad_request\"") && answer.contains("header must appear only once"), answer);
+        }
+        // Content-Encoding is a list: identity on one line does not hide gzip on the next.
+        String answer = exchange("POST /v1/reseller/orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer rv_x\r\n"
+                + "Content-Encoding: identity\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}");
+        assertTrue(answer.startsWith("HTTP/1.1 415 ") && answer.contains("Content-Encoding identity, gzip"), answer);
+        // Two Content-Length lines: the HTTP codec refuses the message itself (framing), before this check.
+        answer = exchange("POST /v1/reseller/orders HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.contains("\"code\":\"bad_request\""), answer);
+        // A list-valued header sent twice is fine: the request goes on (here: to the key check).
+        assertTrue(exchange("GET /v1/reseller/balance HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
+                + "Accept: */*\r\n\r\n").startsWith("HTTP/1.1 401 "));
+    }
+
+    /** One request on a fresh connection; the answer's head and body as text. */
+    private String exchange(String request) throws IOException {
+        try (Socket socket = new Socket("localhost", edge.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            return readResponse(socket.getInputStream());
+        }
+    }
+
     private static String readResponseHead(InputStream in) throws IOException {
+        String response = readResponse(in);
+        return response.substring(0, response.indexOf("\r\n\r\n") + 4);
+    }
+
+    /** One answer from {@code in}: its head, then its body ({@code Content-Length} bytes). */
+    private static String readResponse(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -136,7 +204,8 @@ class PublicPortTest {
                 contentLength = Integer.parseInt(line.substring(15).trim());
             }
         }
-        assertEquals(contentLength, in.readNBytes(contentLength).length);
-        return head.toString();
+        byte[] body = in.readNBytes(contentLength);
+        assertEquals(contentLength, body.length);
+        return head + new String(body, StandardCharsets.UTF_8);
     }
 }

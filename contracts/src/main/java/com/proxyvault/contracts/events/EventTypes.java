@@ -33,6 +33,8 @@ public final class EventTypes {
     public static final String PROXY_OFFLINE = "proxy.offline";
     /** An offline proxy's agent reconnected: active again. */
     public static final String PROXY_ONLINE = "proxy.online";
+    /** A location the fleet serves was added, changed or removed (fleet-wide: reseller_id 0, key = location id). */
+    public static final String LOCATION_UPDATED = "location.updated";
 
     /** Events resellers can subscribe to with webhooks (the seed contract lists exactly these). */
     public static final List<String> PUBLIC = List.of(ORDER_PAID, PROXY_PROVISIONED, PROXY_EXPIRED);
@@ -40,7 +42,13 @@ public final class EventTypes {
     public static final List<String> ALL = List.of(CHARGE_POSTED, CHARGE_REQUESTED, CHARGE_REFUSED, ORDER_PAID,
             ORDER_CANCELLED, ORDER_FAILED, PROXY_PROVISIONING, PROXY_PROVISIONED, PROXY_EXPIRED, PROXY_PROVISION_FAILED,
             PROXY_RENEWAL_DUE, PROXY_RENEWED, PROXY_EXPIRING, PROXY_IP_ROTATED, PROXY_ROTATION_FAILED,
-            PROXY_OFFLINE, PROXY_ONLINE);
+            PROXY_OFFLINE, PROXY_ONLINE, LOCATION_UPDATED);
+
+    /**
+     * Events about the fleet rather than one reseller: their envelope's {@code reseller_id} is 0, and their Kafka
+     * key is the object's own id (a compacted topic keeps its last state). Every other event names its reseller.
+     */
+    public static final List<String> FLEET_WIDE = List.of(LOCATION_UPDATED);
 
     private EventTypes() {
     }

@@ -76,6 +76,21 @@ class EventEnvelopeTest {
         assertThrows(AssertionError.class, () -> EventSchemas.assertValid(unknownReason));
     }
 
+    /** Fleet-wide: reseller_id 0, the location's id as written by the fleet's trigger (docs/events.md "Locations"). */
+    @Test
+    void shouldDescribeALocationWithoutAReseller() {
+        String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.LOCATION_UPDATED, 0,
+                new LocationUpdated("LAX", "Los Angeles", false, true, 3)));
+        EventSchemas.assertValid(json);
+        assertTrue(json.contains("\"is_5g\":false") && json.contains("\"location_id\":\"LAX\""), json);
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(json.replace("\"reseller_id\":0", "\"reseller_id\":7")));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(json.replace("\"LAX\"", "\"lax\"")));
+        assertEquals(new LocationUpdated("LAX", "Los Angeles", false, true, 3),
+                EventJson.read(mapper, json, LocationUpdated.class).data());
+        assertTrue(EventTypes.ALL.containsAll(EventTypes.FLEET_WIDE));
+        assertTrue(EventRegistry.find(EventTypes.LOCATION_UPDATED).isEmpty(), "no webhook carries it");
+    }
+
     @Test
     void shouldHaveASchemaForEveryEventType() {
         for (String type : EventTypes.ALL) {

@@ -38,8 +38,9 @@ public class OrderResource {
     /**
      * A purchase {@code {"product_id": 1, "pricing_id": 3}} or a renewal {@code {"proxy_id": 5, "pricing_id": 2}}
      * (docs/money.md, "Renewals"): JSON integers, positive; exactly one of product_id and proxy_id; no other
-     * fields (422 otherwise). A purchase may name {@code "location_id": "LAX"} (optional): the fleet places the
-     * proxy there, or fails the order (refunded) when it has no such location or no free modem there.
+     * fields (422 otherwise). A purchase may name {@code "location_id": "LAX"} (optional): 422 "Unknown location_id"
+     * when the fleet does not serve it ({@code KnownLocations}); else the fleet places the proxy there, or fails
+     * the order (refunded) when no modem there is free.
      */
     public record CreateOrderRequest(Long productId, Long pricingId, Long proxyId, String locationId) {
     }

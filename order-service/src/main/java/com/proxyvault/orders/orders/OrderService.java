@@ -12,6 +12,7 @@ import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.orders.catalog.CatalogService;
+import com.proxyvault.orders.locations.KnownLocations;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
@@ -41,10 +42,12 @@ public class OrderService {
     private final Clock clock;
     private final OrdersConfig config;
     private final Pool pool;
+    private final KnownLocations locations;
 
     public OrderService(CatalogService catalog, @RestClient BillingClient billing, ObjectMapper mapper, Clock clock,
-                        OrdersConfig config, Pool pool) {
+                        OrdersConfig config, Pool pool, KnownLocations locations) {
         this.pool = pool;
+        this.locations = locations;
         this.catalog = catalog;
         this.billing = billing;
         this.mapper = mapper;
@@ -75,12 +78,14 @@ public class OrderService {
                    $5::text, $6::timestamp, $6::timestamp
             from products p join pricings pr on pr.product_id = p.id
             where p.id = $2 and pr.id = $3 and p.active and pr.active
-            """ + "returning " + COLUMNS;
+              and """ + KnownLocations.acceptsSql("$5") + "\nreturning " + COLUMNS;
 
     /**
      * Snapshots the tier's price and period into a new pending order. 404 "Product not found" when the
      * product is unknown or retired, "Pricing not found for this product" when the tier is (or is another
-     * product's): {@link CatalogService#select} tells which, read only when the insert found nothing.
+     * product's): {@link CatalogService#select} tells which, read only when the insert found nothing. 422
+     * "Unknown location_id 'PAR'" when {@code locationId} is not a location the fleet serves
+     * ({@link KnownLocations}: checked in the insert itself, no call to the fleet; docs/events.md "Locations").
      */
     public Uni<Order> create(long resellerId, long productId, long pricingId, String locationId) {
         return pool.preparedQuery(CREATE)
@@ -89,8 +94,14 @@ public class OrderService {
                 .chain(rows -> rows.iterator().hasNext()
                         ? Uni.createFrom().item(fromRow(rows.iterator().next()))
                         : Panache.withSession(() -> catalog.select(productId, pricingId))
-                                // the catalog changed between the insert and this read: still no order
-                                .map(selection -> { throw ApiException.notFound("Pricing not found for this product"); }));
+                                .chain(selection -> locations.accepts(locationId))
+                                .map(accepted -> {
+                                    if (!accepted) {
+                                        throw ApiException.unprocessable("Unknown location_id '" + locationId + "'");
+                                    }
+                                    // the catalog changed between the insert and these reads: still no order
+                                    throw ApiException.notFound("Pricing not found for this product");
+                                }));
     }
 
     /** An order as {@link #COLUMNS} returned it (a detached entity: for reading, not for Hibernate to save). */
@@ -117,16 +128,26 @@ public class OrderService {
         return order;
     }
 
-    /** The reseller's order for pay, read on the Pool (pay's other statements are there too); 404 when it is not theirs. */
-    private Uni<Order> read(long resellerId, long orderId) {
-        return pool.preparedQuery("select " + COLUMNS + " from orders where id = $1 and reseller_id = $2")
+    /**
+     * The reseller's order for pay, read on the Pool (pay's other statements are there too), with whether the
+     * fleet has since stopped serving the location it names ({@link KnownLocations#retiredSql}); 404 when it is not
+     * theirs.
+     */
+    private Uni<Payable> read(long resellerId, long orderId) {
+        return pool.preparedQuery("select " + COLUMNS + ", " + KnownLocations.retiredSql("orders.location_id")
+                        + " as location_retired from orders where id = $1 and reseller_id = $2")
                 .execute(Tuple.of(orderId, resellerId))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
                         throw ApiException.notFound("Order not found");
                     }
-                    return fromRow(rows.iterator().next());
+                    io.vertx.mutiny.sqlclient.Row row = rows.iterator().next();
+                    return new Payable(fromRow(row), Boolean.TRUE.equals(row.getBoolean("location_retired")));
                 });
+    }
+
+    /** An order about to be paid, and whether its location was removed from the fleet after it was created. */
+    private record Payable(Order order, boolean locationRetired) {
     }
 
     /**
@@ -306,13 +327,19 @@ public class OrderService {
      */
     public Uni<PayResult> pay(long resellerId, long orderId, String authorization) {
         return read(resellerId, orderId)
-                .chain(order -> {
+                .chain(payable -> {
+                    Order order = payable.order();
                     if (OrderStatus.CANCELLED.equals(order.status)) {
                         return Uni.createFrom().failure(ApiException.conflict(
                                 "Order was cancelled: it was not paid within " + config.unpaidTimeout().toMinutes() + " minutes"));
                     }
                     if (!OrderStatus.PENDING_PAYMENT.equals(order.status)) {
                         return Uni.createFrom().failure(ApiException.conflict("Order is not pending payment (status: " + order.status + ")"));
+                    }
+                    if (payable.locationRetired()) {
+                        // The fleet would fail it and refund the charge: say so before any money moves.
+                        return Uni.createFrom().failure(ApiException.conflict("Location " + order.locationId
+                                + " is no longer served: this order cannot be paid; create a new order"));
                     }
                     return charge(order, authorization).chain(charge -> markPaid(order, charge));
                 });

@@ -3,6 +3,7 @@ package com.proxyvault.platform.events;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventTypes;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -198,7 +199,8 @@ public final class EventConsumer<T> {
             throw new IllegalArgumentException("event " + event.id() + " has type '" + event.type() + "' on the "
                     + eventType + " topic");
         }
-        if (event.resellerId() <= 0) {
+        // Fleet-wide events (location.updated) are about no reseller and carry 0; every other event names one.
+        if (event.resellerId() <= 0 && !(event.resellerId() == 0 && EventTypes.FLEET_WIDE.contains(eventType))) {
             throw new IllegalArgumentException("event " + event.id() + " has no reseller_id");
         }
         return event;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.LocationUpdated;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
@@ -197,6 +198,24 @@ class EventConsumerTest {
                 + "' and attempts = 3 and error like '%injected failure%' and replayed_at is null"), 1L);
         asserter.execute(() -> assertEquals(1.0, metrics.counter("proxyvault.events.parked", "handler", consumer().handler()).count(),
                 "counted for the alert"));
+    }
+
+    /** location.updated is about no reseller (reseller_id 0); any other event without one is parked unread. */
+    @Test
+    @RunOnVertxContext
+    void shouldAcceptResellerZeroOnlyForAFleetWideEvent(UniAsserter asserter) {
+        AtomicInteger applied = new AtomicInteger();
+        EventConsumer<LocationUpdated> locations = consumers.idempotentConsumer("test-location-" + System.nanoTime(),
+                EventTypes.LOCATION_UPDATED, LocationUpdated.class, (event, json) -> Uni.createFrom().item(applied.incrementAndGet()));
+        String location = EventJson.write(mapper, EventEnvelope.of(EventTypes.LOCATION_UPDATED, 0,
+                new LocationUpdated("LAX", "Los Angeles", false, true, 1)));
+        EventEnvelope<ProxyProvisionFailed> noReseller = EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 0,
+                new ProxyProvisionFailed(42, "no reseller"));
+        asserter.execute(() -> locations.consume(location));
+        asserter.execute(() -> assertEquals(1, applied.get()));
+        asserter.execute(() -> consumer().consume(EventJson.write(mapper, noReseller)));
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where payload like '%" + noReseller.id()
+                + "%' and error like '%has no reseller_id%'"), 1L);
     }
 
     @Test
