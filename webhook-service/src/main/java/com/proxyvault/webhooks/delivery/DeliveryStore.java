@@ -1,5 +1,7 @@
 package com.proxyvault.webhooks.delivery;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.webhooks.events.WebhookPayload;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -44,6 +46,7 @@ public class DeliveryStore {
     static final int MAX_SUCCESS_BATCH = 500;
 
     private final Pool pool;
+    private final ObjectMapper mapper;
     /** Successful attempts waiting for the next group commit, and whether one is being written. */
     private final Queue<QueuedSuccess> successes = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writingSuccesses = new AtomicBoolean();
@@ -51,13 +54,21 @@ public class DeliveryStore {
     private record QueuedSuccess(AttemptOutcome outcome, io.smallrye.mutiny.subscription.UniEmitter<? super Void> done) {
     }
 
-    public DeliveryStore(Pool pool) {
+    public DeliveryStore(Pool pool, ObjectMapper mapper) {
         this.pool = pool;
+        this.mapper = mapper;
     }
 
     /**
      * Claims up to {@code limit} due pending deliveries of live, enabled endpoints for one attempt each,
      * oldest first, at most {@code perEndpoint} per endpoint counting those {@code inFlight} already.
+     *
+     * <p>{@code oldest} reads the statement's snapshot without locks; {@code due} locks (skipping rows another
+     * claim holds) and repeats "still due". That repetition is what keeps two concurrent claims (replicas) apart:
+     * a row another claim leased and committed after this statement's snapshot is not skipped (its lock is gone),
+     * and PostgreSQL re-evaluates only {@code due}'s own conditions on the row's newest version, where the lease
+     * has moved {@code next_attempt_at} into the future. Without it both claims returned the row and it was sent
+     * twice (WebhookDeliveryTest, concurrent claims).
      *
      * @param inFlight attempts this replica has in flight, by webhook id
      */
@@ -83,6 +94,7 @@ public class DeliveryStore {
                             select d.id from deliveries d
                             join webhooks w on w.id = d.webhook_id and w.deleted_at is null and w.disabled_at is null
                             where d.id in (select id from ranked where slot <= $5) and d.status = 'pending'
+                              and d.next_attempt_at <= (now() at time zone 'utc')
                             order by d.next_attempt_at, d.id
                             limit $1
                             for update of d skip locked)
@@ -269,10 +281,11 @@ public class DeliveryStore {
 
     /**
      * Disables an enabled endpoint: its pending deliveries become {@code skipped} (replayable after
-     * {@code POST /enable}), and a {@code webhook.disabled} event is queued for each of the reseller's other
-     * live, enabled endpoints that subscribe to it. Nothing happens if it was disabled already.
+     * {@code POST /enable}), and a {@code webhook.disabled} event (one event id, the body built by
+     * {@link WebhookPayload#webhookDisabled}) is queued for each of the reseller's other live, enabled endpoints
+     * that subscribe to it. Nothing happens if it was disabled already.
      */
-    static Uni<Void> disable(SqlConnection connection, long webhookId, String reason, LocalDateTime at) {
+    private Uni<Void> disable(SqlConnection connection, long webhookId, String reason, LocalDateTime at) {
         return connection.preparedQuery("""
                         update webhooks set disabled_at = $2, disabled_reason = $3
                         where id = $1 and disabled_at is null and deleted_at is null
@@ -283,25 +296,20 @@ public class DeliveryStore {
                         return Uni.createFrom().voidItem();
                     }
                     Row disabled = rows.iterator().next();
+                    long resellerId = disabled.getLong("reseller_id");
+                    UUID eventId = UUID.randomUUID();
+                    String payload = WebhookPayload.webhookDisabled(mapper, eventId, resellerId, webhookId,
+                            disabled.getString("url"), reason, at);
                     return connection.preparedQuery("update deliveries set status = 'skipped' where webhook_id = $1 and status = 'pending'")
                             .execute(Tuple.of(webhookId))
                             .chain(() -> connection.preparedQuery("""
-                                            with event as (select gen_random_uuid() as id)
                                             insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, origin)
-                                            select w.id, w.reseller_id, event.id, 'webhook.disabled',
-                                                   json_build_object('id', event.id, 'type', 'webhook.disabled',
-                                                       'created_at', to_char($3::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS'),
-                                                       'reseller_id', w.reseller_id,
-                                                       'data', json_build_object('id', $1::bigint, 'webhook_id', $1::bigint,
-                                                           'url', $4::text, 'reason', $5::text,
-                                                           'disabled_at', to_char($3::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS')))::text,
-                                                   'event'
-                                            from webhooks w, event
+                                            select w.id, w.reseller_id, $3::uuid, 'webhook.disabled', $4::text, 'event'
+                                            from webhooks w
                                             where w.reseller_id = $2 and w.id <> $1 and w.deleted_at is null
                                               and w.disabled_at is null
                                               and (w.events = '*' or 'webhook.disabled' = any(string_to_array(w.events, ',')))""")
-                                    .execute(Tuple.of(webhookId, disabled.getLong("reseller_id"), at,
-                                            disabled.getString("url"), reason)))
+                                    .execute(Tuple.of(webhookId, resellerId, eventId, payload)))
                             .replaceWithVoid();
                 });
     }
