@@ -233,12 +233,21 @@ public class DeliveryDispatcher {
     private void send(DueDelivery delivery) {
         sender.send(delivery)
                 .invoke(this::count)
-                .call(outcome -> store.record(outcome, schedule, disableAfter))
+                .call(outcome -> store.record(outcome, schedule, disableAfter, slotWanted(delivery.webhookId())))
                 .subscribe().with(outcome -> finished(delivery), failure -> {
                     // The lease runs out and the delivery is tried again: nothing is lost.
                     LOG.warnf("Could not record webhook delivery %d attempt %d: %s", delivery.id(), delivery.attempt(), failure);
                     finished(delivery);
                 });
+    }
+
+    /**
+     * Whether a claim may be waiting for the slot an attempt to {@code webhookId} holds: its endpoint or the
+     * replica reached its limit, or claimed attempts are held. Its success is then recorded (and the slot
+     * freed) without waiting to share the statement with others ({@link DeliveryStore#record}).
+     */
+    private boolean slotWanted(long webhookId) {
+        return saturatedEndpoints.contains(webhookId) || replicaSaturated.get() || !held.isEmpty();
     }
 
     /**

@@ -47,7 +47,7 @@ class DeliveryDispatcherTest {
         vertx = Vertx.vertx();
         WebhooksConfig config = new Config();
         sender = new ControlledSender(vertx, config);
-        DeliveryStore store = new NothingDue();
+        DeliveryStore store = new NothingDue(config);
         CommitSignals signals = new CommitSignals(null, "postgresql://127.0.0.1/unused", Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty());
         dispatcher = new DeliveryDispatcher(store, sender, config, new SimpleMeterRegistry(), signals);
@@ -119,8 +119,8 @@ class DeliveryDispatcherTest {
     @Vetoed
     private static final class NothingDue extends DeliveryStore {
 
-        NothingDue() {
-            super(null, null);
+        NothingDue(WebhooksConfig config) {
+            super(null, null, null, config);
         }
 
         @Override
@@ -129,7 +129,7 @@ class DeliveryDispatcherTest {
         }
 
         @Override
-        public Uni<Void> record(AttemptOutcome outcome, RetrySchedule schedule, Duration disableAfter) {
+        public Uni<Void> record(AttemptOutcome outcome, RetrySchedule schedule, Duration disableAfter, boolean slotWanted) {
             return Uni.createFrom().voidItem();
         }
     }
@@ -221,6 +221,11 @@ class DeliveryDispatcherTest {
         @Override
         public int maxInFlight() {
             return MAX_IN_FLIGHT;
+        }
+
+        @Override
+        public Duration successLinger() {
+            return Duration.ZERO;
         }
 
         @Override
