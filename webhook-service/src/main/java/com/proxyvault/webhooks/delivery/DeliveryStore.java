@@ -72,7 +72,8 @@ public class DeliveryStore {
     private long lingerTimer = -1;
     /** Completed when nothing is queued or being written any more, after {@link #onStop}. */
     private final CompletableFuture<Void> drainedAfterStop = new CompletableFuture<>();
-    private volatile boolean stopping;
+    /** Set by {@link #onStop} (under {@link #successLock}). */
+    private boolean stopping;
 
     private record QueuedSuccess(AttemptOutcome outcome, io.smallrye.mutiny.subscription.UniEmitter<? super Void> done) {
     }
@@ -226,7 +227,7 @@ public class DeliveryStore {
             successesWritten();
             return;
         }
-        insertSuccesses(batch).subscribe().with(
+        Uni.createFrom().deferred(() -> insertSuccesses(batch)).subscribe().with(
                 ignored -> {
                     batch.forEach(queued -> queued.done().complete(null));
                     successesWritten();
@@ -257,7 +258,7 @@ public class DeliveryStore {
      * again once its lease runs out (receivers deduplicate on {@code webhook-id}).
      */
     void onStop(@Observes ShutdownEvent event) {
-        boolean idle;
+        boolean startWrite = false;
         synchronized (successLock) {
             stopping = true;
             successLingerMs = 0;
@@ -265,14 +266,15 @@ public class DeliveryStore {
                 vertx.cancelTimer(lingerTimer);
                 lingerTimer = -1;
             }
-            idle = !writingSuccesses && successes.isEmpty();
-            if (!idle && !writingSuccesses) {
-                writingSuccesses = true;
-            } else if (idle) {
+            // A write under way writes what is queued after it, then completes drainedAfterStop itself.
+            if (!writingSuccesses && successes.isEmpty()) {
                 drainedAfterStop.complete(null);
+            } else if (!writingSuccesses) {
+                writingSuccesses = true;
+                startWrite = true;
             }
         }
-        if (!idle) {
+        if (startWrite) {
             writeSuccesses();
         }
         try {

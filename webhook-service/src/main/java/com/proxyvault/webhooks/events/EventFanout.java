@@ -6,14 +6,14 @@ import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventRegistry;
 import com.proxyvault.platform.events.EventConsumer;
 import com.proxyvault.platform.events.EventConsumers;
-import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
 import com.proxyvault.platform.events.Inbox;
 import com.proxyvault.webhooks.delivery.DeliveryDispatcher;
 import com.proxyvault.webhooks.delivery.DueDelivery;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,9 +61,9 @@ public class EventFanout {
     }
 
     /**
-     * The inbox row, the deliveries and their claim in one statement on the Vert.x Pool (one round trip where
-     * the template's Hibernate transaction took four, BEGIN, inbox insert, this insert, COMMIT, and the
-     * dispatcher's claim a fifth; bench/pay). The deliveries are inserted only when the inbox row is
+     * The inbox row, the deliveries and their claim in one statement on the Vert.x Pool: one round trip where
+     * the template's Hibernate transaction took four (BEGIN, inbox insert, this insert, COMMIT; bench/pay) and
+     * the dispatcher's claim then took a transaction of its own. The deliveries are inserted only when the inbox row is
      * ({@link Inbox#FIRST_DELIVERY}), so a redelivered event creates, claims and sends nothing. A delivery is
      * claimed when its webhook is enabled, not in {@code $6} and among the first {@code $7} matching webhooks.
      * $1 event id, $2 handler, $3 type, $4 payload, $5 reseller, $6 webhook ids not to claim (bigint[]),
