@@ -49,6 +49,13 @@ public interface WebhooksConfig {
     @WithDefault("256")
     int maxInFlight();
 
+    /**
+     * How long the first successful attempt after a quiet moment waits for others to be recorded in the same
+     * statement (group commit); an attempt whose slot a claim is waiting for does not wait. 0 = never wait.
+     */
+    @WithDefault("50ms")
+    Duration successLinger();
+
     /** An endpoint whose every attempt failed for this long is disabled. */
     @WithDefault("5d")
     Duration disableAfter();

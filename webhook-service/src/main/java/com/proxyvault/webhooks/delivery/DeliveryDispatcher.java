@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,8 +32,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code max-in-flight} (256) in all per replica, so an endpoint that times out after 15 s holds 8 slots
  * and everyone else's deliveries keep going.
  *
- * <p>Runs the moment a delivery commits (the {@code deliveries} insert trigger notifies {@value #CHANNEL},
- * {@link CommitSignals} wakes every replica), when an attempt ends, and every
+ * <p>A new event's deliveries are claimed by the fan-out itself, in the statement that creates them
+ * ({@link com.proxyvault.webhooks.events.EventFanout}, within the room {@link #fanoutClaim} gives), and
+ * started here with {@link #startClaimed}: no claim of their own. The claim below takes the rest: rows the
+ * fan-out left unclaimed (their endpoint was saturated, the replica full or stopping), retries that came
+ * due, and the API's test, resend and replay rows. It runs the moment such a row commits (the
+ * {@code deliveries} insert trigger notifies {@value #CHANNEL} for unclaimed pending rows,
+ * {@link CommitSignals} wakes every replica), when a limit that held rows back has room again, and every
  * {@code proxyvault.webhooks.dispatch-interval} for retries that came due. One run at a time per replica
  * ({@link CoalescingRunner}); claims are leases, so replicas dispatch side by side without sending a
  * delivery twice.
@@ -64,6 +71,12 @@ public class DeliveryDispatcher {
     private final Set<Long> saturatedEndpoints = ConcurrentHashMap.newKeySet();
     /** Set when the replica's own limit held a claim back; cleared when in-flight is down to half of it. */
     private final AtomicBoolean replicaSaturated = new AtomicBoolean();
+    /**
+     * Claimed attempts that found their endpoint's or the replica's slots taken when they were to start (a
+     * fan-out claim and a dispatcher claim computed their room at the same time): started as slots free, so
+     * the limits hold exactly. Rare and short (an attempt ends within the request timeout, well inside the lease).
+     */
+    private final Queue<DueDelivery> held = new ConcurrentLinkedQueue<>();
     /** Set on shutdown so a last tick does not run into the already closed connection pool. */
     private volatile boolean stopping;
     private final CommitSignals signals;
@@ -112,6 +125,32 @@ public class DeliveryDispatcher {
         }
     }
 
+    /**
+     * What the fan-out may claim in the statement that creates a new event's deliveries (so they need no
+     * claim of their own): at most {@code room} deliveries, none to {@code excludedEndpoints}, each leased
+     * for {@code leaseSeconds}.
+     *
+     * @param room              free slots of this replica (0 while stopping: the rows then wait for a claim)
+     * @param excludedEndpoints webhook ids whose slots are full or were full since they were last down to half:
+     *                          their older deliveries may be waiting for a claim, and a new one must not pass
+     *                          them (the claim takes the oldest first)
+     * @param leaseSeconds      how far {@code next_attempt_at} is pushed, as by {@link DeliveryStore#claimDue}
+     */
+    public record FanoutClaim(int room, Long[] excludedEndpoints, double leaseSeconds) {
+    }
+
+    /** The room a fan-out may claim now ({@link FanoutClaim}); a snapshot, which {@link #startClaimed} tolerates. */
+    public FanoutClaim fanoutClaim() {
+        int room = stopping ? 0 : Math.max(0, maxInFlight - inFlight.get());
+        // Every endpoint that reached its limit is in saturatedEndpoints until it is down to half of it.
+        return new FanoutClaim(room, saturatedEndpoints.toArray(new Long[0]), lease.toMillis() / 1000.0);
+    }
+
+    /** Starts attempts the fan-out claimed ({@link #fanoutClaim}); each is held if its slot was taken meanwhile. */
+    public void startClaimed(List<DueDelivery> claimed) {
+        claimed.forEach(this::start);
+    }
+
     /** Claims until the room is used up or a claim comes back less than full. */
     Uni<Void> dispatchAllDue() {
         if (stopping) {
@@ -148,19 +187,67 @@ public class DeliveryDispatcher {
         });
     }
 
+    /** Sends a claimed delivery now, or holds it until a slot frees ({@link #held}). */
     private void start(DueDelivery delivery) {
-        inFlight.incrementAndGet();
-        if (inFlightByEndpoint.computeIfAbsent(delivery.webhookId(), id -> new AtomicInteger()).incrementAndGet() >= perEndpoint) {
-            saturatedEndpoints.add(delivery.webhookId());
+        if (takeSlot(delivery.webhookId())) {
+            send(delivery);
+        } else {
+            held.add(delivery);
         }
+    }
+
+    /** Takes one of the endpoint's and one of the replica's slots, or neither when either is full. */
+    private boolean takeSlot(long webhookId) {
+        AtomicInteger ofEndpoint = inFlightByEndpoint.computeIfAbsent(webhookId, id -> new AtomicInteger());
+        int taken = ofEndpoint.incrementAndGet();
+        if (taken > perEndpoint) {
+            ofEndpoint.decrementAndGet();
+            return false;
+        }
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            ofEndpoint.decrementAndGet();
+            return false;
+        }
+        if (taken >= perEndpoint) {
+            saturatedEndpoints.add(webhookId);
+        }
+        return true;
+    }
+
+    /** Starts the held attempts that have a slot now; the others stay held. */
+    private void startHeld() {
+        for (int left = held.size(); left > 0; left--) {
+            DueDelivery next = held.poll();
+            if (next == null) {
+                return;
+            }
+            if (takeSlot(next.webhookId())) {
+                send(next);
+            } else {
+                held.add(next);
+            }
+        }
+    }
+
+    private void send(DueDelivery delivery) {
         sender.send(delivery)
                 .invoke(this::count)
-                .call(outcome -> store.record(outcome, schedule, disableAfter))
+                .call(outcome -> store.record(outcome, schedule, disableAfter, slotWanted(delivery.webhookId())))
                 .subscribe().with(outcome -> finished(delivery), failure -> {
                     // The lease runs out and the delivery is tried again: nothing is lost.
                     LOG.warnf("Could not record webhook delivery %d attempt %d: %s", delivery.id(), delivery.attempt(), failure);
                     finished(delivery);
                 });
+    }
+
+    /**
+     * Whether a claim may be waiting for the slot an attempt to {@code webhookId} holds: its endpoint or the
+     * replica reached its limit, or claimed attempts are held. Its success is then recorded (and the slot
+     * freed) without waiting to share the statement with others ({@link DeliveryStore#record}).
+     */
+    private boolean slotWanted(long webhookId) {
+        return saturatedEndpoints.contains(webhookId) || replicaSaturated.get() || !held.isEmpty();
     }
 
     /**
@@ -176,6 +263,9 @@ public class DeliveryDispatcher {
         int total = inFlight.decrementAndGet();
         // Counters stay in the map (one per endpoint that ever had an attempt): removing them races with start().
         int ofEndpoint = inFlightByEndpoint.get(delivery.webhookId()).decrementAndGet();
+        if (!held.isEmpty()) {
+            startHeld();
+        }
         boolean endpointFreed = ofEndpoint <= perEndpoint / 2 && saturatedEndpoints.remove(delivery.webhookId());
         boolean replicaFreed = total <= maxInFlight / 2 && replicaSaturated.compareAndSet(true, false);
         if (!stopping && (endpointFreed || replicaFreed)) {

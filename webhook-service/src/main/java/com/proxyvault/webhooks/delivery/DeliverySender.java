@@ -94,8 +94,12 @@ public class DeliverySender {
         } catch (ApiException e) {
             return Uni.createFrom().item(failure(delivery, attemptedAt, started, null, e.detail()));
         }
-        // Resolve again (DNS may have changed since registration), off the event loop.
-        return vertx.executeBlocking(() -> urlPolicy.resolvePublicAddresses(target), false)
+        // Resolve again (DNS may have changed since registration), off the event loop; a target checked without
+        // DNS (IP literal, allowlisted host) needs no worker thread.
+        Uni<List<InetAddress>> checked = target.needsLookup()
+                ? vertx.executeBlocking(() -> urlPolicy.resolvePublicAddresses(target), false)
+                : Uni.createFrom().item(() -> urlPolicy.resolvePublicAddresses(target));
+        return checked
                 .chain(addresses -> post(delivery, target, addresses, attemptedAt))
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no complete answer within " + timeout.toSeconds() + " s"))
                 .map(answer -> {

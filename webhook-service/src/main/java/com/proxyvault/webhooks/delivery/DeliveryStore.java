@@ -1,11 +1,18 @@
 package com.proxyvault.webhooks.delivery;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.webhooks.WebhooksConfig;
+import com.proxyvault.webhooks.events.WebhookPayload;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -15,8 +22,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The dispatcher's queries. They are set-based ({@code update ... returning}, {@code skip locked}), which
@@ -27,15 +37,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * slow receiver, and a dispatcher that dies mid-attempt only delays the retry until the lease runs out.
  * {@code for update skip locked} keeps concurrent dispatchers (replicas) from claiming the same rows.
  *
- * <p>Successful attempts, by far the most common outcome, are recorded by group commit: while one batch is
- * being written, the successes that end meanwhile queue up, and the next write takes them all (at most
- * {@link #MAX_SUCCESS_BATCH}) in one statement. Each attempt's {@code record} still completes only once its
- * own row is committed, so a slot is never freed before its attempt is on disk. bench/webhooks measured
- * the per-attempt transaction (five round trips) as the dispatcher's cost (docs/benchmarks.md, "Webhooks").
+ * <p>Successful attempts, by far the most common outcome, are recorded by group commit: the first success
+ * after a quiet moment waits up to {@code proxyvault.webhooks.success-linger} (50 ms) for others to share its
+ * statement, successes that end while a batch is being written queue up, and each write takes all that are
+ * queued (at most {@link #MAX_SUCCESS_BATCH}) in one statement. A success whose slot is wanted (its endpoint
+ * or the replica is at its limit: {@code slotWanted}) ends the wait at once, and so does shutdown
+ * ({@link #onStop}). Each attempt's {@code record} still completes only once its own row is committed, so a
+ * slot is never freed before its attempt is on disk. bench/webhooks measured the per-attempt transaction
+ * (five round trips) as the dispatcher's cost (docs/benchmarks.md, "Webhooks"); at bench/pay's 60 events/s
+ * most successes ended alone, one statement each, which the wait turns into one per several.
  */
 @ApplicationScoped
 public class DeliveryStore {
 
+    private static final Logger LOG = Logger.getLogger(DeliveryStore.class);
     private static final int MAX_ERROR_LENGTH = 500;
     /** How many due rows one claim looks at to fill per-endpoint quotas (oldest first). */
     private static final int CANDIDATES = 2000;
@@ -44,20 +59,42 @@ public class DeliveryStore {
     static final int MAX_SUCCESS_BATCH = 500;
 
     private final Pool pool;
-    /** Successful attempts waiting for the next group commit, and whether one is being written. */
+    private final ObjectMapper mapper;
+    private final Vertx vertx;
+    /** How long the first queued success waits for others before it is written; zero once stopping. */
+    private volatile long successLingerMs;
+    /** Successful attempts waiting for the next group commit. */
     private final Queue<QueuedSuccess> successes = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writingSuccesses = new AtomicBoolean();
+    /** Guards the two fields below and the decisions taken on the queue's size. */
+    private final Object successLock = new Object();
+    /** A batch is being written; the timer ending the current wait (-1: none). */
+    private boolean writingSuccesses;
+    private long lingerTimer = -1;
+    /** Completed when nothing is queued or being written any more, after {@link #onStop}. */
+    private final CompletableFuture<Void> drainedAfterStop = new CompletableFuture<>();
+    /** Set by {@link #onStop} (under {@link #successLock}). */
+    private boolean stopping;
 
     private record QueuedSuccess(AttemptOutcome outcome, io.smallrye.mutiny.subscription.UniEmitter<? super Void> done) {
     }
 
-    public DeliveryStore(Pool pool) {
+    public DeliveryStore(Pool pool, ObjectMapper mapper, Vertx vertx, WebhooksConfig config) {
         this.pool = pool;
+        this.mapper = mapper;
+        this.vertx = vertx;
+        this.successLingerMs = config.successLinger().toMillis();
     }
 
     /**
      * Claims up to {@code limit} due pending deliveries of live, enabled endpoints for one attempt each,
      * oldest first, at most {@code perEndpoint} per endpoint counting those {@code inFlight} already.
+     *
+     * <p>{@code oldest} reads the statement's snapshot without locks; {@code due} locks (skipping rows another
+     * claim holds) and repeats "still due". That repetition is what keeps two concurrent claims (replicas) apart:
+     * a row another claim leased and committed after this statement's snapshot is not skipped (its lock is gone),
+     * and PostgreSQL re-evaluates only {@code due}'s own conditions on the row's newest version, where the lease
+     * has moved {@code next_attempt_at} into the future. Without it both claims returned the row and it was sent
+     * twice (WebhookDeliveryTest, concurrent claims).
      *
      * @param inFlight attempts this replica has in flight, by webhook id
      */
@@ -83,6 +120,7 @@ public class DeliveryStore {
                             select d.id from deliveries d
                             join webhooks w on w.id = d.webhook_id and w.deleted_at is null and w.disabled_at is null
                             where d.id in (select id from ranked where slot <= $5) and d.status = 'pending'
+                              and d.next_attempt_at <= (now() at time zone 'utc')
                             order by d.next_attempt_at, d.id
                             limit $1
                             for update of d skip locked)
@@ -113,13 +151,13 @@ public class DeliveryStore {
      * no retry is left or the answer was 410; the endpoint's health (a success clears {@code failing_since};
      * a 410, or failing since at least {@code disableAfter}, disables it, see {@link #disable}). A delivery
      * cancelled meanwhile (webhook deleted) keeps its status; its attempt is still recorded because it did happen.
+     *
+     * @param slotWanted whether a claim is waiting for this attempt's slot (its endpoint or the replica at its
+     *                   limit): a success is then written without waiting for others to share its statement
      */
-    public Uni<Void> record(AttemptOutcome outcome, RetrySchedule schedule, Duration disableAfter) {
+    public Uni<Void> record(AttemptOutcome outcome, RetrySchedule schedule, Duration disableAfter, boolean slotWanted) {
         if (outcome.success()) {
-            return Uni.createFrom().emitter(done -> {
-                successes.add(new QueuedSuccess(outcome, done));
-                writeSuccesses();
-            });
+            return Uni.createFrom().emitter(done -> queueSuccess(new QueuedSuccess(outcome, done), slotWanted));
         }
         DueDelivery delivery = outcome.delivery();
         Tuple attempt = Tuple.of(delivery.id(), delivery.webhookId(), delivery.eventType(), delivery.attempt(), outcome.success())
@@ -142,34 +180,113 @@ public class DeliveryStore {
                 .replaceWithVoid();
     }
 
-    /** Writes the queued successes unless a write is under way (whose end writes what queued meanwhile). */
-    private void writeSuccesses() {
-        if (!writingSuccesses.compareAndSet(false, true)) {
-            return;
+    /**
+     * Queues a success for the next group commit: written at once when its slot is wanted, the queue is full or
+     * the store is stopping; after the write under way, if there is one (what queued during it has waited long
+     * enough); else when the linger ends.
+     */
+    private void queueSuccess(QueuedSuccess success, boolean slotWanted) {
+        synchronized (successLock) {
+            successes.add(success);
+            if (writingSuccesses) {
+                return;
+            }
+            if (!slotWanted && successLingerMs > 0 && successes.size() < MAX_SUCCESS_BATCH) {
+                if (lingerTimer < 0) {
+                    lingerTimer = vertx.setTimer(successLingerMs, this::lingerEnded);
+                }
+                return;
+            }
+            if (lingerTimer >= 0) {
+                vertx.cancelTimer(lingerTimer);
+                lingerTimer = -1;
+            }
+            writingSuccesses = true;
         }
+        writeSuccesses();
+    }
+
+    private void lingerEnded(long timer) {
+        synchronized (successLock) {
+            if (timer != lingerTimer || writingSuccesses) {
+                return; // cancelled: a success whose slot was wanted started the write
+            }
+            lingerTimer = -1;
+            writingSuccesses = true;
+        }
+        writeSuccesses();
+    }
+
+    /** Writes one batch of the queue; the caller set {@link #writingSuccesses}. */
+    private void writeSuccesses() {
         List<QueuedSuccess> batch = new ArrayList<>();
         for (QueuedSuccess next; batch.size() < MAX_SUCCESS_BATCH && (next = successes.poll()) != null; ) {
             batch.add(next);
         }
         if (batch.isEmpty()) {
-            writingSuccesses.set(false);
-            if (!successes.isEmpty()) { // queued between the poll and the reset
-                writeSuccesses();
-            }
+            successesWritten();
             return;
         }
-        insertSuccesses(batch).subscribe().with(
+        Uni.createFrom().deferred(() -> insertSuccesses(batch)).subscribe().with(
                 ignored -> {
                     batch.forEach(queued -> queued.done().complete(null));
-                    writingSuccesses.set(false);
-                    writeSuccesses();
+                    successesWritten();
                 },
                 failure -> {
                     batch.forEach(queued -> queued.done().fail(failure));
-                    writingSuccesses.set(false);
-                    writeSuccesses();
+                    successesWritten();
                 });
     }
+
+    /** After a write: what queued meanwhile is written at once, else the writer is idle again. */
+    private void successesWritten() {
+        synchronized (successLock) {
+            if (successes.isEmpty()) {
+                writingSuccesses = false;
+                if (stopping) {
+                    drainedAfterStop.complete(null);
+                }
+                return;
+            }
+        }
+        writeSuccesses();
+    }
+
+    /**
+     * On shutdown, before the Pool closes: no more waiting, the queued successes are written now (waits at most
+     * {@link #STOP_WAIT}). Attempts that end later are written at once. A success left unwritten is only sent
+     * again once its lease runs out (receivers deduplicate on {@code webhook-id}).
+     */
+    void onStop(@Observes ShutdownEvent event) {
+        boolean startWrite = false;
+        synchronized (successLock) {
+            stopping = true;
+            successLingerMs = 0;
+            if (lingerTimer >= 0) {
+                vertx.cancelTimer(lingerTimer);
+                lingerTimer = -1;
+            }
+            // A write under way writes what is queued after it, then completes drainedAfterStop itself.
+            if (!writingSuccesses && successes.isEmpty()) {
+                drainedAfterStop.complete(null);
+            } else if (!writingSuccesses) {
+                writingSuccesses = true;
+                startWrite = true;
+            }
+        }
+        if (startWrite) {
+            writeSuccesses();
+        }
+        try {
+            drainedAfterStop.get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.infof("Stopped with successful webhook attempts unrecorded (sent again after their lease): %s", e.toString());
+        }
+    }
+
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     /**
      * What {@link #record} writes for one success, for a whole batch in one statement (so atomically): the
@@ -269,10 +386,11 @@ public class DeliveryStore {
 
     /**
      * Disables an enabled endpoint: its pending deliveries become {@code skipped} (replayable after
-     * {@code POST /enable}), and a {@code webhook.disabled} event is queued for each of the reseller's other
-     * live, enabled endpoints that subscribe to it. Nothing happens if it was disabled already.
+     * {@code POST /enable}), and a {@code webhook.disabled} event (one event id, the body built by
+     * {@link WebhookPayload#webhookDisabled}) is queued for each of the reseller's other live, enabled endpoints
+     * that subscribe to it. Nothing happens if it was disabled already.
      */
-    static Uni<Void> disable(SqlConnection connection, long webhookId, String reason, LocalDateTime at) {
+    private Uni<Void> disable(SqlConnection connection, long webhookId, String reason, LocalDateTime at) {
         return connection.preparedQuery("""
                         update webhooks set disabled_at = $2, disabled_reason = $3
                         where id = $1 and disabled_at is null and deleted_at is null
@@ -283,25 +401,20 @@ public class DeliveryStore {
                         return Uni.createFrom().voidItem();
                     }
                     Row disabled = rows.iterator().next();
+                    long resellerId = disabled.getLong("reseller_id");
+                    UUID eventId = UUID.randomUUID();
+                    String payload = WebhookPayload.webhookDisabled(mapper, eventId, resellerId, webhookId,
+                            disabled.getString("url"), reason, at);
                     return connection.preparedQuery("update deliveries set status = 'skipped' where webhook_id = $1 and status = 'pending'")
                             .execute(Tuple.of(webhookId))
                             .chain(() -> connection.preparedQuery("""
-                                            with event as (select gen_random_uuid() as id)
                                             insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, origin)
-                                            select w.id, w.reseller_id, event.id, 'webhook.disabled',
-                                                   json_build_object('id', event.id, 'type', 'webhook.disabled',
-                                                       'created_at', to_char($3::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS'),
-                                                       'reseller_id', w.reseller_id,
-                                                       'data', json_build_object('id', $1::bigint, 'webhook_id', $1::bigint,
-                                                           'url', $4::text, 'reason', $5::text,
-                                                           'disabled_at', to_char($3::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS')))::text,
-                                                   'event'
-                                            from webhooks w, event
+                                            select w.id, w.reseller_id, $3::uuid, 'webhook.disabled', $4::text, 'event'
+                                            from webhooks w
                                             where w.reseller_id = $2 and w.id <> $1 and w.deleted_at is null
                                               and w.disabled_at is null
                                               and (w.events = '*' or 'webhook.disabled' = any(string_to_array(w.events, ',')))""")
-                                    .execute(Tuple.of(webhookId, disabled.getLong("reseller_id"), at,
-                                            disabled.getString("url"), reason)))
+                                    .execute(Tuple.of(webhookId, resellerId, eventId, payload)))
                             .replaceWithVoid();
                 });
     }

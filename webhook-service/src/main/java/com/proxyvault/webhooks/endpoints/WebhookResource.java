@@ -5,6 +5,7 @@ import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.webhooks.delivery.Redeliveries;
+import com.proxyvault.webhooks.events.WebhookPayload;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.annotation.security.RolesAllowed;
@@ -142,7 +143,7 @@ public class WebhookResource {
     static LocalDateTime parseSince(String raw) {
         String since = Texts.required(raw, "since", MAX_SINCE_LENGTH);
         try {
-            return LocalDateTime.parse(since, WebhookService.TIMESTAMP);
+            return LocalDateTime.parse(since, WebhookPayload.TIMESTAMP);
         } catch (DateTimeParseException e) {
             throw ApiException.unprocessable("since must be a UTC timestamp like 2026-05-25T12:00:00");
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.webhooks.WebhooksConfig;
+import com.proxyvault.webhooks.events.WebhookPayload;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -13,7 +14,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -28,7 +28,6 @@ public class WebhookService {
     private static final String SECRET_PREFIX = "whsec_";
     /** Random bytes of a secret (issue 9: at least 24): {@code whsec_} + base64 of 32 bytes, as Standard Webhooks. */
     static final int SECRET_BYTES = 32;
-    static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
     private final Mutiny.SessionFactory sessionFactory;
     private final SecureRandom random = new SecureRandom();
@@ -115,7 +114,7 @@ public class WebhookService {
                     ObjectNode body = mapper.createObjectNode();
                     body.put("id", eventId.toString());
                     body.put("type", "webhook.test");
-                    body.put("created_at", TIMESTAMP.format(ClockProducer.utcNow(clock)));
+                    body.put("created_at", WebhookPayload.TIMESTAMP.format(ClockProducer.utcNow(clock)));
                     body.put("reseller_id", resellerId);
                     ObjectNode data = body.putObject("data");
                     data.put("id", webhook.id);

@@ -11,4 +11,12 @@ import java.net.URI;
  * @param allowlisted whether the host (or host:port) is in {@code proxyvault.webhooks.allowed-insecure-hosts}
  */
 public record WebhookTarget(URI uri, String host, byte[] literal, int port, boolean https, boolean allowlisted) {
+
+    /**
+     * Whether {@link WebhookUrlPolicy#resolvePublicAddresses} has to ask DNS (blocking): only for a DNS name that is
+     * not allowlisted. An IP literal is checked as it is, and an allowlisted host is not checked.
+     */
+    public boolean needsLookup() {
+        return !allowlisted && literal == null;
+    }
 }

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.proxyvault.contracts.events.EventRegistry;
 
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.UUID;
+
 /**
  * The body of a webhook (issue 9 item 2): {@code {"id", "type", "created_at", "reseller_id", "data"}}.
  * {@code id} is the event id (also {@code webhook-id}), {@code created_at} the event's {@code occurred_at}
@@ -16,6 +20,9 @@ import com.proxyvault.contracts.events.EventRegistry;
  * Built once when the delivery is created and stored, so every attempt sends and signs the same bytes.
  */
 public final class WebhookPayload {
+
+    /** The API's and the events' timestamp form: UTC to the second, {@code 2026-05-25T12:00:00}. */
+    public static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
     private WebhookPayload() {
     }
@@ -32,6 +39,30 @@ public final class WebhookPayload {
         body.set("created_at", envelope.get("occurred_at"));
         body.set("reseller_id", envelope.get("reseller_id"));
         body.set("data", withObjectId(mapper, type, envelope.get("data")));
+        return write(mapper, body);
+    }
+
+    /**
+     * The body of a {@code webhook.disabled} event (docs/webhooks.md, Events), compact like every other body:
+     * {@code {"id", "type", "created_at", "reseller_id", "data": {"id", "webhook_id", "url", "reason",
+     * "disabled_at"}}}, {@code data.id} = {@code webhook_id} = the disabled endpoint.
+     *
+     * @param eventId the event's id, one for all of the reseller's endpoints that get it
+     * @param at      when the endpoint was disabled (UTC); {@code created_at} and {@code disabled_at}, to the second
+     */
+    public static String webhookDisabled(ObjectMapper mapper, UUID eventId, long resellerId, long webhookId, String url,
+                                         String reason, LocalDateTime at) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("id", eventId.toString());
+        body.put("type", "webhook.disabled");
+        body.put("created_at", TIMESTAMP.format(at));
+        body.put("reseller_id", resellerId);
+        ObjectNode data = body.putObject("data");
+        data.put("id", webhookId);
+        data.put("webhook_id", webhookId);
+        data.put("url", url);
+        data.put("reason", reason);
+        data.put("disabled_at", TIMESTAMP.format(at));
         return write(mapper, body);
     }
 

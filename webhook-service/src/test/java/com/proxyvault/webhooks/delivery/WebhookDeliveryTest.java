@@ -12,11 +12,14 @@ import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.contracts.events.ProxyExpired;
 import com.proxyvault.contracts.events.ProxyProvisioned;
 import com.proxyvault.contracts.events.ProxyRotationFailed;
+import com.proxyvault.webhooks.events.EventFanoutListener;
+import io.smallrye.mutiny.Uni;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -77,6 +81,12 @@ class WebhookDeliveryTest {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    EventFanoutListener fanoutListener;
+
+    @Inject
+    DeliveryStore store;
 
     private KafkaProducer<String, String> producer;
 
@@ -177,6 +187,63 @@ class WebhookDeliveryTest {
 
             assertEquals(1, count("select count(*) from deliveries where event_id = ?", event.id()));
             assertEquals(1, receiver.receivedFor(event.id()).size());
+        }
+    }
+
+    @Test
+    void shouldCreateAndSendOneDeliveryPerEndpointWhenOneEventIsAppliedManyTimesAtOnce() throws Exception {
+        // Copies of one event applied at the same time (Kafka redelivers; an operator may replay a parked copy):
+        // the fan-out's one statement (inbox row, deliveries, their claim) lets exactly one copy create, claim
+        // and start anything, so each endpoint gets one delivery, claimed once and sent once.
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            register(reseller, receiver.url("/a"), "*");
+            register(reseller, receiver.url("/b"), "order.paid");
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            ConsumerRecord<String, String> record = new ConsumerRecord<>(topicPrefix + event.type(), 0, 0L,
+                    event.partitionKey(), EventJson.write(mapper, event));
+            List<Uni<Void>> copies = IntStream.range(0, 8).mapToObj(i -> fanoutListener.onEvent(record)).toList();
+            Uni.join().all(copies).andFailFast().await().atMost(PATIENCE);
+
+            await().atMost(PATIENCE).until(() -> count(
+                    "select count(*) from deliveries where event_id = ? and status = 'delivered'", event.id()) == 2);
+            assertEquals(2, count("select count(*) from deliveries where event_id = ?", event.id()));
+            assertEquals(2, count("select count(*) from deliveries where event_id = ? and attempts = 1", event.id()),
+                    "each claimed once");
+            assertEquals(2, count("select count(*) from delivery_attempts where event_id = ?", event.id()));
+            assertEquals(2, receiver.receivedFor(event.id()).size(), "one request per endpoint");
+        }
+    }
+
+    @Test
+    void shouldClaimEveryDueDeliveryOnceWhenClaimsRunAtTheSameTime() throws Exception {
+        // Due deliveries (as after an outage) claimed by several claims at once beside the service's own
+        // dispatcher: skip locked and the lease give every row to exactly one of them.
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answering200()) {
+            Registered webhook = register(reseller, receiver.url("/due"), "*");
+            update("""
+                    insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload)
+                    select ?, ?, gen_random_uuid(), 'order.paid', '{}' from generate_series(1, 200)""", webhook.id(), reseller);
+            // The test's claims are leased for an hour and never sent; the dispatcher sends what it claims.
+            List<Uni<List<DueDelivery>>> claims = IntStream.range(0, 6)
+                    .mapToObj(i -> store.claimDue(50, 1000, Map.of(), Duration.ofHours(1))).toList();
+            List<Long> claimedByTest = Uni.join().all(claims).andFailFast().await().atMost(PATIENCE).stream()
+                    .flatMap(List::stream).map(DueDelivery::id).toList();
+
+            assertEquals(claimedByTest.size(), claimedByTest.stream().distinct().count(), "no row in two of the test's claims");
+            long sentByService = 200 - claimedByTest.size();
+            await().atMost(PATIENCE).until(() -> count(
+                    "select count(*) from deliveries where webhook_id = ? and status = 'delivered'", webhook.id()) == sentByService);
+            assertEquals(0, count("select count(*) from deliveries where webhook_id = ? and attempts <> 1", webhook.id()),
+                    "every row claimed exactly once");
+            assertEquals(sentByService, receiver.received().size());
+            assertEquals(sentByService, count("select count(distinct delivery_id) from delivery_attempts where webhook_id = ?",
+                    webhook.id()), "one attempt per row the service claimed");
+            assertEquals(claimedByTest.size(), count("""
+                    select count(*) from deliveries where webhook_id = ? and status = 'pending'
+                    and next_attempt_at > (now() at time zone 'utc') + interval '30 minutes'""", webhook.id()),
+                    "the rows the test claimed are still under its lease, unsent");
         }
     }
 
@@ -423,7 +490,15 @@ class WebhookDeliveryTest {
             publish(orderPaid(reseller));
 
             await().atMost(PATIENCE).until(() -> !other.received().isEmpty());
-            JsonNode disabled = mapper.readTree(other.received().get(0).body());
+            String disabledBody = other.received().get(0).bodyText();
+            JsonNode disabled = mapper.readTree(disabledBody);
+            assertEquals(mapper.writeValueAsString(disabled), disabledBody, "compact JSON, like every other event's body");
+            assertEquals(List.of("id", "type", "created_at", "reseller_id", "data"), fieldNames(disabled));
+            assertEquals(List.of("id", "webhook_id", "url", "reason", "disabled_at"), fieldNames(disabled.get("data")));
+            assertTrue(disabled.get("created_at").asText().matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}"),
+                    disabled.get("created_at").asText());
+            assertEquals(disabled.get("created_at"), disabled.get("data").get("disabled_at"));
+            assertEquals(reseller, disabled.get("reseller_id").asLong());
             assertEquals("webhook.disabled", disabled.get("type").asText());
             assertEquals(failingHook.id(), disabled.get("data").get("id").asLong());
             assertTrue(disabled.get("data").get("reason").asText().contains("5 days"), disabled.toString());
