@@ -107,14 +107,12 @@ class AgentCommandFlowTest {
             assertTrue(first.hasSetFingerprint(), first.toString());
             assertFalse(first.getCommandId().isEmpty());
             assertEquals(3_000, first.getTimeoutMs());
-            // No ack: after the ack timeout (1 s), not after the command's 3 s, a 503 that says so.
-            long started = System.nanoTime();
+            // No ack: a 503 that says so (agent_not_acknowledged, the ack timeout's answer; the command's own
+            // timeout would answer 504 agent_timeout, below). No timing assertion: the code tells them apart.
             Response notAcked = unacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             assertEquals(503, notAcked.statusCode(), notAcked.asString());
             assertEquals("agent_not_acknowledged", notAcked.jsonPath().getString("code"));
             assertTrue(notAcked.jsonPath().getString("detail").contains("nothing was changed"), notAcked.asString());
-            assertTrue(tookMs < 2_500, "answered after the ack timeout, took " + tookMs + " ms");
             given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("none"));
             // The late answer to that command changes nothing either.
             agent.answer(first, true, "");

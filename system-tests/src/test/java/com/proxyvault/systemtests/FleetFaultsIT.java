@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   {@code proxy.ip_rotated} naming both IPs. bin/test scripts the second agent's simulated modems for it
  *   ({@code PV_AGENT2_RESET_SCRIPT}: two silent failures before each reset that works);</li>
  *   <li>a device agent killed with {@code kill -9}: once it has been silent for the fleet's heartbeat timeout
- *   (30 s in the stack) its proxies are {@code offline} with a {@code proxy.offline} webhook; started again
+ *   (30 s in the stack, 12 s under bin/test) its proxies are {@code offline} with a {@code proxy.offline} webhook; started again
  *   it says Hello, and they are {@code active} again with the same credentials and fingerprint, a
  *   {@code proxy.online} webhook and working traffic.</li>
  * </ul>
@@ -119,7 +119,7 @@ class FleetFaultsIT {
         boolean restarted = false;
         FleetOps.kill9(component);
         try {
-            // Offline once the agent has been silent for the heartbeat timeout (30 s) plus a sweep.
+            // Offline once the agent has been silent for the heartbeat timeout (bin/test: 12 s) plus a sweep.
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                     reseller(buyer.key()).get(base).then().statusCode(200).body("status", equalTo("offline")));
             JsonNode offline = awaitEvent("proxy.offline", proxyId);
