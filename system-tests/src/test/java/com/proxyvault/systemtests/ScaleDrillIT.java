@@ -130,18 +130,31 @@ class ScaleDrillIT {
                 + " purchases: start the stack with --replicas 2 (it adds 120) and release old proxies");
 
         List<Long> orders = buyAll(buyer);
+        phase("bought");
         Drills.awaitAllActive(buyer, PURCHASES, Duration.ofSeconds(180));
+        phase("all active");
 
         List<JsonNode> proxies = proxiesOf(buyer, orders);
         assertEquals(PURCHASES, proxies.size(), "one proxy per order");
         resetAndConnect(buyer, proxies);
+        phase("resets and connects done");
         List<JsonNode> renewed = proxies.subList(0, AUTO_RENEWED);
         autoRenew(buyer, renewed);
+        phase("renewed");
 
         assertEachEventOnceOnBothEndpoints(orders, proxies, renewed);
+        phase("events checked");
         Drills.assertLedgerAddsUp(buyer, 1 + PURCHASES + AUTO_RENEWED, "0.00");
         assertNoLedgerDrift();
+        phase("ledger checked");
         Drills.release(buyer, orders);
+    }
+
+    private static final long STARTED = System.nanoTime();
+
+    /** A progress line with the seconds since the class loaded: where a slow drill spends its time shows in the CI log. */
+    private static void phase(String what) {
+        System.out.printf("[scale drill] +%ds %s%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - STARTED), what);
     }
 
     /** Modems of {@code agentId} that are online, not draining and serve no proxy (operator API). */
@@ -174,11 +187,14 @@ class ScaleDrillIT {
             }));
         }
         awaitCount(done, PURCHASES / 3, running);
+        phase("killing one instance of each");
         for (String instance : KILLED) {
             Drills.drill("crash", instance);
         }
         awaitCount(done, 2 * PURCHASES / 3, running);
+        phase("restoring");
         Drills.drill("restore");
+        phase("restored");
         for (Future<?> client : running) {
             client.get(5, TimeUnit.MINUTES);
         }
