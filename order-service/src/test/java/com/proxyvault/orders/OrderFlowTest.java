@@ -393,6 +393,64 @@ class OrderFlowTest {
                 .then().body("status", equalTo("expired")).body("expires_at", equalTo("2026-05-26T12:00:00"));
     }
 
+    @jakarta.inject.Inject
+    com.proxyvault.orders.events.FleetEventsListener fleetEvents;
+
+    /**
+     * A whole Kafka poll of the fleet's events (batch=true channels) moves every order it names in one statement
+     * ({@code MOVE_MANY}), exactly as the events one by one would: each paid order to provisioning, then active
+     * with its proxy and end; the same event twice in a poll changes nothing more; an order of another reseller
+     * than the event names, and an order already further on (expired), are left alone.
+     */
+    @Test
+    void shouldMoveEveryOrderOfAPollOfFleetEventsAsTheEventsOneByOneWould() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        String token = auth(reseller);
+        long first = createOrder(reseller, 1);
+        long second = createOrder(reseller, 1);
+        long expired = createOrder(reseller, 1);
+        for (long order : List.of(first, second, expired)) {
+            given().header("Authorization", token).post("/v1/reseller/orders/" + order + "/pay").then().statusCode(200);
+        }
+        LocalDateTime end = LocalDateTime.of(2026, 6, 1, 12, 0, 0);
+        produce(EventTypes.PROXY_EXPIRED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRED, reseller,
+                new com.proxyvault.contracts.events.ProxyExpired(93, expired, end))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", token)
+                .get("/v1/reseller/orders/" + expired).then().body("status", equalTo("expired")));
+
+        String firstProvisioning = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, reseller,
+                new ProxyProvisioning(91, first, "LAX")));
+        fleetEvents.onProxyProvisioning(List.of(firstProvisioning,
+                EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, reseller, new ProxyProvisioning(92, second, "LAX"))),
+                // the right order under another reseller's name: not this reseller's event to apply
+                EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, reseller + 1, new ProxyProvisioning(99, first, "LAX"))),
+                EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, reseller, new ProxyProvisioning(93, expired, "LAX"))),
+                firstProvisioning)).await().atMost(Duration.ofSeconds(30));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + first).then()
+                .body("status", equalTo("provisioning")).body("proxy_id", equalTo(91));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + second).then()
+                .body("status", equalTo("provisioning")).body("proxy_id", equalTo(92));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + expired).then().body("status", equalTo("expired"));
+
+        fleetEvents.onProxyProvisioned(List.of(
+                EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, reseller,
+                        new ProxyProvisioned(91, first, "A", "127.0.0.1", 20005, "u", "p", "LAX", "active", end))),
+                EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, reseller,
+                        new ProxyProvisioned(92, second, "B", "127.0.0.1", 20006, "u", "p", "LAX", "active", end.plusHours(1))))))
+                .await().atMost(Duration.ofSeconds(30));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + first).then()
+                .body("status", equalTo("active")).body("proxy_id", equalTo(91)).body("expires_at", equalTo("2026-06-01T12:00:00"));
+        given().header("Authorization", token).get("/v1/reseller/orders/" + second).then()
+                .body("status", equalTo("active")).body("proxy_id", equalTo(92)).body("expires_at", equalTo("2026-06-01T13:00:00"));
+        // ... and by MOVE_MANY itself: a failing batch statement would have fallen back to one event at a time
+        for (String handler : List.of("order-provisioning", "order-active")) {
+            assertEquals(0.0, meters.counter("proxyvault.events.batch.fallbacks", "handler", handler).count(), handler);
+        }
+    }
+
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     @Test
     void shouldFailAPaidOrderWhenProvisioningFails() throws Exception {
         long reseller = RESELLERS.incrementAndGet();

@@ -46,6 +46,18 @@ public class FleetEventsListener {
             where id = $5 and reseller_id = $6 and status = any($7::text[])""";
 
     /**
+     * {@link #MOVE} for every event of one Kafka poll (channel {@code batch=true}, docs/events.md "Batches"): one
+     * statement where each event took one. {@code $1} target, {@code $2} updated_at, {@code $3..$6} the events'
+     * order ids, reseller ids, proxy ids and proxy ends (null elements keep the order's), {@code $7} the statuses
+     * before the target. An order named twice in the poll (a redelivery) is updated once, with the same values.
+     */
+    private static final String MOVE_MANY = """
+            update orders o set status = $1::text, proxy_id = v.proxy_id, expires_at = coalesce(v.expires_at, o.expires_at),
+                                updated_at = $2::timestamp
+            from unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::timestamp[]) as v(order_id, reseller_id, proxy_id, expires_at)
+            where o.id = v.order_id and o.reseller_id = v.reseller_id and o.status = any($7::text[])""";
+
+    /**
      * expired, in the same idiom as {@link #MOVE}: one statement on the Pool, idempotent by itself (both
      * updates only move a status forwards). The order named by the event goes expired, keeping a proxy and
      * end it already has ({@code $2}, {@code $3} only fill them in: an expired event that overtook the
@@ -69,10 +81,14 @@ public class FleetEventsListener {
         this.clock = clock;
         this.provisioning = consumers.idempotentConsumer("order-provisioning", EventTypes.PROXY_PROVISIONING, ProxyProvisioning.class,
                 (event, json) -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.PROVISIONING,
-                        event.data().proxyId(), null));
+                        event.data().proxyId(), null),
+                events -> moveMany(pool, OrderStatus.PROVISIONING, events.stream().map(event -> new Move(
+                        event.data().orderId(), event.resellerId(), event.data().proxyId(), null)).toList()));
         this.provisioned = consumers.idempotentConsumer("order-active", EventTypes.PROXY_PROVISIONED, ProxyProvisioned.class,
                 (event, json) -> move(pool, event.data().orderId(), event.resellerId(), OrderStatus.ACTIVE,
-                        event.data().proxyId(), event.data().expiresAt()));
+                        event.data().proxyId(), event.data().expiresAt()),
+                events -> moveMany(pool, OrderStatus.ACTIVE, events.stream().map(event -> new Move(
+                        event.data().orderId(), event.resellerId(), event.data().proxyId(), event.data().expiresAt())).toList()));
         // one statement with its own inbox row (it writes order.failed: a refund must be announced once)
         this.provisionFailed = consumers.idempotentConsumer("order-failed", EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
                 (event, json) -> orders.markFailed(event.id(), "order-failed", event.data().orderId(), event.resellerId(),
@@ -93,14 +109,32 @@ public class FleetEventsListener {
                 .map(rows -> rows.rowCount());
     }
 
-    @Incoming("proxy-provisioning")
-    public Uni<Void> onProxyProvisioning(String json) {
-        return provisioning.consume(json);
+    /** One order's move named by one event: the order, its reseller, its proxy and the proxy's end (nullable). */
+    private record Move(long orderId, long resellerId, long proxyId, java.time.LocalDateTime expiresAt) {
     }
 
+    /** {@link #MOVE_MANY}: every order of {@code moves} to {@code target}, in one statement. */
+    private Uni<Integer> moveMany(Pool pool, String target, java.util.List<Move> moves) {
+        return pool.preparedQuery(MOVE_MANY)
+                .execute(Tuple.tuple(java.util.Arrays.asList(target, ClockProducer.utcNow(clock),
+                        moves.stream().map(Move::orderId).toArray(Long[]::new),
+                        moves.stream().map(Move::resellerId).toArray(Long[]::new),
+                        moves.stream().map(Move::proxyId).toArray(Long[]::new),
+                        moves.stream().map(Move::expiresAt).toArray(java.time.LocalDateTime[]::new),
+                        OrderStatus.before(target).toArray(String[]::new))))
+                .map(rows -> rows.rowCount());
+    }
+
+    /** A whole poll of proxy.provisioning (batch=true): one statement for all of it. */
+    @Incoming("proxy-provisioning")
+    public Uni<Void> onProxyProvisioning(java.util.List<String> jsons) {
+        return provisioning.consumeBatch(jsons);
+    }
+
+    /** A whole poll of proxy.provisioned (batch=true): one statement for all of it. */
     @Incoming("proxy-provisioned")
-    public Uni<Void> onProxyProvisioned(String json) {
-        return provisioned.consume(json);
+    public Uni<Void> onProxyProvisioned(java.util.List<String> jsons) {
+        return provisioned.consumeBatch(jsons);
     }
 
     @Incoming("proxy-provision-failed")

@@ -11,6 +11,8 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
@@ -31,6 +33,11 @@ import java.util.concurrent.Executor;
  * </ol>
  * The returned Uni completes once the message is applied, skipped as a duplicate or parked; completing
  * it acknowledges the Kafka record.
+ * <p>
+ * A consumer whose effect is idempotent by itself may also take a whole Kafka poll at once
+ * ({@link #consumeBatch}, channel {@code batch=true}): one statement for every event of the poll where each
+ * event took one, and the per-event path (retries, parking) only for a poll whose statement failed
+ * (docs/events.md "Batches").
  */
 public final class EventConsumer<T> {
 
@@ -43,10 +50,12 @@ public final class EventConsumer<T> {
     private final Mutiny.SessionFactory sessionFactory;
     private final ObjectMapper mapper;
     private final DeadLetters deadLetters;
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final RetryPolicy retry;
 
     EventConsumer(String handler, String eventType, Class<T> dataType, Application<T> application,
-                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters, RetryPolicy retry) {
+                  Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters,
+                  io.micrometer.core.instrument.MeterRegistry metrics, RetryPolicy retry) {
         this.handler = handler;
         this.eventType = eventType;
         this.dataType = dataType;
@@ -54,6 +63,7 @@ public final class EventConsumer<T> {
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
         this.deadLetters = deadLetters;
+        this.metrics = metrics;
         this.retry = retry;
     }
 
@@ -74,8 +84,11 @@ public final class EventConsumer<T> {
         }
     }
 
-    /** An effect idempotent by itself ({@link IdempotentEffect}): applied alone, no inbox row, no session. */
-    record ByItself<T>(IdempotentEffect<T> effect) implements Application<T> {
+    /**
+     * An effect idempotent by itself ({@link IdempotentEffect}): applied alone, no inbox row, no session;
+     * {@code batch} (nullable) applies many such events in one statement.
+     */
+    record ByItself<T>(IdempotentEffect<T> effect, IdempotentBatchEffect<T> batch) implements Application<T> {
         ByItself {
             java.util.Objects.requireNonNull(effect, "effect");
         }
@@ -105,6 +118,18 @@ public final class EventConsumer<T> {
     public interface IdempotentEffect<T> {
         /** {@code json}: the message exactly as it arrived (to store or sign it byte for byte). */
         Uni<?> apply(EventEnvelope<T> event, String json);
+    }
+
+    /**
+     * The events of one Kafka poll applied in one statement: must leave the database exactly as applying each
+     * event's {@link IdempotentEffect} one after the other would (so the same event twice in a batch, or an
+     * event already applied, changes nothing), and fail as a whole or not at all. A failure sends every event
+     * of the batch down the per-event path, where retries and parking work per event.
+     */
+    @FunctionalInterface
+    public interface IdempotentBatchEffect<T> {
+        /** {@code events}: every readable event of the poll, in the poll's order (at least two). */
+        Uni<?> apply(List<EventEnvelope<T>> events);
     }
 
     /**
@@ -154,6 +179,55 @@ public final class EventConsumer<T> {
                     }
                     return applyWithRetries(event, json, onContext).runSubscriptionOn(onContext);
                 });
+    }
+
+    /**
+     * Consumes the message values of one Kafka poll (channel {@code batch=true}; the list is never empty).
+     * Unreadable messages are parked one by one, as {@link #consume} parks them. The readable ones go through
+     * the consumer's {@link IdempotentBatchEffect} in one statement when it has one and there are at least two;
+     * if that statement fails, each is consumed on its own ({@link #consume}: retries, then parking). Without
+     * a batch effect every message is consumed on its own, in order. Completing acknowledges the whole poll.
+     */
+    public Uni<Void> consumeBatch(List<String> jsons) {
+        Executor onContext = onCurrentContext();
+        IdempotentBatchEffect<T> batch = application instanceof ByItself<T> byItself ? byItself.batch() : null;
+        if (batch == null || jsons.size() < 2) {
+            return consumeEach(jsons, onContext);
+        }
+        List<EventEnvelope<T>> events = new ArrayList<>(jsons.size());
+        List<String> readable = new ArrayList<>(jsons.size());
+        Uni<Void> parking = Uni.createFrom().voidItem();
+        for (String json : jsons) {
+            try {
+                events.add(parse(json));
+                readable.add(json);
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("%s: parking an unreadable %s message: %s", handler, eventType, e.getMessage());
+                String reason = e.getMessage();
+                parking = parking.chain(() -> deadLetters.park(handler, eventType, null, json, reason, 0));
+            }
+        }
+        if (events.size() < 2) {
+            return parking.chain(() -> consumeEach(readable, onContext));
+        }
+        return parking.chain(() -> Uni.createFrom().deferred(() -> batch.apply(events)).replaceWithVoid()
+                .runSubscriptionOn(onContext)
+                .onFailure().recoverWithUni(e -> {
+                    LOG.warnf("%s: applying %d %s events in one statement failed (%s); applying them one by one",
+                            handler, events.size(), eventType, e.toString());
+                    // counted: a batch statement that keeps failing costs a transaction per event again, quietly
+                    metrics.counter("proxyvault.events.batch.fallbacks", "handler", handler).increment();
+                    return consumeEach(readable, onContext);
+                }));
+    }
+
+    /** {@link #consume} for each message, one after the other, each started on the poll's context. */
+    private Uni<Void> consumeEach(List<String> jsons, Executor onContext) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (String json : jsons) {
+            chain = chain.chain(() -> Uni.createFrom().deferred(() -> consume(json)).runSubscriptionOn(onContext));
+        }
+        return chain;
     }
 
     private Uni<Void> applyWithRetries(EventEnvelope<T> event, String json, Executor onContext) {

@@ -22,16 +22,19 @@ public class EventConsumers {
     private final Mutiny.SessionFactory sessionFactory;
     private final ObjectMapper mapper;
     private final DeadLetters deadLetters;
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final EventConsumer.RetryPolicy retry;
     private final Map<String, EventConsumer<?>> byHandler = new ConcurrentHashMap<>();
 
     public EventConsumers(Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters,
+                          io.micrometer.core.instrument.MeterRegistry metrics,
                           @ConfigProperty(name = "proxyvault.consumer.retries", defaultValue = "5") int retries,
                           @ConfigProperty(name = "proxyvault.consumer.initial-backoff", defaultValue = "200ms") Duration initialBackoff,
                           @ConfigProperty(name = "proxyvault.consumer.max-backoff", defaultValue = "5s") Duration maxBackoff) {
         this.sessionFactory = sessionFactory;
         this.mapper = mapper;
         this.deadLetters = deadLetters;
+        this.metrics = metrics;
         this.retry = new EventConsumer.RetryPolicy(retries, initialBackoff, maxBackoff);
     }
 
@@ -51,14 +54,14 @@ public class EventConsumers {
                                          EventConsumer.AlreadyApplied<T> alreadyApplied, EventConsumer.Effect<T> effect) {
         return register(new EventConsumer<>(handler, eventType, dataType,
                 new EventConsumer.InTransaction<>((session, event, json) -> effect.apply(session, event), alreadyApplied),
-                sessionFactory, mapper, deadLetters, retry));
+                sessionFactory, mapper, deadLetters, metrics, retry));
     }
 
     /** Like {@link #consumer}, for an effect that needs the message text as it arrived. */
     public <T> EventConsumer<T> rawConsumer(String handler, String eventType, Class<T> dataType,
                                             EventConsumer.RawEffect<T> effect) {
         return register(new EventConsumer<>(handler, eventType, dataType, new EventConsumer.InTransaction<>(effect, null),
-                sessionFactory, mapper, deadLetters, retry));
+                sessionFactory, mapper, deadLetters, metrics, retry));
     }
 
     /**
@@ -69,8 +72,19 @@ public class EventConsumers {
      */
     public <T> EventConsumer<T> idempotentConsumer(String handler, String eventType, Class<T> dataType,
                                                    EventConsumer.IdempotentEffect<T> effect) {
-        return register(new EventConsumer<>(handler, eventType, dataType, new EventConsumer.ByItself<>(effect),
-                sessionFactory, mapper, deadLetters, retry));
+        return idempotentConsumer(handler, eventType, dataType, effect, null);
+    }
+
+    /**
+     * Like {@link #idempotentConsumer(String, String, Class, EventConsumer.IdempotentEffect)}, plus {@code batch}:
+     * the same effect for every event of one Kafka poll in one statement ({@link EventConsumer#consumeBatch};
+     * the channel needs {@code batch=true}).
+     */
+    public <T> EventConsumer<T> idempotentConsumer(String handler, String eventType, Class<T> dataType,
+                                                   EventConsumer.IdempotentEffect<T> effect,
+                                                   EventConsumer.IdempotentBatchEffect<T> batch) {
+        return register(new EventConsumer<>(handler, eventType, dataType, new EventConsumer.ByItself<>(effect, batch),
+                sessionFactory, mapper, deadLetters, metrics, retry));
     }
 
     private <T> EventConsumer<T> register(EventConsumer<T> consumer) {

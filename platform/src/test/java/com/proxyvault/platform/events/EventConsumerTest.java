@@ -168,6 +168,83 @@ class EventConsumerTest {
         asserter.assertEquals(() -> count("select count(*) from processed_events where event_id = '" + event.id() + "'"), 0L);
     }
 
+    static final AtomicInteger batchCalls = new AtomicInteger();
+    static final AtomicInteger batchFailuresLeft = new AtomicInteger();
+    private EventConsumer<ProxyProvisionFailed> batched;
+
+    /**
+     * {@link #idempotentConsumer}'s effect, plus the same effect for a whole poll in one statement (an unnest of
+     * the poll's ids and reasons), which fails while {@link #batchFailuresLeft} is positive.
+     */
+    private synchronized EventConsumer<ProxyProvisionFailed> batchedConsumer() {
+        if (batched == null) {
+            batched = consumers.idempotentConsumer("test-batched-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
+                    ProxyProvisionFailed.class, (event, json) -> {
+                        attempts.incrementAndGet();
+                        return pool.preparedQuery("""
+                                        insert into effects (event_id, note) select $1, $2
+                                        where not exists (select 1 from effects where event_id = $1)""")
+                                .execute(io.vertx.mutiny.sqlclient.Tuple.of(event.id(), event.data().reason()));
+                    }, events -> {
+                        batchCalls.incrementAndGet();
+                        if (batchFailuresLeft.getAndDecrement() > 0) {
+                            return Uni.createFrom().failure(new IllegalStateException("injected batch failure"));
+                        }
+                        return pool.preparedQuery("""
+                                        insert into effects (event_id, note)
+                                        select distinct on (v.id) v.id, v.note from unnest($1::uuid[], $2::text[]) as v(id, note)
+                                        where not exists (select 1 from effects e where e.event_id = v.id)""")
+                                .execute(io.vertx.mutiny.sqlclient.Tuple.of(
+                                        events.stream().map(EventEnvelope::id).toArray(java.util.UUID[]::new),
+                                        events.stream().map(event -> event.data().reason()).toArray(String[]::new)));
+                    });
+        }
+        return batched;
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyAPollInOneStatementAndParkOnlyItsUnreadableMessage(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> first = event("batch one");
+        EventEnvelope<ProxyProvisionFailed> second = event("batch two");
+        long marker = System.nanoTime();
+        String garbage = "not an event " + marker;
+        java.util.List<String> poll = java.util.List.of(EventJson.write(mapper, first), EventJson.write(mapper, second),
+                garbage, EventJson.write(mapper, first)); // a redelivery of the first inside the same poll
+        asserter.execute(() -> {
+            batchCalls.set(0);
+            batchFailuresLeft.set(0);
+            attempts.set(0);
+        });
+        asserter.execute(() -> batchedConsumer().consumeBatch(poll));
+        asserter.execute(() -> assertEquals(1, batchCalls.get(), "one statement for the poll"));
+        asserter.execute(() -> assertEquals(0, attempts.get(), "no event went the per-event way"));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id in ('" + first.id() + "', '"
+                + second.id() + "')"), 2L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '"
+                + batchedConsumer().handler() + "' and payload like '%" + marker + "%'"), 1L);
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyEachEventOnItsOwnWhenThePollsStatementFails(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> first = event("fallback one");
+        EventEnvelope<ProxyProvisionFailed> second = event("fallback two");
+        asserter.execute(() -> {
+            batchCalls.set(0);
+            batchFailuresLeft.set(1);
+            attempts.set(0);
+        });
+        asserter.execute(() -> batchedConsumer().consumeBatch(
+                java.util.List.of(EventJson.write(mapper, first), EventJson.write(mapper, second))));
+        asserter.execute(() -> assertEquals(1, batchCalls.get()));
+        asserter.execute(() -> assertEquals(2, attempts.get(), "each event once on its own"));
+        asserter.execute(() -> assertEquals(1.0, metrics.counter("proxyvault.events.batch.fallbacks", "handler",
+                batchedConsumer().handler()).count(), "counted"));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id in ('" + first.id() + "', '"
+                + second.id() + "')"), 2L);
+    }
+
     @Test
     @RunOnVertxContext
     void shouldRetryAFailingEffectAndApplyItOnce(UniAsserter asserter) {
