@@ -340,6 +340,52 @@ class OrderFlowTest {
         assertEquals(1, consume(EventTypes.ORDER_PAID, String.valueOf(paidOrder)).size(), "order.paid exactly once");
     }
 
+    @jakarta.inject.Inject
+    com.proxyvault.orders.events.ChargePostedListener chargePosted;
+    @jakarta.inject.Inject
+    io.vertx.core.Vertx vertx;
+
+    /**
+     * Runs a listener's poll as the Kafka connector does: on a Vert.x (duplicated) context, where Hibernate
+     * Reactive's transactions must run; returns once its Uni completed.
+     */
+    private void onVertxContext(java.util.function.Supplier<io.smallrye.mutiny.Uni<Void>> poll) throws Exception {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        io.smallrye.common.vertx.VertxContext.getOrCreateDuplicatedContext(vertx).runOnContext(ignored ->
+                poll.get().subscribe().with(done::complete, done::completeExceptionally));
+        done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * A whole poll of charge.posted (batch=true): one read finds the orders pay already completed, which get no
+     * inbox row; the others (a pending order, another reseller's charge naming it) go the normal way.
+     */
+    @Test
+    void shouldSkipEveryChargeOfAPollWhoseOrderIsPaidWithOneRead() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long paidOrder = createOrder(reseller, 2);
+        given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + paidOrder + "/pay").then().statusCode(200);
+        long pendingOrder = createOrder(reseller, 2);
+        LocalDateTime at = LocalDateTime.of(2026, 5, 25, 12, 0);
+        var paidCharge = EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("order:" + paidOrder,
+                new java.math.BigDecimal("20.00"), new java.math.BigDecimal("80.00"), at));
+        var pendingCharge = EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("order:" + pendingOrder,
+                new java.math.BigDecimal("20.00"), new java.math.BigDecimal("60.00"), at));
+        var strangersCharge = EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller + 1, new ChargePosted("order:" + pendingOrder,
+                new java.math.BigDecimal("20.00"), new java.math.BigDecimal("1.00"), at));
+        var adjustment = EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("adjustment:7",
+                new java.math.BigDecimal("1.00"), new java.math.BigDecimal("59.00"), at));
+        onVertxContext(() -> chargePosted.onChargePosted(List.of(EventJson.write(mapper, paidCharge),
+                EventJson.write(mapper, strangersCharge), EventJson.write(mapper, pendingCharge), EventJson.write(mapper, adjustment))));
+
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + pendingOrder).then().body("status", equalTo("paid"));
+        assertEquals(0, processed(paidCharge.id()), "found paid by the poll's read: no inbox row");
+        assertEquals(0, processed(adjustment.id()), "not an order's charge: nothing to do");
+        assertEquals(1, processed(pendingCharge.id()), "completed through the inbox");
+        assertEquals(1, processed(strangersCharge.id()), "looked at through the inbox, and changed nothing");
+        assertEquals(1, consume(EventTypes.ORDER_PAID, String.valueOf(pendingOrder)).size(), "order.paid exactly once");
+    }
+
     @Test
     void shouldAnswerPayWithPaidWhenChargePostedCompletedTheOrderFirst() throws Exception {
         long reseller = RESELLERS.incrementAndGet();

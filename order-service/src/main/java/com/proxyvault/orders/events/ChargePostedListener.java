@@ -1,6 +1,7 @@
 package com.proxyvault.orders.events;
 
 import com.proxyvault.contracts.events.ChargePosted;
+import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.orders.orders.OrderService;
 import com.proxyvault.platform.events.EventConsumer;
@@ -36,6 +37,25 @@ public class ChargePostedListener {
                             ? Uni.createFrom().item(true) // not an order's charge: nothing to do, ever
                             : orders.isPaid(orderId, event.resellerId());
                 },
+                // the same read for a whole poll (batch=true): one query, then the normal path for the rest
+                events -> {
+                    java.util.List<EventEnvelope<ChargePosted>> ofOrders = events.stream()
+                            .filter(event -> orderId(event.data().reference()) != null).toList();
+                    java.util.Set<java.util.UUID> applied = new java.util.HashSet<>();
+                    events.stream().filter(event -> orderId(event.data().reference()) == null)
+                            .forEach(event -> applied.add(event.id()));
+                    if (ofOrders.isEmpty()) {
+                        return Uni.createFrom().item(applied);
+                    }
+                    return orders.paidAmong(
+                                    ofOrders.stream().map(event -> orderId(event.data().reference())).toArray(Long[]::new),
+                                    ofOrders.stream().map(EventEnvelope::resellerId).toArray(Long[]::new))
+                            .map(paid -> {
+                                ofOrders.stream().filter(event -> paid.contains(orderId(event.data().reference())))
+                                        .forEach(event -> applied.add(event.id()));
+                                return applied;
+                            });
+                },
                 (session, event) -> {
                     Long orderId = orderId(event.data().reference());
                     if (orderId == null) {
@@ -61,8 +81,9 @@ public class ChargePostedListener {
         }
     }
 
+    /** A whole poll of charge.posted (batch=true): one read finds the orders already paid. */
     @Incoming("charge-posted")
-    public Uni<Void> onChargePosted(String json) {
-        return consumer.consume(json);
+    public Uni<Void> onChargePosted(java.util.List<String> jsons) {
+        return consumer.consumeBatch(jsons);
     }
 }

@@ -469,6 +469,27 @@ public class OrderService {
                 .map(rows -> rows.iterator().hasNext() && OrderStatus.paidOrFurther(rows.iterator().next().getString(0)));
     }
 
+    /**
+     * {@link #isPaid} for many orders in one read: of the orders {@code orderIds[i]} of {@code resellerIds[i]},
+     * the ids of those paid or further on. Unknown orders, or an order under another reseller's id, are not in
+     * it. The charge.posted backstop asks this for a whole Kafka poll.
+     */
+    public Uni<java.util.Set<Long>> paidAmong(Long[] orderIds, Long[] resellerIds) {
+        return pool.preparedQuery("""
+                        select o.id, o.status from orders o
+                        join unnest($1::bigint[], $2::bigint[]) as v(id, reseller_id) on o.id = v.id and o.reseller_id = v.reseller_id""")
+                .execute(Tuple.of(orderIds, resellerIds))
+                .map(rows -> {
+                    java.util.Set<Long> paid = new java.util.HashSet<>();
+                    rows.forEach(row -> {
+                        if (OrderStatus.paidOrFurther(row.getString("status"))) {
+                            paid.add(row.getLong("id"));
+                        }
+                    });
+                    return paid;
+                });
+    }
+
     /** True for a failure before the request was sent: a refused or timed-out connect, at any depth. */
     static boolean isConnectFailure(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

@@ -78,9 +78,14 @@ public final class EventConsumer<T> {
      * The template: inbox row and {@code effect} in one Hibernate transaction; {@code alreadyApplied}
      * (nullable) may skip that transaction when the effect is found in place.
      */
-    record InTransaction<T>(RawEffect<T> effect, AlreadyApplied<T> alreadyApplied) implements Application<T> {
+    record InTransaction<T>(RawEffect<T> effect, AlreadyApplied<T> alreadyApplied, AlreadyAppliedBatch<T> alreadyAppliedBatch)
+            implements Application<T> {
         InTransaction {
             java.util.Objects.requireNonNull(effect, "effect");
+        }
+
+        InTransaction(RawEffect<T> effect, AlreadyApplied<T> alreadyApplied) {
+            this(effect, alreadyApplied, null);
         }
     }
 
@@ -144,6 +149,17 @@ public final class EventConsumer<T> {
         Uni<Boolean> test(EventEnvelope<T> event);
     }
 
+    /**
+     * {@link AlreadyApplied} for every event of one Kafka poll in one read: answers the ids of the events found
+     * applied (the same rule: only where "applied" can never become false again). The others go the normal
+     * path one by one; a failure of the read sends them all that way.
+     */
+    @FunctionalInterface
+    public interface AlreadyAppliedBatch<T> {
+        /** {@code events}: every readable event of the poll (at least two); returns the ids found applied. */
+        Uni<java.util.Set<java.util.UUID>> test(List<EventEnvelope<T>> events);
+    }
+
     /** Backoff between attempts: {@code retries} retries after the first attempt, {@code initial} doubling up to {@code max}. */
     public record RetryPolicy(int retries, Duration initial, Duration max) {
     }
@@ -183,15 +199,17 @@ public final class EventConsumer<T> {
 
     /**
      * Consumes the message values of one Kafka poll (channel {@code batch=true}; the list is never empty).
-     * Unreadable messages are parked one by one, as {@link #consume} parks them. The readable ones go through
-     * the consumer's {@link IdempotentBatchEffect} in one statement when it has one and there are at least two;
-     * if that statement fails, each is consumed on its own ({@link #consume}: retries, then parking). Without
-     * a batch effect every message is consumed on its own, in order. Completing acknowledges the whole poll.
+     * Unreadable messages are parked one by one, as {@link #consume} parks them. With at least two readable
+     * ones: an {@link IdempotentBatchEffect} applies them in one statement (if that statement fails, each is
+     * consumed on its own: {@link #consume}, retries, then parking); an {@link AlreadyAppliedBatch} reads which
+     * are applied already in one read, and the others are applied one by one in order. Without either, every
+     * message is consumed on its own, in order. Completing acknowledges the whole poll.
      */
     public Uni<Void> consumeBatch(List<String> jsons) {
         Executor onContext = onCurrentContext();
         IdempotentBatchEffect<T> batch = application instanceof ByItself<T> byItself ? byItself.batch() : null;
-        if (batch == null || jsons.size() < 2) {
+        AlreadyAppliedBatch<T> check = application instanceof InTransaction<T> tx ? tx.alreadyAppliedBatch() : null;
+        if (batch == null && check == null || jsons.size() < 2) {
             return consumeEach(jsons, onContext);
         }
         List<EventEnvelope<T>> events = new ArrayList<>(jsons.size());
@@ -209,6 +227,24 @@ public final class EventConsumer<T> {
         }
         if (events.size() < 2) {
             return parking.chain(() -> consumeEach(readable, onContext));
+        }
+        if (check != null) {
+            return parking.chain(() -> Uni.createFrom().deferred(() -> check.test(events))
+                    .runSubscriptionOn(onContext)
+                    .onFailure().recoverWithItem(java.util.Set.of())
+                    .chain(applied -> {
+                        Uni<Void> chain = Uni.createFrom().voidItem();
+                        for (int i = 0; i < events.size(); i++) {
+                            EventEnvelope<T> event = events.get(i);
+                            String json = readable.get(i);
+                            if (applied.contains(event.id())) {
+                                LOG.debugf("%s: event %s found applied, skipped", handler, event.id());
+                                continue;
+                            }
+                            chain = chain.chain(() -> applyWithRetries(event, json, onContext));
+                        }
+                        return chain;
+                    }));
         }
         return parking.chain(() -> Uni.createFrom().deferred(() -> batch.apply(events)).replaceWithVoid()
                 .runSubscriptionOn(onContext)

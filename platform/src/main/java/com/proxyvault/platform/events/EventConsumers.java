@@ -57,6 +57,20 @@ public class EventConsumers {
                 sessionFactory, mapper, deadLetters, metrics, retry));
     }
 
+    /**
+     * Like {@link #consumer(String, String, Class, EventConsumer.AlreadyApplied, EventConsumer.Effect)}, plus the
+     * same check for a whole Kafka poll in one read ({@link EventConsumer#consumeBatch}; the channel needs
+     * {@code batch=true}).
+     */
+    public <T> EventConsumer<T> consumer(String handler, String eventType, Class<T> dataType,
+                                         EventConsumer.AlreadyApplied<T> alreadyApplied,
+                                         EventConsumer.AlreadyAppliedBatch<T> alreadyAppliedBatch, EventConsumer.Effect<T> effect) {
+        return register(new EventConsumer<>(handler, eventType, dataType,
+                new EventConsumer.InTransaction<>((session, event, json) -> effect.apply(session, event), alreadyApplied,
+                        alreadyAppliedBatch),
+                sessionFactory, mapper, deadLetters, metrics, retry));
+    }
+
     /** Like {@link #consumer}, for an effect that needs the message text as it arrived. */
     public <T> EventConsumer<T> rawConsumer(String handler, String eventType, Class<T> dataType,
                                             EventConsumer.RawEffect<T> effect) {

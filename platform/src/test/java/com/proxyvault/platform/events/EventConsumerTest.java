@@ -225,6 +225,54 @@ class EventConsumerTest {
                 + batchedConsumer().handler() + "' and payload like '%" + marker + "%'"), 1L);
     }
 
+    static final AtomicInteger singleChecks = new AtomicInteger();
+    private EventConsumer<ProxyProvisionFailed> checkedBatch;
+
+    /** {@link #checkedConsumer}'s rule ("done…" is in place), with a check for a whole poll too. */
+    private synchronized EventConsumer<ProxyProvisionFailed> checkedBatchConsumer() {
+        if (checkedBatch == null) {
+            checkedBatch = consumers.consumer("test-checked-batch-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
+                    ProxyProvisionFailed.class,
+                    event -> {
+                        singleChecks.incrementAndGet();
+                        return Uni.createFrom().item(event.data().reason().startsWith("done"));
+                    },
+                    events -> {
+                        batchCalls.incrementAndGet();
+                        return Uni.createFrom().item(events.stream().filter(event -> event.data().reason().startsWith("done"))
+                                .map(EventEnvelope::id).collect(java.util.stream.Collectors.toSet()));
+                    },
+                    (session, event) -> {
+                        attempts.incrementAndGet();
+                        Effect effect = new Effect();
+                        effect.eventId = event.id();
+                        effect.note = event.data().reason();
+                        return session.persist(effect);
+                    });
+        }
+        return checkedBatch;
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldCheckAPollInOneReadAndApplyOnlyTheEventsNotInPlace(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> done = event("done by pay");
+        EventEnvelope<ProxyProvisionFailed> open = event("open one");
+        String openJson = EventJson.write(mapper, open);
+        asserter.execute(() -> {
+            batchCalls.set(0);
+            singleChecks.set(0);
+            attempts.set(0);
+        });
+        asserter.execute(() -> checkedBatchConsumer().consumeBatch(java.util.List.of(EventJson.write(mapper, done), openJson, openJson)));
+        asserter.execute(() -> assertEquals(1, batchCalls.get(), "one read for the poll"));
+        asserter.execute(() -> assertEquals(0, singleChecks.get(), "no read per event"));
+        asserter.execute(() -> assertEquals(1, attempts.get(), "the open event applied once: its redelivery in the poll finds the inbox row"));
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + open.id() + "'"), 1L);
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id = '" + done.id() + "'"), 0L);
+        asserter.assertEquals(() -> count("select count(*) from processed_events where event_id = '" + open.id() + "'"), 1L);
+    }
+
     @Test
     @RunOnVertxContext
     void shouldApplyEachEventOnItsOwnWhenThePollsStatementFails(UniAsserter asserter) {
