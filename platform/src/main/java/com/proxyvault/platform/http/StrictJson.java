@@ -108,6 +108,9 @@ public class StrictJson implements ObjectMapperCustomizer {
                         if (hasControl(name)) {
                             throw ApiException.unprocessable("A field name contains a control character");
                         }
+                        if (hasLoneSurrogate(name.toCharArray(), 0, name.length())) {
+                            throw ApiException.unprocessable("A field name contains an unpaired surrogate escape");
+                        }
                         if (!names.peek().add(name)) {
                             throw ApiException.unprocessable(describe(parser.getParsingContext()) + " appears more than once");
                         }
@@ -116,6 +119,10 @@ public class StrictJson implements ObjectMapperCustomizer {
                         if (hasControl(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
                             throw ApiException.unprocessable(describe(parser.getParsingContext())
                                     + " must not contain control characters (U+0000-U+001F, U+007F)");
+                        }
+                        if (hasLoneSurrogate(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+                            throw ApiException.unprocessable(describe(parser.getParsingContext())
+                                    + " must not contain an unpaired surrogate escape such as \\ud800 (RFC 8259 section 8.2)");
                         }
                     }
                     default -> {
@@ -208,6 +215,30 @@ public class StrictJson implements ObjectMapperCustomizer {
             return "The request body";
         }
         return path.startsWith(".") ? path.substring(1) : path;
+    }
+
+    /**
+     * Whether the decoded text holds a UTF-16 surrogate that is not half of a pair: an escape such as
+     * {@code "\ud800"} on its own. Raw bytes cannot carry one ({@link #requireUtf8} refuses them), but the
+     * escape is well-formed JSON that names no character (RFC 8259 §8.2); UTF-8 cannot store it, and the
+     * database driver wrote it as "?", so distinct references and names became the same one.
+     */
+    static boolean hasLoneSurrogate(char[] chars, int offset, int length) {
+        int end = offset + length;
+        for (int i = offset; i < end; i++) {
+            char c = chars[i];
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < end && Character.isLowSurrogate(chars[i + 1])) {
+                    i++; // a pair: one character outside the BMP, fine
+                    continue;
+                }
+                return true;
+            }
+            if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean hasControl(String s) {

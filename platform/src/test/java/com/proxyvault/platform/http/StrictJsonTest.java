@@ -32,7 +32,8 @@ class StrictJsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "  ", "{}", "{\"a\":[1,{\"b\":\"x\"}]}  \n", "[1,2]", "5", "\"é ✓\""})
+    @ValueSource(strings = {"", "  ", "{}", "{\"a\":[1,{\"b\":\"x\"}]}  \n", "[1,2]", "5", "\"é ✓\"",
+            "{\"name\":\"\\ud83d\\ude00 a pair is one character\"}"})
     void shouldAcceptOneWellFormedDocument(String body) {
         assertDoesNotThrow(() -> scan(body));
     }
@@ -43,8 +44,12 @@ class StrictJsonTest {
             "{\"a\":{\"name\":\"x\\ty\"}}|a.name",
             "{\"list\":[\"ok\",\"x\\n\"]}|list[1]",
             "{\"reference\":\"x\\u007f\"}|reference",
+            "{\"reference\":\"s\\ud800\"}|reference",
+            "{\"name\":\"a\\udfffb\"}|name",
+            "{\"a\":{\"name\":\"\\udbff\\udbff\\udc00\"}}|a.name",
+            "{\"list\":[\"ok\",\"x\\ud800\"]}|list[1]",
             "{\"reference\":\"a\",\"reference\":\"b\"}|reference"})
-    void shouldRefuseControlCharactersAndRepeatedFieldsNamingTheField(String body, String field) {
+    void shouldRefuseControlCharactersLoneSurrogatesAndRepeatedFieldsNamingTheField(String body, String field) {
         ApiException e = assertThrows(ApiException.class, () -> scan(body));
         assertEquals(422, e.status());
         assertEquals(ErrorCodes.VALIDATION_FAILED, e.code());
