@@ -107,6 +107,13 @@ public final class EdgeRequests {
                     "The " + repeated + " header must appear only once in a request");
             return;
         }
+        String badQuery = malformedQuery(request.query());
+        if (badQuery != null) {
+            // Judged here, once, for every path: Quarkus' router (the keys resource, /v1/admin) answered such a
+            // query with a bare 400 and the services each in their own way.
+            ErrorResponses.send(response, 400, "bad_request", "Malformed query string: " + badQuery);
+            return;
+        }
         String address = clientAddress(request);
         long waitSeconds = shared.failures().retryAfterSeconds(address);
         if (waitSeconds > 0) {
@@ -380,6 +387,40 @@ public final class EdgeRequests {
         }
         String coding = header.trim();
         return coding.isEmpty() || coding.equalsIgnoreCase("identity") ? null : coding;
+    }
+
+    /**
+     * Why {@code query} (the raw query string, null when there is none) cannot be decoded, or null when it
+     * can: every {@code %} must start an escape of two hex digits (RFC 3986 §2.1), and the escaped bytes must
+     * be UTF-8 (RFC 3986 §2.5; what every service decodes them as).
+     */
+    static String malformedQuery(String query) {
+        if (query == null || query.indexOf('%') < 0) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(query.length());
+        for (int i = 0; i < query.length(); i++) {
+            char c = query.charAt(i);
+            if (c != '%') {
+                bytes.write(c);
+                continue;
+            }
+            if (i + 2 >= query.length() || Character.digit(query.charAt(i + 1), 16) < 0
+                    || Character.digit(query.charAt(i + 2), 16) < 0) {
+                return "'%' at offset " + i + " does not start a percent-escape of two hex digits";
+            }
+            bytes.write(Character.digit(query.charAt(i + 1), 16) * 16 + Character.digit(query.charAt(i + 2), 16));
+            i += 2;
+        }
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "its percent-escapes do not encode UTF-8";
+        }
+        return null;
     }
 
     /**

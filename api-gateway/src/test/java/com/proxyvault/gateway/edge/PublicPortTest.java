@@ -83,6 +83,39 @@ class PublicPortTest {
         given().post("/").then().statusCode(404).body("code", equalTo("not_found"));
     }
 
+    /**
+     * A query string with a broken percent-escape (RFC 3986 §2.1) is 400 with the error body on every
+     * authenticated path, the gateway's own and forwarded ones alike (new-user review: a 400 with an empty
+     * body). Sent over a raw socket: HTTP clients refuse to send such a request line.
+     */
+    @Test
+    void shouldAnswerABrokenPercentEscapeInTheQueryWithTheErrorBody() throws Exception {
+        String key = given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json")
+                .body(java.util.Map.of("name", "escape-" + System.nanoTime())).post("/v1/admin/resellers")
+                .then().statusCode(201).extract().jsonPath().getString("api_key.key");
+        for (String target : new String[] {"/v1/reseller/keys?%zz=1", "/v1/reseller/orders?limit=%",
+                "/v1/reseller/balance?status=%E0%A4%A", "/v1/reseller/orders?status=%FF", "/v1/admin/resellers?%zz"}) {
+            String answer = rawGet(target, key);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), target + ": " + answer);
+            assertTrue(answer.toLowerCase().contains("content-type: application/json"), target + ": " + answer);
+            assertTrue(answer.contains("\"code\":\"bad_request\""), target + ": " + answer);
+            assertTrue(answer.contains("Malformed query string"), target + ": " + answer);
+        }
+        // escapes that decode to UTF-8 still pass: an unknown status is the orders resource's own 422 (stub: 200)
+        assertTrue(rawGet("/v1/reseller/orders?status=%C3%BC", key).startsWith("HTTP/1.1 200 "));
+    }
+
+    /** The whole answer (status line, headers, body) to a GET of {@code target} sent as is, with the key. */
+    private String rawGet(String target, String key) throws IOException {
+        try (Socket socket = new Socket("localhost", edge.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
     void shouldCloseAConnectionWhoseHeadersNeverComplete() throws Exception {
         try (Socket socket = new Socket("localhost", edge.port())) {
