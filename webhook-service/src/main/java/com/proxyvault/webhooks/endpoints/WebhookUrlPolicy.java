@@ -25,6 +25,11 @@ import java.util.Set;
  * <ul>
  *   <li>absolute {@code https://} URL, at most {@value #MAX_LENGTH} characters, no {@code user:password@},
  *       an explicit port (if any) in 1..65535;</li>
+ *   <li>sendable as written, because it is stored and sent as given: ASCII only (a non-ASCII character
+ *       percent-encoded as UTF-8, {@code ü} as {@code %C3%BC}; an international host in its {@code xn--}
+ *       form), no space, and no fragment ({@code #...} is never sent in HTTP, RFC 9110 §7.1). Refused
+ *       rather than rewritten, like Stripe and svix do: the reseller sees the URL we will call, and
+ *       receivers disagree on raw UTF-8 request targets (Node answers 400);</li>
  *   <li>the host is a DNS name, a canonical dotted-quad IPv4 address or a bracketed IPv6 address
  *       ({@link HostSyntax}): octal, hex, integer and short IPv4 spellings are refused outright;</li>
  *   <li>an IP literal must not be in {@link BlockedAddresses}; a DNS name must resolve, and every address
@@ -80,9 +85,11 @@ public class WebhookUrlPolicy {
         if (url.length() > MAX_LENGTH) {
             throw ApiException.unprocessable("url must be at most " + MAX_LENGTH + " characters");
         }
+        String candidate = url.strip();
+        requireAscii(candidate);
         URI uri;
         try {
-            uri = new URI(url.strip());
+            uri = new URI(candidate);
         } catch (URISyntaxException e) {
             throw ApiException.unprocessable("url is not a valid URL: " + e.getReason());
         }
@@ -96,6 +103,9 @@ public class WebhookUrlPolicy {
         }
         if (authority.indexOf('@') >= 0) {
             throw ApiException.unprocessable("url must not contain credentials");
+        }
+        if (uri.getRawFragment() != null) {
+            throw ApiException.unprocessable("url must not contain a fragment (#...): it is never sent in an HTTP request");
         }
         // Split host and port ourselves: java.net.URI gives no host at all for spellings it finds odd
         // (0x7f.0.0.1), and we want to name the reason.
@@ -181,6 +191,25 @@ public class WebhookUrlPolicy {
             }
         }
         return List.copyOf(addresses);
+    }
+
+    /**
+     * 422 naming the first non-ASCII character: {@link URI} accepts them raw (RFC 2396 "other" characters),
+     * but an HTTP request target is ASCII (RFC 3986 §2, RFC 9112 §3.2) and a raw UTF-8 target is refused by
+     * receivers (Node: 400). Refused rather than percent-encoded for the reseller: what is stored is what
+     * is sent, and what the list shows. Space and the ASCII characters RFC 3986 forbids are left to
+     * {@link URI}, which refuses them ("Illegal character in path").
+     */
+    private static void requireAscii(String url) {
+        for (int i = 0; i < url.length(); i++) {
+            if (url.charAt(i) > 0x7E) {
+                // the code point, not the character: it may be invisible (U+00A0) or a C1 control
+                throw ApiException.unprocessable("url must contain only ASCII characters, found U+"
+                        + String.format("%04X", url.codePointAt(i)) + " at index " + i
+                        + ": percent-encode it as UTF-8 (ü as %C3%BC) in the path or query,"
+                        + " and write an international host name in its xn-- (punycode) form");
+            }
+        }
     }
 
     private static String stripBrackets(String host) {

@@ -3,6 +3,7 @@ package com.proxyvault.webhooks.endpoints;
 import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasKey;
@@ -120,6 +122,66 @@ class WebhookRegistrationTest {
                     .then().statusCode(422)
                     .body("detail", notNullValue());
         }
+    }
+
+    @Test
+    void shouldRefuseANonAsciiPathInsteadOfStoringAUrlNoReceiverAccepts() {
+        // the new-user review's URL: it used to be stored raw, and every delivery then got a 400 from Node
+        long reseller = newReseller();
+        for (String url : new String[] {"http://127.0.0.1:18090/ok/ü?x=1#frag", "http://127.0.0.1:18090/ok/ü"}) {
+            refused(reseller, url)
+                    .body("detail", startsWith("url must contain only ASCII characters, found U+00FC at index 26"))
+                    .body("detail", containsString("%C3%BC"));
+        }
+        as(reseller).get(WEBHOOKS).then().statusCode(200).body("webhooks", empty());
+    }
+
+    @Test
+    void shouldRefuseNonAsciiInTheQueryAndTheHost() {
+        long reseller = newReseller();
+        // U+00A0 (no-break space) and U+0085 (a C1 control) are not ASCII either
+        for (String url : new String[] {"https://93.184.216.34/hook?name=ü", "https://bücher.example/hook",
+                "https://93.184.216.34/my\u00a0hook", "https://93.184.216.34/\u0085hook"}) {
+            refused(reseller, url).body("detail", containsString("xn--"));
+        }
+    }
+
+    @Test
+    void shouldRefuseAFragmentBecauseHttpNeverSendsIt() {
+        long reseller = newReseller();
+        for (String url : new String[] {"http://127.0.0.1:18090/ok?x=1#frag", "https://93.184.216.34/hook#",
+                "https://93.184.216.34/#/hook"}) {
+            refused(reseller, url).body("detail", startsWith("url must not contain a fragment"));
+        }
+    }
+
+    @Test
+    void shouldRefuseSpacesBadEscapesAndCredentialsAnywhereInTheUrl() {
+        long reseller = newReseller();
+        for (String url : new String[] {"https://93.184.216.34/my hook", "https://93.184.216.34/hook?x=a b",
+                "https://93.184.216.34/hook%"}) {
+            refused(reseller, url).body("detail", startsWith("url is not a valid URL"));
+        }
+        for (String url : new String[] {"http://user:pass@127.0.0.1:18090/ok", "https://user@93.184.216.34/hook"}) {
+            refused(reseller, url).body("detail", equalTo("url must not contain credentials"));
+        }
+    }
+
+    @Test
+    void shouldRegisterAPercentEncodedUrlExactlyAsGiven() {
+        String url = "http://127.0.0.1:18090/ok/%C3%BC?x=1&name=%C3%BC";
+        as(newReseller()).body(Map.of("url", url, "events", "*,order.paid"))
+                .post(WEBHOOKS)
+                .then().statusCode(201)
+                .body("url", equalTo(url));
+    }
+
+    /** Registers {@code url} for every event and expects 422 {@code validation_failed}; the caller checks the detail. */
+    private ValidatableResponse refused(long reseller, String url) {
+        return as(reseller).body(Map.of("url", url, "events", "*"))
+                .post(WEBHOOKS)
+                .then().statusCode(422)
+                .body("code", equalTo("validation_failed"));
     }
 
     @Test

@@ -62,6 +62,13 @@ class WebhookUrlPolicyTest {
                 row("https://198.20.0.1/", "ok"),
                 row("http://localhost:9/hook", "ok"),                // allowlisted host, any port
                 row("http://127.0.0.1:8443/hook", "ok"),             // allowlisted host:port
+                row("https://hooks.example.com/ok/%C3%BC?x=%C3%BC", "ok"),
+                // what cannot be sent as written: refused, not rewritten
+                row("https://hooks.example.com/ok/ü", "only ASCII characters, found U+00FC at index 29"),
+                row("https://hooks.example.com/?q=ü", "only ASCII"),
+                row("https://bücher.example/", "xn--"),
+                row("https://hooks.example.com/hook#frag", "fragment"),
+                row("https://hooks.example.com/my hook", "not a valid URL"),
                 // IPv4 ranges
                 row("https://0.0.0.0/", "this network"),
                 row("https://0.1.2.3/", "this network"),
