@@ -133,6 +133,29 @@ class OrderFlowTest {
         given().header("Authorization", auth(reseller)).get("/v1/reseller/nothing-here").then().statusCode(404).body("detail", equalTo("Not Found"));
     }
 
+    /**
+     * Pay takes no body (the seed sends none) or {@code {}}; anything else is refused before any money moves
+     * (new-user review: {@code {"x":1}} paid, a text/plain body and broken JSON were 409 or 200).
+     */
+    @Test
+    void shouldJudgeThePayBodyBeforeAnyMoneyMoves() {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = createOrder(reseller, 1);
+        String pay = "/v1/reseller/orders/" + orderId + "/pay";
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{\"x\":1}").post(pay)
+                .then().statusCode(422).body("code", equalTo("validation_failed")).body("detail", containsString("'x'"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("[1]").post(pay)
+                .then().statusCode(422).body("code", equalTo("validation_failed"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{").post(pay)
+                .then().statusCode(400).body("code", equalTo("malformed_json"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.TEXT).body("hello").post(pay)
+                .then().statusCode(415).body("code", equalTo("unsupported_media_type"));
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                .then().body("status", equalTo("pending_payment"));
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON).body("{}").post(pay)
+                .then().statusCode(200).body("status", equalTo("paid"));
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "[1,2|400|malformed_json|Malformed",
@@ -394,6 +417,9 @@ class OrderFlowTest {
         BillingStub.delayMillis = 3000;
         var pay = java.util.concurrent.CompletableFuture.supplyAsync(() ->
                 given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + orderId + "/pay").then());
+        // announced once billing has the charge request: before that, pay could find the order paid already
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                BillingStub.chargeRequests.stream().anyMatch(request -> request.contains("\"order:" + orderId + "\"")));
         produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED, reseller,
                 new ChargePosted("order:" + orderId, new java.math.BigDecimal("20.00"), new java.math.BigDecimal("80.00"),
                         LocalDateTime.of(2026, 5, 25, 12, 0)))));

@@ -3,6 +3,7 @@ package com.proxyvault.orders.orders;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.StrictJson;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
 import com.proxyvault.platform.input.Texts;
@@ -93,12 +94,47 @@ public class OrderResource {
         return orders.get(CurrentReseller.resellerId(caller), id(orderId)).map(OrderView::of);
     }
 
+    /**
+     * Pays the order from the balance (seed "Pay for an order"). The seed's call sends no body; an empty JSON
+     * object is accepted too (what some client libraries send). Anything else is judged before any money
+     * moves, like every other body (docs/api.md "Request bodies"): a body that is not JSON 415, malformed JSON
+     * 400, a field (pay takes none) or a non-object 422.
+     */
     @POST
     @Path("/{orderId}/pay")
     public Uni<OrderService.PayResult> pay(@PathParam("orderId") String orderId,
-                                           @HeaderParam("Authorization") String authorization) {
+                                           @HeaderParam("Authorization") String authorization,
+                                           @HeaderParam("Content-Type") String contentType, byte[] body) {
+        requireNoPayFields(contentType, body);
         return orders.pay(CurrentReseller.resellerId(caller), id(orderId), authorization);
     }
+
+    /** The body rule of {@link #pay}: nothing, or {@code {}} as JSON. */
+    static void requireNoPayFields(String contentType, byte[] body) {
+        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return;
+        }
+        String type = contentType == null ? "" : contentType.split(";", 2)[0].strip();
+        if (!type.equalsIgnoreCase(MediaType.APPLICATION_JSON)) {
+            throw new ApiException(415, com.proxyvault.platform.http.ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+                    "Unsupported Media Type: pay takes no body, or an empty JSON object as application/json");
+        }
+        com.fasterxml.jackson.databind.JsonNode json;
+        try {
+            StrictJson.scan(JSON.getFactory(), body);
+            json = JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw ApiException.malformedJson("Malformed JSON body: " + e.getMessage());
+        }
+        if (!json.isObject()) {
+            throw ApiException.unprocessable("The request body of pay must be an empty JSON object, or absent");
+        }
+        if (!json.isEmpty()) {
+            throw ApiException.unprocessable("Unknown field '" + json.fieldNames().next() + "': pay takes no fields");
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     public record OrderList(List<OrderView> orders, long total) {
     }
