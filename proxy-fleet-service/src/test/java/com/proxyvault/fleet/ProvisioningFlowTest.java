@@ -298,10 +298,12 @@ class ProvisioningFlowTest {
             // Within the cooldowns: 429 with Retry-After, and the modem is not asked.
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
                     .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"))
-                    .header("Retry-After", org.hamcrest.Matchers.notNullValue());
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                    .body("detail", org.hamcrest.Matchers.startsWith("This proxy was reset moments ago"));
             endFastCooldown(proxyId); // past the fast cooldown, not the hard one (5 min)
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"hard\"}")
-                    .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"));
+                    .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"))
+                    .body("detail", org.hamcrest.Matchers.startsWith("A hard reset of this proxy is possible again in"));
 
             // Fingerprint
             var fingerprint = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)

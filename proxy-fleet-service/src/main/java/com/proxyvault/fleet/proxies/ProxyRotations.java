@@ -185,8 +185,14 @@ public class ProxyRotations {
     private Uni<Rotation> claim(Mutiny.Session session, Proxy proxy, boolean hard, String mode, LocalDateTime now, String rotationId) {
         Duration wait = cooldownLeft(proxy, hard, now);
         if (!wait.isZero()) {
-            throw ApiException.tooManyRequests(ErrorCodes.RESET_COOLDOWN, (hard ? "A hard reset" : "A reset")
-                    + " of this proxy is possible again in " + Math.max(1, (wait.toMillis() + 999) / 1000) + " s").retryAfter(wait);
+            // Named by the cooldown that holds it back: the hard one only when it is the longer wait (a hard reset
+            // right after a fast one waits out the cooldown between any two resets; new-user review)
+            boolean hardCooldown = hard && wait.equals(remaining(proxy.lastHardResetAt, resets.hardCooldown(), now))
+                    && !wait.equals(remaining(proxy.lastResetAt, resets.fastCooldown(), now));
+            throw ApiException.tooManyRequests(ErrorCodes.RESET_COOLDOWN, (hardCooldown
+                    ? "A hard reset of this proxy is possible again in "
+                    : "This proxy was reset moments ago: another reset is possible in ")
+                    + Math.max(1, (wait.toMillis() + 999) / 1000) + " s").retryAfter(wait);
         }
         // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
         Duration hardWait = hard ? Duration.ZERO : remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
