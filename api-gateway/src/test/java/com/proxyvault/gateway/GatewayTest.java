@@ -175,7 +175,7 @@ public class GatewayTest {
         long last = given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + id + "/keys")
                 .then().extract().jsonPath().getLong("keys[0].id");
         given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/resellers/" + id + "/keys/" + last)
-                .then().statusCode(409);
+                .then().statusCode(409).body("detail", startsWith("This is the reseller's last active API key: issue another one first"));
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/999999999/keys")
                 .then().statusCode(404).body("detail", equalTo("Reseller not found"));
         given().header("Authorization", "Bearer " + issued).get("/v1/admin/resellers").then().statusCode(401);

@@ -77,14 +77,26 @@ public class ApiKeyService {
      * notifies them; this replica forgets its cache right after the commit).
      */
     public Uni<Void> revoke(long resellerId, long keyId) {
+        return revoke(resellerId, keyId, "This is your last active API key: create another one before revoking it");
+    }
+
+    /**
+     * {@link #revoke(long, long)} for an operator: the same rule, and a 409 that tells the operator what to do
+     * (issue the replacement through the operator API first; a new-user review found the reseller's wording there).
+     */
+    public Uni<Void> revokeAsOperator(long resellerId, long keyId) {
+        return revoke(resellerId, keyId, "This is the reseller's last active API key: issue another one first"
+                + " (POST /v1/admin/resellers/" + resellerId + "/keys), then revoke this one");
+    }
+
+    private Uni<Void> revoke(long resellerId, long keyId, String lastKeyDetail) {
         return Panache.withTransaction(() -> lockReseller(resellerId)
                         .chain(() -> ApiKey.<ApiKey>find("id = ?1 and resellerId = ?2 and revokedAt is null", keyId, resellerId)
                                 .firstResult())
                         .onItem().ifNull().failWith(() -> ApiException.notFound("API key not found"))
                         .chain(key -> ApiKey.count("resellerId = ?1 and revokedAt is null", resellerId))
                         .chain(live -> live <= 1
-                                ? Uni.createFrom().failure(ApiException.conflict(
-                                        "This is your last active API key: create another one before revoking it"))
+                                ? Uni.createFrom().failure(ApiException.conflict(lastKeyDetail))
                                 : ApiKey.update("revokedAt = ?1 where id = ?2 and resellerId = ?3 and revokedAt is null",
                                         now(), keyId, resellerId)))
                 .invoke(authenticator::forgetAll)

@@ -150,13 +150,17 @@ public class ResellerAdminResource {
                         issued.key().id, issued.key().name, issued.plaintext(), issued.key().createdAt)).build());
     }
 
-    /** Revokes one of the reseller's keys; as for the reseller, never their last live one (409). */
+    /**
+     * Revokes one of the reseller's keys; as for the reseller, never their last live one (409 saying to issue
+     * the replacement first: a compromised sole key is replaced, then revoked, and the reseller is never left
+     * without a way in).
+     */
     @DELETE
     @Path("/{resellerId}/keys/{keyId}")
     public Uni<ApiKeyResource.Detail> revokeKey(@PathParam("resellerId") String resellerId, @PathParam("keyId") String keyId) {
         long id = Ids.path(resellerId, "Reseller not found");
         long key = Ids.path(keyId, "API key not found");
-        return keys.revoke(id, key).replaceWith(new ApiKeyResource.Detail("API key revoked"));
+        return keys.revokeAsOperator(id, key).replaceWith(new ApiKeyResource.Detail("API key revoked"));
     }
 
     /**
