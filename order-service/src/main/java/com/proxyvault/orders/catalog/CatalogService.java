@@ -64,9 +64,9 @@ public class CatalogService {
     /** A new product, active, with the given tiers (possibly none yet: then resellers do not see it). 409 on a taken name. */
     @WithTransaction
     public Uni<CatalogAdminView> addProduct(NewProduct request, String operator) {
-        return Product.count("lower(name) = lower(?1)", request.name()).chain(taken -> {
-            if (taken > 0) {
-                return Uni.createFrom().failure(ApiException.conflict("A product named '" + request.name() + "' already exists"));
+        return Product.<Product>find("lower(name) = lower(?1)", request.name()).firstResult().chain(taken -> {
+            if (taken != null) {
+                return Uni.createFrom().failure(nameTaken(taken));
             }
             Product product = new Product();
             product.name = request.name();
@@ -89,12 +89,11 @@ public class CatalogService {
         return Product.<Product>findById(productId)
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Product not found"))
                 .chain(product -> (change.name() == null || change.name().equalsIgnoreCase(product.name)
-                        ? Uni.createFrom().item(0L)
-                        : Product.count("lower(name) = lower(?1) and id <> ?2", change.name(), productId))
+                        ? Uni.createFrom().<Product>nullItem()
+                        : Product.<Product>find("lower(name) = lower(?1) and id <> ?2", change.name(), productId).firstResult())
                         .chain(taken -> {
-                            if (taken > 0) {
-                                return Uni.createFrom().failure(ApiException.conflict(
-                                        "A product named '" + change.name() + "' already exists"));
+                            if (taken != null) {
+                                return Uni.createFrom().failure(nameTaken(taken));
                             }
                             LOG.infof("Operator %s changed product %d: %s", operator, productId, change);
                             if (change.name() != null) {
@@ -110,6 +109,15 @@ public class CatalogService {
                         }))
                 .onFailure(CatalogService::isUniqueViolation)
                 .transform(e -> ApiException.conflict("A product named '" + change.name() + "' already exists"));
+    }
+
+    /**
+     * 409 for a name another product has, ignoring case: it names that product as stored, with its id
+     * (docs/operations.md section 8; a new-user review found the request's spelling quoted instead).
+     */
+    private static ApiException nameTaken(Product existing) {
+        return ApiException.conflict("A product named '" + existing.name + "' (id " + existing.id
+                + ") already exists; names are unique ignoring case");
     }
 
     /** A new active tier of product {@code productId}; 404 unknown product, 409 a label the product has. */

@@ -127,7 +127,8 @@ class CatalogAdminTest {
         long[] tier = product("10.00");
         String taken = operator().get("/internal/catalog/products/" + tier[0]).then().extract().path("name");
         operator().body(Map.of("name", taken.toUpperCase())).post("/internal/catalog/products")
-                .then().statusCode(409).body("code", equalTo("conflict")).body("detail", containsString("already exists"));
+                .then().statusCode(409).body("code", equalTo("conflict"))
+                .body("detail", equalTo("A product named '" + taken + "' (id " + tier[0] + ") already exists; names are unique ignoring case"));
         operator().body(Map.of("name", " ")).post("/internal/catalog/products").then().statusCode(422).body("detail", containsString("name"));
         operator().body(Map.of("name", "x".repeat(101))).post("/internal/catalog/products").then().statusCode(422);
         for (var bad : List.<Map<String, Object>>of(
