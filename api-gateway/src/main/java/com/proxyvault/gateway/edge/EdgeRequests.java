@@ -107,6 +107,11 @@ public final class EdgeRequests {
                     "The " + repeated + " header must appear only once in a request");
             return;
         }
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_1_1 && request.getHeader(HttpHeaders.HOST) == null) {
+            // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host (Vert.x lets it through)
+            ErrorResponses.send(response, 400, "bad_request", "An HTTP/1.1 request must have a Host header");
+            return;
+        }
         String badQuery = malformedQuery(request.query());
         if (badQuery != null) {
             // Judged here, once, for every path: Quarkus' router (the keys resource, /v1/admin) answered such a

@@ -101,6 +101,14 @@ class PublicPortTest {
             assertTrue(answer.contains("\"code\":\"bad_request\""), target + ": " + answer);
             assertTrue(answer.contains("Malformed query string"), target + ": " + answer);
         }
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host is 400 (new-user review: it was served)
+        try (Socket socket = new Socket("localhost", edge.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /v1/reseller/balance HTTP/1.1\r\nAuthorization: Bearer " + key
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.contains("Host header"), answer);
+        }
         // escapes that decode to UTF-8 still pass: an unknown status is the orders resource's own 422 (stub: 200)
         assertTrue(rawGet("/v1/reseller/orders?status=%C3%BC", key).startsWith("HTTP/1.1 200 "));
     }
