@@ -61,6 +61,24 @@ class EventConsumerTest {
         return consumer;
     }
 
+    /** The template's effect for {@link #checkedConsumer} and kin: counts the attempt, persists one row. */
+    private static Uni<Void> countedEffect(org.hibernate.reactive.mutiny.Mutiny.Session session,
+                                           EventEnvelope<ProxyProvisionFailed> event) {
+        attempts.incrementAndGet();
+        Effect effect = new Effect();
+        effect.eventId = event.id();
+        effect.note = event.data().reason();
+        return session.persist(effect);
+    }
+
+    /** An effect idempotent by itself: the event's row, unless it is there already (one statement). */
+    private Uni<io.vertx.mutiny.sqlclient.RowSet<io.vertx.mutiny.sqlclient.Row>> insertEffect(EventEnvelope<ProxyProvisionFailed> event) {
+        return pool.preparedQuery("""
+                        insert into effects (event_id, note) select $1, $2
+                        where not exists (select 1 from effects where event_id = $1)""")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(event.id(), event.data().reason()));
+    }
+
     private EventEnvelope<ProxyProvisionFailed> event(String reason) {
         return EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, 7, new ProxyProvisionFailed(42, reason));
     }
@@ -94,13 +112,7 @@ class EventConsumerTest {
                     event -> event.data().reason().startsWith("broken")
                             ? Uni.createFrom().failure(new IllegalStateException("injected read failure"))
                             : Uni.createFrom().item(event.data().reason().startsWith("done")),
-                    (session, event) -> {
-                        attempts.incrementAndGet();
-                        Effect effect = new Effect();
-                        effect.eventId = event.id();
-                        effect.note = event.data().reason();
-                        return session.persist(effect);
-                    });
+                    EventConsumerTest::countedEffect);
         }
         return checked;
     }
@@ -143,10 +155,7 @@ class EventConsumerTest {
                         if (failuresLeft.getAndDecrement() > 0) {
                             return Uni.createFrom().failure(new IllegalStateException("injected failure"));
                         }
-                        return pool.preparedQuery("""
-                                        insert into effects (event_id, note) select $1, $2
-                                        where not exists (select 1 from effects where event_id = $1)""")
-                                .execute(io.vertx.mutiny.sqlclient.Tuple.of(event.id(), event.data().reason()));
+                        return insertEffect(event);
                     });
         }
         return idempotent;
@@ -181,10 +190,7 @@ class EventConsumerTest {
             batched = consumers.idempotentConsumer("test-batched-" + System.nanoTime(), EventTypes.PROXY_PROVISION_FAILED,
                     ProxyProvisionFailed.class, (event, json) -> {
                         attempts.incrementAndGet();
-                        return pool.preparedQuery("""
-                                        insert into effects (event_id, note) select $1, $2
-                                        where not exists (select 1 from effects where event_id = $1)""")
-                                .execute(io.vertx.mutiny.sqlclient.Tuple.of(event.id(), event.data().reason()));
+                        return insertEffect(event);
                     }, events -> {
                         batchCalls.incrementAndGet();
                         if (batchFailuresLeft.getAndDecrement() > 0) {
@@ -242,13 +248,7 @@ class EventConsumerTest {
                         return Uni.createFrom().item(events.stream().filter(event -> event.data().reason().startsWith("done"))
                                 .map(EventEnvelope::id).collect(java.util.stream.Collectors.toSet()));
                     },
-                    (session, event) -> {
-                        attempts.incrementAndGet();
-                        Effect effect = new Effect();
-                        effect.eventId = event.id();
-                        effect.note = event.data().reason();
-                        return session.persist(effect);
-                    });
+                    EventConsumerTest::countedEffect);
         }
         return checkedBatch;
     }
