@@ -72,46 +72,58 @@ create type live_place as (modem_id text, agent_id text, port integer);
 
 create function live_places_changed(p_gone live_place[], p_came live_place[]) returns void language plpgsql as $$
 declare
-    v_modems text[];
-    v_deltas integer[];
+    v_modem record;
+    v_place live_place;
+    v_agent text;
+    v_range record;
+    v_below integer;
 begin
-    select array_agg(d.modem_id order by d.modem_id), array_agg(d.delta order by d.modem_id) into v_modems, v_deltas
-    from (select c.modem_id, sum(c.delta)::integer as delta
-          from (select g.modem_id, -1 as delta from unnest(p_gone) g
-                union all
-                select n.modem_id, 1 from unnest(p_came) n) c
-          group by c.modem_id having sum(c.delta) <> 0) d;
-    if cardinality(v_modems) > 1 then
-        perform 1 from modems m where m.id = any (v_modems) order by m.id for update;
-    end if;
-    if v_modems is not null then
-        update modems m set live_proxies = m.live_proxies + d.delta
-        from unnest(v_modems, v_deltas) as d(modem_id, delta) where m.id = d.modem_id;
-    end if;
+    -- One statement per row below, each an index lookup with scalar parameters: set-based forms over unnest(...)
+    -- got generic plans that read all of free_ports (a hash join) or all of agents (a seq scan).
 
-    -- ports given up, within the agent's current range, are free rows now (a port taken again in the same
-    -- statement loses its row again just below)
-    insert into free_ports (agent_id, port)
-    select g.agent_id, g.port from unnest(p_gone) g join agents a on a.id = g.agent_id
-    where g.port between a.port_range_start and a.port_range_end
-    on conflict do nothing;
-    if cardinality(p_came) > 0 then
-        -- ports are taken on one agent at a time (placement and the Hello hold the agent's row already), so the
-        -- gap below a taken port is computed from a settled set of live ports
-        perform 1 from agents a where a.id in (select n.agent_id from unnest(p_came) n) order by a.id for update;
-        delete from free_ports f using unnest(p_came) n where f.agent_id = n.agent_id and f.port = n.port;
-        -- the free ports between the highest live port below a taken one and it (none when placement took the
-        -- lowest free port)
+    -- the modems' counts: the net change of each, one update per modem in id order, so two statements that
+    -- change the same modems lock them in the same order and cannot deadlock on them
+    for v_modem in
+        select c.modem_id, sum(c.delta)::integer as delta
+        from (select g.modem_id, -1 as delta from unnest(p_gone) g
+              union all
+              select n.modem_id, 1 from unnest(p_came) n) c
+        group by c.modem_id having sum(c.delta) <> 0 order by c.modem_id
+    loop
+        update modems set live_proxies = live_proxies + v_modem.delta where id = v_modem.modem_id;
+    end loop;
+
+    -- a port given up, within the agent's current range, is a free row now (if the same statement takes it
+    -- again, it loses the row again below)
+    foreach v_place in array p_gone loop
         insert into free_ports (agent_id, port)
-        select n.agent_id, s.port
-        from unnest(p_came) n join agents a on a.id = n.agent_id
-        cross join lateral (select max(p.port) as port from proxies p
-                            where p.agent_id = n.agent_id and p.status in ('provisioning', 'active')
-                              and p.port >= a.port_range_start and p.port < n.port) below
-        cross join lateral generate_series(coalesce(below.port + 1, a.port_range_start), n.port - 1) as s(port)
-        where n.port between a.port_range_start and a.port_range_end
+        select a.id, v_place.port from agents a
+        where a.id = v_place.agent_id and v_place.port between a.port_range_start and a.port_range_end
         on conflict do nothing;
-    end if;
+    end loop;
+
+    -- a port taken, by agent in id order: the agent's row is locked first (placement and the Hello hold it
+    -- already), so takes on one agent happen one at a time and the gap below a taken port is computed from a
+    -- settled set of live ports
+    for v_place in select n.* from unnest(p_came) n order by n.agent_id, n.port loop
+        if v_place.agent_id is distinct from v_agent then
+            v_agent := v_place.agent_id;
+            select a.port_range_start, a.port_range_end into v_range from agents a where a.id = v_agent for update;
+        end if;
+        delete from free_ports f where f.agent_id = v_place.agent_id and f.port = v_place.port;
+        continue when v_place.port not between v_range.port_range_start and v_range.port_range_end;
+        -- the free ports between the highest live port below the taken one and it: none when placement took the
+        -- lowest free port; a revived proxy keeps its port, which may lie above a gap
+        select max(p.port) into v_below from proxies p
+        where p.agent_id = v_place.agent_id and p.status in ('provisioning', 'active')
+          and p.port >= v_range.port_range_start and p.port < v_place.port;
+        if coalesce(v_below + 1, v_range.port_range_start) < v_place.port then
+            insert into free_ports (agent_id, port)
+            select v_place.agent_id, s.port
+            from generate_series(coalesce(v_below + 1, v_range.port_range_start), v_place.port - 1) as s(port)
+            on conflict do nothing;
+        end if;
+    end loop;
 end $$;
 
 create function proxies_live_places() returns trigger language plpgsql as $$
