@@ -27,15 +27,16 @@ public class ModemAllocator {
                                        long available) {
     }
 
-    /** Every location, by id, with its free modems counted as {@link #place} would find them. */
+    /**
+     * Every location, by id, with its free modems counted as {@link #place} would find them: {@code live_proxies} is
+     * the modem's count of live proxies that fleet migration V16's triggers keep, which placement walks too.
+     */
     public Uni<List<LocationAvailability>> availability(Mutiny.Session session, LocalDateTime now) {
         return session.createNativeQuery("""
                         select l.id, l.name, l.is_5g,
                                (select count(*) from modems m join agents a on a.id = m.agent_id
                                 where m.location_id = l.id and m.online and not m.draining and a.connected
-                                  and a.last_seen_at > :liveSince
-                                  and m.capacity > (select count(*) from proxies p
-                                                    where p.modem_id = m.id and p.status in ('provisioning', 'active')))
+                                  and a.last_seen_at > :liveSince and m.live_proxies < m.capacity)
                         from locations l order by l.id""", Object[].class)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
                 .getResultList()

@@ -146,12 +146,19 @@ public class ProxyTransitions {
                 .replaceWith(true);
     }
 
-    /** Expires every active proxy whose period is over; returns them so their agents can close the ports. */
+    /**
+     * Expires every active proxy whose period is over; returns them so their agents can close the ports. The batch is
+     * the {@code batchSize} soonest due, loaded in modem order, the order Hibernate flushes their updates in (one
+     * statement each, {@code hibernate.order_updates} off): each update of an active one changes its modem's
+     * live-proxy count (fleet migration V16), which locks the modem's row, and transactions that lock modems in one
+     * order never deadlock on them (two replicas' expiry batches, an offline sweep; docs/fleet.md "Placement cost").
+     */
     public Uni<List<Proxy>> expireDue(int batchSize) {
         LocalDateTime now = now();
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                select * from proxies where status in (:running) and expires_at <= :now
-                                order by expires_at limit :limit for update skip locked""", Proxy.class)
+                                select * from (select * from proxies where status in (:running) and expires_at <= :now
+                                               order by expires_at limit :limit for update skip locked) due
+                                order by due.modem_id""", Proxy.class)
                 .setParameter("running", ProxyStatus.RUNNING)
                 .setParameter("now", now)
                 .setParameter("limit", batchSize)
