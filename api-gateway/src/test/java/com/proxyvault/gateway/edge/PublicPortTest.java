@@ -134,6 +134,10 @@ class PublicPortTest {
         routes.put("/v1/reseller/webhooks/918273/deliveries/918274/resend", "/v1/reseller/webhooks/{id}/deliveries/{id}/resend");
         routes.put("/v1/reseller/balance/transactions?limit=918273", "/v1/reseller/balance/transactions");
         given().header("Authorization", "Bearer " + key).get("/v1/reseller/made-up/918273/path"); // 404: NOT_FOUND
+        // made-up paths answered 401 (no key) are not 404s: they fall into /v1/reseller/{other}, not one series each
+        given().get("/v1/reseller/zz918273").then().statusCode(401);
+        given().get("/v1/reseller/orders/918273/zz").then().statusCode(401);
+        routes.put("/v1/reseller/zz918273", "/v1/reseller/{other}");
         for (String target : routes.keySet()) {
             given().header("Authorization", "Bearer " + key).get(target);
         }
