@@ -112,6 +112,11 @@ public final class EdgeRequests {
             ErrorResponses.send(response, 400, "bad_request", "An HTTP/1.1 request must have a Host header");
             return;
         }
+        if (request.path().startsWith("/v1/") && rulesOutJson(request.getHeader(HttpHeaders.ACCEPT))) {
+            // Judged here for every API path: the services' negotiation ignored q=0 (new-user review)
+            ErrorResponses.send(response, 406, "not_acceptable", "Not Acceptable: this API answers application/json");
+            return;
+        }
         String badQuery = malformedQuery(request.query());
         if (badQuery != null) {
             // Judged here, once, for every path: Quarkus' router (the keys resource, /v1/admin) answered such a
@@ -392,6 +397,46 @@ public final class EdgeRequests {
         }
         String coding = header.trim();
         return coding.isEmpty() || coding.equalsIgnoreCase("identity") ? null : coding;
+    }
+
+    /**
+     * Whether an {@code Accept} header rules out {@code application/json} (RFC 9110 §12.5.1): the most specific
+     * range that matches it ({@code application/json}, then {@code application/*}, then {@code *}{@code /*})
+     * has {@code q=0}, or no range matches it at all. No header, or an empty one, accepts anything.
+     */
+    static boolean rulesOutJson(String accept) {
+        if (accept == null || accept.isBlank()) {
+            return false;
+        }
+        int specificity = -1;
+        double quality = 0;
+        for (String range : accept.split(",")) {
+            String[] parts = range.split(";");
+            String type = parts[0].strip().toLowerCase(java.util.Locale.ROOT);
+            int rank = switch (type) {
+                case "application/json" -> 2;
+                case "application/*" -> 1;
+                case "*/*" -> 0;
+                default -> -1;
+            };
+            if (rank <= specificity) {
+                continue;
+            }
+            double q = 1;
+            for (int i = 1; i < parts.length; i++) {
+                String[] param = parts[i].split("=", 2);
+                if (param.length == 2 && param[0].strip().equalsIgnoreCase("q")) {
+                    try {
+                        q = Double.parseDouble(param[1].strip());
+                    } catch (NumberFormatException e) {
+                        q = 1; // a weight that is not a number weighs nothing out
+                    }
+                }
+            }
+            specificity = rank;
+            quality = q;
+        }
+        return specificity < 0 || quality <= 0;
     }
 
     /**

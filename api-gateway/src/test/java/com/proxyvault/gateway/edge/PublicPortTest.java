@@ -151,6 +151,27 @@ class PublicPortTest {
         }
     }
 
+    /**
+     * An Accept header that rules JSON out is 406 on every API path, q=0 included (RFC 9110 §12.5.1; new-user
+     * review: {@code application/json;q=0} was served); one that leaves JSON acceptable, however low, is served.
+     */
+    @Test
+    void shouldAnswer406WhenAcceptRulesOutJsonByWeightToo() throws Exception {
+        String key = given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json")
+                .body(java.util.Map.of("name", "accept-" + System.nanoTime())).post("/v1/admin/resellers")
+                .then().statusCode(201).extract().jsonPath().getString("api_key.key");
+        for (String accept : new String[] {"application/json;q=0", "*/*;q=0, text/plain", "application/xml",
+                "application/*;q=0.5, application/json;q=0"}) {
+            given().header("Authorization", "Bearer " + key).header("Accept", accept).get("/v1/reseller/keys")
+                    .then().statusCode(406).body("code", equalTo("not_acceptable"));
+        }
+        for (String accept : new String[] {"text/html, */*;q=0.1", "application/json;q=0.001", "APPLICATION/JSON",
+                "application/json;q=0, */*;q=1, application/*;q=0.3", "*/*"}) {
+            given().header("Authorization", "Bearer " + key).header("Accept", accept).get("/v1/reseller/keys")
+                    .then().statusCode(accept.startsWith("application/json;q=0,") ? 406 : 200);
+        }
+    }
+
     /** The whole answer (status line, headers, body) to a GET of {@code target} sent as is, with the key. */
     private String rawGet(String target, String key) throws IOException {
         try (Socket socket = new Socket("localhost", edge.port())) {
