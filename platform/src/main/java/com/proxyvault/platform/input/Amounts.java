@@ -18,7 +18,10 @@ public final class Amounts {
 
     /** The largest amount a single request may carry. */
     public static final BigDecimal MAX = new BigDecimal("1000000.00");
-    private static final Pattern FORM = Pattern.compile("[0-9]{1,16}(\\.[0-9]{1,2})?");
+    /** The documented form (docs/api.md "Money"); leading zeros count for nothing. */
+    private static final Pattern SHAPE = Pattern.compile("[0-9]+(\\.[0-9]{1,2})?");
+    /** The form with at most 16 significant integer digits: BigDecimal is never asked to parse a huge number. */
+    private static final Pattern FORM = Pattern.compile("0*[0-9]{1,16}(\\.[0-9]{1,2})?");
 
     private Amounts() {
     }
@@ -28,8 +31,11 @@ public final class Amounts {
         if (raw == null) {
             throw ApiException.unprocessable(field + " is required (a decimal string such as \"20.00\")");
         }
-        if (!FORM.matcher(raw).matches()) {
+        if (!SHAPE.matcher(raw).matches()) {
             throw ApiException.unprocessable(field + " must be a decimal string such as \"20.00\": digits, at most 2 decimals");
+        }
+        if (!FORM.matcher(raw).matches()) { // the right form, too large to be worth parsing (new-user review: wrong reason)
+            throw ApiException.unprocessable(field + " must be at most " + MAX.toPlainString());
         }
         BigDecimal amount = new BigDecimal(raw).setScale(2);
         if (amount.signum() <= 0) {

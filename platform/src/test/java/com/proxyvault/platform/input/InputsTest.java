@@ -41,7 +41,8 @@ class InputsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"20,20.00", "20.5,20.50", "0.01,0.01", "1000000.00,1000000.00", "007,7.00"})
+    @CsvSource({"20,20.00", "20.5,20.50", "0.01,0.01", "1000000.00,1000000.00", "007,7.00",
+            "00000000000000000000000001.00,1.00"})
     void shouldReadMoneyStrings(String raw, String expected) {
         assertEquals(new BigDecimal(expected), Amounts.positive(raw, "amount"));
     }
@@ -53,6 +54,14 @@ class InputsTest {
         ApiException e = assertThrows(ApiException.class, () -> Amounts.positive(raw, "amount"));
         assertEquals(422, e.status());
         assertTrue(e.detail().startsWith("amount"), e.detail());
+    }
+
+    /** The right form but too large says so, whatever its length (new-user review: it said "digits, at most 2 decimals"). */
+    @ParameterizedTest
+    @ValueSource(strings = {"1000000.01", "99999999999999999999", "12345678901234567890123.45"})
+    void shouldNameTheMaximumForAWellFormedAmountTooLarge(String raw) {
+        assertEquals("amount must be at most 1000000.00",
+                assertThrows(ApiException.class, () -> Amounts.positive(raw, "amount")).detail());
     }
 
     @Test
