@@ -316,9 +316,10 @@ def pay_figures(s):
 
 
 def fleet_figures(s):
-    """bench/fleet's lead paragraph: streams held, CPU per heartbeat against the minimal grpc-java server, the
-    command round trip (no aim set by the issues: the figures are for the capacity plan). Runs with several
-    agents' streams per connection (--channels shared:N) get their own rows (keys ending in -shared)."""
+    """bench/fleet's lead paragraph: streams held, CPU per heartbeat and heap per stream against the minimal
+    grpc-java server, and the command round trip. Issue 8 item 10 sets two aims: command p99 ≤ 20 ms and
+    ≤ 50 KB of heap per stream (FLEET_AIMS); CPU per heartbeat has none. Runs with several agents' streams per
+    connection (--channels shared:N) get their own rows (keys ending in -shared)."""
     t, out = s["text"], []
     m = re.search(r"\*\*(%s) agents held\*\* \(([^)]*)\)\. \*\*Fleet CPU per heartbeat (%s) µs\*\* vs the minimal gRPC "
                   r"server's (%s) µs: \*\*(%s)×\*\* \(steady (%s) heartbeats/s" % ((NUM,) * 5), t)
@@ -339,20 +340,37 @@ def fleet_figures(s):
                       "%s µs" % m.group(3), "minimal grpc-java server: %s µs" % m.group(4),
                       times(num(m.group(3)) / num(m.group(4))) if num(m.group(4)) else "–",
                       "no aim set: –"))
+    h = re.search(r"Heap per stream \(after full GC\): fleet (%s) KB, reference (%s) KB" % (NUM, NUM), t)
+    if h:
+        heap, ref = num(h.group(1)), num(h.group(2))
+        aim = FLEET_AIMS["heap_kb"]
+        out.append(figure("heap-per-stream" + suffix, "fleet heap per agent stream after full GC (%s agents, %s)" % (
+                              agents, conns),
+                          "%s KB" % h.group(1), "minimal grpc-java server: %s KB" % h.group(2),
+                          times(heap / ref) if ref else "–", "≤ %s KB: %s" % (fmt(aim), verdict(heap <= aim))))
     p = re.search(r"p50 \*\*(%s) ms\*\*, p99 \*\*(%s) ms\*\*" % (NUM, NUM), t)
     if p:
+        p99, aim = num(p.group(2)), FLEET_AIMS["command_p99_ms"]
+        # the minimal server's own command path, measured in the same run (sections since `quiet-main`)
+        r = re.search(r"reference's minimal command path[^)]*?p50 (%s) ms, p99 (%s) ms" % (NUM, NUM), t)
+        reference = ("minimal grpc-java command path: %s ms" % r.group(2)) if r else "aim: ≤ %s ms" % fmt(aim)
+        ratio = times(p99 / num(r.group(2))) if r and num(r.group(2)) else times(p99 / aim)
         out.append(figure("command-p99" + suffix, "command round trip (fingerprint through the fleet's REST API) with %s "
-                                                  "agents connected (%s), p99" % (agents, conns),
-                          "%s ms" % p.group(2), "p50: %s ms" % p.group(1), "–", "no aim set: –"))
+                                                  "agents connected (%s), p99 (p50 %s ms)" % (agents, conns, p.group(1)),
+                          "%s ms" % p.group(2), reference, ratio, "≤ %s ms: %s" % (fmt(aim), verdict(p99 <= aim))))
     return out
+
+
+# issue 8 item 10: "aim p99 ≤ 20 ms, ≤ 50 KB heap per stream"
+FLEET_AIMS = {"command_p99_ms": 20.0, "heap_kb": 50.0}
 
 
 # the row order within a bench
 KEYS = {"gateway": ["throughput", "paced-p99"], "flow": [k for k, _ in FLOW_SIGNALS], "proxy": list(PROXY_SCENARIOS),
         "webhooks": ["deliveries", "latency", "bad-signatures"],
         "pay": ["ledger-ratio", "ledger-flat", "paid-per-s", "cpu-per-order", "double-spends"],
-        "fleet": ["streams", "cpu-per-heartbeat", "command-p99", "streams-shared", "cpu-per-heartbeat-shared",
-                  "command-p99-shared"]}
+        "fleet": ["streams", "cpu-per-heartbeat", "heap-per-stream", "command-p99", "streams-shared",
+                  "cpu-per-heartbeat-shared", "heap-per-stream-shared", "command-p99-shared"]}
 EXTRACT = {"gateway": gateway_figures, "flow": flow_figures, "proxy": proxy_figures,
            "webhooks": webhooks_figures, "pay": pay_figures, "fleet": fleet_figures}
 

@@ -133,23 +133,38 @@ FLEET = """<!-- bench/fleet:latest -->
 class Fleet(unittest.TestCase):
     def test_fleet_figures(self):
         rows = summary.collect(SAMPLE + "\n" + FLEET)
-        self.assertEqual([r["key"] for r in rows if r["bench"] == "fleet"], ["streams", "cpu-per-heartbeat", "command-p99"])
+        self.assertEqual([r["key"] for r in rows if r["bench"] == "fleet"],
+                         ["streams", "cpu-per-heartbeat", "heap-per-stream", "command-p99"])
         streams = row(rows, "fleet", "streams")
         self.assertEqual((streams["value"], streams["reference"], streams["ratio"], streams["aim"]),
                          ("40.0 s", "minimal grpc-java server: 20.0 s", "2.00×", "all 10,000 held: yes"))
         cpu = row(rows, "fleet", "cpu-per-heartbeat")
         self.assertEqual((cpu["value"], cpu["reference"], cpu["ratio"]), ("250.5 µs", "minimal grpc-java server: 50.1 µs", "5.00×"))
         self.assertIn("1,000 heartbeats/s", cpu["figure"])
-        self.assertEqual(row(rows, "fleet", "command-p99")["value"], "80.2 ms")
+        heap = row(rows, "fleet", "heap-per-stream")
+        self.assertEqual((heap["value"], heap["reference"], heap["ratio"], heap["aim"]),
+                         ("9.0 KB", "minimal grpc-java server: 3.0 KB", "3.00×", "≤ 50 KB: yes"))
+        command = row(rows, "fleet", "command-p99")
+        # issue 8's aim, p99 ≤ 20 ms; without the reference's own command figures the aim is the reference
+        self.assertEqual((command["value"], command["reference"], command["ratio"], command["aim"]),
+                         ("80.2 ms", "aim: ≤ 20 ms", "4.01×", "≤ 20 ms: **no**"))
+        self.assertIn("p50 12.5 ms", command["figure"])
         self.assertEqual(rows[-1]["bench"], "fleet")
+
+    def test_fleet_command_p99_against_the_minimal_servers_and_the_aim(self):
+        text = FLEET.replace("p99 **80.2 ms**.", "p99 **16.9 ms** (the reference's minimal command path, no token check "
+                                                  "and no database: p50 4.0 ms, p99 12.7 ms).")
+        command = row(summary.collect(text), "fleet", "command-p99")
+        self.assertEqual((command["value"], command["reference"], command["ratio"], command["aim"]),
+                         ("16.9 ms", "minimal grpc-java command path: 12.7 ms", "1.33×", "≤ 20 ms: yes"))
 
     def test_fleet_shared_connections_get_their_own_rows(self):
         shared = FLEET.replace("one TCP connection per agent", "100 agents' streams per TCP connection").replace(
             "fleet:latest", "fleet:shared")
         rows = summary.collect(FLEET + "\n" + shared)
         keys = [r["key"] for r in rows if r["bench"] == "fleet"]
-        self.assertEqual(keys, ["streams", "cpu-per-heartbeat", "command-p99", "streams-shared", "cpu-per-heartbeat-shared",
-                                "command-p99-shared"])
+        self.assertEqual(keys, ["streams", "cpu-per-heartbeat", "heap-per-stream", "command-p99", "streams-shared",
+                                "cpu-per-heartbeat-shared", "heap-per-stream-shared", "command-p99-shared"])
         self.assertIn("100 agents per connection", row(rows, "fleet", "cpu-per-heartbeat-shared")["figure"])
         self.assertIn("one connection each", row(rows, "fleet", "cpu-per-heartbeat")["figure"])
 
