@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.proxyvault.gateway.forwarding.Upstreams;
-import jakarta.ws.rs.HttpMethod;
+import com.proxyvault.platform.http.ResourceRoutes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +26,6 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The public OpenAPI document ({@code META-INF/openapi.yaml}, served as {@code /openapi.json}) against what the
@@ -141,7 +138,8 @@ class OpenApiRoutesTest {
 
     /**
      * Every resource method of every JAX-RS resource class of the gateway (a class with {@code @Path}; the REST
-     * clients are interfaces), as "METHOD /path", from the compiled classes.
+     * clients are interfaces), as "METHOD /path", from the compiled classes, read as platform's
+     * {@link ResourceRoutes} reads them for the {@code Allow} of a 405.
      */
     private static Set<String> resourceOperations() throws IOException, ClassNotFoundException {
         Set<String> operations = new TreeSet<>();
@@ -153,38 +151,12 @@ class OpenApiRoutesTest {
             String name = classes.relativize(file).toString().replace(file.getFileSystem().getSeparator(), ".");
             Class<?> type = Class.forName(name.substring(0, name.length() - ".class".length()), false,
                     OpenApiRoutesTest.class.getClassLoader());
-            jakarta.ws.rs.Path root = type.getAnnotation(jakarta.ws.rs.Path.class);
-            if (root == null || type.isInterface()) {
-                continue;
-            }
-            for (Method method : type.getDeclaredMethods()) {
-                jakarta.ws.rs.Path sub = method.getAnnotation(jakarta.ws.rs.Path.class);
-                String verb = httpMethod(method);
-                if (verb == null) {
-                    if (sub != null) {
-                        fail(type.getName() + "." + method.getName() + " is a sub-resource locator, which this test cannot follow");
-                    }
-                    continue;
-                }
-                operations.add(verb + " " + template(join(root.value(), sub == null ? "" : sub.value())));
+            if (!type.isInterface()) {
+                ResourceRoutes.of(type).forEach(operation ->
+                        operations.add(operation.method() + " " + template(operation.template())));
             }
         }
         return operations;
-    }
-
-    private static String httpMethod(Method method) {
-        for (Annotation annotation : method.getAnnotations()) {
-            HttpMethod verb = annotation.annotationType().getAnnotation(HttpMethod.class);
-            if (verb != null) {
-                return verb.value();
-            }
-        }
-        return null;
-    }
-
-    private static String join(String root, String sub) {
-        String path = ("/" + root + "/" + sub).replaceAll("/+", "/");
-        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     private static String template(String path) {
