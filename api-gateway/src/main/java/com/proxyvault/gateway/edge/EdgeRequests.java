@@ -15,6 +15,7 @@ import com.proxyvault.gateway.idempotency.Begin;
 import com.proxyvault.gateway.idempotency.IdempotencyKeys;
 import com.proxyvault.gateway.idempotency.IdempotencyStore;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Utf8;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -38,7 +39,8 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>a singleton header sent more than once ({@link #SINGLETON_HEADERS}) gets 400, before anything reads it;</li>
  *   <li>an address throttled for failed authentication gets 429 ({@link FailedAuthentications});</li>
- *   <li>a declared body over the limit gets 413, a body in a {@code Content-Encoding} 415;</li>
+ *   <li>a declared body over the limit gets 413, a body in a {@code Content-Encoding} or with a {@code charset}
+ *       other than UTF-8 415;</li>
  *   <li>{@code /v1/reseller/*}: the {@code rv_} key is authenticated ({@link ApiKeyAuthenticator}, no
  *       database round trip when cached) and counted against its rate limit ({@link RateLimiter}, with
  *       {@code RateLimit-Policy}/{@code RateLimit} headers on every answer); then the gateway's own
@@ -140,6 +142,14 @@ public final class EdgeRequests {
         if (coding != null) {
             ErrorResponses.send(response, 415, "unsupported_media_type",
                     "Content-Encoding " + coding + " is not supported: send the body uncompressed");
+            return;
+        }
+        String charset = hasBody(request.headers()) ? unsupportedCharset(request.getHeader(HttpHeaders.CONTENT_TYPE)) : null;
+        if (charset != null) {
+            // Judged here, once, for every path: the services' @Consumes matched application/json whatever its
+            // charset and judged the bytes as UTF-8 all the same (new-user review: latin1 was accepted).
+            ErrorResponses.send(response, 415, "unsupported_media_type", "Content-Type charset '" + charset
+                    + "' is not supported: send the body as UTF-8 (charset=utf-8, or no charset)");
             return;
         }
         String path = request.path();
@@ -400,6 +410,53 @@ public final class EdgeRequests {
     }
 
     /**
+     * The {@code charset} parameter of a {@code Content-Type} header when it names anything but UTF-8, as sent
+     * (unquoted), or null: no header, no charset, or {@code utf-8} in any case, quoted or not (RFC 9110 §8.3.2:
+     * charset names are case-insensitive, and a quoted value is the same value). The API reads every body as
+     * UTF-8 (JSON is UTF-8, RFC 8259 §8.1), so a body labelled {@code latin1}, {@code utf-16} or even the alias
+     * {@code utf8} would be read as something its sender did not mean; it is refused with 415 instead.
+     */
+    static String unsupportedCharset(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        String[] parts = contentType.split(";");
+        for (int i = 1; i < parts.length; i++) {
+            String[] param = parts[i].split("=", 2);
+            if (!param[0].strip().equalsIgnoreCase("charset")) {
+                continue;
+            }
+            String value = param.length == 2 ? param[1].strip() : "";
+            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                value = value.substring(1, value.length() - 1);
+            }
+            if (!value.equalsIgnoreCase("utf-8")) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether the request carries a body (RFC 9112 §6.3): a {@code Transfer-Encoding}, or a {@code Content-Length}
+     * other than 0. Only a body has a charset to judge; a GET that sends a stray {@code Content-Type} is served.
+     */
+    static boolean hasBody(MultiMap headers) {
+        if (headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return true;
+        }
+        String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(length.trim()) != 0;
+        } catch (NumberFormatException e) {
+            return true; // Netty's codec refuses a malformed Content-Length before this is asked
+        }
+    }
+
+    /**
      * Whether an {@code Accept} header rules out {@code application/json} (RFC 9110 §12.5.1): the most specific
      * range that matches it ({@code application/json}, then {@code application/*}, then {@code *}{@code /*})
      * has {@code q=0}, or no range matches it at all. No header, or an empty one, accepts anything.
@@ -442,7 +499,8 @@ public final class EdgeRequests {
     /**
      * Why {@code query} (the raw query string, null when there is none) cannot be decoded, or null when it
      * can: every {@code %} must start an escape of two hex digits (RFC 3986 §2.1), and the escaped bytes must
-     * be UTF-8 (RFC 3986 §2.5; what every service decodes them as).
+     * be UTF-8 (RFC 3986 §2.5; what every service decodes them as), judged by the check JSON bodies pass too
+     * ({@link Utf8#isWellFormed}).
      */
     static String malformedQuery(String query) {
         if (query == null || query.indexOf('%') < 0) {
@@ -462,15 +520,7 @@ public final class EdgeRequests {
             bytes.write(Character.digit(query.charAt(i + 1), 16) * 16 + Character.digit(query.charAt(i + 2), 16));
             i += 2;
         }
-        try {
-            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return "its percent-escapes do not encode UTF-8";
-        }
-        return null;
+        return Utf8.isWellFormed(bytes.toByteArray()) ? null : "its percent-escapes do not encode UTF-8";
     }
 
     /**

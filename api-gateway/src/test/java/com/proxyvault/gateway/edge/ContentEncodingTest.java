@@ -3,10 +3,13 @@ package com.proxyvault.gateway.edge;
 import io.vertx.core.MultiMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which request bodies and headers the public port reads as sent (docs/api.md, 415 and 400), without a server. */
 class ContentEncodingTest {
@@ -50,5 +53,30 @@ class ContentEncodingTest {
     @Test
     void shouldTrimTheCodingItNames() {
         assertEquals("gzip", EdgeRequests.unsupportedContentEncoding("  gzip "));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8",
+            "application/json; charset=\"Utf-8\"", "text/plain; format=flowed", "application/json; CHARSET = utf-8 "})
+    void shouldReadABodyInUtf8OrWithoutACharset(String contentType) {
+        assertNull(EdgeRequests.unsupportedCharset(contentType));
+        assertNull(EdgeRequests.unsupportedCharset(null));
+    }
+
+    /** New-user review: application/json; charset=latin1 was accepted, and its bytes judged as UTF-8. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"application/json; charset=latin1|latin1", "application/json;charset=ISO-8859-1|ISO-8859-1",
+            "application/json; charset=\"utf-16\"|utf-16", "application/json; charset=utf8|utf8",
+            "application/json; charset=utf-8; charset=latin1|latin1", "application/json; charset=|''"})
+    void shouldNameAnyOtherCharsetForThe415(String contentType, String charset) {
+        assertEquals(charset, EdgeRequests.unsupportedCharset(contentType));
+    }
+
+    @Test
+    void shouldJudgeTheCharsetOnlyOfARequestWithABody() {
+        assertFalse(EdgeRequests.hasBody(MultiMap.caseInsensitiveMultiMap()));
+        assertFalse(EdgeRequests.hasBody(MultiMap.caseInsensitiveMultiMap().add("Content-Length", "0")));
+        assertTrue(EdgeRequests.hasBody(MultiMap.caseInsensitiveMultiMap().add("Content-Length", "2")));
+        assertTrue(EdgeRequests.hasBody(MultiMap.caseInsensitiveMultiMap().add("Transfer-Encoding", "chunked")));
     }
 }

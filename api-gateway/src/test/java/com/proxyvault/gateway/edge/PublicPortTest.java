@@ -59,6 +59,39 @@ class PublicPortTest {
                 .body("detail", equalTo("Content-Encoding gzip is not supported: send the body uncompressed"));
     }
 
+    /**
+     * A body whose Content-Type names a charset other than UTF-8 is 415 naming it, before authentication (new-user
+     * review: {@code application/json; charset=latin1} was accepted, and its bytes judged as UTF-8 all the same).
+     */
+    @Test
+    void shouldRefuseABodyInAnyCharsetButUtf8NamingIt() throws Exception {
+        given().header("Authorization", "Bearer rv_x").contentType("application/json; charset=latin1").body("{}")
+                .post("/v1/reseller/orders/1/pay")
+                .then().statusCode(415).body("code", equalTo("unsupported_media_type"))
+                .body("detail", equalTo("Content-Type charset 'latin1' is not supported: send the body as UTF-8"
+                        + " (charset=utf-8, or no charset)"));
+        given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json; charset=UTF-16")
+                .body("{\"name\":\"x\"}").post("/v1/admin/resellers")
+                .then().statusCode(415).body("detail", containsString("'UTF-16'"));
+        given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json; charset=utf-8")
+                .body(java.util.Map.of("name", "charset-" + System.nanoTime())).post("/v1/admin/resellers")
+                .then().statusCode(201);
+    }
+
+    /** RFC 8259 section 8.1 (docs/api.md "Request bodies"): a byte order mark is refused, and the detail says so. */
+    @Test
+    void shouldRefuseABodyStartingWithAByteOrderMarkSayingSo() throws Exception {
+        byte[] json = "{\"name\":\"bom\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[json.length + 3];
+        body[0] = (byte) 0xEF;
+        body[1] = (byte) 0xBB;
+        body[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, body, 3, json.length);
+        given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json").body(body)
+                .post("/v1/admin/resellers")
+                .then().statusCode(400).body("code", equalTo("malformed_json")).body("detail", containsString("byte order mark"));
+    }
+
     /** docs/console.md: the consoles are a fixed list of files, each with a CSP that allows no inline script. */
     @Test
     void shouldServeOnlyTheConsolesFilesWithAStrictContentSecurityPolicy() {

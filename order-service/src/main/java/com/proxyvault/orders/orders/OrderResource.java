@@ -1,8 +1,11 @@
 package com.proxyvault.orders.orders;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.ErrorCodes;
 import com.proxyvault.platform.http.StrictJson;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
@@ -21,6 +24,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 @Path("/v1/reseller/orders")
@@ -30,10 +35,13 @@ public class OrderResource {
 
     private final OrderService orders;
     private final JsonWebToken caller;
+    /** The service's own mapper (Quarkus', with platform's {@code StrictJson} customizer): reads pay's body. */
+    private final ObjectMapper json;
 
-    public OrderResource(OrderService orders, JsonWebToken caller) {
+    public OrderResource(OrderService orders, JsonWebToken caller, ObjectMapper json) {
         this.orders = orders;
         this.caller = caller;
+        this.json = json;
     }
 
     /**
@@ -109,32 +117,34 @@ public class OrderResource {
         return orders.pay(CurrentReseller.resellerId(caller), id(orderId), authorization);
     }
 
-    /** The body rule of {@link #pay}: nothing, or {@code {}} as JSON. */
-    static void requireNoPayFields(String contentType, byte[] body) {
-        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+    /**
+     * The body rule of {@link #pay}: nothing (null, or whitespace), or {@code {}} as {@code application/json}.
+     * Else 415 for another type, 400 {@code malformed_json} for broken JSON (platform's {@code StrictJson} rules,
+     * the byte order mark included), 422 for a field or a non-object. Read with the service's own mapper.
+     */
+    void requireNoPayFields(String contentType, byte[] body) {
+        if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
             return;
         }
         String type = contentType == null ? "" : contentType.split(";", 2)[0].strip();
         if (!type.equalsIgnoreCase(MediaType.APPLICATION_JSON)) {
-            throw new ApiException(415, com.proxyvault.platform.http.ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+            throw new ApiException(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
                     "Unsupported Media Type: pay takes no body, or an empty JSON object as application/json");
         }
-        com.fasterxml.jackson.databind.JsonNode json;
+        JsonNode tree;
         try {
-            StrictJson.scan(JSON.getFactory(), body);
-            json = JSON.readTree(body);
-        } catch (java.io.IOException e) {
+            StrictJson.scan(json.getFactory(), body);
+            tree = json.readTree(body);
+        } catch (IOException e) {
             throw ApiException.malformedJson("Malformed JSON body: " + e.getMessage());
         }
-        if (!json.isObject()) {
+        if (!tree.isObject()) {
             throw ApiException.unprocessable("The request body of pay must be an empty JSON object, or absent");
         }
-        if (!json.isEmpty()) {
-            throw ApiException.unprocessable("Unknown field '" + json.fieldNames().next() + "': pay takes no fields");
+        if (!tree.isEmpty()) {
+            throw ApiException.unprocessable("Unknown field '" + tree.fieldNames().next() + "': pay takes no fields");
         }
     }
-
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     public record OrderList(List<OrderView> orders, long total) {
     }

@@ -3,11 +3,7 @@ package com.proxyvault.platform.http;
 import io.quarkus.arc.Arc;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.spi.Bean;
-import jakarta.ws.rs.HttpMethod;
-import jakarta.ws.rs.Path;
 
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -54,32 +50,13 @@ final class AllowedMethods {
         if (known == null) {
             known = new ArrayList<>();
             for (Bean<?> bean : Arc.container().beanManager().getBeans(Object.class, Any.Literal.INSTANCE)) {
-                Class<?> type = bean.getBeanClass();
-                Path root = type.getAnnotation(Path.class);
-                if (root == null) {
-                    continue;
-                }
-                for (Method method : type.getMethods()) {
-                    String verb = verb(method);
-                    if (verb != null) {
-                        Path sub = method.getAnnotation(Path.class);
-                        known.add(new Route(toRegex(root.value() + "/" + (sub == null ? "" : sub.value())), verb));
-                    }
+                for (ResourceRoutes.Operation operation : ResourceRoutes.of(bean.getBeanClass())) {
+                    known.add(new Route(toRegex(operation.template()), operation.method()));
                 }
             }
             routes = known;
         }
         return known;
-    }
-
-    private static String verb(Method method) {
-        for (Annotation annotation : method.getAnnotations()) {
-            HttpMethod verb = annotation.annotationType().getAnnotation(HttpMethod.class);
-            if (verb != null) {
-                return verb.value();
-            }
-        }
-        return null;
     }
 
     /** {@code /a/{id}/b/{rest: .+}} → {@code /a/[^/]+/b/(?:.+)}, slashes collapsed, no trailing slash. */

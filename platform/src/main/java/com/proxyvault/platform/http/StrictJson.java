@@ -15,15 +15,13 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import com.proxyvault.platform.input.Utf8;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Set;
@@ -144,27 +142,44 @@ public class StrictJson implements ObjectMapperCustomizer {
         }
     }
 
+    /** U+FEFF, the byte order mark, in UTF-8; and the two ways UTF-16 (and UTF-32LE) texts start with it. */
+    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    private static final byte[] UTF16_BE_BOM = {(byte) 0xFE, (byte) 0xFF};
+    private static final byte[] UTF16_LE_BOM = {(byte) 0xFF, (byte) 0xFE};
+
+    /**
+     * JSON is UTF-8 (RFC 8259 §8.1), and strictly so: Jackson's own decoder lets some ill-formed sequences
+     * through (an overlong {@code C0 AF} became "/"), so the bytes are checked by {@link Utf8#isWellFormed}.
+     * A body that starts with a byte order mark is refused with a detail that says so: RFC 8259 §8.1 says a
+     * sender "MUST NOT add" one. A parser may ignore it, and Jackson skipped it unseen; we refuse, as we refuse
+     * everything not plainly meant (an editor's "UTF-8 with BOM" file sent with {@code curl -d @file}), and the
+     * detail tells the sender what to change (new-user review; "not valid UTF-8" did not). A UTF-16 or
+     * UTF-32LE mark ({@code FE FF}, {@code FF FE}) is named too: those texts are not UTF-8 at all. All 400
+     * {@code malformed_json}.
+     */
+    static void requireUtf8(byte[] body) {
+        if (startsWith(body, UTF8_BOM)) {
+            throw ApiException.malformedJson("Malformed JSON body: it starts with a byte order mark (U+FEFF, bytes EF BB BF);"
+                    + " send UTF-8 without one (RFC 8259 section 8.1)");
+        }
+        if (startsWith(body, UTF16_BE_BOM) || startsWith(body, UTF16_LE_BOM)) {
+            throw ApiException.malformedJson("Malformed JSON body: it starts with a UTF-16 or UTF-32 byte order mark;"
+                    + " JSON must be UTF-8, without a byte order mark (RFC 8259 section 8.1)");
+        }
+        if (!Utf8.isWellFormed(body)) {
+            throw ApiException.malformedJson("Malformed JSON body: not valid UTF-8");
+        }
+    }
+
+    private static boolean startsWith(byte[] body, byte[] prefix) {
+        return body.length >= prefix.length && Arrays.equals(body, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     /**
      * The answer for a Jackson failure: a syntax error is 400 {@code malformed_json}; everything else (wrong
      * type, coercion refused, number out of range, unknown field) is 422 {@code validation_failed} naming
      * the field by its JSON path ({@code product_id}, {@code items[0].name}).
      */
-    /**
-     * JSON is UTF-8 (RFC 8259 §8.1), and strictly so: Jackson's own decoder lets some ill-formed
-     * sequences through (an overlong {@code C0 AF} became "/"), so the bytes are checked with the JDK's
-     * decoder, which reports every ill-formed, overlong or surrogate sequence. 400 {@code malformed_json}.
-     */
-    static void requireUtf8(byte[] body) {
-        try {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body));
-        } catch (CharacterCodingException e) {
-            throw ApiException.malformedJson("Malformed JSON body: not valid UTF-8");
-        }
-    }
-
     public static ApiException problem(JsonProcessingException e) {
         String field = fieldOf(e);
         if (e instanceof UnrecognizedPropertyException unknown) {

@@ -89,6 +89,26 @@ class StrictJsonTest {
         }
     }
 
+    /**
+     * RFC 8259 section 8.1: a sender must not add a byte order mark. Refused, and said so (new-user review; before,
+     * Jackson skipped a UTF-8 mark unseen and a UTF-16 one was only "not valid UTF-8").
+     */
+    @Test
+    void shouldRefuseABodyStartingWithAByteOrderMarkSayingSo() {
+        for (byte[] body : new byte[][]{
+                {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'},             // UTF-8
+                {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF},                       // nothing after it
+                {(byte) 0xFF, (byte) 0xFE, '{', 0, '}', 0},                    // UTF-16LE
+                {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '}'}}) {                 // UTF-16BE
+            ApiException e = assertThrows(ApiException.class, () -> StrictJson.scan(STRICT.getFactory(), body));
+            assertEquals(400, e.status());
+            assertEquals("malformed_json", e.code());
+            assertTrue(e.detail().contains("byte order mark"), e.detail());
+        }
+        // U+FEFF inside a string is a character like any other
+        assertDoesNotThrow(() -> scan("{\"name\":\"a\uFEFFb\"}"));
+    }
+
     @Test
     void shouldBindWhatIsExactlyRight() throws Exception {
         assertEquals(new Body("order:1", 7L, true), STRICT.readValue("{\"reference\":\"order:1\",\"product_id\":7,\"flag\":true}", Body.class));

@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,5 +111,21 @@ class InputsTest {
             assertEquals("mode must be one of fast, hard", e.detail());
         }
         assertEquals(422, assertThrows(ApiException.class, () -> Texts.oneOf(null, "mode", List.of("fast"), true)).status());
+    }
+
+    /** One check for every text read as UTF-8: JSON bodies (StrictJson) and the gateway's decoded query strings. */
+    @Test
+    void shouldTellWellFormedUtf8FromEveryIllFormedSequence() {
+        assertTrue(Utf8.isWellFormed(new byte[0]));
+        assertTrue(Utf8.isWellFormed("é ✓ \uD83D\uDE80 \uFEFF".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        for (byte[] bytes : new byte[][]{
+                {(byte) 0xC0, (byte) 0xAF},                          // overlong "/"
+                {(byte) 0xED, (byte) 0xA0, (byte) 0x80},             // an encoded surrogate
+                {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
+                {(byte) 0x80},                                       // a stray continuation byte
+                {'a', (byte) 0xE2, (byte) 0x9C},                     // cut short
+                {(byte) 0xFF}}) {                                    // never in UTF-8
+            assertFalse(Utf8.isWellFormed(bytes), java.util.HexFormat.of().formatHex(bytes));
+        }
     }
 }
