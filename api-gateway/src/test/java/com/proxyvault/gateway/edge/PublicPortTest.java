@@ -78,16 +78,24 @@ class PublicPortTest {
                 .then().statusCode(201);
     }
 
-    /** RFC 8259 section 8.1 (docs/api.md "Request bodies"): a byte order mark is refused, and the detail says so. */
+    /**
+     * RFC 8259 section 8.1 (docs/api.md "Request bodies"): a UTF-8 byte order mark is ignored, as it always was; a
+     * UTF-16 one is refused, and the detail says so.
+     */
     @Test
-    void shouldRefuseABodyStartingWithAByteOrderMarkSayingSo() throws Exception {
-        byte[] json = "{\"name\":\"bom\"}".getBytes(StandardCharsets.UTF_8);
+    void shouldIgnoreAUtf8ByteOrderMarkAndRefuseAUtf16OneNamingIt() throws Exception {
+        String name = "bom-" + java.util.UUID.randomUUID();
+        byte[] json = ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8);
         byte[] body = new byte[json.length + 3];
         body[0] = (byte) 0xEF;
         body[1] = (byte) 0xBB;
         body[2] = (byte) 0xBF;
         System.arraycopy(json, 0, body, 3, json.length);
         given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json").body(body)
+                .post("/v1/admin/resellers")
+                .then().statusCode(201).body("name", equalTo(name));
+        byte[] utf16 = ("\uFEFF{\"name\":\"" + name + "-16\"}").getBytes(StandardCharsets.UTF_16LE);
+        given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json").body(utf16)
                 .post("/v1/admin/resellers")
                 .then().statusCode(400).body("code", equalTo("malformed_json")).body("detail", containsString("byte order mark"));
     }

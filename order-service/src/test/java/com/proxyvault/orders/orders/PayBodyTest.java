@@ -44,6 +44,8 @@ class PayBodyTest {
         assertDoesNotThrow(() -> resource.requireNoPayFields(null, null));
         assertDoesNotThrow(() -> resource.requireNoPayFields(null, bytes(" \n")));
         assertDoesNotThrow(() -> resource.requireNoPayFields("Application/JSON; charset=utf-8", bytes(" { } ")));
+        // RFC 8259 section 8.1: a parser may ignore a UTF-8 byte order mark (docs/api.md rule 1)
+        assertDoesNotThrow(() -> resource.requireNoPayFields("application/json", new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'}));
     }
 
     @Test
@@ -54,7 +56,7 @@ class PayBodyTest {
         ApiException field = refusal("application/json", bytes("{\"x\":1}"));
         assertEquals(422, field.status());
         assertTrue(field.detail().contains("'x'"), field.detail());
-        ApiException bom = refusal("application/json", new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'});
+        ApiException bom = refusal("application/json", new byte[] {(byte) 0xFF, (byte) 0xFE, '{', 0, '}', 0});
         assertEquals(400, bom.status());
         assertTrue(bom.detail().contains("byte order mark"), bom.detail());
     }

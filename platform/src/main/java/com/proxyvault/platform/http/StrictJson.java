@@ -142,29 +142,23 @@ public class StrictJson implements ObjectMapperCustomizer {
         }
     }
 
-    /** U+FEFF, the byte order mark, in UTF-8; and the two ways UTF-16 (and UTF-32LE) texts start with it. */
-    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    /** U+FEFF, the byte order mark, as UTF-16 (and UTF-32LE) texts start with it. */
     private static final byte[] UTF16_BE_BOM = {(byte) 0xFE, (byte) 0xFF};
     private static final byte[] UTF16_LE_BOM = {(byte) 0xFF, (byte) 0xFE};
 
     /**
      * JSON is UTF-8 (RFC 8259 §8.1), and strictly so: Jackson's own decoder lets some ill-formed sequences
      * through (an overlong {@code C0 AF} became "/"), so the bytes are checked by {@link Utf8#isWellFormed}.
-     * A body that starts with a byte order mark is refused with a detail that says so: RFC 8259 §8.1 says a
-     * sender "MUST NOT add" one. A parser may ignore it, and Jackson skipped it unseen; we refuse, as we refuse
-     * everything not plainly meant (an editor's "UTF-8 with BOM" file sent with {@code curl -d @file}), and the
-     * detail tells the sender what to change (new-user review; "not valid UTF-8" did not). A UTF-16 or
-     * UTF-32LE mark ({@code FE FF}, {@code FF FE}) is named too: those texts are not UTF-8 at all. All 400
-     * {@code malformed_json}.
+     * A UTF-8 byte order mark ({@code EF BB BF}) at the start is ignored, as §8.1 lets a parser do: a sender
+     * "MUST NOT add" one, but an editor's "UTF-8 with BOM" file sent with {@code curl -d @file} is plainly
+     * meant, and it was always accepted (a client that worked must keep working). A UTF-16 or UTF-32LE mark
+     * ({@code FE FF}, {@code FF FE}) means the text is not UTF-8 at all: refused naming the mark, which tells
+     * the sender what to change where "not valid UTF-8" did not (new-user review). All 400 {@code malformed_json}.
      */
     static void requireUtf8(byte[] body) {
-        if (startsWith(body, UTF8_BOM)) {
-            throw ApiException.malformedJson("Malformed JSON body: it starts with a byte order mark (U+FEFF, bytes EF BB BF);"
-                    + " send UTF-8 without one (RFC 8259 section 8.1)");
-        }
         if (startsWith(body, UTF16_BE_BOM) || startsWith(body, UTF16_LE_BOM)) {
             throw ApiException.malformedJson("Malformed JSON body: it starts with a UTF-16 or UTF-32 byte order mark;"
-                    + " JSON must be UTF-8, without a byte order mark (RFC 8259 section 8.1)");
+                    + " JSON must be UTF-8 (RFC 8259 section 8.1)");
         }
         if (!Utf8.isWellFormed(body)) {
             throw ApiException.malformedJson("Malformed JSON body: not valid UTF-8");
