@@ -412,9 +412,10 @@ public final class EdgeRequests {
     /**
      * The {@code charset} parameter of a {@code Content-Type} header when it names anything but UTF-8, as sent
      * (unquoted), or null: no header, no charset, or {@code utf-8} in any case, quoted or not (RFC 9110 §8.3.2:
-     * charset names are case-insensitive, and a quoted value is the same value). The API reads every body as
-     * UTF-8 (JSON is UTF-8, RFC 8259 §8.1), so a body labelled {@code latin1}, {@code utf-16} or even the alias
-     * {@code utf8} would be read as something its sender did not mean; it is refused with 415 instead.
+     * charset names are case-insensitive, and a quoted value is the same value). The common misspelling
+     * {@code utf8} (MySQL's name, which clients copy) means UTF-8 too and was always served, so it still is. The
+     * API reads every body as UTF-8 (JSON is UTF-8, RFC 8259 §8.1), so a body labelled {@code latin1} or
+     * {@code utf-16} would be read as something its sender did not mean; it is refused with 415 instead.
      */
     static String unsupportedCharset(String contentType) {
         if (contentType == null) {
@@ -430,7 +431,7 @@ public final class EdgeRequests {
             if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
                 value = value.substring(1, value.length() - 1);
             }
-            if (!value.equalsIgnoreCase("utf-8")) {
+            if (!value.equalsIgnoreCase("utf-8") && !value.equalsIgnoreCase("utf8")) {
                 return value;
             }
         }

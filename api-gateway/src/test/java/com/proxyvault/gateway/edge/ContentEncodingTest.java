@@ -57,7 +57,8 @@ class ContentEncodingTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8",
-            "application/json; charset=\"Utf-8\"", "text/plain; format=flowed", "application/json; CHARSET = utf-8 "})
+            "application/json; charset=\"Utf-8\"", "text/plain; format=flowed", "application/json; CHARSET = utf-8 ",
+            "application/json; charset=utf8", "application/json; charset=\"UTF8\""})
     void shouldReadABodyInUtf8OrWithoutACharset(String contentType) {
         assertNull(EdgeRequests.unsupportedCharset(contentType));
         assertNull(EdgeRequests.unsupportedCharset(null));
@@ -66,7 +67,7 @@ class ContentEncodingTest {
     /** New-user review: application/json; charset=latin1 was accepted, and its bytes judged as UTF-8. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"application/json; charset=latin1|latin1", "application/json;charset=ISO-8859-1|ISO-8859-1",
-            "application/json; charset=\"utf-16\"|utf-16", "application/json; charset=utf8|utf8",
+            "application/json; charset=\"utf-16\"|utf-16", "application/json; charset=utf-16le|utf-16le",
             "application/json; charset=utf-8; charset=latin1|latin1", "application/json; charset=|''"})
     void shouldNameAnyOtherCharsetForThe415(String contentType, String charset) {
         assertEquals(charset, EdgeRequests.unsupportedCharset(contentType));
