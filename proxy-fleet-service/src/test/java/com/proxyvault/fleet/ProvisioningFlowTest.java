@@ -525,6 +525,89 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * After the agent's Hello: its Welcome, then a day's proxy for a paid order ({@code location} or anywhere) that the
+     * agent opens; the proxy's id once {@code proxy.provisioned} is out.
+     */
+    private long provisioned(TestAgent agent, long reseller, long order, String location) throws Exception {
+        assertTrue(agent.next(WAIT).hasWelcome());
+        return provisionedAgain(agent, reseller, order, location);
+    }
+
+    /** Another day's proxy on an agent already welcomed: its id once {@code proxy.provisioned} is out. */
+    private long provisionedAgain(TestAgent agent, long reseller, long order, String location) throws Exception {
+        orderPaid(reseller, order, "day", location);
+        agent.answer(agent.next(WAIT), true, "");
+        return awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+    }
+
+    /**
+     * Heartbeats carry every served proxy's running totals, changed or not; only a report that moves a counter
+     * forward is written (docs/fleet.md "Traffic counters: only what moved"). The proof is the row itself: an
+     * unchanged report leaves its version ({@code xmin}) and its lock word ({@code xmax}) as they were, a changed one
+     * makes a new version. A late report (same counting start, lower totals) changes nothing either, and is not
+     * counted again when the totals move on. A second proxy's counter, moving in every heartbeat, shows when the
+     * batch that carried a heartbeat has committed (one transaction for the whole batch).
+     */
+    @Test
+    void shouldWriteNoRowVersionForAHeartbeatWhoseCountersDidNotMove() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-p", "token-p", 30000, 30010, "p", "MIA", "MIA");
+            long proxyId = provisioned(agent, reseller, IDS.incrementAndGet(), null);
+            long marker = provisionedAgain(agent, reseller, IDS.incrementAndGet(), null);
+
+            agent.heartbeat(new long[] {proxyId, 100, 2000, 1}, new long[] {marker, 1, 1, 1});
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(new long[] {100, 2000}, traffic(proxyId))
+                    && traffic(marker)[0] == 1);
+            String written = rowVersion(proxyId);
+
+            // the same totals again, then a late report of the same counting start: once the batch that carried each
+            // has committed (the marker moved with it), the counters' row is exactly as it was: no version, no lock
+            long markerBytes = 1;
+            for (long[] report : new long[][] {{proxyId, 100, 2000, 1}, {proxyId, 90, 1900, 1}}) {
+                long expected = ++markerBytes;
+                agent.heartbeat(report, new long[] {marker, expected, 1, 1});
+                await().atMost(WAIT).until(() -> traffic(marker)[0] == expected);
+                assertEquals(written, rowVersion(proxyId), "no new row version and no lock for " + report[1] + "/" + report[2]);
+                assertTrue(java.util.Arrays.equals(new long[] {100, 2000}, traffic(proxyId)));
+            }
+
+            // moved on: a new row version, and only the 50 bytes since the last written total count (not 60)
+            agent.heartbeat(proxyId, 150, 2000, 1);
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(new long[] {150, 2000}, traffic(proxyId)));
+            assertFalse(written.equals(rowVersion(proxyId)), "a changed counter is written");
+            // a new counting start (the listener reopened) adds its whole total, as before
+            agent.heartbeat(proxyId, 30, 40, 2);
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(new long[] {180, 2040}, traffic(proxyId)));
+        }
+    }
+
+    /** The proxy's counters row's version and lock word: {@code "xmin/xmax"}. */
+    private String rowVersion(long proxyId) {
+        return db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                        "select xmin::text || '/' || xmax::text from proxy_traffic where proxy_id = :id", String.class)
+                .setParameter("id", proxyId).getSingleResult()));
+    }
+
+    /** {@code {bytes_in, bytes_out}} of the proxy's counters row, {@code {-1, -1}} before it has one. */
+    private long[] traffic(long proxyId) {
+        List<Object[]> rows = db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                        "select bytes_in, bytes_out from proxy_traffic where proxy_id = :id", Object[].class)
+                .setParameter("id", proxyId).getResultList()));
+        return rows.isEmpty() ? new long[] {-1, -1}
+                : new long[] {((Number) rows.get(0)[0]).longValue(), ((Number) rows.get(0)[1]).longValue()};
+    }
+
+    /** A database call from the test's thread, its failure unchecked (usable inside await's conditions). */
+    private static <T> T db(java.util.function.Supplier<io.smallrye.mutiny.Uni<T>> call) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(call);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Two replicas (docs/fleet.md "Two replicas"), from one replica's side: the hop another replica uses to
      * reach an agent whose stream is here, and the 503 when no live replica holds the stream — whether it is
      * on none, on one whose lease ran out, or on one that does not have it any more.
