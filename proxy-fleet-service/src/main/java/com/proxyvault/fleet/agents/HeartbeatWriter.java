@@ -67,7 +67,9 @@ public class HeartbeatWriter {
      * only what moved"). The test is made twice, both times against the stored row, never against a memory of
      * earlier reports: once on the row as the statement's snapshot sees it ({@code left join}, so an unchanged proxy
      * is not even locked: ON CONFLICT locks the row it updates before it evaluates its WHERE), and again in the
-     * upsert's WHERE on the row as it is when locked (another replica may have written it in between). A total
+     * upsert's WHERE on the row as it is when locked (another replica may have written it in between). The first
+     * test sits in a subquery that {@code offset 0} keeps apart, so the {@code proxies} probe (is the reporter still
+     * the proxy's agent?) runs only for the reports that moved: one primary-key probe per unchanged report. A total
      * <em>below</em> the stored one of the same start is a report that arrived late (the agent's totals only grow
      * while the start stays): skipped, and {@code traffic_last_*} never moves back, so the next report does not
      * count those bytes twice.
@@ -75,11 +77,13 @@ public class HeartbeatWriter {
     static final String UPDATE_TRAFFIC = """
             insert into proxy_traffic as t (proxy_id, bytes_in, bytes_out, traffic_since_ms, traffic_last_in, traffic_last_out)
             select v.id, v.bytes_in, v.bytes_out, v.since, v.bytes_in, v.bytes_out
-            from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) as v(id, agent, since, bytes_in, bytes_out)
+            from (select r.* from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+                                  as r(id, agent, since, bytes_in, bytes_out)
+                  left join proxy_traffic o on o.proxy_id = r.id
+                  where o.proxy_id is null or o.traffic_since_ms is distinct from r.since
+                     or r.bytes_in > o.traffic_last_in or r.bytes_out > o.traffic_last_out
+                  offset 0) v
             join proxies p on p.id = v.id and p.agent_id = v.agent
-            left join proxy_traffic o on o.proxy_id = v.id
-            where o.proxy_id is null or o.traffic_since_ms is distinct from v.since
-               or v.bytes_in > o.traffic_last_in or v.bytes_out > o.traffic_last_out
             on conflict (proxy_id) do update set
                 bytes_in = t.bytes_in + case when t.traffic_since_ms = excluded.traffic_since_ms
                                              then greatest(excluded.traffic_last_in - t.traffic_last_in, 0) else excluded.traffic_last_in end,
