@@ -214,6 +214,97 @@ class ProvisioningFlowTest {
         }
     }
 
+    /**
+     * Many purchases in a row, each placed once on its own modem and port, and each claimed for dispatch by the
+     * placement itself (this replica holds the agent's stream): {@code command_sent_at} is the insert's own time, not
+     * a later claim's (docs/fleet.md "Cost per purchase"). One placed while the agent counts as another replica's is
+     * left to the dispatch of the holder, as before. With {@code -Dproxyvault.measure.transactions=true} it
+     * also prints the fleet database's transactions per purchase ({@code pg_stat_database}: commits + rollbacks over
+     * the purchases and their events, less the idle rate measured just before; no assertion on it).
+     */
+    @Test
+    void shouldPlaceEachOfManyPurchasesOnceAndClaimItInThePlacement() throws Throwable {
+        int n = 30;
+        boolean measure = Boolean.getBoolean("proxyvault.measure.transactions");
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            String[] locations = new String[n + 1];
+            java.util.Arrays.fill(locations, "LAX");
+            agent.hello("agent-q", "token-q", 30200, 30200 + n, "q", locations);
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+
+            // Placed while the database says another replica holds the agent: not claimed by the placement, but by
+            // the dispatch of the replica that holds it once it does (here: after the agent's next heartbeat).
+            db(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set replica_id = 'fleet-elsewhere' where id = 'agent-q'").executeUpdate()));
+            long elsewhere = IDS.incrementAndGet();
+            orderPaid(reseller, elsewhere, "day");
+            long unclaimed = awaitEvent(EventTypes.PROXY_PROVISIONING, elsewhere).get("data").get("proxy_id").asLong();
+            assertEquals(0L, (long) db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select count(*) from proxies where id = :id and command_sent_at is not null", Long.class)
+                    .setParameter("id", unclaimed).getSingleResult())), "not claimed for another replica's agent");
+            agent.heartbeat(); // the batch claims the agent for this replica again
+            FleetMessage late = agent.next(WAIT);
+            assertEquals(unclaimed, late.getProvisionProxy().getProxyId());
+            agent.answer(late, true, "");
+            awaitEvent(EventTypes.PROXY_PROVISIONED, elsewhere);
+
+            long[] orders = new long[n];
+            for (int i = 0; i < n; i++) {
+                orders[i] = IDS.incrementAndGet();
+            }
+
+            long[] idle = measure ? transactions() : null;
+            if (measure) {
+                Thread.sleep(10_000); // the idle rate: sweeps, leases, the outbox's safety net
+            }
+            long[] start = measure ? transactions() : null;
+            try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new StringSerializer())) {
+                for (long order : orders) {
+                    producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller),
+                            orderPaidJson(reseller, order, "day", null)));
+                }
+            }
+            java.util.Set<Integer> ports = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                FleetMessage provision = agent.next(WAIT);
+                assertTrue(provision.hasProvisionProxy(), provision.toString());
+                assertTrue(ports.add(provision.getProvisionProxy().getPort()), "a port handed out twice: " + provision);
+                agent.answer(provision, true, "");
+            }
+            for (long order : orders) {
+                awaitEvent(EventTypes.PROXY_PROVISIONED, order);
+            }
+            if (measure) {
+                Thread.sleep(11_000); // the last marks committed, and every backend's statistics flushed (at most 10 s idle)
+                long[] end = transactions();
+                double idlePerNano = (double) (start[0] - idle[0]) / (start[1] - idle[1]);
+                double work = (end[0] - start[0]) - idlePerNano * (end[1] - start[1]);
+                System.out.printf("[fleet-transactions] %d purchases: %d transactions in %.1f s, idle %.2f/s, %.2f per purchase"
+                                + " above idle%n", n, end[0] - start[0], (end[1] - start[1]) / 1e9, idlePerNano * 1e9, work / n);
+            }
+
+            List<Object[]> placed = db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                            "select order_id, created_at, command_sent_at from proxies where agent_id = 'agent-q' and status = 'active'",
+                            Object[].class).getResultList()));
+            assertEquals(n + 1, placed.size(), "one proxy per order");
+            for (Object[] row : placed.stream().filter(r -> ((Number) r[0]).longValue() != elsewhere).toList()) {
+                assertEquals(row[1], row[2], "proxy of order " + row[0] + " claimed by its placement");
+            }
+            assertEquals(n, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_PROVISIONED)
+                    && java.util.Arrays.stream(orders).anyMatch(o -> o == e.get("data").get("order_id").asLong())).count());
+        }
+    }
+
+    /** The fleet database's committed and rolled-back transactions so far, and when read ({@code System.nanoTime()}). */
+    private long[] transactions() {
+        long count = db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                "select xact_commit + xact_rollback from pg_stat_database where datname = current_database()", Long.class)
+                .getSingleResult()));
+        return new long[] {count, System.nanoTime()};
+    }
+
     @Test
     void shouldActivateAProxyWhoseRowChangedWhileItsAgentOpenedIt() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {

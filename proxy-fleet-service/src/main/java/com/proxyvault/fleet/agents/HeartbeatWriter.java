@@ -27,7 +27,7 @@ import java.util.Map;
 
 /**
  * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
- * transaction of at most three statements, every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
+ * transaction of at most three statements (plus one per extra traffic round), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
  * of one transaction with one statement per served proxy per heartbeat (docs/fleet.md "Heartbeats: one write per
  * second"; bench/fleet measured the difference, docs/benchmarks.md "bench/fleet").
  *
@@ -148,9 +148,12 @@ public class HeartbeatWriter {
         }
         Map<String, HeartbeatBatch.Seen> seen = taken.seen();
         List<List<HeartbeatBatch.Report>> rounds = taken.trafficRounds();
+        Map<Long, String> reportedBy = new HashMap<>();
+        rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
         return pool.withTransaction(connection -> updateAgents(connection, seen)
-                        .chain(() -> updateTraffic(connection, rounds, 0)))
-                .chain(() -> releaseEnded(seen, rounds))
+                        .chain(() -> updateTraffic(connection, rounds, 0))
+                        .chain(() -> ended(connection, reportedBy)))
+                .invoke(ended -> releaseEnded(seen, reportedBy, ended))
                 .replaceWith(taken.heartbeats());
     }
 
@@ -196,29 +199,34 @@ public class HeartbeatWriter {
                 .chain(() -> updateTraffic(connection, rounds, index + 1));
     }
 
-    /** Proxies reported by their agent's stream here that have ended: released on that stream. */
-    private Uni<Void> releaseEnded(Map<String, HeartbeatBatch.Seen> seen, List<List<HeartbeatBatch.Report>> rounds) {
-        if (rounds.isEmpty()) {
-            return Uni.createFrom().voidItem();
+    /**
+     * The reported proxies that have ended ({@code expired}, {@code failed}), read in the batch's transaction: one
+     * transaction per flush where the read after the commit was a second one (docs/fleet.md "Cost per purchase").
+     */
+    private Uni<List<Row>> ended(SqlConnection connection, Map<Long, String> reportedBy) {
+        if (reportedBy.isEmpty()) {
+            return Uni.createFrom().item(List.of());
         }
-        Map<Long, String> reportedBy = new HashMap<>();
-        rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
-        return pool.preparedQuery(ENDED)
+        return connection.preparedQuery(ENDED)
                 .execute(Tuple.of(reportedBy.keySet().toArray(Long[]::new),
                         new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED}))
-                .invoke(rows -> {
+                .map(rows -> {
                     List<Row> ended = new ArrayList<>();
                     rows.forEach(ended::add);
-                    for (Row row : ended) {
-                        long proxyId = row.getLong("id");
-                        String agentId = row.getString("agent_id");
-                        HeartbeatBatch.Seen from = seen.get(agentId);
-                        if (from != null && agentId.equals(reportedBy.get(proxyId))) {
-                            release(from.session(), proxyId, row.getInteger("port"));
-                        }
-                    }
-                })
-                .replaceWithVoid();
+                    return ended;
+                });
+    }
+
+    /** Ended proxies reported by their agent's stream here: released on that stream, once the batch committed. */
+    private void releaseEnded(Map<String, HeartbeatBatch.Seen> seen, Map<Long, String> reportedBy, List<Row> ended) {
+        for (Row row : ended) {
+            long proxyId = row.getLong("id");
+            String agentId = row.getString("agent_id");
+            HeartbeatBatch.Seen from = seen.get(agentId);
+            if (from != null && agentId.equals(reportedBy.get(proxyId))) {
+                release(from.session(), proxyId, row.getInteger("port"));
+            }
+        }
     }
 
     private void release(AgentSession session, long proxyId, int port) {
