@@ -616,6 +616,87 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * What a reseller reads after the proxy moved (docs/fleet.md "What a reseller sees after disconnect and connect"):
+     * {@code rotation} describes resets of the modem the proxy is on now (null after a connect until the next reset,
+     * the old run back when a refused connect put the proxy back; a connect while a reset runs is 409), and a
+     * disconnected proxy shows no port, exit IP or rotation, in the list and by id, the fields still present.
+     */
+    @Test
+    void shouldDescribeOnlyTheModemAndPortAProxyHasNowAfterConnectAndDisconnect() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-r", "token-r", 30100, 30110, "r", "LAX", "NYC", "MIA");
+            long proxyId = provisioned(agent, reseller, order, "LAX");
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            // reset on the LAX modem: the rotation describes it
+            resetTo(agent, token, base, "203.0.113.50");
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("exit_ip", equalTo("203.0.113.50")).body("rotation.status", equalTo("rotated"))
+                    .body("rotation.new_ip", equalTo("203.0.113.50"));
+
+            // connect to NYC: a modem this proxy never reset, so no rotation (it showed LAX's), NYC's exit IP
+            int nycPort = connect(agent, token, base, "NYC", true);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("location_id", equalTo("NYC")).body("port", equalTo(nycPort))
+                    .body("exit_ip", equalTo("203.0.113.11")).body("rotation", org.hamcrest.Matchers.nullValue());
+            given().header("Authorization", token).get("/v1/reseller/proxies").then().statusCode(200)
+                    .body("proxies.find { it.id == " + proxyId + " }.rotation", org.hamcrest.Matchers.nullValue());
+
+            // its next reset is the NYC modem's, and a refused move to MIA leaves it (and the proxy) where it was
+            endFastCooldown(proxyId);
+            resetTo(agent, token, base, "203.0.113.61");
+            connect(agent, token, base, "MIA", false);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("location_id", equalTo("NYC")).body("rotation.old_ip", equalTo("203.0.113.11"))
+                    .body("rotation.new_ip", equalTo("203.0.113.61"));
+
+            // no move while a reset runs: its outcome is the modem's it resets
+            endFastCooldown(proxyId);
+            var running = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"fast\"}").post(base + "/reset"));
+            FleetMessage resetIp = agent.next(WAIT);
+            given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"MIA\"}")
+                    .post(base + "/connect").then().statusCode(409).body("code", equalTo("rotation_in_progress"));
+            agent.answerWithExitIp(resetIp, "203.0.113.62");
+            assertTrue(List.of(200, 202).contains(running.get().statusCode()));
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
+                    .body("rotation.status", equalTo("rotated")).body("rotation.new_ip", equalTo("203.0.113.62")));
+
+            // disconnected: the port is free again (another proxy may get it), the modem too; the fields stay present
+            var disconnect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .post(base + "/disconnect"));
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            agent.answer(release, true, "");
+            disconnect.get().then().statusCode(200);
+            for (String path : new String[] {"", "proxies.find { it.id == " + proxyId + " }."}) {
+                String url = path.isEmpty() ? base : "/v1/reseller/proxies";
+                var shown = given().header("Authorization", token).get(url).then().statusCode(200)
+                        .body(path + "status", equalTo("disconnected"))
+                        .body(path + "ip", equalTo("127.0.0.1")).body(path + "location_id", equalTo("NYC"))
+                        .body(path + "username", equalTo(provisionedUsername(proxyId)))
+                        .body(path + "port", org.hamcrest.Matchers.nullValue())
+                        .body(path + "exit_ip", org.hamcrest.Matchers.nullValue())
+                        .body(path + "rotation", org.hamcrest.Matchers.nullValue());
+                JsonNode view = mapper.readTree(shown.extract().asString());
+                JsonNode proxy = path.isEmpty() ? view : view.get("proxies").get(0);
+                for (String field : new String[] {"port", "exit_ip", "rotation"}) {
+                    assertTrue(proxy.has(field) && proxy.get(field).isNull(), field + " present and null: " + proxy);
+                }
+            }
+
+            // connected again: a port again, and still no rotation on the modem it got (LAX's was never reset by it since)
+            int again = connect(agent, token, base, "LAX", true);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("status", equalTo("active")).body("port", equalTo(again)).body("exit_ip", equalTo("203.0.113.50"))
+                    .body("rotation", org.hamcrest.Matchers.nullValue());
+        }
+    }
+
+    /**
      * After the agent's Hello: its Welcome, then a day's proxy for a paid order ({@code location} or anywhere) that the
      * agent opens; the proxy's id once {@code proxy.provisioned} is out.
      */
@@ -629,6 +710,32 @@ class ProvisioningFlowTest {
         orderPaid(reseller, order, "day", location);
         agent.answer(agent.next(WAIT), true, "");
         return awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+    }
+
+    /** A fast reset the agent answers with {@code newIp}: 200. */
+    private static void resetTo(TestAgent agent, String token, String base, String newIp) throws Exception {
+        var reset = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                .contentType("application/json").body("{\"mode\":\"fast\"}").post(base + "/reset"));
+        FleetMessage resetIp = agent.next(WAIT);
+        assertTrue(resetIp.hasResetIp(), resetIp.toString());
+        agent.answerWithExitIp(resetIp, newIp);
+        reset.get().then().statusCode(200).body("new_ip", equalTo(newIp));
+    }
+
+    /** A connect to {@code location} whose new listener the agent opens ({@code ok}: 200, its port) or refuses (503, -1). */
+    private static int connect(TestAgent agent, String token, String base, String location, boolean ok) throws Exception {
+        var connect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                .contentType("application/json").body("{\"location_id\":\"" + location + "\"}").post(base + "/connect"));
+        FleetMessage open = agent.next(WAIT);
+        assertTrue(open.hasProvisionProxy(), open.toString());
+        agent.answer(open, ok, ok ? "" : "modem offline");
+        connect.get().then().statusCode(ok ? 200 : 503);
+        return ok ? open.getProvisionProxy().getPort() : -1;
+    }
+
+    private String provisionedUsername(long proxyId) {
+        return db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                "select username from proxies where id = :id", String.class).setParameter("id", proxyId).getSingleResult()));
     }
 
     /**
