@@ -214,6 +214,97 @@ class ProvisioningFlowTest {
         }
     }
 
+    /**
+     * Many purchases in a row, each placed once on its own modem and port, and each claimed for dispatch by the
+     * placement itself (this replica holds the agent's stream): {@code command_sent_at} is the insert's own time, not
+     * a later claim's (docs/fleet.md "Cost per purchase"). One placed while the agent counts as another replica's is
+     * left to the dispatch of the holder, as before. With {@code -Dproxyvault.measure.transactions=true} it
+     * also prints the fleet database's transactions per purchase ({@code pg_stat_database}: commits + rollbacks over
+     * the purchases and their events, less the idle rate measured just before; no assertion on it).
+     */
+    @Test
+    void shouldPlaceEachOfManyPurchasesOnceAndClaimItInThePlacement() throws Throwable {
+        int n = 30;
+        boolean measure = Boolean.getBoolean("proxyvault.measure.transactions");
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            String[] locations = new String[n + 1];
+            java.util.Arrays.fill(locations, "LAX");
+            agent.hello("agent-q", "token-q", 30200, 30200 + n, "q", locations);
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+
+            // Placed while the database says another replica holds the agent: not claimed by the placement, but by
+            // the dispatch of the replica that holds it once it does (here: after the agent's next heartbeat).
+            db(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set replica_id = 'fleet-elsewhere' where id = 'agent-q'").executeUpdate()));
+            long elsewhere = IDS.incrementAndGet();
+            orderPaid(reseller, elsewhere, "day");
+            long unclaimed = awaitEvent(EventTypes.PROXY_PROVISIONING, elsewhere).get("data").get("proxy_id").asLong();
+            assertEquals(0L, (long) db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select count(*) from proxies where id = :id and command_sent_at is not null", Long.class)
+                    .setParameter("id", unclaimed).getSingleResult())), "not claimed for another replica's agent");
+            agent.heartbeat(); // the batch claims the agent for this replica again
+            FleetMessage late = agent.next(WAIT);
+            assertEquals(unclaimed, late.getProvisionProxy().getProxyId());
+            agent.answer(late, true, "");
+            awaitEvent(EventTypes.PROXY_PROVISIONED, elsewhere);
+
+            long[] orders = new long[n];
+            for (int i = 0; i < n; i++) {
+                orders[i] = IDS.incrementAndGet();
+            }
+
+            long[] idle = measure ? transactions() : null;
+            if (measure) {
+                Thread.sleep(10_000); // the idle rate: sweeps, leases, the outbox's safety net
+            }
+            long[] start = measure ? transactions() : null;
+            try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new StringSerializer())) {
+                for (long order : orders) {
+                    producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller),
+                            orderPaidJson(reseller, order, "day", null)));
+                }
+            }
+            java.util.Set<Integer> ports = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                FleetMessage provision = agent.next(WAIT);
+                assertTrue(provision.hasProvisionProxy(), provision.toString());
+                assertTrue(ports.add(provision.getProvisionProxy().getPort()), "a port handed out twice: " + provision);
+                agent.answer(provision, true, "");
+            }
+            for (long order : orders) {
+                awaitEvent(EventTypes.PROXY_PROVISIONED, order);
+            }
+            if (measure) {
+                Thread.sleep(11_000); // the last marks committed, and every backend's statistics flushed (at most 10 s idle)
+                long[] end = transactions();
+                double idlePerNano = (double) (start[0] - idle[0]) / (start[1] - idle[1]);
+                double work = (end[0] - start[0]) - idlePerNano * (end[1] - start[1]);
+                System.out.printf("[fleet-transactions] %d purchases: %d transactions in %.1f s, idle %.2f/s, %.2f per purchase"
+                                + " above idle%n", n, end[0] - start[0], (end[1] - start[1]) / 1e9, idlePerNano * 1e9, work / n);
+            }
+
+            List<Object[]> placed = db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                            "select order_id, created_at, command_sent_at from proxies where agent_id = 'agent-q' and status = 'active'",
+                            Object[].class).getResultList()));
+            assertEquals(n + 1, placed.size(), "one proxy per order");
+            for (Object[] row : placed.stream().filter(r -> ((Number) r[0]).longValue() != elsewhere).toList()) {
+                assertEquals(row[1], row[2], "proxy of order " + row[0] + " claimed by its placement");
+            }
+            assertEquals(n, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_PROVISIONED)
+                    && java.util.Arrays.stream(orders).anyMatch(o -> o == e.get("data").get("order_id").asLong())).count());
+        }
+    }
+
+    /** The fleet database's committed and rolled-back transactions so far, and when read ({@code System.nanoTime()}). */
+    private long[] transactions() {
+        long count = db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                "select xact_commit + xact_rollback from pg_stat_database where datname = current_database()", Long.class)
+                .getSingleResult()));
+        return new long[] {count, System.nanoTime()};
+    }
+
     @Test
     void shouldActivateAProxyWhoseRowChangedWhileItsAgentOpenedIt() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
@@ -521,6 +612,196 @@ class ProvisioningFlowTest {
                     .body("status", equalTo("active")).body("username", equalTo(username));
             assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_OFFLINE)
                     && e.get("data").get("order_id").asLong() == order).count());
+        }
+    }
+
+    /**
+     * What a reseller reads after the proxy moved (docs/fleet.md "What a reseller sees after disconnect and connect"):
+     * {@code rotation} describes resets of the modem the proxy is on now (null after a connect until the next reset,
+     * the old run back when a refused connect put the proxy back; a connect while a reset runs is 409), and a
+     * disconnected proxy shows no port, exit IP or rotation, in the list and by id, the fields still present.
+     */
+    @Test
+    void shouldDescribeOnlyTheModemAndPortAProxyHasNowAfterConnectAndDisconnect() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-r", "token-r", 30100, 30110, "r", "LAX", "NYC", "MIA");
+            long proxyId = provisioned(agent, reseller, order, "LAX");
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            // reset on the LAX modem: the rotation describes it
+            resetTo(agent, token, base, "203.0.113.50");
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("exit_ip", equalTo("203.0.113.50")).body("rotation.status", equalTo("rotated"))
+                    .body("rotation.new_ip", equalTo("203.0.113.50"));
+
+            // connect to NYC: a modem this proxy never reset, so no rotation (it showed LAX's), NYC's exit IP
+            int nycPort = connect(agent, token, base, "NYC", true);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("location_id", equalTo("NYC")).body("port", equalTo(nycPort))
+                    .body("exit_ip", equalTo("203.0.113.11")).body("rotation", org.hamcrest.Matchers.nullValue());
+            given().header("Authorization", token).get("/v1/reseller/proxies").then().statusCode(200)
+                    .body("proxies.find { it.id == " + proxyId + " }.rotation", org.hamcrest.Matchers.nullValue());
+
+            // its next reset is the NYC modem's, and a refused move to MIA leaves it (and the proxy) where it was
+            endFastCooldown(proxyId);
+            resetTo(agent, token, base, "203.0.113.61");
+            connect(agent, token, base, "MIA", false);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("location_id", equalTo("NYC")).body("rotation.old_ip", equalTo("203.0.113.11"))
+                    .body("rotation.new_ip", equalTo("203.0.113.61"));
+
+            // no move while a reset runs: its outcome is the modem's it resets
+            endFastCooldown(proxyId);
+            var running = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"fast\"}").post(base + "/reset"));
+            FleetMessage resetIp = agent.next(WAIT);
+            given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"MIA\"}")
+                    .post(base + "/connect").then().statusCode(409).body("code", equalTo("rotation_in_progress"));
+            agent.answerWithExitIp(resetIp, "203.0.113.62");
+            assertTrue(List.of(200, 202).contains(running.get().statusCode()));
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
+                    .body("rotation.status", equalTo("rotated")).body("rotation.new_ip", equalTo("203.0.113.62")));
+
+            // disconnected: the port is free again (another proxy may get it), the modem too; the fields stay present
+            var disconnect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .post(base + "/disconnect"));
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            agent.answer(release, true, "");
+            disconnect.get().then().statusCode(200);
+            for (String path : new String[] {"", "proxies.find { it.id == " + proxyId + " }."}) {
+                String url = path.isEmpty() ? base : "/v1/reseller/proxies";
+                var shown = given().header("Authorization", token).get(url).then().statusCode(200)
+                        .body(path + "status", equalTo("disconnected"))
+                        .body(path + "ip", equalTo("127.0.0.1")).body(path + "location_id", equalTo("NYC"))
+                        .body(path + "username", equalTo(provisionedUsername(proxyId)))
+                        .body(path + "port", org.hamcrest.Matchers.nullValue())
+                        .body(path + "exit_ip", org.hamcrest.Matchers.nullValue())
+                        .body(path + "rotation", org.hamcrest.Matchers.nullValue());
+                JsonNode view = mapper.readTree(shown.extract().asString());
+                JsonNode proxy = path.isEmpty() ? view : view.get("proxies").get(0);
+                for (String field : new String[] {"port", "exit_ip", "rotation"}) {
+                    assertTrue(proxy.has(field) && proxy.get(field).isNull(), field + " present and null: " + proxy);
+                }
+            }
+
+            // connected again: a port again, and still no rotation on the modem it got (LAX's was never reset by it since)
+            int again = connect(agent, token, base, "LAX", true);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("status", equalTo("active")).body("port", equalTo(again)).body("exit_ip", equalTo("203.0.113.50"))
+                    .body("rotation", org.hamcrest.Matchers.nullValue());
+        }
+    }
+
+    /**
+     * After the agent's Hello: its Welcome, then a day's proxy for a paid order ({@code location} or anywhere) that the
+     * agent opens; the proxy's id once {@code proxy.provisioned} is out.
+     */
+    private long provisioned(TestAgent agent, long reseller, long order, String location) throws Exception {
+        assertTrue(agent.next(WAIT).hasWelcome());
+        return provisionedAgain(agent, reseller, order, location);
+    }
+
+    /** Another day's proxy on an agent already welcomed: its id once {@code proxy.provisioned} is out. */
+    private long provisionedAgain(TestAgent agent, long reseller, long order, String location) throws Exception {
+        orderPaid(reseller, order, "day", location);
+        agent.answer(agent.next(WAIT), true, "");
+        return awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+    }
+
+    /** A fast reset the agent answers with {@code newIp}: 200. */
+    private static void resetTo(TestAgent agent, String token, String base, String newIp) throws Exception {
+        var reset = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                .contentType("application/json").body("{\"mode\":\"fast\"}").post(base + "/reset"));
+        FleetMessage resetIp = agent.next(WAIT);
+        assertTrue(resetIp.hasResetIp(), resetIp.toString());
+        agent.answerWithExitIp(resetIp, newIp);
+        reset.get().then().statusCode(200).body("new_ip", equalTo(newIp));
+    }
+
+    /** A connect to {@code location} whose new listener the agent opens ({@code ok}: 200, its port) or refuses (503, -1). */
+    private static int connect(TestAgent agent, String token, String base, String location, boolean ok) throws Exception {
+        var connect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                .contentType("application/json").body("{\"location_id\":\"" + location + "\"}").post(base + "/connect"));
+        FleetMessage open = agent.next(WAIT);
+        assertTrue(open.hasProvisionProxy(), open.toString());
+        agent.answer(open, ok, ok ? "" : "modem offline");
+        connect.get().then().statusCode(ok ? 200 : 503);
+        return ok ? open.getProvisionProxy().getPort() : -1;
+    }
+
+    private String provisionedUsername(long proxyId) {
+        return db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                "select username from proxies where id = :id", String.class).setParameter("id", proxyId).getSingleResult()));
+    }
+
+    /**
+     * Heartbeats carry every served proxy's running totals, changed or not; only a report that moves a counter
+     * forward is written (docs/fleet.md "Traffic counters: only what moved"). The proof is the row itself: an
+     * unchanged report leaves its version ({@code xmin}) and its lock word ({@code xmax}) as they were, a changed one
+     * makes a new version. A late report (same counting start, lower totals) changes nothing either, and is not
+     * counted again when the totals move on. A second proxy's counter, moving in every heartbeat, shows when the
+     * batch that carried a heartbeat has committed (one transaction for the whole batch).
+     */
+    @Test
+    void shouldWriteNoRowVersionForAHeartbeatWhoseCountersDidNotMove() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-p", "token-p", 30000, 30010, "p", "MIA", "MIA");
+            long proxyId = provisioned(agent, reseller, IDS.incrementAndGet(), null);
+            long marker = provisionedAgain(agent, reseller, IDS.incrementAndGet(), null);
+
+            agent.heartbeat(new long[] {proxyId, 100, 2000, 1}, new long[] {marker, 1, 1, 1});
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(new long[] {100, 2000}, traffic(proxyId))
+                    && traffic(marker)[0] == 1);
+            String written = rowVersion(proxyId);
+
+            // the same totals again, then a late report of the same counting start: once the batch that carried each
+            // has committed (the marker moved with it), the counters' row is exactly as it was: no version, no lock
+            long markerBytes = 1;
+            for (long[] report : new long[][] {{proxyId, 100, 2000, 1}, {proxyId, 90, 1900, 1}}) {
+                long expected = ++markerBytes;
+                agent.heartbeat(report, new long[] {marker, expected, 1, 1});
+                await().atMost(WAIT).until(() -> traffic(marker)[0] == expected);
+                assertEquals(written, rowVersion(proxyId), "no new row version and no lock for " + report[1] + "/" + report[2]);
+                assertTrue(java.util.Arrays.equals(new long[] {100, 2000}, traffic(proxyId)));
+            }
+
+            // moved on: a new row version, and only the 50 bytes since the last written total count (not 60)
+            agent.heartbeat(proxyId, 150, 2000, 1);
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(new long[] {150, 2000}, traffic(proxyId)));
+            assertFalse(written.equals(rowVersion(proxyId)), "a changed counter is written");
+            // a new counting start (the listener reopened) adds its whole total, as before
+            agent.heartbeat(proxyId, 30, 40, 2);
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(new long[] {180, 2040}, traffic(proxyId)));
+        }
+    }
+
+    /** The proxy's counters row's version and lock word: {@code "xmin/xmax"}. */
+    private String rowVersion(long proxyId) {
+        return db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                        "select xmin::text || '/' || xmax::text from proxy_traffic where proxy_id = :id", String.class)
+                .setParameter("id", proxyId).getSingleResult()));
+    }
+
+    /** {@code {bytes_in, bytes_out}} of the proxy's counters row, {@code {-1, -1}} before it has one. */
+    private long[] traffic(long proxyId) {
+        List<Object[]> rows = db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                        "select bytes_in, bytes_out from proxy_traffic where proxy_id = :id", Object[].class)
+                .setParameter("id", proxyId).getResultList()));
+        return rows.isEmpty() ? new long[] {-1, -1}
+                : new long[] {((Number) rows.get(0)[0]).longValue(), ((Number) rows.get(0)[1]).longValue()};
+    }
+
+    /** A database call from the test's thread, its failure unchecked (usable inside await's conditions). */
+    private static <T> T db(java.util.function.Supplier<io.smallrye.mutiny.Uni<T>> call) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(call);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -62,6 +62,16 @@ class TestAgent implements AutoCloseable {
                         .setBytesIn(bytesIn).setBytesOut(bytesOut).setCountingSinceEpochMs(since))).build());
     }
 
+    /** One heartbeat reporting several proxies' running byte totals: each report is {proxy_id, bytes_in, bytes_out, since}. */
+    void heartbeat(long[]... reports) {
+        var heartbeat = com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder().setSentAtEpochMs(System.currentTimeMillis());
+        for (long[] r : reports) {
+            heartbeat.addTraffic(com.proxyvault.contracts.agent.v1.ProxyTraffic.newBuilder().setProxyId(r[0])
+                    .setBytesIn(r[1]).setBytesOut(r[2]).setCountingSinceEpochMs(r[3]));
+        }
+        outbound.onNext(AgentMessage.newBuilder().setHeartbeat(heartbeat).build());
+    }
+
     /** "Received": the CommandAck an agent of protocol 2 sends when a command arrives. */
     void ack(FleetMessage command) {
         outbound.onNext(AgentMessage.newBuilder().setAck(com.proxyvault.contracts.agent.v1.CommandAck.newBuilder()

@@ -27,16 +27,16 @@ import java.util.Map;
 
 /**
  * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
- * transaction of at most three statements, every {@code proxyvault.fleet.heartbeat-flush-interval} (1 s), instead
+ * transaction of at most three statements (plus one per extra traffic round), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
  * of one transaction with one statement per served proxy per heartbeat (docs/fleet.md "Heartbeats: one write per
  * second"; bench/fleet measured the difference, docs/benchmarks.md "bench/fleet").
  *
  * <p>What a heartbeat records is unchanged: the agent's {@code last_seen_at} becomes the time the heartbeat
  * <em>arrived</em> (never moved back: {@code greatest}), {@code connected} and {@code replica_id} are claimed for
  * this replica while the stream is still this replica's current one for the agent, and each reported proxy
- * of that agent adds the bytes counted since its last report ({@link AgentStore#seen}'s rule, per report in
- * arrival order, {@link HeartbeatBatch}). Offline detection ({@link AgentLiveness}) therefore sees an agent at
- * most one flush interval later than before: 1 s against the 30 s timeout and 10 s heartbeats. After the write,
+ * of that agent adds the bytes counted since its last report (docs/fleet.md "Byte counters", per report in
+ * arrival order, {@link HeartbeatBatch}); a report that moves no counter forward is not written ({@link #UPDATE_TRAFFIC}). Offline detection ({@link AgentLiveness}) therefore sees an agent at
+ * most one flush interval later than before: 250 ms against the 30 s timeout and 10 s heartbeats. After the write,
  * reported proxies that have {@code expired} or {@code failed} meanwhile are released on the stream that
  * reported them (docs/fleet.md "Releases without a caller"), one query for the whole batch.
  *
@@ -59,19 +59,43 @@ public class HeartbeatWriter {
      * The counters live in {@code proxy_traffic}, apart from the proxy's row (fleet migration V13): the batch locks
      * no {@code proxies} row, so no reseller command or state change waits for it. Only reports from the proxy's
      * current agent count ({@code join proxies}, read without a lock).
+     *
+     * <p>Only reports that move a counter forward are written: a new counting start, or a running total above the
+     * one last written for the same start. Every heartbeat carries every served proxy's totals, changed or not, and
+     * most proxies are idle between two heartbeats; writing those rows anyway made a new row version, a row lock and
+     * WAL per proxy per heartbeat (113 ms per batch of 2,900 rows on bench/pay's agent; docs/fleet.md "Traffic counters:
+     * only what moved"). The test is made twice, both times against the stored row, never against a memory of
+     * earlier reports: once on the row as the statement's snapshot sees it ({@code left join}, so an unchanged proxy
+     * is not even locked: ON CONFLICT locks the row it updates before it evaluates its WHERE), and again in the
+     * upsert's WHERE on the row as it is when locked (another replica may have written it in between). The first
+     * test sits in a subquery that {@code offset 0} keeps apart, so the {@code proxies} probe (is the reporter still
+     * the proxy's agent?) runs only for the reports that moved: one primary-key probe per unchanged report. A total
+     * <em>below</em> the stored one of the same start is a report that arrived late (the agent's totals only grow
+     * while the start stays): skipped, and {@code traffic_last_*} never moves back, so the next report does not
+     * count those bytes twice.
      */
     static final String UPDATE_TRAFFIC = """
             insert into proxy_traffic as t (proxy_id, bytes_in, bytes_out, traffic_since_ms, traffic_last_in, traffic_last_out)
             select v.id, v.bytes_in, v.bytes_out, v.since, v.bytes_in, v.bytes_out
-            from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) as v(id, agent, since, bytes_in, bytes_out)
+            from (select r.* from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+                                  as r(id, agent, since, bytes_in, bytes_out)
+                  left join proxy_traffic o on o.proxy_id = r.id
+                  where o.proxy_id is null or o.traffic_since_ms is distinct from r.since
+                     or r.bytes_in > o.traffic_last_in or r.bytes_out > o.traffic_last_out
+                  offset 0) v
             join proxies p on p.id = v.id and p.agent_id = v.agent
             on conflict (proxy_id) do update set
                 bytes_in = t.bytes_in + case when t.traffic_since_ms = excluded.traffic_since_ms
                                              then greatest(excluded.traffic_last_in - t.traffic_last_in, 0) else excluded.traffic_last_in end,
                 bytes_out = t.bytes_out + case when t.traffic_since_ms = excluded.traffic_since_ms
                                                then greatest(excluded.traffic_last_out - t.traffic_last_out, 0) else excluded.traffic_last_out end,
-                traffic_since_ms = excluded.traffic_since_ms, traffic_last_in = excluded.traffic_last_in,
-                traffic_last_out = excluded.traffic_last_out""";
+                traffic_since_ms = excluded.traffic_since_ms,
+                traffic_last_in = case when t.traffic_since_ms = excluded.traffic_since_ms
+                                       then greatest(t.traffic_last_in, excluded.traffic_last_in) else excluded.traffic_last_in end,
+                traffic_last_out = case when t.traffic_since_ms = excluded.traffic_since_ms
+                                        then greatest(t.traffic_last_out, excluded.traffic_last_out) else excluded.traffic_last_out end
+            where t.traffic_since_ms is distinct from excluded.traffic_since_ms
+               or excluded.traffic_last_in > t.traffic_last_in or excluded.traffic_last_out > t.traffic_last_out""";
 
     static final String ENDED = "select id, port, agent_id from proxies where id = any($1) and status = any($2)";
 
@@ -124,9 +148,12 @@ public class HeartbeatWriter {
         }
         Map<String, HeartbeatBatch.Seen> seen = taken.seen();
         List<List<HeartbeatBatch.Report>> rounds = taken.trafficRounds();
+        Map<Long, String> reportedBy = new HashMap<>();
+        rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
         return pool.withTransaction(connection -> updateAgents(connection, seen)
-                        .chain(() -> updateTraffic(connection, rounds, 0)))
-                .chain(() -> releaseEnded(seen, rounds))
+                        .chain(() -> updateTraffic(connection, rounds, 0))
+                        .chain(() -> ended(connection, reportedBy)))
+                .invoke(ended -> releaseEnded(seen, reportedBy, ended))
                 .replaceWith(taken.heartbeats());
     }
 
@@ -172,29 +199,34 @@ public class HeartbeatWriter {
                 .chain(() -> updateTraffic(connection, rounds, index + 1));
     }
 
-    /** Proxies reported by their agent's stream here that have ended: released on that stream. */
-    private Uni<Void> releaseEnded(Map<String, HeartbeatBatch.Seen> seen, List<List<HeartbeatBatch.Report>> rounds) {
-        if (rounds.isEmpty()) {
-            return Uni.createFrom().voidItem();
+    /**
+     * The reported proxies that have ended ({@code expired}, {@code failed}), read in the batch's transaction: one
+     * transaction per flush where the read after the commit was a second one (docs/fleet.md "Cost per purchase").
+     */
+    private Uni<List<Row>> ended(SqlConnection connection, Map<Long, String> reportedBy) {
+        if (reportedBy.isEmpty()) {
+            return Uni.createFrom().item(List.of());
         }
-        Map<Long, String> reportedBy = new HashMap<>();
-        rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
-        return pool.preparedQuery(ENDED)
+        return connection.preparedQuery(ENDED)
                 .execute(Tuple.of(reportedBy.keySet().toArray(Long[]::new),
                         new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED}))
-                .invoke(rows -> {
+                .map(rows -> {
                     List<Row> ended = new ArrayList<>();
                     rows.forEach(ended::add);
-                    for (Row row : ended) {
-                        long proxyId = row.getLong("id");
-                        String agentId = row.getString("agent_id");
-                        HeartbeatBatch.Seen from = seen.get(agentId);
-                        if (from != null && agentId.equals(reportedBy.get(proxyId))) {
-                            release(from.session(), proxyId, row.getInteger("port"));
-                        }
-                    }
-                })
-                .replaceWithVoid();
+                    return ended;
+                });
+    }
+
+    /** Ended proxies reported by their agent's stream here: released on that stream, once the batch committed. */
+    private void releaseEnded(Map<String, HeartbeatBatch.Seen> seen, Map<Long, String> reportedBy, List<Row> ended) {
+        for (Row row : ended) {
+            long proxyId = row.getLong("id");
+            String agentId = row.getString("agent_id");
+            HeartbeatBatch.Seen from = seen.get(agentId);
+            if (from != null && agentId.equals(reportedBy.get(proxyId))) {
+                release(from.session(), proxyId, row.getInteger("port"));
+            }
+        }
     }
 
     private void release(AgentSession session, long proxyId, int port) {

@@ -12,6 +12,9 @@ import com.proxyvault.platform.events.Inbox;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.tracing.TraceParents;
+import com.proxyvault.fleet.agents.FleetReplicas;
+import com.proxyvault.fleet.proxies.Proxy;
+import com.proxyvault.fleet.proxies.ProxyStatus;
 import com.proxyvault.fleet.renewals.ProxyRenewals;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -38,6 +41,12 @@ import java.util.Arrays;
  * {@link ModemAllocator#place}), the proxy row and its outbox row (either event) in one statement, one round
  * trip where the Hibernate transaction took about eleven (bench/pay, issue 7 item 7). The renewal path, rare,
  * keeps the template's Hibernate transaction with its inbox row.
+ *
+ * <p>When this replica holds the stream of the agent the proxy landed on, the same statement claims the row for
+ * dispatch (its {@code command_sent_at}, as {@link ProvisioningJob}'s claim would) and this listener sends
+ * {@code ProvisionProxy} once it committed, from the row it returned: one transaction per purchase fewer, and no
+ * dispatch woken on any replica to find the row taken (docs/fleet.md "Cost per purchase"). A row not claimed here
+ * (the stream is elsewhere, or nowhere) wakes the dispatchers as before.
  */
 @ApplicationScoped
 public class OrderPaidListener {
@@ -45,8 +54,8 @@ public class OrderPaidListener {
     private static final Logger LOG = Logger.getLogger(OrderPaidListener.class);
     static final String HANDLER = "provision-proxy";
     private static final String PLACE = """
-            select outcome, proxy_id, modem_id, port, reason
-            from place_paid_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)""";
+            select outcome, proxy_id, modem_id, port, reason, agent_id, location_id, ip, updated_at, claimed
+            from place_paid_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)""";
 
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -55,10 +64,15 @@ public class OrderPaidListener {
     private final EventConsumer<OrderPaid> consumer;
 
     private final ProxyRenewals renewals;
+    private final FleetReplicas replicas;
+    private final ProvisioningJob dispatch;
 
     public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, Clock clock, Pool pool,
-                             Mutiny.SessionFactory sessionFactory, ProxyRenewals renewals) {
+                             Mutiny.SessionFactory sessionFactory, ProxyRenewals renewals, FleetReplicas replicas,
+                             ProvisioningJob dispatch) {
         this.renewals = renewals;
+        this.replicas = replicas;
+        this.dispatch = dispatch;
         this.mapper = mapper;
         this.clock = clock;
         this.pool = pool;
@@ -82,31 +96,72 @@ public class OrderPaidListener {
     /**
      * {@code place_paid_order} with both possible outbox rows prepared; the function fills in the proxy's
      * id and location (proxy.provisioning) or the reason (proxy.provision_failed) and writes the one that
-     * applies.
+     * applies. A proxy it claimed for dispatch (this replica holds its agent's stream) is sent to the agent now.
      */
     private Uni<Void> place(EventEnvelope<OrderPaid> event) {
-        return placement(event).invoke(row -> log(event.data(), row)).replaceWithVoid();
+        Proxy proxy = newProxy(event);
+        return placement(event, proxy).invoke(row -> {
+            log(event.data(), row);
+            if ("placed".equals(row.getString("outcome")) && Boolean.TRUE.equals(row.getBoolean("claimed"))) {
+                dispatch.send(placed(proxy, row));
+            }
+        }).replaceWithVoid();
     }
 
     /**
      * One call of {@code place_paid_order} for a purchase's {@code order.paid}: its row (outcome {@code placed}
-     * with proxy_id, modem_id and port; {@code failed} with the reason; {@code duplicate}; {@code exists}).
+     * with proxy_id, modem_id, port, agent_id, location_id, ip, updated_at and claimed; {@code failed} with the
+     * reason; {@code duplicate}; {@code exists}).
      */
     Uni<Row> placement(EventEnvelope<OrderPaid> event) {
+        return placement(event, newProxy(event));
+    }
+
+    /** The proxy a purchase gets, as far as it is known before the placement: what the function inserts. */
+    private Proxy newProxy(EventEnvelope<OrderPaid> event) {
         OrderPaid order = event.data();
         LocalDateTime now = ClockProducer.utcNow(clock);
-        String traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
+        Proxy proxy = new Proxy();
+        proxy.resellerId = event.resellerId();
+        proxy.orderId = order.orderId();
+        proxy.name = Credentials.proxyName(now.toLocalDate());
+        proxy.username = Credentials.username();
+        proxy.password = Credentials.password();
+        proxy.status = ProxyStatus.PROVISIONING;
+        proxy.fingerprint = "none";
+        proxy.periodType = order.periodType();
+        proxy.periodDuration = order.periodDuration();
+        proxy.createdAt = now;
+        proxy.traceparent = TraceParents.current(); // the order.paid message's trace: the purchase's
+        return proxy;
+    }
+
+    private Uni<Row> placement(EventEnvelope<OrderPaid> event, Proxy proxy) {
+        OrderPaid order = event.data();
+        LocalDateTime now = proxy.createdAt;
         // placeholders the function replaces in the JSON text: "proxy_id":0, "location_id":null (the modem's), "reason":null
         Outbox.Row provisioning = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONING, event.resellerId(),
                 new ProxyProvisioning(0, order.orderId(), null), clock));
         Outbox.Row failed = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, event.resellerId(),
                 new ProxyProvisionFailed(order.orderId(), null), clock));
         Tuple args = Tuple.tuple(Arrays.asList(event.id(), HANDLER, event.resellerId(), order.orderId(), order.locationId(),
-                now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS), now, Credentials.proxyName(now.toLocalDate()),
-                Credentials.username(), Credentials.password(), order.periodType(), order.periodDuration(), traceparent,
+                now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS), now, proxy.name, proxy.username, proxy.password,
+                proxy.periodType, proxy.periodDuration, proxy.traceparent,
                 provisioning.key(), provisioning.id(), provisioning.topic(), provisioning.payload(),
-                failed.id(), failed.topic(), failed.payload()));
+                failed.id(), failed.topic(), failed.payload(), replicas.id()));
         return pool.preparedQuery(PLACE).execute(args).map(rows -> rows.iterator().next());
+    }
+
+    /** The proxy as {@code place_paid_order} stored it, from what was sent and what its row returned. */
+    private static Proxy placed(Proxy proxy, Row row) {
+        proxy.id = row.getLong("proxy_id");
+        proxy.modemId = row.getString("modem_id");
+        proxy.agentId = row.getString("agent_id");
+        proxy.locationId = row.getString("location_id");
+        proxy.ip = row.getString("ip");
+        proxy.port = row.getInteger("port");
+        proxy.updatedAt = row.getLocalDateTime("updated_at"); // as stored (microseconds): the activation compares it
+        return proxy;
     }
 
     private static void log(OrderPaid order, Row row) {

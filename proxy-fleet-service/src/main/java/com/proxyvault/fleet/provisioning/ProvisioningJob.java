@@ -36,7 +36,8 @@ import java.util.Optional;
  *
  * <p>Dispatch starts the moment a proxy row enters {@code provisioning}: the table's trigger notifies
  * {@value #CHANNEL} on commit and every replica's {@link CommitSignals} wakes this job (the replica holding
- * the agent's stream claims the row). The {@code proxyvault.fleet.dispatch-interval} tick stays as the
+ * the agent's stream claims the row). A row the order.paid consumer claimed in its own insert (its replica holds
+ * the stream) notifies nobody: that consumer sends it ({@link #send}; fleet migration V17). The {@code proxyvault.fleet.dispatch-interval} tick stays as the
  * safety net and also fails overdue proxies.
  */
 @ApplicationScoped
@@ -140,7 +141,13 @@ public class ProvisioningJob {
                 .replaceWithVoid();
     }
 
-    private void send(Proxy proxy) {
+    /**
+     * Sends ProvisionProxy for a proxy claimed for dispatch by this replica (by {@link #CLAIM}, or by the order.paid
+     * consumer's placement, {@link OrderPaidListener}), after the claim committed; the agent's answer activates or
+     * fails it. No stream here any more: nothing is sent, and the proxy goes out again after the resend interval,
+     * or at once when its agent's Hello resets the marks ({@link Reconciler}).
+     */
+    void send(Proxy proxy) {
         Optional<AgentSession> session = agents.session(proxy.agentId);
         if (session.isEmpty()) {
             return; // disconnected meanwhile: re-sent after it reconnects, or failed by the timeout

@@ -127,6 +127,8 @@ public class ProxyControlService {
     /**
      * Moves the proxy onto a free modem in {@code locationId} with fresh credentials. The new listener must
      * be confirmed by its agent before the old one is closed; if it is not, the proxy goes back where it was.
+     * While a reset of the proxy runs, 409 {@code rotation_in_progress}: the reset's outcome belongs to the modem it
+     * resets. After the move, the proxy's {@code rotation} is null until its next reset ({@link ProxyView#of}).
      */
     public Uni<Connected> connect(long resellerId, long proxyId, String locationId, String authorization) {
         return sessionFactory.withSession(session -> session.find(Location.class, locationId))
@@ -136,17 +138,19 @@ public class ProxyControlService {
                             requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
                             // A disconnected proxy holds no slot: its own modem is as good as any other.
                             String notHere = ProxyStatus.DISCONNECTED.equals(proxy.status) ? null : proxy.modemId;
-                            return allocator.place(session, now(), locationId, notHere).map(target -> {
-                                if (target == null) {
-                                    throw ApiException.conflict("No free modem in " + locationId + " right now");
-                                }
-                                Placement previous = Placement.of(proxy);
-                                new Placement(target.modemId(), target.agentId(), target.locationId(), target.publicHost(),
-                                        target.port(), Credentials.username(), Credentials.password(), ProxyStatus.ACTIVE)
-                                        .applyTo(proxy);
-                                proxy.updatedAt = now();
-                                return new Move(copyOf(proxy), previous);
-                            });
+                            return ProxyRotations.refuseWhileRotating(session, proxyId, now(), "; connect once it has finished")
+                                    .chain(() -> allocator.place(session, now(), locationId, notHere))
+                                    .map(target -> {
+                                        if (target == null) {
+                                            throw ApiException.conflict("No free modem in " + locationId + " right now");
+                                        }
+                                        Placement previous = Placement.of(proxy);
+                                        new Placement(target.modemId(), target.agentId(), target.locationId(),
+                                                target.publicHost(), target.port(), Credentials.username(),
+                                                Credentials.password(), ProxyStatus.ACTIVE).applyTo(proxy);
+                                        proxy.updatedAt = now();
+                                        return new Move(copyOf(proxy), previous);
+                                    });
                         })))
                 .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()), authorization)
                         .onFailure().call(failure -> revert(move))

@@ -170,8 +170,12 @@ public class ProxyResource {
                                     java.util.Map<Long, long[]> traffic = new java.util.HashMap<>();
                                     counted.forEach(row -> traffic.put(((Number) row[0]).longValue(),
                                             new long[] {((Number) row[1]).longValue(), ((Number) row[2]).longValue()}));
+                                    // a run describes the modem it reset: shown only while the proxy is still on it
+                                    java.util.Map<Long, String> modemOf = new java.util.HashMap<>();
+                                    proxies.forEach(p -> modemOf.put(p.id, p.modemId));
                                     java.util.Map<Long, RotationView> latest = new java.util.HashMap<>();
-                                    found.forEach(r -> latest.put(r.proxyId, RotationView.of(r, now)));
+                                    found.stream().filter(r -> r.modemId.equals(modemOf.get(r.proxyId)))
+                                            .forEach(r -> latest.put(r.proxyId, RotationView.of(r, now)));
                                     return proxies.stream().map(p -> ProxyView.of(p, exitIps.get(p.modemId), traffic.get(p.id),
                                             latest.get(p.id))).toList();
                                 }))));

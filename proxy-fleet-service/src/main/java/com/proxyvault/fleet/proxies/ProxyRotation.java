@@ -28,6 +28,9 @@ public class ProxyRotation extends PanacheEntityBase {
     /** The mode that changed the IP (fast, or hard after an escalation); null until rotated. */
     @Column(name = "applied_mode")
     public String appliedMode;
+    /** The modem this run reset ({@code proxies.modem_id} when it was claimed); shown only while the proxy is on it. */
+    @Column(name = "modem_id")
+    public String modemId;
     @Column(name = "old_ip")
     public String oldIp;
     @Column(name = "new_ip")

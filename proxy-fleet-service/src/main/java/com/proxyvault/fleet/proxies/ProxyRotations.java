@@ -121,18 +121,8 @@ public class ProxyRotations {
                             if (!ProxyStatus.ACTIVE.equals(proxy.status)) {
                                 throw ApiException.conflict("Proxy is " + proxy.status + "; this needs it " + ProxyStatus.ACTIVE);
                             }
-                            return session.createNativeQuery("""
-                                            select count(*) from proxy_rotations
-                                            where proxy_id = :id and status = :rotating and give_up_at > :now""", Long.class)
-                                    .setParameter("id", proxyId).setParameter("rotating", ROTATING).setParameter("now", now)
-                                    .getSingleResult()
-                                    .chain(running -> {
-                                        if (running > 0) {
-                                            throw ApiException.conflict(IN_PROGRESS, "A reset of this proxy is still running;"
-                                                    + " GET /v1/reseller/proxies/" + proxyId + " shows its outcome (rotation)");
-                                        }
-                                        return claim(session, proxy, hard, mode, now, rotationId);
-                                    });
+                            return refuseWhileRotating(session, proxyId, now, "")
+                                    .chain(() -> claim(session, proxy, hard, mode, now, rotationId));
                         }))
                 .map(rotation -> {
                     // The run is subscribed on its own context and not tied to this request: answering 202 does not stop it.
@@ -151,6 +141,28 @@ public class ProxyRotations {
                             return Uni.createFrom().item(new ResetAnswer(null,
                                     new ResetAccepted(proxyId, mode, ROTATING, started.rotation().oldIp(), now)));
                         }));
+    }
+
+    /**
+     * 409 {@value #IN_PROGRESS} while a run of this proxy is {@code rotating} (and not past its give-up time); to call
+     * under the proxy's row lock, which the claim of a run holds too. A reset refuses a second run; a connect refuses
+     * to move the proxy off the modem a run is resetting, whose outcome ({@code proxy.ip_rotated}, the exit IP)
+     * would then describe a modem the proxy has left. {@code then}: what the caller may do afterwards, appended to
+     * the detail.
+     */
+    static Uni<Void> refuseWhileRotating(Mutiny.Session session, long proxyId, LocalDateTime now, String then) {
+        return session.createNativeQuery("""
+                        select count(*) from proxy_rotations
+                        where proxy_id = :id and status = :rotating and give_up_at > :now""", Long.class)
+                .setParameter("id", proxyId).setParameter("rotating", ROTATING).setParameter("now", now)
+                .getSingleResult()
+                .invoke(running -> {
+                    if (running > 0) {
+                        throw ApiException.conflict(IN_PROGRESS, "A reset of this proxy is still running;"
+                                + " GET /v1/reseller/proxies/" + proxyId + " shows its outcome (rotation)" + then);
+                    }
+                })
+                .replaceWithVoid();
     }
 
     /** The run's outcome as the 200 answer, or its failure as the error answer. */
@@ -198,13 +210,14 @@ public class ProxyRotations {
         Duration hardWait = hard ? Duration.ZERO : remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
         // The run's row first (it copies the cooldown marks as they were), then the marks move with the entity.
         return session.createNativeQuery("""
-                        insert into proxy_rotations (proxy_id, rotation_id, status, mode, old_ip, replica_id, started_at,
-                                                     give_up_at, prev_reset_at, prev_hard_reset_at)
-                        select p.id, :rotation, :rotating, :mode, m.exit_ip, :replica, :now, :giveUp, p.last_reset_at,
-                               p.last_hard_reset_at
+                        insert into proxy_rotations (proxy_id, rotation_id, status, mode, modem_id, old_ip, replica_id,
+                                                     started_at, give_up_at, prev_reset_at, prev_hard_reset_at)
+                        select p.id, :rotation, :rotating, :mode, p.modem_id, m.exit_ip, :replica, :now, :giveUp,
+                               p.last_reset_at, p.last_hard_reset_at
                         from proxies p left join modems m on m.id = p.modem_id where p.id = :id
                         on conflict (proxy_id) do update set rotation_id = excluded.rotation_id, status = excluded.status,
-                            mode = excluded.mode, applied_mode = null, old_ip = excluded.old_ip, new_ip = null, attempts = 0,
+                            mode = excluded.mode, modem_id = excluded.modem_id, applied_mode = null, old_ip = excluded.old_ip,
+                            new_ip = null, attempts = 0,
                             error_code = null, error_detail = null, replica_id = excluded.replica_id,
                             started_at = excluded.started_at, give_up_at = excluded.give_up_at, finished_at = null,
                             prev_reset_at = excluded.prev_reset_at, prev_hard_reset_at = excluded.prev_hard_reset_at""")

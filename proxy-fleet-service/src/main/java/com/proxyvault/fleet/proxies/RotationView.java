@@ -4,7 +4,8 @@ import java.time.LocalDateTime;
 
 /**
  * The proxy's latest IP rotation as {@code GET /proxies/{id}} shows it under {@code rotation} (null when the
- * proxy was never reset): {@code status} {@code rotating} (a reset answered 202 and is still running),
+ * proxy was never reset on the modem it is on now, e.g. after a connect, or is disconnected: {@link ProxyView}):
+ * {@code status} {@code rotating} (a reset answered 202 and is still running),
  * {@code rotated} ({@code new_ip}, {@code applied_mode}, {@code attempts}) or {@code failed} ({@code code} and
  * {@code detail} as the error answer would have had them). docs/fleet.md "Long resets: 202".
  */
