@@ -281,7 +281,10 @@ async function proxiesPage(root) {
 function proxyCard(root, proxy) {
   const errors = el('div');
   const result = el('div', { class: 'result', 'aria-live': 'polite' });
-  const endpoint = `${proxy.ip}:${proxy.port}`;
+  // A disconnected proxy has no port (docs/fleet.md "What a reseller sees after disconnect and connect"): no
+  // endpoint and no curl lines to copy until it is connected again.
+  const serving = proxy.port != null;
+  const endpoint = serving ? `${proxy.ip}:${proxy.port}` : null;
   const credentials = `${proxy.username}:${proxy.password}`;
   const httpLine = `curl -x http://${credentials}@${endpoint} https://api.ipify.org`;
   // --socks5-hostname: the proxy resolves the name, as it would for the customer (no DNS leak from the client)
@@ -364,16 +367,18 @@ function proxyCard(root, proxy) {
   const card = el('article', { class: 'card proxy', dataset: { proxy: id }, 'aria-labelledby': `proxy-${id}-title` },
     el('h2', { id: `proxy-${id}-title` }, `${proxy.name} `, el('span', { class: 'badge' }, proxy.status)),
     el('dl', { class: 'facts' },
-      el('dt', {}, 'Endpoint'), el('dd', {}, el('code', { class: 'endpoint' }, endpoint), ' ', copyButton('Copy', endpoint, 'endpoint')),
+      el('dt', {}, 'Endpoint'), serving
+        ? el('dd', {}, el('code', { class: 'endpoint' }, endpoint), ' ', copyButton('Copy', endpoint, 'endpoint'))
+        : el('dd', { class: 'endpoint-none' }, 'none while disconnected: connect it to a location'),
       el('dt', {}, 'Username'), el('dd', {}, el('code', { class: 'username' }, proxy.username), ' ', copyButton('Copy', proxy.username, 'username')),
       el('dt', {}, 'Password'), el('dd', {}, el('code', { class: 'password' }, proxy.password), ' ', copyButton('Copy', proxy.password, 'password')),
       el('dt', {}, 'Location'), el('dd', {}, proxy.location_id),
       el('dt', {}, 'Exit IP'), el('dd', { class: 'exit-ip' }, proxy.exit_ip ?? 'unknown'),
       el('dt', {}, 'Traffic'), el('dd', {}, `${bytes(proxy.bytes_in)} in, ${bytes(proxy.bytes_out)} out`),
       el('dt', {}, 'Expires'), el('dd', {}, el('span', { dataset: { expires: proxy.expires_at } }), ` (${proxy.expires_at} UTC)`)),
-    el('div', { class: 'curl' },
+    serving ? el('div', { class: 'curl' },
       el('p', {}, el('code', { class: 'curl-http' }, httpLine), ' ', copyButton('Copy', httpLine, 'HTTP curl command')),
-      el('p', {}, el('code', { class: 'curl-socks' }, socksLine), ' ', copyButton('Copy', socksLine, 'SOCKS5 curl command'))),
+      el('p', {}, el('code', { class: 'curl-socks' }, socksLine), ' ', copyButton('Copy', socksLine, 'SOCKS5 curl command'))) : null,
     el('div', { class: 'controls' },
       el('label', { class: 'switch', for: autoRenew.id }, autoRenew, ' Auto-renew'),
       el('span', { class: 'group' }, el('label', { for: mode.id }, 'Reset mode'), mode, reset),

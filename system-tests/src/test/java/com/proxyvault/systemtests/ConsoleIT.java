@@ -300,6 +300,9 @@ class ConsoleIT {
         // Still paid for: listed as disconnected, and can be connected again (Change location…).
         assertEquals("disconnected", browser.find("article.proxy .badge").getText());
         assertTrue(browser.driver.findElements(By.cssSelector("article.proxy button.disconnect")).isEmpty());
+        // Its port went back to the agent (docs/fleet.md): no endpoint and no curl line to copy, not "ip:null".
+        assertTrue(browser.find("article.proxy .endpoint-none").getText().contains("none while disconnected"));
+        assertTrue(browser.driver.findElements(By.cssSelector("article.proxy .curl")).isEmpty());
         browser.screenshot("12-disconnected");
     }
 
