@@ -202,7 +202,7 @@ class WebhookDeliveryTest {
             EventEnvelope<OrderPaid> event = orderPaid(reseller);
             ConsumerRecord<String, String> record = new ConsumerRecord<>(topicPrefix + event.type(), 0, 0L,
                     event.partitionKey(), EventJson.write(mapper, event));
-            List<Uni<Void>> copies = IntStream.range(0, 8).mapToObj(i -> fanoutListener.onEvent(record)).toList();
+            List<Uni<Void>> copies = IntStream.range(0, 8).mapToObj(i -> fanoutListener.onRecords(List.of(record))).toList();
             Uni.join().all(copies).andFailFast().await().atMost(PATIENCE);
 
             await().atMost(PATIENCE).until(() -> count(
