@@ -85,52 +85,52 @@ public class EventFanout {
      * inserted in poll order, so the dispatcher (oldest first) takes what was left unclaimed in that order.
      * Returns the claimed deliveries: id, webhook_id, event_id, event_type, url, secret, previous_secret (while it
      * still signs).
+     *
+     * <p>Sent as one line: the Vert.x client keeps a prepared statement only up to 2048 characters
+     * ({@code SqlConnectOptions} {@code preparedStatementCacheSqlLimit}), and a longer one is parsed again at every
+     * execution, a round trip more (PostgreSQL counts it as a transaction of its own: measured, one per event
+     * fanned out alone). EventFanoutStatementTest keeps it within the limit.
      */
-    private static final String FAN_OUT = """
-            with polled as (
-                select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[]) with ordinality
-                    as p(event_id, handler, event_type, payload, reseller_id, ord)),
-            events as (
-                select distinct on (event_id, handler) * from polled order by event_id, handler, ord),
+    static final String FAN_OUT = """
+            with e as (
+                select distinct on (id, handler) *
+                from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[]) with ordinality
+                    as p(id, handler, type, payload, reseller_id, ord)
+                order by id, handler, ord),
             first_delivery as (
-                insert into processed_events (event_id, handler)
-                select event_id, handler from events
+                insert into processed_events (event_id, handler) select id, handler from e
                 on conflict do nothing
                 returning event_id, handler),
-            busy as (
-                select * from unnest($7::bigint[], $8::int[]) as b(webhook_id, in_flight)),
             matching as (
-                select e.ord, e.event_id, e.event_type, e.payload, w.id as webhook_id, w.reseller_id, w.url, w.secret,
+                select e.ord, e.id as event_id, e.type, e.payload, w.id, w.reseller_id, w.url, w.secret,
                        w.disabled_at is null as enabled,
                        case when w.previous_secret_expires_at > (now() at time zone 'utc') then w.previous_secret end
                            as previous_secret,
                        w.disabled_at is null and w.id <> all($6::bigint[])
                            and row_number() over (partition by w.id order by e.ord) + coalesce(b.in_flight, 0) <= $9
                            as claimable
-                from events e
-                join first_delivery f on f.event_id = e.event_id and f.handler = e.handler
+                from e
+                join first_delivery f on (f.event_id, f.handler) = (e.id, e.handler)
                 join webhooks w on w.reseller_id = e.reseller_id and w.deleted_at is null
-                               and (w.events = '*' or e.event_type = any(string_to_array(w.events, ',')))
-                left join busy b on b.webhook_id = w.id),
-            ranked as (
-                select m.*, m.claimable and row_number() over (partition by m.claimable order by m.ord, m.webhook_id) <= $10
-                           as claim
-                from matching m),
+                               and (w.events = '*' or e.type = any(string_to_array(w.events, ',')))
+                left join unnest($7::bigint[], $8::int[]) as b(webhook_id, in_flight) on b.webhook_id = w.id),
+            claims as (
+                select *, claimable and row_number() over (partition by claimable order by ord, id) <= $10 as claim
+                from matching),
             inserted as (
                 insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, status, attempts,
                                         next_attempt_at)
-                select webhook_id, reseller_id, event_id, event_type, payload,
-                       case when enabled then 'pending' else 'skipped' end,
+                select id, reseller_id, event_id, type, payload, case when enabled then 'pending' else 'skipped' end,
                        case when claim then 1 else 0 end,
                        (now() at time zone 'utc') + case when claim then make_interval(secs => $11) else interval '0' end
-                from ranked
-                order by ord, webhook_id
+                from claims
+                order by ord, id
                 on conflict (webhook_id, event_id) where origin = 'event' do nothing
                 returning id, webhook_id, event_id, event_type, attempts)
-            select distinct on (i.id) i.id, i.webhook_id, i.event_id, i.event_type, r.url, r.secret, r.previous_secret
-            from inserted i join ranked r on r.webhook_id = i.webhook_id and r.event_id = i.event_id
+            select distinct on (i.id) i.id, i.webhook_id, i.event_id, i.event_type, c.url, c.secret, c.previous_secret
+            from inserted i join claims c on (c.id, c.event_id) = (i.webhook_id, i.event_id)
             where i.attempts = 1
-            order by i.id""";
+            order by i.id""".replaceAll("\\s+", " ").strip();
 
     /** The consumer of one webhook event type, if the registry has it as a Kafka event. */
     Optional<EventConsumer<JsonNode>> consumerOf(String eventType) {
