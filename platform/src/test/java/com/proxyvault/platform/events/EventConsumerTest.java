@@ -359,69 +359,72 @@ class EventConsumerTest {
                         events.stream().map(EventEnvelope::type).toArray(String[]::new)));
     }
 
+    /** Counters for a poll whose statement fails {@code failures} times. */
+    private static void resetPoll(int failures) {
+        batchCalls.set(0);
+        batchFailuresLeft.set(failures);
+        attempts.set(0);
+    }
+
+    /** How many of the events have their row, noted with their own type. */
+    private Uni<Long> appliedAsTheirTypes(EventEnvelope<?>... events) {
+        return count("select count(*) from effects where (event_id, note) in (" + java.util.Arrays.stream(events)
+                .map(event -> "('" + event.id() + "', '" + event.type() + "')")
+                .collect(java.util.stream.Collectors.joining(", ")) + ")");
+    }
+
     @Test
     @RunOnVertxContext
     void shouldApplyAPollOfSeveralConsumersInOneStatementAndParkEachUnreadableMessageWithItsConsumer(UniAsserter asserter) {
-        EventConsumer<com.fasterxml.jackson.databind.JsonNode> failed = jsonConsumer(EventTypes.PROXY_PROVISION_FAILED);
-        EventConsumer<com.fasterxml.jackson.databind.JsonNode> expired = jsonConsumer(EventTypes.PROXY_EXPIRED);
-        EventEnvelope<ProxyProvisionFailed> firstEvent = event("poll one");
-        String first = EventJson.write(mapper, firstEvent);
-        EventEnvelope<ProxyExpired> second = expiredEvent();
-        String secondJson = EventJson.write(mapper, second);
+        TwoConsumers two = twoConsumers("poll one");
+        String secondJson = EventJson.write(mapper, two.expiredEvent());
         long marker = System.nanoTime();
         java.util.List<EventConsumer.Polled<com.fasterxml.jackson.databind.JsonNode>> poll = java.util.List.of(
-                new EventConsumer.Polled<>(failed, first),
-                new EventConsumer.Polled<>(expired, secondJson),
-                new EventConsumer.Polled<>(expired, "not an event " + marker),
-                new EventConsumer.Polled<>(failed, secondJson), // readable, but on the wrong topic for its type
-                new EventConsumer.Polled<>(expired, secondJson)); // a redelivery inside the same poll
-        asserter.execute(() -> {
-            batchCalls.set(0);
-            batchFailuresLeft.set(0);
-            attempts.set(0);
-        });
+                new EventConsumer.Polled<>(two.failed(), EventJson.write(mapper, two.failedEvent())),
+                new EventConsumer.Polled<>(two.expired(), secondJson),
+                new EventConsumer.Polled<>(two.expired(), "not an event " + marker),
+                new EventConsumer.Polled<>(two.failed(), secondJson), // readable, but on the wrong topic for its type
+                new EventConsumer.Polled<>(two.expired(), secondJson)); // a redelivery inside the same poll
+        asserter.execute(() -> resetPoll(0));
         asserter.execute(() -> EventConsumer.consumePoll(poll, this::insertPoll));
         asserter.execute(() -> assertEquals(1, batchCalls.get(), "one statement for the poll"));
         asserter.execute(() -> assertEquals(0, attempts.get(), "no event went the per-event way"));
-        asserter.assertEquals(() -> count("select count(*) from effects where (event_id, note) in (('"
-                + firstEvent.id() + "', '" + EventTypes.PROXY_PROVISION_FAILED + "'), ('" + second.id() + "', '"
-                + EventTypes.PROXY_EXPIRED + "'))"), 2L);
-        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + expired.handler()
+        asserter.assertEquals(() -> appliedAsTheirTypes(two.failedEvent(), two.expiredEvent()), 2L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + two.expired().handler()
                 + "' and event_type = '" + EventTypes.PROXY_EXPIRED + "' and payload like '%" + marker + "%'"), 1L);
-        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + failed.handler()
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + two.failed().handler()
                 + "' and event_id is null and error like '%has type ''proxy.expired'' on the proxy.provision_failed topic%'"), 1L);
     }
 
     @Test
     @RunOnVertxContext
     void shouldApplyEachEventOfAFailedPollThroughItsOwnConsumerAndCountTheFallbackForEach(UniAsserter asserter) {
-        EventConsumer<com.fasterxml.jackson.databind.JsonNode> failed = jsonConsumer(EventTypes.PROXY_PROVISION_FAILED);
-        EventConsumer<com.fasterxml.jackson.databind.JsonNode> expired = jsonConsumer(EventTypes.PROXY_EXPIRED);
-        EventEnvelope<ProxyProvisionFailed> firstEvent = event("poll fallback");
-        String first = EventJson.write(mapper, firstEvent);
-        EventEnvelope<ProxyExpired> second = expiredEvent();
-        asserter.execute(() -> {
-            batchCalls.set(0);
-            batchFailuresLeft.set(1);
-            attempts.set(0);
-        });
-        asserter.execute(() -> EventConsumer.consumePoll(java.util.List.of(new EventConsumer.Polled<>(failed, first),
-                new EventConsumer.Polled<>(expired, EventJson.write(mapper, second))), this::insertPoll));
+        TwoConsumers two = twoConsumers("poll fallback");
+        asserter.execute(() -> resetPoll(1));
+        asserter.execute(() -> EventConsumer.consumePoll(java.util.List.of(
+                new EventConsumer.Polled<>(two.failed(), EventJson.write(mapper, two.failedEvent())),
+                new EventConsumer.Polled<>(two.expired(), EventJson.write(mapper, two.expiredEvent()))), this::insertPoll));
         asserter.execute(() -> assertEquals(1, batchCalls.get()));
         asserter.execute(() -> assertEquals(2, attempts.get(), "each event once, by its own consumer"));
-        asserter.assertEquals(() -> count("select count(*) from effects where (event_id, note) in (('"
-                + firstEvent.id() + "', '" + EventTypes.PROXY_PROVISION_FAILED + "'), ('" + second.id() + "', '"
-                + EventTypes.PROXY_EXPIRED + "'))"), 2L);
-        for (EventConsumer<?> consumer : java.util.List.of(failed, expired)) {
+        asserter.assertEquals(() -> appliedAsTheirTypes(two.failedEvent(), two.expiredEvent()), 2L);
+        for (EventConsumer<?> consumer : java.util.List.of(two.failed(), two.expired())) {
             asserter.execute(() -> assertEquals(1.0, metrics.counter("proxyvault.events.batch.fallbacks", "handler",
                     consumer.handler()).count(), consumer.handler()));
         }
     }
 
-    private static EventEnvelope<ProxyExpired> expiredEvent() {
-        return EventEnvelope.of(EventTypes.PROXY_EXPIRED, 7, new ProxyExpired(7, 42,
-                java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    /** Two consumers of one pattern subscription (their own types, JSON data), and an event for each. */
+    private record TwoConsumers(EventConsumer<com.fasterxml.jackson.databind.JsonNode> failed,
+                                EventConsumer<com.fasterxml.jackson.databind.JsonNode> expired,
+                                EventEnvelope<ProxyProvisionFailed> failedEvent, EventEnvelope<ProxyExpired> expiredEvent) {
     }
+
+    private TwoConsumers twoConsumers(String reason) {
+        return new TwoConsumers(jsonConsumer(EventTypes.PROXY_PROVISION_FAILED), jsonConsumer(EventTypes.PROXY_EXPIRED),
+                event(reason), EventEnvelope.of(EventTypes.PROXY_EXPIRED, 7, new ProxyExpired(7, 42,
+                java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))));
+    }
+
 
     @Test
     @RunOnVertxContext

@@ -3,13 +3,9 @@ package com.proxyvault.webhooks.delivery;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
-import com.proxyvault.contracts.events.EventTypes;
-import com.proxyvault.contracts.events.OrderPaid;
-import com.proxyvault.contracts.events.ProxyProvisioned;
-import com.proxyvault.platform.auth.InternalTokens;
+import com.proxyvault.webhooks.WebhookFixtures;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -19,20 +15,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -76,15 +66,13 @@ class FanoutCostMeasurementTest {
 
     @Test
     void shouldReportTransactionsPerEventFannedOut() throws Exception {
-        List<Long> resellers = List.of(newReseller(), newReseller(), newReseller(), newReseller());
+        List<Long> resellers = java.util.stream.Stream.generate(WebhookFixtures::newReseller).limit(4).toList();
         try (TestReceiver receiver = TestReceiver.answering200();
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.ACKS_CONFIG, "all",
                      ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new StringSerializer())) {
             for (long reseller : resellers) {
-                given().auth().oauth2(InternalTokens.webhooks().reseller(reseller)).contentType(ContentType.JSON)
-                        .body(Map.of("url", receiver.url("/" + reseller), "events", "*"))
-                        .post("/v1/reseller/webhooks").then().statusCode(201);
+                WebhookFixtures.register(reseller, receiver.url("/" + reseller), "*");
             }
             int sent = 0;
             sent += publish(producer, resellers, 1000, 0);
@@ -125,10 +113,7 @@ class FanoutCostMeasurementTest {
         for (int i = 0; i < count; i++) {
             long reseller = resellers.get(i % resellers.size());
             EventEnvelope<?> event = (i / resellers.size()) % 2 == 0
-                    ? EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour",
-                    new BigDecimal("20.00"), "day", 1, now()))
-                    : EventEnvelope.of(EventTypes.PROXY_PROVISIONED, reseller, new ProxyProvisioned(7, 42, "5E9F-2026-03-09",
-                    "199.188.89.209", 8000, "user123", "pass456", "LAX", "active", now().plusDays(1)));
+                    ? WebhookFixtures.orderPaid(reseller) : WebhookFixtures.proxyProvisioned(reseller);
             producer.send(new ProducerRecord<>(topicPrefix + event.type(), event.partitionKey(), EventJson.write(mapper, event)));
             if (perSecond > 0) {
                 long due = start + (long) ((i + 1) * 1e9 / perSecond);
@@ -178,13 +163,5 @@ class FanoutCostMeasurementTest {
         } catch (Exception e) {
             System.out.println("FANOUT-COST no pg_stat_statements: " + e.getMessage());
         }
-    }
-
-    private static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
-    }
-
-    private static long newReseller() {
-        return ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000);
     }
 }
