@@ -261,8 +261,8 @@ public final class EventConsumer<T> {
     }
 
     /**
-     * {@link #consumeBatch} with an {@link IdempotentBatchEffect}, for a poll whose messages may belong to several
-     * consumers ({@link Polled}: a pattern subscription over several topics, such as webhook-service's fan-out):
+     * {@link #consumeBatch}'s one statement ({@link RawIdempotentBatchEffect}), for a poll whose messages may belong
+     * to several consumers ({@link Polled}: a pattern subscription over several topics, such as webhook-service's fan-out):
      * every readable event of the poll, whatever its consumer, goes into one application of {@code batch} (one
      * statement). A message its consumer cannot read is parked by that consumer, as {@link #consume} parks it. If
      * {@code batch} fails, every readable message is consumed on its own by its consumer ({@link #consume}:
