@@ -35,9 +35,9 @@ import java.util.concurrent.Executor;
  * it acknowledges the Kafka record.
  * <p>
  * A consumer whose effect is idempotent by itself may also take a whole Kafka poll at once
- * ({@link #consumeBatch}, channel {@code batch=true}): one statement for every event of the poll where each
- * event took one, and the per-event path (retries, parking) only for a poll whose statement failed
- * (docs/events.md "Batches").
+ * ({@link #consumeBatch}, channel {@code batch=true}; {@link #consumePoll} when one subscription's poll spans
+ * several consumers): one statement for every event of the poll where each event took one, and the per-event
+ * path (retries, parking) only for a poll whose statement failed (docs/events.md "Batches").
  */
 public final class EventConsumer<T> {
 
@@ -138,6 +138,28 @@ public final class EventConsumer<T> {
     }
 
     /**
+     * {@link IdempotentBatchEffect} with the messages exactly as they arrived ({@code jsons.get(i)} is
+     * {@code events.get(i)}'s text), for an effect that stores or signs them byte for byte; also the effect of a
+     * poll that spans several consumers ({@link #consumePoll}), which tells their events apart by
+     * {@link EventEnvelope#type()}.
+     */
+    @FunctionalInterface
+    public interface RawIdempotentBatchEffect<T> {
+        /** {@code events}: every readable event of the poll, in the poll's order (at least two); {@code jsons} their texts. */
+        Uni<?> apply(List<EventEnvelope<T>> events, List<String> jsons);
+    }
+
+    /**
+     * One message of a poll that spans several consumers (a pattern subscription over several topics, whose
+     * consumers share the data type {@code T}): the consumer of the message's topic and the message value.
+     */
+    public record Polled<T>(EventConsumer<T> consumer, String json) {
+        public Polled {
+            java.util.Objects.requireNonNull(consumer, "consumer");
+        }
+    }
+
+    /**
      * A read, outside any transaction, that finds the event's effect already in place, so the consumer can
      * acknowledge it without the write transaction and without an inbox row. Only for an effect whose
      * "already in place" can never become false again (a state that only moves forward): then a redelivery
@@ -178,8 +200,7 @@ public final class EventConsumer<T> {
         try {
             event = parse(json);
         } catch (IllegalArgumentException e) {
-            LOG.errorf("%s: parking an unreadable %s message: %s", handler, eventType, e.getMessage());
-            return deadLetters.park(handler, eventType, null, json, e.getMessage(), 0);
+            return parkUnreadable(json, e);
         }
         Executor onContext = onCurrentContext();
         AlreadyApplied<T> alreadyApplied = application instanceof InTransaction<T> tx ? tx.alreadyApplied() : null;
@@ -199,71 +220,126 @@ public final class EventConsumer<T> {
 
     /**
      * Consumes the message values of one Kafka poll (channel {@code batch=true}; the list is never empty).
-     * Unreadable messages are parked one by one, as {@link #consume} parks them. With at least two readable
+     * Unreadable messages are parked one by one, exactly as {@link #consume} parks them. With at least two readable
      * ones: an {@link IdempotentBatchEffect} applies them in one statement (if that statement fails, each is
-     * consumed on its own: {@link #consume}, retries, then parking); an {@link AlreadyAppliedBatch} reads which
-     * are applied already in one read, and the others are applied one by one in order. Without either, every
-     * message is consumed on its own, in order. Completing acknowledges the whole poll.
+     * consumed on its own: {@link #consume}, retries, then parking; see {@link #consumePoll}); an
+     * {@link AlreadyAppliedBatch} reads which are applied already in one read, and the others are applied one by
+     * one in order. Without either, every message is consumed on its own, in order. Completing acknowledges the
+     * whole poll.
      */
     public Uni<Void> consumeBatch(List<String> jsons) {
+        List<Polled<T>> poll = jsons.stream().map(json -> new Polled<>(this, json)).toList();
+        if (application instanceof ByItself<T> byItself && byItself.batch() != null) {
+            IdempotentBatchEffect<T> batch = byItself.batch();
+            return consumePoll(poll, (events, texts) -> batch.apply(events));
+        }
         Executor onContext = onCurrentContext();
-        IdempotentBatchEffect<T> batch = application instanceof ByItself<T> byItself ? byItself.batch() : null;
         AlreadyAppliedBatch<T> check = application instanceof InTransaction<T> tx ? tx.alreadyAppliedBatch() : null;
-        if (batch == null && check == null || jsons.size() < 2) {
-            return consumeEach(jsons, onContext);
+        if (check == null || poll.size() < 2) {
+            return consumeEach(poll, onContext);
         }
-        List<EventEnvelope<T>> events = new ArrayList<>(jsons.size());
-        List<String> readable = new ArrayList<>(jsons.size());
-        Uni<Void> parking = Uni.createFrom().voidItem();
-        for (String json : jsons) {
-            try {
-                events.add(parse(json));
-                readable.add(json);
-            } catch (IllegalArgumentException e) {
-                LOG.errorf("%s: parking an unreadable %s message: %s", handler, eventType, e.getMessage());
-                String reason = e.getMessage();
-                parking = parking.chain(() -> deadLetters.park(handler, eventType, null, json, reason, 0));
-            }
+        Read<T> read = read(poll);
+        if (read.events().size() < 2) {
+            return read.parking().chain(() -> consumeEach(read.messages(), onContext));
         }
-        if (events.size() < 2) {
-            return parking.chain(() -> consumeEach(readable, onContext));
-        }
-        if (check != null) {
-            return parking.chain(() -> Uni.createFrom().deferred(() -> check.test(events))
-                    .runSubscriptionOn(onContext)
-                    .onFailure().recoverWithItem(java.util.Set.of())
-                    .chain(applied -> {
-                        Uni<Void> chain = Uni.createFrom().voidItem();
-                        for (int i = 0; i < events.size(); i++) {
-                            EventEnvelope<T> event = events.get(i);
-                            String json = readable.get(i);
-                            if (applied.contains(event.id())) {
-                                LOG.debugf("%s: event %s found applied, skipped", handler, event.id());
-                                continue;
-                            }
-                            chain = chain.chain(() -> applyWithRetries(event, json, onContext));
-                        }
-                        return chain;
-                    }));
-        }
-        return parking.chain(() -> Uni.createFrom().deferred(() -> batch.apply(events)).replaceWithVoid()
+        return read.parking().chain(() -> Uni.createFrom().deferred(() -> check.test(read.events()))
                 .runSubscriptionOn(onContext)
-                .onFailure().recoverWithUni(e -> {
-                    LOG.warnf("%s: applying %d %s events in one statement failed (%s); applying them one by one",
-                            handler, events.size(), eventType, e.toString());
-                    // counted: a batch statement that keeps failing costs a transaction per event again, quietly
-                    metrics.counter("proxyvault.events.batch.fallbacks", "handler", handler).increment();
-                    return consumeEach(readable, onContext);
+                .onFailure().recoverWithItem(java.util.Set.of())
+                .chain(applied -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (int i = 0; i < read.events().size(); i++) {
+                        EventEnvelope<T> event = read.events().get(i);
+                        String json = read.messages().get(i).json();
+                        if (applied.contains(event.id())) {
+                            LOG.debugf("%s: event %s found applied, skipped", handler, event.id());
+                            continue;
+                        }
+                        chain = chain.chain(() -> applyWithRetries(event, json, onContext));
+                    }
+                    return chain;
                 }));
     }
 
-    /** {@link #consume} for each message, one after the other, each started on the poll's context. */
-    private Uni<Void> consumeEach(List<String> jsons, Executor onContext) {
+    /**
+     * {@link #consumeBatch}'s one statement ({@link RawIdempotentBatchEffect}), for a poll whose messages may belong
+     * to several consumers ({@link Polled}: a pattern subscription over several topics, such as webhook-service's fan-out):
+     * every readable event of the poll, whatever its consumer, goes into one application of {@code batch} (one
+     * statement). A message its consumer cannot read is parked by that consumer, as {@link #consume} parks it. If
+     * {@code batch} fails, every readable message is consumed on its own by its consumer ({@link #consume}:
+     * retries, then parking, each on its own), and the fallback is logged and counted once for each handler whose
+     * events it concerned ({@code proxyvault_events_batch_fallbacks_total{handler}}). Fewer than two readable
+     * messages: each on its own, with no batch. Messages are taken in the poll's order; completing acknowledges
+     * the whole poll.
+     *
+     * @param poll  the poll's messages with their consumers (never empty)
+     * @param batch must leave the database as applying each event with its consumer's effect one after the other
+     *              would (docs/events.md "Batches"), and fail as a whole or not at all
+     */
+    public static <T> Uni<Void> consumePoll(List<Polled<T>> poll, RawIdempotentBatchEffect<T> batch) {
+        Executor onContext = onCurrentContext();
+        if (poll.size() < 2) {
+            return consumeEach(poll, onContext);
+        }
+        Read<T> read = read(poll);
+        if (read.events().size() < 2) {
+            return read.parking().chain(() -> consumeEach(read.messages(), onContext));
+        }
+        List<String> jsons = read.messages().stream().map(Polled::json).toList();
+        return read.parking().chain(() -> Uni.createFrom().deferred(() -> batch.apply(read.events(), jsons)).replaceWithVoid()
+                .runSubscriptionOn(onContext)
+                .onFailure().recoverWithUni(e -> {
+                    List<EventConsumer<T>> consumers = read.messages().stream().map(Polled::consumer).distinct().toList();
+                    LOG.warnf("%s: applying %d events in one statement failed (%s); applying them one by one",
+                            String.join(", ", consumers.stream().map(EventConsumer::handler).toList()),
+                            read.events().size(), e.toString());
+                    // counted: a batch statement that keeps failing costs a transaction per event again, quietly
+                    consumers.forEach(consumer -> consumer.metrics.counter("proxyvault.events.batch.fallbacks",
+                            "handler", consumer.handler).increment());
+                    return consumeEach(read.messages(), onContext);
+                }));
+    }
+
+    /**
+     * A poll read: its readable messages and their events (same order), and {@code parking}: the parking of the
+     * others, each by its own consumer ({@link #parkUnreadable}), to run before the rest (nothing runs until it
+     * is subscribed).
+     */
+    private record Read<T>(List<EventEnvelope<T>> events, List<Polled<T>> messages, Uni<Void> parking) {
+    }
+
+    private static <T> Read<T> read(List<Polled<T>> poll) {
+        List<EventEnvelope<T>> events = new ArrayList<>(poll.size());
+        List<Polled<T>> readable = new ArrayList<>(poll.size());
+        Uni<Void> parking = Uni.createFrom().voidItem();
+        for (Polled<T> message : poll) {
+            try {
+                events.add(message.consumer().parse(message.json()));
+                readable.add(message);
+            } catch (IllegalArgumentException e) {
+                parking = parking.chain(() -> message.consumer().parkUnreadable(message.json(), e));
+            }
+        }
+        return new Read<>(events, readable, parking);
+    }
+
+    /** {@link #consume} for each message, one after the other by its consumer, each started on the poll's context. */
+    private static <T> Uni<Void> consumeEach(List<Polled<T>> poll, Executor onContext) {
         Uni<Void> chain = Uni.createFrom().voidItem();
-        for (String json : jsons) {
-            chain = chain.chain(() -> Uni.createFrom().deferred(() -> consume(json)).runSubscriptionOn(onContext));
+        for (Polled<T> message : poll) {
+            chain = chain.chain(() -> Uni.createFrom().deferred(() -> message.consumer().consume(message.json()))
+                    .runSubscriptionOn(onContext));
         }
         return chain;
+    }
+
+    /**
+     * Parks a message that cannot be read (not JSON, not an envelope, the wrong type for the topic, no reseller):
+     * it can never succeed, so at once, with no retry and no event id. The one way {@link #consume},
+     * {@link #consumeBatch} and {@link #consumePoll} park such a message.
+     */
+    private Uni<Void> parkUnreadable(String json, IllegalArgumentException unreadable) {
+        LOG.errorf("%s: parking an unreadable %s message: %s", handler, eventType, unreadable.getMessage());
+        return deadLetters.park(handler, eventType, null, json, unreadable.getMessage(), 0);
     }
 
     private Uni<Void> applyWithRetries(EventEnvelope<T> event, String json, Executor onContext) {

@@ -5,6 +5,7 @@ import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.LocationUpdated;
+import com.proxyvault.contracts.events.ProxyExpired;
 import com.proxyvault.contracts.events.ProxyProvisionFailed;
 import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
@@ -292,6 +293,138 @@ class EventConsumerTest {
         asserter.assertEquals(() -> count("select count(*) from effects where event_id in ('" + first.id() + "', '"
                 + second.id() + "')"), 2L);
     }
+
+    @Test
+    @RunOnVertxContext
+    void shouldParkAnUnreadableMessageOfAPollExactlyAsConsumeParksIt(UniAsserter asserter) {
+        // The same unreadable text once through consume and once inside a poll of each batch form (one statement;
+        // one read; too few readable events for either): every row alike, one per parking, the others applied.
+        long marker = System.nanoTime();
+        String garbage = "{\"id\": \"not a uuid\", \"marker\": " + marker + "}";
+        EventEnvelope<ProxyProvisionFailed> open = event("open with garbage");
+        EventEnvelope<ProxyProvisionFailed> done = event("done with garbage");
+        EventEnvelope<ProxyProvisionFailed> alone = event("alone with garbage");
+        EventEnvelope<ProxyProvisionFailed> checkedOpen = event("checked with garbage");
+        asserter.execute(() -> {
+            batchFailuresLeft.set(0);
+            attempts.set(0);
+        });
+        asserter.execute(() -> batchedConsumer().consume(garbage));
+        asserter.execute(() -> batchedConsumer().consumeBatch(java.util.List.of(EventJson.write(mapper, open), garbage,
+                EventJson.write(mapper, done))));
+        asserter.execute(() -> batchedConsumer().consumeBatch(java.util.List.of(garbage, EventJson.write(mapper, alone))));
+        asserter.execute(() -> checkedBatchConsumer().consume(garbage));
+        asserter.execute(() -> checkedBatchConsumer().consumeBatch(java.util.List.of(EventJson.write(mapper, done), garbage,
+                EventJson.write(mapper, checkedOpen))));
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + batchedConsumer().handler()
+                + "' and payload like '%" + marker + "%'"), 3L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '"
+                + checkedBatchConsumer().handler() + "' and payload like '%" + marker + "%'"), 2L);
+        asserter.assertEquals(() -> count("select count(distinct concat_ws('|', handler, event_type, coalesce(event_id::text, 'none'), payload, error, attempts)) "
+                + "from dead_letter_events where payload like '%" + marker + "%'"), 2L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where payload like '%" + marker
+                + "%' and (event_id is not null or attempts <> 0 or event_type <> '" + EventTypes.PROXY_PROVISION_FAILED + "')"), 0L);
+        asserter.assertEquals(() -> count("select count(*) from effects where event_id in ('" + open.id() + "', '"
+                + done.id() + "', '" + alone.id() + "', '" + checkedOpen.id() + "')"), 4L);
+    }
+
+    /** A consumer of {@code type} with JSON data, applying an event by inserting its row (note: the type). */
+    private EventConsumer<com.fasterxml.jackson.databind.JsonNode> jsonConsumer(String type) {
+        return consumers.idempotentConsumer("test-poll-" + type + "-" + System.nanoTime(), type,
+                com.fasterxml.jackson.databind.JsonNode.class, (event, json) -> {
+                    attempts.incrementAndGet();
+                    return pool.preparedQuery("""
+                                    insert into effects (event_id, note) select $1, $2
+                                    where not exists (select 1 from effects where event_id = $1)""")
+                            .execute(io.vertx.mutiny.sqlclient.Tuple.of(event.id(), event.type()));
+                });
+    }
+
+    /** One statement for a poll of several consumers: each event's row, noted with its type; fails while asked to. */
+    private Uni<?> insertPoll(java.util.List<EventEnvelope<com.fasterxml.jackson.databind.JsonNode>> events,
+                              java.util.List<String> jsons) {
+        batchCalls.incrementAndGet();
+        if (batchFailuresLeft.getAndDecrement() > 0) {
+            return Uni.createFrom().failure(new IllegalStateException("injected poll failure"));
+        }
+        for (int i = 0; i < events.size(); i++) {
+            assertTrue(jsons.get(i).contains(events.get(i).id().toString()), "each event with its own text");
+        }
+        return pool.preparedQuery("""
+                        insert into effects (event_id, note)
+                        select distinct on (v.id) v.id, v.note from unnest($1::uuid[], $2::text[]) as v(id, note)
+                        where not exists (select 1 from effects e where e.event_id = v.id)""")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(
+                        events.stream().map(EventEnvelope::id).toArray(java.util.UUID[]::new),
+                        events.stream().map(EventEnvelope::type).toArray(String[]::new)));
+    }
+
+    /** Counters for a poll whose statement fails {@code failures} times. */
+    private static void resetPoll(int failures) {
+        batchCalls.set(0);
+        batchFailuresLeft.set(failures);
+        attempts.set(0);
+    }
+
+    /** How many of the events have their row, noted with their own type. */
+    private Uni<Long> appliedAsTheirTypes(EventEnvelope<?>... events) {
+        return count("select count(*) from effects where (event_id, note) in (" + java.util.Arrays.stream(events)
+                .map(event -> "('" + event.id() + "', '" + event.type() + "')")
+                .collect(java.util.stream.Collectors.joining(", ")) + ")");
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyAPollOfSeveralConsumersInOneStatementAndParkEachUnreadableMessageWithItsConsumer(UniAsserter asserter) {
+        TwoConsumers two = twoConsumers("poll one");
+        String secondJson = EventJson.write(mapper, two.expiredEvent());
+        long marker = System.nanoTime();
+        java.util.List<EventConsumer.Polled<com.fasterxml.jackson.databind.JsonNode>> poll = java.util.List.of(
+                new EventConsumer.Polled<>(two.failed(), EventJson.write(mapper, two.failedEvent())),
+                new EventConsumer.Polled<>(two.expired(), secondJson),
+                new EventConsumer.Polled<>(two.expired(), "not an event " + marker),
+                new EventConsumer.Polled<>(two.failed(), secondJson), // readable, but on the wrong topic for its type
+                new EventConsumer.Polled<>(two.expired(), secondJson)); // a redelivery inside the same poll
+        asserter.execute(() -> resetPoll(0));
+        asserter.execute(() -> EventConsumer.consumePoll(poll, this::insertPoll));
+        asserter.execute(() -> assertEquals(1, batchCalls.get(), "one statement for the poll"));
+        asserter.execute(() -> assertEquals(0, attempts.get(), "no event went the per-event way"));
+        asserter.assertEquals(() -> appliedAsTheirTypes(two.failedEvent(), two.expiredEvent()), 2L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + two.expired().handler()
+                + "' and event_type = '" + EventTypes.PROXY_EXPIRED + "' and payload like '%" + marker + "%'"), 1L);
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where handler = '" + two.failed().handler()
+                + "' and event_id is null and error like '%has type ''proxy.expired'' on the proxy.provision_failed topic%'"), 1L);
+    }
+
+    @Test
+    @RunOnVertxContext
+    void shouldApplyEachEventOfAFailedPollThroughItsOwnConsumerAndCountTheFallbackForEach(UniAsserter asserter) {
+        TwoConsumers two = twoConsumers("poll fallback");
+        asserter.execute(() -> resetPoll(1));
+        asserter.execute(() -> EventConsumer.consumePoll(java.util.List.of(
+                new EventConsumer.Polled<>(two.failed(), EventJson.write(mapper, two.failedEvent())),
+                new EventConsumer.Polled<>(two.expired(), EventJson.write(mapper, two.expiredEvent()))), this::insertPoll));
+        asserter.execute(() -> assertEquals(1, batchCalls.get()));
+        asserter.execute(() -> assertEquals(2, attempts.get(), "each event once, by its own consumer"));
+        asserter.assertEquals(() -> appliedAsTheirTypes(two.failedEvent(), two.expiredEvent()), 2L);
+        for (EventConsumer<?> consumer : java.util.List.of(two.failed(), two.expired())) {
+            asserter.execute(() -> assertEquals(1.0, metrics.counter("proxyvault.events.batch.fallbacks", "handler",
+                    consumer.handler()).count(), consumer.handler()));
+        }
+    }
+
+    /** Two consumers of one pattern subscription (their own types, JSON data), and an event for each. */
+    private record TwoConsumers(EventConsumer<com.fasterxml.jackson.databind.JsonNode> failed,
+                                EventConsumer<com.fasterxml.jackson.databind.JsonNode> expired,
+                                EventEnvelope<ProxyProvisionFailed> failedEvent, EventEnvelope<ProxyExpired> expiredEvent) {
+    }
+
+    private TwoConsumers twoConsumers(String reason) {
+        return new TwoConsumers(jsonConsumer(EventTypes.PROXY_PROVISION_FAILED), jsonConsumer(EventTypes.PROXY_EXPIRED),
+                event(reason), EventEnvelope.of(EventTypes.PROXY_EXPIRED, 7, new ProxyExpired(7, 42,
+                java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))));
+    }
+
 
     @Test
     @RunOnVertxContext

@@ -126,24 +126,41 @@ public class DeliveryDispatcher {
     }
 
     /**
-     * What the fan-out may claim in the statement that creates a new event's deliveries (so they need no
-     * claim of their own): at most {@code room} deliveries, none to {@code excludedEndpoints}, each leased
-     * for {@code leaseSeconds}.
+     * What the fan-out may claim in the statement that creates new events' deliveries (so they need no
+     * claim of their own): at most {@code room} deliveries in all, none to {@code excludedEndpoints}, and to
+     * each other endpoint no more than its free slots ({@code perEndpoint} less its attempts {@code inFlight}:
+     * one poll may bring many events for one endpoint), each leased for {@code leaseSeconds}.
      *
      * @param room              free slots of this replica (0 while stopping: the rows then wait for a claim)
      * @param excludedEndpoints webhook ids whose slots are full or were full since they were last down to half:
      *                          their older deliveries may be waiting for a claim, and a new one must not pass
      *                          them (the claim takes the oldest first)
+     * @param inFlight          this replica's attempts in flight by endpoint
+     * @param perEndpoint       the per-endpoint limit ({@code proxyvault.webhooks.endpoint-concurrency})
      * @param leaseSeconds      how far {@code next_attempt_at} is pushed, as by {@link DeliveryStore#claimDue}
      */
-    public record FanoutClaim(int room, Long[] excludedEndpoints, double leaseSeconds) {
+    public record FanoutClaim(int room, Long[] excludedEndpoints, EndpointsInFlight inFlight, int perEndpoint,
+                              double leaseSeconds) {
     }
 
     /** The room a fan-out may claim now ({@link FanoutClaim}); a snapshot, which {@link #startClaimed} tolerates. */
     public FanoutClaim fanoutClaim() {
         int room = stopping ? 0 : Math.max(0, maxInFlight - inFlight.get());
         // Every endpoint that reached its limit is in saturatedEndpoints until it is down to half of it.
-        return new FanoutClaim(room, saturatedEndpoints.toArray(new Long[0]), lease.toMillis() / 1000.0);
+        return new FanoutClaim(room, saturatedEndpoints.toArray(new Long[0]), EndpointsInFlight.of(busyEndpoints()),
+                perEndpoint, lease.toMillis() / 1000.0);
+    }
+
+    /** Attempts in flight now by webhook id, endpoints with none left out: a snapshot. */
+    private Map<Long, Integer> busyEndpoints() {
+        Map<Long, Integer> busy = new HashMap<>();
+        inFlightByEndpoint.forEach((id, count) -> {
+            int now = count.get();
+            if (now > 0) {
+                busy.put(id, now);
+            }
+        });
+        return busy;
     }
 
     /** Starts attempts the fan-out claimed ({@link #fanoutClaim}); each is held if its slot was taken meanwhile. */
@@ -172,13 +189,7 @@ public class DeliveryDispatcher {
             return Uni.createFrom().item(false);
         }
         boolean roomLimitedByReplica = room < batchSize;
-        Map<Long, Integer> busy = new HashMap<>();
-        inFlightByEndpoint.forEach((id, count) -> {
-            if (count.get() > 0) {
-                busy.put(id, count.get());
-            }
-        });
-        return store.claimDue(room, perEndpoint, busy, lease).map(due -> {
+        return store.claimDue(room, perEndpoint, busyEndpoints(), lease).map(due -> {
             due.forEach(this::start);
             if (roomLimitedByReplica && due.size() == room) {
                 replicaSaturated.set(true);

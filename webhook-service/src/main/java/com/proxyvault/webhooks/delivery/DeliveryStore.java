@@ -99,11 +99,7 @@ public class DeliveryStore {
      * @param inFlight attempts this replica has in flight, by webhook id
      */
     public Uni<List<DueDelivery>> claimDue(int limit, int perEndpoint, Map<Long, Integer> inFlight, Duration lease) {
-        Long[] busyIds = inFlight.keySet().toArray(new Long[0]);
-        Integer[] busyCounts = new Integer[busyIds.length];
-        for (int i = 0; i < busyIds.length; i++) {
-            busyCounts[i] = inFlight.get(busyIds[i]);
-        }
+        EndpointsInFlight busy = EndpointsInFlight.of(inFlight);
         return pool.preparedQuery("""
                         with busy as (select * from unnest($3::bigint[], $4::int[]) as b(webhook_id, in_flight)),
                         oldest as (
@@ -132,7 +128,7 @@ public class DeliveryStore {
                         returning d.id, d.webhook_id, d.attempts, d.event_type, d.event_id, d.payload, w.url, w.secret,
                                   case when w.previous_secret_expires_at > (now() at time zone 'utc')
                                        then w.previous_secret end as previous_secret""")
-                .execute(Tuple.tuple(List.of((long) limit, lease.toMillis() / 1000.0, busyIds, busyCounts,
+                .execute(Tuple.tuple(List.of((long) limit, lease.toMillis() / 1000.0, busy.webhookIds(), busy.counts(),
                         (long) perEndpoint, (long) CANDIDATES)))
                 .map(rows -> {
                     List<DueDelivery> due = new ArrayList<>(rows.size());

@@ -20,13 +20,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A webhook receiver on 127.0.0.1 that records every request and answers with scripted statuses, optional
- * extra headers and body, or holds every request until released (a hanging endpoint).
+ * extra headers and body, or holds every request until released (a hanging endpoint). Public for the fan-out's
+ * tests ({@code events}).
  */
-final class TestReceiver implements AutoCloseable {
+public final class TestReceiver implements AutoCloseable {
 
-    record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    public record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
 
-        String header(String name) {
+        public String header(String name) {
             // com.sun.net.httpserver normalizes header names to "X-proxyvault-event" style; compare loosely.
             return headers.entrySet().stream()
                     .filter(entry -> entry.getKey().equalsIgnoreCase(name))
@@ -34,7 +35,7 @@ final class TestReceiver implements AutoCloseable {
                     .findFirst().orElse(null);
         }
 
-        String bodyText() {
+        public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
@@ -96,45 +97,45 @@ final class TestReceiver implements AutoCloseable {
     }
 
     /** Answers 200 to everything. */
-    static TestReceiver answering200() throws IOException {
+    public static TestReceiver answering200() throws IOException {
         return new TestReceiver(200, List.of(), Map.of(), null, null);
     }
 
     /** Answers {@code first} statuses in order, then {@code then} forever. */
-    static TestReceiver answering(List<Integer> first, int then) throws IOException {
+    public static TestReceiver answering(List<Integer> first, int then) throws IOException {
         return new TestReceiver(then, first, Map.of(), null, null);
     }
 
     /** Answers {@code first} statuses, then {@code then}, always with these headers and this body. */
-    static TestReceiver answering(List<Integer> first, int then, Map<String, String> headers, String body) throws IOException {
+    public static TestReceiver answering(List<Integer> first, int then, Map<String, String> headers, String body) throws IOException {
         return new TestReceiver(then, first, headers, body, null);
     }
 
     /** Records every request and answers none until {@link #release()} (or close). */
-    static TestReceiver hanging() throws IOException {
+    public static TestReceiver hanging() throws IOException {
         return new TestReceiver(200, List.of(), Map.of(), null, new CountDownLatch(1));
     }
 
-    void release() {
+    public void release() {
         if (hold != null) {
             hold.countDown();
         }
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    List<Received> received() {
+    public List<Received> received() {
         return List.copyOf(received);
     }
 
     /** Requests whose body mentions {@code eventId} (each body is one event). */
-    List<Received> receivedFor(Object eventId) {
+    public List<Received> receivedFor(Object eventId) {
         String id = "\"" + eventId + "\"";
         return received.stream().filter(request -> request.bodyText().contains(id)).toList();
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.auth.InternalTokens;
 import com.proxyvault.webhooks.TestDns;
+import com.proxyvault.webhooks.WebhookFixtures;
+import com.proxyvault.webhooks.WebhookFixtures.Registered;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventJson;
 import com.proxyvault.contracts.events.EventSchemas;
@@ -31,22 +33,21 @@ import org.junit.jupiter.api.Test;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 
+import static com.proxyvault.webhooks.WebhookFixtures.newReseller;
+import static com.proxyvault.webhooks.WebhookFixtures.orderPaid;
+import static com.proxyvault.webhooks.WebhookFixtures.proxyExpired;
+import static com.proxyvault.webhooks.WebhookFixtures.proxyProvisioned;
+import static com.proxyvault.webhooks.WebhookFixtures.register;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -202,7 +203,7 @@ class WebhookDeliveryTest {
             EventEnvelope<OrderPaid> event = orderPaid(reseller);
             ConsumerRecord<String, String> record = new ConsumerRecord<>(topicPrefix + event.type(), 0, 0L,
                     event.partitionKey(), EventJson.write(mapper, event));
-            List<Uni<Void>> copies = IntStream.range(0, 8).mapToObj(i -> fanoutListener.onEvent(record)).toList();
+            List<Uni<Void>> copies = IntStream.range(0, 8).mapToObj(i -> fanoutListener.onRecords(List.of(record))).toList();
             Uni.join().all(copies).andFailFast().await().atMost(PATIENCE);
 
             await().atMost(PATIENCE).until(() -> count(
@@ -629,19 +630,6 @@ class WebhookDeliveryTest {
 
     // --- helpers ---
 
-    record Registered(long id, String secret) {
-    }
-
-    private Registered register(long reseller, String url, String events) {
-        Map<String, Object> created = given().auth().oauth2(InternalTokens.webhooks().reseller(reseller))
-                .contentType(ContentType.JSON)
-                .body(Map.of("url", url, "events", events))
-                .post(WEBHOOKS)
-                .then().statusCode(201)
-                .extract().as(Map.class);
-        return new Registered(((Number) created.get("id")).longValue(), (String) created.get("secret"));
-    }
-
     private static io.restassured.specification.RequestSpecification as(long reseller) {
         return given().auth().oauth2(InternalTokens.webhooks().reseller(reseller));
     }
@@ -666,24 +654,11 @@ class WebhookDeliveryTest {
     }
 
     private void update(String sql, Object... parameters) throws Exception {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                statement.setObject(i + 1, parameters[i]);
-            }
-            statement.executeUpdate();
-        }
+        WebhookFixtures.update(dataSource, sql, parameters);
     }
 
     private long count(String sql, Object parameter) throws Exception {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setObject(1, parameter);
-            try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        }
+        return WebhookFixtures.count(dataSource, sql, parameter);
     }
 
     /** Independent of the service's signer: what a receiver following the seed's snippets computes. */
@@ -691,27 +666,5 @@ class WebhookDeliveryTest {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return HexFormat.of().formatHex(mac.doFinal(body));
-    }
-
-    private static EventEnvelope<OrderPaid> orderPaid(long reseller) {
-        return EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(42, 1, 2, "Multi Hop Proxy", "24 Hour",
-                new BigDecimal("20.00"), "day", 1, now()));
-    }
-
-    private static EventEnvelope<ProxyProvisioned> proxyProvisioned(long reseller) {
-        return EventEnvelope.of(EventTypes.PROXY_PROVISIONED, reseller, new ProxyProvisioned(7, 42, "5E9F-2026-03-09",
-                "199.188.89.209", 8000, "user123", "pass456", "LAX", "active", now().plusDays(1)));
-    }
-
-    private static EventEnvelope<ProxyExpired> proxyExpired(long reseller) {
-        return EventEnvelope.of(EventTypes.PROXY_EXPIRED, reseller, new ProxyExpired(7, 42, now()));
-    }
-
-    private static LocalDateTime now() {
-        return LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
-    }
-
-    private static long newReseller() {
-        return ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000);
     }
 }
