@@ -103,10 +103,34 @@ public class GatewayTest {
                 .post("/v1/admin/resellers").then().statusCode(201);
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", name))
                 .post("/v1/admin/resellers").then().statusCode(409).body("detail", notNullValue());
+        // new-user review: "Dup-…" and "dup-…" were two resellers
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", name.toUpperCase(java.util.Locale.ROOT)))
+                .post("/v1/admin/resellers").then().statusCode(409)
+                .body("detail", equalTo("A reseller named '" + name + "' already exists (names are unique regardless of case)"));
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", " "))
                 .post("/v1/admin/resellers").then().statusCode(422);
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body("{nope")
                 .post("/v1/admin/resellers").then().statusCode(400).body("detail", startsWith("Malformed JSON"));
+    }
+
+    /** Creates racing with the same name in different cases: one reseller (ResellerAdminResource#create's lock). */
+    @Test
+    void shouldCreateOneResellerWhenNamesDifferingOnlyInCaseRace() throws Exception {
+        String name = "race-" + UUID.randomUUID();
+        String token = operatorToken();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Integer> statuses = IntStream.range(0, 8).mapToObj(i -> CompletableFuture.supplyAsync(() ->
+                            given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON)
+                                    .body(Map.of("name", i % 2 == 0 ? name : name.toUpperCase(java.util.Locale.ROOT) + " "))
+                                    .post("/v1/admin/resellers").statusCode(), pool))
+                    .toList().stream().map(CompletableFuture::join).toList();
+            assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+            assertEquals(7, statuses.stream().filter(s -> s == 409).count(), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
