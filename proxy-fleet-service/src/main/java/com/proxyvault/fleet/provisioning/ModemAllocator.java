@@ -20,7 +20,7 @@ public class ModemAllocator {
 
     /**
      * A location with how many of its modems could take a proxy now ({@code available}: online, on a live
-     * agent, with a free slot), as {@code GET /proxies/{id}/locations} shows it (issue 8, item 5).
+     * agent with a free port, with a free slot), as {@code GET /proxies/{id}/locations} shows it (issue 8, item 5).
      */
     public record LocationAvailability(String id, String name,
                                        @com.fasterxml.jackson.annotation.JsonProperty("is_5g") boolean is5g,
@@ -29,14 +29,23 @@ public class ModemAllocator {
 
     /**
      * Every location, by id, with its free modems counted as {@link #place} would find them: {@code live_proxies} is
-     * the modem's count of live proxies that fleet migration V16's triggers keep, which placement walks too.
+     * the modem's count of live proxies that fleet migration V16's triggers keep, which placement walks too, and
+     * the modem's agent must have a port left in its range (a {@code free_ports} row, or its highest live port
+     * below {@code port_range_end}: {@code pick_placement}'s port rule). A modem with a free slot on an agent out
+     * of ports was counted, and a connect there answered 409 (new-user review).
      */
     public Uni<List<LocationAvailability>> availability(Mutiny.Session session, LocalDateTime now) {
         return session.createNativeQuery("""
                         select l.id, l.name, l.is_5g,
                                (select count(*) from modems m join agents a on a.id = m.agent_id
                                 where m.location_id = l.id and m.online and not m.draining and a.connected
-                                  and a.last_seen_at > :liveSince and m.live_proxies < m.capacity)
+                                  and a.last_seen_at > :liveSince and m.live_proxies < m.capacity
+                                  and (exists (select 1 from free_ports f where f.agent_id = a.id
+                                                 and f.port between a.port_range_start and a.port_range_end)
+                                       or (select coalesce(max(p.port) + 1, a.port_range_start) from proxies p
+                                           where p.agent_id = a.id and p.status in ('provisioning', 'active')
+                                             and p.port between a.port_range_start and a.port_range_end)
+                                          <= a.port_range_end))
                         from locations l order by l.id""", Object[].class)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
                 .getResultList()

@@ -50,6 +50,10 @@ class PlacementRuleTest {
     Pool pool;
     @Inject
     OrderPaidListener listener;
+    @Inject
+    org.hibernate.reactive.mutiny.Mutiny.SessionFactory sessionFactory;
+    @Inject
+    ModemAllocator allocator;
 
     @BeforeEach
     void fleetOfItsOwn() {
@@ -104,6 +108,26 @@ class PlacementRuleTest {
                 .forEach(r -> assertTrue(ports.add(r.getInteger("port")), "port " + r.getInteger("port") + " handed out twice"));
         assertEquals(31000, ports.stream().mapToInt(Integer::intValue).min().orElseThrow(), "the lowest free ports first");
         assertEquals(31000 + slots - 1, ports.stream().mapToInt(Integer::intValue).max().orElseThrow());
+    }
+
+    /**
+     * GET /proxies/{id}/locations' {@code available} counts what placement can give: modems with a free slot on an
+     * agent out of ports are not available (new-user review: "available": 2, then connect 409 "No free modem").
+     */
+    @Test
+    void shouldCountNoModemAvailableOnAnAgentOutOfPorts() {
+        run("update agents set port_range_end = 31001 where id = $1", Tuple.of(AGENT));
+        assertEquals(MODEMS, availableHere());
+        assertEquals("placed", place().getString("outcome"));
+        assertEquals(MODEMS, availableHere(), "one port left, every modem has a free slot");
+        assertEquals("placed", place().getString("outcome"));
+        assertEquals(0, availableHere(), "slots left on every modem, but no port on their agent");
+        assertEquals("failed", place().getString("outcome"));
+    }
+
+    private long availableHere() {
+        return sessionFactory.withSession(session -> allocator.availability(session, java.time.LocalDateTime.now(java.time.ZoneOffset.UTC)))
+                .await().atMost(WAIT).stream().filter(l -> l.id().equals(LOCATION)).findFirst().orElseThrow().available();
     }
 
     /** How many modems hold how many live proxies: {live proxies → modems}. */
