@@ -7,8 +7,15 @@
 -- with a free slot (live proxies < capacity; live = provisioning or active); ties by modem id. It is locked
 -- (for update skip locked: two placements never wait on one modem, they take different ones) and its slots
 -- are counted again once locked, because the candidate query's snapshot may miss a proxy committed on that
--- modem just before the lock; a modem that turned out full is passed over, at most 3 candidates. Then the
--- agent's row is locked (it serialises port choices on one agent) and its lowest free port is taken.
+-- modem just before the lock; a modem that turned out full is passed over (6 walks at most in all).
+-- When the skipping walk finds no candidate at all while a modem with a free slot exists, that modem is locked by
+-- a placement in flight (20 placements on 12 slots: all free modems can be locked at once, and the purchase was
+-- failed and refunded while a slot was free): it waits for that placement to end and walks again, at most 3
+-- times. The wait takes the weakest lock that conflicts with FOR UPDATE (FOR KEY SHARE) in a subtransaction that
+-- is rolled back at once, so it holds no lock while it or anyone else waits. A plain FOR UPDATE walk would keep
+-- the locks of modems its recheck passed over as full (PostgreSQL locks before it rechecks), and two waiting walks
+-- then deadlocked on each other's full modems (seen: 40P01 in 4 runs of 5). Then the agent's row is locked (it
+-- serialises port choices on one agent) and its lowest free port is taken.
 --
 -- Cost: independent of the number of modems and proxies (fleet migration V16, docs/fleet.md "Placement cost").
 -- The candidate walks modems_free_by_load (or, with a location, modems_free_by_location_load): the modems with a
@@ -32,9 +39,11 @@ declare
     v_excluded text[] := array[coalesce(p_excluded, '')];
     v_used bigint;
     v_placed boolean := false;
+    v_waits integer := 0;
+    v_busy text;
     v_port integer;
 begin
-    for attempt in 1..3 loop
+    for attempt in 1..6 loop
         -- two forms, each of which can walk only its own index: "a free slot" is spelled as that index's
         -- predicate (V16 says why); one plan for "p_location is null or ..." would walk one index for both. The
         -- live statuses are spelled out in the recount for the partial index on live proxies.
@@ -50,7 +59,28 @@ begin
             order by m.live_proxies, m.id limit 1 for update of m skip locked;
         end if;
         if not found then
-            return;
+            exit when v_waits = 3;
+            -- a modem with a free slot that the walk skipped: latest committed counts, no lock
+            if p_location is null then
+                select m.id into v_busy from modems m join agents a on a.id = m.agent_id
+                where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
+                  and a.connected and a.last_seen_at > p_live_since
+                order by m.live_proxies, m.id limit 1;
+            else
+                select m.id into v_busy from modems m join agents a on a.id = m.agent_id
+                where m.online and not m.draining and m.live_proxies < m.capacity and m.id <> all (v_excluded)
+                  and a.connected and a.last_seen_at > p_live_since and m.location_id = p_location
+                order by m.live_proxies, m.id limit 1;
+            end if;
+            exit when not found;
+            v_waits := v_waits + 1;
+            begin
+                perform 1 from modems m where m.id = v_busy for key share;
+                raise sqlstate 'PVW01';
+            exception when sqlstate 'PVW01' then
+                null; -- the subtransaction's rollback releases the lock it just took
+            end;
+            continue;
         end if;
         select count(*) into v_used from proxies p where p.modem_id = v_modem.id and p.status in ('provisioning', 'active');
         v_placed := v_used < v_modem.capacity;

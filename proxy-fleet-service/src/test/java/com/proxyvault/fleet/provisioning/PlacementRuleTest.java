@@ -7,6 +7,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +23,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -108,6 +112,37 @@ class PlacementRuleTest {
                 .forEach(r -> assertTrue(ports.add(r.getInteger("port")), "port " + r.getInteger("port") + " handed out twice"));
         assertEquals(31000, ports.stream().mapToInt(Integer::intValue).min().orElseThrow(), "the lowest free ports first");
         assertEquals(31000 + slots - 1, ports.stream().mapToInt(Integer::intValue).max().orElseThrow());
+    }
+
+    /**
+     * All modems with a free slot locked by placements in flight is not "no free modem": the placement waits for
+     * them and takes the slot left (pick_placement's waiting walk). Before, the skipping walk found nothing and the
+     * purchase was failed and refunded while a slot was free (the many-at-once test above, 1 run in 3).
+     */
+    @Test
+    void shouldWaitForPlacementsInFlightRatherThanFailWhileASlotIsFree() throws Exception {
+        SqlConnection holder = pool.getConnection().await().atMost(WAIT);
+        try {
+            Transaction inFlight = holder.begin().await().atMost(WAIT);
+            holder.preparedQuery("select id from modems where agent_id = $1 order by id for update")
+                    .execute(Tuple.of(AGENT)).await().atMost(WAIT);
+            CompletableFuture<Row> placement = placeAsync().subscribeAsCompletionStage();
+            // release the modems once the placement waits for one (or, wrongly, has already answered)
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!placement.isDone() && backendsWaitingForALock() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            inFlight.commit().await().atMost(WAIT);
+            Row outcome = placement.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("placed", outcome.getString("outcome"), "reason: " + outcome.getString("reason"));
+        } finally {
+            holder.close().await().atMost(WAIT);
+        }
+    }
+
+    private long backendsWaitingForALock() {
+        return pool.query("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+                .execute().await().atMost(WAIT).iterator().next().getLong(0);
     }
 
     /**
