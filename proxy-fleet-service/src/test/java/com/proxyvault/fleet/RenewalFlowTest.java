@@ -11,6 +11,9 @@ import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -58,6 +61,8 @@ class RenewalFlowTest {
     String bootstrap;
     @Inject
     TestClock clock;
+    @Inject
+    Pool pool;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private KafkaConsumer<String, String> events;
@@ -92,6 +97,12 @@ class RenewalFlowTest {
             LocalDateTime expiresAt = LocalDateTime.parse(provisioned.get("expires_at").asText());
             String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
             String base = "/v1/reseller/proxies/" + proxyId;
+            // the activation wrote the new expiry's checkpoint marks itself (the sweep looks only 24 h ahead, so it
+            // would not have touched a monthly proxy yet): the next checkpoint is 24 h before expiry
+            Row marks = pool.preparedQuery("select notice_expiry, next_checkpoint_at from proxies where id = $1")
+                    .execute(Tuple.of(proxyId)).await().atMost(WAIT).iterator().next();
+            assertEquals(expiresAt, marks.getLocalDateTime("notice_expiry"));
+            assertEquals(expiresAt.minusHours(24), marks.getLocalDateTime("next_checkpoint_at"));
 
             given().header("Authorization", token).get(base).then().statusCode(200).body("auto_renew", equalTo(false));
             given().header("Authorization", token).contentType("application/json").body("{\"auto_renew\":\"yes\"}")

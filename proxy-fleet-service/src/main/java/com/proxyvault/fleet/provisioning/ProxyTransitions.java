@@ -10,6 +10,7 @@ import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
+import com.proxyvault.fleet.renewals.ProxyRenewals;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -42,11 +43,13 @@ public class ProxyTransitions {
      * updated_at, $3 expires_at) only if it is still in provisioning ($10) and unchanged since the claim read it
      * ($4 = its updated_at then), and proxy.provisioned ($5-$9), built from that row, goes to the outbox only if
      * it did. Changed or no longer provisioning: nothing is written and {@link #activate(Proxy)} falls back to
-     * {@link #activate(long)}, which reads the row under its lock.
+     * {@link #activate(long)}, which reads the row under its lock. $12, $13: the new expiry's checkpoint marks
+     * ({@link ProxyRenewals#marksOfNewExpiry}).
      */
     private static final String ACTIVATE_CLAIMED = """
             with activated as (
-                update proxies set status = $11, activated_at = $2, expires_at = $3, updated_at = $2
+                update proxies set status = $11, activated_at = $2, expires_at = $3, updated_at = $2,
+                                   notice_expiry = $12, next_checkpoint_at = $13
                 where id = $1 and status = $10 and updated_at = $4
                 returning id)
             insert into outbox_events (id, topic, message_key, payload, traceparent)
@@ -56,9 +59,12 @@ public class ProxyTransitions {
     private final Pool pool;
     private final ObjectMapper mapper;
     private final Clock clock;
+    private final ProxyRenewals renewals;
 
-    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, Pool pool, ObjectMapper mapper, Clock clock) {
+    public ProxyTransitions(Mutiny.SessionFactory sessionFactory, Pool pool, ObjectMapper mapper, Clock clock,
+                            ProxyRenewals renewals) {
         this.sessionFactory = sessionFactory;
+        this.renewals = renewals;
         this.pool = pool;
         this.mapper = mapper;
         this.clock = clock;
@@ -102,8 +108,11 @@ public class ProxyTransitions {
         Outbox.Row event = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, claimed.resellerId,
                 new ProxyProvisioned(claimed.id, claimed.orderId, claimed.name, claimed.ip, claimed.port, claimed.username,
                         claimed.password, claimed.locationId, ProxyStatus.ACTIVE, expiresAt), clock), claimed.traceparent);
+        var marks = renewals.marksOfNewExpiry(expiresAt, claimed.periodType, claimed.periodDuration, now);
         Tuple args = Tuple.tuple(Arrays.asList(claimed.id, now, expiresAt, claimed.updatedAt, event.id(), event.topic(),
-                event.key(), event.payload(), event.traceparent(), ProxyStatus.PROVISIONING, ProxyStatus.ACTIVE));
+                event.key(), event.payload(), event.traceparent(), ProxyStatus.PROVISIONING, ProxyStatus.ACTIVE,
+                marks.map(ProxyRenewals.CheckpointMarks::noticeExpiry).orElse(null),
+                marks.map(ProxyRenewals.CheckpointMarks::nextCheckpointAt).orElse(null)));
         return pool.preparedQuery(ACTIVATE_CLAIMED).execute(args)
                 .chain(rows -> rows.rowCount() == 1 ? Uni.createFrom().item(true) : activate(claimed.id));
     }
@@ -120,6 +129,9 @@ public class ProxyTransitions {
                     proxy.activatedAt = now;
                     proxy.expiresAt = Periods.end(now, proxy.periodType, proxy.periodDuration);
                     proxy.updatedAt = now;
+                    var marks = renewals.marksOfNewExpiry(proxy.expiresAt, proxy.periodType, proxy.periodDuration, now);
+                    proxy.noticeExpiry = marks.map(ProxyRenewals.CheckpointMarks::noticeExpiry).orElse(null);
+                    proxy.nextCheckpointAt = marks.map(ProxyRenewals.CheckpointMarks::nextCheckpointAt).orElse(null);
                     return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, proxy.resellerId,
                                     new ProxyProvisioned(proxy.id, proxy.orderId, proxy.name, proxy.ip, proxy.port,
                                             proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt), clock),

@@ -166,8 +166,37 @@ public class ProxyRenewals {
                                 .replaceWith(proxies.size())));
     }
 
+    /**
+     * The checkpoint marks of a proxy whose expiry is new ({@code proxies.notice_expiry}, {@code next_checkpoint_at}).
+     * {@code noticeExpiry} is the expiry they were computed for; {@code nextCheckpointAt} null when no checkpoint is
+     * left before it.
+     */
+    public record CheckpointMarks(LocalDateTime noticeExpiry, LocalDateTime nextCheckpointAt) {
+    }
+
+    /**
+     * The marks {@link #sweep()} would write for a proxy that gets the expiry {@code expiresAt} at {@code now}, so the
+     * writer of that expiry can write them in its own statement (activation: one statement per purchase fewer, where
+     * the sweep's next run updated every new proxy's row, docs/fleet.md "Cost per purchase"); empty when a checkpoint
+     * has already passed, which only the sweep acts on (it announces it). A checkpoint is shorter than the period, so a
+     * period that starts now has none passed.
+     */
+    public java.util.Optional<CheckpointMarks> marksOfNewExpiry(LocalDateTime expiresAt, String periodType, int periodDuration,
+                                                                LocalDateTime now) {
+        Duration period = period(expiresAt, periodType, periodDuration);
+        if (checkpoints.passed(period, expiresAt, now).isPresent()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new CheckpointMarks(expiresAt, checkpoints.next(period, expiresAt, now).orElse(null)));
+    }
+
+    /** The length of the period that would follow {@code expiresAt} (the checkpoints are chosen by it). */
+    private static Duration period(LocalDateTime expiresAt, String periodType, int periodDuration) {
+        return Duration.between(expiresAt, Periods.end(expiresAt, periodType, periodDuration));
+    }
+
     private Uni<Void> checkpoint(Mutiny.Session session, Proxy proxy, LocalDateTime now) {
-        Duration period = Duration.between(proxy.expiresAt, Periods.end(proxy.expiresAt, proxy.periodType, proxy.periodDuration));
+        Duration period = period(proxy.expiresAt, proxy.periodType, proxy.periodDuration);
         boolean fresh = !proxy.expiresAt.equals(proxy.noticeExpiry);
         boolean due = fresh || (proxy.nextCheckpointAt != null && !proxy.nextCheckpointAt.isAfter(now));
         proxy.noticeExpiry = proxy.expiresAt;
