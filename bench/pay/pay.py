@@ -843,6 +843,13 @@ def stack_part(args, port_hint=None):
             "orders_total": len(load.results), "paid_total": total_paid, "window_status": window_status})
         return out
     finally:
+        # The window's proxies hold modems and agent ports for their paid hour: give them back, or a stack kept
+        # after the bench (or started again on the same .stack) has no free modem for its next purchase (a new
+        # user's `bin/stack up` after a bench run: "No free modem available").
+        try:
+            free_modems(resellers)
+        except Exception as e:  # noqa: BLE001
+            log("freeing the bench's modems failed: %r" % e)
         for r in resellers:
             if r.get("webhook") is not None:
                 try:
@@ -974,7 +981,7 @@ def capacity_text(st):
     if c is None:  # runs before the capacity setting: one proxy per modem
         return "capacity 1: one per order, so provisioning never runs out"
     return ("capacity %d each (`modems.capacity` set by the bench: %d slots, every agent port with them; the warm-up "
-            "chunks give theirs back) so the window's orders all find a modem" % (c, c * st["modems"]))
+            "chunks give theirs back, and the window its own at the end) so the window's orders all find a modem" % (c, c * st["modems"]))
 
 
 def warmup_text(st):
