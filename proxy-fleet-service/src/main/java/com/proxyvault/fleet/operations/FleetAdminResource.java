@@ -85,7 +85,10 @@ public class FleetAdminResource {
     public record ModemList(List<ModemView> modems, long total) {
     }
 
-    /** A {@code where} clause of the filters given (none: empty) and its parameters. */
+    /**
+     * A {@code where} clause of the filters given (none: empty) and its parameters. The keys are column names
+     * written in this class, never request text: values travel only as bound parameters.
+     */
     private record Where(String sql, Map<String, Object> parameters) {
 
         static Where of(Map<String, Object> filters) {
