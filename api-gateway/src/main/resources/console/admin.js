@@ -51,10 +51,7 @@ async function resellersPage(root, query = '', offset = 0) {
       cells: [r.id, r.name, r.created_at,
         el('button', { type: 'button', class: 'open', onclick: (e) => guarded(e.target, detail, () => resellerDetail(detail, r)) }, 'Open')],
     })),
-    el('nav', { class: 'pager', 'aria-label': 'Pages' },
-      el('button', { type: 'button', disabled: offset === 0, onclick: (e) => guarded(e.target, listErrors, () => resellersPage(root, query, Math.max(0, offset - PAGE_SIZE))) }, 'Previous'),
-      el('span', {}, found.total === 0 ? 'none' : `${offset + 1}–${Math.min(offset + PAGE_SIZE, found.total)} of ${found.total}`),
-      el('button', { type: 'button', disabled: offset + PAGE_SIZE >= found.total, onclick: (e) => guarded(e.target, listErrors, () => resellersPage(root, query, offset + PAGE_SIZE)) }, 'Next')),
+    pager('Pages', offset, found.total, listErrors, (to) => resellersPage(root, query, to)),
     listErrors,
     detail,
     form('create-reseller', 'Create a reseller', [field('Name', name)], 'Create', async () => {
@@ -134,9 +131,27 @@ async function resellerDetail(root, reseller, ledgerOffset = 0) {
 
 // ---------------------------------------------------------------- fleet
 
-async function fleetPage(root) {
-  const [{ agents }, { modems }] = await Promise.all([api.call('GET', ADMIN + '/agents'), api.call('GET', ADMIN + '/modems')]);
+/** Previous / "from–to of total" / Next over a paged list; `go(offset)` shows another page. */
+function pager(label, offset, total, errors, go) {
+  return el('nav', { class: 'pager', 'aria-label': label },
+    el('button', { type: 'button', disabled: offset === 0, onclick: (e) => guarded(e.target, errors, () => go(Math.max(0, offset - PAGE_SIZE))) }, 'Previous'),
+    el('span', {}, total === 0 ? 'none' : `${offset + 1}–${Math.min(offset + PAGE_SIZE, total)} of ${total}`),
+    el('button', { type: 'button', disabled: offset + PAGE_SIZE >= total, onclick: (e) => guarded(e.target, errors, () => go(offset + PAGE_SIZE)) }, 'Next'));
+}
+
+// The fleet's lists are paged (docs/fleet.md "Operator API"): agents and modems a page each, the modems
+// filtered by agent and location as the operator types them.
+async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locationId: '' }) {
+  const filters = `agent_id=${encodeURIComponent(view.agentId)}&location_id=${encodeURIComponent(view.locationId)}`;
+  const [agentPage, modemPage] = await Promise.all([
+    api.call('GET', `${ADMIN}/agents?limit=${PAGE_SIZE}&offset=${view.agents}`),
+    api.call('GET', `${ADMIN}/modems?limit=${PAGE_SIZE}&offset=${view.modems}&${filters}`)]);
+  const { agents } = agentPage;
+  const { modems } = modemPage;
   const errors = el('div');
+  const again = (change) => fleetPage(root, { ...view, ...change });
+  const agentFilter = input('fleet-agent', { value: view.agentId, maxlength: 100, placeholder: 'agent-local-1' });
+  const locationFilter = input('fleet-location', { value: view.locationId, maxlength: 32, placeholder: 'LAX' });
   const byLocation = {};
   for (const modem of modems) {
     const place = (byLocation[modem.location_id] ||= { modems: 0, online: 0, capacity: 0, proxies: 0 });
@@ -147,12 +162,12 @@ async function fleetPage(root) {
   }
   show(root,
     el('h1', {}, 'Fleet'),
-    table('Load per location', ['Location', 'Modems', 'Online', 'Proxies', 'Capacity', 'Load'],
-      Object.entries(byLocation).sort(), ([id, p]) => [id, p.modems, p.online, p.proxies, p.capacity,
-        p.capacity ? Math.round((100 * p.proxies) / p.capacity) + ' %' : '—']),
     table('Agents', ['Agent', 'Host', 'Online', 'Last seen (UTC)', 'Version', 'Ports', 'Modems', 'Proxies'], agents, (a) => [
       a.id, a.public_host, a.online ? 'online' : (a.connected ? 'connected' : 'offline'), a.last_seen_at ?? '', a.agent_version ?? '',
       `${a.port_range_start}–${a.port_range_end}`, a.modems, a.proxies]),
+    pager('Agent pages', view.agents, agentPage.total, errors, (offset) => again({ agents: offset })),
+    form('filter-modems', 'Modems of', [field('Agent id', agentFilter), field('Location', locationFilter)], 'Show',
+      () => again({ modems: 0, agentId: agentFilter.value.trim(), locationId: locationFilter.value.trim() })),
     errors,
     table('Modems', ['Agent', 'Modem', 'Location', 'Online', 'Exit IP', 'Proxies', 'Last heartbeat (UTC)', ''], modems, (m) => ({
       dataset: { modem: m.agent_id + '/' + m.modem_id },
@@ -161,10 +176,14 @@ async function fleetPage(root) {
         el('button', {
           type: 'button', onclick: (e) => guarded(e.target, errors, async () => {
             await api.call('POST', `${ADMIN}/agents/${encodeURIComponent(m.agent_id)}/modems/${encodeURIComponent(m.modem_id)}/${m.draining ? 'undrain' : 'drain'}`);
-            await fleetPage(root);
+            await again({});
           }),
         }, m.draining ? 'Undrain' : 'Drain')],
-    })));
+    })),
+    pager('Modem pages', view.modems, modemPage.total, errors, (offset) => again({ modems: offset })),
+    table('Load per location, modems on this page', ['Location', 'Modems', 'Online', 'Proxies', 'Capacity', 'Load'],
+      Object.entries(byLocation).sort(), ([id, p]) => [id, p.modems, p.online, p.proxies, p.capacity,
+        p.capacity ? Math.round((100 * p.proxies) / p.capacity) + ' %' : '—']));
 }
 
 // ---------------------------------------------------------------- parked events

@@ -304,6 +304,41 @@ public class GatewayTest {
     }
 
     @Test
+    void shouldForwardTheFleetListsPageAndFiltersToTheFleet() throws Exception {
+        given().header("Authorization", "Bearer " + operatorToken())
+                .get("/v1/admin/modems?agent_id=agent-local-1&location_id=LAX&limit=20&offset=40")
+                .then().statusCode(200).body("upstream", equalTo("stub"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("GET", received.method());
+        assertEquals(Set.of("agent_id=agent-local-1", "location_id=LAX", "limit=20", "offset=40"), query(received));
+        assertEquals("operator", claims(received.authorization()).get("groups").get(0).asText());
+
+        // the defaults travel explicitly; an absent filter is not sent at all
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/modems").then().statusCode(200);
+        assertEquals(Set.of("limit=50", "offset=0"), query(UpstreamStub.last.get()));
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/agents?connected=false&limit=1")
+                .then().statusCode(200);
+        assertTrue(UpstreamStub.last.get().pathAndQuery().startsWith("/internal/agents?"), UpstreamStub.last.get().pathAndQuery());
+        assertEquals(Set.of("connected=false", "limit=1", "offset=0"), query(UpstreamStub.last.get()));
+
+        // a bad page or state is refused here, before any call
+        UpstreamStub.last.set(null);
+        for (String bad : List.of("/v1/admin/modems?limit=0", "/v1/admin/modems?offset=-1", "/v1/admin/agents?limit=101",
+                "/v1/admin/agents?connected=yes")) {
+            given().header("Authorization", "Bearer " + operatorToken()).get(bad).then().statusCode(422)
+                    .body("code", equalTo("validation_failed")).body("detail", notNullValue());
+        }
+        assertEquals(null, UpstreamStub.last.get());
+    }
+
+    /** The forwarded query's parameters, in whatever order the client wrote them. */
+    private static Set<String> query(UpstreamStub.Received received) {
+        String pathAndQuery = received.pathAndQuery();
+        int question = pathAndQuery.indexOf('?');
+        return question < 0 ? Set.of() : Set.of(pathAndQuery.substring(question + 1).split("&"));
+    }
+
+    @Test
     void shouldRefuseMissingUnknownAndRevokedKeys() throws Exception {
         given().get("/v1/reseller/balance").then().statusCode(401).body("detail", equalTo("Invalid or missing API key"));
         given().header("Authorization", "Bearer rv_unknown").get("/v1/reseller/balance").then().statusCode(401);

@@ -524,7 +524,7 @@ class ProvisioningFlowTest {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello("agent-f", "token-f", 27000, 27010, "f", "LAX", "NYC");
             assertTrue(agent.next(WAIT).hasWelcome());
-            given().header("Authorization", operator).get("/internal/agents").then().statusCode(200)
+            given().header("Authorization", operator).get("/internal/agents?connected=true&limit=100").then().statusCode(200)
                     .body("agents.find { it.id == 'agent-f' }.connected", equalTo(true))
                     .body("agents.find { it.id == 'agent-f' }.online", equalTo(true))
                     .body("agents.find { it.id == 'agent-f' }.modems", equalTo(2));
@@ -546,7 +546,7 @@ class ProvisioningFlowTest {
             orderPaid(reseller, placed, "day", "LAX");
             agent.answer(agent.next(WAIT), true, "");
             long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, placed).get("data").get("proxy_id").asLong();
-            given().header("Authorization", operator).get("/internal/modems").then().statusCode(200)
+            given().header("Authorization", operator).get("/internal/modems?agent_id=agent-f").then().statusCode(200)
                     .body("modems.find { it.id == 'agent-f/f0' }.proxy_ids", equalTo(List.of((int) proxyId)))
                     .body("modems.find { it.id == 'agent-f/f0' }.exit_ip", equalTo("203.0.113.10"))
                     .body("modems.find { it.id == 'agent-f/f1' }.proxy_ids", hasSize(0))
@@ -555,7 +555,7 @@ class ProvisioningFlowTest {
             // Its agent silent past the liveness window: its modems are not shown online any more.
             VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
                     "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-f'").executeUpdate()));
-            given().header("Authorization", operator).get("/internal/modems").then().statusCode(200)
+            given().header("Authorization", operator).get("/internal/modems?agent_id=agent-f").then().statusCode(200)
                     .body("modems.find { it.id == 'agent-f/f1' }.online", equalTo(false));
         }
     }

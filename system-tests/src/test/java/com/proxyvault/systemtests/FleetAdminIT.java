@@ -1,13 +1,18 @@
 package com.proxyvault.systemtests;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static com.proxyvault.systemtests.StackApi.operator;
 import static com.proxyvault.systemtests.StackApi.reseller;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The operator's fleet view through the gateway (issue 8, item 8): the stack's agent and its modems, as the
@@ -22,17 +27,37 @@ class FleetAdminIT {
 
     @Test
     void shouldListTheAgentsAndModemsToOperatorsOnly() {
-        operator().get("/v1/admin/agents").then().statusCode(200)
-                .body("agents.find { it.id == 'agent-local-1' }.connected", equalTo(true))
-                .body("agents.find { it.id == 'agent-local-1' }.online", equalTo(true))
-                .body("agents.find { it.id == 'agent-local-1' }.modems", greaterThan(0));
-        operator().get("/v1/admin/modems").then().statusCode(200)
-                .body("modems.find { it.id == 'agent-local-1/lax-1' }.location_id", equalTo("LAX"))
-                .body("modems.find { it.id == 'agent-local-1/lax-1' }.exit_ip", notNullValue())
-                .body("modems.find { it.id == 'agent-local-1/lax-1' }.draining", equalTo(false));
+        JsonNode agent = FleetOps.agent("agent-local-1");
+        assertTrue(agent.get("connected").asBoolean());
+        assertTrue(agent.get("online").asBoolean());
+        assertTrue(agent.get("modems").asLong() > 0);
+        // the operator's filters: one agent's modems in one city (every page: bench/pay's modems may sit on this agent)
+        operator().get("/v1/admin/modems?agent_id=agent-local-1&location_id=LAX").then().statusCode(200)
+                .body("modems.location_id", everyItem(equalTo("LAX")))
+                .body("modems.agent_id", everyItem(equalTo("agent-local-1")))
+                .body("total", greaterThan(0));
+        JsonNode lax1 = FleetOps.everyPage("/v1/admin/modems?agent_id=agent-local-1&location_id=LAX", "modems").stream()
+                .filter(modem -> modem.get("id").asText().equals("agent-local-1/lax-1")).findFirst()
+                .orElseThrow(() -> new AssertionError("agent-local-1/lax-1 is not listed"));
+        assertTrue(lax1.hasNonNull("exit_ip"));
+        assertFalse(lax1.get("draining").asBoolean());
+        operator().get("/v1/admin/modems?agent_id=no-such-agent").then().statusCode(200)
+                .body("modems", hasSize(0)).body("total", equalTo(0));
         operator().post("/v1/admin/agents/agent-local-1/modems/no-such-modem/drain").then().statusCode(404)
                 .body("code", equalTo("not_found"));
         operator().post("/v1/admin/agents/agent-local-1/modems/..%2F..%2Fx/drain").then().statusCode(404);
+
+        // paged like every list (docs/api.md "Lists"): a page of one with the total beside it, 422 naming a bad parameter
+        operator().get("/v1/admin/agents?limit=1").then().statusCode(200)
+                .body("agents", hasSize(1)).body("total", greaterThan(0));
+        operator().get("/v1/admin/modems?limit=1&offset=0").then().statusCode(200)
+                .body("modems", hasSize(1)).body("total", greaterThan(0));
+        operator().get("/v1/admin/modems?limit=0").then().statusCode(422)
+                .body("code", equalTo("validation_failed")).body("detail", containsString("limit"));
+        operator().get("/v1/admin/agents?connected=maybe").then().statusCode(422)
+                .body("code", equalTo("validation_failed")).body("detail", containsString("connected"));
+        operator().get("/v1/admin/modems?agent_id=" + "a".repeat(101)).then().statusCode(422)
+                .body("code", equalTo("validation_failed")).body("detail", containsString("agent_id"));
 
         var buyer = StackApi.newReseller(null);
         reseller(buyer.key()).get("/v1/admin/modems").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));

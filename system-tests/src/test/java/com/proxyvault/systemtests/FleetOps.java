@@ -88,9 +88,9 @@ final class FleetOps {
         return modemServing(proxyId).get("agent_id").asText();
     }
 
-    /** The modem serving the proxy, as {@code GET /v1/admin/modems} lists it. */
+    /** The modem serving the proxy, as {@code GET /v1/admin/modems} lists it (every page). */
     static JsonNode modemServing(long proxyId) {
-        for (JsonNode modem : read(operator().get("/v1/admin/modems").then().statusCode(200).extract().asString()).get("modems")) {
+        for (JsonNode modem : everyPage("/v1/admin/modems", "modems")) {
             for (JsonNode id : modem.get("proxy_ids")) {
                 if (id.asLong() == proxyId) {
                     return modem;
@@ -100,12 +100,38 @@ final class FleetOps {
         throw new AssertionError("no modem serves proxy " + proxyId);
     }
 
+    /** The agent as {@code GET /v1/admin/agents} lists it (every page). */
+    static JsonNode agent(String agentId) {
+        for (JsonNode agent : everyPage("/v1/admin/agents", "agents")) {
+            if (agent.get("id").asText().equals(agentId)) {
+                return agent;
+            }
+        }
+        throw new AssertionError("the fleet lists no agent " + agentId);
+    }
+
+    /**
+     * Every item of an operator list, page by page ({@code limit=100}, up to the answer's {@code total}; docs/api.md
+     * "Lists"), so a test sees the whole fleet whatever else the stack holds. {@code path} may carry filters.
+     */
+    static List<JsonNode> everyPage(String path, String field) {
+        List<JsonNode> items = new ArrayList<>();
+        String separator = path.contains("?") ? "&" : "?";
+        long total = 1;
+        for (long offset = 0; offset < total; offset += 100) {
+            JsonNode page = read(operator().get(path + separator + "limit=100&offset=" + offset).then().statusCode(200)
+                    .extract().asString());
+            page.get(field).forEach(items::add);
+            total = page.get("total").asLong();
+        }
+        return items;
+    }
+
     /** Drains the agent's modems in the city that are not draining yet; returns their paths for {@link #undrain}. */
     static List<String> drain(String agent, String city) {
         List<String> drained = new ArrayList<>();
-        for (JsonNode modem : read(operator().get("/v1/admin/modems").then().statusCode(200).extract().asString()).get("modems")) {
-            if (modem.get("agent_id").asText().equals(agent) && modem.get("location_id").asText().equals(city)
-                    && !modem.get("draining").asBoolean()) {
+        for (JsonNode modem : everyPage("/v1/admin/modems?agent_id=" + agent + "&location_id=" + city, "modems")) {
+            if (!modem.get("draining").asBoolean()) {
                 String path = "/v1/admin/agents/" + agent + "/modems/" + modem.get("modem_id").asText();
                 operator().post(path + "/drain").then().statusCode(200);
                 drained.add(path);

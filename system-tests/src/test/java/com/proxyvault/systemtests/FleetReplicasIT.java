@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 
 import static com.proxyvault.systemtests.StackApi.newReseller;
-import static com.proxyvault.systemtests.StackApi.operator;
 import static com.proxyvault.systemtests.StackApi.reseller;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -92,8 +91,7 @@ class FleetReplicasIT {
         FleetOps.stack("down", "device-agent-2");
         try {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                    operator().get("/v1/admin/agents").then().statusCode(200)
-                            .body("agents.find { it.id == 'agent-local-2' }.connected", equalTo(false)));
+                    assertEquals(false, FleetOps.agent(AGENT_2).get("connected").asBoolean()));
             for (int i = 0; i < 2; i++) { // on either replica
                 var answer = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("fingerprint", "linux"))
                         .post(base + "/fingerprint");

@@ -185,7 +185,13 @@ class OpenApiDocumentTest {
                 orders.get("status").getSchema().getEnum());
         Map<String, Parameter> deliveries = byName(operations.get("GET /v1/reseller/webhooks/{}/deliveries"));
         assertTrue(deliveries.keySet().containsAll(Set.of("limit", "offset")), "deliveries page: " + deliveries.keySet());
-        for (Map<String, Parameter> paged : List.of(orders, deliveries)) {
+        // the operator's fleet lists (docs/fleet.md "Operator API")
+        Map<String, Operation> admin = operations(api, "/v1/admin");
+        Map<String, Parameter> agents = byName(admin.get("GET /v1/admin/agents"));
+        assertEquals(Set.of("connected", "limit", "offset"), agents.keySet());
+        Map<String, Parameter> modems = byName(admin.get("GET /v1/admin/modems"));
+        assertEquals(Set.of("agent_id", "location_id", "limit", "offset"), modems.keySet());
+        for (Map<String, Parameter> paged : List.of(orders, deliveries, agents, modems)) {
             Schema<?> limit = paged.get("limit").getSchema();
             assertEquals(1, limit.getMinimum().intValue());
             assertEquals(100, limit.getMaximum().intValue());

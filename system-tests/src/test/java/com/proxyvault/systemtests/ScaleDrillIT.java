@@ -159,10 +159,9 @@ class ScaleDrillIT {
 
     /** Modems of {@code agentId} that are online, not draining and serve no proxy (operator API). */
     private static long freeModemsOf(String agentId) {
-        JsonNode modems = StackApi.read(StackApi.operator().get("/v1/admin/modems").then().statusCode(200).extract().asString());
         long free = 0;
-        for (JsonNode modem : modems.get("modems")) {
-            if (agentId.equals(modem.path("agent_id").asText()) && modem.path("online").asBoolean()
+        for (JsonNode modem : FleetOps.everyPage("/v1/admin/modems?agent_id=" + agentId, "modems")) {
+            if (modem.path("online").asBoolean()
                     && !modem.path("draining").asBoolean() && modem.path("proxy_ids").isEmpty()) {
                 free++;
             }

@@ -2,6 +2,8 @@ package com.proxyvault.gateway.operations;
 
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Paging;
+import com.proxyvault.platform.input.Texts;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -10,26 +12,32 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * Operator API for the fleet (issue 8, item 8), forwarded to proxy-fleet-service with an internal operator
- * token (shapes: the fleet's {@code FleetAdminResource}):
+ * token (shapes: the fleet's {@code FleetAdminResource}). Both lists are paged in id order ({@code limit} 1..100,
+ * default 50, {@code offset}; docs/api.md "Lists") with the filter's {@code total}:
  * <ul>
- *   <li>{@code GET /v1/admin/agents} → {@code {"agents": [{"id", "public_host", "connected", "online",
- *       "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems", "proxies"}]}}</li>
- *   <li>{@code GET /v1/admin/modems} → {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g",
- *       "online", "draining", "exit_ip", "capacity", "proxy_ids", "last_heartbeat_at"}]}}</li>
+ *   <li>{@code GET /v1/admin/agents[?connected=true|false]} → {@code {"agents": [{"id", "public_host",
+ *       "connected", "online", "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems",
+ *       "proxies"}], "total"}}</li>
+ *   <li>{@code GET /v1/admin/modems[?agent_id=&location_id=]} (exact match; unknown → empty page) →
+ *       {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g", "online", "draining", "exit_ip",
+ *       "capacity", "proxy_ids", "last_heartbeat_at"}], "total"}}</li>
  *   <li>{@code POST /v1/admin/agents/{agentId}/modems/{modemId}/drain} and {@code .../undrain} → the modem; a
  *       draining modem keeps its proxies and gets no new ones. 404 unknown modem.</li>
  * </ul>
- * 503 when the fleet cannot be reached.
+ * A bad {@code limit}, {@code offset} or {@code connected} is 422 here, before any call; the fleet judges
+ * {@code agent_id} and {@code location_id} (422 relayed). 503 when the fleet cannot be reached.
  */
 @Path("/v1/admin")
 @Produces(MediaType.APPLICATION_JSON)
@@ -52,14 +60,26 @@ public class FleetAdminResource {
 
     @GET
     @Path("/agents")
-    public Uni<Response> agents(@HeaderParam("traceparent") String traceparent) {
-        return relay(services.of(FLEET).agents(bearer(), traceparent));
+    public Uni<Response> agents(@HeaderParam("traceparent") String traceparent,
+                                @QueryParam("connected") String connected,
+                                @QueryParam("limit") String limit,
+                                @QueryParam("offset") String offset) {
+        String state = Texts.oneOf(connected == null || connected.isEmpty() ? null : connected, "connected",
+                List.of("true", "false"), false);
+        Paging page = Paging.of(limit, offset);
+        return relay(services.of(FLEET).agents(bearer(), traceparent, state == null ? null : Boolean.valueOf(state),
+                page.limit(), page.offset()));
     }
 
     @GET
     @Path("/modems")
-    public Uni<Response> modems(@HeaderParam("traceparent") String traceparent) {
-        return relay(services.of(FLEET).modems(bearer(), traceparent));
+    public Uni<Response> modems(@HeaderParam("traceparent") String traceparent,
+                                @QueryParam("agent_id") String agentId,
+                                @QueryParam("location_id") String locationId,
+                                @QueryParam("limit") String limit,
+                                @QueryParam("offset") String offset) {
+        Paging page = Paging.of(limit, offset);
+        return relay(services.of(FLEET).modems(bearer(), traceparent, agentId, locationId, page.limit(), page.offset()));
     }
 
     @POST

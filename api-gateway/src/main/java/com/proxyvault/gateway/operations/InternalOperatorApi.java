@@ -54,17 +54,26 @@ public interface InternalOperatorApi {
             @HeaderParam("traceparent") String traceparent,
                                                   @PathParam("id") long id);
 
-    /** proxy-fleet-service: the agents ({@code {"agents": [...]}}). */
+    /**
+     * proxy-fleet-service: a page of the agents in id order ({@code {"agents": [...], "total"}}); {@code connected}
+     * null lists all (a null query parameter is not sent).
+     */
     @GET
     @Path("/agents")
     Uni<RestResponse<Map<String, Object>>> agents(@HeaderParam("Authorization") String authorization,
-            @HeaderParam("traceparent") String traceparent);
+            @HeaderParam("traceparent") String traceparent, @QueryParam("connected") Boolean connected,
+                                                  @QueryParam("limit") int limit, @QueryParam("offset") int offset);
 
-    /** proxy-fleet-service: the modems ({@code {"modems": [...]}}). */
+    /**
+     * proxy-fleet-service: a page of the modems in id order ({@code {"modems": [...], "total"}}), of one agent
+     * and/or location when given (null: not sent, no filter).
+     */
     @GET
     @Path("/modems")
     Uni<RestResponse<Map<String, Object>>> modems(@HeaderParam("Authorization") String authorization,
-            @HeaderParam("traceparent") String traceparent);
+            @HeaderParam("traceparent") String traceparent, @QueryParam("agent_id") String agentId,
+                                                  @QueryParam("location_id") String locationId,
+                                                  @QueryParam("limit") int limit, @QueryParam("offset") int offset);
 
     /** order-service: every product with every tier, retired ones too ({@code {"products": [...]}}). */
     @GET

@@ -3,43 +3,65 @@ package com.proxyvault.fleet.operations;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.fleet.provisioning.ModemAllocator;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.input.Paging;
 import com.proxyvault.platform.input.Texts;
 import com.proxyvault.platform.time.ClockProducer;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
+import org.hibernate.reactive.mutiny.Mutiny;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Clock;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The operator's view of the fleet (issue 8, item 8), behind the gateway's {@code /v1/admin/agents} and
- * {@code /v1/admin/modems} (operator internal token):
+ * {@code /v1/admin/modems} (operator internal token). Both lists are paged in id order by {@link Paging}
+ * ({@code limit} 1..100, default 50; {@code offset}; docs/api.md "Lists") with the {@code total} of the filter;
+ * each answer costs its page, not the fleet (docs/fleet.md "Operator API": 126 s unpaged at 32,006 modems):
  * <ul>
- *   <li>{@code GET /internal/agents} → {@code {"agents": [{"id", "public_host", "connected", "online",
- *       "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems", "proxies"}]}};
- *       {@code online}: heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS};</li>
- *   <li>{@code GET /internal/modems} → {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g",
- *       "online", "draining", "exit_ip", "capacity", "proxy_ids", "last_heartbeat_at"}]}}; {@code online}: the
- *       modem is up by its agent's last report and that agent is online;</li>
+ *   <li>{@code GET /internal/agents[?connected=true|false]} → {@code {"agents": [{"id", "public_host",
+ *       "connected", "online", "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems",
+ *       "proxies"}], "total"}}; {@code online}: heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS};
+ *       {@code proxies}: its provisioning, active and offline ones;</li>
+ *   <li>{@code GET /internal/modems[?agent_id=&location_id=]} (exact match; an unknown one is an empty page) →
+ *       {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g", "online", "draining",
+ *       "exit_ip", "capacity", "proxy_ids", "last_heartbeat_at"}], "total"}}; {@code online}: the modem is up by
+ *       its agent's last report and that agent is online; {@code proxy_ids}: its provisioning, active and
+ *       offline proxies, ascending;</li>
  *   <li>{@code POST /internal/agents/{agentId}/modems/{modemId}/drain} (and {@code /undrain}) → the modem: a
  *       draining modem keeps its proxies but gets no new one (placement, connect); 404 unknown modem.</li>
  * </ul>
+ * A bad {@code limit}, {@code offset} or filter is 422 {@code validation_failed} naming the parameter.
  */
 @Path("/internal")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(InternalJwt.OPERATOR_ROLE)
 public class FleetAdminResource {
+
+    /** Agent ids as configured with their tokens and modem ids as agents announce them (the gateway's bound). */
+    static final int MAX_AGENT_ID_LENGTH = 100;
+    /** Location ids as {@code GET .../locations} lists them (ProxyResource's bound). */
+    static final int MAX_LOCATION_ID_LENGTH = 32;
+    /**
+     * The statuses whose proxies a modem holds as the operator sees it: live ones and offline ones (their agent is
+     * silent; they keep modem and port). {@code proxies_held_by_modem} (V19) is partial on exactly these.
+     */
+    private static final String HELD = "('provisioning', 'active', 'offline')";
 
     private final Clock clock;
 
@@ -57,52 +79,113 @@ public class FleetAdminResource {
                             LocalDateTime lastHeartbeatAt) {
     }
 
-    public record AgentList(List<AgentView> agents) {
+    public record AgentList(List<AgentView> agents, long total) {
     }
 
-    public record ModemList(List<ModemView> modems) {
+    public record ModemList(List<ModemView> modems, long total) {
+    }
+
+    /**
+     * A {@code where} clause of the filters given (none: empty) and its parameters. The keys are column names
+     * written in this class, never request text: values travel only as bound parameters.
+     */
+    private record Where(String sql, Map<String, Object> parameters) {
+
+        static Where of(Map<String, Object> filters) {
+            List<String> terms = new ArrayList<>();
+            Map<String, Object> parameters = new LinkedHashMap<>();
+            filters.forEach((column, value) -> {
+                if (value != null) {
+                    // Only the filters given are in the SQL: a "(:x is null or column = :x)" term can use no index
+                    // in a generic plan, which PostgreSQL may pick for a prepared statement after five runs.
+                    terms.add(column + " = :" + column);
+                    parameters.put(column, value);
+                }
+            });
+            return new Where(terms.isEmpty() ? "" : "where " + String.join(" and ", terms), parameters);
+        }
+
+        <T> Mutiny.SelectionQuery<T> bind(Mutiny.SelectionQuery<T> query) {
+            parameters.forEach(query::setParameter);
+            return query;
+        }
     }
 
     @GET
     @Path("/agents")
     @WithSession
-    public Uni<AgentList> agents() {
+    public Uni<AgentList> agents(@QueryParam("connected") String connected,
+                                 @QueryParam("limit") String limit,
+                                 @QueryParam("offset") String offset) {
+        String state = Texts.oneOf(emptyAsAbsent(connected), "connected", List.of("true", "false"), false);
+        Paging page = Paging.of(limit, offset);
+        Map<String, Object> filters = new LinkedHashMap<>();
+        filters.put("connected", state == null ? null : Boolean.valueOf(state));
+        Where where = Where.of(filters);
         LocalDateTime liveSince = ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS);
-        return Panache.getSession().chain(session -> session.createNativeQuery("""
+        // The counts run for the page's agents only, each through an index: the proxies count is split by status
+        // because no one partial index holds provisioning, active and offline proxies by agent
+        // (proxies_live_port, proxies_offline_by_agent), and one "in (all three)" read every proxy per agent.
+        return Panache.getSession().chain(session -> where.bind(session.createNativeQuery("""
                         select a.id, a.public_host, a.connected, a.last_seen_at, a.agent_version, a.port_range_start,
                                a.port_range_end,
                                (select count(*) from modems m where m.agent_id = a.id),
                                (select count(*) from proxies p where p.agent_id = a.id
-                                  and p.status in ('provisioning', 'active', 'offline'))
-                        from agents a order by a.id""", Object[].class).getResultList())
-                .map(rows -> new AgentList(rows.stream().map(row -> new AgentView((String) row[0], (String) row[1],
-                        (Boolean) row[2], (Boolean) row[2] && ((LocalDateTime) row[3]).isAfter(liveSince),
-                        (LocalDateTime) row[3], (String) row[4], ((Number) row[5]).intValue(), ((Number) row[6]).intValue(),
-                        ((Number) row[7]).longValue(), ((Number) row[8]).longValue())).toList()));
+                                  and p.status in ('provisioning', 'active'))
+                               + (select count(*) from proxies p where p.agent_id = a.id and p.status = 'offline')
+                        from (select * from agents %s order by id limit :limit offset :offset) a
+                        order by a.id""".formatted(where.sql()), Object[].class))
+                        .setParameter("limit", page.limit()).setParameter("offset", page.offset())
+                        .getResultList()
+                        .chain(rows -> where.bind(session.createNativeQuery(
+                                        "select count(*) from agents " + where.sql(), Long.class))
+                                .getSingleResult()
+                                .map(total -> new AgentList(rows.stream().map(row -> agent(row, liveSince)).toList(),
+                                        total))));
     }
 
     @GET
     @Path("/modems")
     @WithSession
-    public Uni<ModemList> modems() {
-        return readModems(null).map(ModemList::new);
+    public Uni<ModemList> modems(@QueryParam("agent_id") String agentId,
+                                 @QueryParam("location_id") String locationId,
+                                 @QueryParam("limit") String limit,
+                                 @QueryParam("offset") String offset) {
+        Map<String, Object> filters = new LinkedHashMap<>();
+        filters.put("agent_id", Texts.optional(emptyAsAbsent(agentId), "agent_id", MAX_AGENT_ID_LENGTH));
+        filters.put("location_id", Texts.optional(emptyAsAbsent(locationId), "location_id", MAX_LOCATION_ID_LENGTH));
+        Paging page = Paging.of(limit, offset);
+        Where where = Where.of(filters);
+        return readModems(where, page).chain(modems -> Panache.getSession().chain(session -> where.bind(session
+                                .createNativeQuery("select count(*) from modems " + where.sql(), Long.class))
+                        .getSingleResult())
+                .map(total -> new ModemList(modems, total)));
     }
 
-    /** Every modem, or only {@code id} when given (one query either way). */
-    private Uni<List<ModemView>> readModems(String id) {
-        return Panache.getSession().chain(session -> session.createNativeQuery("""
+    /**
+     * The page of modems {@code where} selects, in id order. The page is chosen first and only its modems look
+     * up their agent and proxies (through {@code proxies_held_by_modem}, V19), so the cost is the page's.
+     */
+    private Uni<List<ModemView>> readModems(Where where, Paging page) {
+        return Panache.getSession().chain(session -> where.bind(session.createNativeQuery("""
                         select m.id, m.agent_id, m.modem_id, m.location_id, m.is_5g,
                                -- a modem is only as online as its agent: the flag is the agent's last report
                                m.online and coalesce(a.last_seen_at >= :liveSince, false), m.draining, m.exit_ip,
                                m.capacity, a.last_seen_at,
                                (select string_agg(cast(p.id as text), ',' order by p.id) from proxies p
-                                where p.modem_id = m.id and p.status in ('provisioning', 'active', 'offline'))
-                        from modems m join agents a on a.id = m.agent_id
-                        where cast(:id as text) is null or m.id = :id
-                        order by m.id""", Object[].class).setParameter("id", id)
+                                where p.modem_id = m.id and p.status in %s)
+                        from (select * from modems %s order by id limit :limit offset :offset) m
+                        join agents a on a.id = m.agent_id
+                        order by m.id""".formatted(HELD, where.sql()), Object[].class))
+                        .setParameter("limit", page.limit()).setParameter("offset", page.offset())
                         .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
                         .getResultList())
                 .map(rows -> rows.stream().map(FleetAdminResource::modem).toList());
+    }
+
+    /** {@code ?agent_id=} reaches us as "" (or null, by client): both mean "not given", as for {@link Paging}. */
+    private static String emptyAsAbsent(String value) {
+        return value == null || value.isEmpty() ? null : value;
     }
 
     @POST
@@ -120,7 +203,7 @@ public class FleetAdminResource {
     }
 
     private Uni<ModemView> setDraining(String agentId, String modemId, boolean draining) {
-        String id = Texts.required(agentId, "agent_id", 100) + "/" + Texts.required(modemId, "modem_id", 100);
+        String id = Texts.required(agentId, "agent_id", MAX_AGENT_ID_LENGTH) + "/" + Texts.required(modemId, "modem_id", 100);
         return Panache.getSession().chain(session -> session.createNativeQuery(
                                 "update modems set draining = :draining, updated_at = :now where id = :id")
                         .setParameter("draining", draining)
@@ -131,8 +214,15 @@ public class FleetAdminResource {
                             if (updated == 0) {
                                 return Uni.createFrom().failure(ApiException.notFound("Modem not found"));
                             }
-                            return readModems(id).map(list -> list.get(0));
+                            return readModems(Where.of(Map.of("id", id)), new Paging(1, 0)).map(list -> list.get(0));
                         }));
+    }
+
+    private static AgentView agent(Object[] row, LocalDateTime liveSince) {
+        return new AgentView((String) row[0], (String) row[1], (Boolean) row[2],
+                (Boolean) row[2] && ((LocalDateTime) row[3]).isAfter(liveSince), (LocalDateTime) row[3], (String) row[4],
+                ((Number) row[5]).intValue(), ((Number) row[6]).intValue(), ((Number) row[7]).longValue(),
+                ((Number) row[8]).longValue());
     }
 
     private static ModemView modem(Object[] row) {
