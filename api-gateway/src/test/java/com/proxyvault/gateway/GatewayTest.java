@@ -378,6 +378,14 @@ public class GatewayTest {
     }
 
     @Test
+    void shouldGiveAnUpstreamErrorWithoutABodyTheErrorBody() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/orders/bare414")
+                .then().statusCode(414).contentType(ContentType.JSON)
+                .body("code", equalTo("uri_too_long")).body("detail", notNullValue());
+    }
+
+    @Test
     void shouldForwardWithAnInternalTokenInsteadOfTheKey() throws Exception {
         Created reseller = createReseller();
         given().header("Authorization", "Bearer " + reseller.key()).contentType(ContentType.JSON)

@@ -44,6 +44,11 @@ public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
             if (path.endsWith("/topups")) {
                 status = 201;
                 answer = "{\"balance\":\"100.00\",\"currency\":\"USD\"}";
+            } else if (path.contains("/orders/bare414")) {
+                // What a service's own HTTP server answers to a request line over its limit: no body.
+                exchange.sendResponseHeaders(414, -1);
+                exchange.close();
+                return;
             } else if (path.contains("/orders/404")) {
                 status = 404;
                 answer = "{\"detail\":\"Order not found\"}";

@@ -16,6 +16,7 @@ import com.proxyvault.gateway.idempotency.IdempotencyKeys;
 import com.proxyvault.gateway.idempotency.IdempotencyStore;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Utf8;
+import com.proxyvault.platform.http.ErrorCodes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -308,18 +309,21 @@ public final class EdgeRequests {
         }
         client.request(options)
                 .compose(upstream -> body.length() == 0 ? upstream.send() : upstream.send(body))
-                .compose(upstream -> upstream.body().map(answer -> {
+                .compose(upstream -> upstream.body().map(raw -> {
+                    Buffer errorBody = bodyForBareError(upstream, raw);
+                    Buffer answer = errorBody == null ? raw : errorBody;
+                    String contentType = errorBody == null ? upstream.getHeader(HttpHeaders.CONTENT_TYPE) : "application/json";
                     if (idempotencyToken == null) {
-                        relay(upstream, answer, response);
+                        relay(upstream, answer, contentType, response);
                     } else {
                         // Stored before the client sees it, so a retry after this answer is always a replay.
                         Context context = Vertx.currentContext();
-                        shared.idempotency().complete(idempotencyToken, upstream.statusCode(),
-                                upstream.getHeader(HttpHeaders.CONTENT_TYPE), answer.getBytes()).subscribe().with(
-                                done -> onContext(context, () -> relay(upstream, answer, response)),
+                        shared.idempotency().complete(idempotencyToken, upstream.statusCode(), contentType,
+                                answer.getBytes()).subscribe().with(
+                                done -> onContext(context, () -> relay(upstream, answer, contentType, response)),
                                 failure -> onContext(context, () -> {
                                     LOG.warnf("Storing the answer for an Idempotency-Key failed: %s", failure.toString());
-                                    relay(upstream, answer, response);
+                                    relay(upstream, answer, contentType, response);
                                 }));
                     }
                     return null;
@@ -352,7 +356,8 @@ public final class EdgeRequests {
         }
     }
 
-    private static void relay(HttpClientResponse upstream, Buffer body, HttpServerResponse response) {
+    /** Hands the upstream's answer to the client: its status, the allow-listed headers, {@code body} of {@code contentType}. */
+    private static void relay(HttpClientResponse upstream, Buffer body, String contentType, HttpServerResponse response) {
         if (response.ended() || response.closed()) {
             return;
         }
@@ -363,8 +368,26 @@ public final class EdgeRequests {
                 response.putHeader(header, value);
             }
         }
+        if (contentType != null) {
+            response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+        }
         response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
         response.end(body);
+    }
+
+    /**
+     * The public error body for an upstream error status that came without a body, else {@code null}.
+     * A service's HTTP server answers some refusals itself before any resource runs (Vert.x' bare 413, 414,
+     * 431); the client still gets {@code {"detail", "code"}} with the status's default code
+     * ({@link ErrorCodes#forStatus(int)}), as on every other 4xx and 5xx (docs/api.md, "Error body and codes").
+     */
+    private static Buffer bodyForBareError(HttpClientResponse upstream, Buffer body) {
+        int status = upstream.statusCode();
+        if (body.length() > 0 || status < 400) {
+            return null;
+        }
+        String reason = upstream.statusMessage();
+        return ErrorResponses.body(reason == null || reason.isBlank() ? "HTTP " + status : reason, ErrorCodes.forStatus(status));
     }
 
     /** Reads the whole body into one buffer, refusing it ({@link BodyTooLarge}) once it passes the limit. */
