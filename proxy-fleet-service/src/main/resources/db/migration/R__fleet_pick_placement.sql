@@ -15,7 +15,9 @@
 -- is rolled back at once, so it holds no lock while it or anyone else waits. A plain FOR UPDATE walk would keep
 -- the locks of modems its recheck passed over as full (PostgreSQL locks before it rechecks), and two waiting walks
 -- then deadlocked on each other's full modems (seen: 40P01 in 4 runs of 5). Then the agent's row is locked (it
--- serialises port choices on one agent) and its lowest free port is taken.
+-- serialises port choices on one agent) and its lowest free port is taken. An agent with no port left in its range
+-- is passed over with all its modems and the walk starts again (at most 4 such agents per placement): its modem's
+-- free slot is no placement, and failing there refused a purchase that another agent's modem could take.
 --
 -- Cost: independent of the number of modems and proxies (fleet migration V16, docs/fleet.md "Placement cost").
 -- The candidate walks modems_free_by_load (or, with a location, modems_free_by_location_load): the modems with a
@@ -37,75 +39,85 @@ declare
     v_modem record;
     v_agent record;
     v_excluded text[] := array[coalesce(p_excluded, '')];
+    v_full_agents text[] := array[]::text[];
     v_used bigint;
     v_placed boolean := false;
     v_waits integer := 0;
     v_busy text;
     v_port integer;
 begin
-    for attempt in 1..6 loop
-        -- two forms, each of which can walk only its own index: "a free slot" is spelled as that index's
-        -- predicate (V16 says why); one plan for "p_location is null or ..." would walk one index for both. The
-        -- live statuses are spelled out in the recount for the partial index on live proxies.
-        if p_location is null then
-            select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
-            where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
-              and a.connected and a.last_seen_at > p_live_since
-            order by m.live_proxies, m.id limit 1 for update of m skip locked;
-        else
-            select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
-            where m.online and not m.draining and m.live_proxies < m.capacity and m.id <> all (v_excluded)
-              and a.connected and a.last_seen_at > p_live_since and m.location_id = p_location
-            order by m.live_proxies, m.id limit 1 for update of m skip locked;
-        end if;
-        if not found then
-            exit when v_waits = 3;
-            -- a modem with a free slot that the walk skipped: latest committed counts, no lock
+    <<placement>>
+    loop
+        for attempt in 1..6 loop
+            -- two forms, each of which can walk only its own index: "a free slot" is spelled as that index's
+            -- predicate (V16 says why); one plan for "p_location is null or ..." would walk one index for both. The
+            -- live statuses are spelled out in the recount for the partial index on live proxies.
             if p_location is null then
-                select m.id into v_busy from modems m join agents a on a.id = m.agent_id
+                select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
                 where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
-                  and a.connected and a.last_seen_at > p_live_since
-                order by m.live_proxies, m.id limit 1;
+                  and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents)
+                order by m.live_proxies, m.id limit 1 for update of m skip locked;
             else
-                select m.id into v_busy from modems m join agents a on a.id = m.agent_id
+                select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
                 where m.online and not m.draining and m.live_proxies < m.capacity and m.id <> all (v_excluded)
-                  and a.connected and a.last_seen_at > p_live_since and m.location_id = p_location
-                order by m.live_proxies, m.id limit 1;
+                  and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents) and m.location_id = p_location
+                order by m.live_proxies, m.id limit 1 for update of m skip locked;
             end if;
-            exit when not found;
-            v_waits := v_waits + 1;
-            begin
-                perform 1 from modems m where m.id = v_busy for key share;
-                raise sqlstate 'PVW01';
-            exception when sqlstate 'PVW01' then
-                null; -- the subtransaction's rollback releases the lock it just took
-            end;
-            continue;
+            if not found then
+                exit when v_waits = 3;
+                -- a modem with a free slot that the walk skipped: latest committed counts, no lock
+                if p_location is null then
+                    select m.id into v_busy from modems m join agents a on a.id = m.agent_id
+                    where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
+                      and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents)
+                    order by m.live_proxies, m.id limit 1;
+                else
+                    select m.id into v_busy from modems m join agents a on a.id = m.agent_id
+                    where m.online and not m.draining and m.live_proxies < m.capacity and m.id <> all (v_excluded)
+                      and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents) and m.location_id = p_location
+                    order by m.live_proxies, m.id limit 1;
+                end if;
+                exit when not found;
+                v_waits := v_waits + 1;
+                begin
+                    perform 1 from modems m where m.id = v_busy for key share;
+                    raise sqlstate 'PVW01';
+                exception when sqlstate 'PVW01' then
+                    null; -- the subtransaction's rollback releases the lock it just took
+                end;
+                continue;
+            end if;
+            select count(*) into v_used from proxies p where p.modem_id = v_modem.id and p.status in ('provisioning', 'active');
+            v_placed := v_used < v_modem.capacity;
+            exit when v_placed;
+            v_excluded := v_excluded || v_modem.id;
+        end loop;
+        if not v_placed then
+            return;
         end if;
-        select count(*) into v_used from proxies p where p.modem_id = v_modem.id and p.status in ('provisioning', 'active');
-        v_placed := v_used < v_modem.capacity;
-        exit when v_placed;
-        v_excluded := v_excluded || v_modem.id;
-    end loop;
-    if not v_placed then
-        return;
-    end if;
-    select a.public_host, a.port_range_start, a.port_range_end into v_agent
-    from agents a where a.id = v_modem.agent_id for update;
-    -- a free_ports row that is live after all would be passed over (the triggers keep none: a safety net, one
-    -- probe per row)
-    select least(
-               (select f.port from free_ports f
-                where f.agent_id = v_modem.agent_id and f.port between v_agent.port_range_start and v_agent.port_range_end
-                  and not exists (select 1 from proxies p where p.agent_id = f.agent_id and p.port = f.port
-                                                             and p.status in ('provisioning', 'active'))
-                order by f.port limit 1),
-               (select coalesce(max(p.port) + 1, v_agent.port_range_start) from proxies p
-                where p.agent_id = v_modem.agent_id and p.status in ('provisioning', 'active')
-                  and p.port between v_agent.port_range_start and v_agent.port_range_end))
-    into v_port;
-    if v_port > v_agent.port_range_end then
-        return;
-    end if;
+        select a.public_host, a.port_range_start, a.port_range_end into v_agent
+        from agents a where a.id = v_modem.agent_id for update;
+        -- a free_ports row that is live after all would be passed over (the triggers keep none: a safety net, one
+        -- probe per row)
+        select least(
+                   (select f.port from free_ports f
+                    where f.agent_id = v_modem.agent_id and f.port between v_agent.port_range_start and v_agent.port_range_end
+                      and not exists (select 1 from proxies p where p.agent_id = f.agent_id and p.port = f.port
+                                                                 and p.status in ('provisioning', 'active'))
+                    order by f.port limit 1),
+                   (select coalesce(max(p.port) + 1, v_agent.port_range_start) from proxies p
+                    where p.agent_id = v_modem.agent_id and p.status in ('provisioning', 'active')
+                      and p.port between v_agent.port_range_start and v_agent.port_range_end))
+        into v_port;
+        exit placement when v_port <= v_agent.port_range_end;
+        -- the modem has a slot but its agent has no port left: pass over that agent's modems and walk again (at
+        -- most 4 agents), rather than fail the purchase while another agent has both
+        v_full_agents := v_full_agents || v_modem.agent_id::text;
+        if cardinality(v_full_agents) > 4 then
+            return;
+        end if;
+        v_placed := false;
+        v_waits := 0;
+    end loop placement;
     return query select v_modem.id::text, v_modem.agent_id::text, v_modem.location_id::text, v_agent.public_host::text, v_port;
 end $$;

@@ -44,6 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlacementRuleTest {
 
     private static final String AGENT = "placement-test";
+    /** A second agent, made only by the test that needs two; its modem ids sort after AGENT's. */
+    private static final String OTHER_AGENT = "placement-test~other";
     private static final String LOCATION = "TST";
     private static final int MODEMS = 4;
     private static final int CAPACITY = 3;
@@ -77,9 +79,11 @@ class PlacementRuleTest {
 
     @AfterEach
     void removeFleet() {
-        run("delete from proxies where agent_id = $1", Tuple.of(AGENT));
-        run("delete from modems where agent_id = $1", Tuple.of(AGENT));
-        run("delete from agents where id = $1", Tuple.of(AGENT));
+        for (String agent : List.of(AGENT, OTHER_AGENT)) {
+            run("delete from proxies where agent_id = $1", Tuple.of(agent));
+            run("delete from modems where agent_id = $1", Tuple.of(agent));
+            run("delete from agents where id = $1", Tuple.of(agent));
+        }
         run("delete from locations where id = $1", Tuple.of(LOCATION));
     }
 
@@ -158,6 +162,31 @@ class PlacementRuleTest {
         assertEquals("placed", place().getString("outcome"));
         assertEquals(0, availableHere(), "slots left on every modem, but no port on their agent");
         assertEquals("failed", place().getString("outcome"));
+    }
+
+    /**
+     * A modem with a free slot on an agent with no port left is no placement: the walk passes over that agent
+     * and takes another agent's modem (new-user review: a purchase failed "No free modem" while another
+     * agent had both a slot and a port).
+     */
+    @Test
+    void shouldPlaceOnAnotherAgentWhenTheLeastLoadedModemsAgentIsOutOfPorts() {
+        run("update agents set port_range_end = 31001 where id = $1", Tuple.of(AGENT));
+        assertEquals("placed", place().getString("outcome"));
+        assertEquals("placed", place().getString("outcome"));
+        run("""
+                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at)
+                values ($1, '127.0.0.1', 32000, 32009, true, now() + interval '1 hour')""", Tuple.of(OTHER_AGENT));
+        run("""
+                insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, capacity, updated_at)
+                values ($1, $2, 'm1', $3, false, '192.0.2.2', 1, now())""", Tuple.of(OTHER_AGENT + "/m1", OTHER_AGENT, LOCATION));
+
+        // AGENT's m3 and m4 are empty and come first (fewest live proxies, lower ids), but their agent has no port
+        Row placed = place();
+        assertEquals("placed", placed.getString("outcome"), placed.toJson().encode());
+        assertEquals(OTHER_AGENT + "/m1", placed.getString("modem_id"));
+        assertEquals(32000, placed.getInteger("port"));
+        assertEquals("failed", place().getString("outcome"), "no slot with a port left anywhere in " + LOCATION);
     }
 
     private long availableHere() {
