@@ -145,6 +145,7 @@ public class StrictJson implements ObjectMapperCustomizer {
     /** U+FEFF, the byte order mark, as UTF-16 (and UTF-32LE) texts start with it. */
     private static final byte[] UTF16_BE_BOM = {(byte) 0xFE, (byte) 0xFF};
     private static final byte[] UTF16_LE_BOM = {(byte) 0xFF, (byte) 0xFE};
+    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
     /**
      * JSON is UTF-8 (RFC 8259 §8.1), and strictly so: Jackson's own decoder lets some ill-formed sequences
@@ -160,9 +161,23 @@ public class StrictJson implements ObjectMapperCustomizer {
             throw ApiException.malformedJson("Malformed JSON body: it starts with a UTF-16 or UTF-32 byte order mark;"
                     + " JSON must be UTF-8 (RFC 8259 section 8.1)");
         }
+        if (startsWith(body, UTF8_BOM) && blankFrom(body, UTF8_BOM.length)) {
+            // Jackson's own words here were "Invalid UTF-8 start byte", which points the sender the wrong way
+            throw ApiException.malformedJson("Malformed JSON body: a UTF-8 byte order mark and no JSON document after it");
+        }
         if (!Utf8.isWellFormed(body)) {
             throw ApiException.malformedJson("Malformed JSON body: not valid UTF-8");
         }
+    }
+
+    /** Whether {@code body} holds only JSON whitespace (RFC 8259 section 2) from {@code from} on. */
+    private static boolean blankFrom(byte[] body, int from) {
+        for (int i = from; i < body.length; i++) {
+            if (body[i] != ' ' && body[i] != '\t' && body[i] != '\n' && body[i] != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean startsWith(byte[] body, byte[] prefix) {

@@ -100,6 +100,7 @@ class StrictJsonTest {
         ApiException alone = assertThrows(ApiException.class,
                 () -> StrictJson.scan(STRICT.getFactory(), new byte[]{(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}));
         assertEquals("malformed_json", alone.code(), "a mark with no document after it is no document");
+        assertTrue(alone.detail().contains("byte order mark and no JSON document"), alone.detail());
         for (byte[] body : new byte[][]{
                 {(byte) 0xFF, (byte) 0xFE, '{', 0, '}', 0},                    // UTF-16LE
                 {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '}'}}) {                 // UTF-16BE
