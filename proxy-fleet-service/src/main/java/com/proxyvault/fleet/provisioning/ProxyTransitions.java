@@ -111,8 +111,7 @@ public class ProxyTransitions {
         var marks = renewals.marksOfNewExpiry(expiresAt, claimed.periodType, claimed.periodDuration, now);
         Tuple args = Tuple.tuple(Arrays.asList(claimed.id, now, expiresAt, claimed.updatedAt, event.id(), event.topic(),
                 event.key(), event.payload(), event.traceparent(), ProxyStatus.PROVISIONING, ProxyStatus.ACTIVE,
-                marks.map(ProxyRenewals.CheckpointMarks::noticeExpiry).orElse(null),
-                marks.map(ProxyRenewals.CheckpointMarks::nextCheckpointAt).orElse(null)));
+                marks.noticeExpiry(), marks.nextCheckpointAt()));
         return pool.preparedQuery(ACTIVATE_CLAIMED).execute(args)
                 .chain(rows -> rows.rowCount() == 1 ? Uni.createFrom().item(true) : activate(claimed.id));
     }
@@ -130,8 +129,8 @@ public class ProxyTransitions {
                     proxy.expiresAt = Periods.end(now, proxy.periodType, proxy.periodDuration);
                     proxy.updatedAt = now;
                     var marks = renewals.marksOfNewExpiry(proxy.expiresAt, proxy.periodType, proxy.periodDuration, now);
-                    proxy.noticeExpiry = marks.map(ProxyRenewals.CheckpointMarks::noticeExpiry).orElse(null);
-                    proxy.nextCheckpointAt = marks.map(ProxyRenewals.CheckpointMarks::nextCheckpointAt).orElse(null);
+                    proxy.noticeExpiry = marks.noticeExpiry();
+                    proxy.nextCheckpointAt = marks.nextCheckpointAt();
                     return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISIONED, proxy.resellerId,
                                     new ProxyProvisioned(proxy.id, proxy.orderId, proxy.name, proxy.ip, proxy.port,
                                             proxy.username, proxy.password, proxy.locationId, proxy.status, proxy.expiresAt), clock),

@@ -169,25 +169,27 @@ public class ProxyRenewals {
     /**
      * The checkpoint marks of a proxy whose expiry is new ({@code proxies.notice_expiry}, {@code next_checkpoint_at}).
      * {@code noticeExpiry} is the expiry they were computed for; {@code nextCheckpointAt} null when no checkpoint is
-     * left before it.
+     * left before it. {@link #NONE} (both null) leaves the proxy to the sweep.
      */
     public record CheckpointMarks(LocalDateTime noticeExpiry, LocalDateTime nextCheckpointAt) {
+
+        /** No marks: the sweep computes them on its next run (and announces a checkpoint already passed). */
+        public static final CheckpointMarks NONE = new CheckpointMarks(null, null);
     }
 
     /**
      * The marks {@link #sweep()} would write for a proxy that gets the expiry {@code expiresAt} at {@code now}, so the
      * writer of that expiry can write them in its own statement (activation: one statement per purchase fewer, where
-     * the sweep's next run updated every new proxy's row, docs/fleet.md "Cost per purchase"); empty when a checkpoint
-     * has already passed, which only the sweep acts on (it announces it). A checkpoint is shorter than the period, so a
-     * period that starts now has none passed.
+     * the sweep's next run updated every new proxy's row, docs/fleet.md "Cost per purchase"); {@link CheckpointMarks#NONE}
+     * when a checkpoint has already passed, which only the sweep acts on (it announces it). A checkpoint is shorter than
+     * the period, so a period that starts now has none passed.
      */
-    public java.util.Optional<CheckpointMarks> marksOfNewExpiry(LocalDateTime expiresAt, String periodType, int periodDuration,
-                                                                LocalDateTime now) {
+    public CheckpointMarks marksOfNewExpiry(LocalDateTime expiresAt, String periodType, int periodDuration, LocalDateTime now) {
         Duration period = period(expiresAt, periodType, periodDuration);
         if (checkpoints.passed(period, expiresAt, now).isPresent()) {
-            return java.util.Optional.empty();
+            return CheckpointMarks.NONE;
         }
-        return java.util.Optional.of(new CheckpointMarks(expiresAt, checkpoints.next(period, expiresAt, now).orElse(null)));
+        return new CheckpointMarks(expiresAt, checkpoints.next(period, expiresAt, now).orElse(null));
     }
 
     /** The length of the period that would follow {@code expiresAt} (the checkpoints are chosen by it). */
