@@ -140,26 +140,20 @@ function pager(label, offset, total, errors, go) {
 }
 
 // The fleet's lists are paged (docs/fleet.md "Operator API"): agents and modems a page each, the modems
-// filtered by agent and location as the operator types them.
+// filtered by agent and location as the operator types them. The load per location is the whole fleet's, one
+// answer (GET /v1/admin/locations), whatever page or filter the lists show.
 async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locationId: '' }) {
   const filters = `agent_id=${encodeURIComponent(view.agentId)}&location_id=${encodeURIComponent(view.locationId)}`;
-  const [agentPage, modemPage] = await Promise.all([
+  const [agentPage, modemPage, { locations }] = await Promise.all([
     api.call('GET', `${ADMIN}/agents?limit=${PAGE_SIZE}&offset=${view.agents}`),
-    api.call('GET', `${ADMIN}/modems?limit=${PAGE_SIZE}&offset=${view.modems}&${filters}`)]);
+    api.call('GET', `${ADMIN}/modems?limit=${PAGE_SIZE}&offset=${view.modems}&${filters}`),
+    api.call('GET', `${ADMIN}/locations`)]);
   const { agents } = agentPage;
   const { modems } = modemPage;
   const errors = el('div');
   const again = (change) => fleetPage(root, { ...view, ...change });
   const agentFilter = input('fleet-agent', { value: view.agentId, maxlength: 100, placeholder: 'agent-local-1' });
   const locationFilter = input('fleet-location', { value: view.locationId, maxlength: 32, placeholder: 'LAX' });
-  const byLocation = {};
-  for (const modem of modems) {
-    const place = (byLocation[modem.location_id] ||= { modems: 0, online: 0, capacity: 0, proxies: 0 });
-    place.modems++;
-    place.online += modem.online ? 1 : 0;
-    place.capacity += modem.capacity || 0;
-    place.proxies += (modem.proxy_ids || []).length;
-  }
   show(root,
     el('h1', {}, 'Fleet'),
     table('Agents', ['Agent', 'Host', 'Online', 'Last seen (UTC)', 'Version', 'Ports', 'Modems', 'Proxies'], agents, (a) => [
@@ -181,9 +175,14 @@ async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locat
         }, m.draining ? 'Undrain' : 'Drain')],
     })),
     pager('Modem pages', view.modems, modemPage.total, errors, (offset) => again({ modems: offset })),
-    table('Load per location, modems on this page', ['Location', 'Modems', 'Online', 'Proxies', 'Capacity', 'Load'],
-      Object.entries(byLocation).sort(), ([id, p]) => [id, p.modems, p.online, p.proxies, p.capacity,
-        p.capacity ? Math.round((100 * p.proxies) / p.capacity) + ' %' : '—']));
+    // Proxies: live ones (provisioning, active), as placement counts them; free slots: on online modems that are
+    // not draining (docs/fleet.md "Operator API").
+    table('Load per location (whole fleet)',
+      ['Location', 'Modems', 'Online', 'Draining', 'Proxies (live)', 'Capacity', 'Free slots', 'Load'], locations, (l) => ({
+        dataset: { location: l.id },
+        cells: [`${l.id} ${l.name}` + (l.is_5g ? ' 5G' : ''), l.modems, l.online_modems, l.draining_modems, l.live_proxies,
+          l.capacity, l.free_slots, l.capacity ? Math.round((100 * l.live_proxies) / l.capacity) + ' %' : '—'],
+      })));
 }
 
 // ---------------------------------------------------------------- parked events

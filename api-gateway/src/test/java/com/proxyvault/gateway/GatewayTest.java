@@ -331,6 +331,21 @@ public class GatewayTest {
         assertEquals(null, UpstreamStub.last.get());
     }
 
+    @Test
+    void shouldForwardTheLoadPerLocationToTheFleetWithoutAPage() throws Exception {
+        given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/locations?limit=5")
+                .then().statusCode(200).body("upstream", equalTo("stub"));
+        UpstreamStub.Received received = UpstreamStub.last.get();
+        assertEquals("GET /internal/locations", received.method() + " " + received.pathAndQuery(),
+                "the whole fleet's figures: no page, a page asked for is not passed on");
+        assertEquals("operator", claims(received.authorization()).get("groups").get(0).asText());
+
+        // operators only, as every /v1/admin route
+        UpstreamStub.last.set(null);
+        given().get("/v1/admin/locations").then().statusCode(401);
+        assertEquals(null, UpstreamStub.last.get());
+    }
+
     /** The forwarded query's parameters, in whatever order the client wrote them. */
     private static Set<String> query(UpstreamStub.Received received) {
         String pathAndQuery = received.pathAndQuery();

@@ -253,7 +253,16 @@ class ConsoleIT {
         browser.open("/admin#fleet"); // still signed in: the token is in this tab's sessionStorage
         WebElement modem = browser.visible("tr[data-modem^='agent-local-1/']");
         assertTrue(modem.getText().contains("online"), modem.getText());
-        assertTrue(browser.find("#page").getText().contains("Load per location"));
+        // The load per location is the whole fleet's (GET /v1/admin/locations), not the modem page's: LAX's row shows
+        // as many modems as the fleet has there, however many pages of modems they fill.
+        assertTrue(browser.find("#page").getText().contains("Load per location (whole fleet)"));
+        int laxModems = StackApi.operator().get("/v1/admin/locations").then().statusCode(200).extract().jsonPath()
+                .getInt("locations.find { it.id == 'LAX' }.modems");
+        assertTrue(laxModems > 0, "the stack has modems in LAX");
+        var lax = browser.visible("tr[data-location='LAX']").findElements(By.tagName("td"));
+        assertEquals(8, lax.size(), "Location, Modems, Online, Draining, Proxies (live), Capacity, Free slots, Load");
+        assertTrue(lax.get(0).getText().startsWith("LAX"), lax.get(0).getText());
+        assertEquals(String.valueOf(laxModems), lax.get(1).getText());
         browser.screenshot("10-operator-fleet");
         assertAccessible("operator fleet");
         browser.open("/admin#parked");

@@ -59,7 +59,15 @@ class FleetAdminIT {
         operator().get("/v1/admin/modems?agent_id=" + "a".repeat(101)).then().statusCode(422)
                 .body("code", equalTo("validation_failed")).body("detail", containsString("agent_id"));
 
+        // the whole fleet's load per location in one answer: LAX counts every modem the paged list has there
+        int laxModems = operator().get("/v1/admin/modems?location_id=LAX&limit=1").then().statusCode(200)
+                .extract().jsonPath().getInt("total");
+        operator().get("/v1/admin/locations").then().statusCode(200)
+                .body("locations.find { it.id == 'LAX' }.modems", equalTo(laxModems))
+                .body("locations.find { it.id == 'LAX' }.online_modems", greaterThan(0));
+
         var buyer = StackApi.newReseller(null);
         reseller(buyer.key()).get("/v1/admin/modems").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));
+        reseller(buyer.key()).get("/v1/admin/locations").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));
     }
 }

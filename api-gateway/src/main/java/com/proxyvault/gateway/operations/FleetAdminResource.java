@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
 
 /**
  * Operator API for the fleet (issue 8, item 8), forwarded to proxy-fleet-service with an internal operator
- * token (shapes: the fleet's {@code FleetAdminResource}). Both lists are paged in id order ({@code limit} 1..100,
- * default 50, {@code offset}; docs/api.md "Lists") with the filter's {@code total}:
+ * token (shapes and definitions: the fleet's {@code FleetAdminResource}). The agents and modems lists are paged in
+ * id order ({@code limit} 1..100, default 50, {@code offset}; docs/api.md "Lists") with the filter's {@code total};
+ * the load per location is one answer for the whole fleet:
  * <ul>
  *   <li>{@code GET /v1/admin/agents[?connected=true|false]} → {@code {"agents": [{"id", "public_host",
  *       "connected", "online", "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems",
@@ -33,6 +34,9 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /v1/admin/modems[?agent_id=&location_id=]} (exact match; unknown → empty page) →
  *       {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g", "online", "draining", "exit_ip",
  *       "capacity", "proxy_ids", "last_heartbeat_at"}], "total"}}</li>
+ *   <li>{@code GET /v1/admin/locations} → {@code {"locations": [{"id", "name", "is_5g", "modems", "online_modems",
+ *       "draining_modems", "capacity", "live_proxies", "free_slots"}]}}: every location by id, not paged; query
+ *       parameters are ignored, as on the reseller's unpaged lists (docs/api.md "Lists")</li>
  *   <li>{@code POST /v1/admin/agents/{agentId}/modems/{modemId}/drain} and {@code .../undrain} → the modem; a
  *       draining modem keeps its proxies and gets no new ones. 404 unknown modem.</li>
  * </ul>
@@ -80,6 +84,12 @@ public class FleetAdminResource {
                                 @QueryParam("offset") String offset) {
         Paging page = Paging.of(limit, offset);
         return relay(services.of(FLEET).modems(bearer(), traceparent, agentId, locationId, page.limit(), page.offset()));
+    }
+
+    @GET
+    @Path("/locations")
+    public Uni<Response> locations(@HeaderParam("traceparent") String traceparent) {
+        return relay(services.of(FLEET).locations(bearer(), traceparent));
     }
 
     @POST

@@ -75,6 +75,15 @@ public interface InternalOperatorApi {
                                                   @QueryParam("location_id") String locationId,
                                                   @QueryParam("limit") int limit, @QueryParam("offset") int offset);
 
+    /**
+     * proxy-fleet-service: every location, by id, with the whole fleet's load there ({@code {"locations": [...]}});
+     * not paged (locations are few).
+     */
+    @GET
+    @Path("/locations")
+    Uni<RestResponse<Map<String, Object>>> locations(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent);
+
     /** order-service: every product with every tier, retired ones too ({@code {"products": [...]}}). */
     @GET
     @Path("/catalog/products")

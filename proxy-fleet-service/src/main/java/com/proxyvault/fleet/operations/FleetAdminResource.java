@@ -29,10 +29,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The operator's view of the fleet (issue 8, item 8), behind the gateway's {@code /v1/admin/agents} and
- * {@code /v1/admin/modems} (operator internal token). Both lists are paged in id order by {@link Paging}
- * ({@code limit} 1..100, default 50; {@code offset}; docs/api.md "Lists") with the {@code total} of the filter;
- * each answer costs its page, not the fleet (docs/fleet.md "Operator API": 126 s unpaged at 32,006 modems):
+ * The operator's view of the fleet (issue 8, item 8), behind the gateway's {@code /v1/admin/agents},
+ * {@code /v1/admin/modems} and {@code /v1/admin/locations} (operator internal token). The agents and modems lists
+ * are paged in id order by {@link Paging} ({@code limit} 1..100, default 50; {@code offset}; docs/api.md "Lists")
+ * with the {@code total} of the filter; each answer costs its page, not the fleet (docs/fleet.md "Operator API":
+ * 126 s unpaged at 32,006 modems). The locations' load is one grouped pass over the modems, not paged:
  * <ul>
  *   <li>{@code GET /internal/agents[?connected=true|false]} → {@code {"agents": [{"id", "public_host",
  *       "connected", "online", "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems",
@@ -45,6 +46,9 @@ import java.util.Map;
  *       offline proxies, ascending;</li>
  *   <li>{@code POST /internal/agents/{agentId}/modems/{modemId}/drain} (and {@code /undrain}) → the modem: a
  *       draining modem keeps its proxies but gets no new one (placement, connect); 404 unknown modem.</li>
+ *   <li>{@code GET /internal/locations} → {@code {"locations": [{"id", "name", "is_5g", "modems", "online_modems",
+ *       "draining_modems", "capacity", "live_proxies", "free_slots"}]}}: every location, by id, with the whole
+ *       fleet's figures (see {@link #locations()}).</li>
  * </ul>
  * A bad {@code limit}, {@code offset} or filter is 422 {@code validation_failed} naming the parameter.
  */
@@ -80,6 +84,15 @@ public class FleetAdminResource {
     }
 
     public record AgentList(List<AgentView> agents, long total) {
+    }
+
+    /** One location's load over the whole fleet; every figure a count of modems or of proxy slots. */
+    public record LocationLoad(String id, String name, @com.fasterxml.jackson.annotation.JsonProperty("is_5g") boolean is5g,
+                               long modems, long onlineModems, long drainingModems, long capacity, long liveProxies,
+                               long freeSlots) {
+    }
+
+    public record LocationList(List<LocationLoad> locations) {
     }
 
     public record ModemList(List<ModemView> modems, long total) {
@@ -183,6 +196,53 @@ public class FleetAdminResource {
                 .map(rows -> rows.stream().map(FleetAdminResource::modem).toList());
     }
 
+    /**
+     * Every row of {@code locations}, by id, with its load over the whole fleet (a location without modems: all
+     * zeros). The figures are the fleet's own definitions:
+     * <ul>
+     *   <li>{@code modems}: its modems, whatever their state; {@code draining_modems}: those draining;</li>
+     *   <li>{@code online_modems}: online as {@link #modems} shows it: up by its agent's last report and that agent
+     *       heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS} (draining ones included);</li>
+     *   <li>{@code capacity}: the sum of its modems' capacities (proxies at once), all modems;</li>
+     *   <li>{@code live_proxies}: the sum of {@code modems.live_proxies}, its provisioning and active proxies as
+     *       fleet migration V16's triggers count them for placement (docs/fleet.md "Placement cost"); offline
+     *       proxies hold a modem but are not live, so this can be below the modems list's {@code proxy_ids};</li>
+     *   <li>{@code free_slots}: what placement could still use, the sum of {@code max(capacity - live_proxies, 0)}
+     *       over its modems that are online (as above) and not draining. Placement asks two things more, which
+     *       this leaves out: an open stream ({@code agents.connected}; a closed one counts here until its agent's
+     *       last report is older than {@link ModemAllocator#LIVE_AGENT_SECONDS}) and a free port on the agent
+     *       (the reseller's {@code GET /proxies/{id}/locations} counts that, {@link ModemAllocator#availability}).</li>
+     * </ul>
+     * Not paged: a location is a row an operator adds, a handful. One statement groups the modems (joined with
+     * their agents) by location, so the cost is one pass over {@code modems}, whatever the page of the modems
+     * list: docs/fleet.md "Operator API" has it measured at ~30,000 modems.
+     */
+    @GET
+    @Path("/locations")
+    @WithSession
+    public Uni<LocationList> locations() {
+        // A sequential pass over modems (one row each, hashed by location) beats any index here: every modem is
+        // read once. The modems are grouped before the join, so a location without modems is one row of nulls.
+        return Panache.getSession().chain(session -> session.createNativeQuery("""
+                        select l.id, l.name, l.is_5g, coalesce(f.modems, 0), coalesce(f.online, 0),
+                               coalesce(f.draining, 0), coalesce(f.capacity, 0), coalesce(f.live_proxies, 0),
+                               coalesce(f.free_slots, 0)
+                        from locations l
+                        left join (select m.location_id, count(*) as modems,
+                                          count(*) filter (where m.online and a.last_seen_at >= :liveSince) as online,
+                                          count(*) filter (where m.draining) as draining,
+                                          sum(m.capacity) as capacity, sum(m.live_proxies) as live_proxies,
+                                          sum(greatest(m.capacity - m.live_proxies, 0)) filter (
+                                              where m.online and a.last_seen_at >= :liveSince and not m.draining)
+                                              as free_slots
+                                   from modems m join agents a on a.id = m.agent_id
+                                   group by m.location_id) f on f.location_id = l.id
+                        order by l.id""", Object[].class)
+                        .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
+                        .getResultList())
+                .map(rows -> new LocationList(rows.stream().map(FleetAdminResource::location).toList()));
+    }
+
     /** {@code ?agent_id=} reaches us as "" (or null, by client): both mean "not given", as for {@link Paging}. */
     private static String emptyAsAbsent(String value) {
         return value == null || value.isEmpty() ? null : value;
@@ -223,6 +283,12 @@ public class FleetAdminResource {
                 (Boolean) row[2] && ((LocalDateTime) row[3]).isAfter(liveSince), (LocalDateTime) row[3], (String) row[4],
                 ((Number) row[5]).intValue(), ((Number) row[6]).intValue(), ((Number) row[7]).longValue(),
                 ((Number) row[8]).longValue());
+    }
+
+    private static LocationLoad location(Object[] row) {
+        return new LocationLoad((String) row[0], (String) row[1], (Boolean) row[2], ((Number) row[3]).longValue(),
+                ((Number) row[4]).longValue(), ((Number) row[5]).longValue(), ((Number) row[6]).longValue(),
+                ((Number) row[7]).longValue(), ((Number) row[8]).longValue());
     }
 
     private static ModemView modem(Object[] row) {

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The operator's paged fleet lists ({@link FleetAdminResource}): {@code GET /internal/modems} and
  * {@code GET /internal/agents} in id order with the filter's {@code total}, their filters, and 422 for a bad page
- * or filter.
+ * or filter; and the whole fleet's load per location, {@code GET /internal/locations}.
  *
  * <p>The rows sit in a location of their own (ADM) on two agents made for this test and removed after it, so
  * what other tests leave behind takes no part; every modem is draining, so no placement of another test lands on
@@ -43,6 +43,11 @@ class FleetAdminResourceTest {
     private static final String LOCATION = "ADM";
     private static final String CONNECTED = "adm-list-1";
     private static final String SILENT = "adm-list-2";
+    /** The load test's locations, one with modems in every state and one without any, and its two agents. */
+    private static final String LOADED = "LDA";
+    private static final String EMPTY = "LDE";
+    private static final String LOAD_AGENT = "adm-load-1";
+    private static final String LOAD_SILENT = "adm-load-2";
     private static final AtomicLong ORDERS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 700_000_000L);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -85,10 +90,11 @@ class FleetAdminResourceTest {
 
     @AfterEach
     void removeFleet() {
-        run("delete from proxies where agent_id in ($1, $2)", Tuple.of(CONNECTED, SILENT));
-        run("delete from modems where agent_id in ($1, $2)", Tuple.of(CONNECTED, SILENT));
-        run("delete from agents where id in ($1, $2)", Tuple.of(CONNECTED, SILENT));
-        run("delete from locations where id = $1", Tuple.of(LOCATION));
+        Tuple agents = Tuple.of(CONNECTED, SILENT, LOAD_AGENT, LOAD_SILENT);
+        run("delete from proxies where agent_id in ($1, $2, $3, $4)", agents);
+        run("delete from modems where agent_id in ($1, $2, $3, $4)", agents);
+        run("delete from agents where id in ($1, $2, $3, $4)", agents);
+        run("delete from locations where id in ($1, $2, $3)", Tuple.of(LOCATION, LOADED, EMPTY));
     }
 
     @Test
@@ -152,6 +158,72 @@ class FleetAdminResourceTest {
         list("/internal/agents?limit=1").body("agents", hasSize(1));
     }
 
+    /**
+     * LDA's modems, one of each kind, on two agents that are not connected, so no placement of another test lands
+     * on them (placement wants an open stream; the figures, as the modems list, only a recent report): LOAD_AGENT
+     * was heard from "in a day", LOAD_SILENT a day ago: a day either way whatever the database's time zone.
+     */
+    @Test
+    void shouldCountTheWholeFleetsLoadPerLocationAsPlacementSeesIt() {
+        run("insert into locations (id, name, is_5g) values ($1, 'Load test', true), ($2, 'Load test, no modems', false)",
+                Tuple.of(LOADED, EMPTY));
+        run("""
+                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at)
+                values ($1, '127.0.0.1', 33000, 33099, false, now() + interval '1 day'),
+                       ($2, '127.0.0.1', 33000, 33099, false, now() - interval '1 day')""",
+                Tuple.of(LOAD_AGENT, LOAD_SILENT));
+        loadModem(LOAD_AGENT + "/free", 3, true, false);     // online, 1 live of 3: 2 free slots
+        loadModem(LOAD_AGENT + "/full", 2, true, false);     // online, 2 live of 2: none
+        loadModem(LOAD_AGENT + "/over", 1, true, false);     // capacity lowered under its 2 live proxies: none, not -1
+        loadModem(LOAD_AGENT + "/draining", 4, true, true);  // online but draining: its 3 free slots are not placeable
+        loadModem(LOAD_AGENT + "/down", 2, false, false);    // its agent reports it down: offline
+        loadModem(LOAD_SILENT + "/m1", 5, true, false);      // up by its agent's last report, but that agent is silent
+        int port = 33000;
+        proxy(LOADED, LOAD_AGENT + "/free", "active", port++);
+        proxy(LOADED, LOAD_AGENT + "/free", "offline", port++); // holds the modem, not live: not in live_proxies
+        proxy(LOADED, LOAD_AGENT + "/free", "expired", port++);
+        proxy(LOADED, LOAD_AGENT + "/full", "provisioning", port++);
+        proxy(LOADED, LOAD_AGENT + "/full", "active", port++);
+        proxy(LOADED, LOAD_AGENT + "/over", "active", port++);
+        proxy(LOADED, LOAD_AGENT + "/over", "active", port++);
+        proxy(LOADED, LOAD_AGENT + "/draining", "active", port++);
+        proxy(LOADED, LOAD_SILENT + "/m1", "provisioning", 33000); // provisioning: the liveness sweep leaves it live
+
+        ValidatableResponse locations = list("/internal/locations");
+        String loaded = "locations.find { it.id == '" + LOADED + "' }.";
+        locations.body(loaded + "name", equalTo("Load test")).body(loaded + "is_5g", equalTo(true))
+                .body(loaded + "modems", equalTo(6))
+                .body(loaded + "online_modems", equalTo(4))
+                .body(loaded + "draining_modems", equalTo(1))
+                .body(loaded + "capacity", equalTo(3 + 2 + 1 + 4 + 2 + 5))
+                .body(loaded + "live_proxies", equalTo(1 + 2 + 2 + 1 + 1))
+                .body(loaded + "free_slots", equalTo(2));
+        // the lists' own location: four draining modems, online (their agents were heard from "in an hour")
+        String listed = "locations.find { it.id == '" + LOCATION + "' }.";
+        locations.body(listed + "modems", equalTo(4)).body(listed + "online_modems", equalTo(4))
+                .body(listed + "draining_modems", equalTo(4)).body(listed + "capacity", equalTo(40))
+                .body(listed + "live_proxies", equalTo(3)).body(listed + "free_slots", equalTo(0));
+        List<String> ids = locations.extract().jsonPath().getList("locations.id", String.class);
+        assertEquals(ids.stream().sorted().toList(), ids, "in id order");
+    }
+
+    @Test
+    void shouldGiveALocationWithoutModemsZeros() {
+        run("insert into locations (id, name, is_5g) values ($1, 'Load test, no modems', false)", Tuple.of(EMPTY));
+        String empty = "locations.find { it.id == '" + EMPTY + "' }.";
+        list("/internal/locations").body(empty + "name", equalTo("Load test, no modems"))
+                .body(empty + "is_5g", equalTo(false))
+                .body(empty + "modems", equalTo(0)).body(empty + "online_modems", equalTo(0))
+                .body(empty + "draining_modems", equalTo(0)).body(empty + "capacity", equalTo(0))
+                .body(empty + "live_proxies", equalTo(0)).body(empty + "free_slots", equalTo(0));
+    }
+
+    @Test
+    void shouldRefuseTheLocationsLoadToAReseller() {
+        given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(1)).get("/internal/locations")
+                .then().statusCode(403);
+    }
+
     @ParameterizedTest
     @CsvSource({
             "/internal/modems?limit=0, limit",
@@ -187,8 +259,22 @@ class FleetAdminResourceTest {
         return out;
     }
 
-    /** A proxy on {@code modem} in {@code status}; created and sent "in an hour", so no provisioning timeout fails it. */
+    /** A modem of LDA on the agent its id names. */
+    private void loadModem(String id, int capacity, boolean online, boolean draining) {
+        pool.preparedQuery("""
+                        insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, online, capacity, draining,
+                                            updated_at)
+                        values ($1, $2, $3, $4, true, '192.0.2.2', $5, $6, $7, now())""")
+                .execute(Tuple.from(List.of(id, id.split("/")[0], id.split("/")[1], LOADED, online, capacity, draining)))
+                .await().atMost(WAIT);
+    }
+
     private long proxy(String modem, String status, int port) {
+        return proxy(LOCATION, modem, status, port);
+    }
+
+    /** A proxy on {@code modem} in {@code status}; created and sent "in an hour", so no provisioning timeout fails it. */
+    private long proxy(String location, String modem, String status, int port) {
         long order = ORDERS.incrementAndGet();
         return pool.preparedQuery("""
                         insert into proxies (reseller_id, order_id, name, modem_id, agent_id, location_id, ip, port, username,
@@ -197,7 +283,7 @@ class FleetAdminResourceTest {
                         values (1, $1, 'admin list test', $2, $3, $4, '127.0.0.1', $5, $7, 'p', $6, 'day', 1,
                                 now() + interval '1 hour', now() + interval '1 hour', now(), now() + interval '1 day', now())
                         returning id""")
-                .execute(Tuple.from(List.of(order, modem, modem.split("/")[0], LOCATION, port, status, "u" + order)))
+                .execute(Tuple.from(List.of(order, modem, modem.split("/")[0], location, port, status, "u" + order)))
                 .await().atMost(WAIT).iterator().next().getLong(0);
     }
 
