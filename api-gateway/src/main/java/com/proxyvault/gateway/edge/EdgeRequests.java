@@ -127,6 +127,14 @@ public final class EdgeRequests {
             ErrorResponses.send(response, 400, "bad_request", "Malformed query string: " + badQuery);
             return;
         }
+        String repeatedParameter = repeatedQueryParameter(request.query());
+        if (repeatedParameter != null) {
+            // Every parameter of this API takes one value; the services would take the first and ignore the rest,
+            // so "?status=paid&status=active" answered as if the second were not there (new-user review).
+            ErrorResponses.send(response, 400, "bad_request",
+                    "Query parameter '" + repeatedParameter + "' must appear only once");
+            return;
+        }
         String address = clientAddress(request);
         long waitSeconds = shared.failures().retryAfterSeconds(address);
         if (waitSeconds > 0) {
@@ -545,6 +553,24 @@ public final class EdgeRequests {
             i += 2;
         }
         return Utf8.isWellFormed(bytes.toByteArray()) ? null : "its percent-escapes do not encode UTF-8";
+    }
+
+    /**
+     * The first query parameter name that {@code query} (raw, well-formed per {@link #malformedQuery}, null when
+     * there is none) holds more than once, compared after percent-decoding as the services decode it
+     * ({@code st%61tus} is {@code status}), or null. Every parameter of the API takes one value (docs/api.md
+     * "Query parameters"), so a repeated one is refused rather than its later values silently dropped.
+     */
+    static String repeatedQueryParameter(String query) {
+        if (query == null || query.indexOf('&') < 0) {
+            return null;
+        }
+        for (var parameter : new io.netty.handler.codec.http.QueryStringDecoder(query, false).parameters().entrySet()) {
+            if (parameter.getValue().size() > 1) {
+                return parameter.getKey();
+            }
+        }
+        return null;
     }
 
     /**

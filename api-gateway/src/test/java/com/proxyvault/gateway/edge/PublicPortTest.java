@@ -142,6 +142,16 @@ class PublicPortTest {
             assertTrue(answer.contains("\"code\":\"bad_request\""), target + ": " + answer);
             assertTrue(answer.contains("Malformed query string"), target + ": " + answer);
         }
+        // every parameter takes one value: a repeated one (also spelled with an escape) is refused, not half-read
+        for (String target : new String[] {"/v1/reseller/orders?status=paid&status=active",
+                "/v1/reseller/orders?limit=5&offset=0&l%69mit=6", "/v1/admin/resellers?limit=1&limit=1"}) {
+            String answer = rawGet(target, key);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), target + ": " + answer);
+            assertTrue(answer.contains("\"code\":\"bad_request\""), target + ": " + answer);
+            assertTrue(answer.contains("must appear only once"), target + ": " + answer);
+        }
+        String distinct = rawGet("/v1/reseller/orders?limit=5&offset=0", key);
+        assertTrue(!distinct.contains("must appear only once"), "distinct parameters pass: " + distinct);
         // RFC 9112 §3.2: an HTTP/1.1 request without Host is 400 (new-user review: it was served)
         try (Socket socket = new Socket("localhost", edge.port())) {
             socket.setSoTimeout(10_000);
