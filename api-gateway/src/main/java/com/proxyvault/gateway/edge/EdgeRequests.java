@@ -300,9 +300,20 @@ public final class EdgeRequests {
     private void forward(HttpServerRequest request, String service, String baseUrl, long resellerId, Buffer body,
                          Begin.Token idempotencyToken, boolean retried) {
         HttpServerResponse response = request.response();
-        RequestOptions options = new RequestOptions()
-                .setMethod(request.method())
-                .setAbsoluteURI(baseUrl + request.uri())
+        RequestOptions options = new RequestOptions().setMethod(request.method());
+        try {
+            // The origin form (path and query): a request line in absolute form (RFC 9112 §3.2.2, which a server
+            // must accept: "GET http://host/v1/reseller/balance") made "http://upstream:8081http://host/..."
+            // here, and the exception left the request unanswered (new-user review).
+            options.setAbsoluteURI(baseUrl + originForm(request));
+        } catch (RuntimeException unusable) {
+            if (idempotencyToken != null) {
+                shared.idempotency().release(idempotencyToken).subscribe().with(ignored -> { }, ignored -> { });
+            }
+            ErrorResponses.send(response, 400, "bad_request", "Malformed request target");
+            return;
+        }
+        options
                 .setIdleTimeout(shared.upstreams().upstreamTimeout().toMillis())
                 .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + shared.tokens().forReseller(resellerId, service));
         for (CharSequence header : FORWARDED_REQUEST_HEADERS) {
@@ -353,6 +364,12 @@ public final class EdgeRequests {
                     }
                     ErrorResponses.unavailable(response);
                 });
+    }
+
+    /** The request target in origin form ({@code /path?query}), whichever form the request line used. */
+    private static String originForm(HttpServerRequest request) {
+        String query = request.query();
+        return query == null ? request.path() : request.path() + "?" + query;
     }
 
     /** Runs {@code action} on the request's own context (store callbacks may complete on another thread). */

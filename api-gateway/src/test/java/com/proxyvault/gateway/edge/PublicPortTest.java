@@ -150,6 +150,11 @@ class PublicPortTest {
             assertTrue(answer.contains("\"code\":\"bad_request\""), target + ": " + answer);
             assertTrue(answer.contains("must appear only once"), target + ": " + answer);
         }
+        // RFC 9112 §3.2.2: a server must accept the absolute form; it is forwarded in origin form (new-user review:
+        // "http://upstream:8081http://x/..." was never answered)
+        String absolute = rawGet("http://x/v1/reseller/orders?limit=5", key);
+        assertTrue(absolute.startsWith("HTTP/1.1 200 "), absolute);
+        assertEquals("/v1/reseller/orders?limit=5", com.proxyvault.gateway.UpstreamStub.last.get().pathAndQuery());
         String distinct = rawGet("/v1/reseller/orders?limit=5&offset=0", key);
         assertTrue(!distinct.contains("must appear only once"), "distinct parameters pass: " + distinct);
         // RFC 9112 §3.2: an HTTP/1.1 request without Host is 400 (new-user review: it was served)
