@@ -155,6 +155,20 @@ class RenewalFlowTest {
             // A renewal lands past every checkpoint: no new notice or renewal request right after it.
             assertEquals(2, count(EventTypes.PROXY_EXPIRING, order));
             assertEquals(1, count(EventTypes.PROXY_RENEWAL_DUE, order));
+
+            // A renewal that would carry the expiry past 9999-12-31 (the API's timestamps have four-digit years) is
+            // refused, so order-service refunds it; the expiry stays (new-user review: "+10443-08-02T03:27:15",
+            // then PostgreSQL's infinity, and every later renewal parked unrefunded).
+            LocalDateTime lastYear = LocalDateTime.of(9999, 12, 15, 0, 0);
+            pool.preparedQuery("update proxies set expires_at = $2 where id = $1").execute(Tuple.of(proxyId, lastYear))
+                    .await().atMost(WAIT);
+            long tooFar = IDS.incrementAndGet();
+            send(reseller, tooFar, proxyId);
+            String refused = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, tooFar, 1).get("data").get("reason").asText();
+            assertTrue(refused.contains("past 9999-12-31T23:59:59"), refused);
+            assertEquals(0, count(EventTypes.PROXY_RENEWED, tooFar));
+            assertEquals(lastYear, LocalDateTime.parse(given().header("Authorization", token).get(base).then().statusCode(200)
+                    .extract().path("expires_at")));
         }
     }
 

@@ -59,8 +59,9 @@ public class ProxyRenewals {
      * In the {@code order.paid} consumer's transaction, for a renewal order ({@code renews_proxy_id} set):
      * moves the proxy's expires_at forward by the order's period from its current expiry (the renewal
      * continues the paid time, wherever it is bought) and announces {@code proxy.renewed}. A proxy that is
-     * not the reseller's, or has ended (expired, failed, or due to expire now) cannot be renewed: the order
-     * gets {@code proxy.provision_failed}, so order-service fails it and billing refunds it. Once per order
+     * not the reseller's, or has ended (expired, failed, or due to expire now) cannot be renewed, nor one whose new
+     * expiry would pass {@link Periods#LATEST_END}: the order gets {@code proxy.provision_failed}, so order-service
+     * fails it and billing refunds it. Once per order
      * ({@code proxy_renewals}), whatever Kafka redelivers.
      */
     public Uni<Void> renew(Mutiny.Session session, long resellerId, OrderPaid order) {
@@ -82,6 +83,13 @@ public class ProxyRenewals {
                             }
                             LocalDateTime previous = proxy.expiresAt;
                             LocalDateTime extended = Periods.end(previous, order.periodType(), order.periodDuration());
+                            if (extended.isAfter(Periods.LATEST_END)) {
+                                String reason = "Proxy " + proxyId + " is paid until " + previous + ": a renewal cannot extend it"
+                                        + " past " + Periods.LATEST_END + ", the order is refunded";
+                                LOG.warnf("Renewal order %d: %s", order.orderId(), reason);
+                                return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED,
+                                        resellerId, new ProxyProvisionFailed(order.orderId(), reason), clock));
+                            }
                             proxy.expiresAt = extended;
                             proxy.noticeExpiry = null; // a new expiry: its checkpoints start over
                             proxy.nextCheckpointAt = null;
