@@ -153,6 +153,15 @@ public final class EdgeRequests {
                     "Content-Encoding " + coding + " is not supported: send the body uncompressed");
             return;
         }
+        String mediaType = hasBody(request.headers()) ? unsupportedMediaType(request.getHeader(HttpHeaders.CONTENT_TYPE)) : null;
+        if (mediaType != null) {
+            // Judged here, once, for every request with a body: the services' @Consumes took "*/*" and "application/*"
+            // as JSON, and an action that reads no body (rotate-secret, disconnect, drain) ran whatever body and type
+            // it came with (new-user review: "text/plain" "garbage" rotated the secret).
+            ErrorResponses.send(response, 415, "unsupported_media_type", "Content-Type " + mediaType
+                    + " is not supported: send the body as application/json");
+            return;
+        }
         String charset = hasBody(request.headers()) ? unsupportedCharset(request.getHeader(HttpHeaders.CONTENT_TYPE)) : null;
         if (charset != null) {
             // Judged here, once, for every path: the services' @Consumes matched application/json whatever its
@@ -455,6 +464,22 @@ public final class EdgeRequests {
         }
         String coding = header.trim();
         return coding.isEmpty() || coding.equalsIgnoreCase("identity") ? null : coding;
+    }
+
+    /**
+     * The media type of a {@code Content-Type} header (without its parameters) when it is not
+     * {@code application/json}, or null: no header (a body without one is read as JSON, docs/api.md "Error body and
+     * codes"), or {@code application/json} in any case (RFC 9110 §8.3.1: type and subtype are case-insensitive).
+     * Ranges such as {@code *}{@code /*} or {@code application/*} belong in {@code Accept}, not here: they name no
+     * type, so they are refused like any other (RFC 9110 §8.3).
+     */
+    static String unsupportedMediaType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
+        return type.equalsIgnoreCase("application/json") ? null : type;
     }
 
     /**

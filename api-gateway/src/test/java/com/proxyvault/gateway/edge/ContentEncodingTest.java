@@ -73,6 +73,22 @@ class ContentEncodingTest {
         assertEquals(charset, EdgeRequests.unsupportedCharset(contentType));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"application/json", "Application/JSON", " application/json ; charset=utf-8", "application/json;x=1"})
+    void shouldTakeApplicationJsonInAnyCase(String contentType) {
+        assertNull(EdgeRequests.unsupportedMediaType(contentType));
+        assertNull(EdgeRequests.unsupportedMediaType(null), "no Content-Type: read as JSON");
+    }
+
+    /** New-user review: "* /*" (any type) and "application/*" were read as JSON, "text/plain" ran a bodyless action. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"*/*|*/*", "application/*|application/*", "text/plain; charset=utf-8|text/plain",
+            "application/x-www-form-urlencoded|application/x-www-form-urlencoded", "application/json-patch+json|application/json-patch+json",
+            "''|''"})
+    void shouldNameAnyOtherMediaTypeForThe415(String contentType, String mediaType) {
+        assertEquals(mediaType, EdgeRequests.unsupportedMediaType(contentType));
+    }
+
     @Test
     void shouldJudgeTheCharsetOnlyOfARequestWithABody() {
         assertFalse(EdgeRequests.hasBody(MultiMap.caseInsensitiveMultiMap()));

@@ -79,6 +79,22 @@ class PublicPortTest {
     }
 
     /**
+     * A body is JSON or nothing (docs/api.md, 415): a wildcard type was taken as JSON, and an action that reads no
+     * body ran whatever came with it (new-user review: {@code text/plain} "garbage" rotated a webhook secret).
+     */
+    @Test
+    void shouldRefuseABodyOfAnyTypeButJsonEvenWhereTheActionReadsNone() throws Exception {
+        for (String type : new String[] {"*/*", "application/*", "text/plain"}) {
+            given().header("Authorization", "Bearer rv_x").contentType(type).body("garbage".getBytes(StandardCharsets.UTF_8))
+                    .post("/v1/reseller/webhooks/1/rotate-secret")
+                    .then().statusCode(415).body("code", equalTo("unsupported_media_type"))
+                    .body("detail", equalTo("Content-Type " + type + " is not supported: send the body as application/json"));
+        }
+        given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("*/*")
+                .body("{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8)).post("/v1/admin/resellers").then().statusCode(415);
+    }
+
+    /**
      * RFC 8259 section 8.1 (docs/api.md "Request bodies"): a UTF-8 byte order mark is ignored, as it always was; a
      * UTF-16 one is refused, and the detail says so.
      */
