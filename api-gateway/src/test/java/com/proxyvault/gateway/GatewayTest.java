@@ -187,6 +187,8 @@ public class GatewayTest {
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=findme%25zz")
                 .then().statusCode(200).body("total", equalTo(0));
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?limit=0").then().statusCode(422);
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=%01")
+                .then().statusCode(422).body("detail", startsWith("q must not contain control characters"));
 
         String issued = given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
                 .body(Map.of("name", "ops")).post("/v1/admin/resellers/" + id + "/keys")

@@ -91,16 +91,15 @@ public class ResellerAdminResource {
 
     /**
      * Resellers, newest first, one page ({@code limit}, {@code offset} as every list, docs/api.md); {@code q}
-     * (at most 100 characters) keeps those whose name contains it, ignoring case, or whose id it is.
+     * (at most 100 characters, no control characters, else 422) keeps those whose name contains it, ignoring case, or whose id it is.
      */
     @GET
     public Uni<ResellerPage> list(@QueryParam("q") String q, @QueryParam("limit") String limit,
                                   @QueryParam("offset") String offset) {
         Paging page = Paging.of(limit, offset);
-        String query = q == null ? "" : q.trim();
-        if (query.length() > MAX_NAME_LENGTH) {
-            throw ApiException.unprocessable("q must be at most " + MAX_NAME_LENGTH + " characters");
-        }
+        // Judged as every other text parameter (new-user review: q=%00 listed everyone, agent_id=%00 was a 422)
+        // before trim(), which strips control characters along with spaces
+        String query = q == null ? "" : Texts.optional(q, "q", MAX_NAME_LENGTH).trim();
         String pattern = "%" + query.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
                 .replace("_", "\\_") + "%";
         long id = query.matches("[1-9][0-9]{0,17}") ? Long.parseLong(query) : -1L;
