@@ -827,7 +827,8 @@ class ProvisioningFlowTest {
             // Connect where no modem is free (its own is the only one in LAX): 409 with detail and code.
             given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"LAX\"}")
                     .post("/v1/reseller/proxies/" + proxyId + "/connect").then().statusCode(409)
-                    .body("code", equalTo("conflict")).body("detail", containsString("No free modem in LAX"));
+                    .body("code", equalTo("conflict"))
+                    .body("detail", equalTo("No other free modem in LAX right now (the proxy is on one there already)"));
 
             // The hop: a command from another replica goes over the stream here; the agent's result comes back unchanged.
             FleetMessage command = FleetMessage.newBuilder().setSetFingerprint(SetFingerprint.newBuilder()

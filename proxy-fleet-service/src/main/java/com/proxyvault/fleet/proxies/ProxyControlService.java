@@ -142,7 +142,12 @@ public class ProxyControlService {
                                     .chain(() -> allocator.place(session, now(), locationId, notHere))
                                     .map(target -> {
                                         if (target == null) {
-                                            throw ApiException.conflict("No free modem in " + locationId + " right now");
+                                            // "other": its own modem does not count while it is active there
+                                            // (new-user review: "No free modem in NYC" read wrong for a proxy in NYC)
+                                            throw ApiException.conflict(notHere != null && locationId.equals(proxy.locationId)
+                                                    ? "No other free modem in " + locationId + " right now (the proxy is on"
+                                                            + " one there already)"
+                                                    : "No free modem in " + locationId + " right now");
                                         }
                                         Placement previous = Placement.of(proxy);
                                         new Placement(target.modemId(), target.agentId(), target.locationId(),
