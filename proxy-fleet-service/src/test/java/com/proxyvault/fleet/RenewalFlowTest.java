@@ -169,6 +169,37 @@ class RenewalFlowTest {
             assertEquals(0, count(EventTypes.PROXY_RENEWED, tooFar));
             assertEquals(lastYear, LocalDateTime.parse(given().header("Authorization", token).get(base).then().statusCode(200)
                     .extract().path("expires_at")));
+
+            // A renewal the fleet fails every time (a test trigger refuses its row) is parked after the last retry, and
+            // then refunded rather than left charged: proxy.provision_failed, and the event recorded as processed, so an
+            // operator's replay of the dead letter cannot extend the proxy after the refund.
+            pool.preparedQuery("update proxies set expires_at = $2 where id = $1").execute(Tuple.of(proxyId, extended))
+                    .await().atMost(WAIT);
+            long doomed = IDS.incrementAndGet();
+            pool.query("""
+                    create or replace function pv_test_refuse_renewal() returns trigger language plpgsql as $$
+                    begin
+                        if new.order_id = %d then raise exception 'test: this renewal always fails'; end if;
+                        return new;
+                    end $$""".formatted(doomed)).execute().await().atMost(WAIT);
+            pool.query("""
+                    create trigger pv_test_refuse_renewal before insert on proxy_renewals
+                    for each row execute function pv_test_refuse_renewal()""").execute().await().atMost(WAIT);
+            try {
+                send(reseller, doomed, proxyId);
+                String compensated = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, doomed, 1).get("data").get("reason").asText();
+                assertTrue(compensated.contains("is refunded"), compensated);
+                assertEquals(1L, pool.preparedQuery("""
+                                select count(*) from dead_letter_events d join processed_events p
+                                  on p.event_id = d.event_id and p.handler = d.handler
+                                where d.payload like $1""")
+                        .execute(Tuple.of("%\"order_id\":" + doomed + ",%")).await().atMost(WAIT).iterator().next().getLong(0),
+                        "parked, and recorded as processed so a replay does nothing");
+                assertEquals(0, count(EventTypes.PROXY_RENEWED, doomed));
+            } finally {
+                pool.query("drop trigger if exists pv_test_refuse_renewal on proxy_renewals").execute().await().atMost(WAIT);
+                pool.query("drop function if exists pv_test_refuse_renewal()").execute().await().atMost(WAIT);
+            }
         }
     }
 

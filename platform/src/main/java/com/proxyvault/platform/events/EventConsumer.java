@@ -52,6 +52,7 @@ public final class EventConsumer<T> {
     private final DeadLetters deadLetters;
     private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final RetryPolicy retry;
+    private volatile ParkedCompensation<T> parked;
 
     EventConsumer(String handler, String eventType, Class<T> dataType, Application<T> application,
                   Mutiny.SessionFactory sessionFactory, ObjectMapper mapper, DeadLetters deadLetters,
@@ -97,6 +98,26 @@ public final class EventConsumer<T> {
         ByItself {
             java.util.Objects.requireNonNull(effect, "effect");
         }
+    }
+
+    /**
+     * What a consumer does for an event it has just parked after its last retry, beyond leaving it to an operator:
+     * for an event that cost the reseller money, undo that (order.paid: fail and refund the order) rather than keep
+     * it charged until someone replays it. It runs once the dead letter is written, in its own transaction; if it
+     * fails, it is logged and the event stays parked as before. {@code failure}: the last attempt's error.
+     */
+    @FunctionalInterface
+    public interface ParkedCompensation<T> {
+        Uni<?> apply(EventEnvelope<T> event, String failure);
+    }
+
+    /**
+     * Sets what follows the parking of one of this consumer's events ({@link ParkedCompensation}; none by default)
+     * and returns this consumer. Not for unreadable messages: they name no event to compensate.
+     */
+    public EventConsumer<T> onParked(ParkedCompensation<T> compensation) {
+        this.parked = compensation;
+        return this;
     }
 
     /** The effect of one event, applied inside the transaction that records the event as processed. */
@@ -351,7 +372,24 @@ public final class EventConsumer<T> {
                     LOG.errorf("%s: event %s failed %d times, parking it in dead_letter_events: %s", handler, event.id(),
                             retry.retries() + 1, e.toString());
                     return deadLetters.park(handler, eventType, event.id(), json, e.toString(), retry.retries() + 1)
+                            .chain(() -> compensate(event, e, onContext))
                             .runSubscriptionOn(onContext);
+                });
+    }
+
+    /** Runs the {@link ParkedCompensation} of a just parked event, if any; never fails (a failure is logged). */
+    private Uni<Void> compensate(EventEnvelope<T> event, Throwable failure, Executor onContext) {
+        ParkedCompensation<T> compensation = parked;
+        if (compensation == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().deferred(() -> compensation.apply(event, failure.toString()))
+                .runSubscriptionOn(onContext)
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(e -> {
+                    LOG.errorf("%s: compensating parked event %s failed, it stays parked for an operator: %s", handler,
+                            event.id(), e.toString());
+                    return Uni.createFrom().voidItem();
                 });
     }
 

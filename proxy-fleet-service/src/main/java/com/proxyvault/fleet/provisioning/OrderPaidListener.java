@@ -78,7 +78,29 @@ public class OrderPaidListener {
         this.pool = pool;
         this.sessionFactory = sessionFactory;
         this.consumer = consumers.idempotentConsumer(HANDLER, EventTypes.ORDER_PAID, OrderPaid.class,
-                (event, json) -> event.data().renewal() ? renew(event) : place(event));
+                (event, json) -> event.data().renewal() ? renew(event) : place(event)).onParked(this::refundParked);
+    }
+
+    /**
+     * An order.paid that failed every retry and was parked: rather than leave the reseller charged for an order
+     * nothing carries out until an operator acts, the order gets {@code proxy.provision_failed} (order-service fails
+     * it and has it refunded, as for "No free modem"), and the event is recorded as processed in the same
+     * transaction, so an operator's replay of the parked message finds it done and cannot place a proxy for a
+     * refunded order. New-user review: a renewal the fleet could not apply left 246 orders charged and stuck
+     * {@code paid}. docs/events.md "Delivery guarantees".
+     */
+    private Uni<Void> refundParked(EventEnvelope<OrderPaid> event, String failure) {
+        long orderId = event.data().orderId();
+        return sessionFactory.withTransaction(session -> Inbox.firstDelivery(session, event.id(), HANDLER)
+                .chain(first -> {
+                    if (!first) {
+                        return Uni.createFrom().voidItem(); // applied after all (a replica's late commit): nothing to undo
+                    }
+                    LOG.errorf("Order %d: its order.paid was parked (%s); failing and refunding it", orderId, failure);
+                    return Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED,
+                            event.resellerId(), new ProxyProvisionFailed(orderId,
+                                    "The order could not be carried out and is refunded (held for an operator)"), clock));
+                }));
     }
 
     @Incoming("order-paid")
