@@ -458,6 +458,24 @@ class EventConsumerTest {
                 "counted for the alert"));
     }
 
+    /**
+     * A consumer's {@link EventConsumer.ParkedCompensation} runs once its event is parked, with the last error (the
+     * fleet fails and refunds a parked order.paid with it); the dead letter is already written by then.
+     */
+    @Test
+    @RunOnVertxContext
+    void shouldRunTheCompensationOnceTheEventIsParked(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("compensated");
+        java.util.concurrent.atomic.AtomicReference<String> compensated = new java.util.concurrent.atomic.AtomicReference<>();
+        EventConsumer<ProxyProvisionFailed> failing = consumers.consumer("test-parked-" + System.nanoTime(),
+                        EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class,
+                        (session, e) -> Uni.createFrom().failure(new IllegalStateException("always")))
+                .onParked((parked, failure) -> count("select count(*) from dead_letter_events where event_id = '"
+                        + parked.id() + "'").invoke(letters -> compensated.set(letters + " " + failure)));
+        asserter.execute(() -> failing.consume(EventJson.write(mapper, event)));
+        asserter.execute(() -> assertEquals("1 java.lang.IllegalStateException: always", compensated.get()));
+    }
+
     /** location.updated is about no reseller (reseller_id 0); any other event without one is parked unread. */
     @Test
     @RunOnVertxContext
