@@ -107,7 +107,18 @@ public class GatewayTest {
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
                 .body(Map.of("name", name.toUpperCase(java.util.Locale.ROOT)))
                 .post("/v1/admin/resellers").then().statusCode(409)
-                .body("detail", equalTo("A reseller named '" + name + "' already exists (names are unique regardless of case)"));
+                .body("detail", equalTo("A reseller named '" + name + "' already exists (names are unique regardless of case"
+                        + " and of Unicode compatibility forms)"));
+        // new-user review: full-width "ｄup-…" beside "dup-…", and "Ä…" beside "ä…" (the C locale's lower() folds ASCII only)
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", fullWidth(name.substring(0, 2)) + name.substring(2)))
+                .post("/v1/admin/resellers").then().statusCode(409).body("detail", startsWith("A reseller named '" + name + "'"));
+        String umlaut = "\u00C4cme-" + UUID.randomUUID();
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", umlaut))
+                .post("/v1/admin/resellers").then().statusCode(201);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", umlaut.toLowerCase(java.util.Locale.ROOT)))
+                .post("/v1/admin/resellers").then().statusCode(409).body("detail", startsWith("A reseller named '" + umlaut + "'"));
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", " "))
                 .post("/v1/admin/resellers").then().statusCode(422);
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body("{nope")
@@ -116,14 +127,14 @@ public class GatewayTest {
 
     /** Creates racing with the same name in different cases: one reseller (ResellerAdminResource#create's lock). */
     @Test
-    void shouldCreateOneResellerWhenNamesDifferingOnlyInCaseRace() throws Exception {
+    void shouldCreateOneResellerWhenNamesDifferingOnlyInCaseOrWidthRace() throws Exception {
         String name = "race-" + UUID.randomUUID();
         String token = operatorToken();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Integer> statuses = IntStream.range(0, 8).mapToObj(i -> CompletableFuture.supplyAsync(() ->
                             given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON)
-                                    .body(Map.of("name", i % 2 == 0 ? name : name.toUpperCase(java.util.Locale.ROOT) + " "))
+                                    .body(Map.of("name", i % 2 == 0 ? name : fullWidth(name.toUpperCase(java.util.Locale.ROOT)) + " "))
                                     .post("/v1/admin/resellers").statusCode(), pool))
                     .toList().stream().map(CompletableFuture::join).toList();
             assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
@@ -131,6 +142,13 @@ public class GatewayTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** {@code text}'s printable ASCII as full-width forms (U+FF01..U+FF5E), which NFKC maps back. */
+    private static String fullWidth(String text) {
+        StringBuilder wide = new StringBuilder();
+        text.chars().forEach(c -> wide.append(c > 0x20 && c < 0x7F ? (char) (c - 0x21 + 0xFF01) : (char) c));
+        return wide.toString();
     }
 
     @Test

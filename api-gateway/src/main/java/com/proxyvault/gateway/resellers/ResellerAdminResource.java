@@ -49,6 +49,17 @@ import java.util.function.Function;
 public class ResellerAdminResource {
 
     private static final int MAX_NAME_LENGTH = 100;
+
+    /**
+     * The SQL expression two reseller names are compared by: NFKC (Unicode TR #15: full-width and other
+     * compatibility forms to their plain letters) then a full Unicode lower-case through ICU's root collation (the
+     * database runs with the C locale, where {@code lower()} folds ASCII only). Indexed by migration V4; the same
+     * expression over {@code :name} judges a new name. Cross-script look-alikes (Cyrillic "а" for Latin "a")
+     * are not folded: that is UTS #39's confusable skeleton, not a normalization (docs/api.md, "Reseller names").
+     */
+    private static String nameKey(String operand) {
+        return "lower(normalize(" + operand + ", NFKC) collate \"und-x-icu\")";
+    }
     /** As billing's top-up reference (docs/api.md, "Field rules"). */
     private static final int MAX_REFERENCE_LENGTH = 100;
     private static final int MAX_REASON_LENGTH = 200;
@@ -197,11 +208,12 @@ public class ResellerAdminResource {
 
     /**
      * Creates a reseller and its first API key: 201 {@code {"id", "name", "key": {...}, "created_at"}}. Names are
-     * unique regardless of case ("Acme" and "acme" are one reseller to an operator reading a list; new-user
-     * review): 409 quoting the existing name. Judged in the transaction under an advisory lock on the lower-cased
-     * name, so two creates racing with "Acme" and "ACME" cannot both pass; the database's unique key on the exact
-     * name stays as the last word. Not a unique index on {@code lower(name)}: its migration would fail on a
-     * database that already holds two such names (docs/api.md, operator API).
+     * unique by their {@link #nameKey name key}: regardless of case and of Unicode compatibility forms ("Acme",
+     * "acme" and full-width "ＡＣＭＥ" are one reseller to an operator reading a list; new-user reviews): 409 quoting
+     * the existing name. Judged in the transaction under an advisory lock on the key, so two creates racing with "Acme"
+     * and "ACME" cannot both pass; the database's unique key on the exact name stays as the last word. Not a unique
+     * index on the key: its migration would fail on a database that already holds two such names (docs/api.md,
+     * "Reseller names").
      */
     @POST
     public Uni<Response> create(CreateResellerRequest request) {
@@ -211,12 +223,12 @@ public class ResellerAdminResource {
         String name = Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim();
         return Panache.withTransaction(() -> Panache.getSession()
                 .chain(session -> session.createNativeQuery(
-                                "select 1 from (select pg_advisory_xact_lock(hashtext(lower(:name)))) as locked", Integer.class)
+                                "select 1 from (select pg_advisory_xact_lock(hashtext(" + nameKey(":name") + "))) as locked", Integer.class)
                         .setParameter("name", name).getSingleResult())
-                .chain(locked -> sameNameIgnoringCase(name)).chain(existing -> {
+                .chain(locked -> sameNameKey(name)).chain(existing -> {
                     if (existing != null) {
                         return Uni.createFrom().failure(ApiException.conflict("A reseller named '" + existing.name
-                                + "' already exists" + (existing.name.equals(name) ? "" : " (names are unique regardless of case)")));
+                                + "' already exists" + (existing.name.equals(name) ? "" : " (names are unique regardless of case and of Unicode compatibility forms)")));
                     }
                     Reseller reseller = new Reseller();
                     reseller.name = name;
@@ -294,9 +306,13 @@ public class ResellerAdminResource {
                         }));
     }
 
-    /** The reseller whose name equals {@code name} ignoring case, or null. */
-    private static Uni<Reseller> sameNameIgnoringCase(String name) {
-        return Reseller.<Reseller>find("lower(name) = lower(?1)", name).firstResult();
+    /** The reseller whose {@link #nameKey name key} equals {@code name}'s, or null (read through the V4 index). */
+    private static Uni<Reseller> sameNameKey(String name) {
+        return Panache.getSession().chain(session -> session
+                .createNativeQuery("select * from resellers where " + nameKey("name") + " = " + nameKey(":name")
+                        + " limit 1", Reseller.class)
+                .setParameter("name", name).getResultList())
+                .map(found -> found.isEmpty() ? null : found.get(0));
     }
 
     private static boolean isUniqueViolation(Throwable failure) {
