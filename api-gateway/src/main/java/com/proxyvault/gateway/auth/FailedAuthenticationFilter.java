@@ -1,5 +1,6 @@
 package com.proxyvault.gateway.auth;
 
+import com.proxyvault.gateway.edge.ClientAddresses;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -12,17 +13,18 @@ import jakarta.enterprise.event.Observes;
 public class FailedAuthenticationFilter {
 
     private final FailedAuthentications failures;
+    private final ClientAddresses clientAddresses;
 
-    public FailedAuthenticationFilter(FailedAuthentications failures) {
+    public FailedAuthenticationFilter(FailedAuthentications failures, ClientAddresses clientAddresses) {
         this.failures = failures;
+        this.clientAddresses = clientAddresses;
     }
 
     void register(@Observes Filters filters) {
         filters.register(context -> {
             context.addHeadersEndHandler(ignored -> {
                 if (context.response().getStatusCode() == 401) {
-                    var remote = context.request().remoteAddress();
-                    failures.record(remote == null ? "unknown" : remote.hostAddress());
+                    failures.record(clientAddresses.of(context.request()));
                 }
             });
             context.next();

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The public port's connection policy (docs/api.md, "Limits and timeouts"). Every limit answers with
@@ -41,6 +43,12 @@ public interface EdgeConfig {
     /** A connection with no bytes either way for this long is closed. */
     @WithDefault("60s")
     Duration idleTimeout();
+
+    /**
+     * Peers whose {@code X-Forwarded-For} names the client ({@link ClientAddresses}): CIDR blocks or single
+     * addresses, e.g. the pod range of the Ingress controller; none by default (the TCP peer is the client).
+     */
+    Optional<List<String>> trustedProxies();
 
     /** Event loops serving the port; 0 = one per core. */
     @WithDefault("0")

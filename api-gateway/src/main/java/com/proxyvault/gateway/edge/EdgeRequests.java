@@ -81,7 +81,8 @@ public final class EdgeRequests {
 
     /** The singletons every event loop's instance shares. */
     public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
-                         IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens,
+                         IdempotencyStore idempotency, FailedAuthentications failures, ClientAddresses clientAddresses,
+                         InternalTokenIssuer tokens,
                          Upstreams upstreams, UpstreamInstances instances, EdgeIdentity identity, OpenApiDocument openApi,
                          ConsolePages console) {
     }
@@ -135,7 +136,7 @@ public final class EdgeRequests {
                     "Query parameter '" + repeatedParameter + "' must appear only once");
             return;
         }
-        String address = clientAddress(request);
+        String address = shared.clientAddresses().of(request);
         long waitSeconds = shared.failures().retryAfterSeconds(address);
         if (waitSeconds > 0) {
             response.putHeader("Retry-After", Long.toString(waitSeconds)).putHeader(HttpHeaders.CONNECTION, "close");
@@ -687,9 +688,5 @@ public final class EdgeRequests {
         return token.startsWith(ApiKeys.PREFIX) && token.length() <= 200 ? token : null;
     }
 
-    /** The peer's address. Behind a load balancer this is the balancer's (see docs/api.md). */
-    static String clientAddress(HttpServerRequest request) {
-        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
-    }
 
 }

@@ -54,12 +54,14 @@ public class EdgeServer {
     private volatile int actualPort = -1;
 
     public EdgeServer(Vertx vertx, EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
-                      IdempotencyStore idempotency, FailedAuthentications failures, InternalTokenIssuer tokens, Upstreams upstreams,
+                      IdempotencyStore idempotency, FailedAuthentications failures, ClientAddresses clientAddresses,
+                      InternalTokenIssuer tokens, Upstreams upstreams,
                       UpstreamInstances instances,
                       EdgeIdentity identity, OpenApiDocument openApi, ConsolePages console) {
         this.vertx = vertx;
         this.config = config;
-        this.shared = new EdgeRequests.Shared(config, authenticator, rateLimiter, idempotency, failures, tokens, upstreams,
+        this.shared = new EdgeRequests.Shared(config, authenticator, rateLimiter, idempotency, failures, clientAddresses, tokens,
+                upstreams,
                 instances, identity, openApi, console);
     }
 
