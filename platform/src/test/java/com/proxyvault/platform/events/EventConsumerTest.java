@@ -459,6 +459,27 @@ class EventConsumerTest {
     }
 
     /**
+     * A statement PostgreSQL refuses as such (here a division by zero, SQLSTATE 22012; a CHECK violation alike) fails
+     * every time: one retry, then parked, rather than the policy's whole backoff with the partition held (a renewal
+     * refused by a CHECK held a partition ~6 s; new-user review).
+     */
+    @Test
+    @RunOnVertxContext
+    void shouldParkARefusedStatementAfterOneRetry(UniAsserter asserter) {
+        EventEnvelope<ProxyProvisionFailed> event = event("refused");
+        AtomicInteger tries = new AtomicInteger();
+        EventConsumer<ProxyProvisionFailed> refused = consumers.consumer("test-refused-" + System.nanoTime(),
+                EventTypes.PROXY_PROVISION_FAILED, ProxyProvisionFailed.class, (session, e) -> {
+                    tries.incrementAndGet();
+                    return session.createNativeQuery("select 1 / (select 0)", Integer.class).getSingleResult().replaceWithVoid();
+                });
+        asserter.execute(() -> refused.consume(EventJson.write(mapper, event)));
+        asserter.execute(() -> assertEquals(2, tries.get(), "the first attempt and one retry; the policy allows 3"));
+        asserter.assertEquals(() -> count("select count(*) from dead_letter_events where event_id = '" + event.id()
+                + "' and attempts = 2 and error like '%division by zero%'"), 1L);
+    }
+
+    /**
      * A consumer's {@link EventConsumer.ParkedCompensation} runs once its event is parked, with the last error (the
      * fleet fails and refunds a parked order.paid with it); the dead letter is already written by then.
      */
