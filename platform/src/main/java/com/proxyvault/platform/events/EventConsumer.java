@@ -397,10 +397,10 @@ public final class EventConsumer<T> {
     /**
      * Whether {@code failure} is PostgreSQL refusing the statement itself, which a retry meets again: SQLSTATE
      * classes 22 (data exception: a value out of range, a division by zero), 23 (integrity constraint: CHECK, NOT
-     * NULL, foreign or unique key), 42 (syntax or access rule: a statement that can never run) and P0 (a PL/pgSQL
-     * RAISE: our own triggers' refusals). Everything else (connection lost, deadlock or serialization failure,
-     * shutdown, a timeout, an error of the consumer's own code) may pass on a later attempt and gets the full policy.
-     * PostgreSQL appendix A, "Error Codes".
+     * NULL, foreign or unique key; our triggers raise their refusals with these codes) and 42 (syntax or access
+     * rule: a statement that can never run). Everything else (connection lost, deadlock or serialization failure,
+     * shutdown, a timeout, a RAISE without a code, an error of the consumer's own code) may pass on a later attempt
+     * and gets the full policy. PostgreSQL appendix A, "Error Codes".
      */
     static boolean isDeterministic(Throwable failure) {
         for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
@@ -408,8 +408,7 @@ public final class EventConsumer<T> {
                     : cause instanceof JDBCException converted ? converted.getSQLState()
                     : cause instanceof SQLException sql ? sql.getSQLState() : null;
             if (sqlState != null) {
-                return sqlState.startsWith("22") || sqlState.startsWith("23") || sqlState.startsWith("42")
-                        || sqlState.startsWith("P0");
+                return sqlState.startsWith("22") || sqlState.startsWith("23") || sqlState.startsWith("42");
             }
         }
         return false;
