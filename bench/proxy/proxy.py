@@ -96,8 +96,9 @@ def build():
 
 
 def cpu_ticks(pid):
-    """CPU (clock ticks) of pid and all its descendants, live or exited and reaped (dante forks children)."""
-    total = 0
+    """CPU (clock ticks) of pid and all its descendants, live or exited and reaped (dante forks children), as
+    (user, kernel): utime + cutime, stime + cstime."""
+    user = kernel = 0
     pids = [pid]
     seen = set()
     while pids:
@@ -108,7 +109,8 @@ def cpu_ticks(pid):
         try:
             fields = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
             # utime + stime, plus cutime + cstime: children that exited and were reaped (dante's) stay counted
-            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+            user += int(fields[11]) + int(fields[13])
+            kernel += int(fields[12]) + int(fields[14])
             for task in os.listdir("/proc/%d/task" % p):
                 try:
                     pids.extend(int(c) for c in open("/proc/%d/task/%s/children" % (p, task)).read().split())
@@ -116,7 +118,7 @@ def cpu_ticks(pid):
                     pass
         except (OSError, IndexError):
             pass
-    return total
+    return user, kernel
 
 
 def machine_busy():
@@ -227,10 +229,13 @@ def load(classpath, servers, target, mode, path, connections, seconds, tool_warm
     result = {k: float(v) for k, v in (kv.split("=") for kv in lines[-1].split())}
     result["rps"] = result["requests"] / result["seconds"]
     hz = os.sysconf("SC_CLK_TCK")
-    result["cpu_us_per_req"] = (cpu1 - cpu0) / hz * 1e6 / max(1, result["requests"])
+    per_req = lambda before, after: (sum(after) - sum(before)) / hz * 1e6 / max(1, result["requests"])
+    result["cpu_us_per_req"] = per_req(cpu0, cpu1)
+    # the proxy's system time: sockets, TCP handshakes and teardown, loopback delivery (what a proxy cannot cut)
+    result["kernel_us_per_req"] = (cpu1[1] - cpu0[1]) / hz * 1e6 / max(1, result["requests"])
     # The other consumers of the same cores, per request: the load tool's JVM and the origin (nginx).
-    result["tool_cpu_us_per_req"] = (side1[0] - side0[0]) / hz * 1e6 / max(1, result["requests"])
-    result["origin_cpu_us_per_req"] = (side1[1] - side0[1]) / hz * 1e6 / max(1, result["requests"])
+    result["tool_cpu_us_per_req"] = per_req(side0[0], side1[0])
+    result["origin_cpu_us_per_req"] = per_req(side0[1], side1[1])
     result["busy_cores"] = (all1 - all0 - (idle1 - idle0)) / max(1, all1 - all0) * len(os.sched_getaffinity(0))
     result["load"] = os.getloadavg()[0]
     return result
@@ -294,6 +299,14 @@ def report(label, args, results, info):
             med(a, "cpu_us_per_req"), med(o, "cpu_us_per_req"), met,
             med(a, "tool_cpu_us_per_req"), med(a, "origin_cpu_us_per_req"),
             med(o, "tool_cpu_us_per_req"), med(o, "origin_cpu_us_per_req")))
+    ceilings = [ceiling(name, results[name]["agent"], results[name][other])
+                for name, mode, path, other in main if mode in ("connect", "socks5")]
+    if ceilings:
+        lines.append("")
+        lines.append("**Ceiling of the per-request scenarios on this machine** (medians of the runs above): the load tool "
+                     "and the origin share the proxy's %d cores, so a proxy that cost nothing would reach at most "
+                     "cores / (tool + origin CPU per request); 1.5× the other proxy leaves the proxy under test the "
+                     "rest of that budget per request, kernel included. %s" % (len(os.sched_getaffinity(0)), " ".join(ceilings)))
     if "socks5-1k" in results and "dante-noauth" in results["socks5-1k"]:
         ref = statistics.median(r["rps"] for r in results["socks5-1k"]["dante-noauth"])
         lines.append("")
@@ -303,19 +316,38 @@ def report(label, args, results, info):
     lines.append("")
     lines.append("<details><summary>every run</summary>")
     lines.append("")
-    lines.append("| scenario | round | target | req/s | errors | p50 ms | p90 ms | p99 ms | max ms | CPU µs/req | busy cores | load | tool CPU µs/req | origin CPU µs/req |")
-    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| scenario | round | target | req/s | errors | p50 ms | p90 ms | p99 ms | max ms | CPU µs/req | of which kernel | busy cores | load | tool CPU µs/req | origin CPU µs/req |")
+    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, runs in results.items():
         for target, rounds in runs.items():
             for i, r in enumerate(rounds):
-                lines.append("| %s | %d | %s | %.0f | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %.0f | %.0f |" % (
+                lines.append("| %s | %d | %s | %.0f | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %s | %.2f | %.2f | %.0f | %.0f |" % (
                     name, i + 1, target, r["rps"], r["errors"], r["p50_us"] / 1000, r["p90_us"] / 1000,
-                    r["p99_us"] / 1000, r["max_us"] / 1000, r["cpu_us_per_req"], r["busy_cores"], r["load"],
+                    r["p99_us"] / 1000, r["max_us"] / 1000, r["cpu_us_per_req"],
+                    "%.0f" % r["kernel_us_per_req"] if "kernel_us_per_req" in r else "–", r["busy_cores"], r["load"],
                     r["tool_cpu_us_per_req"], r["origin_cpu_us_per_req"]))
     lines.append("")
     lines.append("</details>")
     lines.append("<!-- /%s:%s -->" % (MARK, label))
     return "\n".join(lines) + "\n"
+
+
+def ceiling(name, agent_runs, other_runs):
+    """One scenario's ceiling sentence: the most req/s any proxy could reach beside this tool and origin, as a
+    multiple of the other proxy, and the CPU per request left to a proxy at 1.5× the other's rate."""
+    med = lambda runs, key: statistics.median(r.get(key, 0.0) for r in runs)
+    cores = len(os.sched_getaffinity(0))
+    sides = med(other_runs, "tool_cpu_us_per_req") + med(other_runs, "origin_cpu_us_per_req")
+    other_rps = med(other_runs, "rps")
+    if sides <= 0 or other_rps <= 0:
+        return ""
+    top = cores * 1e6 / sides
+    budget = cores * 1e6 / (1.5 * other_rps) - sides
+    return ("*%s*: tool + origin %.0f µs/req → at most %.0f req/s = **%.2f×** the other proxy; at 1.5× a proxy may spend "
+            "**%.0f µs** per request in all (the agent spent %.0f, %.0f of them in the kernel; the other %.0f, %.0f in "
+            "the kernel)." % (name, sides, top, top / other_rps, budget, med(agent_runs, "cpu_us_per_req"),
+                               med(agent_runs, "kernel_us_per_req"), med(other_runs, "cpu_us_per_req"),
+                               med(other_runs, "kernel_us_per_req")))
 
 
 def write(output, block, label):
