@@ -157,15 +157,28 @@ class RenewalOrderTest {
         assertEquals("order:" + renewal, mapper.readTree(requested.get(0)).at("/data/reference").asText());
         assertEquals("225.00", mapper.readTree(requested.get(0)).at("/data/amount").asText());
 
+        // The same expiry asked again before it moved (the 1 h checkpoint; or auto_renew switched off and on, which
+        // clears the fleet's marks, on two replicas: a new-user review charged one period twice): no second renewal.
+        produce(EventTypes.PROXY_RENEWAL_DUE, reseller, new ProxyRenewalDue(proxyId, purchase, expiresAt, "PT1H"));
+        String marker = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_RENEWAL_DUE, reseller,
+                new ProxyRenewalDue(proxyId, purchase, expiresAt.minusSeconds(1), "PT1H")));
+        // a renewal_due for another expiry after it proves the one before it was consumed (one partition per reseller)
+        Events.produce(EventTypes.PROXY_RENEWAL_DUE, reseller, marker);
+        await().atMost(WAIT).until(() -> renewals(reseller).size() == 2);
+        assertEquals(renewal, renewals(reseller).get(1), "the first renewal, and one for the other expiry only");
+        cancelPending(reseller, renewals(reseller).get(0));
+
         // billing posted it: paid, and order.paid asks the fleet to extend the proxy.
         produce(EventTypes.CHARGE_POSTED, reseller, new ChargePosted("order:" + renewal, new BigDecimal("225.00"),
                 new BigDecimal("0.00"), LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS)));
         await().atMost(WAIT).until(() -> "paid".equals(order(reseller, renewal).getString("status")));
         assertEquals(proxyId, mapper.readTree(Events.ofOrder(EventTypes.ORDER_PAID, renewal).get(0)).at("/data/renews_proxy_id").asLong());
 
-        // The next checkpoint's renewal is refused for the balance: cancelled, and order.cancelled names the proxy.
-        produce(EventTypes.PROXY_RENEWAL_DUE, reseller, new ProxyRenewalDue(proxyId, purchase, expiresAt, "PT1H"));
-        await().atMost(WAIT).until(() -> renewals(reseller).size() == 2);
+        // The next period's checkpoint (the fleet moved the expiry): its renewal is refused for the balance:
+        // cancelled, and order.cancelled names the proxy.
+        LocalDateTime next = expiresAt.plusDays(30);
+        produce(EventTypes.PROXY_RENEWAL_DUE, reseller, new ProxyRenewalDue(proxyId, purchase, next, "PT24H"));
+        await().atMost(WAIT).until(() -> renewals(reseller).size() == 3);
         long refused = renewals(reseller).get(0);
         produce(EventTypes.CHARGE_REFUSED, reseller, new ChargeRefused(refused, "order:" + refused,
                 new BigDecimal("225.00"), ChargeRefused.INSUFFICIENT_BALANCE));
@@ -176,6 +189,17 @@ class RenewalOrderTest {
         EventSchemas.assertValid(cancelled.get(0));
         assertEquals(proxyId, mapper.readTree(cancelled.get(0)).at("/data/proxy_id").asLong());
         assertEquals("insufficient_balance", mapper.readTree(cancelled.get(0)).at("/data/reason").asText());
+
+        // A cancelled renewal does not hold its expiry: auto-renew switched on again after a top-up renews it.
+        produce(EventTypes.PROXY_RENEWAL_DUE, reseller, new ProxyRenewalDue(proxyId, purchase, next, "PT1H"));
+        await().atMost(WAIT).until(() -> renewals(reseller).size() == 4);
+    }
+
+    /** Cancels renewal {@code order} as billing's refusal would (clears it out of the way of later steps). */
+    private void cancelPending(long reseller, long order) throws Exception {
+        produce(EventTypes.CHARGE_REFUSED, reseller, new ChargeRefused(order, "order:" + order, new BigDecimal("225.00"),
+                ChargeRefused.INSUFFICIENT_BALANCE));
+        await().atMost(WAIT).until(() -> "cancelled".equals(order(reseller, order).getString("status")));
     }
 
     /** The reseller's renewal orders, newest first. */

@@ -34,7 +34,8 @@ public class RenewalListener {
 
     public RenewalListener(EventConsumers consumers, OrderService orders) {
         this.renewalDue = consumers.consumer("order-auto-renew", EventTypes.PROXY_RENEWAL_DUE, ProxyRenewalDue.class,
-                (session, event) -> orders.autoRenew(session, event.resellerId(), event.data().proxyId(), event.data().orderId()));
+                (session, event) -> orders.autoRenew(session, event.resellerId(), event.data().proxyId(), event.data().orderId(),
+                        event.data().expiresAt()));
         this.chargeRefused = consumers.consumer("order-charge-refused", EventTypes.CHARGE_REFUSED, ChargeRefused.class,
                 (session, event) -> orders.cancelRefused(session, event.data().orderId(), event.resellerId(), event.data().reason()));
         this.renewed = consumers.consumer("order-renewed", EventTypes.PROXY_RENEWED, ProxyRenewed.class,

@@ -46,6 +46,9 @@ public class Order extends PanacheEntityBase {
     public String locationId;
     @Column(name = "failure_reason")
     public String failureReason;
+    /** An auto-renewal's: the proxy's expiry it renews, at most one live renewal each (migration V8); else null. */
+    @Column(name = "renews_expiry")
+    public LocalDateTime renewsExpiry;
     @Column(name = "created_at")
     public LocalDateTime createdAt;
     @Column(name = "paid_at")

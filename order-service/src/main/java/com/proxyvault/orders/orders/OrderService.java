@@ -203,33 +203,57 @@ public class OrderService {
      * and {@code charge.requested} for it: billing charges it from the balance ({@code charge.posted} → paid →
      * {@code order.paid} → the fleet extends the proxy) or refuses ({@code charge.refused} →
      * {@link #cancelRefused}). Nothing is written when the purchase is not this reseller's active order (the
-     * proxy ended meanwhile) or its tier left the catalog; false then.
+     * proxy ended meanwhile), its tier left the catalog, or the proxy's expiry {@code renewsExpiry} already has a
+     * renewal that is not cancelled or failed (a second checkpoint, or auto_renew switched off and on, asked again
+     * before the first renewal moved the expiry: two replicas' sweeps charged one period twice; migration V8);
+     * false then.
      */
-    public Uni<Boolean> autoRenew(Mutiny.Session session, long resellerId, long proxyId, long purchaseOrderId) {
+    public Uni<Boolean> autoRenew(Mutiny.Session session, long resellerId, long proxyId, long purchaseOrderId,
+                                  LocalDateTime renewsExpiry) {
         return session.find(Order.class, purchaseOrderId).chain(purchase -> {
             if (purchase == null || purchase.resellerId != resellerId || !Long.valueOf(proxyId).equals(purchase.proxyId)
                     || !OrderStatus.ACTIVE.equals(purchase.status)) {
                 LOG.infof("Auto-renewal of proxy %d skipped: its order %d is not active", proxyId, purchaseOrderId);
                 return Uni.createFrom().item(false);
             }
-            return catalog.select(purchase.productId, purchase.pricingId)
-                    .onFailure(ApiException.class).recoverWithNull()
-                    .chain(selection -> {
-                        if (selection == null) {
-                            LOG.warnf("Auto-renewal of proxy %d skipped: pricing %d of product %d is no longer sold",
-                                    proxyId, purchase.pricingId, purchase.productId);
+            return session.createSelectionQuery("""
+                            select id from Order where proxyId = :proxy and renewsExpiry = :expiry
+                            and status not in (:cancelled, :failed)""", Long.class)
+                    .setParameter("proxy", proxyId).setParameter("expiry", renewsExpiry)
+                    .setParameter("cancelled", OrderStatus.CANCELLED).setParameter("failed", OrderStatus.FAILED)
+                    .setMaxResults(1).getResultList()
+                    .chain(existing -> {
+                        if (!existing.isEmpty()) {
+                            LOG.infof("Auto-renewal of proxy %d skipped: order %d already renews its expiry %s", proxyId,
+                                    existing.get(0), renewsExpiry);
                             return Uni.createFrom().item(false);
                         }
-                        Order renewal = newOrder(resellerId, selection);
-                        renewal.kind = Order.RENEWAL;
-                        renewal.proxyId = proxyId;
-                        return session.persist(renewal).call(session::flush)
-                                .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.CHARGE_REQUESTED, resellerId,
-                                        new ChargeRequested(renewal.id, chargeReference(renewal.id), renewal.amountUsd,
-                                                description(renewal) + " (auto-renewal of proxy " + proxyId + ")"), clock)))
-                                .replaceWith(true);
+                        return newAutoRenewal(session, resellerId, proxyId, purchase, renewsExpiry);
                     });
         });
+    }
+
+    /** {@link #autoRenew}'s renewal order of {@code proxyId} on {@code purchase}'s tier, and its charge request. */
+    private Uni<Boolean> newAutoRenewal(Mutiny.Session session, long resellerId, long proxyId, Order purchase,
+                                        LocalDateTime renewsExpiry) {
+        return catalog.select(purchase.productId, purchase.pricingId)
+                .onFailure(ApiException.class).recoverWithNull()
+                .chain(selection -> {
+                    if (selection == null) {
+                        LOG.warnf("Auto-renewal of proxy %d skipped: pricing %d of product %d is no longer sold",
+                                proxyId, purchase.pricingId, purchase.productId);
+                        return Uni.createFrom().item(false);
+                    }
+                    Order renewal = newOrder(resellerId, selection);
+                    renewal.kind = Order.RENEWAL;
+                    renewal.proxyId = proxyId;
+                    renewal.renewsExpiry = renewsExpiry;
+                    return session.persist(renewal).call(session::flush)
+                            .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.CHARGE_REQUESTED, resellerId,
+                                    new ChargeRequested(renewal.id, chargeReference(renewal.id), renewal.amountUsd,
+                                            description(renewal) + " (auto-renewal of proxy " + proxyId + ")"), clock)))
+                            .replaceWith(true);
+                });
     }
 
     /**
