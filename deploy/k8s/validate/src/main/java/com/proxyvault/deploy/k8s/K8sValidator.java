@@ -57,7 +57,9 @@ import java.util.stream.Stream;
  *       environment variable a service needs in {@code %prod} is set;</li>
  *   <li>and ours: nothing but the gateway's Ingress and the agents' LoadBalancer reaches outside, topics
  *       fit their brokers with a min ISR below their replicas, NetworkPolicy selectors match pods,
- *       PDBs/HPAs/ServiceMonitors/Ingress backends point at something, no Secret carries a value.</li>
+ *       PDBs/HPAs/ServiceMonitors/Ingress backends point at something, no Secret carries a value, a JVM's heap
+ *       leaves room beside it, a service with {@code JAVA_TOOL_OPTIONS} flags pins its image's entrypoint to
+ *       {@code java}, and every service pod at its HPA maximum fits PostgreSQL's {@code max_connections}.</li>
  * </ol>
  * Findings are sentences naming the document ({@code Kind/name}) and the path; none means valid.
  */
