@@ -44,8 +44,8 @@ GATEWAY_PORT = 8080
 APPS = ["billing-service", "order-service", "proxy-fleet-service", "webhook-service", "api-gateway", "device-agent"]
 AIMS_MS = {"active": 300, "order.paid": 150, "proxy.provisioned": 400}
 BENCH_RATE_LIMIT = 1_000_000
-# The agent's default modems (device-agent application.properties) stay first in the list, so the demo
-# reseller's proxies keep their modems when the bench restarts the agent.
+# bin/stack's first agent's modems (AGENT1_MODEMS there; the agent's %dev/%test list) stay first in the list, so
+# the demo reseller's proxies keep their modems when the bench restarts the agent.
 DEFAULT_MODEMS = ["lax-1:LAX:false:203.0.113.11", "lax-2:LAX:false:203.0.113.12", "nyc-1:NYC:false:203.0.113.21",
                   "nyc-2:NYC:false:203.0.113.22", "mia-1:MIA:false:203.0.113.31", "mia-2:MIA:false:203.0.113.32"]
 LOCATIONS = ["LAX", "NYC", "MIA"]

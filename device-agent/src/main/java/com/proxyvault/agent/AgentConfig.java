@@ -37,8 +37,11 @@ public interface AgentConfig {
      */
     String modems();
 
-    /** Which driver runs the modems: {@code simulated} or {@code modemmanager} (docs/fleet.md, "Modem drivers"). */
-    @WithDefault("simulated")
+    /**
+     * Which driver runs the modems: {@code simulated} or {@code modemmanager} (docs/fleet.md, "Modem drivers").
+     * No default outside %dev/%test ({@code AGENT_MODEM_DRIVER}): a production agent on simulated modems would
+     * send its customers' traffic out of the host's default route and report made-up exit IPs.
+     */
     String modemDriver();
 
     Simulated simulated();
@@ -144,6 +147,12 @@ public interface AgentConfig {
     }
 
     interface Fleet {
+        /**
+         * The fleet's AgentLink gRPC host ({@code FLEET_GRPC_HOST}); {@code quarkus.grpc.clients.fleet.host} reads it
+         * from here, so a production start without it stops (no loopback default outside %dev/%test).
+         */
+        String host();
+
         /** How long to wait before the first reconnect after the stream ends; doubles up to max. */
         @WithDefault("1s")
         Duration reconnectInitialDelay();

@@ -27,14 +27,17 @@ class ProductionConfigIT {
 
     private static final List<String> DATABASE = List.of("DB_USER", "DB_PASSWORD");
 
-    /** The variables each application must not start without. */
+    /** The variables each application must not start without (secrets, and for the agent its whole identity). */
     private static final Map<String, List<String>> SECRETS = Map.of(
             "api-gateway", with(DATABASE, "INTERNAL_JWT_PRIVATE_KEY_LOCATION", "OPERATOR_JWT_PUBLIC_KEY_LOCATION"),
             "billing-service", with(DATABASE, "INTERNAL_JWT_PUBLIC_KEY_LOCATION"),
             "order-service", with(DATABASE, "INTERNAL_JWT_PUBLIC_KEY_LOCATION"),
             "proxy-fleet-service", with(DATABASE, "INTERNAL_JWT_PUBLIC_KEY_LOCATION", "FLEET_AGENT_TOKENS"),
             "webhook-service", with(DATABASE, "INTERNAL_JWT_PUBLIC_KEY_LOCATION"),
-            "device-agent", List.of("AGENT_TOKEN"));
+            // and the agent's local-stack settings, which exist only in %dev/%test: without them a production agent
+            // would run six simulated modems as agent-local-1 against a loopback fleet (device-agent ProductionDefaultsTest)
+            "device-agent", List.of("AGENT_TOKEN", "AGENT_ID", "AGENT_PUBLIC_HOST", "AGENT_MODEMS", "AGENT_MODEM_DRIVER",
+                    "FLEET_GRPC_HOST"));
 
     @Test
     void shouldRefuseToStartInProductionWithoutItsSecrets() throws Exception {

@@ -74,7 +74,8 @@ class CommandHandlerFingerprintTest {
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                 .withDefaultValues(Map.of(
                         "agent.id", "agent-test", "agent.token", "t", "agent.public-host", "127.0.0.1",
-                        "agent.modems", "lax-1:LAX:false:203.0.113.60",
+                        "agent.modems", "lax-1:LAX:false:203.0.113.60", "agent.modem-driver", "simulated",
+                        "agent.fleet.host", "127.0.0.1",
                         "agent.port-range.start", "1024", "agent.port-range.end", "65535"))
                 .build().getConfigMapping(AgentConfig.class);
     }

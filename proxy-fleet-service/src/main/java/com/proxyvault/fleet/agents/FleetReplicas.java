@@ -35,6 +35,7 @@ public class FleetReplicas {
     private final Clock clock;
     private final ReplicaConfig config;
     private final String id;
+    private final String url;
     private final PhasedJobs jobs;
 
     public FleetReplicas(Mutiny.SessionFactory sessionFactory, VertxContexts contexts, Clock clock, ReplicaConfig config,
@@ -45,6 +46,31 @@ public class FleetReplicas {
         this.clock = clock;
         this.config = config;
         this.id = config.id().filter(s -> !s.isBlank()).orElseGet(() -> "fleet-" + UUID.randomUUID().toString().substring(0, 8));
+        this.url = withBracketedHost(config.url());
+    }
+
+    /**
+     * {@code url} with an IPv6 literal host put in brackets, anything else unchanged. Kubernetes gives the address as
+     * {@code http://$(POD_IP):8083} (downward API), which on an IPv6-primary cluster is {@code http://fd00::1a:8083},
+     * not a URL the other replicas can dial; the manifest cannot tell the families apart, so it is done here.
+     *
+     * @param url {@code scheme://host:port[/path]} with the port present (the last colon before the path is the port's)
+     * @return e.g. {@code http://[fd00::1a]:8083}; an IPv4 address, a name or an already bracketed literal as given
+     */
+    static String withBracketedHost(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) {
+            return url;
+        }
+        start += 3;
+        int end = url.indexOf('/', start);
+        String authority = end < 0 ? url.substring(start) : url.substring(start, end);
+        int port = authority.lastIndexOf(':');
+        if (authority.startsWith("[") || port < 0 || authority.indexOf(':') == port) {
+            return url; // bracketed already, no port, or a single colon: an IPv4 address or a name
+        }
+        String bracketed = "[" + authority.substring(0, port) + "]" + authority.substring(port);
+        return url.substring(0, start) + bracketed + (end < 0 ? "" : url.substring(end));
     }
 
     /** This replica's id, as agents' {@code replica_id} names it. */
@@ -63,7 +89,7 @@ public class FleetReplicas {
                         .setParameter("me", id).executeUpdate()
                         .chain(() -> renew(session))))
                 .await().atMost(STARTUP_TIMEOUT);
-        LOG.infof("Fleet replica %s, reachable by the other replicas at %s", id, config.url());
+        LOG.infof("Fleet replica %s, reachable by the other replicas at %s", id, url);
         jobs.every("Renewing the replica's lease", config.renewInterval(), PhasedJobs.Phase.LEASE, this::renewLease);
     }
 
@@ -88,7 +114,7 @@ public class FleetReplicas {
                         insert into fleet_replicas (id, url, lease_until) values (:id, :url, :until)
                         on conflict (id) do update set url = excluded.url, lease_until = excluded.lease_until""")
                 .setParameter("id", id)
-                .setParameter("url", config.url())
+                .setParameter("url", url)
                 .setParameter("until", now().plus(config.lease()))
                 .executeUpdate();
     }

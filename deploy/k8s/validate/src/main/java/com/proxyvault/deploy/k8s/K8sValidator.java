@@ -57,7 +57,9 @@ import java.util.stream.Stream;
  *       environment variable a service needs in {@code %prod} is set;</li>
  *   <li>and ours: nothing but the gateway's Ingress and the agents' LoadBalancer reaches outside, topics
  *       fit their brokers with a min ISR below their replicas, NetworkPolicy selectors match pods,
- *       PDBs/HPAs/ServiceMonitors/Ingress backends point at something, no Secret carries a value.</li>
+ *       PDBs/HPAs/ServiceMonitors/Ingress backends point at something, no Secret carries a value, a JVM's heap
+ *       leaves room beside it, a service with {@code JAVA_TOOL_OPTIONS} flags pins its image's entrypoint to
+ *       {@code java}, and every service pod at its HPA maximum fits PostgreSQL's {@code max_connections}.</li>
  * </ol>
  * Findings are sentences naming the document ({@code Kind/name}) and the path; none means valid.
  */
@@ -274,6 +276,8 @@ public final class K8sValidator {
             }
         }
 
+        checkConnectionBudget(docs, pods, configMaps, findings);
+
         // every topic a service uses has a KafkaTopic
         for (Pods p : pods) {
             ServiceConfig config = this.services.get(p.name);
@@ -374,10 +378,11 @@ public final class K8sValidator {
                 }
             }
             envNames.addAll(configFileVariables(cid, c, spec.getVolumes(), findings));
+            ServiceConfig config = services.get(c.getName());
             if (!init) {
                 checkJavaMemory(cid, c, configMaps, findings);
+                checkJavaEntrypoint(cid, c, config, configMaps, findings);
             }
-            ServiceConfig config = services.get(c.getName());
             if (config != null && !init) {
                 config.requiredEnv().forEach((var, why) -> {
                     if (!envNames.contains(var)) {
@@ -403,18 +408,7 @@ public final class K8sValidator {
      * else a full heap is an OOM kill, not a garbage collection.
      */
     private static void checkJavaMemory(String cid, Container c, Map<String, ConfigMap> configMaps, List<String> findings) {
-        String options = Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of()).stream()
-                .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS") && e.getValue() != null).map(EnvVar::getValue)
-                .findFirst().orElse(null);
-        for (EnvFromSource from : Objects.requireNonNullElse(c.getEnvFrom(), List.<EnvFromSource>of())) {
-            boolean unprefixed = Objects.requireNonNullElse(from.getPrefix(), "").isEmpty();
-            if (options == null && unprefixed && from.getConfigMapRef() != null) {
-                ConfigMap cm = configMaps.get(from.getConfigMapRef().getName());
-                if (cm != null && cm.getData() != null) {
-                    options = cm.getData().get("JAVA_TOOL_OPTIONS");
-                }
-            }
-        }
+        String options = javaToolOptions(c, configMaps);
         var matcher = options == null ? null : MAX_RAM_PERCENTAGE.matcher(options);
         var limits = c.getResources() == null ? null : c.getResources().getLimits();
         if (matcher == null || !matcher.find() || limits == null || !limits.containsKey("memory")) {
@@ -427,6 +421,125 @@ public final class K8sValidator {
             findings.add(String.format(java.util.Locale.ROOT, "%s: memory limit %.0f Mi with -XX:MaxRAMPercentage=%s leaves %.0f Mi"
                     + " beside the heap, less than the JVM's ~%d Mi outside it (docs/capacity.md): at least %.0f Mi",
                     cid, limitMib, matcher.group(1), besideHeap, NON_HEAP_MIB, Math.ceil(NON_HEAP_MIB / (1 - percent / 100))));
+        }
+    }
+
+    /** The container's {@code JAVA_TOOL_OPTIONS}, set directly or through an unprefixed ConfigMap; null if neither. */
+    private static String javaToolOptions(Container c, Map<String, ConfigMap> configMaps) {
+        return envValue(c, configMaps, "JAVA_TOOL_OPTIONS");
+    }
+
+    /**
+     * A variable's value in the container: a literal {@code env} entry first (it wins over {@code envFrom}), else an
+     * unprefixed ConfigMap's key; null if neither sets it (a Secret's value is not known here).
+     */
+    private static String envValue(Container c, Map<String, ConfigMap> configMaps, String name) {
+        String value = Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of()).stream()
+                .filter(e -> e.getName().equals(name) && e.getValue() != null).map(EnvVar::getValue)
+                .findFirst().orElse(null);
+        for (EnvFromSource from : Objects.requireNonNullElse(c.getEnvFrom(), List.<EnvFromSource>of())) {
+            boolean unprefixed = Objects.requireNonNullElse(from.getPrefix(), "").isEmpty();
+            if (value == null && unprefixed && from.getConfigMapRef() != null) {
+                ConfigMap cm = configMaps.get(from.getConfigMapRef().getName());
+                if (cm != null && cm.getData() != null) {
+                    value = cm.getData().get(name);
+                }
+            }
+        }
+        return value;
+    }
+
+    /**
+     * Connections each service pod may hold beside its reactive pool: the {@code LISTEN} session of its commit
+     * signals and Flyway's JDBC connection at start (docs/capacity.md, "Connections").
+     */
+    static final int CONNECTIONS_BESIDE_POOL = 2;
+    /** Left of PostgreSQL's {@code max_connections} for superusers, the operator's instance manager and a psql. */
+    static final int CONNECTIONS_RESERVED = 20;
+    private static final Pattern POOL_EXPRESSION = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*):(\\d+)}");
+
+    /**
+     * Every service pod at its HPA maximum (without an HPA: its Deployment's replicas) with its whole reactive pool
+     * open, plus {@link #CONNECTIONS_BESIDE_POOL} each, must fit the PostgreSQL Cluster's {@code max_connections} less
+     * {@link #CONNECTIONS_RESERVED}: else the pods a burst scales out fail to connect, or fail Flyway at start, exactly
+     * when they are needed. The pool is {@code QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE} from the container's environment,
+     * else the service's own {@code quarkus.datasource.reactive.max-size} (with the variable it names, e.g. billing's
+     * {@code DB_POOL_SIZE}, resolved from the environment), else Quarkus' 20.
+     */
+    private void checkConnectionBudget(List<Doc> docs, List<Pods> pods, Map<String, ConfigMap> configMaps, List<String> findings) {
+        var cluster = docs.stream().filter(d -> d.raw.path("kind").asText().equals("Cluster")
+                && d.raw.path("apiVersion").asText().startsWith("postgresql.cnpg.io/")).findFirst();
+        if (cluster.isEmpty()) {
+            return;
+        }
+        int maxConnections = cluster.get().raw.path("spec").path("postgresql").path("parameters").path("max_connections").asInt(100);
+        var parts = new ArrayList<String>();
+        int total = 0;
+        for (Pods p : pods) {
+            ServiceConfig config = services.get(p.name);
+            if (config == null || config.reactivePool() == null) {
+                continue;
+            }
+            Container c = p.template.getSpec().getContainers().stream().filter(x -> x.getName().equals(p.name)).findFirst().orElse(null);
+            if (c == null) {
+                continue;
+            }
+            String pool = envValue(c, configMaps, "QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE");
+            if (pool == null) {
+                var m = POOL_EXPRESSION.matcher(config.reactivePool());
+                pool = m.matches() ? Objects.requireNonNullElse(envValue(c, configMaps, m.group(1)), m.group(2)) : config.reactivePool();
+            }
+            int replicas = maxReplicas(docs, p);
+            int perPod = Integer.parseInt(pool.strip()) + CONNECTIONS_BESIDE_POOL;
+            total += replicas * perPod;
+            parts.add(p.name + " " + replicas + " × " + perPod);
+        }
+        if (total > maxConnections - CONNECTIONS_RESERVED) {
+            findings.add(cluster.get().id + ": max_connections " + maxConnections + " leaves " + (maxConnections - CONNECTIONS_RESERVED)
+                    + " for the services after " + CONNECTIONS_RESERVED + " reserved, but at their HPA maxima they may open " + total
+                    + " (" + String.join(", ", parts) + "; pool + " + CONNECTIONS_BESIDE_POOL
+                    + "): set smaller pools (QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE) or raise max_connections (docs/capacity.md \"Connections\")");
+        }
+    }
+
+    /** The most pods a workload may have: its HPA's maxReplicas, else its own replicas, else 1. */
+    private static int maxReplicas(List<Doc> docs, Pods p) {
+        for (Doc doc : docs) {
+            if (doc.typed instanceof HorizontalPodAutoscaler hpa && hpa.getSpec() != null
+                    && p.id.equals(hpa.getSpec().getScaleTargetRef().getKind() + "/" + hpa.getSpec().getScaleTargetRef().getName())) {
+                return hpa.getSpec().getMaxReplicas();
+            }
+        }
+        for (Doc doc : docs) {
+            if (doc.id.equals(p.id) && doc.typed instanceof Deployment d && d.getSpec().getReplicas() != null) {
+                return d.getSpec().getReplicas();
+            }
+        }
+        return 1;
+    }
+
+    /**
+     * A service whose JVM flags come from {@code JAVA_TOOL_OPTIONS} (heap share, GC) must start {@code java} itself:
+     * its {@code quarkus.jib.jvm-entrypoint} pinned to {@code java ... -jar quarkus-run.jar}. Left to Quarkus, an
+     * image on a ubi openjdk base (Jib's default, the registry path of docs/deploy.md) starts
+     * {@code run-java.sh}, which puts {@code -XX:MaxRAMPercentage=80.0 -XX:+UseParallelGC} on the command line;
+     * command-line flags win over {@code JAVA_TOOL_OPTIONS}, so the heap grows past what the memory limit was sized
+     * for, and beside {@code -XX:+UseShenandoahGC} the JVM does not start ("Multiple garbage collectors selected").
+     */
+    private static void checkJavaEntrypoint(String cid, Container c, ServiceConfig config, Map<String, ConfigMap> configMaps,
+                                            List<String> findings) {
+        String options = javaToolOptions(c, configMaps);
+        if (config == null || options == null || !options.contains("-XX:")) {
+            return;
+        }
+        List<String> entrypoint = config.jvmEntrypoint();
+        boolean javaItself = !entrypoint.isEmpty() && (entrypoint.get(0).equals("java") || entrypoint.get(0).endsWith("/java"))
+                && entrypoint.contains("-jar");
+        if (!javaItself) {
+            findings.add(cid + ": JAVA_TOOL_OPTIONS sets the JVM's flags (" + options + "), but " + c.getName()
+                    + "'s quarkus.jib.jvm-entrypoint is " + (entrypoint.isEmpty() ? "not pinned" : String.join(",", entrypoint))
+                    + ": on a ubi openjdk base run-java.sh's -XX:MaxRAMPercentage=80.0 -XX:+UseParallelGC would override them;"
+                    + " pin it to java,...,-jar,quarkus-run.jar (docs/deploy.md \"Images\")");
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -19,10 +20,19 @@ import java.util.stream.Stream;
  * second time: the environment variables its {@code %prod} configuration cannot do without, and the
  * Kafka topics it consumes and produces.
  *
- * @param requiredEnv variable → why it is required
- * @param topics      topic → where it is used
+ * @param requiredEnv   variable → why it is required
+ * @param topics        topic → where it is used
+ * @param jvmEntrypoint the image's entrypoint as {@code quarkus.jib.jvm-entrypoint} pins it (comma separated in the
+ *                      properties), empty when Quarkus picks one by base image
+ * @param reactivePool  {@code quarkus.datasource.reactive.max-size} as %prod reads it (a number, or an expression
+ *                      such as {@code ${DB_POOL_SIZE:20}}); {@code null} when the service has no database, and
+ *                      {@code "20"} (Quarkus' default) when it has one but does not set it
  */
-public record ServiceConfig(String service, Map<String, String> requiredEnv, Map<String, String> topics) {
+public record ServiceConfig(String service, Map<String, String> requiredEnv, Map<String, String> topics,
+                            List<String> jvmEntrypoint, String reactivePool) {
+
+    /** Quarkus' {@code quarkus.datasource.reactive.max-size} when nothing sets it. */
+    static final String DEFAULT_REACTIVE_POOL = "20";
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::([^}]*))?}");
     private static final Pattern TOPIC_PREFIX = Pattern.compile("\\$\\{proxyvault\\.topic-prefix}");
@@ -101,7 +111,12 @@ public record ServiceConfig(String service, Map<String, String> requiredEnv, Map
                 throw new UncheckedIOException(e);
             }
         }
-        return new ServiceConfig(service, required, topics);
+        String entrypoint = effective.getOrDefault("quarkus.jib.jvm-entrypoint", "");
+        List<String> jvmEntrypoint = entrypoint.isBlank() ? List.of()
+                : Stream.of(entrypoint.split(",")).map(String::strip).toList();
+        String reactivePool = effective.containsKey("quarkus.datasource.db-kind")
+                ? effective.getOrDefault("quarkus.datasource.reactive.max-size", DEFAULT_REACTIVE_POOL) : null;
+        return new ServiceConfig(service, required, topics, jvmEntrypoint, reactivePool);
     }
 
     public static ServiceConfig read(Path repo, String service) {

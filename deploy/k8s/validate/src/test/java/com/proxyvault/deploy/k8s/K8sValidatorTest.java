@@ -60,6 +60,7 @@ class K8sValidatorTest {
             config-file-not-mounted | Deployment/proxy-fleet-service container proxy-fleet-service: QUARKUS_CONFIG_LOCATIONS names /etc/proxyvault/fleet-agent-token/agent-tokens.properties, which no volume of the pod mounts
             heap-leaves-no-room     | Deployment/order-service container order-service: memory limit 384 Mi with -XX:MaxRAMPercentage=70 leaves 115 Mi beside the heap
             network-policy-typo     | NetworkPolicy/backends-from-gateway: pod selector value app.kubernetes.io/name=webhooks-service matches no workload's pods
+            pools-exceed-max-connections | Cluster/proxyvault-pg: max_connections 520 leaves 500 for the services after 20 reserved, but at their HPA maxima they may open 696 (api-gateway 40 × 7
             """)
     void shouldFailOnABrokenOverlay(String broken, String expected) {
         Path dir = repo.root().resolve("deploy/k8s/validate/src/test/resources/broken").resolve(broken);
@@ -93,6 +94,20 @@ class K8sValidatorTest {
         var findings = new K8sValidator(services, repo.external())
                 .validate(Kustomize.render(repo.root().resolve("deploy/k8s/overlays/prod")));
         assertTrue(findings.stream().anyMatch(f -> f.contains("LEDGER_EXPORT_KEY is not set")), String.join("\n", findings));
+    }
+
+    @Test
+    void shouldFailWhenAServiceLetsTheBaseImageChooseHowTheJvmStarts(@TempDir Path tmp) throws IOException {
+        // without the pinned entrypoint a ubi base starts run-java.sh, whose flags beat the ConfigMap's Shenandoah
+        Path props = tmp.resolve("application.properties");
+        String original = Files.readString(repo.root().resolve("proxy-fleet-service/src/main/resources/application.properties"));
+        Files.writeString(props, original.replaceAll("(?m)^quarkus\\.jib\\.jvm-entrypoint=.*$", ""));
+        var services = new LinkedHashMap<>(repo.services());
+        services.put("proxy-fleet-service", ServiceConfig.read(repo.root(), "proxy-fleet-service", props));
+        var findings = new K8sValidator(services, repo.external())
+                .validate(Kustomize.render(repo.root().resolve("deploy/k8s/overlays/prod")));
+        assertTrue(findings.stream().anyMatch(f -> f.contains("container proxy-fleet-service: JAVA_TOOL_OPTIONS sets the JVM's flags")
+                && f.contains("quarkus.jib.jvm-entrypoint is not pinned")), String.join("\n", findings));
     }
 
     @Test
