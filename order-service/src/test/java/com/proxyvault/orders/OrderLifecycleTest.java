@@ -148,7 +148,11 @@ class OrderLifecycleTest {
         sweep(); // again: nothing more happens to it
 
         given().header("Authorization", auth(reseller)).post("/v1/reseller/orders/" + stale + "/pay")
-                .then().statusCode(409).body("code", equalTo("conflict")).body("detail", containsString("cancelled"));
+                .then().statusCode(409).body("code", equalTo("conflict"))
+                .body("detail", equalTo("Order was cancelled: Not paid within 30 minutes"));
+        // the order says why, as order.cancelled does (new-user review: failure_reason was null)
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + stale)
+                .then().statusCode(200).body("failure_reason", equalTo("Not paid within 30 minutes"));
         assertFalse(BillingStub.chargeRequests.stream().anyMatch(r -> r.contains("\"order:" + stale + "\"")),
                 "a cancelled order is never charged");
         given().header("Authorization", auth(reseller)).get("/v1/reseller/orders?status=cancelled")

@@ -354,8 +354,9 @@ public class OrderService {
                 .chain(payable -> {
                     Order order = payable.order();
                     if (OrderStatus.CANCELLED.equals(order.status)) {
-                        return Uni.createFrom().failure(ApiException.conflict(
-                                "Order was cancelled: it was not paid within " + config.unpaidTimeout().toMinutes() + " minutes"));
+                        // its own reason: an auto-renewal billing refused was cancelled for the balance, not the time
+                        return Uni.createFrom().failure(ApiException.conflict("Order was cancelled: "
+                                + (order.failureReason == null ? unpaidReason() : order.failureReason)));
                     }
                     if (!OrderStatus.PENDING_PAYMENT.equals(order.status)) {
                         return Uni.createFrom().failure(ApiException.conflict("Order is not pending payment (status: " + order.status + ")"));
@@ -552,9 +553,10 @@ public class OrderService {
                     List<Long> ids = rows.stream().map(row -> ((Number) row[0]).longValue()).toList();
                     LocalDateTime now = now();
                     return session.createNativeQuery("""
-                                    update orders set status = :cancelled, updated_at = :now
+                                    update orders set status = :cancelled, failure_reason = :reason, updated_at = :now
                                     where id in (:ids) and status in (:from)""")
                             .setParameter("cancelled", OrderStatus.CANCELLED)
+                            .setParameter("reason", unpaidReason())
                             .setParameter("now", now)
                             .setParameter("ids", ids)
                             .setParameter("from", OrderStatus.before(OrderStatus.CANCELLED))
@@ -567,6 +569,18 @@ public class OrderService {
                                     .collect().last())
                             .replaceWith(rows.size());
                 })));
+    }
+
+    /**
+     * An order cancelled unpaid's {@code failure_reason}, as the API shows it and pay's 409 says it: "Not paid
+     * within 30 minutes" ({@code proxyvault.orders.unpaid-timeout}, in whole minutes, else seconds). The
+     * {@code order.cancelled} event says {@code unpaid_timeout}; the order said nothing (new-user review).
+     */
+    private String unpaidReason() {
+        long seconds = config.unpaidTimeout().toSeconds();
+        long amount = seconds % 60 == 0 ? seconds / 60 : seconds;
+        String unit = seconds % 60 == 0 ? "minute" : "second";
+        return "Not paid within " + amount + " " + unit + (amount == 1 ? "" : "s");
     }
 
     /**

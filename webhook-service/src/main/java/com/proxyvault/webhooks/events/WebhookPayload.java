@@ -8,6 +8,7 @@ import com.proxyvault.contracts.events.EventRegistry;
 
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.ResolverStyle;
 import java.util.UUID;
 
 /**
@@ -21,8 +22,13 @@ import java.util.UUID;
  */
 public final class WebhookPayload {
 
-    /** The API's and the events' timestamp form: UTC to the second, {@code 2026-05-25T12:00:00}. */
-    public static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+    /**
+     * The API's and the events' timestamp form: UTC to the second, {@code 2026-05-25T12:00:00}. Strict, so
+     * reading a reseller's timestamp refuses a date that does not exist ({@code 2026-11-31}, {@code 2026-02-29},
+     * hour 24) instead of moving it to the nearest one (new-user review: 11-31 was read as 11-30).
+     */
+    public static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss")
+            .withResolverStyle(ResolverStyle.STRICT);
 
     private WebhookPayload() {
     }

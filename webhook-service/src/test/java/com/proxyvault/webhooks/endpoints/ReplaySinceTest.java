@@ -18,10 +18,13 @@ class ReplaySinceTest {
         assertEquals(LocalDateTime.of(2026, 5, 25, 12, 0), WebhookResource.parseSince("2026-05-25T12:00:00"));
     }
 
-    /** Found trying the API as a new user: {@code ...Z} was answered "since must be at most 19 characters". */
+    /**
+     * Found trying the API as a new user: {@code ...Z} was answered "since must be at most 19 characters"; later,
+     * 11-31 was read as 11-30 and hour 24 as "in the future".
+     */
     @ParameterizedTest
     @ValueSource(strings = {"2026-05-25T12:00:00Z", "2026-05-25T12:00:00+00:00", "2026-05-25T12:00:00.000",
-            "2026-05-25", "yesterday"})
+            "2026-05-25", "yesterday", "2026-11-31T00:00:00", "2026-02-29T00:00:00", "2026-12-02T24:00:00"})
     void shouldNameTheExpectedFormForAnyOtherTimestamp(String raw) {
         ApiException e = assertThrows(ApiException.class, () -> WebhookResource.parseSince(raw));
         assertEquals(422, e.status());
