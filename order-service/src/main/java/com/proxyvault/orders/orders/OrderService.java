@@ -419,7 +419,8 @@ public class OrderService {
     private static final String MARK_PAID = """
             with prev as (select status as was from orders where id = $1),
             paid as (
-                update orders set status = $3::text, paid_at = $4::timestamp, updated_at = $4::timestamp
+                update orders set status = $3::text, paid_at = $4::timestamp, updated_at = $4::timestamp,
+                                  failure_reason = null
                 where id = $1 and reseller_id = $2 and status = any($5::text[])
                 returning id)
             insert into outbox_events (id, topic, message_key, payload, traceparent)
@@ -471,6 +472,7 @@ public class OrderService {
             order.status = OrderStatus.PAID;
             order.paidAt = paidAt;
             order.updatedAt = paidAt;
+            order.failureReason = null; // a cancellation's reason, when its charge went through after all
             return Outbox.append(session, mapper, paidEvent(order, paidAt)).replaceWith(true);
         });
     }
