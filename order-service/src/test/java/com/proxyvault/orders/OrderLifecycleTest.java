@@ -36,6 +36,7 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -187,6 +188,9 @@ class OrderLifecycleTest {
         // The charge went through: the money decides, the order is paid.
         pay.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode(200).body("status", equalTo("paid"));
         assertEquals("paid", statusOf(reseller, orderId));
+        // and no longer says it was cancelled unpaid
+        given().header("Authorization", auth(reseller)).get("/v1/reseller/orders/" + orderId)
+                .then().statusCode(200).body("failure_reason", nullValue());
         assertEquals(1, outboxEvents(EventTypes.ORDER_CANCELLED, orderId));
         assertEquals(1, outboxEvents(EventTypes.ORDER_PAID, orderId));
     }
