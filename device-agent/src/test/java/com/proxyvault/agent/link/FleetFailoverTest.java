@@ -35,6 +35,8 @@ class FleetFailoverTest {
         await().atMost(PATIENCE).until(() -> (fleets.first().agentConnected() || fleets.second().agentConnected()) && isReady());
         FakeFleet holder = fleets.first().agentConnected() ? fleets.first() : fleets.second();
         FakeFleet other = holder == fleets.first() ? fleets.second() : fleets.first();
+        assertEquals("127.0.0.1:" + fleets.first().port() + ",127.0.0.1:" + fleets.second().port(), link.fleetAddress(),
+                "the log and the health check name both addresses");
         other.forgetHellos();
 
         holder.stop(); // its streams end and its port refuses connections, as after a kill -9
@@ -42,8 +44,6 @@ class FleetFailoverTest {
         Hello again = other.awaitNextHello();
         assertEquals(holder.latestHello().getAgentId(), again.getAgentId());
         await().atMost(PATIENCE).until(FleetFailoverTest::isReady);
-        assertEquals("127.0.0.1:" + fleets.first().port() + ",127.0.0.1:" + fleets.second().port(), link.fleetAddress(),
-                "the log and the health check name both addresses");
     }
 
     private static boolean isReady() {
