@@ -3,7 +3,8 @@
 -- transaction. Repeatable: create or replace.
 --
 -- The rule (issue 8 item 4, docs/fleet.md "Placement"): the least-loaded modem that is online, not draining,
--- on a live agent (connected, heard from after p_live_since), in p_location when given, never p_excluded,
+-- on a live agent (connected, heard from after p_live_since, and its stream held by a replica whose lease lives at
+-- p_now: docs/fleet.md "Two replicas", "Who is connected"), in p_location when given, never p_excluded,
 -- with a free slot (live proxies < capacity; live = provisioning or active); ties by modem id. It is locked
 -- (for update skip locked: two placements never wait on one modem, they take different ones) and its slots
 -- are counted again once locked, because the candidate query's snapshot may miss a proxy committed on that
@@ -30,8 +31,15 @@
 -- port is the lesser of the agent's first free_ports row and its highest live port + 1 (V16): two index
 -- lookups where the range was probed port by port (O(range): 3.6 ms).
 --
+-- The live replicas are read once per call (fleet_replicas holds one row per replica, a handful): an agent whose
+-- holder was killed kept its recent last_seen_at for up to 45 s, and purchases placed on it then waited the whole
+-- FLEET_PROVISION_TIMEOUT (120 s) and were refunded while another agent had free modems (new-user review). Its
+-- stream counts only while the holder's lease lives (FLEET_REPLICA_LEASE, 15 s), as AgentRouter's forwarding does.
+--
 -- Returns one row (modem_id, agent_id, location_id, public_host, port), or none when no modem or port is free.
-create or replace function pick_placement(p_location text, p_live_since timestamp, p_excluded text)
+-- p_now: the caller's clock (the same one that writes fleet_replicas.lease_until), UTC.
+drop function if exists pick_placement(text, timestamp, text); -- the form before p_now
+create or replace function pick_placement(p_location text, p_live_since timestamp, p_excluded text, p_now timestamp)
     returns table (modem_id text, agent_id text, location_id text, public_host text, port integer)
     language plpgsql as $$
 #variable_conflict use_column
@@ -45,6 +53,7 @@ declare
     v_waits integer := 0;
     v_busy text;
     v_port integer;
+    v_live_replicas text[] := array(select r.id from fleet_replicas r where r.lease_until > p_now);
 begin
     <<placement>>
     loop
@@ -55,12 +64,14 @@ begin
             if p_location is null then
                 select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
                 where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
-                  and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents)
+                  and a.connected and a.last_seen_at > p_live_since and a.replica_id = any (v_live_replicas)
+                  and m.agent_id <> all (v_full_agents)
                 order by m.live_proxies, m.id limit 1 for update of m skip locked;
             else
                 select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
                 where m.online and not m.draining and m.live_proxies < m.capacity and m.id <> all (v_excluded)
-                  and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents) and m.location_id = p_location
+                  and a.connected and a.last_seen_at > p_live_since and a.replica_id = any (v_live_replicas)
+                  and m.agent_id <> all (v_full_agents) and m.location_id = p_location
                 order by m.live_proxies, m.id limit 1 for update of m skip locked;
             end if;
             if not found then
@@ -69,12 +80,14 @@ begin
                 if p_location is null then
                     select m.id into v_busy from modems m join agents a on a.id = m.agent_id
                     where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
-                      and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents)
+                      and a.connected and a.last_seen_at > p_live_since and a.replica_id = any (v_live_replicas)
+                      and m.agent_id <> all (v_full_agents)
                     order by m.live_proxies, m.id limit 1;
                 else
                     select m.id into v_busy from modems m join agents a on a.id = m.agent_id
                     where m.online and not m.draining and m.live_proxies < m.capacity and m.id <> all (v_excluded)
-                      and a.connected and a.last_seen_at > p_live_since and m.agent_id <> all (v_full_agents) and m.location_id = p_location
+                      and a.connected and a.last_seen_at > p_live_since and a.replica_id = any (v_live_replicas)
+                      and m.agent_id <> all (v_full_agents) and m.location_id = p_location
                     order by m.live_proxies, m.id limit 1;
                 end if;
                 exit when not found;

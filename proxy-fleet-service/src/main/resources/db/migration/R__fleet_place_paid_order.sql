@@ -54,7 +54,7 @@ begin
         return;
     end if;
     select pp.modem_id, pp.agent_id, pp.location_id, pp.public_host, pp.port into v_modem, v_agent, v_location, v_host, v_port
-    from pick_placement(p_location, p_live_since, null) pp;
+    from pick_placement(p_location, p_live_since, null, p_now) pp;
     if v_port is null then
         v_reason := case
             when p_location is null then 'No free modem available'

@@ -43,8 +43,10 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,7 +181,15 @@ class ProvisioningFlowTest {
             JsonNode expired = awaitEvent(EventTypes.PROXY_EXPIRED, firstOrder);
             assertEquals(proxyId, expired.get("data").get("proxy_id").asLong());
             given().header("Authorization", token).get("/v1/reseller/proxies").then().body("proxies", hasSize(1));
-            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().body("status", equalTo("expired"));
+            // its port went back to the agent's free ports: no port, no modem fields; the credentials as they were
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().statusCode(200)
+                    .body("status", equalTo("expired"))
+                    .body("$", hasKey("port")).body("port", nullValue())
+                    .body("$", hasKey("exit_ip")).body("exit_ip", nullValue())
+                    .body("rotation", nullValue())
+                    .body("ip", equalTo("127.0.0.1"))
+                    .body("username", equalTo(data.get("username").asText()))
+                    .body("password", equalTo(data.get("password").asText()));
             assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_EXPIRED)).count());
         }
     }
@@ -233,10 +243,14 @@ class ProvisioningFlowTest {
             assertTrue(agent.next(WAIT).hasWelcome());
             long reseller = IDS.incrementAndGet();
 
-            // Placed while the database says another replica holds the agent: not claimed by the placement, but by
-            // the dispatch of the replica that holds it once it does (here: after the agent's next heartbeat).
-            db(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
-                    "update agents set replica_id = 'fleet-elsewhere' where id = 'agent-q'").executeUpdate()));
+            // Placed while the database says another (live) replica holds the agent: not claimed by the placement, but
+            // by the dispatch of the replica that holds it once it does (here: after the agent's next heartbeat).
+            db(() -> sessionFactory.withTransaction(s -> s.createNativeQuery("""
+                            insert into fleet_replicas (id, url, lease_until) values ('fleet-elsewhere', 'http://127.0.0.1:1', :until)
+                            on conflict (id) do update set lease_until = excluded.lease_until""")
+                    .setParameter("until", LocalDateTime.now(java.time.ZoneOffset.UTC).plusHours(1)).executeUpdate()
+                    .chain(() -> s.createNativeQuery("update agents set replica_id = 'fleet-elsewhere' where id = 'agent-q'")
+                            .executeUpdate())));
             long elsewhere = IDS.incrementAndGet();
             orderPaid(reseller, elsewhere, "day");
             long unclaimed = awaitEvent(EventTypes.PROXY_PROVISIONING, elsewhere).get("data").get("proxy_id").asLong();
@@ -248,6 +262,8 @@ class ProvisioningFlowTest {
             assertEquals(unclaimed, late.getProvisionProxy().getProxyId());
             agent.answer(late, true, "");
             awaitEvent(EventTypes.PROXY_PROVISIONED, elsewhere);
+            db(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "delete from fleet_replicas where id = 'fleet-elsewhere'").executeUpdate()));
 
             long[] orders = new long[n];
             for (int i = 0; i < n; i++) {
@@ -342,10 +358,23 @@ class ProvisioningFlowTest {
             long reseller = IDS.incrementAndGet();
             long order = IDS.incrementAndGet();
             orderPaid(reseller, order, "hour");
-            assertTrue(agent.next(WAIT).hasProvisionProxy());
+            FleetMessage provision = agent.next(WAIT);
+            assertTrue(provision.hasProvisionProxy());
             // no answer: the provision timeout (5 s in tests) fails it
             JsonNode failed = awaitEvent(EventTypes.PROXY_PROVISION_FAILED, order);
             assertTrue(failed.get("data").get("reason").asText().contains("did not confirm"));
+
+            // The port was never opened for it and went back to the agent: no port and no modem fields, every field
+            // still present (new-user review: a failed proxy showed port, credentials and exit IP like a usable one).
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + provision.getProvisionProxy().getProxyId())
+                    .then().statusCode(200)
+                    .body("status", equalTo("failed"))
+                    .body("$", hasKey("port")).body("port", nullValue())
+                    .body("$", hasKey("exit_ip")).body("exit_ip", nullValue())
+                    .body("$", hasKey("rotation")).body("rotation", nullValue())
+                    .body("username", equalTo(provision.getProvisionProxy().getUsername()))
+                    .body("password", equalTo(provision.getProvisionProxy().getPassword()));
         }
     }
 

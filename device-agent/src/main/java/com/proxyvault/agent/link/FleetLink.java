@@ -61,12 +61,15 @@ public class FleetLink {
                      CommandHandler commands,
                      AgentConfig config,
                      @ConfigProperty(name = "quarkus.grpc.clients.fleet.host") String fleetHost,
-                     @ConfigProperty(name = "quarkus.grpc.clients.fleet.port") int fleetPort) {
+                     @ConfigProperty(name = "quarkus.grpc.clients.fleet.port") int fleetPort,
+                     @ConfigProperty(name = "quarkus.grpc.clients.fleet.name-resolver") String nameResolver,
+                     @ConfigProperty(name = "quarkus.stork.fleet.service-discovery.address-list") String fleetAddresses) {
         this.fleet = fleet;
         this.report = report;
         this.commands = commands;
         this.linkConfig = config.fleet();
-        this.fleetAddress = fleetHost + ":" + fleetPort;
+        // with several addresses (docs/fleet.md "Several fleet addresses") the host is only the Stork service's name
+        this.fleetAddress = "stork".equals(nameResolver) ? fleetAddresses : fleetHost + ":" + fleetPort;
         this.backoff = new ReconnectBackoff(linkConfig.reconnectInitialDelay(), linkConfig.reconnectMaxDelay());
     }
 

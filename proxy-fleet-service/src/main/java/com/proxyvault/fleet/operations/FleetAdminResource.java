@@ -37,7 +37,10 @@ import java.util.Map;
  * <ul>
  *   <li>{@code GET /internal/agents[?connected=true|false]} → {@code {"agents": [{"id", "public_host",
  *       "connected", "online", "last_seen_at", "agent_version", "port_range_start", "port_range_end", "modems",
- *       "proxies"}], "total"}}; {@code online}: heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS};
+ *       "proxies"}], "total"}}; {@code connected}: its stream is held by a replica whose lease lives
+ *       ({@link ModemAllocator#STREAM_HELD_BY_LIVE_REPLICA}: an agent of a killed replica reads false within the
+ *       lease, 15 s), and {@code ?connected=} filters on exactly that; {@code online}: connected and heard from
+ *       within {@link ModemAllocator#LIVE_AGENT_SECONDS};
  *       {@code proxies}: its provisioning, active and offline ones;</li>
  *   <li>{@code GET /internal/modems[?agent_id=&location_id=]} (exact match; an unknown one is an empty page) →
  *       {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g", "online", "draining",
@@ -132,26 +135,30 @@ public class FleetAdminResource {
                                  @QueryParam("offset") String offset) {
         String state = Texts.oneOf(emptyAsAbsent(connected), "connected", List.of("true", "false"), false);
         Paging page = Paging.of(limit, offset);
-        Map<String, Object> filters = new LinkedHashMap<>();
-        filters.put("connected", state == null ? null : Boolean.valueOf(state));
-        Where where = Where.of(filters);
-        LocalDateTime liveSince = ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS);
+        LocalDateTime now = ClockProducer.utcNow(clock);
+        // "connected" is the stream's holder being alive, not the column alone, which only a stream's end clears (a
+        // killed replica's agents showed connected for minutes, and ?connected=false hid them: new-user review)
+        String held = ModemAllocator.STREAM_HELD_BY_LIVE_REPLICA;
+        Where where = state == null ? Where.of(Map.of())
+                : new Where("where " + (Boolean.parseBoolean(state) ? held : "not " + held), Map.of("now", now));
+        LocalDateTime liveSince = now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS);
         // The counts run for the page's agents only, each through an index: the proxies count is split by status
         // because no one partial index holds provisioning, active and offline proxies by agent
         // (proxies_live_port, proxies_offline_by_agent), and one "in (all three)" read every proxy per agent.
         return Panache.getSession().chain(session -> where.bind(session.createNativeQuery("""
-                        select a.id, a.public_host, a.connected, a.last_seen_at, a.agent_version, a.port_range_start,
+                        select a.id, a.public_host, %s, a.last_seen_at, a.agent_version, a.port_range_start,
                                a.port_range_end,
                                (select count(*) from modems m where m.agent_id = a.id),
                                (select count(*) from proxies p where p.agent_id = a.id
                                   and p.status in ('provisioning', 'active'))
                                + (select count(*) from proxies p where p.agent_id = a.id and p.status = 'offline')
-                        from (select * from agents %s order by id limit :limit offset :offset) a
-                        order by a.id""".formatted(where.sql()), Object[].class))
+                        from (select * from agents a %s order by id limit :limit offset :offset) a
+                        order by a.id""".formatted(held, where.sql()), Object[].class))
                         .setParameter("limit", page.limit()).setParameter("offset", page.offset())
+                        .setParameter("now", now)
                         .getResultList()
                         .chain(rows -> where.bind(session.createNativeQuery(
-                                        "select count(*) from agents " + where.sql(), Long.class))
+                                        "select count(*) from agents a " + where.sql(), Long.class))
                                 .getSingleResult()
                                 .map(total -> new AgentList(rows.stream().map(row -> agent(row, liveSince)).toList(),
                                         total))));

@@ -19,6 +19,15 @@ public class ModemAllocator {
     public static final long LIVE_AGENT_SECONDS = 45;
 
     /**
+     * SQL condition: the agent {@code a}'s stream is held by a replica whose lease lives at the bound {@code :now}
+     * (docs/fleet.md "Who is connected"); {@code pick_placement} asks the same. {@code agents.connected} alone stays
+     * true after its holder is killed (only a stream's end clears it): the operator saw such an agent "connected" for
+     * minutes, and purchases placed on it waited 120 s for nothing (new-user review).
+     */
+    public static final String STREAM_HELD_BY_LIVE_REPLICA =
+            "(a.connected and exists (select 1 from fleet_replicas r where r.id = a.replica_id and r.lease_until > :now))";
+
+    /**
      * A location with how many of its modems could take a proxy now ({@code available}: online, on a live
      * agent with a free port, with a free slot), as {@code GET /proxies/{id}/locations} shows it (issue 8, item 5).
      */
@@ -38,7 +47,7 @@ public class ModemAllocator {
         return session.createNativeQuery("""
                         select l.id, l.name, l.is_5g,
                                (select count(*) from modems m join agents a on a.id = m.agent_id
-                                where m.location_id = l.id and m.online and not m.draining and a.connected
+                                where m.location_id = l.id and m.online and not m.draining and %s
                                   and a.last_seen_at > :liveSince and m.live_proxies < m.capacity
                                   and (exists (select 1 from free_ports f where f.agent_id = a.id
                                                  and f.port between a.port_range_start and a.port_range_end)
@@ -46,8 +55,9 @@ public class ModemAllocator {
                                            where p.agent_id = a.id and p.status in ('provisioning', 'active')
                                              and p.port between a.port_range_start and a.port_range_end)
                                           <= a.port_range_end))
-                        from locations l order by l.id""", Object[].class)
+                        from locations l order by l.id""".formatted(STREAM_HELD_BY_LIVE_REPLICA), Object[].class)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
+                .setParameter("now", now)
                 .getResultList()
                 .map(rows -> rows.stream().map(row -> new LocationAvailability((String) row[0], (String) row[1],
                         (Boolean) row[2], ((Number) row[3]).longValue())).toList());
@@ -58,7 +68,8 @@ public class ModemAllocator {
 
     /**
      * The least-loaded modem that is online and not draining (in {@code locationId} when given, never
-     * {@code excludedModemId}) on a live agent, and the lowest free port of its agent; null when there is none.
+     * {@code excludedModemId}) on a live agent (heard from lately, its stream held by a live replica), and the
+     * lowest free port of its agent; null when there is none.
      * The rule is the database function {@code pick_placement} ({@code R__fleet_pick_placement.sql}), the same
      * one a paid order's placement ({@code place_paid_order}) calls: it locks the modem and the agent row in the
      * caller's transaction, so concurrent placements never share a slot or a port.
@@ -66,11 +77,13 @@ public class ModemAllocator {
     public Uni<Placement> place(Mutiny.Session session, LocalDateTime now, String locationId, String excludedModemId) {
         return session.createNativeQuery("""
                         select modem_id, agent_id, location_id, public_host, port
-                        from pick_placement(cast(:location as text), cast(:liveSince as timestamp), cast(:excluded as text))""",
+                        from pick_placement(cast(:location as text), cast(:liveSince as timestamp), cast(:excluded as text),
+                                            cast(:now as timestamp))""",
                         Object[].class)
                 .setParameter("location", locationId)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
                 .setParameter("excluded", excludedModemId)
+                .setParameter("now", now)
                 .getResultList()
                 .map(rows -> rows.isEmpty() ? null : toPlacement(rows.get(0)));
     }

@@ -20,6 +20,13 @@ public final class ProxyStatus {
     /** Holding a port and a modem slot. */
     public static final List<String> LIVE = List.of(PROVISIONING, ACTIVE);
 
+    /**
+     * Holding a port and a modem as the API shows it: the live ones and offline ones (their agent is silent; they keep
+     * port and credentials). A disconnected, failed or expired proxy's port went back to its agent's free ports (or,
+     * failed, was never opened), so {@link ProxyView} shows no port for it (docs/fleet.md "What a reseller sees").
+     */
+    public static final List<String> HOLDING_PORT = List.of(PROVISIONING, ACTIVE, OFFLINE);
+
     /** Paid for and not over: what the reseller's proxy list shows. */
     public static final List<String> CURRENT = List.of(PROVISIONING, ACTIVE, DISCONNECTED, OFFLINE);
 

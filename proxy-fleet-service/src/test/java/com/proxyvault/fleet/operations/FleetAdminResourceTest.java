@@ -1,5 +1,6 @@
 package com.proxyvault.fleet.operations;
 
+import com.proxyvault.fleet.agents.FleetReplicas;
 import com.proxyvault.platform.auth.InternalTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
@@ -48,11 +49,15 @@ class FleetAdminResourceTest {
     private static final String EMPTY = "LDE";
     private static final String LOAD_AGENT = "adm-load-1";
     private static final String LOAD_SILENT = "adm-load-2";
+    /** A replica that crashed: its row stays with a lease that ran out. */
+    private static final String DEAD_REPLICA = "adm-dead-replica";
     private static final AtomicLong ORDERS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 700_000_000L);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @Inject
     Pool pool;
+    @Inject
+    FleetReplicas replicas;
 
     private final String operator = "Bearer " + InternalTokens.fleet().operator();
     /** The proxies on CONNECTED/m1, by status. */
@@ -67,10 +72,11 @@ class FleetAdminResourceTest {
         removeFleet();
         run("insert into locations (id, name, is_5g) values ($1, 'Operator list test', false)", Tuple.of(LOCATION));
         for (String agent : List.of(CONNECTED, SILENT)) {
+            // CONNECTED's stream is held by this replica, whose lease lives while the test runs
             run("""
-                    insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at)
-                    values ($1, '127.0.0.1', 32000, 32099, $2, now() + interval '1 hour')""",
-                    Tuple.of(agent, agent.equals(CONNECTED)));
+                    insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at, replica_id)
+                    values ($1, '127.0.0.1', 32000, 32099, $2, now() + interval '1 hour', $3)""",
+                    Tuple.of(agent, agent.equals(CONNECTED), agent.equals(CONNECTED) ? replicas.id() : null));
         }
         for (String modem : List.of(CONNECTED + "/m1", CONNECTED + "/m2", CONNECTED + "/m3", SILENT + "/m1")) {
             run("""
@@ -95,6 +101,7 @@ class FleetAdminResourceTest {
         run("delete from modems where agent_id in ($1, $2, $3, $4)", agents);
         run("delete from agents where id in ($1, $2, $3, $4)", agents);
         run("delete from locations where id in ($1, $2, $3)", Tuple.of(LOCATION, LOADED, EMPTY));
+        run("delete from fleet_replicas where id = $1", Tuple.of(DEAD_REPLICA));
     }
 
     @Test
@@ -163,6 +170,35 @@ class FleetAdminResourceTest {
      * on them (placement wants an open stream; the figures, as the modems list, only a recent report): LOAD_AGENT
      * was heard from "in a day", LOAD_SILENT a day ago: a day either way whatever the database's time zone.
      */
+    /**
+     * An agent whose stream's replica was killed: {@code agents.connected} stays true (only a stream's end clears it)
+     * and its last report is recent, but no live replica holds it. It reads {@code connected: false} and {@code online:
+     * false} as soon as the holder's lease ran out, and {@code ?connected=false} lists it (new-user review: shown
+     * connected for more than 3 minutes after a kill -9, and hidden by exactly the filter an operator would use).
+     * Fails on the list before it, which showed the column.
+     */
+    @Test
+    void shouldShowAnAgentDisconnectedOnceTheLeaseOfTheReplicaHoldingItsStreamRanOut() {
+        run("insert into fleet_replicas (id, url, lease_until) values ($1, 'http://127.0.0.1:1', now() at time zone 'utc' - interval '1 second')",
+                Tuple.of(DEAD_REPLICA));
+        run("update agents set replica_id = $1 where id = $2", Tuple.of(DEAD_REPLICA, CONNECTED));
+
+        list("/internal/agents?connected=false&limit=100")
+                .body("agents.find { it.id == '" + CONNECTED + "' }.connected", equalTo(false))
+                .body("agents.find { it.id == '" + CONNECTED + "' }.online", equalTo(false))
+                .body("agents.connected", everyItem(equalTo(false)));
+        list("/internal/agents?connected=true&limit=100").body("agents.find { it.id == '" + CONNECTED + "' }", nullValue());
+        list("/internal/agents?limit=100&offset=0")
+                .body("agents.find { it.id == '" + CONNECTED + "' }.connected", equalTo(false));
+
+        // the lease renewed (the replica was only slow): connected again
+        run("update fleet_replicas set lease_until = now() at time zone 'utc' + interval '1 hour' where id = $1",
+                Tuple.of(DEAD_REPLICA));
+        list("/internal/agents?connected=true&limit=100")
+                .body("agents.find { it.id == '" + CONNECTED + "' }.connected", equalTo(true))
+                .body("agents.find { it.id == '" + CONNECTED + "' }.online", equalTo(true));
+    }
+
     @Test
     void shouldCountTheWholeFleetsLoadPerLocationAsPlacementSeesIt() {
         run("insert into locations (id, name, is_5g) values ($1, 'Load test', true), ($2, 'Load test, no modems', false)",

@@ -3,6 +3,7 @@ package com.proxyvault.fleet.provisioning;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.OrderPaid;
+import com.proxyvault.fleet.agents.FleetReplicas;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +32,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -47,6 +50,8 @@ class PlacementRuleTest {
     /** A second agent, made only by the test that needs two; its modem ids sort after AGENT's. */
     private static final String OTHER_AGENT = "placement-test~other";
     private static final String LOCATION = "TST";
+    /** A replica that crashed: its row stays with a lease that ran out. */
+    private static final String DEAD_REPLICA = "placement-test-dead-replica";
     private static final int MODEMS = 4;
     private static final int CAPACITY = 3;
     private static final AtomicLong ORDERS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 900_000_000L);
@@ -60,15 +65,18 @@ class PlacementRuleTest {
     org.hibernate.reactive.mutiny.Mutiny.SessionFactory sessionFactory;
     @Inject
     ModemAllocator allocator;
+    @Inject
+    FleetReplicas replicas;
 
     @BeforeEach
     void fleetOfItsOwn() {
         removeFleet();
         run("insert into locations (id, name, is_5g) values ($1, 'Placement test', false)", Tuple.of(LOCATION));
-        // live for the whole test: heard from "in an hour", so no liveness sweep in between counts it silent
+        // live for the whole test: heard from "in an hour", so no liveness sweep in between counts it silent, and its
+        // stream held by this replica, whose lease lives while the test runs
         run("""
-                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at)
-                values ($1, '127.0.0.1', 31000, 31099, true, now() + interval '1 hour')""", Tuple.of(AGENT));
+                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at, replica_id)
+                values ($1, '127.0.0.1', 31000, 31099, true, now() + interval '1 hour', $2)""", Tuple.of(AGENT, replicas.id()));
         for (int i = 1; i <= MODEMS; i++) {
             run("""
                     insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, capacity, updated_at)
@@ -85,6 +93,7 @@ class PlacementRuleTest {
             run("delete from agents where id = $1", Tuple.of(agent));
         }
         run("delete from locations where id = $1", Tuple.of(LOCATION));
+        run("delete from fleet_replicas where id = $1", Tuple.of(DEAD_REPLICA));
     }
 
     @Test
@@ -174,12 +183,7 @@ class PlacementRuleTest {
         run("update agents set port_range_end = 31001 where id = $1", Tuple.of(AGENT));
         assertEquals("placed", place().getString("outcome"));
         assertEquals("placed", place().getString("outcome"));
-        run("""
-                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at)
-                values ($1, '127.0.0.1', 32000, 32009, true, now() + interval '1 hour')""", Tuple.of(OTHER_AGENT));
-        run("""
-                insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, capacity, updated_at)
-                values ($1, $2, 'm1', $3, false, '192.0.2.2', 1, now())""", Tuple.of(OTHER_AGENT + "/m1", OTHER_AGENT, LOCATION));
+        otherAgentWithOneModem();
 
         // AGENT's m3 and m4 are empty and come first (fewest live proxies, lower ids), but their agent has no port
         Row placed = place();
@@ -187,6 +191,48 @@ class PlacementRuleTest {
         assertEquals(OTHER_AGENT + "/m1", placed.getString("modem_id"));
         assertEquals(32000, placed.getInteger("port"));
         assertEquals("failed", place().getString("outcome"), "no slot with a port left anywhere in " + LOCATION);
+    }
+
+    /**
+     * An agent whose stream's replica was killed keeps {@code connected} and a recent {@code last_seen_at} (only a
+     * stream's end clears the one, and the other ages for 45 s), but nothing can reach it: a purchase goes to another
+     * agent (new-user review: orders paid 4-14 s after a kill -9 of the holder were placed on its agent and waited
+     * the whole 120 s provisioning timeout before being refunded, while another agent had free modems). Placement
+     * and {@code GET /proxies/{id}/locations}' {@code available} ask the same: the holder's lease. Fails on the rule
+     * before it, which placed on AGENT's m1 (least loaded, lowest id).
+     */
+    @Test
+    void shouldPlaceNothingOnAnAgentWhoseStreamsReplicaIsNoLongerAlive() {
+        otherAgentWithOneModem();
+        run("insert into fleet_replicas (id, url, lease_until) values ($1, 'http://127.0.0.1:1', $2)",
+                Tuple.of(DEAD_REPLICA, LocalDateTime.now(ZoneOffset.UTC).minusSeconds(1)));
+        run("update agents set replica_id = $1 where id = $2", Tuple.of(DEAD_REPLICA, AGENT));
+
+        Row placed = place();
+        assertEquals("placed", placed.getString("outcome"), placed.toJson().encode());
+        assertEquals(OTHER_AGENT + "/m1", placed.getString("modem_id"));
+        assertEquals(0, availableHere(), "the other agent's modem is full, and AGENT's are out of reach");
+        Row none = place();
+        assertEquals("failed", none.getString("outcome"), "AGENT's free modems are not a placement: " + none.toJson().encode());
+        ModemAllocator.Placement connect = sessionFactory.withTransaction(session -> allocator.place(session,
+                LocalDateTime.now(ZoneOffset.UTC), LOCATION, null)).await().atMost(WAIT);
+        assertNull(connect, "a connect's placement asks the same");
+
+        // its agent says Hello to a live replica (here: this one): placeable again
+        run("update agents set replica_id = $1 where id = $2", Tuple.of(replicas.id(), AGENT));
+        assertEquals(MODEMS, availableHere());
+        assertEquals(AGENT + "/m1", place().getString("modem_id"));
+    }
+
+    /** OTHER_AGENT, live and held by this replica, with one modem of one slot in TST and ports 32000-32009. */
+    private void otherAgentWithOneModem() {
+        run("""
+                insert into agents (id, public_host, port_range_start, port_range_end, connected, last_seen_at, replica_id)
+                values ($1, '127.0.0.1', 32000, 32009, true, now() + interval '1 hour', $2)""",
+                Tuple.of(OTHER_AGENT, replicas.id()));
+        run("""
+                insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, capacity, updated_at)
+                values ($1, $2, 'm1', $3, false, '192.0.2.2', 1, now())""", Tuple.of(OTHER_AGENT + "/m1", OTHER_AGENT, LOCATION));
     }
 
     private long availableHere() {
