@@ -38,7 +38,6 @@
 --
 -- Returns one row (modem_id, agent_id, location_id, public_host, port), or none when no modem or port is free.
 -- p_now: the caller's clock (the same one that writes fleet_replicas.lease_until), UTC.
-drop function if exists pick_placement(text, timestamp, text); -- the form before p_now
 create or replace function pick_placement(p_location text, p_live_since timestamp, p_excluded text, p_now timestamp)
     returns table (modem_id text, agent_id text, location_id text, public_host text, port integer)
     language plpgsql as $$
@@ -134,3 +133,15 @@ begin
     end loop placement;
     return query select v_modem.id::text, v_modem.agent_id::text, v_modem.location_id::text, v_agent.public_host::text, v_port;
 end $$;
+
+-- The form before p_now, kept for one release: during a rolling update the first new replica runs this migration
+-- while replicas of the previous release still call pick_placement(location, live_since, excluded) from
+-- ModemAllocator.place (connect to another location, an operator's reprovisioning): dropping it failed those calls
+-- with "function does not exist" until the old replicas were replaced (paid orders go through place_paid_order, whose
+-- signature stayed). Its clock is the database's: it reads the lease with now(). Drop it in the release after the
+-- one that added p_now.
+create or replace function pick_placement(p_location text, p_live_since timestamp, p_excluded text)
+    returns table (modem_id text, agent_id text, location_id text, public_host text, port integer)
+    language sql as $$
+    select * from pick_placement(p_location, p_live_since, p_excluded, (now() at time zone 'utc')::timestamp)
+$$;
