@@ -29,7 +29,7 @@ begin
                             (now() at time zone 'utc')::timestamp - interval '45 seconds', (now() at time zone 'utc')::timestamp,
                             'bench', 'u', 'p', 'hour', 1, null, '1',
                             gen_random_uuid(), 'proxy.provisioning', '{"proxy_id":0,"location_id":null}',
-                            gen_random_uuid(), 'proxy.provision_failed', '{"reason":null}');
+                            gen_random_uuid(), 'proxy.provision_failed', '{"reason":null}', 'bench');
                     else
                         update proxies set fingerprint = 'linux', updated_at = now() at time zone 'utc'
                         where id = 1 + (i * 7919) % 20000;

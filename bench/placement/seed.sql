@@ -5,6 +5,9 @@
 -- expiries leaves the live ports apart), and :history expired proxies.
 insert into agents (id, public_host, port_range_start, port_range_end, agent_version, connected, last_seen_at)
 values ('agent-local-1', '127.0.0.1', 20000, 36047, 'bench', true, (now() at time zone 'utc') + interval '1 day');
+-- its stream held by a live replica, as placement requires (docs/fleet.md "Who is connected")
+insert into fleet_replicas (id, url, lease_until) values ('bench', 'http://127.0.0.1:1', (now() at time zone 'utc') + interval '1 day');
+update agents set replica_id = 'bench';
 insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, capacity, updated_at)
 select 'agent-local-1/bench-' || lpad(i::text, 4, '0'), 'agent-local-1', 'bench-' || lpad(i::text, 4, '0'),
        (array['LAX', 'NYC', 'MIA'])[1 + i % 3], false, '198.51.100.1', 8, now() at time zone 'utc'
