@@ -82,9 +82,8 @@ public final class EdgeRequests {
     /** The singletons every event loop's instance shares. */
     public record Shared(EdgeConfig config, ApiKeyAuthenticator authenticator, RateLimiter rateLimiter,
                          IdempotencyStore idempotency, FailedAuthentications failures, ClientAddresses clientAddresses,
-                         InternalTokenIssuer tokens,
-                         Upstreams upstreams, UpstreamInstances instances, EdgeIdentity identity, OpenApiDocument openApi,
-                         ConsolePages console) {
+                         InternalTokenIssuer tokens, Upstreams upstreams, UpstreamInstances instances,
+                         EdgeIdentity identity, OpenApiDocument openApi, ConsolePages console) {
     }
 
     private final Shared shared;
@@ -687,6 +686,4 @@ public final class EdgeRequests {
         String token = authorization.substring(7).trim();
         return token.startsWith(ApiKeys.PREFIX) && token.length() <= 200 ? token : null;
     }
-
-
 }
