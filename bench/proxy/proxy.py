@@ -140,7 +140,8 @@ class Servers:
         self.start_nginx()
         origin = "127.0.0.1:%d" % self.origin_port
         agent_port = free_port()
-        self.start("agent", ["java", "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-cp", classpath,
+        self.start("agent", ["java", "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC"]
+                   + os.environ.get("PV_BENCH_AGENT_JAVA_OPTS", "").split() + ["-cp", classpath,
                              "com.proxyvault.agent.bench.ProxyBenchServer", str(agent_port), USER, PASSWORD, origin], agent_port)
         tiny_port = free_port()
         conf = os.path.join(WORK, "tinyproxy.conf")

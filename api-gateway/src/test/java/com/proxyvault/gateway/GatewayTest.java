@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -205,6 +206,19 @@ public class GatewayTest {
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=findme%25zz")
                 .then().statusCode(200).body("total", equalTo(0));
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?limit=0").then().statusCode(422);
+        // The search folds as the names' uniqueness does, not ASCII only: Unicode case and compatibility forms
+        String accented = "ÉCOLE-" + UUID.randomUUID(); // PostgreSQL's lower() in the C locale leaves "É" as it is
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", accented)).post("/v1/admin/resellers").then().statusCode(201);
+        given().header("Authorization", "Bearer " + operatorToken())
+                .queryParam("q", "école-" + accented.substring(6, 14).toUpperCase(Locale.ROOT)).get("/v1/admin/resellers")
+                .then().statusCode(200).body("total", equalTo(1)).body("resellers[0].name", equalTo(accented));
+        given().header("Authorization", "Bearer " + operatorToken())
+                .queryParam("q", fullWidth(accented.substring(6, 14))).get("/v1/admin/resellers")
+                .then().statusCode(200).body("total", equalTo(1)).body("resellers[0].name", equalTo(accented));
+        // ...and a wildcard stays literal after the fold too (full-width "％" is "%" once normalized)
+        given().header("Authorization", "Bearer " + operatorToken()).queryParam("q", "findme％zz").get("/v1/admin/resellers")
+                .then().statusCode(200).body("total", equalTo(0));
         given().urlEncodingEnabled(false).header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers?q=%01")
                 .then().statusCode(422).body("detail", startsWith("q must not contain control characters"));
 

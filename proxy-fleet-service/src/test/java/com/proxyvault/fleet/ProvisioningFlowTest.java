@@ -689,6 +689,9 @@ class ProvisioningFlowTest {
             FleetMessage resetIp = agent.next(WAIT);
             given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"MIA\"}")
                     .post(base + "/connect").then().statusCode(409).body("code", equalTo("rotation_in_progress"));
+            // nor a disconnect: the run would answer "rotated" for a proxy already released (new-user review)
+            given().header("Authorization", token).post(base + "/disconnect").then().statusCode(409)
+                    .body("code", equalTo("rotation_in_progress")).body("detail", org.hamcrest.Matchers.endsWith("disconnect once it has finished"));
             agent.answerWithExitIp(resetIp, "203.0.113.62");
             assertTrue(List.of(200, 202).contains(running.get().statusCode()));
             await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()

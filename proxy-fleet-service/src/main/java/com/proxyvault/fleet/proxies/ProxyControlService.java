@@ -93,12 +93,15 @@ public class ProxyControlService {
      * Closes the proxy's port and frees its modem; the paid period keeps running. Answers once the agent
      * closed the port (a fresh-user test found the old port still serving for ~0.3 s after the 200 when the
      * release was fire-and-forget); an agent that cannot be reached closes it when it reconnects
-     * (reconciliation releases every proxy it serves that is not active).
+     * (reconciliation releases every proxy it serves that is not active). While a reset of the proxy runs, 409
+     * {@code rotation_in_progress}, as for connect: the run would otherwise announce a rotation ({@code proxy.ip_rotated},
+     * a 200 "rotated") of a proxy this call had already released (second new-user review, finding 6).
      */
     public Uni<Void> disconnect(long resellerId, long proxyId, String authorization) {
         return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
+                        .invoke(proxy -> requireStatus(proxy, ProxyStatus.ACTIVE))
+                        .call(proxy -> ProxyRotations.refuseWhileRotating(session, proxyId, now(), "; disconnect once it has finished"))
                         .invoke(proxy -> {
-                            requireStatus(proxy, ProxyStatus.ACTIVE);
                             proxy.status = ProxyStatus.DISCONNECTED;
                             proxy.updatedAt = now();
                         }))
