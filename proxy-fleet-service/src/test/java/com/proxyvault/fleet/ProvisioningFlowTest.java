@@ -729,6 +729,46 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * A connect writes the new placement before its agent confirms it; until then a second connect, a disconnect or
+     * a reset is 409 {@code connect_in_progress} (third new-user review: two connects at once both answered 200, and
+     * the first one's credentials were never served). Once the agent answered, the proxy is free again.
+     */
+    @Test
+    void shouldRefuseASecondConnectWhileAConnectWaitsForItsAgent() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-s", "token-s", 30300, 30310, "s", "LAX", "NYC", "MIA");
+            long proxyId = provisioned(agent, reseller, order, "LAX");
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"location_id\":\"NYC\"}").post(base + "/connect"));
+            FleetMessage open = agent.next(WAIT);
+            assertTrue(open.hasProvisionProxy(), open.toString());
+            given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"MIA\"}")
+                    .post(base + "/connect").then().statusCode(409).body("code", equalTo("connect_in_progress"))
+                    .body("detail", org.hamcrest.Matchers.endsWith("connect once it has finished"));
+            given().header("Authorization", token).post(base + "/disconnect").then().statusCode(409)
+                    .body("code", equalTo("connect_in_progress"));
+            given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
+                    .post(base + "/reset").then().statusCode(409).body("code", equalTo("connect_in_progress"));
+
+            agent.answer(open, true, "");
+            var moved = first.get().then().statusCode(200).extract();
+            // the answer's credentials are the proxy's, and nothing else was sent to the agent meanwhile
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("location_id", equalTo("NYC")).body("port", equalTo(moved.path("port")))
+                    .body("username", equalTo(moved.path("username"))).body("password", equalTo(moved.path("password")));
+            // the move is over: the proxy takes the next connect
+            int again = connect(agent, token, base, "MIA", true);
+            given().header("Authorization", token).get(base).then().statusCode(200)
+                    .body("location_id", equalTo("MIA")).body("port", equalTo(again));
+        }
+    }
+
+    /**
      * After the agent's Hello: its Welcome, then a day's proxy for a paid order ({@code location} or anywhere) that the
      * agent opens; the proxy's id once {@code proxy.provisioned} is out.
      */

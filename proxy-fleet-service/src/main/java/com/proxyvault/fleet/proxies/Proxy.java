@@ -70,4 +70,7 @@ public class Proxy extends PanacheEntityBase {
     public LocalDateTime lastResetAt;
     @Column(name = "last_hard_reset_at")
     public LocalDateTime lastHardResetAt;
+    /** Until when a connect's move to this placement waits for its agent (V20); null when none runs. */
+    @Column(name = "moving_until")
+    public LocalDateTime movingUntil;
 }

@@ -6,6 +6,7 @@ import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.fleet.agents.AgentRouter;
+import com.proxyvault.fleet.agents.CommandConfig;
 import com.proxyvault.fleet.agents.CommandErrors;
 import com.proxyvault.fleet.locations.Location;
 import com.proxyvault.fleet.provisioning.AgentCommands;
@@ -22,6 +23,7 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.List;
 
@@ -49,11 +51,17 @@ public class ProxyControlService {
     private final ModemAllocator allocator;
 
     private final Clock clock;
+    private final Duration moveLease;
 
+    /** 409 code while a connect of the proxy waits for its agent (docs/api.md, docs/fleet.md "Connect while one runs"). */
+    public static final String MOVE_IN_PROGRESS = "connect_in_progress";
 
     public ProxyControlService(Mutiny.SessionFactory sessionFactory, Pool pool, AgentRouter agents, ModemAllocator allocator,
-                               Clock clock) {
+                               Clock clock, CommandConfig commands) {
         this.clock = clock;
+        // The longest a connect's command can take (ack, then the provision result), plus the hop to the replica
+        // holding the agent's stream: past it the move is over one way or the other, or its replica died.
+        this.moveLease = commands.ackTimeout().plus(commands.provisionTimeout()).plusSeconds(10);
         this.sessionFactory = sessionFactory;
         this.pool = pool;
         this.agents = agents;
@@ -95,11 +103,13 @@ public class ProxyControlService {
      * release was fire-and-forget); an agent that cannot be reached closes it when it reconnects
      * (reconciliation releases every proxy it serves that is not active). While a reset of the proxy runs, 409
      * {@code rotation_in_progress}, as for connect: the run would otherwise announce a rotation ({@code proxy.ip_rotated},
-     * a 200 "rotated") of a proxy this call had already released (second new-user review, finding 6).
+     * a 200 "rotated") of a proxy this call had already released (second new-user review, finding 6). While a
+     * connect of the proxy waits for its agent, 409 {@value #MOVE_IN_PROGRESS} ({@link #refuseWhileMoving}).
      */
     public Uni<Void> disconnect(long resellerId, long proxyId, String authorization) {
         return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
                         .invoke(proxy -> requireStatus(proxy, ProxyStatus.ACTIVE))
+                        .invoke(proxy -> refuseWhileMoving(proxy, now(), "; disconnect once it has finished"))
                         .call(proxy -> ProxyRotations.refuseWhileRotating(session, proxyId, now(), "; disconnect once it has finished"))
                         .invoke(proxy -> {
                             proxy.status = ProxyStatus.DISCONNECTED;
@@ -132,6 +142,10 @@ public class ProxyControlService {
      * be confirmed by its agent before the old one is closed; if it is not, the proxy goes back where it was.
      * While a reset of the proxy runs, 409 {@code rotation_in_progress}: the reset's outcome belongs to the modem it
      * resets. After the move, the proxy's {@code rotation} is null until its next reset ({@link ProxyView#of}).
+     * While another connect of the proxy waits for its agent, 409 {@value #MOVE_IN_PROGRESS}: the placement is
+     * written (and the row lock let go) before the agent confirms, so without the lease ({@code moving_until}) a
+     * second connect moved the proxy again and both answered 200, one with credentials nobody served (third
+     * new-user review, finding 1). The answer's credentials are the proxy's afterwards.
      */
     public Uni<Connected> connect(long resellerId, long proxyId, String locationId, String authorization) {
         return sessionFactory.withSession(session -> session.find(Location.class, locationId))
@@ -139,6 +153,7 @@ public class ProxyControlService {
                 .chain(location -> sessionFactory.withTransaction(session ->
                         find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE).chain(proxy -> {
                             requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+                            refuseWhileMoving(proxy, now(), "; connect once it has finished");
                             // A disconnected proxy holds no slot: its own modem is as good as any other.
                             String notHere = ProxyStatus.DISCONNECTED.equals(proxy.status) ? null : proxy.modemId;
                             return ProxyRotations.refuseWhileRotating(session, proxyId, now(), "; connect once it has finished")
@@ -157,11 +172,13 @@ public class ProxyControlService {
                                                 target.publicHost(), target.port(), Credentials.username(),
                                                 Credentials.password(), ProxyStatus.ACTIVE).applyTo(proxy);
                                         proxy.updatedAt = now();
+                                        proxy.movingUntil = now().plus(moveLease);
                                         return new Move(copyOf(proxy), previous);
                                     });
                         })))
                 .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()), authorization)
                         .onFailure().call(failure -> revert(move))
+                        .call(ok -> moveDone(move.proxy()))
                         .map(ok -> {
                             // Moved within one agent, the agent already swapped the listeners when it opened the
                             // new one; only a proxy that left another agent has an old listener to close there.
@@ -178,6 +195,25 @@ public class ProxyControlService {
     }
 
     /**
+     * 409 {@value #MOVE_IN_PROGRESS} while a connect of {@code proxy} waits for its agent (its lease, V20); to call
+     * under the proxy's row lock, which the connect's placement held when it set the lease. {@code then}: what the
+     * caller may do afterwards, appended to the detail.
+     */
+    static void refuseWhileMoving(Proxy proxy, LocalDateTime now, String then) {
+        if (proxy.movingUntil != null && proxy.movingUntil.isAfter(now)) {
+            throw ApiException.conflict(MOVE_IN_PROGRESS, "A connect of this proxy is still waiting for its modem;"
+                    + " GET /v1/reseller/proxies/" + proxy.id + " shows where it is" + then);
+        }
+    }
+
+    /** The move's agent answered: its lease ends, if the proxy is still where this move put it. */
+    private Uni<Void> moveDone(Proxy moved) {
+        return pool.preparedQuery("update proxies set moving_until = null where id = $1 and agent_id = $2 and port = $3")
+                .execute(Tuple.of(moved.id, moved.agentId, moved.port))
+                .replaceWithVoid();
+    }
+
+    /**
      * Puts the proxy back where it was, if it is still where the move put it (it may have expired or been
      * disconnected meanwhile: then that newer state stands). If its old port was taken meanwhile, it stays
      * disconnected.
@@ -189,6 +225,7 @@ public class ProxyControlService {
                     if (stillWhereMoved(proxy, moved)) {
                         move.previous().applyTo(proxy);
                         proxy.updatedAt = now();
+                        proxy.movingUntil = null;
                     }
                 })
                 .call(session::flush)
@@ -196,7 +233,7 @@ public class ProxyControlService {
         return putBack
                 .onFailure().recoverWithUni(conflict -> sessionFactory.withTransaction(session -> session
                         .createNativeQuery("""
-                                update proxies set status = :disconnected, updated_at = :now
+                                update proxies set status = :disconnected, updated_at = :now, moving_until = null
                                 where id = :id and status = :active and agent_id = :agent and port = :port""")
                         .setParameter("disconnected", ProxyStatus.DISCONNECTED)
                         .setParameter("now", now())

@@ -121,6 +121,8 @@ public class ProxyRotations {
                             if (!ProxyStatus.ACTIVE.equals(proxy.status)) {
                                 throw ApiException.conflict("Proxy is " + proxy.status + "; this needs it " + ProxyStatus.ACTIVE);
                             }
+                            // a move in flight: the modem this run would reset may not be the proxy's in a moment
+                            ProxyControlService.refuseWhileMoving(proxy, now, "; reset once it has finished");
                             return refuseWhileRotating(session, proxyId, now, "")
                                     .chain(() -> claim(session, proxy, hard, mode, now, rotationId));
                         }))
