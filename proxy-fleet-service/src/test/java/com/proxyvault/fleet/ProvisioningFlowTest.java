@@ -761,6 +761,10 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).get(base).then().statusCode(200)
                     .body("location_id", equalTo("NYC")).body("port", equalTo(moved.path("port")))
                     .body("username", equalTo(moved.path("username"))).body("password", equalTo(moved.path("password")));
+            // disconnect takes no fields: a body that says something else is refused before anything is released
+            given().header("Authorization", token).contentType("application/json").body("{\"really\": false}")
+                    .post(base + "/disconnect").then().statusCode(422).body("detail", org.hamcrest.Matchers.containsString("'really'"));
+            given().header("Authorization", token).get(base).then().statusCode(200).body("status", equalTo("active"));
             // the move is over: the proxy takes the next connect
             int again = connect(agent, token, base, "MIA", true);
             given().header("Authorization", token).get(base).then().statusCode(200)

@@ -1,5 +1,7 @@
 package com.proxyvault.gateway.operations;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import com.proxyvault.platform.http.ApiException;
 import io.smallrye.mutiny.Uni;
@@ -49,7 +51,11 @@ public class DeadLetterAdminResource {
     private final InternalTokenIssuer tokens;
     private final JsonWebToken operator;
 
-    public DeadLetterAdminResource(ServiceClients services, InternalTokenIssuer tokens, JsonWebToken operator) {
+    /** The service's own mapper: reads the bodies of the actions that take none ({@link NoFieldBodies}). */
+    private final ObjectMapper json;
+
+    public DeadLetterAdminResource(ServiceClients services, InternalTokenIssuer tokens, JsonWebToken operator, ObjectMapper json) {
+        this.json = json;
         this.services = services;
         this.tokens = tokens;
         this.operator = operator;
@@ -70,7 +76,9 @@ public class DeadLetterAdminResource {
     @POST
     @Path("/{id}/replay")
     public Uni<Response> replay(@PathParam("service") String service, @PathParam("id") String id,
-                                @HeaderParam("traceparent") String traceparent) {
+                                @HeaderParam("traceparent") String traceparent,
+                                @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "replay", contentType, body);
         InternalOperatorApi target = client(service);
         long parsed = Ids.path(id, "Dead letter not found");
         return relay(service, target.replay(bearer(service), traceparent, parsed));

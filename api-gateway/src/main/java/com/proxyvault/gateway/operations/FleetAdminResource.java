@@ -1,5 +1,7 @@
 package com.proxyvault.gateway.operations;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.gateway.auth.InternalTokenIssuer;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Paging;
@@ -56,7 +58,11 @@ public class FleetAdminResource {
     private final InternalTokenIssuer tokens;
     private final JsonWebToken operator;
 
-    public FleetAdminResource(ServiceClients services, InternalTokenIssuer tokens, JsonWebToken operator) {
+    /** The service's own mapper: reads the bodies of the actions that take none ({@link NoFieldBodies}). */
+    private final ObjectMapper json;
+
+    public FleetAdminResource(ServiceClients services, InternalTokenIssuer tokens, JsonWebToken operator, ObjectMapper json) {
+        this.json = json;
         this.services = services;
         this.tokens = tokens;
         this.operator = operator;
@@ -95,14 +101,18 @@ public class FleetAdminResource {
     @POST
     @Path("/agents/{agentId}/modems/{modemId}/drain")
     public Uni<Response> drain(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
-                               @HeaderParam("traceparent") String traceparent) {
+                               @HeaderParam("traceparent") String traceparent,
+                               @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "drain", contentType, body);
         return modemAction(agentId, modemId, "drain", traceparent);
     }
 
     @POST
     @Path("/agents/{agentId}/modems/{modemId}/undrain")
     public Uni<Response> undrain(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
-                                 @HeaderParam("traceparent") String traceparent) {
+                                 @HeaderParam("traceparent") String traceparent,
+                                 @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "undrain", contentType, body);
         return modemAction(agentId, modemId, "undrain", traceparent);
     }
 

@@ -1,12 +1,10 @@
 package com.proxyvault.orders.orders;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
-import com.proxyvault.platform.http.ErrorCodes;
-import com.proxyvault.platform.http.StrictJson;
+import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
 import com.proxyvault.platform.input.Texts;
@@ -24,8 +22,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 @Path("/v1/reseller/orders")
@@ -123,27 +119,7 @@ public class OrderResource {
      * the byte order mark included), 422 for a field or a non-object. Read with the service's own mapper.
      */
     void requireNoPayFields(String contentType, byte[] body) {
-        if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
-            return;
-        }
-        String type = contentType == null ? "" : contentType.split(";", 2)[0].strip();
-        if (!type.equalsIgnoreCase(MediaType.APPLICATION_JSON)) {
-            throw new ApiException(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
-                    "Unsupported Media Type: pay takes no body, or an empty JSON object as application/json");
-        }
-        JsonNode tree;
-        try {
-            StrictJson.scan(json.getFactory(), body);
-            tree = json.readTree(body);
-        } catch (IOException e) {
-            throw ApiException.malformedJson("Malformed JSON body: " + e.getMessage());
-        }
-        if (!tree.isObject()) {
-            throw ApiException.unprocessable("The request body of pay must be an empty JSON object, or absent");
-        }
-        if (!tree.isEmpty()) {
-            throw ApiException.unprocessable("Unknown field '" + tree.fieldNames().next() + "': pay takes no fields");
-        }
+        NoFieldBodies.require(json, "pay", contentType, body);
     }
 
     public record OrderList(List<OrderView> orders, long total) {

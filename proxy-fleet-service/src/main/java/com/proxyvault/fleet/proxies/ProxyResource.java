@@ -1,5 +1,8 @@
 package com.proxyvault.fleet.proxies;
 
+import jakarta.ws.rs.HeaderParam;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
@@ -39,8 +42,12 @@ public class ProxyResource {
     private final ModemAllocator allocator;
     private final Clock clock;
 
+    /** The service's own mapper: reads the bodies of the actions that take none ({@link NoFieldBodies}). */
+    private final ObjectMapper json;
+
     public ProxyResource(JsonWebToken caller, ProxyControlService controls, ProxyRotations rotations, ProxyRenewals renewals,
-                         ModemAllocator allocator, Clock clock) {
+                         ModemAllocator allocator, Clock clock, ObjectMapper json) {
+        this.json = json;
         this.rotations = rotations;
         this.allocator = allocator;
         this.clock = clock;
@@ -98,7 +105,9 @@ public class ProxyResource {
 
     @POST
     @Path("/{proxyId}/disconnect")
-    public Uni<Detail> disconnect(@PathParam("proxyId") String proxyId) {
+    public Uni<Detail> disconnect(@PathParam("proxyId") String proxyId,
+                                  @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "disconnect", contentType, body);
         return controls.disconnect(CurrentReseller.resellerId(caller), id(proxyId), bearer()).replaceWith(new Detail("Proxy disconnected"));
     }
 

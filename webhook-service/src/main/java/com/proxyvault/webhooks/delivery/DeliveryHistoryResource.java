@@ -1,5 +1,8 @@
 package com.proxyvault.webhooks.delivery;
 
+import jakarta.ws.rs.HeaderParam;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.platform.http.NoFieldBodies;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
@@ -40,7 +43,12 @@ public class DeliveryHistoryResource {
 
     private final Redeliveries redeliveries;
 
-    public DeliveryHistoryResource(Mutiny.SessionFactory sessionFactory, CurrentReseller reseller, Redeliveries redeliveries) {
+    /** The service's own mapper: reads the bodies of the actions that take none ({@link NoFieldBodies}). */
+    private final ObjectMapper json;
+
+    public DeliveryHistoryResource(Mutiny.SessionFactory sessionFactory, CurrentReseller reseller, Redeliveries redeliveries,
+                                   ObjectMapper json) {
+        this.json = json;
         this.redeliveries = redeliveries;
         this.sessionFactory = sessionFactory;
         this.reseller = reseller;
@@ -75,7 +83,9 @@ public class DeliveryHistoryResource {
     @Path("/{deliveryId}/resend")
     @Operation(summary = "Send the event of one history entry again")
     public Uni<RestResponse<WebhookViews.Queued>> resend(@PathParam("webhookId") String webhookId,
-                                                         @PathParam("deliveryId") String deliveryId) {
+                                                         @PathParam("deliveryId") String deliveryId,
+                                                         @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "resend", contentType, body);
         long id = WebhookResource.parseId(webhookId);
         long attemptId = Ids.path(deliveryId, "Delivery not found");
         return redeliveries.resend(reseller.id(), id, attemptId).map(RestResponse::accepted);

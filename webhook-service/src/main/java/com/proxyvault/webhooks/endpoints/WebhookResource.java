@@ -1,5 +1,8 @@
 package com.proxyvault.webhooks.endpoints;
 
+import jakarta.ws.rs.HeaderParam;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
@@ -39,10 +42,13 @@ public class WebhookResource {
     private final CurrentReseller reseller;
     private final Vertx vertx;
     private final Redeliveries redeliveries;
+    /** The service's own mapper: reads the bodies of the actions that take none ({@link NoFieldBodies}). */
+    private final ObjectMapper json;
 
     public WebhookResource(WebhookService webhooks, WebhookUrlPolicy urlPolicy, CurrentReseller reseller, Vertx vertx,
-                           Redeliveries redeliveries) {
+                           Redeliveries redeliveries, ObjectMapper json) {
         this.redeliveries = redeliveries;
+        this.json = json;
         this.webhooks = webhooks;
         this.urlPolicy = urlPolicy;
         this.reseller = reseller;
@@ -97,21 +103,27 @@ public class WebhookResource {
     @POST
     @Path("/{webhookId}/test")
     @Operation(summary = "Send a webhook.test event to this endpoint")
-    public Uni<RestResponse<WebhookViews.Queued>> test(@PathParam("webhookId") String webhookId) {
+    public Uni<RestResponse<WebhookViews.Queued>> test(@PathParam("webhookId") String webhookId,
+                                                       @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "test", contentType, body);
         return webhooks.sendTest(reseller.id(), parseId(webhookId)).map(RestResponse::accepted);
     }
 
     @POST
     @Path("/{webhookId}/rotate-secret")
     @Operation(summary = "Replace the secret; the previous one keeps signing for 24 h")
-    public Uni<WebhookViews.Rotated> rotateSecret(@PathParam("webhookId") String webhookId) {
+    public Uni<WebhookViews.Rotated> rotateSecret(@PathParam("webhookId") String webhookId,
+                                                  @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "rotate-secret", contentType, body);
         return webhooks.rotateSecret(reseller.id(), parseId(webhookId));
     }
 
     @POST
     @Path("/{webhookId}/enable")
     @Operation(summary = "Enable a disabled endpoint")
-    public Uni<WebhookViews.Listed> enable(@PathParam("webhookId") String webhookId) {
+    public Uni<WebhookViews.Listed> enable(@PathParam("webhookId") String webhookId,
+                                           @HeaderParam("Content-Type") String contentType, byte[] body) {
+        NoFieldBodies.require(json, "enable", contentType, body);
         return webhooks.enable(reseller.id(), parseId(webhookId)).map(WebhookViews.Listed::of);
     }
 

@@ -299,14 +299,35 @@ class WebhookRegistrationTest {
         String recent = "{\"since\": \"" + java.time.LocalDateTime.now(java.time.ZoneOffset.UTC).minusHours(1)
                 .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")) + "\"}";
         for (String call : new String[] {"/test", "/rotate-secret", "/enable", "/replay", "/deliveries/1/resend"}) {
-            as(reseller).body(recent).post(WEBHOOKS + "/999999999" + call)
+            String body = call.equals("/replay") ? recent : ""; // the others take no fields
+            as(reseller).body(body).post(WEBHOOKS + "/999999999" + call)
                     .then().statusCode(404).body("code", equalTo("not_found"));
-            as(newReseller()).body(recent).post(WEBHOOKS + "/" + id + call)
+            as(newReseller()).body(body).post(WEBHOOKS + "/" + id + call)
                     .then().statusCode(404);
         }
         as(reseller).post(WEBHOOKS + "/" + id + "/deliveries/abc/resend").then().statusCode(404);
         as(reseller).post(WEBHOOKS + "/" + id + "/enable").then().statusCode(200).body("enabled", equalTo(true))
                 .body("disabled_reason", equalTo(null));
+    }
+
+    /**
+     * The actions without fields take no body, or {@code {}}: anything else is refused before they run (third
+     * new-user review: {@code rotate-secret {"x": 1}} rotated the secret, {@code test [1,2} queued a test).
+     */
+    @Test
+    void shouldRunAnActionWithoutFieldsOnlyOnNoBodyOrAnEmptyObject() {
+        long reseller = newReseller();
+        int id = register(reseller);
+        String base = WEBHOOKS + "/" + id;
+        for (String call : new String[] {"/test", "/rotate-secret", "/enable", "/deliveries/1/resend"}) {
+            as(reseller).body("{\"x\": 1}").post(base + call).then().statusCode(422)
+                    .body("code", equalTo("validation_failed")).body("detail", containsString("takes no fields"));
+            as(reseller).body("[1,2").post(base + call).then().statusCode(400).body("code", equalTo("malformed_json"));
+            as(reseller).body("\"zzz\"").post(base + call).then().statusCode(422);
+        }
+        // {} (what some client libraries send) and no body at all are served
+        as(reseller).body("{}").post(base + "/rotate-secret").then().statusCode(200).body("secret", startsWith("whsec_"));
+        as(reseller).post(base + "/test").then().statusCode(202);
     }
 
     @Test
