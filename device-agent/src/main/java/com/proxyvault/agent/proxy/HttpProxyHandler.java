@@ -121,6 +121,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.0 and HTTP/1.1 are served", false, List.of());
             return;
         }
+        if (request.headers().getAll(HttpHeaderNames.PROXY_AUTHORIZATION).size() > 1) {
+            // A singleton field (RFC 9110 11.7.4, 5.3): with two lines a component in front may judge the other one
+            // (the gateway refuses a repeated Authorization the same way, docs/api.md "Repeated headers"). Closed:
+            // the customer's client is broken or probing. Third new-user review, finding 7: the first line decided.
+            request.release();
+            respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Proxy-Authorization must be sent once", false, List.of());
+            return;
+        }
         if (!listener.credentials().acceptsProxyAuthorization(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
             request.release();
             respond(ctx, version, HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "Proxy authentication required", keepAlive,

@@ -193,6 +193,23 @@ class HttpProxyListenerTest {
         assertTrue(origin.received().isEmpty(), "nothing may reach the origin unauthenticated");
     }
 
+    /** A singleton field sent twice is refused whichever line holds the password (new-user review 3: the first one decided). */
+    @Test
+    void shouldRefuseTwoProxyAuthorizationLines() throws IOException {
+        String good = basic(USERNAME, PASSWORD);
+        String bad = basic(USERNAME, "wrong-password");
+        for (String[] pair : new String[][] {{bad, good}, {good, bad}, {good, good}}) {
+            for (String head : new String[] {"GET http://" + origin.authority() + "/secret", "CONNECT " + origin.authority()}) {
+                try (RawHttpClient client = new RawHttpClient(proxyPort)) {
+                    RawHttpClient.Response response = client.send(head + " HTTP/1.1\r\nHost: " + origin.authority() + "\r\n"
+                            + "Proxy-Authorization: " + pair[0] + "\r\nProxy-Authorization: " + pair[1] + "\r\n\r\n").readResponse();
+                    assertEquals(400, response.status(), head + " with " + String.join(" / ", pair));
+                }
+            }
+        }
+        assertTrue(origin.received().isEmpty(), "nothing may reach the origin");
+    }
+
     @Test
     void shouldAnswerBadGatewayWhenTheOriginIsDown() throws IOException {
         try (RawHttpClient client = new RawHttpClient(proxyPort)) {

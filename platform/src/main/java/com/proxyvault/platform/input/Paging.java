@@ -25,7 +25,8 @@ public record Paging(int limit, int offset) {
             // ?limit= and ?limit reach us as "" or null depending on the client: both mean "not given".
             return fallback;
         }
-        String range = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer from " + min + " to " + max;
+        // the upper bound named for offset too: "offset=2147483648 must be >= 0" read wrong (new-user review 3)
+        String range = "an integer from " + min + " to " + max;
         if (raw.length() > 10 || !raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw ApiException.unprocessable(name + " must be " + range);
         }

@@ -80,6 +80,8 @@ class InputsTest {
         ApiException e = assertThrows(ApiException.class, () -> Paging.of(limit, offset));
         assertEquals(422, e.status());
         assertTrue(e.detail().startsWith(name), e.detail());
+        // the range in full: offset=2147483648 is refused for its upper bound, which the detail must name
+        assertTrue(e.detail().endsWith(name.equals("limit") ? "from 1 to 100" : "from 0 to 2147483647"), e.detail());
     }
 
     @Test
