@@ -223,7 +223,7 @@ public class ResellerAdminResource {
         if (request == null) {
             throw ApiException.unprocessable("name is required");
         }
-        String name = Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim();
+        String name = Texts.visible(Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim(), "name");
         return Panache.withTransaction(() -> Panache.getSession()
                 .chain(session -> session.createNativeQuery(
                                 "select 1 from (select pg_advisory_xact_lock(hashtext(" + nameKey(":name") + "))) as locked", Integer.class)

@@ -32,6 +32,22 @@ public final class Texts {
     }
 
     /**
+     * {@code value} unchanged when it has no invisible formatting character (Unicode general category Cf: zero-width
+     * space and joiners U+200B–U+200D, the bidi controls U+200E/F and U+202A–U+202E, U+2060–U+2064, the byte order mark
+     * U+FEFF, the soft hyphen U+00AD ...); else 422 naming the field and the first one. For names people tell apart by
+     * eye: "a\u200Bb" and "ab" look the same and, NFKC leaving Cf alone, would be two resellers (third new-user review).
+     */
+    public static String visible(String value, String field) {
+        if (value == null) {
+            return null;
+        }
+        value.codePoints().filter(c -> Character.getType(c) == Character.FORMAT).findFirst().ifPresent(c -> {
+            throw ApiException.unprocessable(String.format("%s must not contain invisible formatting characters (U+%04X)", field, c));
+        });
+        return value;
+    }
+
+    /**
      * One of {@code allowed}, exactly; {@code null} when absent and {@code required} is false. Otherwise 422
      * {@code "<field> must be one of a, b"}.
      */

@@ -85,6 +85,17 @@ class InputsTest {
     }
 
     @Test
+    void shouldRefuseInvisibleFormattingCharactersInNamesNamingTheFirst() {
+        assertEquals("École ab 😀", Texts.visible("École ab 😀", "name"));
+        assertNull(Texts.visible(null, "name"));
+        for (String invisible : new String[] {"a\u200Bb", "\u202Eab", "ab\uFEFF", "a\u00ADb", "a\u2060b"}) {
+            ApiException e = assertThrows(ApiException.class, () -> Texts.visible(invisible, "name"));
+            assertEquals(422, e.status());
+            assertTrue(e.detail().startsWith("name must not contain invisible formatting characters (U+"), e.detail());
+        }
+    }
+
+    @Test
     void shouldRefuseControlCharactersAndOverlongStrings() {
         assertEquals("dep-1", Texts.required("dep-1", "reference", 100));
         assertNull(Texts.optional(null, "description", 500));
