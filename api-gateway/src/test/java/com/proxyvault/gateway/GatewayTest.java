@@ -104,6 +104,11 @@ public class GatewayTest {
                 .post("/v1/admin/resellers").then().statusCode(201);
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", name))
                 .post("/v1/admin/resellers").then().statusCode(409).body("detail", notNullValue());
+        // third new-user review: "d\u200Bup-…" looked like "dup-…" and was a second reseller
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", "d\u200B" + name.substring(1)))
+                .post("/v1/admin/resellers").then().statusCode(422)
+                .body("detail", equalTo("name must not contain invisible formatting characters (U+200B)"));
         // new-user review: "Dup-…" and "dup-…" were two resellers
         given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
                 .body(Map.of("name", name.toUpperCase(java.util.Locale.ROOT)))
