@@ -1,6 +1,7 @@
 package com.proxyvault.platform.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -49,6 +50,11 @@ public class StrictJson implements ObjectMapperCustomizer {
     @Override
     public void customize(ObjectMapper mapper) {
         mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // A character outside the BMP (an emoji in a key name) is written as its 4-byte UTF-8 sequence, as every
+        // other character is, not as two \\u escapes of its surrogates: Jackson's UTF-8 writer escapes them unless
+        // told (JsonGenerator.Feature.COMBINE_UNICODE_SURROGATES_IN_UTF8, Jackson 2.18+). Both are valid JSON (RFC 8259
+        // section 7); the raw form is what a reader sees elsewhere in our answers (third new-user review, finding 9).
+        mapper.configure(JsonGenerator.Feature.COMBINE_UNICODE_SURROGATES_IN_UTF8, true);
     }
 
     /**

@@ -113,6 +113,15 @@ class StrictJsonTest {
         assertDoesNotThrow(() -> scan("{\"name\":\"a\uFEFFb\"}"));
     }
 
+    /** An emoji leaves as its UTF-8 bytes, not as two surrogate escapes (new-user review 3: {"name":"\\uD83D\\uDE00"}). */
+    @Test
+    void shouldWriteACharacterOutsideTheBmpAsItsUtf8Bytes() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        new StrictJson().customize(mapper);
+        byte[] written = mapper.writeValueAsBytes(java.util.Map.of("name", "k\uD83D\uDE00"));
+        assertEquals("{\"name\":\"k\uD83D\uDE00\"}", new String(written, StandardCharsets.UTF_8));
+    }
+
     @Test
     void shouldBindWhatIsExactlyRight() throws Exception {
         assertEquals(new Body("order:1", 7L, true), STRICT.readValue("{\"reference\":\"order:1\",\"product_id\":7,\"flag\":true}", Body.class));
