@@ -754,6 +754,8 @@ class ProvisioningFlowTest {
                     .body("code", equalTo("connect_in_progress"));
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
                     .post(base + "/reset").then().statusCode(409).body("code", equalTo("connect_in_progress"));
+            given().header("Authorization", token).contentType("application/json").body("{\"fingerprint\":\"macos\"}")
+                    .post(base + "/fingerprint").then().statusCode(409).body("code", equalTo("connect_in_progress"));
 
             agent.answer(open, true, "");
             var moved = first.get().then().statusCode(200).extract();

@@ -43,7 +43,7 @@ public class ProxyControlService {
      * rather than a Hibernate session loading the whole entity: less work on the command's path (bench/fleet,
      * docs/fleet.md "Commands with 10,000 agents").
      */
-    static final String FINGERPRINT_TARGET = "select reseller_id, status, agent_id from proxies where id = $1";
+    static final String FINGERPRINT_TARGET = "select reseller_id, status, agent_id, moving_until from proxies where id = $1";
 
     private final Mutiny.SessionFactory sessionFactory;
     private final Pool pool;
@@ -85,6 +85,13 @@ public class ProxyControlService {
                     }
                     String status = proxy.getString("status");
                     requireStatus(status, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+                    // During a connect the new listener opens with the profile the move copied: a change now would
+                    // reach the agent before that listener exists and be lost there, while the row kept it
+                    LocalDateTime movingUntil = proxy.getLocalDateTime("moving_until");
+                    if (movingUntil != null && movingUntil.isAfter(now())) {
+                        throw ApiException.conflict(MOVE_IN_PROGRESS, "A connect of this proxy is still waiting for its modem;"
+                                + " GET /v1/reseller/proxies/" + proxyId + " shows where it is; change the fingerprint once it has finished");
+                    }
                     // A disconnected proxy has no listener to tell; it gets the profile when connected again.
                     Uni<?> applied = ProxyStatus.ACTIVE.equals(status)
                             ? command(proxy.getString("agent_id"), AgentCommands.setFingerprint(proxyId, profile), authorization)
