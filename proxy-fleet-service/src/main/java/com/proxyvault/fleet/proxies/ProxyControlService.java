@@ -87,11 +87,7 @@ public class ProxyControlService {
                     requireStatus(status, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
                     // During a connect the new listener opens with the profile the move copied: a change now would
                     // reach the agent before that listener exists and be lost there, while the row kept it
-                    LocalDateTime movingUntil = proxy.getLocalDateTime("moving_until");
-                    if (movingUntil != null && movingUntil.isAfter(now())) {
-                        throw ApiException.conflict(MOVE_IN_PROGRESS, "A connect of this proxy is still waiting for its modem;"
-                                + " GET /v1/reseller/proxies/" + proxyId + " shows where it is; change the fingerprint once it has finished");
-                    }
+                    refuseWhileMoving(proxyId, proxy.getLocalDateTime("moving_until"), now(), "; change the fingerprint once it has finished");
                     // A disconnected proxy has no listener to tell; it gets the profile when connected again.
                     Uni<?> applied = ProxyStatus.ACTIVE.equals(status)
                             ? command(proxy.getString("agent_id"), AgentCommands.setFingerprint(proxyId, profile), authorization)
@@ -207,17 +203,28 @@ public class ProxyControlService {
      * caller may do afterwards, appended to the detail.
      */
     static void refuseWhileMoving(Proxy proxy, LocalDateTime now, String then) {
-        if (proxy.movingUntil != null && proxy.movingUntil.isAfter(now)) {
+        refuseWhileMoving(proxy.id, proxy.movingUntil, now, then);
+    }
+
+    /** {@link #refuseWhileMoving(Proxy, LocalDateTime, String)} from the proxy's id and {@code moving_until} as read. */
+    private static void refuseWhileMoving(long proxyId, LocalDateTime movingUntil, LocalDateTime now, String then) {
+        if (movingUntil != null && movingUntil.isAfter(now)) {
             throw ApiException.conflict(MOVE_IN_PROGRESS, "A connect of this proxy is still waiting for its modem;"
-                    + " GET /v1/reseller/proxies/" + proxy.id + " shows where it is" + then);
+                    + " GET /v1/reseller/proxies/" + proxyId + " shows where it is" + then);
         }
     }
 
-    /** The move's agent answered: its lease ends, if the proxy is still where this move put it. */
+    /**
+     * The move's agent answered: its lease ends, if the proxy is still where this move put it. Never fails the
+     * connect: the move itself succeeded, and a lease this write could not end runs out by itself.
+     */
     private Uni<Void> moveDone(Proxy moved) {
         return pool.preparedQuery("update proxies set moving_until = null where id = $1 and agent_id = $2 and port = $3")
                 .execute(Tuple.of(moved.id, moved.agentId, moved.port))
-                .replaceWithVoid();
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("Proxy %d moved, but its move lease could not be ended (it runs out by itself): %s",
+                        moved.id, e.toString()))
+                .onFailure().recoverWithNull();
     }
 
     /**
