@@ -51,6 +51,9 @@ class PayBodyTest {
     @Test
     void shouldRefuseEverythingElseWithTheCodeOfItsKind() {
         assertEquals(415, refusal("text/plain", bytes("hello")).status());
+        // no Content-Type at all: read as JSON, like every other body (new-user review 4: it was 415 here only)
+        assertEquals(422, refusal(null, bytes("{\"really\": false}")).status());
+        assertDoesNotThrow(() -> resource.requireNoPayFields(null, bytes("{}")));
         assertEquals(400, refusal("application/json", bytes("{")).status());
         assertEquals(422, refusal("application/json", bytes("[1]")).status());
         ApiException field = refusal("application/json", bytes("{\"x\":1}"));

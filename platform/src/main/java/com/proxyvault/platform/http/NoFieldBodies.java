@@ -24,7 +24,7 @@ public final class NoFieldBodies {
 
     /**
      * Returns when {@code body} is empty or {@code {}}; else throws {@link ApiException}: 415
-     * {@code unsupported_media_type} for a body that is not {@code application/json}, 400 {@code malformed_json} for
+     * {@code unsupported_media_type} for a body sent as another type than {@code application/json} (none is JSON), 400 {@code malformed_json} for
      * broken JSON ({@link StrictJson}'s rules, the byte order mark included), 422 for a non-object or a field (the
      * detail names the first one and {@code action}).
      *
@@ -35,7 +35,8 @@ public final class NoFieldBodies {
         if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
             return;
         }
-        String type = contentType == null ? "" : contentType.split(";", 2)[0].strip();
+        // no Content-Type at all is read as JSON, as every body is (docs/api.md, 415 row); only another type is refused
+        String type = contentType == null ? MediaType.APPLICATION_JSON : contentType.split(";", 2)[0].strip();
         if (!type.equalsIgnoreCase(MediaType.APPLICATION_JSON)) {
             throw new ApiException(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
                     "Unsupported Media Type: " + action + " takes no body, or an empty JSON object as application/json");
