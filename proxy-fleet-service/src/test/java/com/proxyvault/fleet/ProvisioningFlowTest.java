@@ -775,6 +775,61 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * One fingerprint change of a proxy at a time (fleet V21, docs/fleet.md "Fingerprint change while one runs"):
+     * while one waits for its agent, a second change and a connect are 409 {@code fingerprint_in_progress} and reach
+     * no agent, so the agent and the row cannot end on different profiles; the change's end (ok or refused) lets
+     * the next one through.
+     */
+    @Test
+    void shouldRefuseASecondFingerprintChangeWhileOneWaitsForItsAgent() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-t", "token-t", 30400, 30410, "t", "LAX", "NYC");
+            long proxyId = provisioned(agent, reseller, IDS.incrementAndGet(), "LAX");
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            var first = fingerprint(token, base, "macos");
+            FleetMessage set = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.Fingerprint.FINGERPRINT_MACOS, set.getSetFingerprint().getFingerprint());
+            fingerprint(token, base, "windows").get().then().statusCode(409).body("code", equalTo("fingerprint_in_progress"))
+                    .body("detail", org.hamcrest.Matchers.endsWith("change it again once it has finished"));
+            given().header("Authorization", token).contentType("application/json").body("{\"location_id\":\"NYC\"}")
+                    .post(base + "/connect").then().statusCode(409).body("code", equalTo("fingerprint_in_progress"));
+            // another reseller still gets 404, not a hint that a change runs
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().reseller(reseller + 1000))
+                    .contentType("application/json").body("{\"fingerprint\":\"linux\"}").post(base + "/fingerprint")
+                    .then().statusCode(404);
+            agent.answer(set, true, "");
+            first.get().then().statusCode(200).body("fingerprint", equalTo("macos"));
+            given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("macos"));
+
+            // refused by the modem: 503, nothing stored, and the lease is over
+            var refused = fingerprint(token, base, "windows");
+            agent.answer(agent.next(WAIT), false, "modem busy");
+            refused.get().then().statusCode(503);
+            given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("macos"));
+            var linux = fingerprint(token, base, "linux");
+            FleetMessage next = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.Fingerprint.FINGERPRINT_LINUX, next.getSetFingerprint().getFingerprint());
+            agent.answer(next, true, "");
+            linux.get().then().statusCode(200).body("fingerprint", equalTo("linux"));
+            // the connect after it re-opens the listener with the stored profile
+            var connect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"location_id\":\"NYC\"}").post(base + "/connect"));
+            FleetMessage open = agent.next(WAIT);
+            assertEquals(com.proxyvault.contracts.agent.v1.Fingerprint.FINGERPRINT_LINUX, open.getProvisionProxy().getFingerprint());
+            agent.answer(open, true, "");
+            connect.get().then().statusCode(200);
+        }
+    }
+
+    private static java.util.concurrent.CompletableFuture<io.restassured.response.Response> fingerprint(String token, String base, String profile) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                .contentType("application/json").body("{\"fingerprint\":\"" + profile + "\"}").post(base + "/fingerprint"));
+    }
+
+    /**
      * After the agent's Hello: its Welcome, then a day's proxy for a paid order ({@code location} or anywhere) that the
      * agent opens; the proxy's id once {@code proxy.provisioned} is out.
      */

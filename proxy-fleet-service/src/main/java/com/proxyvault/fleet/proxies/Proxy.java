@@ -73,4 +73,7 @@ public class Proxy extends PanacheEntityBase {
     /** Until when a connect's move to this placement waits for its agent (V20); null when none runs. */
     @Column(name = "moving_until")
     public LocalDateTime movingUntil;
+    /** Until when a fingerprint change waits for its agent (V21); null when none runs. */
+    @Column(name = "fingerprint_until")
+    public LocalDateTime fingerprintUntil;
 }

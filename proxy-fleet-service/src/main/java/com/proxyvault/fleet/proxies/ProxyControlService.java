@@ -37,13 +37,30 @@ public class ProxyControlService {
 
     private static final Logger LOG = Logger.getLogger(ProxyControlService.class);
     public static final List<String> FINGERPRINTS = List.of("none", "linux", "macos", "windows");
-    static final String SET_FINGERPRINT = "update proxies set fingerprint = $1, updated_at = $2 where id = $3";
     /**
-     * What a fingerprint change needs of the proxy: its owner, status and agent. One prepared statement on the pool
-     * rather than a Hibernate session loading the whole entity: less work on the command's path (bench/fleet,
-     * docs/fleet.md "Commands with 10,000 agents").
+     * Claims the proxy for one fingerprint change (its lease, V21: {@code $1} = until when): only the owner's
+     * ({@code $3}) active or disconnected proxy ({@code $5}, {@code $6}) that no connect ({@code moving_until}) and no
+     * other change ({@code fingerprint_until}) holds at {@code $4}. One conditional update, so the claim is the read:
+     * the change's path has the same two statements as before the lease. No row: {@link #FINGERPRINT_TARGET} says why.
      */
-    static final String FINGERPRINT_TARGET = "select reseller_id, status, agent_id, moving_until from proxies where id = $1";
+    static final String CLAIM_FINGERPRINT = """
+            update proxies set fingerprint_until = $1
+            where id = $2 and reseller_id = $3 and status in ($5, $6)
+              and (moving_until is null or moving_until <= $4) and (fingerprint_until is null or fingerprint_until <= $4)
+            returning status, agent_id""";
+    /**
+     * Stores the profile the agent applied and ends the change's lease ({@code $4}); skipped only when a newer
+     * change holds the proxy (its lease is later), which cannot happen before this change's command timed out.
+     */
+    static final String SET_FINGERPRINT = """
+            update proxies set fingerprint = $1, updated_at = $2, fingerprint_until = null
+            where id = $3 and (fingerprint_until is null or fingerprint_until <= $4)""";
+    /** Ends a change's lease ({@code $2}) after its agent refused or did not answer: nothing was stored. */
+    static final String END_FINGERPRINT_LEASE =
+            "update proxies set fingerprint_until = null where id = $1 and fingerprint_until <= $2";
+    /** Why a fingerprint change could not claim the proxy: its owner, status and leases. */
+    static final String FINGERPRINT_TARGET =
+            "select reseller_id, status, moving_until, fingerprint_until from proxies where id = $1";
 
     private final Mutiny.SessionFactory sessionFactory;
     private final Pool pool;
@@ -55,6 +72,12 @@ public class ProxyControlService {
 
     /** 409 code while a connect of the proxy waits for its agent (docs/api.md, docs/fleet.md "Connect while one runs"). */
     public static final String MOVE_IN_PROGRESS = "connect_in_progress";
+    /**
+     * 409 code while a fingerprint change of the proxy waits for its agent (docs/api.md, docs/fleet.md "Fingerprint
+     * change while one runs").
+     */
+    public static final String FINGERPRINT_IN_PROGRESS = "fingerprint_in_progress";
+    private final Duration fingerprintLease;
 
     public ProxyControlService(Mutiny.SessionFactory sessionFactory, Pool pool, AgentRouter agents, ModemAllocator allocator,
                                Clock clock, CommandConfig commands) {
@@ -62,6 +85,7 @@ public class ProxyControlService {
         // The longest a connect's command can take (ack, then the provision result), plus the hop to the replica
         // holding the agent's stream: past it the move is over one way or the other, or its replica died.
         this.moveLease = commands.ackTimeout().plus(commands.provisionTimeout()).plusSeconds(10);
+        this.fingerprintLease = commands.ackTimeout().plus(commands.fingerprintTimeout()).plusSeconds(10);
         this.sessionFactory = sessionFactory;
         this.pool = pool;
         this.agents = agents;
@@ -74,30 +98,73 @@ public class ProxyControlService {
     public record Connected(String ip, int port, String username, String password, String locationId) {
     }
 
+    /**
+     * Sets the OS fingerprint {@code fingerprint} (one of {@link #FINGERPRINTS}) of the reseller's proxy: sent to its
+     * agent when the proxy is active (a disconnected proxy gets it when connected again), stored after the agent's ok.
+     * One change of a proxy at a time, on any replica: a second change, or a connect, while one waits for its agent is
+     * 409 {@value #FINGERPRINT_IN_PROGRESS}; otherwise two changes could reach the agent in one order and the row in the
+     * other, and a connect would re-open the listener with the profile it read before the change was stored (docs/fleet.md
+     * "Fingerprint change while one runs"). During a connect: 409 {@value #MOVE_IN_PROGRESS}. Errors: 404 not the
+     * caller's proxy; 409 a status other than active or disconnected; 503/504 the agent's ({@link #command}).
+     */
     public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint, String authorization) {
         Fingerprint profile = Fingerprint.valueOf("FINGERPRINT_" + fingerprint.toUpperCase());
-        return pool.preparedQuery(FINGERPRINT_TARGET).execute(Tuple.of(proxyId))
+        LocalDateTime claimed = now();
+        LocalDateTime lease = claimed.plus(fingerprintLease);
+        return pool.preparedQuery(CLAIM_FINGERPRINT)
+                .execute(Tuple.of(lease, proxyId, resellerId, claimed, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED))
                 .chain(rows -> {
                     RowIterator<Row> it = rows.iterator();
-                    Row proxy = it.hasNext() ? it.next() : null;
-                    if (proxy == null || proxy.getLong("reseller_id") != resellerId) {
-                        throw ApiException.notFound("Proxy not found");
+                    if (!it.hasNext()) {
+                        return whyNoFingerprintClaim(resellerId, proxyId, claimed);
                     }
-                    String status = proxy.getString("status");
-                    requireStatus(status, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
-                    // During a connect the new listener opens with the profile the move copied: a change now would
-                    // reach the agent before that listener exists and be lost there, while the row kept it
-                    refuseWhileMoving(proxyId, proxy.getLocalDateTime("moving_until"), now(), "; change the fingerprint once it has finished");
+                    Row proxy = it.next();
                     // A disconnected proxy has no listener to tell; it gets the profile when connected again.
-                    Uni<?> applied = ProxyStatus.ACTIVE.equals(status)
+                    Uni<?> applied = ProxyStatus.ACTIVE.equals(proxy.getString("status"))
                             ? command(proxy.getString("agent_id"), AgentCommands.setFingerprint(proxyId, profile), authorization)
+                                    .onFailure().call(failure -> pool.preparedQuery(END_FINGERPRINT_LEASE)
+                                            .execute(Tuple.of(proxyId, lease))
+                                            .onFailure().invoke(e -> LOG.warnf("Proxy %d: the fingerprint lease could not be"
+                                                    + " ended (it runs out by itself): %s", proxyId, e.toString()))
+                                            .onFailure().recoverWithNull())
                             : Uni.createFrom().voidItem();
-                    // One statement, committed on its own: the same row write as a transaction around it, two
-                    // round trips (begin, commit) fewer on the answer's path (bench/fleet's command round trip).
+                    // Committed on its own: the same row write as a transaction around it, two round trips (begin,
+                    // commit) fewer on the answer's path (bench/fleet's command round trip).
                     return applied.chain(() -> pool.preparedQuery(SET_FINGERPRINT)
-                                    .execute(Tuple.of(fingerprint, now(), proxyId)))
+                                    .execute(Tuple.of(fingerprint, now(), proxyId, lease)))
                             .replaceWith(new FingerprintResult(proxyId, fingerprint));
                 });
+    }
+
+    /** The error for a fingerprint change whose claim found no row: 404, the status's 409, or the lease holding it. */
+    private <T> Uni<T> whyNoFingerprintClaim(long resellerId, long proxyId, LocalDateTime now) {
+        return pool.preparedQuery(FINGERPRINT_TARGET).execute(Tuple.of(proxyId)).map(rows -> {
+            RowIterator<Row> it = rows.iterator();
+            Row proxy = it.hasNext() ? it.next() : null;
+            if (proxy == null || proxy.getLong("reseller_id") != resellerId) {
+                throw ApiException.notFound("Proxy not found");
+            }
+            requireStatus(proxy.getString("status"), ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+            // During a connect the new listener opens with the profile the move copied: a change now would reach the
+            // agent before that listener exists and be lost there, while the row kept it
+            refuseWhileMoving(proxyId, proxy.getLocalDateTime("moving_until"), now, "; change the fingerprint once it has finished");
+            refuseWhileChangingFingerprint(proxyId, proxy.getLocalDateTime("fingerprint_until"), now,
+                    "; change it again once it has finished");
+            // The proxy changed between the claim and this read (a connect or a change just ended): nothing was done
+            throw ApiException.conflict(FINGERPRINT_IN_PROGRESS, "The proxy changed while this request ran; nothing was"
+                    + " changed, try again");
+        });
+    }
+
+    /**
+     * 409 {@value #FINGERPRINT_IN_PROGRESS} while a fingerprint change of proxy {@code proxyId} waits for its agent
+     * (lease {@code fingerprintUntil}, V21, still after {@code now}); {@code then}: what the caller may do afterwards.
+     */
+    private static void refuseWhileChangingFingerprint(long proxyId, LocalDateTime fingerprintUntil, LocalDateTime now, String then) {
+        if (fingerprintUntil != null && fingerprintUntil.isAfter(now)) {
+            throw ApiException.conflict(FINGERPRINT_IN_PROGRESS, "A fingerprint change of this proxy is still waiting"
+                    + " for its modem; GET /v1/reseller/proxies/" + proxyId + " shows the profile it has" + then);
+        }
     }
 
     /**
@@ -157,6 +224,8 @@ public class ProxyControlService {
                         find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE).chain(proxy -> {
                             requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
                             refuseWhileMoving(proxy, now(), "; connect once it has finished");
+                            // the new listener opens with the row's profile: not while a change of it is unstored
+                            refuseWhileChangingFingerprint(proxyId, proxy.fingerprintUntil, now(), "; connect once it has finished");
                             // A disconnected proxy holds no slot: its own modem is as good as any other.
                             String notHere = ProxyStatus.DISCONNECTED.equals(proxy.status) ? null : proxy.modemId;
                             return ProxyRotations.refuseWhileRotating(session, proxyId, now(), "; connect once it has finished")
