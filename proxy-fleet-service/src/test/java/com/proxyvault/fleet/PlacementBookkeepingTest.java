@@ -134,7 +134,7 @@ class PlacementBookkeepingTest {
             assertEquals(AGENT + "/o2", modemOf(d));
             assertBookkeeping("moved and back");
 
-            // Silent past the heartbeat timeout: the sweep marks its proxies offline (not live: no slot, no port).
+            // Silent past the heartbeat timeout: the sweep marks its proxies offline (they keep slot and port, V22).
             run("update agents set last_seen_at = last_seen_at - interval '1 hour' where id = $1", Tuple.of(AGENT));
             for (long id : new long[] {c, d, e}) {
                 awaitStatus(id, "offline");
@@ -198,17 +198,17 @@ class PlacementBookkeepingTest {
     private void assertBookkeeping(String step) {
         Row row = one("""
                 select (select count(*) from modems m where m.agent_id = $1 and m.live_proxies <>
-                            (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active'))),
+                            (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active', 'offline'))),
                        (select count(*) from free_ports f where f.agent_id = $1 and exists (
                             select 1 from proxies p where p.agent_id = f.agent_id and p.port = f.port
-                                                      and p.status in ('provisioning', 'active'))),
+                                                      and p.status in ('provisioning', 'active', 'offline'))),
                        (select count(*) from agents a
                         cross join lateral generate_series(a.port_range_start,
-                            (select max(p.port) from proxies p where p.agent_id = a.id and p.status in ('provisioning', 'active')
+                            (select max(p.port) from proxies p where p.agent_id = a.id and p.status in ('provisioning', 'active', 'offline')
                                 and p.port between a.port_range_start and a.port_range_end) - 1) as s(port)
                         where a.id = $1
                           and not exists (select 1 from proxies p where p.agent_id = a.id and p.port = s.port
-                                                                    and p.status in ('provisioning', 'active'))
+                                                                    and p.status in ('provisioning', 'active', 'offline'))
                           and not exists (select 1 from free_ports f where f.agent_id = a.id and f.port = s.port))""",
                 Tuple.of(AGENT));
         assertEquals(0L, row.getLong(0), step + ": modems whose live_proxies differ from a recount");
@@ -221,7 +221,7 @@ class PlacementBookkeepingTest {
         return one("""
                 select min(s.port) from agents a cross join lateral generate_series(a.port_range_start, a.port_range_end) as s(port)
                 where a.id = $1 and not exists (select 1 from proxies p where p.agent_id = a.id and p.port = s.port
-                                                                         and p.status in ('provisioning', 'active'))""",
+                                                                         and p.status in ('provisioning', 'active', 'offline'))""",
                 Tuple.of(AGENT)).getInteger(0);
     }
 

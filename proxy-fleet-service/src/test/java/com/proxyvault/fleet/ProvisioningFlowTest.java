@@ -775,6 +775,48 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * An offline proxy keeps its modem slot and port (fleet V22): the next purchase is not placed there while the
+     * agent, heard again, still serves it; and a heartbeat on the stream the agent kept, reporting the proxy served,
+     * makes it active again with {@code proxy.online}, without a Hello (static review, stop 27, finding 1: the slot
+     * and port went to the next purchase, which the agent refused, and only a Hello revived the proxy).
+     */
+    @Test
+    void shouldKeepAnOfflineProxysPlaceAndReviveItWhenItsAgentIsHeardAgain() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-u", "token-u", 30500, 30510, "u", "MIA");
+            long proxyId = provisioned(agent, reseller, order, "MIA");
+            String base = "/v1/reseller/proxies/" + proxyId;
+            int port = given().header("Authorization", token).get(base).then().extract().path("port");
+
+            // silent past the timeout: offline, its port still shown
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-u'").executeUpdate()));
+            awaitEvent(EventTypes.PROXY_OFFLINE, order);
+            given().header("Authorization", token).get(base).then().body("status", equalTo("offline")).body("port", equalTo(port));
+
+            // heard again without the proxy in its report: live for placement, the proxy still offline and holding
+            // the only slot, so a purchase in MIA finds no modem instead of taking the proxy's modem and port
+            agent.heartbeat();
+            await().atMost(WAIT).until(() -> db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select last_seen_at > now() at time zone 'utc' - interval '1 minute' from agents where id = 'agent-u'",
+                    Boolean.class).getSingleResult())));
+            long other = IDS.incrementAndGet();
+            orderPaid(reseller + 1000, other, "day", "MIA");
+            assertEquals("No free modem available in MIA",
+                    awaitEvent(EventTypes.PROXY_PROVISION_FAILED, other).get("data").get("reason").asText());
+            given().header("Authorization", token).get(base).then().body("status", equalTo("offline"));
+
+            // a heartbeat that reports it served: active again, announced, same port, no Hello
+            agent.heartbeat(proxyId, 10, 20, 1);
+            awaitEvent(EventTypes.PROXY_ONLINE, order);
+            given().header("Authorization", token).get(base).then().body("status", equalTo("active")).body("port", equalTo(port));
+        }
+    }
+
+    /**
      * One fingerprint change of a proxy at a time (fleet V21, docs/fleet.md "Fingerprint change while one runs"):
      * while one waits for its agent, a second change and a connect are 409 {@code fingerprint_in_progress} and reach
      * no agent, so the agent and the row cannot end on different profiles; the change's end (ok or refused) lets

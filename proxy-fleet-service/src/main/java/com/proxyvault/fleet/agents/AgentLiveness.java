@@ -29,9 +29,12 @@ import java.util.List;
  * agent's active proxies become {@code offline} and {@code proxy.offline} goes out for each (one transaction,
  * rows claimed {@code for update skip locked}: with several fleet replicas each proxy is announced once). The
  * stream's end alone does not count — a fleet restart ends every stream and the agents are back in seconds —
- * only silence does. When the agent says Hello again, its registration ({@link AgentStore#register}) makes its offline proxies active in
- * the same transaction that marks it connected, before any new proxy can be placed on it, and announces
- * {@code proxy.online}; the reconciler then re-sends whatever the agent no longer serves.
+ * only silence does. An offline proxy keeps its port and modem slot (fleet migration V22). When the agent says Hello
+ * again, its registration ({@link AgentStore#register}) makes its offline proxies active in the same transaction that
+ * marks it connected and announces {@code proxy.online}; the reconciler then re-sends whatever the agent no longer
+ * serves. An agent heard again on the stream it kept (a network blip, the fleet's own writes failing for a while)
+ * says no Hello: its heartbeats report the proxies it serves, and the batch that writes them makes those active again
+ * ({@link HeartbeatWriter}).
  */
 @ApplicationScoped
 public class AgentLiveness {
@@ -72,8 +75,13 @@ public class AgentLiveness {
         // sweep reads only the agents. The join the other way round walked the proxies' primary key through
         // every proxy ever made, expired ones included (44 ms per sweep, each second, with 23,000 rows after
         // bench runs; docs/benchmarks.md "Where an 'idle' stack spends PostgreSQL").
+        // The candidates' agents are then locked (for share) and their silence checked again on the rows as they are
+        // now: a Hello or a heartbeat batch that committed after this read, or that runs right now (it waits for the
+        // lock, then revives what this sweep marked), would otherwise be overridden by a decision taken on an agent
+        // row that was already stale (static review, stop 27, finding 2: the agent back, its proxy offline, and the
+        // reconciler had already closed its listener).
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                        select p.id, p.order_id, p.reseller_id, a.last_seen_at
+                        select p.id, p.order_id, p.reseller_id, a.last_seen_at, a.id as agent_id
                         from agents a cross join lateral (
                             select p.id, p.order_id, p.reseller_id from proxies p
                             where p.agent_id = a.id and p.status = 'active'
@@ -84,6 +92,13 @@ public class AgentLiveness {
                 .setParameter("silentSince", now.minus(timeout))
                 .setParameter("batch", BATCH)
                 .getResultList()
+                .chain(candidates -> candidates.isEmpty() ? Uni.createFrom().item(List.<Object[]>of()) : session.createNativeQuery("""
+                                select a.id from agents a where a.id in (:agents) and a.last_seen_at < :silentSince
+                                for share""", String.class)
+                        .setParameter("agents", candidates.stream().map(row -> (String) row[4]).distinct().toList())
+                        .setParameter("silentSince", now.minus(timeout))
+                        .getResultList()
+                        .map(stillSilent -> candidates.stream().filter(row -> stillSilent.contains((String) row[4])).toList()))
                 .chain(rows -> rows.isEmpty() ? Uni.createFrom().item(0) : session.createNativeQuery("""
                                 update proxies set status = :offline, updated_at = :now where id in (:ids)""")
                         .setParameter("offline", ProxyStatus.OFFLINE)

@@ -1,6 +1,11 @@
 package com.proxyvault.fleet.agents;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyOnline;
+import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import com.proxyvault.fleet.provisioning.AgentCommands;
 import com.proxyvault.fleet.proxies.ProxyStatus;
@@ -36,7 +41,9 @@ import java.util.Map;
  * this replica while the stream is still this replica's current one for the agent, and each reported proxy
  * of that agent adds the bytes counted since its last report (docs/fleet.md "Byte counters", per report in
  * arrival order, {@link HeartbeatBatch}); a report that moves no counter forward is not written ({@link #UPDATE_TRAFFIC}). Offline detection ({@link AgentLiveness}) therefore sees an agent at
- * most one flush interval later than before: 250 ms against the 30 s timeout and 10 s heartbeats. After the write,
+ * most one flush interval later than before: 250 ms against the 30 s timeout and 10 s heartbeats. Offline proxies
+ * a heartbeat reports served by their own agent are made active again in the same transaction, with
+ * {@code proxy.online} ({@link #REVIVE}). After the write,
  * reported proxies that have {@code expired} or {@code failed} meanwhile are released on the stream that
  * reported them (docs/fleet.md "Releases without a caller"), one query for the whole batch.
  *
@@ -99,7 +106,23 @@ public class HeartbeatWriter {
 
     static final String ENDED = "select id, port, agent_id from proxies where id = any($1) and status = any($2)";
 
+    /**
+     * Offline proxies that their own agent reports serving ({@code $1} proxy ids, {@code $2} the reporting agents, pairwise;
+     * {@code $3} those agents once each, for {@code proxies_offline_by_agent}) are active again: the agent was heard on
+     * the stream it kept, so no Hello will revive them (a network blip past the heartbeat timeout, or this fleet's own
+     * writes failing for that long; static review, stop 27, finding 1). Only what the agent says it serves: a proxy it
+     * lost waits for the reconciliation of its next Hello. The place is still theirs (V22), so this never conflicts.
+     */
+    static final String REVIVE = """
+            update proxies p set status = $4, updated_at = $5
+            from unnest($1::bigint[], $2::text[]) as r(id, agent)
+            where p.agent_id = any($3::text[]) and p.status = $6 and p.id = r.id and p.agent_id = r.agent
+            returning p.id, p.order_id, p.reseller_id, p.agent_id""";
+    static final String APPEND_EVENT = """
+            insert into outbox_events (id, topic, message_key, payload, traceparent) values ($1, $2, $3, $4, $5)""";
+
     private final Pool pool;
+    private final ObjectMapper mapper;
     private final Clock clock;
     private final FleetReplicas replicas;
     private final AgentRegistry registry;
@@ -107,9 +130,10 @@ public class HeartbeatWriter {
     private final Duration flushInterval;
     private HeartbeatBatch batch = new HeartbeatBatch();
 
-    public HeartbeatWriter(Pool pool, Clock clock, FleetReplicas replicas, AgentRegistry registry, PhasedJobs jobs,
+    public HeartbeatWriter(Pool pool, ObjectMapper mapper, Clock clock, FleetReplicas replicas, AgentRegistry registry, PhasedJobs jobs,
                            @ConfigProperty(name = "proxyvault.fleet.heartbeat-flush-interval") Duration flushInterval) {
         this.pool = pool;
+        this.mapper = mapper;
         this.clock = clock;
         this.replicas = replicas;
         this.registry = registry;
@@ -152,9 +176,44 @@ public class HeartbeatWriter {
         rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
         return pool.withTransaction(connection -> updateAgents(connection, seen)
                         .chain(() -> updateTraffic(connection, rounds, 0))
+                        .chain(() -> revive(connection, reportedBy))
                         .chain(() -> ended(connection, reportedBy)))
                 .invoke(ended -> releaseEnded(seen, reportedBy, ended))
                 .replaceWith(taken.heartbeats());
+    }
+
+    /** {@link #REVIVE} and a {@code proxy.online} per revived proxy, in the batch's transaction. */
+    private Uni<Void> revive(SqlConnection connection, Map<Long, String> reportedBy) {
+        if (reportedBy.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Long[] ids = new Long[reportedBy.size()];
+        String[] agents = new String[reportedBy.size()];
+        int i = 0;
+        for (var e : reportedBy.entrySet()) {
+            ids[i] = e.getKey();
+            agents[i] = e.getValue();
+            i++;
+        }
+        String[] reporters = reportedBy.values().stream().distinct().toArray(String[]::new);
+        return connection.preparedQuery(REVIVE)
+                .execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfString(agents).addArrayOfString(reporters)
+                        .addString(ProxyStatus.ACTIVE).addLocalDateTime(ClockProducer.utcNow(clock)).addString(ProxyStatus.OFFLINE))
+                .chain(rows -> {
+                    if (rows.rowCount() == 0) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    List<Tuple> events = new ArrayList<>();
+                    Map<String, Integer> perAgent = new HashMap<>();
+                    for (Row row : rows) {
+                        Outbox.Row event = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_ONLINE, row.getLong("reseller_id"),
+                                new ProxyOnline(row.getLong("id"), row.getLong("order_id")), clock));
+                        events.add(Tuple.of(event.id(), event.topic(), event.key(), event.payload(), event.traceparent()));
+                        perAgent.merge(row.getString("agent_id"), 1, Integer::sum);
+                    }
+                    perAgent.forEach((agent, n) -> LOG.infof("Agent %s is heard again: %d offline proxies it serves active again", agent, n));
+                    return connection.preparedQuery(APPEND_EVENT).executeBatch(events).replaceWithVoid();
+                });
     }
 
     private Uni<Void> updateAgents(SqlConnection connection, Map<String, HeartbeatBatch.Seen> seen) {

@@ -142,16 +142,14 @@ public class FleetAdminResource {
         Where where = state == null ? Where.of(Map.of())
                 : new Where("where " + (Boolean.parseBoolean(state) ? held : "not " + held), Map.of("now", now));
         LocalDateTime liveSince = now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS);
-        // The counts run for the page's agents only, each through an index: the proxies count is split by status
-        // because no one partial index holds provisioning, active and offline proxies by agent
-        // (proxies_live_port, proxies_offline_by_agent), and one "in (all three)" read every proxy per agent.
+        // The counts run for the page's agents only, each through an index: the proxies they hold through
+        // proxies_live_port, which since fleet V22 holds provisioning, active and offline proxies by agent.
         return Panache.getSession().chain(session -> where.bind(session.createNativeQuery("""
                         select a.id, a.public_host, %s, a.last_seen_at, a.agent_version, a.port_range_start,
                                a.port_range_end,
                                (select count(*) from modems m where m.agent_id = a.id),
                                (select count(*) from proxies p where p.agent_id = a.id
-                                  and p.status in ('provisioning', 'active'))
-                               + (select count(*) from proxies p where p.agent_id = a.id and p.status = 'offline')
+                                  and p.status in ('provisioning', 'active', 'offline'))
                         from (select * from agents a %s order by id limit :limit offset :offset) a
                         order by a.id""".formatted(held, where.sql()), Object[].class))
                         .setParameter("limit", page.limit()).setParameter("offset", page.offset())
@@ -211,9 +209,9 @@ public class FleetAdminResource {
      *   <li>{@code online_modems}: online as {@link #modems} shows it: up by its agent's last report and that agent
      *       heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS} (draining ones included);</li>
      *   <li>{@code capacity}: the sum of its modems' capacities (proxies at once), all modems;</li>
-     *   <li>{@code live_proxies}: the sum of {@code modems.live_proxies}, its provisioning and active proxies as
-     *       fleet migration V16's triggers count them for placement (docs/fleet.md "Placement cost"); offline
-     *       proxies hold a modem but are not live, so this can be below the modems list's {@code proxy_ids};</li>
+     *   <li>{@code live_proxies}: the sum of {@code modems.live_proxies}, its provisioning, active and offline
+     *       proxies (each holds its slot, fleet migration V22) as V16's triggers count them for placement
+     *       (docs/fleet.md "Placement cost"), the same proxies as the modems list's {@code proxy_ids};</li>
      *   <li>{@code free_slots}: what placement could still use, the sum of {@code max(capacity - live_proxies, 0)}
      *       over its modems that are online (as above) and not draining. Placement asks two things more, which
      *       this leaves out: an open stream ({@code agents.connected}; a closed one counts here until its agent's

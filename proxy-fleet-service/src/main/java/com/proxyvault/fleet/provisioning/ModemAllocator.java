@@ -52,7 +52,7 @@ public class ModemAllocator {
                                   and (exists (select 1 from free_ports f where f.agent_id = a.id
                                                  and f.port between a.port_range_start and a.port_range_end)
                                        or (select coalesce(max(p.port) + 1, a.port_range_start) from proxies p
-                                           where p.agent_id = a.id and p.status in ('provisioning', 'active')
+                                           where p.agent_id = a.id and p.status in ('provisioning', 'active', 'offline')
                                              and p.port between a.port_range_start and a.port_range_end)
                                           <= a.port_range_end))
                         from locations l order by l.id""".formatted(STREAM_HELD_BY_LIVE_REPLICA), Object[].class)

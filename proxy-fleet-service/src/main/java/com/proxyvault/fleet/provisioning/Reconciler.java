@@ -37,7 +37,11 @@ public class Reconciler {
 
     /**
      * After the agent's Welcome: its provisioning proxies are due for a resend at once and the dispatcher is woken;
-     * what it serves is made to match its active proxies. One statement, no transaction around it: the reset of
+     * what it serves is made to match its active proxies, and its offline ones: the Hello made them active, but an
+     * offline sweep that read the agent's row before the Hello may have marked some offline again since; their place
+     * is theirs (V22), so their listeners stay or are re-opened, and the heartbeats that report them serve make them
+     * active (HeartbeatWriter) instead of the listener being closed under a proxy that would then stay offline
+     * (static review, stop 27, finding 2). One statement, no transaction around it: the reset of
      * the resend marks and the read of the active proxies are independent (docs/fleet.md "A Hello in one statement").
      */
     public void afterHello(AgentSession session, List<ServedProxy> served) {
@@ -45,10 +49,10 @@ public class Reconciler {
                                 with resend as (
                                     update proxies set command_sent_at = null
                                     where agent_id = :agent and status = :provisioning and command_sent_at is not null)
-                                select * from proxies where agent_id = :agent and status = :active""", Proxy.class)
+                                select * from proxies where agent_id = :agent and status in (:served)""", Proxy.class)
                         .setParameter("agent", session.agentId())
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
-                        .setParameter("active", ProxyStatus.ACTIVE)
+                        .setParameter("served", List.of(ProxyStatus.ACTIVE, ProxyStatus.OFFLINE))
                         .getResultList()))
                 .subscribe().with(active -> {
                             provisioning.wake(); // its waiting proxies go out now, not at the next tick

@@ -12,18 +12,19 @@ public final class ProxyStatus {
     public static final String PROVISIONING = "provisioning";
     public static final String ACTIVE = "active";
     public static final String DISCONNECTED = "disconnected";
-    /** Its agent missed the heartbeat timeout; active again when the agent reconnects (docs/fleet.md). */
+    /**
+     * Its agent missed the heartbeat timeout; active again when the agent says Hello or, on the stream it kept, reports
+     * serving it in a heartbeat (docs/fleet.md "Offline detection").
+     */
     public static final String OFFLINE = "offline";
     public static final String FAILED = "failed";
     public static final String EXPIRED = "expired";
 
-    /** Holding a port and a modem slot. */
-    public static final List<String> LIVE = List.of(PROVISIONING, ACTIVE);
-
     /**
-     * Holding a port and a modem as the API shows it: the live ones and offline ones (their agent is silent; they keep
-     * port and credentials). A disconnected, failed or expired proxy's port went back to its agent's free ports (or,
-     * failed, was never opened), so {@link ProxyView} shows no port for it (docs/fleet.md "What a reseller sees").
+     * Holding a port and a modem slot: provisioning, active and offline proxies (an offline one's agent is silent; it
+     * keeps port and credentials, fleet migration V22: before it the offline sweep gave both to the next purchase). The API shows a
+     * port for these only; a disconnected, failed or expired proxy's port went back to its agent's free ports (or,
+     * failed, was never opened), so {@link ProxyView} shows none for it (docs/fleet.md "What a reseller sees").
      */
     public static final List<String> HOLDING_PORT = List.of(PROVISIONING, ACTIVE, OFFLINE);
 

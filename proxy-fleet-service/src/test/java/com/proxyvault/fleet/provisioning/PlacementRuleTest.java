@@ -245,7 +245,7 @@ class PlacementRuleTest {
         List<Long> loads = new ArrayList<>();
         pool.preparedQuery("""
                         select count(p.id) from modems m
-                        left join proxies p on p.modem_id = m.id and p.status in ('provisioning', 'active')
+                        left join proxies p on p.modem_id = m.id and p.status in ('provisioning', 'active', 'offline')
                         where m.agent_id = $1 group by m.id""")
                 .execute(Tuple.of(AGENT)).await().atMost(WAIT)
                 .forEach(row -> loads.add(row.getLong(0)));
