@@ -70,6 +70,8 @@ class ProvisioningFlowTest {
     Mutiny.SessionFactory sessionFactory;
     @Inject
     io.micrometer.core.instrument.MeterRegistry meters;
+    @Inject
+    com.proxyvault.fleet.agents.FleetStart fleetStart;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private KafkaConsumer<String, String> events;
@@ -772,6 +774,40 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).get(base).then().statusCode(200)
                     .body("location_id", equalTo("MIA")).body("port", equalTo(again));
         }
+    }
+
+    /**
+     * Just after a fleet start, a paid order that finds no modem waits for the agents to dial back in instead of
+     * failing and being refunded (FleetStart; new-user review 5, finding 1: every order paid while the fleet was down
+     * failed "No free modem available" seconds before the agent reconnected). Past the grace it fails as before.
+     */
+    @Test
+    void shouldWaitForAgentsToReconnectBeforeFailingAPlacementJustAfterAStart() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        try {
+            fleetStart.settleFrom(com.proxyvault.platform.time.ClockProducer.utcNow(java.time.Clock.systemUTC()),
+                    Duration.ofSeconds(20));
+            orderPaid(reseller, order, "day", "NYC"); // no agent of NYC is connected yet
+            Thread.sleep(1500);
+            assertTrue(seen.stream().noneMatch(e -> e.get("type").asText().equals(EventTypes.PROXY_PROVISION_FAILED)
+                    && e.get("data").get("order_id").asLong() == order), "failed while agents may still be reconnecting");
+            try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+                agent.hello("agent-v", "token-v", 30600, 30610, "v", "NYC");
+                assertTrue(agent.next(WAIT).hasWelcome());
+                FleetMessage provision = agent.next(WAIT);
+                assertTrue(provision.hasProvisionProxy(), provision.toString());
+                agent.answer(provision, true, "");
+                awaitEvent(EventTypes.PROXY_PROVISIONED, order);
+            }
+        } finally {
+            fleetStart.settleFrom(java.time.LocalDateTime.of(2000, 1, 1, 0, 0), Duration.ZERO);
+        }
+        // past the grace: no modem is a failure at once, as before
+        long late = IDS.incrementAndGet();
+        orderPaid(reseller, late, "day", "NYC");
+        assertEquals("No free modem available in NYC",
+                awaitEvent(EventTypes.PROXY_PROVISION_FAILED, late).get("data").get("reason").asText());
     }
 
     /**

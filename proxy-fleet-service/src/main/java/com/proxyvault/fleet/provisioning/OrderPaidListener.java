@@ -13,6 +13,7 @@ import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.tracing.TraceParents;
 import com.proxyvault.fleet.agents.FleetReplicas;
+import com.proxyvault.fleet.agents.FleetStart;
 import com.proxyvault.fleet.proxies.Proxy;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import com.proxyvault.fleet.renewals.ProxyRenewals;
@@ -26,6 +27,7 @@ import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.Arrays;
 
@@ -66,10 +68,12 @@ public class OrderPaidListener {
     private final ProxyRenewals renewals;
     private final FleetReplicas replicas;
     private final ProvisioningJob dispatch;
+    private final FleetStart start;
 
     public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, Clock clock, Pool pool,
                              Mutiny.SessionFactory sessionFactory, ProxyRenewals renewals, FleetReplicas replicas,
-                             ProvisioningJob dispatch) {
+                             ProvisioningJob dispatch, FleetStart start) {
+        this.start = start;
         this.renewals = renewals;
         this.replicas = replicas;
         this.dispatch = dispatch;
@@ -171,7 +175,32 @@ public class OrderPaidListener {
                 proxy.periodType, proxy.periodDuration, proxy.traceparent,
                 provisioning.key(), provisioning.id(), provisioning.topic(), provisioning.payload(),
                 failed.id(), failed.topic(), failed.payload(), replicas.id()));
-        return pool.preparedQuery(PLACE).execute(args).map(rows -> rows.iterator().next());
+        if (!start.settling(now)) {
+            return pool.preparedQuery(PLACE).execute(args).map(rows -> rows.iterator().next());
+        }
+        // Just started: "no modem" may only mean "no agent has dialled back in yet". The placement runs in a
+        // transaction that a failure rolls back (its inbox row and provision_failed with it), and is tried again a
+        // second later, until it places or the grace is over (FleetStart; new-user review 5, finding 1).
+        return pool.withTransaction(connection -> connection.preparedQuery(PLACE).execute(args).map(rows -> {
+                    Row row = rows.iterator().next();
+                    if ("failed".equals(row.getString("outcome"))) {
+                        throw new AgentsReconnecting();
+                    }
+                    return row;
+                }))
+                .onFailure(AgentsReconnecting.class).recoverWithUni(() -> {
+                    LOG.debugf("Order %d: no modem yet while agents reconnect; trying again in 1 s", order.orderId());
+                    proxy.createdAt = ClockProducer.utcNow(clock);
+                    return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofSeconds(1))
+                            .chain(() -> placement(event, proxy));
+                });
+    }
+
+    /** A placement found no modem while agents may still be reconnecting after this replica's start: rolled back. */
+    private static final class AgentsReconnecting extends RuntimeException {
+        AgentsReconnecting() {
+            super("no modem yet while agents reconnect", null, false, false);
+        }
     }
 
     /** The proxy as {@code place_paid_order} stored it, from what was sent and what its row returned. */
