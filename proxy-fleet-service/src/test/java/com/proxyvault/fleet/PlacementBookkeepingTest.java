@@ -145,20 +145,22 @@ class PlacementBookkeepingTest {
         // the old stream's end is recorded before the new Hello, or it could mark the new one's agent disconnected
         await().atMost(WAIT).until(() -> !one("select connected from agents where id = $1", Tuple.of(AGENT)).getBoolean(0));
 
-        // Back with a port range moved up by one: the Hello's one statement revives the proxies (each on its old
-        // port, c's now below the range) and the agent's free ports are computed again for the new range.
+        // Back with a port range moved up by one: the Hello's one statement revives the proxies on their old ports,
+        // but c's is now below the range, where the agent would refuse it: c is disconnected (new-user review 5,
+        // finding 2), and the agent's free ports are computed again for the new range.
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello(AGENT, TOKEN, 32001, 32010, "o", LOCATION, LOCATION, LOCATION);
             assertTrue(agent.next(WAIT).hasWelcome());
             Set<Long> reopened = new HashSet<>();
-            for (int i = 0; i < 3; i++) { // the reconciler opens the revived proxies again
+            for (int i = 0; i < 2; i++) { // the reconciler opens the revived proxies again
                 FleetMessage again = agent.next(WAIT);
                 reopened.add(again.getProvisionProxy().getProxyId());
                 agent.answer(again, true, "");
             }
-            assertEquals(Set.of(c, d, e), reopened);
+            assertEquals(Set.of(d, e), reopened);
+            awaitStatus(c, "disconnected");
             assertBookkeeping("revived in a new range");
-            placeAndAnswer(agent, true, "o0", 32001); // 32000 is outside the range now
+            placeAndAnswer(agent, true, "o1", 32001); // c left o1 empty; 32000 is outside the range now
             assertBookkeeping("placed in the new range");
         }
 

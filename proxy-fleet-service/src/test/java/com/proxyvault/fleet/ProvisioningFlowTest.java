@@ -777,6 +777,39 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * An agent back with another modem list: a proxy on a modem it no longer announces is {@code offline} with
+     * {@code proxy.offline}, not re-announced online with nothing listening (new-user review 5, finding 2); a later
+     * Hello that announces the modem again revives it and the agent is told to open it.
+     */
+    @Test
+    void shouldTakeOfflineAProxyWhoseModemItsAgentNoLongerAnnounces() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        long proxyId;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-w", "token-w", 30700, 30710, "w", "LAX");
+            proxyId = provisioned(agent, reseller, order, "LAX");
+        }
+        String base = "/v1/reseller/proxies/" + proxyId;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-w", "token-w", 30700, 30710, "x", "LAX"); // modem x0 instead of w0
+            assertTrue(agent.next(WAIT).hasWelcome());
+            awaitEvent(EventTypes.PROXY_OFFLINE, order);
+            given().header("Authorization", token).get(base).then().body("status", equalTo("offline"));
+        }
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-w", "token-w", 30700, 30710, "w", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            awaitEvent(EventTypes.PROXY_ONLINE, order);
+            FleetMessage reopen = agent.next(WAIT);
+            assertEquals(proxyId, reopen.getProvisionProxy().getProxyId());
+            agent.answer(reopen, true, "");
+            given().header("Authorization", token).get(base).then().body("status", equalTo("active"));
+        }
+    }
+
+    /**
      * Just after a fleet start, a paid order that finds no modem waits for the agents to dial back in instead of
      * failing and being refunded (FleetStart; new-user review 5, finding 1: every order paid while the fleet was down
      * failed "No free modem available" seconds before the agent reconnected). Past the grace it fails as before.

@@ -124,6 +124,18 @@ public class AgentLiveness {
     }
 
     /**
+     * In the Hello's registration transaction ({@link AgentStore#register}, which set them offline because the agent no
+     * longer announces their modem): {@code proxy.offline} for each {@code (id, order_id, reseller_id, ...)} row.
+     */
+    Uni<Void> announceOffline(Mutiny.Session session, List<Object[]> rows, LocalDateTime now) {
+        return Multi.createFrom().iterable(rows)
+                .onItem().transformToUniAndConcatenate(row -> Outbox.append(session, mapper, EventEnvelope.of(
+                        EventTypes.PROXY_OFFLINE, ((Number) row[2]).longValue(),
+                        new ProxyOffline(((Number) row[0]).longValue(), ((Number) row[1]).longValue(), now), clock)).replaceWith(true))
+                .collect().last().replaceWithVoid();
+    }
+
+    /**
      * In the Hello's registration transaction ({@link AgentStore#register}, which made them active again):
      * {@code proxy.online} for each revived proxy's {@code (id, order_id, reseller_id, ...)} row.
      */

@@ -46,8 +46,13 @@ public class AgentStore {
 
     /**
      * Records the agent as connected, its stream held by this replica, and replaces its modem list with the one it announced: a modem it no
-     * longer reports goes offline (its proxies stay, they just get no new ones). Its offline proxies are active
-     * again, with {@code proxy.online} ({@link AgentLiveness#announceOnline}), in the same transaction.
+     * longer reports goes offline (no new proxies). Its offline proxies are active again, with {@code proxy.online}
+     * ({@link AgentLiveness#announceOnline}), in the same transaction, if the agent still announces their modem and
+     * their port is in its range. The agent would refuse to re-open the others, and they stayed {@code active} with
+     * nothing listening, after a {@code proxy.online} (new-user review 5, finding 2): a proxy whose port is outside the
+     * announced range is {@code disconnected} (no place, the paid period running; a connect gives it a new one); an
+     * active one on a modem the agent no longer announces is {@code offline} with {@code proxy.offline} (a modem
+     * missing from one Hello, e.g. not yet enumerated, may be back in the next: then it is revived).
      *
      * <p>One statement does the agent, its modems and the revival ({@link #REGISTER}), instead of one per modem
      * plus four: a fleet restart brings every agent's Hello at once (10,000 in bench/fleet), and each statement is a
@@ -73,19 +78,35 @@ public class AgentStore {
                         .setParameter("exitIps", modems.values().stream().map(ModemInfo::getExitIp).toArray(String[]::new))
                         .setParameter("active", ProxyStatus.ACTIVE)
                         .setParameter("offline", ProxyStatus.OFFLINE)
+                        .setParameter("disconnected", ProxyStatus.DISCONNECTED)
                         .getResultList()
                         .chain(rows -> {
                             List<Object[]> revived = new ArrayList<>();
+                            List<Object> stranded = new ArrayList<>();
+                            List<Object[]> modemless = new ArrayList<>();
                             for (Object[] row : rows) {
-                                if (row[0] == null) {
-                                    ModemInfo modem = modems.get((String) row[3]);
-                                    LOG.warnf("Agent %s reports modem %s in unknown location %s: ignored", agentId,
-                                            modem.getModemId(), modem.getLocationId());
-                                } else {
-                                    revived.add(row);
+                                switch ((String) row[0]) {
+                                    case "revived" -> revived.add(java.util.Arrays.copyOfRange(row, 1, 5));
+                                    case "stranded" -> stranded.add(row[1]);
+                                    case "modemless" -> modemless.add(java.util.Arrays.copyOfRange(row, 1, 5));
+                                    default -> {
+                                        ModemInfo modem = modems.get((String) row[4]);
+                                        LOG.warnf("Agent %s reports modem %s in unknown location %s: ignored", agentId,
+                                                modem.getModemId(), modem.getLocationId());
+                                    }
                                 }
                             }
-                            return liveness.announceOnline(session, agentId, revived);
+                            if (!stranded.isEmpty()) {
+                                LOG.warnf("Agent %s no longer has the modem or the port of proxies %s (its Hello announced"
+                                        + " other modems or ports %d-%d): disconnected; a connect gives each a new place",
+                                        agentId, stranded, hello.getPortRangeStart(), hello.getPortRangeEnd());
+                            }
+                            if (!modemless.isEmpty()) {
+                                LOG.warnf("Agent %s no longer announces the modem of %d active proxies: offline until a"
+                                        + " Hello announces it again", agentId, modemless.size());
+                            }
+                            return liveness.announceOnline(session, agentId, revived)
+                                    .chain(() -> liveness.announceOffline(session, modemless, now));
                         }))
                 .replaceWithVoid();
     }
@@ -93,9 +114,10 @@ public class AgentStore {
     /**
      * The Hello's registration in one statement (its parts see the same snapshot and touch disjoint rows): the
      * agent upserted as connected and held by this replica; the announced modems in known locations upserted
-     * online; the agent's other modems offline; its offline proxies active again. Rows: {@code (id, order_id,
-     * reseller_id, null)} per revived proxy, {@code (null, null, null, modem_id)} per announced modem in an
-     * unknown location.
+     * online; the agent's other modems offline; its offline proxies active again where it still has their modem
+     * and port, its active and offline ones elsewhere disconnected. Rows: {@code ('revived', id, order_id,
+     * reseller_id, null)} per revived proxy, {@code ('stranded', id, order_id, reseller_id, null)} per disconnected
+     * one, {@code ('unknown-location', null, null, null, modem_id)} per announced modem in an unknown location.
      */
     static final String REGISTER = """
             with agent as (
@@ -123,12 +145,26 @@ public class AgentStore {
                 update modems set online = false, updated_at = :now
                 where agent_id = :id and id not in (select id from upserted)),
             revived as (
-                update proxies set status = :active, updated_at = :now
-                where agent_id = :id and status = :offline
-                returning id, order_id, reseller_id)
-            select r.id, r.order_id, r.reseller_id, cast(null as text) as modem_id from revived r
+                update proxies p set status = :active, updated_at = :now
+                where p.agent_id = :id and p.status = :offline
+                  and p.port between :start and :end and p.modem_id in (select id from upserted)
+                returning p.id, p.order_id, p.reseller_id),
+            stranded as (
+                update proxies p set status = :disconnected, updated_at = :now
+                where p.agent_id = :id and p.status in (:active, :offline) and p.port not between :start and :end
+                returning p.id, p.order_id, p.reseller_id),
+            modemless as (
+                update proxies p set status = :offline, updated_at = :now
+                where p.agent_id = :id and p.status = :active and p.port between :start and :end
+                  and p.modem_id not in (select id from upserted)
+                returning p.id, p.order_id, p.reseller_id)
+            select 'revived' as kind, r.id, r.order_id, r.reseller_id, cast(null as text) as modem_id from revived r
             union all
-            select null, null, null, a.modem_id from announced a where not a.known""";
+            select 'stranded', s.id, s.order_id, s.reseller_id, null from stranded s
+            union all
+            select 'modemless', m.id, m.order_id, m.reseller_id, null from modemless m
+            union all
+            select 'unknown-location', null, null, null, a.modem_id from announced a where not a.known""";
 
     /**
      * The agent's stream on this replica ended: it is no longer connected, and no longer held here — unless
