@@ -777,6 +777,59 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * A proxy another replica ended (expiry runs where the row was claimed): that replica's {@code proxy_ended}
+     * notification makes the replica holding the agent's stream release it at once, not at the agent's next heartbeat
+     * (static review, stop 27, finding 3: the port was free in the database and refused by the agent meanwhile). The
+     * other replica is played by the row change ExpiryJob makes and the notification it sends.
+     */
+    @Test
+    void shouldReleaseAtOnceAProxyAnotherReplicaEnded() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-y", "token-y", 30900, 30910, "y", "LAX");
+            long proxyId = provisioned(agent, reseller, IDS.incrementAndGet(), "LAX");
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set status = 'expired', updated_at = now() at time zone 'utc' where id = :id")
+                    .setParameter("id", proxyId).executeUpdate()));
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select pg_notify('" + com.proxyvault.fleet.provisioning.EndedReleases.CHANNEL + "', '')").getSingleResult()));
+            FleetMessage release = agent.next(WAIT); // no heartbeat sent: only the notification can have caused it
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            assertEquals(proxyId, release.getReleaseProxy().getProxyId());
+            agent.answer(release, true, "");
+        }
+    }
+
+    /**
+     * A disconnect whose release the agent did not carry out (it answered 503-worthy, the disconnect stands) left the
+     * listener serving the old credentials until the agent's next Hello: now the next heartbeat that still reports
+     * the proxy gets it released (static review, stop 27, finding 4).
+     */
+    @Test
+    void shouldReleaseADisconnectedProxyItsAgentStillReports() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-x", "token-x", 30800, 30810, "x", "MIA");
+            long proxyId = provisioned(agent, reseller, IDS.incrementAndGet(), "MIA");
+            var disconnect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .post("/v1/reseller/proxies/" + proxyId + "/disconnect"));
+            FleetMessage release = agent.next(WAIT);
+            assertTrue(release.hasReleaseProxy(), release.toString());
+            agent.answer(release, false, "listener busy");
+            disconnect.get().then().statusCode(200);
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then()
+                    .body("status", equalTo("disconnected"));
+
+            agent.heartbeat(proxyId, 1, 1, 1); // still serving it
+            FleetMessage again = agent.next(WAIT);
+            assertTrue(again.hasReleaseProxy(), again.toString());
+            assertEquals(proxyId, again.getReleaseProxy().getProxyId());
+            agent.answer(again, true, "");
+        }
+    }
+
+    /**
      * An agent back with another modem list: a proxy on a modem it no longer announces is {@code offline} with
      * {@code proxy.offline}, not re-announced online with nothing listening (new-user review 5, finding 2); a later
      * Hello that announces the modem again revives it and the agent is told to open it.

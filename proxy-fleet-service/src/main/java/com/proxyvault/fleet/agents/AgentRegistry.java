@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class AgentRegistry {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AgentRegistry.class);
+
     private final Map<String, AgentSession> sessions = new ConcurrentHashMap<>();
 
     /** The agent's open stream on this replica, if it is here. */
@@ -25,10 +27,16 @@ public class AgentRegistry {
         return sessions.keySet();
     }
 
-    /** Registers a new stream; an older stream of the same agent (a reconnect we hadn't noticed) is ended. */
+    /**
+     * Registers a new stream; an older stream of the same agent (a reconnect we hadn't noticed) is ended, with a WARN:
+     * two hosts started with one agent id (an agent.env copied) end each other's stream at every Hello and flapped
+     * every second with nothing in the log but "connected" lines (new-user review 5, finding 8).
+     */
     void register(AgentSession session) {
         AgentSession previous = sessions.put(session.agentId(), session);
         if (previous != null && previous != session) {
+            LOG.warnf("Agent %s said Hello while its previous stream here was still open: that stream is ended. If this"
+                    + " repeats every few seconds, two hosts run with this agent id and end each other's stream", session.agentId());
             previous.close(null);
             previous.terminate();
         }

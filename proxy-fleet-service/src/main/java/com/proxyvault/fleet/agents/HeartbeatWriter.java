@@ -44,8 +44,9 @@ import java.util.Map;
  * most one flush interval later than before: 250 ms against the 30 s timeout and 10 s heartbeats. Offline proxies
  * a heartbeat reports served by their own agent are made active again in the same transaction, with
  * {@code proxy.online} ({@link #REVIVE}). After the write,
- * reported proxies that have {@code expired} or {@code failed} meanwhile are released on the stream that
- * reported them (docs/fleet.md "Releases without a caller"), one query for the whole batch.
+ * reported proxies that have {@code expired}, {@code failed} or been {@code disconnected} meanwhile, or that the
+ * database places on another agent ({@link #ENDED}), are released on the stream that reported them (docs/fleet.md
+ * "Releases without a caller"), one query for the whole batch.
  *
  * <p>A failed write is logged and its batch dropped, as a failed per-heartbeat transaction was: the next
  * heartbeat (10 s) carries the agent's time and every proxy's running totals again.
@@ -104,7 +105,21 @@ public class HeartbeatWriter {
             where t.traffic_since_ms is distinct from excluded.traffic_since_ms
                or excluded.traffic_last_in > t.traffic_last_in or excluded.traffic_last_out > t.traffic_last_out""";
 
-    static final String ENDED = "select id, port, agent_id from proxies where id = any($1) and status = any($2)";
+    /**
+     * The reported proxies the reporting agent must not serve ({@code $1} ids, {@code $3} their reporters, pairwise):
+     * those ended or disconnected ({@code $2}), and those the database places on another agent, unless a connect's
+     * move is still waiting for its new listener ({@code moving_until} after {@code $4}: the old one closes only once
+     * the new one is confirmed). Releases go by proxy id; {@code port} 0 (any) where the row's port is the other
+     * agent's. A release that failed (a disconnect's, a connect's of the old listener) left the listener serving the
+     * proxy's old credentials until the agent's next Hello, and its port refused every new proxy the database placed
+     * there (static review, stop 27, finding 4).
+     */
+    static final String ENDED = """
+            select p.id, case when p.agent_id = r.agent then p.port else 0 end as port, r.agent as agent_id
+            from unnest($1::bigint[], $3::text[]) as r(id, agent)
+            join proxies p on p.id = r.id
+            where p.status = any($2)
+               or (p.agent_id <> r.agent and (p.moving_until is null or p.moving_until <= $4))""";
 
     /**
      * Offline proxies that their own agent reports serving ({@code $1} proxy ids, {@code $2} the reporting agents, pairwise;
@@ -259,16 +274,24 @@ public class HeartbeatWriter {
     }
 
     /**
-     * The reported proxies that have ended ({@code expired}, {@code failed}), read in the batch's transaction: one
+     * The reported proxies their reporter must not serve ({@link #ENDED}), read in the batch's transaction: one
      * transaction per flush where the read after the commit was a second one (docs/fleet.md "Cost per purchase").
      */
     private Uni<List<Row>> ended(SqlConnection connection, Map<Long, String> reportedBy) {
         if (reportedBy.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
+        Long[] ids = new Long[reportedBy.size()];
+        String[] reporters = new String[reportedBy.size()];
+        int i = 0;
+        for (var e : reportedBy.entrySet()) {
+            ids[i] = e.getKey();
+            reporters[i] = e.getValue();
+            i++;
+        }
         return connection.preparedQuery(ENDED)
-                .execute(Tuple.of(reportedBy.keySet().toArray(Long[]::new),
-                        new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED}))
+                .execute(Tuple.of(ids, new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED, ProxyStatus.DISCONNECTED},
+                        reporters, ClockProducer.utcNow(clock)))
                 .map(rows -> {
                     List<Row> ended = new ArrayList<>();
                     rows.forEach(ended::add);
@@ -276,7 +299,7 @@ public class HeartbeatWriter {
                 });
     }
 
-    /** Ended proxies reported by their agent's stream here: released on that stream, once the batch committed. */
+    /** Proxies their reporter must not serve, reported on a stream here: released on that stream, once the batch committed. */
     private void releaseEnded(Map<String, HeartbeatBatch.Seen> seen, Map<Long, String> reportedBy, List<Row> ended) {
         for (Row row : ended) {
             long proxyId = row.getLong("id");
@@ -289,7 +312,7 @@ public class HeartbeatWriter {
     }
 
     private void release(AgentSession session, long proxyId, int port) {
-        String what = "release ended proxy " + proxyId;
+        String what = "release proxy " + proxyId + " it must no longer serve";
         LOG.infof("Agent %s: %s", session.agentId(), what);
         FleetMessage.Builder command = AgentCommands.release(proxyId, port);
         session.command(command).subscribe().with(

@@ -260,16 +260,37 @@ public class ProxyRotations {
                     modeName(mode), attemptInMode, reported, attemptInMode < resets.attemptsPerMode() ? "trying again"
                             : mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed() ? "escalating to a hard reset" : "giving up");
             if (attemptInMode < resets.attemptsPerMode()) {
-                return rotate(rotation, mode, attemptInMode + 1, authorization);
+                return stillOnItsModem(rotation).chain(() -> rotate(rotation, mode, attemptInMode + 1, authorization));
             }
             if (mode == ResetMode.RESET_MODE_FAST && rotation.hardAllowed()) {
-                return rotate(rotation, ResetMode.RESET_MODE_HARD, 1, authorization);
+                return stillOnItsModem(rotation).chain(() -> rotate(rotation, ResetMode.RESET_MODE_HARD, 1, authorization));
             }
             ApiException failed = ApiException.unavailable(ErrorCodes.ROTATION_FAILED, "The exit IP did not change after "
                     + attempts + " resets (" + rotation.oldIp() + ")" + (rotation.hardAllowed() ? ""
                     : ": a hard reset is possible once its cooldown is over"));
             return Uni.createFrom().failure(rotation.hardAllowed() ? failed : failed.retryAfter(rotation.hardWait()));
         });
+    }
+
+    /**
+     * Before another attempt: the proxy must still be active on the modem this run resets. A run lasts up to minutes
+     * and the row is not locked meanwhile, so the proxy may have expired (its modem then given to another reseller's
+     * proxy, whose IP this run would keep changing) or been taken offline: the run stops there, as a failure of this
+     * run (static review, stop 27, finding 6).
+     */
+    private Uni<Void> stillOnItsModem(Rotation rotation) {
+        Proxy proxy = rotation.proxy();
+        return contexts.onNewContext(() -> sessionFactory.withSession(session -> session.createNativeQuery(
+                        "select count(*) from proxies where id = :id and status = :active and modem_id = :modem", Long.class)
+                .setParameter("id", proxy.id).setParameter("active", ProxyStatus.ACTIVE).setParameter("modem", proxy.modemId)
+                .getSingleResult()))
+                .map(n -> {
+                    if (n == 0) {
+                        throw ApiException.conflict("The proxy ended, moved or went offline while it was being reset: the"
+                                + " reset stopped after " + rotation.attempts().get() + " attempts");
+                    }
+                    return null;
+                });
     }
 
     /**
@@ -317,9 +338,17 @@ public class ProxyRotations {
                                 .setParameter("ip", outcome.newIp()).setParameter("attempts", outcome.attempts())
                                 .setParameter("now", now).setParameter("id", proxy.id).setParameter("rotation", rotation.rotationId())
                                 .executeUpdate())
-                        .chain(() -> Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
-                                new ProxyIpRotated(proxy.id, proxy.orderId, rotation.oldIp(), outcome.newIp(),
-                                        modeName(outcome.mode()), outcome.attempts()), clock))))
+                        // announced only while the proxy is still active on the modem that rotated: an expired
+                        // proxy's run that finished after its modem went to another reseller announces nothing
+                        .chain(() -> session.createNativeQuery("""
+                                        select count(*) from proxies where id = :id and status = :active and modem_id = :modem""",
+                                        Long.class)
+                                .setParameter("id", proxy.id).setParameter("active", ProxyStatus.ACTIVE)
+                                .setParameter("modem", proxy.modemId).getSingleResult())
+                        .chain(still -> still == 0 ? Uni.createFrom().voidItem()
+                                : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
+                                        new ProxyIpRotated(proxy.id, proxy.orderId, rotation.oldIp(), outcome.newIp(),
+                                                modeName(outcome.mode()), outcome.attempts()), clock))))
                 .replaceWithVoid();
     }
 
