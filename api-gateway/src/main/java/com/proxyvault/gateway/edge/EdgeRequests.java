@@ -193,7 +193,7 @@ public final class EdgeRequests {
         Context context = Vertx.currentContext();
         shared.authenticator().authenticate(key).onComplete(authenticated -> {
             if (authenticated.failed()) {
-                LOG.warnf("API key lookup failed: %s", authenticated.cause().toString());
+                LOG.warnf("API key lookup failed (X-Request-Id %s): %s", requestId(request), authenticated.cause().toString());
                 request.resume();
                 ErrorResponses.unavailable(response);
                 return;
@@ -206,7 +206,10 @@ public final class EdgeRequests {
             long resellerId = authenticated.result().resellerId();
             shared.rateLimiter().acquire(Long.toString(authenticated.result().keyId())).subscribe().with(
                     decision -> onContext(context, () -> limited(request, resellerId, decision)),
-                    failure -> onContext(context, () -> ErrorResponses.unavailable(response)));
+                    failure -> onContext(context, () -> {
+                        LOG.warnf("Rate limit check failed (X-Request-Id %s): %s", requestId(request), failure.toString());
+                        ErrorResponses.unavailable(response);
+                    }));
         });
     }
 
@@ -295,7 +298,7 @@ public final class EdgeRequests {
                     if (failure instanceof ApiException invalid && invalid.status() == 422) {
                         ErrorResponses.send(response, 422, IdempotencyKeys.CODE_INVALID, invalid.detail());
                     } else {
-                        LOG.warnf("Idempotency-Key store unavailable: %s", failure.toString());
+                        LOG.warnf("Idempotency-Key store unavailable (X-Request-Id %s): %s", requestId(request), failure.toString());
                         ErrorResponses.unavailable(response);
                     }
                 }));
@@ -350,7 +353,7 @@ public final class EdgeRequests {
                                 answer.getBytes()).subscribe().with(
                                 done -> onContext(context, () -> relay(upstream, answer, contentType, response)),
                                 failure -> onContext(context, () -> {
-                                    LOG.warnf("Storing the answer for an Idempotency-Key failed: %s", failure.toString());
+                                    LOG.warnf("Storing the answer for an Idempotency-Key failed (X-Request-Id %s): %s", requestId(request), failure.toString());
                                     relay(upstream, answer, contentType, response);
                                 }));
                     }
@@ -367,12 +370,22 @@ public final class EdgeRequests {
                             return;
                         }
                     }
-                    LOG.warnf("Forwarding %s %s to %s failed: %s", request.method(), request.path(), service, failure.toString());
+                    LOG.warnf("Forwarding %s %s to %s failed (X-Request-Id %s): %s", request.method(), request.path(), service,
+                            requestId(request), failure.toString());
                     if (idempotencyToken != null) {
                         shared.idempotency().release(idempotencyToken).subscribe().with(ignored -> { }, ignored -> { });
                     }
                     ErrorResponses.unavailable(response);
                 });
+    }
+
+    /**
+     * The id this request's answer carries as {@code X-Request-Id} (its trace id), for the gateway's own log lines on
+     * the public port: they run outside any span, so their {@code traceId=} is empty, and a reseller quoting the id of
+     * a 503 found it in no log (new-user review 5, finding 6; docs/local-stack.md "Logs").
+     */
+    private static String requestId(HttpServerRequest request) {
+        return request.response().headers().get("X-Request-Id");
     }
 
     /** The request target in origin form ({@code /path?query}), whichever form the request line used. */

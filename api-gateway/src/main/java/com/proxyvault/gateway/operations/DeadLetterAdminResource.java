@@ -33,7 +33,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@code GET /v1/admin/services/{service}/dead-letters?pending=true&limit=50&offset=0} →
  *       {@code {"dead_letters": [{"id", "handler", "event_type", "event_id", "payload", "error", "attempts",
- *       "parked_at", "replayed_at"}]}}</li>
+ *       "parked_at", "replayed_at"}], "total"}}</li>
  *   <li>{@code POST /v1/admin/services/{service}/dead-letters/{id}/replay} → the row, replayed; 404 unknown,
  *       409 already replayed or failed again (detail says why).</li>
  * </ul>
