@@ -1,5 +1,6 @@
 package com.proxyvault.billing.ledger;
 
+import com.proxyvault.platform.http.ApiException;
 import com.proxyvault.platform.input.Amounts;
 
 import java.math.BigDecimal;
@@ -31,6 +32,11 @@ public final class Money {
      * {@code field}.
      */
     public static BigDecimal parseSigned(String raw, String field) {
+        String magnitude = raw != null && raw.startsWith("-") ? raw.substring(1) : raw;
+        if (magnitude != null && magnitude.matches("0+(\\.0{1,2})?")) {
+            // "must be positive", Amounts' word for a one-way amount, misled on a signed one (new-user review 5)
+            throw ApiException.unprocessable(field + " must not be zero (signed: positive credits, negative debits)");
+        }
         if (raw != null && raw.startsWith("-")) {
             return Amounts.positive(raw.substring(1), field).negate();
         }

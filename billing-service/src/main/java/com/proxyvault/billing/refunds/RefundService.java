@@ -4,6 +4,7 @@ import com.proxyvault.billing.ledger.EntryKind;
 import com.proxyvault.billing.ledger.Ledger;
 import com.proxyvault.billing.ledger.LedgerMetrics;
 import com.proxyvault.billing.ledger.Movement;
+import com.proxyvault.platform.events.Refusal;
 import com.proxyvault.billing.ledger.Origin;
 import com.proxyvault.billing.ledger.Posting;
 import com.proxyvault.billing.ledger.References;
@@ -96,8 +97,11 @@ public class RefundService {
         return Uni.createFrom().failure(new RefundRefused("Refund refused, no money moved: " + why));
     }
 
-    /** order.failed asks for a refund the ledger does not back; the event is parked, nothing is posted. */
-    public static final class RefundRefused extends IllegalStateException {
+    /**
+     * order.failed asks for a refund the ledger does not back; nothing is posted, and the event is parked after one
+     * retry ({@link Refusal}: a retry meets the same ledger), not after the whole back-off.
+     */
+    public static final class RefundRefused extends IllegalStateException implements Refusal {
         RefundRefused(String message) {
             super(message);
         }

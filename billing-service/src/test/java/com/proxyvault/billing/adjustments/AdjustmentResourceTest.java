@@ -90,6 +90,13 @@ class AdjustmentResourceTest {
         assertEquals("100.00", BillingApi.balanceOf(reseller));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-0", "-0.00"})
+    void shouldSayAZeroAdjustmentIsZeroNotNegative(String amount) {
+        BillingApi.adjust(Resellers.fresh(), amount, "fee", "adj-0").statusCode(422)
+                .body("detail", equalTo("amount must not be zero (signed: positive credits, negative debits)"));
+    }
+
     @Test
     void shouldRequireAReasonOfAtMost200Characters() {
         long reseller = Resellers.fresh();

@@ -126,6 +126,18 @@ class TopupResourceTest {
         assertNull(tables.accountBalance(reseller));
     }
 
+    /** "dep-1 " was a second deposit beside "dep-1" (new-user review 5, finding 4): surrounding space is refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dep-1 ", " dep-1", "dep-1\u00A0", "dep\u200B-1"})
+    void shouldRefuseAReferenceWithSurroundingSpaceOrAnInvisibleCharacter(String reference) {
+        long reseller = Resellers.fresh();
+        given().auth().oauth2(InternalTokens.billing().operator()).contentType(ContentType.JSON)
+                .body(Map.of("amount", "10.00", "reference", reference))
+                .post("/internal/resellers/{id}/topups", reseller)
+                .then().statusCode(422).body("code", equalTo("validation_failed")).body("detail", containsString("reference"));
+        assertNull(tables.accountBalance(reseller));
+    }
+
     @Test
     void shouldRejectAMissingAmountOrReference() {
         long reseller = Resellers.fresh();

@@ -21,7 +21,7 @@ import java.util.List;
  * The operator's handle on parked events, in every service that consumes events
  * ({@code proxyvault.consumer.enabled=true} at build time). Operator internal token only.
  * <ul>
- *   <li>{@code GET /internal/dead-letters?pending=true&limit=50&offset=0} → {@code {"dead_letters": [...]}};
+ *   <li>{@code GET /internal/dead-letters?pending=true&limit=50&offset=0} → {@code {"dead_letters": [...], "total"}};
  *       {@code pending} true/false, paging by {@link Paging} (limit 1..100), else 422.</li>
  *   <li>{@code POST /internal/dead-letters/{id}/replay} → the row with {@code replayed_at} set; 404 unknown or malformed
  *       id, 409 already replayed or failed again (with the error as detail).</li>
@@ -39,7 +39,8 @@ public class DeadLetterResource {
         this.deadLetters = deadLetters;
     }
 
-    public record Page(List<DeadLetters.Parked> deadLetters) {
+    /** A page of parked messages and how many there are in all ({@code total}) for the same {@code pending}. */
+    public record Page(List<DeadLetters.Parked> deadLetters, long total) {
     }
 
     /** {@code pending} is {@code true} (default) or {@code false}; paging by {@link Paging}; else 422. */
@@ -49,7 +50,8 @@ public class DeadLetterResource {
                           @QueryParam("offset") String offset) {
         boolean onlyPending = !"false".equals(Texts.oneOf(pending, "pending", List.of("true", "false"), false));
         Paging page = Paging.of(limit, offset);
-        return deadLetters.list(onlyPending, page.limit(), page.offset()).map(Page::new);
+        return deadLetters.list(onlyPending, page.limit(), page.offset())
+                .chain(parked -> deadLetters.count(onlyPending).map(total -> new Page(parked, total)));
     }
 
     @POST

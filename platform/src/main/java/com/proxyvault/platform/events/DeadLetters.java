@@ -77,6 +77,17 @@ public class DeadLetters {
     }
 
     /**
+     * How many parked messages {@link #list} pages through ({@code pending}: those not replayed yet): the {@code total}
+     * every other operator list has, so that parked messages past the first page are known to exist (new-user
+     * review 5, finding 14).
+     */
+    public Uni<Long> count(boolean pending) {
+        return pool.preparedQuery("select count(*) from dead_letter_events where ($1 = false or replayed_at is null)")
+                .execute(Tuple.of(pending))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /**
      * Applies a parked message again through its handler (exactly once: the handler's inbox still
      * deduplicates). 404 when there is no such row, 409 when it was replayed already or its handler is
      * gone, 409 with the error when the handler fails again (the row stays parked).

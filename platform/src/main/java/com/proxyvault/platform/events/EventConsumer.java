@@ -400,10 +400,13 @@ public final class EventConsumer<T> {
      * NULL, foreign or unique key; our triggers raise their refusals with these codes) and 42 (syntax or access
      * rule: a statement that can never run). Everything else (connection lost, deadlock or serialization failure,
      * shutdown, a timeout, a RAISE without a code, an error of the consumer's own code) may pass on a later attempt
-     * and gets the full policy. PostgreSQL appendix A, "Error Codes".
+     * and gets the full policy, unless the handler marked it a {@link Refusal}. PostgreSQL appendix A, "Error Codes".
      */
     static boolean isDeterministic(Throwable failure) {
         for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof Refusal) {
+                return true; // the handler's own "no, and no again" (a business rule)
+            }
             String sqlState = cause instanceof PgException refused ? refused.getSqlState()
                     : cause instanceof JDBCException converted ? converted.getSQLState()
                     : cause instanceof SQLException sql ? sql.getSQLState() : null;
