@@ -189,30 +189,42 @@ public class HeartbeatWriter {
         List<List<HeartbeatBatch.Report>> rounds = taken.trafficRounds();
         Map<Long, String> reportedBy = new HashMap<>();
         rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
+        Reports reports = Reports.of(reportedBy);
         return pool.withTransaction(connection -> updateAgents(connection, seen)
                         .chain(() -> updateTraffic(connection, rounds, 0))
-                        .chain(() -> revive(connection, reportedBy))
-                        .chain(() -> ended(connection, reportedBy)))
+                        .chain(() -> revive(connection, reports))
+                        .chain(() -> ended(connection, reports)))
                 .invoke(ended -> releaseEnded(seen, reportedBy, ended))
                 .replaceWith(taken.heartbeats());
     }
 
+    /** The batch's reports as parallel arrays: proxy ids and the agent that reported each. */
+    private record Reports(Long[] ids, String[] agents) {
+        static Reports of(Map<Long, String> reportedBy) {
+            Long[] ids = new Long[reportedBy.size()];
+            String[] agents = new String[reportedBy.size()];
+            int i = 0;
+            for (var e : reportedBy.entrySet()) {
+                ids[i] = e.getKey();
+                agents[i] = e.getValue();
+                i++;
+            }
+            return new Reports(ids, agents);
+        }
+
+        boolean isEmpty() {
+            return ids.length == 0;
+        }
+    }
+
     /** {@link #REVIVE} and a {@code proxy.online} per revived proxy, in the batch's transaction. */
-    private Uni<Void> revive(SqlConnection connection, Map<Long, String> reportedBy) {
-        if (reportedBy.isEmpty()) {
+    private Uni<Void> revive(SqlConnection connection, Reports reports) {
+        if (reports.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        Long[] ids = new Long[reportedBy.size()];
-        String[] agents = new String[reportedBy.size()];
-        int i = 0;
-        for (var e : reportedBy.entrySet()) {
-            ids[i] = e.getKey();
-            agents[i] = e.getValue();
-            i++;
-        }
-        String[] reporters = reportedBy.values().stream().distinct().toArray(String[]::new);
+        String[] reporters = java.util.Arrays.stream(reports.agents()).distinct().toArray(String[]::new);
         return connection.preparedQuery(REVIVE)
-                .execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfString(agents).addArrayOfString(reporters)
+                .execute(Tuple.tuple().addArrayOfLong(reports.ids()).addArrayOfString(reports.agents()).addArrayOfString(reporters)
                         .addString(ProxyStatus.ACTIVE).addLocalDateTime(ClockProducer.utcNow(clock)).addString(ProxyStatus.OFFLINE))
                 .chain(rows -> {
                     if (rows.rowCount() == 0) {
@@ -277,21 +289,13 @@ public class HeartbeatWriter {
      * The reported proxies their reporter must not serve ({@link #ENDED}), read in the batch's transaction: one
      * transaction per flush where the read after the commit was a second one (docs/fleet.md "Cost per purchase").
      */
-    private Uni<List<Row>> ended(SqlConnection connection, Map<Long, String> reportedBy) {
-        if (reportedBy.isEmpty()) {
+    private Uni<List<Row>> ended(SqlConnection connection, Reports reports) {
+        if (reports.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        Long[] ids = new Long[reportedBy.size()];
-        String[] reporters = new String[reportedBy.size()];
-        int i = 0;
-        for (var e : reportedBy.entrySet()) {
-            ids[i] = e.getKey();
-            reporters[i] = e.getValue();
-            i++;
-        }
         return connection.preparedQuery(ENDED)
-                .execute(Tuple.of(ids, new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED, ProxyStatus.DISCONNECTED},
-                        reporters, ClockProducer.utcNow(clock)))
+                .execute(Tuple.of(reports.ids(), new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED, ProxyStatus.DISCONNECTED},
+                        reports.agents(), ClockProducer.utcNow(clock)))
                 .map(rows -> {
                     List<Row> ended = new ArrayList<>();
                     rows.forEach(ended::add);
