@@ -97,9 +97,9 @@ public class AgentStore {
                                 }
                             }
                             if (!stranded.isEmpty()) {
-                                LOG.warnf("Agent %s no longer has the modem or the port of proxies %s (its Hello announced"
-                                        + " other modems or ports %d-%d): disconnected; a connect gives each a new place",
-                                        agentId, stranded, hello.getPortRangeStart(), hello.getPortRangeEnd());
+                                LOG.warnf("Agent %s announced ports %d-%d, without the ports of proxies %s: disconnected;"
+                                        + " a connect gives each a new place", agentId, hello.getPortRangeStart(),
+                                        hello.getPortRangeEnd(), stranded);
                             }
                             if (!modemless.isEmpty()) {
                                 LOG.warnf("Agent %s no longer announces the modem of %d active proxies: offline until a"
@@ -114,10 +114,12 @@ public class AgentStore {
     /**
      * The Hello's registration in one statement (its parts see the same snapshot and touch disjoint rows): the
      * agent upserted as connected and held by this replica; the announced modems in known locations upserted
-     * online; the agent's other modems offline; its offline proxies active again where it still has their modem
-     * and port, its active and offline ones elsewhere disconnected. Rows: {@code ('revived', id, order_id,
-     * reseller_id, null)} per revived proxy, {@code ('stranded', id, order_id, reseller_id, null)} per disconnected
-     * one, {@code ('unknown-location', null, null, null, modem_id)} per announced modem in an unknown location.
+     * online; the agent's other modems offline; its offline proxies active again where it still announces their modem
+     * and their port is in its range; its active and offline proxies on a port outside the range disconnected; its
+     * active proxies on a modem it no longer announces offline. Rows: {@code ('revived', id, order_id, reseller_id,
+     * null)} per revived proxy, {@code ('stranded', ...)} per disconnected one, {@code ('modemless', ...)} per one
+     * taken offline, {@code ('unknown-location', null, null, null, modem_id)} per announced modem in an unknown
+     * location.
      */
     static final String REGISTER = """
             with agent as (
