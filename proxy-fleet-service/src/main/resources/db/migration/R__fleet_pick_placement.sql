@@ -5,7 +5,8 @@
 -- The rule (issue 8 item 4, docs/fleet.md "Placement"): the least-loaded modem that is online, not draining,
 -- on a live agent (connected, heard from after p_live_since, and its stream held by a replica whose lease lives at
 -- p_now: docs/fleet.md "Two replicas", "Who is connected"), in p_location when given, never p_excluded,
--- with a free slot (live proxies < capacity; a proxy holding one: provisioning, active or offline, V22); ties by modem id. It is locked
+-- with a free slot (live proxies < capacity; a proxy holding one: provisioning, active or offline, V22, and a
+-- connect's move for the place it is leaving, V24); ties by modem id. It is locked
 -- (for update skip locked: two placements never wait on one modem, they take different ones) and its slots
 -- are counted again once locked, because the candidate query's snapshot may miss a proxy committed on that
 -- modem just before the lock; a modem that turned out full is passed over (6 walks at most in all).
@@ -58,8 +59,7 @@ begin
     loop
         for attempt in 1..6 loop
             -- two forms, each of which can walk only its own index: "a free slot" is spelled as that index's
-            -- predicate (V16 says why); one plan for "p_location is null or ..." would walk one index for both. The
-            -- holding statuses are spelled out in the recount for the partial index proxies_held_by_modem (V19).
+            -- predicate (V16 says why); one plan for "p_location is null or ..." would walk one index for both.
             if p_location is null then
                 select m.id, m.agent_id, m.location_id, m.capacity into v_modem from modems m join agents a on a.id = m.agent_id
                 where m.online and not m.draining and m.capacity - m.live_proxies > 0 and m.id <> all (v_excluded)
@@ -99,7 +99,8 @@ begin
                 end;
                 continue;
             end if;
-            select count(*) into v_used from proxies p where p.modem_id = v_modem.id and p.status in ('provisioning', 'active', 'offline');
+            -- held: its proxies' places and the place a moving proxy is leaving (V24)
+            v_used := held_slots(v_modem.id);
             v_placed := v_used < v_modem.capacity;
             exit when v_placed;
             v_excluded := v_excluded || v_modem.id;
@@ -114,12 +115,10 @@ begin
         select least(
                    (select f.port from free_ports f
                     where f.agent_id = v_modem.agent_id and f.port between v_agent.port_range_start and v_agent.port_range_end
-                      and not exists (select 1 from proxies p where p.agent_id = f.agent_id and p.port = f.port
-                                                                 and p.status in ('provisioning', 'active', 'offline'))
+                      and not port_held(f.agent_id, f.port)
                     order by f.port limit 1),
-                   (select coalesce(max(p.port) + 1, v_agent.port_range_start) from proxies p
-                    where p.agent_id = v_modem.agent_id and p.status in ('provisioning', 'active', 'offline')
-                      and p.port between v_agent.port_range_start and v_agent.port_range_end))
+                   coalesce(highest_held_port(v_modem.agent_id, v_agent.port_range_start, v_agent.port_range_end) + 1,
+                            v_agent.port_range_start))
         into v_port;
         exit placement when v_port <= v_agent.port_range_end;
         -- the modem has a slot but its agent has no port left: pass over that agent's modems and walk again (at

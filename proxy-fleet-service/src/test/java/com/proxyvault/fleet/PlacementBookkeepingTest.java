@@ -39,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its highest live port ({@code free_ports}, where placement takes the lowest free port) stay equal to a recount
  * from {@code proxies} through every way a proxy becomes live, stops being live or moves, each taken by its real
  * path: placement (order.paid), activation and refusal (the agent's answer), expiry, disconnect and
- * connect (the reseller API and the agent's answer), a refused move (its revert), offline marking (the liveness
+ * connect (the reseller API and the agent's answer), a move in flight (the place it leaves stays held, V24), a
+ * refused move (its revert), offline marking (the liveness
  * sweep), the Hello that revives the proxies and changes the port range, and deletion. After each step the counts
  * are compared with a recount, and each placement's port with the lowest free port found by trying every port of
  * the range. Expiry is the one step taken by the row change its job makes rather than by the job (see there); the
@@ -126,13 +127,26 @@ class PlacementBookkeepingTest {
             assertEquals(AGENT + "/o1", modemOf(c));
             assertBookkeeping("connected");
 
-            // A move the agent refuses: the proxy goes to another modem and port, then back.
+            // A move the agent refuses: the proxy goes to another modem and port, then back. While the move waits for
+            // the agent, the place it left stays booked (V24; static review, stop 27, finding 5): o2, at capacity 1
+            // now, has no slot for another purchase, and d's old port is not free, so a purchase meanwhile goes to o1
+            // and the port above every held one (before: o2 and port 32002, which the agent still served as d); the
+            // revert then fits on o2 again.
+            run("update modems set capacity = 1 where id = $1", Tuple.of(AGENT + "/o2"));
             CompletableFuture<Response> move = CompletableFuture.supplyAsync(() -> reseller().contentType("application/json")
                     .body("{\"location_id\":\"" + LOCATION + "\"}").post(proxy(d) + "/connect"));
-            agent.answer(agent.next(WAIT), false, "modem busy");
+            FleetMessage moving = agent.next(WAIT);
+            assertEquals(32001, moving.getProvisionProxy().getPort());
+            assertEquals(AGENT + "/o0", modemOf(d));
+            assertBookkeeping("moving");
+            long f = placeAndAnswer(agent, true, "o1", 32004);
+            agent.answer(moving, false, "modem busy");
             assertEquals(503, move.get().statusCode());
             assertEquals(AGENT + "/o2", modemOf(d));
             assertBookkeeping("moved and back");
+            run("update proxies set status = 'expired', updated_at = now() at time zone 'utc' where id = $1", Tuple.of(f));
+            run("update modems set capacity = 2 where id = $1", Tuple.of(AGENT + "/o2"));
+            assertBookkeeping("the purchase made meanwhile expired");
 
             // Silent past the heartbeat timeout: the sweep marks its proxies offline (they keep slot and port, V22).
             run("update agents set last_seen_at = last_seen_at - interval '1 hour' where id = $1", Tuple.of(AGENT));
@@ -193,24 +207,28 @@ class PlacementBookkeepingTest {
     }
 
     /**
-     * The maintained state equals a recount: every modem's live_proxies its live proxies, no free_ports row on a
-     * live port, and every free port of the range below the highest live port in free_ports. One statement, one
-     * snapshot.
+     * The maintained state equals a recount: every modem's live_proxies its held places, no free_ports row on a
+     * held port, and every free port of the range below the highest held port in free_ports. A place is held by a
+     * provisioning, active or offline proxy, and by a connect's move for the place it leaves (V24). Recounted here
+     * from the rows, not with the migration's own functions. One statement, one snapshot.
      */
     private void assertBookkeeping(String step) {
         Row row = one("""
+                with held as (select p.modem_id, p.agent_id, p.port from proxies p
+                              where p.status in ('provisioning', 'active', 'offline')
+                              union all
+                              select p.move_from_modem_id, p.move_from_agent_id, p.move_from_port from proxies p
+                              where p.move_from_modem_id is not null)
                 select (select count(*) from modems m where m.agent_id = $1 and m.live_proxies <>
-                            (select count(*) from proxies p where p.modem_id = m.id and p.status in ('provisioning', 'active', 'offline'))),
+                            (select count(*) from held h where h.modem_id = m.id)),
                        (select count(*) from free_ports f where f.agent_id = $1 and exists (
-                            select 1 from proxies p where p.agent_id = f.agent_id and p.port = f.port
-                                                      and p.status in ('provisioning', 'active', 'offline'))),
+                            select 1 from held h where h.agent_id = f.agent_id and h.port = f.port)),
                        (select count(*) from agents a
                         cross join lateral generate_series(a.port_range_start,
-                            (select max(p.port) from proxies p where p.agent_id = a.id and p.status in ('provisioning', 'active', 'offline')
-                                and p.port between a.port_range_start and a.port_range_end) - 1) as s(port)
+                            (select max(h.port) from held h where h.agent_id = a.id
+                                and h.port between a.port_range_start and a.port_range_end) - 1) as s(port)
                         where a.id = $1
-                          and not exists (select 1 from proxies p where p.agent_id = a.id and p.port = s.port
-                                                                    and p.status in ('provisioning', 'active', 'offline'))
+                          and not exists (select 1 from held h where h.agent_id = a.id and h.port = s.port)
                           and not exists (select 1 from free_ports f where f.agent_id = a.id and f.port = s.port))""",
                 Tuple.of(AGENT));
         assertEquals(0L, row.getLong(0), step + ": modems whose live_proxies differ from a recount");
@@ -218,12 +236,16 @@ class PlacementBookkeepingTest {
         assertEquals(0L, row.getLong(2), step + ": free ports below the highest live port missing from free_ports");
     }
 
-    /** The agent's lowest free port, by trying every port of its range (what placement did before V16). */
+    /**
+     * The agent's lowest free port, by trying every port of its range (what placement did before V16): held by no
+     * proxy and by no move (V24).
+     */
     private int lowestFreePort() {
         return one("""
                 select min(s.port) from agents a cross join lateral generate_series(a.port_range_start, a.port_range_end) as s(port)
                 where a.id = $1 and not exists (select 1 from proxies p where p.agent_id = a.id and p.port = s.port
-                                                                         and p.status in ('provisioning', 'active', 'offline'))""",
+                                                                         and p.status in ('provisioning', 'active', 'offline'))
+                  and not exists (select 1 from proxies p where p.move_from_agent_id = a.id and p.move_from_port = s.port)""",
                 Tuple.of(AGENT)).getInteger(0);
     }
 

@@ -39,8 +39,8 @@ public class ModemAllocator {
     /**
      * Every location, by id, with its free modems counted as {@link #place} would find them: {@code live_proxies} is
      * the modem's count of live proxies that fleet migration V16's triggers keep, which placement walks too, and
-     * the modem's agent must have a port left in its range (a {@code free_ports} row, or its highest live port
-     * below {@code port_range_end}: {@code pick_placement}'s port rule). A modem with a free slot on an agent out
+     * the modem's agent must have a port left in its range (a {@code free_ports} row, or its highest held port
+     * below {@code port_range_end}: {@code pick_placement}'s port rule; held by a proxy or by a move leaving it, V24). A modem with a free slot on an agent out
      * of ports was counted, and a connect there answered 409 (new-user review).
      */
     public Uni<List<LocationAvailability>> availability(Mutiny.Session session, LocalDateTime now) {
@@ -51,10 +51,8 @@ public class ModemAllocator {
                                   and a.last_seen_at > :liveSince and m.live_proxies < m.capacity
                                   and (exists (select 1 from free_ports f where f.agent_id = a.id
                                                  and f.port between a.port_range_start and a.port_range_end)
-                                       or (select coalesce(max(p.port) + 1, a.port_range_start) from proxies p
-                                           where p.agent_id = a.id and p.status in ('provisioning', 'active', 'offline')
-                                             and p.port between a.port_range_start and a.port_range_end)
-                                          <= a.port_range_end))
+                                       or coalesce(highest_held_port(a.id, a.port_range_start, a.port_range_end) + 1,
+                                                   a.port_range_start) <= a.port_range_end))
                         from locations l order by l.id""".formatted(STREAM_HELD_BY_LIVE_REPLICA), Object[].class)
                 .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
                 .setParameter("now", now)

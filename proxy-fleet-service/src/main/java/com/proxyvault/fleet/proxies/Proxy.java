@@ -73,6 +73,16 @@ public class Proxy extends PanacheEntityBase {
     /** Until when a connect's move to this placement waits for its agent (V20); null when none runs. */
     @Column(name = "moving_until")
     public LocalDateTime movingUntil;
+    /**
+     * The place a connect's move is leaving (modem, agent, port), held until the move has ended (V24: the old
+     * listener still serves until the new one is confirmed); all three null when no move holds one.
+     */
+    @Column(name = "move_from_modem_id")
+    public String moveFromModemId;
+    @Column(name = "move_from_agent_id")
+    public String moveFromAgentId;
+    @Column(name = "move_from_port")
+    public Integer moveFromPort;
     /** Until when a fingerprint change waits for its agent (V21); null when none runs. */
     @Column(name = "fingerprint_until")
     public LocalDateTime fingerprintUntil;

@@ -82,9 +82,11 @@ public class ProxyControlService {
     public ProxyControlService(Mutiny.SessionFactory sessionFactory, Pool pool, AgentRouter agents, ModemAllocator allocator,
                                Clock clock, CommandConfig commands) {
         this.clock = clock;
-        // The longest a connect's command can take (ack, then the provision result), plus the hop to the replica
-        // holding the agent's stream: past it the move is over one way or the other, or its replica died.
-        this.moveLease = commands.ackTimeout().plus(commands.provisionTimeout()).plusSeconds(10);
+        // The longest a connect's commands can take (ack, then the provision result; then the old agent's release),
+        // plus the hop to the replica holding the agent's stream: past it the move is over one way or the other, or
+        // its replica died (MoveHolds then gives back the place it held).
+        this.moveLease = commands.ackTimeout().plus(commands.provisionTimeout())
+                .plus(commands.ackTimeout()).plus(commands.releaseTimeout()).plusSeconds(10);
         this.fingerprintLease = commands.ackTimeout().plus(commands.fingerprintTimeout()).plusSeconds(10);
         this.sessionFactory = sessionFactory;
         this.pool = pool;
@@ -216,6 +218,12 @@ public class ProxyControlService {
      * written (and the row lock let go) before the agent confirms, so without the lease ({@code moving_until}) a
      * second connect moved the proxy again and both answered 200, one with credentials nobody served (third
      * new-user review, finding 1). The answer's credentials are the proxy's afterwards.
+     *
+     * <p>The place an active proxy leaves (modem slot, agent port) stays booked until the move has ended (V24,
+     * {@code move_from_*}): the old listener serves until the new one is confirmed, and on another agent until
+     * its release has been answered, which the 200 waits for (as {@code disconnect}'s does: the old credentials no
+     * longer work). Before, a purchase placed on the old agent meanwhile got the old port (refused by the agent,
+     * refunded) or the old slot, and a refused move's revert overfilled the modem (static review, stop 27, finding 5).
      */
     public Uni<Connected> connect(long resellerId, long proxyId, String locationId, String authorization) {
         return sessionFactory.withSession(session -> session.find(Location.class, locationId))
@@ -240,6 +248,11 @@ public class ProxyControlService {
                                                     : "No free modem in " + locationId + " right now");
                                         }
                                         Placement previous = Placement.of(proxy);
+                                        if (ProxyStatus.ACTIVE.equals(previous.status())) {
+                                            proxy.moveFromModemId = previous.modemId();
+                                            proxy.moveFromAgentId = previous.agentId();
+                                            proxy.moveFromPort = previous.port();
+                                        }
                                         new Placement(target.modemId(), target.agentId(), target.locationId(),
                                                 target.publicHost(), target.port(), Credentials.username(),
                                                 Credentials.password(), ProxyStatus.ACTIVE).applyTo(proxy);
@@ -250,14 +263,18 @@ public class ProxyControlService {
                         })))
                 .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()), authorization)
                         .onFailure().call(failure -> revert(move))
-                        .call(ok -> moveDone(move.proxy()))
-                        .map(ok -> {
+                        .call(ok -> {
                             // Moved within one agent, the agent already swapped the listeners when it opened the
-                            // new one; only a proxy that left another agent has an old listener to close there.
+                            // new one; only a proxy that left another agent has an old listener to close there,
+                            // and its place is given back once that agent answered (or could not be reached).
                             Placement before = move.previous();
                             if (ProxyStatus.ACTIVE.equals(before.status()) && !before.agentId().equals(move.proxy().agentId)) {
-                                agents.releaseQuietly(before.agentId(), move.proxy().id, before.port(), authorization);
+                                return agents.release(before.agentId(), move.proxy().id, before.port(), authorization);
                             }
+                            return Uni.createFrom().voidItem();
+                        })
+                        .call(ok -> moveDone(move.proxy()))
+                        .map(ok -> {
                             Proxy p = move.proxy();
                             return new Connected(p.ip, p.port, p.username, p.password, p.locationId);
                         }));
@@ -284,11 +301,15 @@ public class ProxyControlService {
     }
 
     /**
-     * The move's agent answered: its lease ends, if the proxy is still where this move put it. Never fails the
-     * connect: the move itself succeeded, and a lease this write could not end runs out by itself.
+     * The move's agent answered (and the old one released it): its lease ends and the place it left is given back,
+     * if the proxy is still where this move put it. Never fails the connect: the move itself succeeded, and a lease
+     * this write could not end runs out by itself ({@link MoveHolds} then gives back the place).
      */
     private Uni<Void> moveDone(Proxy moved) {
-        return pool.preparedQuery("update proxies set moving_until = null where id = $1 and agent_id = $2 and port = $3")
+        return pool.preparedQuery("""
+                        update proxies set moving_until = null,
+                                           move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
+                        where id = $1 and agent_id = $2 and port = $3""")
                 .execute(Tuple.of(moved.id, moved.agentId, moved.port))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.warnf("Proxy %d moved, but its move lease could not be ended (it runs out by itself): %s",
@@ -298,8 +319,9 @@ public class ProxyControlService {
 
     /**
      * Puts the proxy back where it was, if it is still where the move put it (it may have expired or been
-     * disconnected meanwhile: then that newer state stands). If its old port was taken meanwhile, it stays
-     * disconnected.
+     * disconnected meanwhile: then that newer state stands), and gives back the place the move held (the old one,
+     * which the proxy takes again). Its old place was held throughout (V24), so the proxy fits there; should the
+     * write still fail on a port, the proxy is left disconnected.
      */
     private Uni<Void> revert(Move move) {
         Proxy moved = move.proxy();
@@ -310,13 +332,20 @@ public class ProxyControlService {
                         proxy.updatedAt = now();
                         proxy.movingUntil = null;
                     }
+                    if (proxy != null && moved.moveFromModemId != null && moved.moveFromModemId.equals(proxy.moveFromModemId)
+                            && moved.moveFromAgentId.equals(proxy.moveFromAgentId) && moved.moveFromPort.equals(proxy.moveFromPort)) {
+                        proxy.moveFromModemId = null;
+                        proxy.moveFromAgentId = null;
+                        proxy.moveFromPort = null;
+                    }
                 })
                 .call(session::flush)
                 .replaceWithVoid());
         return putBack
                 .onFailure().recoverWithUni(conflict -> sessionFactory.withTransaction(session -> session
                         .createNativeQuery("""
-                                update proxies set status = :disconnected, updated_at = :now, moving_until = null
+                                update proxies set status = :disconnected, updated_at = :now, moving_until = null,
+                                                   move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
                                 where id = :id and status = :active and agent_id = :agent and port = :port""")
                         .setParameter("disconnected", ProxyStatus.DISCONNECTED)
                         .setParameter("now", now())
@@ -385,6 +414,9 @@ public class ProxyControlService {
         copy.password = p.password;
         copy.status = p.status;
         copy.fingerprint = p.fingerprint; // the connect re-opens the listener with it
+        copy.moveFromModemId = p.moveFromModemId;
+        copy.moveFromAgentId = p.moveFromAgentId;
+        copy.moveFromPort = p.moveFromPort;
         return copy;
     }
 
