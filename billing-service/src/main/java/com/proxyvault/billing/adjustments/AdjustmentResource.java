@@ -23,8 +23,13 @@ import java.math.BigDecimal;
 
 /**
  * {@code POST /internal/resellers/{resellerId}/adjustments}: the gateway's operator API
- * ({@code POST /v1/admin/resellers/{id}/adjustments}) with an operator token. 201 adjusted, 200 the same
- * reference and amount again, 409 the reference with another amount, 402 a debit the balance cannot cover.
+ * ({@code POST /v1/admin/resellers/{id}/adjustments}) with an operator token. Body {@link AdjustmentRequest};
+ * answers {@link AdjustmentResponse}: 201 adjusted, 200 the same reference, amount and reason again (current
+ * balance), 409 {@code conflict} the reference with another amount ("Reference already used with a different
+ * amount") or with the same amount and another reason ("... with a different reason"), 402
+ * {@code insufficient_balance} a debit the balance cannot cover, 422 {@code validation_failed} an invalid amount
+ * (zero: "amount must not be zero"), reason or reference, 404 a malformed reseller id. Rules: docs/money.md
+ * "Endpoints"; nothing is written unless the answer is 201.
  */
 @Path("/internal/resellers/{resellerId}/adjustments")
 @Tag(name = "Internal: adjustments")
@@ -44,9 +49,9 @@ public class AdjustmentResource {
     @POST
     @Operation(summary = "Correct a reseller's balance by a signed amount, idempotently by reference")
     @APIResponse(responseCode = "201", description = "Adjusted; the new balance")
-    @APIResponse(responseCode = "200", description = "This reference was already posted with this amount; the current balance")
+    @APIResponse(responseCode = "200", description = "This reference was already posted with this amount and reason; the current balance")
     @APIResponse(responseCode = "402", description = "A debit below a zero balance; nothing changed")
-    @APIResponse(responseCode = "409", description = "Reference already used with a different amount")
+    @APIResponse(responseCode = "409", description = "Reference already used with a different amount, or with the same amount and a different reason")
     @APIResponse(responseCode = "422", description = "Invalid amount, reason or reference")
     public Uni<RestResponse<AdjustmentResponse>> adjust(@PathParam("resellerId") String rawResellerId, AdjustmentRequest request) {
         long resellerId = Ids.path(rawResellerId, "Reseller not found");

@@ -35,6 +35,8 @@ public class Ledger {
     public static final String INSUFFICIENT_BALANCE = "Insufficient balance";
     public static final String REFERENCE_REUSED = "Reference already used with a different amount";
     public static final String REFERENCE_OTHER_ORDER = "Reference already used for another order";
+    /** An adjustment's reference replayed with another reason (AdjustmentService; docs/money.md "References"). */
+    public static final String REFERENCE_OTHER_REASON = "Reference already used with a different reason";
 
     /**
      * Posts {@code movement} in the session's transaction: the new {@link Posting}, or the earlier one
@@ -145,6 +147,20 @@ public class Ledger {
                         (BigDecimal) row[1],
                         row[2] == null ? null : ((Number) row[2]).longValue(),
                         Origin.fromDb((String) row[3])));
+    }
+
+    /**
+     * The description stored with the entry {@code reference} (an adjustment's reason, a refund's reason, a
+     * charge's text), or null when the entry has none or there is no such entry; one unique-index read. Entries are
+     * immutable, so what this reads after a replay in the same transaction is what the replay found.
+     */
+    public Uni<String> findDescription(Mutiny.Session session, long resellerId, String reference) {
+        return session.createNativeQuery("""
+                        select description from ledger_entries
+                        where reseller_id = :resellerId and reference = :reference""", String.class)
+                .setParameter("resellerId", resellerId)
+                .setParameter("reference", reference)
+                .getSingleResultOrNull();
     }
 
     /**

@@ -4,6 +4,8 @@ import com.proxyvault.billing.support.BillingApi;
 import com.proxyvault.billing.support.LedgerTables;
 import com.proxyvault.billing.support.Resellers;
 import com.proxyvault.platform.auth.InternalTokens;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
@@ -25,6 +27,9 @@ class AdjustmentResourceTest {
 
     @Inject
     LedgerTables tables;
+
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void shouldCreditAndDebitBySignedAmounts() {
@@ -60,9 +65,51 @@ class AdjustmentResourceTest {
                 .statusCode(200)
                 .body("balance", equalTo("6.00"))
                 .body("amount", equalTo("-5.00"));
-        BillingApi.adjust(reseller, "5.00", "fee", "adj-1").statusCode(409).body("code", equalTo("conflict"));
+        BillingApi.adjust(reseller, "5.00", "fee", "adj-1").statusCode(409).body("code", equalTo("conflict"))
+                .body("detail", equalTo("Reference already used with a different amount"));
         BillingApi.adjust(reseller, "-4.00", "fee", "adj-1").statusCode(409);
         assertEquals("6.00", BillingApi.balanceOf(reseller));
+    }
+
+    @Test
+    void shouldRefuseTheSameReferenceAndAmountWithAnotherReason() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "10.00", "dep-1").statusCode(201);
+        BillingApi.adjust(reseller, "-5.00", "duplicate deposit dep-7", "adj-1").statusCode(201);
+
+        BillingApi.adjust(reseller, "-5.00", "monthly fee", "adj-1")
+                .statusCode(409)
+                .body("code", equalTo("conflict"))
+                .body("detail", equalTo("Reference already used with a different reason"));
+        // reasons compare exactly, as references do: what is stored is what an operator reads back
+        BillingApi.adjust(reseller, "-5.00", "Duplicate deposit dep-7", "adj-1").statusCode(409);
+        BillingApi.adjust(reseller, "-5.00", "duplicate deposit dep-7 ", "adj-1").statusCode(409);
+        // the amount is the money: when both differ, the answer names the amount
+        BillingApi.adjust(reseller, "-4.00", "monthly fee", "adj-1").statusCode(409)
+                .body("detail", equalTo("Reference already used with a different amount"));
+        BillingApi.adjust(reseller, "-5.00", "duplicate deposit dep-7", "adj-1").statusCode(200)
+                .body("balance", equalTo("5.00"));
+
+        assertEquals(List.of(
+                new LedgerTables.Entry("topup", new BigDecimal("10.00"), new BigDecimal("10.00"), "topup:dep-1"),
+                new LedgerTables.Entry("adjustment", new BigDecimal("-5.00"), new BigDecimal("5.00"), "adjustment:adj-1")),
+                tables.entries(reseller));
+        BillingApi.operatorTransactions(reseller, "?limit=1").statusCode(200)
+                .body("transactions[0].reason", equalTo("duplicate deposit dep-7"));
+    }
+
+    @Test
+    void shouldCountAReplayWithAnotherReasonAsAConflict() {
+        long reseller = Resellers.fresh();
+        BillingApi.topUp(reseller, "10.00", "dep-1").statusCode(201);
+        BillingApi.adjust(reseller, "1.00", "goodwill", "adj-1").statusCode(201);
+        double conflicts = postings("conflict");
+        double replays = postings("replayed");
+
+        BillingApi.adjust(reseller, "1.00", "outage credit", "adj-1").statusCode(409);
+
+        assertEquals(conflicts + 1, postings("conflict"));
+        assertEquals(replays, postings("replayed"));
     }
 
     @Test
@@ -91,10 +138,13 @@ class AdjustmentResourceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "-0", "-0.00"})
+    @ValueSource(strings = {"0", "-0", "0.00", "-0.00", "0.0", "-00", "000.00"})
     void shouldSayAZeroAdjustmentIsZeroNotNegative(String amount) {
-        BillingApi.adjust(Resellers.fresh(), amount, "fee", "adj-0").statusCode(422)
+        long reseller = Resellers.fresh();
+        BillingApi.adjust(reseller, amount, "fee", "adj-0").statusCode(422)
+                .body("code", equalTo("validation_failed"))
                 .body("detail", equalTo("amount must not be zero (signed: positive credits, negative debits)"));
+        assertEquals(null, tables.accountBalance(reseller));
     }
 
     @Test
@@ -124,5 +174,10 @@ class AdjustmentResourceTest {
                 .body(Map.of("amount", "5.00", "reason", "x", "reference", "adj-1"))
                 .post("/internal/resellers/07/adjustments")
                 .then().statusCode(404);
+    }
+
+    private double postings(String outcome) {
+        Counter counter = registry.find("billing.ledger.postings").tags("kind", "adjustment", "outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
     }
 }

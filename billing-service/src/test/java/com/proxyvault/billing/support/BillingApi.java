@@ -61,6 +61,13 @@ public final class BillingApi {
                 .then();
     }
 
+    /** {@code GET /internal/resellers/{id}/transactions} as the gateway's operator API would call it. */
+    public static ValidatableResponse operatorTransactions(long resellerId, String query) {
+        return given().auth().oauth2(InternalTokens.billing().operator())
+                .get("/internal/resellers/{id}/transactions" + query, resellerId)
+                .then();
+    }
+
     public static ValidatableResponse balance(long resellerId) {
         return given().auth().oauth2(InternalTokens.billing().reseller(resellerId))
                 .get("/v1/reseller/balance")
