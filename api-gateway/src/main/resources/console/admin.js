@@ -187,8 +187,16 @@ async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locat
 
 // ---------------------------------------------------------------- parked events
 
-async function parkedPage(root, service = 'orders', pending = true) {
-  const { dead_letters: parked } = await api.call('GET', `${ADMIN}/services/${service}/dead-letters?pending=${pending}&limit=50`);
+// Paged like the fleet's lists (`total` from GET .../dead-letters): the page asked for `limit=50` without a pager,
+// so the 51st parked event and later could not be reached (operator review). Another service or the "only not yet
+// replayed" switch starts again at the first page.
+async function parkedPage(root, service = 'orders', pending = true, offset = 0) {
+  const { dead_letters: parked, total } = await api.call('GET',
+    `${ADMIN}/services/${service}/dead-letters?pending=${pending}&limit=${PAGE_SIZE}&offset=${offset}`);
+  if (offset > 0 && offset >= total) {
+    // Replaying the last pending event of the last page leaves it empty: show the last page there is instead.
+    return parkedPage(root, service, pending, Math.max(0, Math.ceil(total / PAGE_SIZE) - 1) * PAGE_SIZE);
+  }
   const serviceSelect = el('select', { id: 'parked-service' }, SERVICES.map((s) => el('option', { value: s, selected: s === service }, s)));
   const pendingBox = el('input', { type: 'checkbox', id: 'parked-pending', checked: pending });
   const errors = el('div');
@@ -208,8 +216,9 @@ async function parkedPage(root, service = 'orders', pending = true) {
         d.replayed_at ? '' : el('button', {
           type: 'button', onclick: (e) => guarded(e.target, errors, async () => {
             await api.call('POST', `${ADMIN}/services/${service}/dead-letters/${d.id}/replay`);
-            await parkedPage(root, service, pending);
+            await parkedPage(root, service, pending, offset);
           }),
         }, 'Replay')],
-    })));
+    })),
+    pager('Parked event pages', offset, total, errors, (to) => parkedPage(root, service, pending, to)));
 }

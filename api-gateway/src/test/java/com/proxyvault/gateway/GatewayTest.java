@@ -437,6 +437,27 @@ public class GatewayTest {
     }
 
     @Test
+    void shouldTellWhoSendsAnOperatorTokenToTheResellerApiThatItNeedsTheApiKey() throws Exception {
+        String token = operatorToken();
+        for (String path : List.of("/v1/reseller/balance", "/v1/reseller/keys")) {
+            given().header("Authorization", "Bearer " + token).get(path)
+                    .then().statusCode(401).header("WWW-Authenticate", "Bearer")
+                    .body("code", equalTo("unauthorized"))
+                    .body("detail", equalTo("Invalid or missing API key: an operator token (JWT) was sent where the"
+                            + " reseller API key belongs; /v1/reseller takes the reseller's rv_ key as"
+                            + " Authorization: Bearer rv_..."));
+        }
+        // Shape only, never verified: a forged or expired token gets the same sentence.
+        given().header("Authorization", "Bearer aGVhZGVy.cGF5bG9hZA.c2ln").get("/v1/reseller/balance")
+                .then().statusCode(401).body("detail", startsWith("Invalid or missing API key: an operator token (JWT)"));
+        // Anything else keeps the plain sentence.
+        given().header("Authorization", "Bearer rv_unknown").get("/v1/reseller/balance")
+                .then().statusCode(401).body("code", equalTo("unauthorized")).body("detail", equalTo("Invalid or missing API key"));
+        given().header("Authorization", "Bearer not-a-jwt").get("/v1/reseller/balance")
+                .then().statusCode(401).body("detail", equalTo("Invalid or missing API key"));
+    }
+
+    @Test
     void shouldGiveAnUpstreamErrorWithoutABodyTheErrorBody() throws Exception {
         Created reseller = createReseller();
         given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/orders/bare414")

@@ -19,7 +19,7 @@ public class AuthenticatedReseller {
     /** The reseller id; 401 when the request did not come through the public port's authentication. */
     public long id() {
         if (id == null) {
-            throw ApiException.unauthorized("Invalid or missing API key");
+            throw ApiException.unauthorized(ApiKeyRefusal.DETAIL);
         }
         return id;
     }

@@ -32,7 +32,8 @@ public class EdgeIdentityFilter {
         if (resellerId == null) {
             return Response.status(401).type(MediaType.APPLICATION_JSON_TYPE)
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                    .entity(ErrorResponses.body("Invalid or missing API key", "unauthorized").getBytes()).build();
+                    .entity(ErrorResponses.body(ApiKeyRefusal.detail(request.getHeaderString(HttpHeaders.AUTHORIZATION)),
+                            "unauthorized").getBytes()).build();
         }
         caller.set(resellerId);
         return null;

@@ -1,6 +1,7 @@
 package com.proxyvault.gateway.edge;
 
 import com.proxyvault.gateway.auth.ApiKeyAuthenticator;
+import com.proxyvault.gateway.auth.ApiKeyRefusal;
 import com.proxyvault.gateway.console.ConsolePages;
 import com.proxyvault.gateway.auth.EdgeIdentity;
 import com.proxyvault.gateway.auth.FailedAuthentications;
@@ -689,7 +690,7 @@ public final class EdgeRequests {
 
     private void refuseUnauthenticated(HttpServerRequest request, String address) {
         shared.failures().record(address);
-        ErrorResponses.unauthorized(request.response(), "Invalid or missing API key");
+        ErrorResponses.unauthorized(request.response(), ApiKeyRefusal.detail(request.getHeader(HttpHeaders.AUTHORIZATION)));
     }
 
     private static String bearer(String authorization) {

@@ -58,4 +58,17 @@ class ForwardedClientTest {
                 .get("/v1/reseller/balance").then().statusCode(401);
         given().header("Authorization", "Bearer rv_unknown").get("/v1/reseller/balance").then().statusCode(401);
     }
+
+    /** The sentence for an operator token on the reseller API is new; what the refusal costs the address is not. */
+    @Test
+    void shouldCountAnOperatorTokenOnTheResellerApiAsAFailedAuthentication() {
+        String operator = "203.0.113.8";
+        String jwt = "Bearer aGVhZGVy.cGF5bG9hZA.c2lnbmF0dXJl";
+        for (int i = 0; i < 3; i++) {
+            given().header("X-Forwarded-For", operator).header("Authorization", jwt)
+                    .get("/v1/reseller/balance").then().statusCode(401).body("code", equalTo("unauthorized"));
+        }
+        given().header("X-Forwarded-For", operator).header("Authorization", jwt)
+                .get("/v1/reseller/balance").then().statusCode(429).body("code", equalTo("too_many_failed_authentications"));
+    }
 }
