@@ -95,10 +95,10 @@ async function resellerDetail(root, reseller, ledgerOffset = 0) {
         });
         await reload();
       }),
-      table('Ledger, newest first', ['#', 'When (UTC)', 'Type', 'Amount', 'Balance after', 'Order', 'Reference'],
+      table('Ledger, newest first', ['#', 'When (UTC)', 'Type', 'Amount', 'Balance after', 'Order', 'Reference', 'Reason'],
         ledger.transactions, (t) => ({
           dataset: { transaction: t.id },
-          cells: [t.id, t.created_at, t.type, t.amount, t.balance_after, t.order_id ?? '', t.reference],
+          cells: [t.id, t.created_at, t.type, t.amount, t.balance_after, t.order_id ?? '', t.reference, t.reason ?? ''],
         })),
       el('nav', { class: 'pager', 'aria-label': 'Ledger pages' },
         el('button', { type: 'button', disabled: ledgerOffset === 0, onclick: (e) => guarded(e.target, keyShown, () => resellerDetail(root, reseller, Math.max(0, ledgerOffset - PAGE_SIZE))) }, 'Previous'),

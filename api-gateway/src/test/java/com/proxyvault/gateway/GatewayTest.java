@@ -304,21 +304,27 @@ public class GatewayTest {
         assertEquals(null, UpstreamStub.last.get());
     }
 
-    /** The operator reads a reseller's ledger from billing with a token that can act for that reseller only. */
+    /**
+     * The operator reads a reseller's ledger from billing's operator listing (with adjustments' reasons) with an
+     * operator token, and its balance with a token that can act for that reseller only.
+     */
     @Test
-    void shouldReadAResellersLedgerFromBillingWithATokenScopedToThatReseller() throws Exception {
+    void shouldReadAResellersLedgerAsAnOperatorAndItsBalanceWithATokenScopedToThatReseller() throws Exception {
         Created reseller = createReseller();
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + reseller.id() + "/transactions?limit=5")
                 .then().statusCode(200).body("upstream", equalTo("stub"));
         UpstreamStub.Received received = UpstreamStub.last.get();
         assertEquals("GET", received.method());
-        assertEquals("/v1/reseller/balance/transactions?limit=5&offset=0", received.pathAndQuery());
-        JsonNode claims = claims(received.authorization());
-        assertEquals(reseller.id(), claims.get("reseller_id").asLong());
-        assertEquals("billing-service", claims.get("aud").isArray() ? claims.get("aud").get(0).asText() : claims.get("aud").asText());
+        assertEquals("/internal/resellers/" + reseller.id() + "/transactions?limit=5&offset=0", received.pathAndQuery());
+        JsonNode ledgerClaims = claims(received.authorization());
+        assertEquals("operator", ledgerClaims.get("groups").get(0).asText());
+        assertEquals("billing-service", ledgerClaims.get("aud").isArray() ? ledgerClaims.get("aud").get(0).asText() : ledgerClaims.get("aud").asText());
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + reseller.id() + "/balance")
                 .then().statusCode(200);
         assertEquals("/v1/reseller/balance", UpstreamStub.last.get().pathAndQuery());
+        JsonNode claims = claims(UpstreamStub.last.get().authorization());
+        assertEquals(reseller.id(), claims.get("reseller_id").asLong());
+        assertEquals("billing-service", claims.get("aud").isArray() ? claims.get("aud").get(0).asText() : claims.get("aud").asText());
         given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/999999999/transactions")
                 .then().statusCode(404);
     }

@@ -232,18 +232,28 @@ class ConsoleIT {
         // The search answer replaces the list: wait for it, so the click below is not on the list it replaced.
         browser.await(10, driver -> driver.findElements(By.cssSelector("tr[data-reseller]")).size() == 1);
         browser.click("tr[data-reseller='" + account.id() + "'] button.open");
-        browser.type("#topup-amount", "25.00");
+        browser.type("#topup-amount", "20.00");
         browser.type("#topup-reference", "console-it-" + account.id());
         browser.click("#topup button[type=submit]");
-        // 100.00 − 10.00 (the one-hour proxy) + 25.00
+        // 100.00 − 10.00 (the one-hour proxy) + 20.00
+        browser.awaitText("#reseller-balance", "110.00 USD");
+        // An adjustment, whose reason the operator's ledger shows (billing's operator listing; operator review 5,
+        // LOW 12: no listing showed why an account was adjusted) and the reseller's does not.
+        browser.type("#adjust-amount", "5.00");
+        browser.type("#adjust-reason", "console-it goodwill");
+        browser.type("#adjust-reference", "console-it-adj-" + account.id());
+        browser.click("#adjustment button[type=submit]");
         browser.awaitText("#reseller-balance", "115.00 USD");
+        String adjusted = browser.awaitText("tr[data-transaction]", "console-it goodwill");
+        assertTrue(adjusted.contains("adjustment"), adjusted);
         browser.screenshot("08-operator-topup");
         assertAccessible("operator reseller");
         browser.open("/#balance");
         assertEquals("115.00 USD", browser.awaitText("#balance", "115.00 USD"));
-        assertTrue(browser.find("tr[data-transaction]").getText().contains("25.00"));
-        // Three entries now (top-up, charge, top-up): the chart draws them, from 100.00 to 115.00.
-        assertEquals("Balance from 100.00 to 115.00 USD over 3 entries", browser.find("svg.chart").getAttribute("aria-label"));
+        String newest = browser.find("tr[data-transaction]").getText();
+        assertTrue(newest.contains("adjustment") && !newest.contains("console-it goodwill"), newest);
+        // Four entries now (top-up, charge, top-up, adjustment): the chart draws them, from 100.00 to 115.00.
+        assertEquals("Balance from 100.00 to 115.00 USD over 4 entries", browser.find("svg.chart").getAttribute("aria-label"));
         browser.screenshot("09-balance-after-topup");
     }
 

@@ -38,6 +38,17 @@ public interface InternalOperatorApi {
             @HeaderParam("traceparent") String traceparent,
                                                   @PathParam("resellerId") long resellerId, Map<String, Object> body);
 
+    /**
+     * billing-service: a reseller's ledger for an operator, newest first, one page: {@code {"transactions": [{"id",
+     * "type", "amount", "balance_after", "order_id", "reference", "reason", "created_at"}], "total"}} ({@code reason}:
+     * an adjustment's, null for other kinds; docs/money.md).
+     */
+    @GET
+    @Path("/resellers/{resellerId}/transactions")
+    Uni<RestResponse<Map<String, Object>>> transactions(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("resellerId") long resellerId,
+            @QueryParam("limit") int limit, @QueryParam("offset") int offset);
+
     /** Any consuming service: its parked events, newest first ({@code {"dead_letters": [...]}}). */
     @GET
     @Path("/dead-letters")

@@ -188,15 +188,19 @@ public class ResellerAdminResource {
                 bearer -> services.billingAsReseller().balance(bearer, traceparent)));
     }
 
-    /** The reseller's ledger, newest first, one page, as {@code GET /v1/reseller/balance/transactions}. */
+    /**
+     * The reseller's ledger, newest first, one page, as {@code GET /v1/reseller/balance/transactions} shows it plus
+     * each adjustment's {@code reason} (billing's operator listing, called with the operator's token: the reason is
+     * the operator's note, not in the reseller's shape; docs/money.md "Endpoints").
+     */
     @GET
     @Path("/{resellerId}/transactions")
     public Uni<Response> transactions(@PathParam("resellerId") String resellerId, @QueryParam("limit") String limit,
                                       @QueryParam("offset") String offset, @HeaderParam("traceparent") String traceparent) {
         long id = Ids.path(resellerId, "Reseller not found");
         Paging page = Paging.of(limit, offset);
-        return relay(billing(id, "Ledger", "Bearer " + tokens.forReseller(id, "billing"),
-                bearer -> services.billingAsReseller().transactions(bearer, traceparent, page.limit(), page.offset())));
+        return relay(billing(id, "Ledger", operatorBearer(),
+                bearer -> services.of("billing").transactions(bearer, traceparent, id, page.limit(), page.offset())));
     }
 
     private static Uni<Response> relay(Uni<RestResponse<Map<String, Object>>> call) {
