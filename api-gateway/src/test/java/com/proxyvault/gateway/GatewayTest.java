@@ -396,6 +396,34 @@ public class GatewayTest {
         assertEquals(null, UpstreamStub.last.get());
     }
 
+    /** A modem removal and a new location go to the fleet, which judges them (docs/fleet.md "Removing a modem ..."). */
+    @Test
+    void shouldForwardAModemRemovalAndANewLocationToTheFleet() throws Exception {
+        given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/agents/agent-1/modems/m-1")
+                .then().statusCode(200).body("upstream", equalTo("stub"));
+        UpstreamStub.Received removal = UpstreamStub.last.get();
+        assertEquals("DELETE /internal/agents/agent-1/modems/m-1", removal.method() + " " + removal.pathAndQuery());
+        assertEquals("operator", claims(removal.authorization()).get("groups").get(0).asText());
+
+        given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
+                .body("{\"id\":\"FRA\",\"name\":\"Frankfurt\",\"is_5g\":true}").post("/v1/admin/locations")
+                .then().statusCode(201).body("upstream", equalTo("stub")); // the stub's answer to a POST, relayed
+        UpstreamStub.Received location = UpstreamStub.last.get();
+        assertEquals("POST /internal/locations", location.method() + " " + location.pathAndQuery());
+        JsonNode sent = new com.fasterxml.jackson.databind.ObjectMapper().readTree(location.body());
+        assertEquals("FRA", sent.get("id").asText());
+        assertTrue(sent.get("is_5g").asBoolean());
+
+        // ids no agent could have name no modem, before any call
+        UpstreamStub.last.set(null);
+        given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/agents/agent-1/modems/a%20b")
+                .then().statusCode(404);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
+                .post("/v1/admin/locations").then().statusCode(422);
+        given().delete("/v1/admin/agents/agent-1/modems/m-1").then().statusCode(401);
+        assertEquals(null, UpstreamStub.last.get());
+    }
+
     /** The forwarded query's parameters, in whatever order the client wrote them. */
     private static Set<String> query(UpstreamStub.Received received) {
         String pathAndQuery = received.pathAndQuery();

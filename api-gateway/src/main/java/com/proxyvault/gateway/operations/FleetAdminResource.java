@@ -8,6 +8,8 @@ import com.proxyvault.platform.input.Paging;
 import com.proxyvault.platform.input.Texts;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -41,7 +43,13 @@ import java.util.regex.Pattern;
  *       parameters are ignored, as on the reseller's unpaged lists (docs/api.md "Lists")</li>
  *   <li>{@code POST /v1/admin/agents/{agentId}/modems/{modemId}/drain} and {@code .../undrain} → the modem; a
  *       draining modem keeps its proxies and gets no new ones. 404 unknown modem.</li>
+ *   <li>{@code DELETE /v1/admin/agents/{agentId}/modems/{modemId}} → 204: a modem its agent no longer announces
+ *       leaves the lists and the locations' figures (back if announced again); 404 unknown, 409
+ *       {@code modem_announced} (its connected agent announces it) or {@code modem_in_use} (it holds proxies).</li>
+ *   <li>{@code POST /v1/admin/locations {"id", "name", "is_5g"}} → 201 the location as the list shows it; 409
+ *       {@code location_exists}; 422 naming the field (id: 2..32 of A-Z, 0-9).</li>
  * </ul>
+ * Decisions: docs/fleet.md "Removing a modem and adding a location".
  * A bad {@code limit}, {@code offset} or {@code connected} is 422 here, before any call; the fleet judges
  * {@code agent_id} and {@code location_id} (422 relayed). 503 when the fleet cannot be reached.
  */
@@ -114,6 +122,26 @@ public class FleetAdminResource {
                                  @HeaderParam("Content-Type") String contentType, byte[] body) {
         NoFieldBodies.require(json, "undrain", contentType, body);
         return modemAction(agentId, modemId, "undrain", traceparent);
+    }
+
+    @DELETE
+    @Path("/agents/{agentId}/modems/{modemId}")
+    public Uni<Response> removeModem(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
+                                     @HeaderParam("traceparent") String traceparent) {
+        if (!ID.matcher(agentId).matches() || !ID.matcher(modemId).matches()) {
+            throw ApiException.notFound("Modem not found");
+        }
+        return relay(services.of(FLEET).removeModem(bearer(), traceparent, agentId, modemId));
+    }
+
+    @POST
+    @Path("/locations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> addLocation(@HeaderParam("traceparent") String traceparent, Map<String, Object> body) {
+        if (body == null) {
+            throw ApiException.unprocessable("A body {\"id\", \"name\", \"is_5g\"} is required");
+        }
+        return relay(services.of(FLEET).addLocation(bearer(), traceparent, body));
     }
 
     private Uni<Response> modemAction(String agentId, String modemId, String action, String traceparent) {

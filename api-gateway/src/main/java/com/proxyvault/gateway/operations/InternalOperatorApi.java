@@ -131,6 +131,25 @@ public interface InternalOperatorApi {
     Uni<RestResponse<Map<String, Object>>> changePricing(@HeaderParam("Authorization") String authorization,
             @HeaderParam("traceparent") String traceparent, @PathParam("pricingId") long pricingId, Map<String, Object> body);
 
+    /**
+     * proxy-fleet-service: add a location ({@code {"id", "name", "is_5g"}}); 201 with it, 409 {@code location_exists},
+     * 422 naming the field.
+     */
+    @POST
+    @Path("/locations")
+    Uni<RestResponse<Map<String, Object>>> addLocation(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, Map<String, Object> body);
+
+    /**
+     * proxy-fleet-service: remove a modem its agent no longer announces; 204, 404 unknown, 409 {@code modem_announced}
+     * or {@code modem_in_use}.
+     */
+    @jakarta.ws.rs.DELETE
+    @Path("/agents/{agentId}/modems/{modemId}")
+    Uni<RestResponse<Map<String, Object>>> removeModem(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("agentId") String agentId,
+            @PathParam("modemId") String modemId);
+
     /** proxy-fleet-service: drain ({@code drain}) or re-enable ({@code undrain}) a modem; 404 unknown. */
     @POST
     @Path("/agents/{agentId}/modems/{modemId}/{action}")

@@ -114,7 +114,7 @@ public class AgentStore {
     /**
      * The Hello's registration in one statement (its parts see the same snapshot and touch disjoint rows): the
      * agent upserted as connected and held by this replica; the announced modems in known locations upserted
-     * online; the agent's other modems offline; its offline proxies active again where it still announces their modem
+     * online (one an operator removed is back, V25); the agent's other modems offline; its offline proxies active again where it still announces their modem
      * and their port is in its range; its active and offline proxies on a port outside the range disconnected; its
      * active proxies on a modem it no longer announces offline. Rows: {@code ('revived', id, order_id, reseller_id,
      * null)} per revived proxy, {@code ('stranded', ...)} per disconnected one, {@code ('modemless', ...)} per one
@@ -141,7 +141,7 @@ public class AgentStore {
                 select cast(:id as text) || '/' || a.modem_id, :id, a.modem_id, a.location_id, a.is_5g, a.exit_ip, true, :now
                 from announced a where a.known
                 on conflict (id) do update set location_id = excluded.location_id, is_5g = excluded.is_5g,
-                    exit_ip = excluded.exit_ip, online = true, updated_at = excluded.updated_at
+                    exit_ip = excluded.exit_ip, online = true, updated_at = excluded.updated_at, removed_at = null
                 returning id),
             gone as (
                 update modems set online = false, updated_at = :now

@@ -12,6 +12,8 @@ import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import org.hibernate.reactive.mutiny.Mutiny;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -69,6 +71,17 @@ public class FleetAdminResource {
      * silent; they keep modem and port). {@code proxies_held_by_modem} (V19) is partial on exactly these.
      */
     private static final String HELD = "('provisioning', 'active', 'offline')";
+    /** Modems an operator has not removed (V25): the only ones any list, figure or action sees. */
+    private static final String NOT_REMOVED = "removed_at is null";
+    /** 409 code: the modem's agent is connected and announces it ({@link #remove}). */
+    public static final String MODEM_ANNOUNCED = "modem_announced";
+    /** 409 code: the modem still holds proxies ({@link #remove}). */
+    public static final String MODEM_IN_USE = "modem_in_use";
+    /** 409 code: a location with that id exists ({@link #addLocation}). */
+    public static final String LOCATION_EXISTS = "location_exists";
+    /** Location ids as resellers send them (order-service's rule, and the table's check since V15). */
+    private static final java.util.regex.Pattern LOCATION_ID = java.util.regex.Pattern.compile("[A-Z0-9]{2,32}");
+    static final int MAX_LOCATION_NAME_LENGTH = 100;
 
     private final Clock clock;
 
@@ -121,6 +134,11 @@ public class FleetAdminResource {
             return new Where(terms.isEmpty() ? "" : "where " + String.join(" and ", terms), parameters);
         }
 
+        /** This clause and {@code term} (SQL written in this class). */
+        Where and(String term) {
+            return new Where(sql.isEmpty() ? "where " + term : sql + " and " + term, parameters);
+        }
+
         <T> Mutiny.SelectionQuery<T> bind(Mutiny.SelectionQuery<T> query) {
             parameters.forEach(query::setParameter);
             return query;
@@ -147,7 +165,7 @@ public class FleetAdminResource {
         return Panache.getSession().chain(session -> where.bind(session.createNativeQuery("""
                         select a.id, a.public_host, %s, a.last_seen_at, a.agent_version, a.port_range_start,
                                a.port_range_end,
-                               (select count(*) from modems m where m.agent_id = a.id),
+                               (select count(*) from modems m where m.agent_id = a.id and m.removed_at is null),
                                (select count(*) from proxies p where p.agent_id = a.id
                                   and p.status in ('provisioning', 'active', 'offline'))
                         from (select * from agents a %s order by id limit :limit offset :offset) a
@@ -173,7 +191,7 @@ public class FleetAdminResource {
         filters.put("agent_id", Texts.optional(emptyAsAbsent(agentId), "agent_id", MAX_AGENT_ID_LENGTH));
         filters.put("location_id", Texts.optional(emptyAsAbsent(locationId), "location_id", MAX_LOCATION_ID_LENGTH));
         Paging page = Paging.of(limit, offset);
-        Where where = Where.of(filters);
+        Where where = Where.of(filters).and(NOT_REMOVED);
         return readModems(where, page).chain(modems -> Panache.getSession().chain(session -> where.bind(session
                                 .createNativeQuery("select count(*) from modems " + where.sql(), Long.class))
                         .getSingleResult())
@@ -241,6 +259,7 @@ public class FleetAdminResource {
                                               where m.online and a.last_seen_at >= :liveSince and not m.draining)
                                               as free_slots
                                    from modems m join agents a on a.id = m.agent_id
+                                   where m.removed_at is null
                                    group by m.location_id) f on f.location_id = l.id
                         order by l.id""", Object[].class)
                         .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
@@ -270,7 +289,7 @@ public class FleetAdminResource {
     private Uni<ModemView> setDraining(String agentId, String modemId, boolean draining) {
         String id = Texts.required(agentId, "agent_id", MAX_AGENT_ID_LENGTH) + "/" + Texts.required(modemId, "modem_id", 100);
         return Panache.getSession().chain(session -> session.createNativeQuery(
-                                "update modems set draining = :draining, updated_at = :now where id = :id")
+                                "update modems set draining = :draining, updated_at = :now where id = :id and " + NOT_REMOVED)
                         .setParameter("draining", draining)
                         .setParameter("now", ClockProducer.utcNow(clock))
                         .setParameter("id", id)
@@ -281,6 +300,96 @@ public class FleetAdminResource {
                             }
                             return readModems(Where.of(Map.of("id", id)), new Paging(1, 0)).map(list -> list.get(0));
                         }));
+    }
+
+    /**
+     * Removes a modem from the fleet's lists and figures (fleet migration V25, docs/fleet.md "Removing a modem and
+     * adding a location"): for a modem taken out of service, which its agent no longer announces. 204, also for one
+     * already removed. 404 unknown modem; 409 {@value #MODEM_ANNOUNCED} while its agent is connected and announces
+     * it (it would be back at the agent's next Hello: take it out of the agent's configuration first, or drain it);
+     * 409 {@value #MODEM_IN_USE} while it holds proxies (provisioning, active or offline ones, or a move's old place:
+     * {@code live_proxies}), naming them. The row stays (proxies refer to it), marked; the agent announcing the modem
+     * again brings it back. Under the modem's row lock, which placement takes too.
+     */
+    @DELETE
+    @Path("/agents/{agentId}/modems/{modemId}")
+    @WithTransaction
+    public Uni<Void> remove(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId) {
+        String id = Texts.required(agentId, "agent_id", MAX_AGENT_ID_LENGTH) + "/" + Texts.required(modemId, "modem_id", 100);
+        LocalDateTime now = ClockProducer.utcNow(clock);
+        return Panache.getSession().chain(session -> session.createNativeQuery("""
+                                select m.removed_at is not null, m.online and %s, m.live_proxies,
+                                       (select string_agg(cast(p.id as text), ', ' order by p.id) from proxies p
+                                        where (p.modem_id = m.id and p.status in %s) or p.move_from_modem_id = m.id)
+                                from modems m join agents a on a.id = m.agent_id
+                                where m.id = :id
+                                for update of m""".formatted(ModemAllocator.STREAM_HELD_BY_LIVE_REPLICA, HELD), Object[].class)
+                        .setParameter("id", id).setParameter("now", now)
+                        .getResultList()
+                        .chain(rows -> {
+                            if (rows.isEmpty()) {
+                                return Uni.createFrom().failure(ApiException.notFound("Modem not found"));
+                            }
+                            Object[] row = rows.get(0);
+                            if ((Boolean) row[0]) {
+                                return Uni.createFrom().voidItem();
+                            }
+                            if ((Boolean) row[1]) {
+                                return Uni.createFrom().failure(ApiException.conflict(MODEM_ANNOUNCED, "Agent " + agentId
+                                        + " is connected and announces modem " + modemId + "; take it out of the agent's"
+                                        + " configuration and restart the agent first (or drain it to stop new proxies)"));
+                            }
+                            if (((Number) row[2]).longValue() > 0 || row[3] != null) {
+                                return Uni.createFrom().failure(ApiException.conflict(MODEM_IN_USE, "Modem " + modemId
+                                        + " still holds proxies " + (row[3] == null ? "" : row[3]) + "; remove it once they"
+                                        + " have ended or moved"));
+                            }
+                            return session.createNativeQuery(
+                                            "update modems set removed_at = :now, online = false, updated_at = :now where id = :id")
+                                    .setParameter("now", now).setParameter("id", id)
+                                    .executeUpdate().replaceWithVoid();
+                        }));
+    }
+
+    /** {@code {"id", "name", "is_5g"}}: a location to add. */
+    public record LocationRequest(String id, String name, @com.fasterxml.jackson.annotation.JsonProperty("is_5g") Boolean is5g) {
+    }
+
+    /**
+     * Adds a location (docs/fleet.md "Removing a modem and adding a location"): 201 with it as {@link #locations()}
+     * lists it (all figures 0 until an agent announces modems there). {@code id}: 2..32 of A-Z and 0-9 (what a
+     * reseller can send as {@code location_id}, fleet V15's check); {@code name}: 1..100 characters, required;
+     * {@code is_5g}: optional, false. 422 {@code validation_failed} naming the field; 409 {@value #LOCATION_EXISTS}.
+     * Its {@code location.updated} event goes out from the same transaction (V15's trigger), so order-service
+     * accepts purchases naming it once it has read the event. An agent's modems announced there before were
+     * ignored (a WARN): they are registered at its next Hello.
+     */
+    @POST
+    @Path("/locations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @WithTransaction
+    public Uni<org.jboss.resteasy.reactive.RestResponse<LocationLoad>> addLocation(LocationRequest request) {
+        if (request == null) {
+            throw ApiException.unprocessable("A body {\"id\", \"name\", \"is_5g\"} is required");
+        }
+        String id = Texts.required(request.id(), "id", MAX_LOCATION_ID_LENGTH);
+        if (!LOCATION_ID.matcher(id).matches()) {
+            throw ApiException.unprocessable("id must be 2 to 32 characters of A-Z and 0-9 (what a reseller sends as location_id)");
+        }
+        String name = Texts.visible(Texts.required(request.name(), "name", MAX_LOCATION_NAME_LENGTH).trim(), "name");
+        boolean is5g = Boolean.TRUE.equals(request.is5g());
+        return Panache.getSession().chain(session -> session.createNativeQuery("""
+                                insert into locations (id, name, is_5g) values (:id, :name, :is5g)
+                                on conflict (id) do nothing""")
+                        .setParameter("id", id).setParameter("name", name).setParameter("is5g", is5g)
+                        .executeUpdate())
+                .map(inserted -> {
+                    if (inserted == 0) {
+                        throw ApiException.conflict(LOCATION_EXISTS, "Location " + id + " exists");
+                    }
+                    return org.jboss.resteasy.reactive.RestResponse.status(jakarta.ws.rs.core.Response.Status.CREATED,
+                            new LocationLoad(id, name, is5g, 0, 0, 0, 0, 0, 0));
+                });
     }
 
     private static AgentView agent(Object[] row, LocalDateTime liveSince) {
