@@ -154,6 +154,9 @@ async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locat
   const again = (change) => fleetPage(root, { ...view, ...change });
   const agentFilter = input('fleet-agent', { value: view.agentId, maxlength: 100, placeholder: 'agent-local-1' });
   const locationFilter = input('fleet-location', { value: view.locationId, maxlength: 32, placeholder: 'LAX' });
+  const locationId = input('location-id', { required: true, pattern: '[A-Z0-9]{2,32}', maxlength: 32, placeholder: 'FRA' });
+  const locationName = input('location-name', { required: true, maxlength: 100, placeholder: 'Frankfurt' });
+  const location5g = input('location-5g', { type: 'checkbox' });
   show(root,
     el('h1', {}, 'Fleet'),
     table('Agents', ['Agent', 'Host', 'Online', 'Last seen (UTC)', 'Version', 'Ports', 'Modems', 'Proxies'], agents, (a) => [
@@ -172,7 +175,15 @@ async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locat
             await api.call('POST', `${ADMIN}/agents/${encodeURIComponent(m.agent_id)}/modems/${encodeURIComponent(m.modem_id)}/${m.draining ? 'undrain' : 'drain'}`);
             await again({});
           }),
-        }, m.draining ? 'Undrain' : 'Drain')],
+        }, m.draining ? 'Undrain' : 'Drain'),
+        // A modem its agent no longer announces (offline) can be removed from the lists; the API refuses one still
+        // announced or holding proxies, with a detail shown here (docs/fleet.md "Removing a modem and adding a location").
+        m.online ? '' : el('button', {
+          type: 'button', class: 'remove', onclick: (e) => guarded(e.target, errors, async () => {
+            await api.call('DELETE', `${ADMIN}/agents/${encodeURIComponent(m.agent_id)}/modems/${encodeURIComponent(m.modem_id)}`);
+            await again({});
+          }),
+        }, 'Remove')],
     })),
     pager('Modem pages', view.modems, modemPage.total, errors, (offset) => again({ modems: offset })),
     // Proxies: live ones (provisioning, active), as placement counts them; free slots: on online modems that are
@@ -182,7 +193,12 @@ async function fleetPage(root, view = { agents: 0, modems: 0, agentId: '', locat
         dataset: { location: l.id },
         cells: [`${l.id} ${l.name}` + (l.is_5g ? ' 5G' : ''), l.modems, l.online_modems, l.draining_modems, l.live_proxies,
           l.capacity, l.free_slots, l.capacity ? Math.round((100 * l.live_proxies) / l.capacity) + ' %' : '—'],
-      })));
+      })),
+    form('add-location', 'Add a location', [field('Id (A-Z, 0-9)', locationId), field('Name', locationName),
+      field('5G', location5g)], 'Add', async () => {
+      await api.call('POST', `${ADMIN}/locations`, { id: locationId.value.trim(), name: locationName.value.trim(), is_5g: location5g.checked });
+      await again({});
+    }));
 }
 
 // ---------------------------------------------------------------- parked events

@@ -67,6 +67,28 @@ class FleetAdminIT {
                 .body("locations.find { it.id == 'LAX' }.online_modems", greaterThan(0));
 
         var buyer = StackApi.newReseller(null);
+
+        // A location an operator adds (docs/fleet.md "Removing a modem and adding a location"): listed at once with
+        // zeros, and announced to order-service, which then takes purchases naming it (before: SQL only, and an
+        // order naming it was 422 "unknown location"). A unique id per run: the stack may be reused.
+        String added = "IT" + Math.abs(System.nanoTime() % 1_000_000_000L);
+        operator().contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("id", added, "name", "FleetAdminIT", "is_5g", false)).post("/v1/admin/locations")
+                .then().statusCode(201).body("id", equalTo(added)).body("modems", equalTo(0));
+        operator().contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("id", added, "name", "again")).post("/v1/admin/locations")
+                .then().statusCode(409).body("code", equalTo("location_exists"));
+        operator().get("/v1/admin/locations").then().statusCode(200)
+                .body("locations.find { it.id == '" + added + "' }.name", equalTo("FleetAdminIT"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> reseller(buyer.key())
+                .contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("product_id", 1, "pricing_id", 1, "location_id", added)).post("/v1/reseller/orders")
+                .statusCode() == 201);
+        // a modem its connected agent announces cannot be removed: it would be back at the next Hello
+        operator().delete("/v1/admin/agents/agent-local-1/modems/lax-1").then().statusCode(409)
+                .body("code", equalTo("modem_announced"));
+        operator().delete("/v1/admin/agents/agent-local-1/modems/no-such-modem").then().statusCode(404);
+
         reseller(buyer.key()).get("/v1/admin/modems").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));
         reseller(buyer.key()).get("/v1/admin/locations").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));
     }
