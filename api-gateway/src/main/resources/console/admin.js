@@ -78,6 +78,7 @@ async function resellerDetail(root, reseller, ledgerOffset = 0) {
   const adjustReason = input('adjust-reason', { required: true, maxlength: 200 });
   const adjustReference = input('adjust-reference', { required: true, maxlength: 100 });
   const keyName = input('reseller-key-name', { required: true, maxlength: 100 });
+  const newName = input('reseller-name', { required: true, maxlength: 100, value: reseller.name });
   const keyShown = el('div', { 'aria-live': 'polite' });
   show(root,
     el('section', { class: 'card', 'aria-labelledby': 'reseller-title' },
@@ -88,6 +89,11 @@ async function resellerDetail(root, reseller, ledgerOffset = 0) {
           await api.call('POST', base + '/topups', { amount: topupAmount.value.trim(), reference: topupReference.value.trim() });
           await reload();
         }),
+      // names from before the invisible-character rule can be cleaned here (docs/console.md)
+      form('rename', 'Rename', [field('Name', newName)], 'Rename', async () => {
+        const renamed = await api.call('PATCH', base, { name: newName.value.trim() });
+        await resellerDetail(root, renamed, ledgerOffset);
+      }),
       form('adjustment', 'Adjustment', [field('Amount (USD, signed)', adjustAmount), field('Reason', adjustReason),
         field('Reference', adjustReference)], 'Adjust', async () => {
         await api.call('POST', base + '/adjustments', {

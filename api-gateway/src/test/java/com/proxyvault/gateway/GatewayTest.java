@@ -150,6 +150,40 @@ public class GatewayTest {
         }
     }
 
+    /**
+     * An operator renames a reseller (new-user review 5, LOW 17: a name from before the invisible-character rule,
+     * "t\u202Eu", could not be cleaned): the same rules as at creation, unique among the others, its own name in
+     * another case allowed.
+     */
+    @Test
+    void shouldRenameAResellerUnderTheRulesOfItsCreation() throws Exception {
+        Created reseller = createReseller();
+        String taken = "taken-" + UUID.randomUUID();
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", taken))
+                .post("/v1/admin/resellers").then().statusCode(201);
+        String path = "/v1/admin/resellers/" + reseller.id();
+        String renamed = "renamed-" + UUID.randomUUID();
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", " " + renamed + " "))
+                .patch(path).then().statusCode(200).body("id", equalTo((int) reseller.id())).body("name", equalTo(renamed));
+        given().header("Authorization", "Bearer " + operatorToken()).get(path).then().statusCode(200).body("name", equalTo(renamed));
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", renamed.toUpperCase(java.util.Locale.ROOT))).patch(path).then().statusCode(200);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", taken.toUpperCase(java.util.Locale.ROOT))).patch(path).then().statusCode(409)
+                .body("detail", startsWith("A reseller named '" + taken + "'"));
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                .body(Map.of("name", "t\u202Eu")).patch(path).then().statusCode(422)
+                .body("detail", equalTo("name must not contain invisible formatting characters (U+202E)"));
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", " "))
+                .patch(path).then().statusCode(422);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", "x", "y", 1))
+                .patch(path).then().statusCode(422);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON).body(Map.of("name", "x"))
+                .patch("/v1/admin/resellers/999999999").then().statusCode(404);
+        // the reseller's own key keeps working: resellers are known by id
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys").then().statusCode(200);
+    }
+
     /** {@code text}'s printable ASCII as full-width forms (U+FF01..U+FF5E), which NFKC maps back. */
     private static String fullWidth(String text) {
         StringBuilder wide = new StringBuilder();

@@ -549,6 +549,46 @@ class ProvisioningFlowTest {
         }
     }
 
+    /**
+     * A reset run whose proxy ended between two attempts stops there instead of resetting, again and again, a modem
+     * that now serves someone else (static review, stop 27, finding 6): the first attempt left the exit IP as it was,
+     * and before the next one the proxy has expired (the row change ExpiryJob makes). The run fails with a detail
+     * saying so, as a 409 or, when the machine made the first attempt outlast the sync wait, as the failed
+     * {@code rotation} of a 202; no second ResetIp, no {@code proxy.ip_rotated}.
+     */
+    @Test
+    void shouldStopAResetWhoseProxyEndedBetweenTwoAttempts() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zr", "token-zr", 31300, 31310, "zr", "LAX");
+            long reseller = IDS.incrementAndGet();
+            long order = IDS.incrementAndGet();
+            long proxyId = provisioned(agent, reseller, order, "LAX");
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"mode\":\"fast\"}").post("/v1/reseller/proxies/" + proxyId + "/reset"));
+            FleetMessage first = agent.next(WAIT);
+            assertTrue(first.hasResetIp(), first.toString());
+            db(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update proxies set status = 'expired', updated_at = now() at time zone 'utc' where id = :id")
+                    .setParameter("id", proxyId).executeUpdate()));
+            agent.answerWithExitIp(first, "203.0.113.10"); // unchanged: a run would try again
+            var stopped = answer.get();
+            String ended = "The proxy ended, moved or went offline while it was being reset";
+            if (stopped.statusCode() == 202) {
+                await().atMost(WAIT).until(() -> given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId)
+                        .then().extract().path("rotation.status").equals("failed"));
+                given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then()
+                        .body("rotation.detail", containsString(ended));
+            } else {
+                stopped.then().statusCode(409).body("detail", containsString(ended));
+            }
+            FleetMessage next = agent.received.poll();
+            assertTrue(next == null || !next.hasResetIp(), "no second reset of the modem: " + next);
+            assertEquals(0, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
+                    && e.get("data").get("order_id").asLong() == order).count());
+        }
+    }
+
     @Test
     void shouldShowOperatorsTheFleetAndPlaceNothingOnADrainingModem() throws Throwable {
         String operator = "Bearer " + InternalTokens.fleet().operator();

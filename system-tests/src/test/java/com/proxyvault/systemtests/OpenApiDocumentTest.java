@@ -99,7 +99,7 @@ class OpenApiDocumentTest {
                 // the operator console's (docs/console.md)
                 "GET /v1/admin/resellers", "GET /v1/admin/resellers/{}/keys", "POST /v1/admin/resellers/{}/keys",
                 "DELETE /v1/admin/resellers/{}/keys/{}", "GET /v1/admin/resellers/{}/balance",
-                "GET /v1/admin/resellers/{}/transactions", "GET /v1/admin/resellers/{}",
+                "GET /v1/admin/resellers/{}/transactions", "GET /v1/admin/resellers/{}", "PATCH /v1/admin/resellers/{}",
                 // the catalog (docs/operations.md "The catalog")
                 "GET /v1/admin/products", "POST /v1/admin/products", "GET /v1/admin/products/{}",
                 "PATCH /v1/admin/products/{}", "POST /v1/admin/products/{}/pricing", "PATCH /v1/admin/pricing/{}",

@@ -138,6 +138,41 @@ public class ResellerAdminResource {
                 .map(r -> new ResellerSummary(r.id, r.name, r.createdAt));
     }
 
+    /**
+     * Renames a reseller: {@code {"name"}} → 200 {@code {"id", "name", "created_at"}}. The name is judged as at
+     * creation (required, at most 100 characters, trimmed, no control or invisible formatting characters) and stays
+     * unique by its {@link #nameKey name key} among the other resellers (409 quoting the one that has it), under the
+     * same advisory lock; renaming to the same name, or another case of it, is allowed. For names from before the
+     * invisible-character rule (new-user review 5, LOW 17: "t\u202Eu" reversed the console's list, and nothing could
+     * change it) and for resellers who rename their business. 404 unknown reseller. Other services know resellers by
+     * id only, so nothing else changes.
+     */
+    @jakarta.ws.rs.PATCH
+    @Path("/{resellerId}")
+    public Uni<ResellerSummary> rename(@PathParam("resellerId") String resellerId, CreateResellerRequest request) {
+        long id = Ids.path(resellerId, "Reseller not found");
+        if (request == null) {
+            throw ApiException.unprocessable("name is required");
+        }
+        String name = Texts.visible(Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim(), "name");
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> session.createNativeQuery(
+                                "select 1 from (select pg_advisory_xact_lock(hashtext(" + nameKey(":name") + "))) as locked", Integer.class)
+                        .setParameter("name", name).getSingleResult())
+                .chain(locked -> Reseller.<Reseller>findById(id))
+                .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
+                .chain(reseller -> sameNameKey(name).chain(existing -> {
+                    if (existing != null && existing.id != id) {
+                        return Uni.createFrom().failure(ApiException.conflict("A reseller named '" + existing.name
+                                + "' already exists" + (existing.name.equals(name) ? "" : " (names are unique regardless of case and of Unicode compatibility forms)")));
+                    }
+                    reseller.name = name;
+                    return Uni.createFrom().item(new ResellerSummary(reseller.id, reseller.name, reseller.createdAt));
+                })))
+                .onFailure(ResellerAdminResource::isUniqueViolation)
+                .transform(e -> ApiException.conflict("A reseller named '" + name + "' already exists"));
+    }
+
     /** The reseller's live keys, as the reseller's own {@code GET /v1/reseller/keys} shows them. */
     @GET
     @Path("/{resellerId}/keys")
