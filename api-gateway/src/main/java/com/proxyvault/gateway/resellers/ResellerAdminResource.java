@@ -151,20 +151,13 @@ public class ResellerAdminResource {
     @Path("/{resellerId}")
     public Uni<ResellerSummary> rename(@PathParam("resellerId") String resellerId, CreateResellerRequest request) {
         long id = Ids.path(resellerId, "Reseller not found");
-        if (request == null) {
-            throw ApiException.unprocessable("name is required");
-        }
-        String name = Texts.visible(Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim(), "name");
-        return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> session.createNativeQuery(
-                                "select 1 from (select pg_advisory_xact_lock(hashtext(" + nameKey(":name") + "))) as locked", Integer.class)
-                        .setParameter("name", name).getSingleResult())
+        String name = newName(request);
+        return Panache.withTransaction(() -> lockNameKey(name)
                 .chain(locked -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
                 .chain(reseller -> sameNameKey(name).chain(existing -> {
                     if (existing != null && existing.id != id) {
-                        return Uni.createFrom().failure(ApiException.conflict("A reseller named '" + existing.name
-                                + "' already exists" + (existing.name.equals(name) ? "" : " (names are unique regardless of case and of Unicode compatibility forms)")));
+                        return Uni.createFrom().failure(nameTaken(existing, name));
                     }
                     reseller.name = name;
                     return Uni.createFrom().item(new ResellerSummary(reseller.id, reseller.name, reseller.createdAt));
@@ -259,18 +252,11 @@ public class ResellerAdminResource {
      */
     @POST
     public Uni<Response> create(CreateResellerRequest request) {
-        if (request == null) {
-            throw ApiException.unprocessable("name is required");
-        }
-        String name = Texts.visible(Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim(), "name");
-        return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> session.createNativeQuery(
-                                "select 1 from (select pg_advisory_xact_lock(hashtext(" + nameKey(":name") + "))) as locked", Integer.class)
-                        .setParameter("name", name).getSingleResult())
+        String name = newName(request);
+        return Panache.withTransaction(() -> lockNameKey(name)
                 .chain(locked -> sameNameKey(name)).chain(existing -> {
                     if (existing != null) {
-                        return Uni.createFrom().failure(ApiException.conflict("A reseller named '" + existing.name
-                                + "' already exists" + (existing.name.equals(name) ? "" : " (names are unique regardless of case and of Unicode compatibility forms)")));
+                        return Uni.createFrom().failure(nameTaken(existing, name));
                     }
                     Reseller reseller = new Reseller();
                     reseller.name = name;
@@ -346,6 +332,30 @@ public class ResellerAdminResource {
                             LOG.warnf("%s for reseller %d failed: %s", what, id, failure.toString());
                             return ApiException.unavailable("Billing is unavailable, try again");
                         }));
+    }
+
+    /** A reseller's name as sent: required, at most 100 characters, trimmed, no invisible formatting characters. */
+    private static String newName(CreateResellerRequest request) {
+        if (request == null) {
+            throw ApiException.unprocessable("name is required");
+        }
+        return Texts.visible(Texts.required(request.name(), "name", MAX_NAME_LENGTH).trim(), "name");
+    }
+
+    /**
+     * Takes the transaction's advisory lock on {@code name}'s {@link #nameKey name key}: two writers of names with
+     * one key ("Acme", "ACME") judge them one after the other.
+     */
+    private static Uni<Integer> lockNameKey(String name) {
+        return Panache.getSession().chain(session -> session.createNativeQuery(
+                        "select 1 from (select pg_advisory_xact_lock(hashtext(" + nameKey(":name") + "))) as locked", Integer.class)
+                .setParameter("name", name).getSingleResult());
+    }
+
+    /** 409 quoting the reseller that has {@code name}'s key, saying why when its name is not {@code name} itself. */
+    private static ApiException nameTaken(Reseller existing, String name) {
+        return ApiException.conflict("A reseller named '" + existing.name + "' already exists"
+                + (existing.name.equals(name) ? "" : " (names are unique regardless of case and of Unicode compatibility forms)"));
     }
 
     /** The reseller whose {@link #nameKey name key} equals {@code name}'s, or null (read through the V4 index). */
