@@ -72,6 +72,8 @@ class ProvisioningFlowTest {
     io.micrometer.core.instrument.MeterRegistry meters;
     @Inject
     com.proxyvault.fleet.agents.FleetStart fleetStart;
+    @Inject
+    com.proxyvault.fleet.agents.AgentStore agentStore;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private KafkaConsumer<String, String> events;
@@ -547,6 +549,27 @@ class ProvisioningFlowTest {
             assertEquals(1, seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
                     && e.get("data").get("order_id").asLong() == order).count());
         }
+    }
+
+    /**
+     * The end of an agent's older stream, written after its newer stream's Hello (a reconnect to the same replica),
+     * leaves the agent connected (fleet migration V26; static review, stop 27, L1: it cleared {@code connected} and
+     * {@code replica_id}, and for up to a heartbeat the agent got no commands and placement passed it over). Played by
+     * the store's write for a stream id that is not the one the Hello wrote.
+     */
+    @Test
+    void shouldKeepAnAgentConnectedWhenAnOlderStreamsEndIsWrittenAfterItsHello() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zs", "token-zs", 31400, 31410, "zs", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            db(() -> agentStore.disconnected("agent-zs", UUID.randomUUID()));
+            assertEquals(Boolean.TRUE, db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                    "select connected and replica_id is not null from agents where id = 'agent-zs'", Boolean.class)
+                    .getSingleResult())));
+        }
+        // its own stream's end still disconnects it
+        await().atMost(WAIT).until(() -> !db(() -> sessionFactory.withSession(s -> s.createNativeQuery(
+                "select connected from agents where id = 'agent-zs'", Boolean.class).getSingleResult())));
     }
 
     /**

@@ -61,6 +61,8 @@ public class AgentLinkService implements AgentLink {
         private volatile boolean helloSeen;
         private volatile AgentSession session;
         private volatile boolean ended;
+        /** This stream's id in {@code agents.stream_id} (V26): its end and its heartbeats act only while it is there. */
+        private final java.util.UUID stream = java.util.UUID.randomUUID();
 
         Connection(MultiEmitter<? super FleetMessage> outbound) {
             this.outbound = outbound;
@@ -105,11 +107,11 @@ public class AgentLinkService implements AgentLink {
                 outbound.fail(Status.INVALID_ARGUMENT.withDescription("Invalid port range").asRuntimeException());
                 return;
             }
-            contexts.onNewContext(() -> store.register(hello)).subscribe().with(ok -> {
+            contexts.onNewContext(() -> store.register(hello, stream)).subscribe().with(ok -> {
                 if (ended) {
                     return;
                 }
-                AgentSession registered = new AgentSession(hello.getAgentId(), outbound, hello.getProtocolVersion(), commands);
+                AgentSession registered = new AgentSession(hello.getAgentId(), stream, outbound, hello.getProtocolVersion(), commands);
                 session = registered;
                 registry.register(registered);
                 registered.send(FleetMessage.newBuilder()
@@ -135,7 +137,7 @@ public class AgentLinkService implements AgentLink {
             current.close(failure);
             if (registry.unregister(current)) {
                 LOG.infof("Agent %s disconnected%s", current.agentId(), failure == null ? "" : ": " + failure.getMessage());
-                contexts.onNewContext(() -> store.disconnected(current.agentId())).subscribe().with(
+                contexts.onNewContext(() -> store.disconnected(current.agentId(), current.stream())).subscribe().with(
                         ok -> { }, e -> LOG.warnf("Recording disconnect of %s failed: %s", current.agentId(), e));
             }
             if (!outbound.isCancelled()) {

@@ -24,6 +24,7 @@ public class AgentSession {
     public static final int ACKING_PROTOCOL = 2;
 
     private final String agentId;
+    private final java.util.UUID stream;
     private final MultiEmitter<? super FleetMessage> outbound;
     private final boolean acks;
     private final CommandConfig config;
@@ -34,7 +35,14 @@ public class AgentSession {
     }
 
     AgentSession(String agentId, MultiEmitter<? super FleetMessage> outbound, int protocolVersion, CommandConfig config) {
+        this(agentId, java.util.UUID.randomUUID(), outbound, protocolVersion, config);
+    }
+
+    /** {@code stream}: the id its Hello wrote into {@code agents.stream_id} (V26). */
+    AgentSession(String agentId, java.util.UUID stream, MultiEmitter<? super FleetMessage> outbound, int protocolVersion,
+                 CommandConfig config) {
         this.agentId = agentId;
+        this.stream = stream;
         this.outbound = outbound;
         this.acks = protocolVersion >= ACKING_PROTOCOL;
         this.config = config;
@@ -42,6 +50,11 @@ public class AgentSession {
 
     public String agentId() {
         return agentId;
+    }
+
+    /** The stream's id, as its Hello wrote it into {@code agents.stream_id} (fleet migration V26). */
+    public java.util.UUID stream() {
+        return stream;
     }
 
     /** True when this agent acks commands (older agents answer with the result only). */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * What the fleet knows about agents and their modems, as they announce themselves. Heartbeats are written in
@@ -59,13 +60,14 @@ public class AgentStore {
      * round trip and Hibernate's work per Hello (docs/fleet.md "A Hello in one statement"). A modem in a location
      * the fleet does not know is left out and logged, as before; a modem id announced twice counts once (the last).
      */
-    public Uni<Void> register(Hello hello) {
+    public Uni<Void> register(Hello hello, UUID stream) {
         LocalDateTime now = now();
         Map<String, ModemInfo> modems = new LinkedHashMap<>();
         hello.getModemsList().forEach(m -> modems.put(m.getModemId(), m));
         String agentId = hello.getAgentId();
         return sessionFactory.withTransaction(session -> session.createNativeQuery(REGISTER, Object[].class)
                         .setParameter("replica", replicas.id())
+                        .setParameter("stream", stream)
                         .setParameter("id", agentId)
                         .setParameter("host", hello.getPublicHost())
                         .setParameter("start", hello.getPortRangeStart())
@@ -124,12 +126,12 @@ public class AgentStore {
     static final String REGISTER = """
             with agent as (
                 insert into agents (id, public_host, port_range_start, port_range_end, agent_version, connected,
-                                    last_seen_at, replica_id)
-                values (:id, :host, :start, :end, :version, true, :now, :replica)
+                                    last_seen_at, replica_id, stream_id)
+                values (:id, :host, :start, :end, :version, true, :now, :replica, :stream)
                 on conflict (id) do update set public_host = excluded.public_host,
                     port_range_start = excluded.port_range_start, port_range_end = excluded.port_range_end,
                     agent_version = excluded.agent_version, connected = true, last_seen_at = excluded.last_seen_at,
-                    replica_id = excluded.replica_id
+                    replica_id = excluded.replica_id, stream_id = excluded.stream_id
                 returning id),
             announced as (
                 select v.modem_id, v.location_id, v.is_5g, v.exit_ip,
@@ -169,14 +171,17 @@ public class AgentStore {
             select 'unknown-location', null, null, null, a.modem_id from announced a where not a.known""";
 
     /**
-     * The agent's stream on this replica ended: it is no longer connected, and no longer held here — unless
-     * it has meanwhile said Hello to another replica, whose claim stands.
+     * The agent's stream {@code stream} on this replica ended: it is no longer connected, and no longer held here —
+     * unless it has meanwhile said Hello again, here or on another replica (a newer stream's id, V26), whose claim
+     * stands.
      */
-    public Uni<Void> disconnected(String agentId) {
+    public Uni<Void> disconnected(String agentId, UUID stream) {
         return sessionFactory.withTransaction(session -> session
                 .createNativeQuery("""
                         update agents set connected = false, replica_id = null
-                        where id = :id and (replica_id = :replica or replica_id is null)""")
-                .setParameter("id", agentId).setParameter("replica", replicas.id()).executeUpdate()).replaceWithVoid();
+                        where id = :id and (replica_id = :replica or replica_id is null)
+                          and stream_id is not distinct from :stream""")
+                .setParameter("id", agentId).setParameter("replica", replicas.id()).setParameter("stream", stream)
+                .executeUpdate()).replaceWithVoid();
     }
 }

@@ -58,9 +58,9 @@ public class HeartbeatWriter {
 
     static final String UPDATE_AGENTS = """
             update agents a set last_seen_at = greatest(a.last_seen_at, v.seen),
-                connected = case when v.held then true else a.connected end,
-                replica_id = case when v.held then $4 else a.replica_id end
-            from unnest($1::text[], $2::timestamp[], $3::boolean[]) as v(id, seen, held)
+                connected = case when v.held and a.stream_id = v.stream then true else a.connected end,
+                replica_id = case when v.held and a.stream_id = v.stream then $4 else a.replica_id end
+            from unnest($1::text[], $2::timestamp[], $3::boolean[], $5::uuid[]) as v(id, seen, held, stream)
             where a.id = v.id""";
 
     /**
@@ -247,16 +247,20 @@ public class HeartbeatWriter {
         String[] ids = new String[seen.size()];
         LocalDateTime[] at = new LocalDateTime[seen.size()];
         Boolean[] held = new Boolean[seen.size()];
+        java.util.UUID[] streams = new java.util.UUID[seen.size()];
         int i = 0;
         for (var e : seen.entrySet()) {
             ids[i] = e.getKey();
             at[i] = e.getValue().at();
             // only a stream that is still the agent's current one here claims it (not one that ended meanwhile)
             held[i] = registry.session(e.getKey()).map(s -> s == e.getValue().session()).orElse(false);
+            // and claims it only while the row still names that stream (V26): not after the agent's Hello elsewhere
+            streams[i] = e.getValue().session().stream();
             i++;
         }
         return connection.preparedQuery(UPDATE_AGENTS)
-                .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfLocalDateTime(at).addArrayOfBoolean(held).addString(replicas.id()))
+                .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfLocalDateTime(at).addArrayOfBoolean(held).addString(replicas.id())
+                        .addArrayOfUUID(streams))
                 .replaceWithVoid();
     }
 
