@@ -92,6 +92,11 @@ async function resellerDetail(root, reseller, ledgerOffset = 0) {
       // names from before the invisible-character rule can be cleaned here (docs/console.md)
       form('rename', 'Rename', [field('Name', newName)], 'Rename', async () => {
         const renamed = await api.call('PATCH', base, { name: newName.value.trim() });
+        // the list above shows the new name too, without a reload (new-user review 6)
+        const row = document.querySelector(`tr[data-reseller='${renamed.id}']`);
+        if (row && row.cells[1]) {
+          row.cells[1].textContent = renamed.name;
+        }
         await resellerDetail(root, renamed, ledgerOffset);
       }),
       form('adjustment', 'Adjustment', [field('Amount (USD, signed)', adjustAmount), field('Reason', adjustReason),

@@ -383,7 +383,7 @@ function proxyCard(root, proxy) {
       el('label', { class: 'switch', for: autoRenew.id }, autoRenew, ' Auto-renew'),
       el('span', { class: 'group' }, el('label', { for: mode.id }, 'Reset mode'), mode, reset),
       el('span', { class: 'group' }, el('label', { for: fingerprint.id }, 'Fingerprint'), fingerprint, applyFingerprint),
-      chooseLocation, renew, proxy.status === 'active' ? disconnect : null),
+      chooseLocation, renew, proxy.status === 'active' || proxy.status === 'offline' ? disconnect : null),
     locations, result, errors);
   return card;
 }

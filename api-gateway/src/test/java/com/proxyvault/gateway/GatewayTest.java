@@ -448,8 +448,15 @@ public class GatewayTest {
         assertEquals("FRA", sent.get("id").asText());
         assertTrue(sent.get("is_5g").asBoolean());
 
+        given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
+                .body("{\"name\":\"Frankfurt am Main\"}").patch("/v1/admin/locations/FRA").then().body("upstream", equalTo("stub"));
+        assertEquals("PATCH /internal/locations/FRA", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+        given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/locations/FRA").then().body("upstream", equalTo("stub"));
+        assertEquals("DELETE /internal/locations/FRA", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+
         // ids no agent could have name no modem, before any call
         UpstreamStub.last.set(null);
+        given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/locations/fra").then().statusCode(404);
         given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/agents/agent-1/modems/a%20b")
                 .then().statusCode(404);
         given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")

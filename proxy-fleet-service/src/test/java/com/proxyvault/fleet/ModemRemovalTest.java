@@ -87,6 +87,20 @@ class ModemRemovalTest {
                 .body("{\"id\":\"MRB\",\"name\":\"x\"}").post("/internal/locations").then().statusCode(403);
         given().header("Authorization", operator).get("/internal/locations").then().statusCode(200)
                 .body("locations.find { it.id == 'MRB' }", equalTo(null));
+
+        // a typo is fixed (new-user review 6), and a location nothing names can go
+        given().header("Authorization", operator).contentType("application/json").body("{\"name\":\"Removal test, fixed\"}")
+                .patch("/internal/locations/" + LOCATION).then().statusCode(200)
+                .body("name", equalTo("Removal test, fixed")).body("is_5g", equalTo(true));
+        given().header("Authorization", operator).contentType("application/json").body("{\"is_5g\":false}")
+                .patch("/internal/locations/" + LOCATION).then().statusCode(200)
+                .body("name", equalTo("Removal test, fixed")).body("is_5g", equalTo(false));
+        given().header("Authorization", operator).contentType("application/json").body("{}")
+                .patch("/internal/locations/" + LOCATION).then().statusCode(422);
+        given().header("Authorization", operator).contentType("application/json").body("{\"name\":\"x\"}")
+                .patch("/internal/locations/NOPE1").then().statusCode(404);
+        given().header("Authorization", operator).delete("/internal/locations/" + LOCATION).then().statusCode(204);
+        given().header("Authorization", operator).delete("/internal/locations/" + LOCATION).then().statusCode(404);
     }
 
     @Test
@@ -135,6 +149,9 @@ class ModemRemovalTest {
             given().header("Authorization", operator).get("/internal/modems?agent_id=" + AGENT).then().statusCode(200)
                     .body("total", equalTo(2)).body("modems.find { it.id == '" + AGENT + "/z1' }.online", equalTo(true));
         }
+        // a location modems name stays
+        given().header("Authorization", operator).delete("/internal/locations/" + LOCATION).then().statusCode(409)
+                .body("code", equalTo("location_in_use"));
     }
 
     /** A paid order for the test's location, answered ok; the proxy id once active. */

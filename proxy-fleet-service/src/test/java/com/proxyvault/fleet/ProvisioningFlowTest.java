@@ -926,6 +926,54 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * A proxy left offline because its agent stopped announcing its modem can be moved or disconnected by its
+     * reseller (new-user review 6, HIGH: connect, disconnect and reset were all 409 "Proxy is offline", and the
+     * operator could not remove the modem because the proxy held its place), and then the operator can remove the
+     * modems that left.
+     */
+    @Test
+    void shouldLetAResellerMoveOrDisconnectAProxyWhoseModemLeft() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long moved = IDS.incrementAndGet();
+        long dropped = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        String operator = "Bearer " + InternalTokens.fleet().operator();
+        long first;
+        long second;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zt", "token-zt", 31500, 31510, "t", "LAX", "LAX");
+            first = provisioned(agent, reseller, moved, "LAX");
+            second = provisionedAgain(agent, reseller, dropped, "LAX");
+        }
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zt", "token-zt", 31500, 31510, "u", "NYC"); // t0 and t1 are gone, u0 is new
+            assertTrue(agent.next(WAIT).hasWelcome());
+            awaitEvent(EventTypes.PROXY_OFFLINE, moved);
+            awaitEvent(EventTypes.PROXY_OFFLINE, dropped);
+            given().header("Authorization", operator).delete("/internal/agents/agent-zt/modems/t0").then().statusCode(409)
+                    .body("code", equalTo("modem_in_use"));
+
+            // the reseller moves one: a new place (its old port stays held until the move ends), active again
+            int port = connect(agent, token, "/v1/reseller/proxies/" + first, "NYC", true);
+            assertEquals(31502, port);
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + first).then()
+                    .body("status", equalTo("active")).body("location_id", equalTo("NYC"));
+            // and disconnects the other: its place is given back, its agent told to close whatever it still has
+            var disconnect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .post("/v1/reseller/proxies/" + second + "/disconnect"));
+            FleetMessage release = agent.next(WAIT);
+            assertEquals(second, release.getReleaseProxy().getProxyId());
+            agent.answer(release, true, "");
+            disconnect.get().then().statusCode(200);
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + second).then().body("status", equalTo("disconnected"));
+
+            // the modems that left hold nothing now: the operator removes them
+            given().header("Authorization", operator).delete("/internal/agents/agent-zt/modems/t0").then().statusCode(204);
+            given().header("Authorization", operator).delete("/internal/agents/agent-zt/modems/t1").then().statusCode(204);
+        }
+    }
+
+    /**
      * Just after a fleet start, a paid order that finds no modem waits for the agents to dial back in instead of
      * failing and being refunded (FleetStart; new-user review 5, finding 1: every order paid while the fleet was down
      * failed "No free modem available" seconds before the agent reconnected). Past the grace it fails as before.

@@ -48,6 +48,9 @@ import java.util.regex.Pattern;
  *       {@code modem_announced} (its connected agent announces it) or {@code modem_in_use} (it holds proxies).</li>
  *   <li>{@code POST /v1/admin/locations {"id", "name", "is_5g"}} → 201 the location as the list shows it; 409
  *       {@code location_exists}; 422 naming the field (id: 2..32 of A-Z, 0-9).</li>
+ *   <li>{@code PATCH /v1/admin/locations/{id} {"name"?, "is_5g"?}} → 200 the location; {@code DELETE
+ *       /v1/admin/locations/{id}} → 204 when no modem or proxy names it, else 409 {@code location_in_use}; 404
+ *       unknown.</li>
  * </ul>
  * Decisions: docs/fleet.md "Removing a modem and adding a location".
  * A bad {@code limit}, {@code offset} or {@code connected} is 422 here, before any call; the fleet judges
@@ -61,6 +64,8 @@ public class FleetAdminResource {
     private static final String FLEET = "fleet";
     /** Agent and modem ids as agents announce them; anything else names no modem. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** Location ids as resellers send them; anything else names no location. */
+    private static final Pattern LOCATION_ID = Pattern.compile("[A-Z0-9]{2,32}");
 
     private final ServiceClients services;
     private final InternalTokenIssuer tokens;
@@ -142,6 +147,30 @@ public class FleetAdminResource {
             throw ApiException.unprocessable("A body {\"id\", \"name\", \"is_5g\"} is required");
         }
         return relay(services.of(FLEET).addLocation(bearer(), traceparent, body));
+    }
+
+    @jakarta.ws.rs.PATCH
+    @Path("/locations/{locationId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> changeLocation(@PathParam("locationId") String locationId,
+                                        @HeaderParam("traceparent") String traceparent, Map<String, Object> body) {
+        if (!LOCATION_ID.matcher(locationId).matches()) {
+            throw ApiException.notFound("Location not found");
+        }
+        if (body == null) {
+            throw ApiException.unprocessable("Give name or is_5g (or both)");
+        }
+        return relay(services.of(FLEET).changeLocation(bearer(), traceparent, locationId, body));
+    }
+
+    @DELETE
+    @Path("/locations/{locationId}")
+    public Uni<Response> removeLocation(@PathParam("locationId") String locationId,
+                                        @HeaderParam("traceparent") String traceparent) {
+        if (!LOCATION_ID.matcher(locationId).matches()) {
+            throw ApiException.notFound("Location not found");
+        }
+        return relay(services.of(FLEET).removeLocation(bearer(), traceparent, locationId));
     }
 
     private Uni<Response> modemAction(String agentId, String modemId, String action, String traceparent) {

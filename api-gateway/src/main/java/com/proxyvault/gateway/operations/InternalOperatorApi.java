@@ -140,6 +140,19 @@ public interface InternalOperatorApi {
     Uni<RestResponse<Map<String, Object>>> addLocation(@HeaderParam("Authorization") String authorization,
             @HeaderParam("traceparent") String traceparent, Map<String, Object> body);
 
+    /** proxy-fleet-service: change a location's name or is_5g; 200 with it, 404, 422. */
+    @PATCH
+    @Path("/locations/{locationId}")
+    Uni<RestResponse<Map<String, Object>>> changeLocation(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("locationId") String locationId,
+            Map<String, Object> body);
+
+    /** proxy-fleet-service: remove a location nothing names; 204, 404, 409 {@code location_in_use}. */
+    @jakarta.ws.rs.DELETE
+    @Path("/locations/{locationId}")
+    Uni<RestResponse<Map<String, Object>>> removeLocation(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("locationId") String locationId);
+
     /**
      * proxy-fleet-service: remove a modem its agent no longer announces; 204, 404 unknown, 409 {@code modem_announced}
      * or {@code modem_in_use}.

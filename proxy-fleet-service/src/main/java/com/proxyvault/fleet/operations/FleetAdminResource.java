@@ -79,6 +79,8 @@ public class FleetAdminResource {
     public static final String MODEM_IN_USE = "modem_in_use";
     /** 409 code: a location with that id exists ({@link #addLocation}). */
     public static final String LOCATION_EXISTS = "location_exists";
+    /** 409 code: modems or proxies name the location ({@link #removeLocation}). */
+    public static final String LOCATION_IN_USE = "location_in_use";
     /** Location ids as resellers send them (order-service's rule, and the table's check since V15). */
     private static final java.util.regex.Pattern LOCATION_ID = java.util.regex.Pattern.compile("[A-Z0-9]{2,32}");
     static final int MAX_LOCATION_NAME_LENGTH = 100;
@@ -244,6 +246,11 @@ public class FleetAdminResource {
     @Path("/locations")
     @WithSession
     public Uni<LocationList> locations() {
+        return readLocations().map(LocationList::new);
+    }
+
+    /** The locations with their load, as {@link #locations()} answers them, in the caller's session. */
+    private Uni<List<LocationLoad>> readLocations() {
         // A sequential pass over modems (one row each, hashed by location) beats any index here: every modem is
         // read once. The modems are grouped before the join, so a location without modems is one row of nulls.
         return Panache.getSession().chain(session -> session.createNativeQuery("""
@@ -264,7 +271,7 @@ public class FleetAdminResource {
                         order by l.id""", Object[].class)
                         .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
                         .getResultList())
-                .map(rows -> new LocationList(rows.stream().map(FleetAdminResource::location).toList()));
+                .map(rows -> rows.stream().map(FleetAdminResource::location).toList());
     }
 
     /** {@code ?agent_id=} reaches us as "" (or null, by client): both mean "not given", as for {@link Paging}. */
@@ -342,7 +349,7 @@ public class FleetAdminResource {
                             if (((Number) row[2]).longValue() > 0 || row[3] != null) {
                                 return Uni.createFrom().failure(ApiException.conflict(MODEM_IN_USE, "Modem " + modemId
                                         + " still holds proxies " + (row[3] == null ? "" : row[3]) + "; remove it once they"
-                                        + " have ended or moved"));
+                                        + " have ended, or their resellers have moved (connect) or disconnected them"));
                             }
                             return session.createNativeQuery(
                                             "update modems set removed_at = :now, online = false, updated_at = :now where id = :id")
@@ -355,11 +362,15 @@ public class FleetAdminResource {
     public record LocationRequest(String id, String name, @com.fasterxml.jackson.annotation.JsonProperty("is_5g") Boolean is5g) {
     }
 
+    /** {@code {"name"?, "is_5g"?}}: what to change of a location (at least one). */
+    public record LocationChange(String name, @com.fasterxml.jackson.annotation.JsonProperty("is_5g") Boolean is5g) {
+    }
+
     /**
      * Adds a location (docs/fleet.md "Removing a modem and adding a location"): 201 with it as {@link #locations()}
      * lists it (all figures 0 until an agent announces modems there). {@code id}: 2..32 of A-Z and 0-9 (what a
      * reseller can send as {@code location_id}, fleet V15's check); {@code name}: 1..100 characters, required;
-     * {@code is_5g}: optional, false. 422 {@code validation_failed} naming the field; 409 {@value #LOCATION_EXISTS}.
+     * {@code is_5g}: optional, false (null reads as absent: a record cannot tell them apart). 422 {@code validation_failed} naming the field; 409 {@value #LOCATION_EXISTS}.
      * Its {@code location.updated} event goes out from the same transaction (V15's trigger), so order-service
      * accepts purchases naming it once it has read the event. An agent's modems announced there before were
      * ignored (a WARN): they are registered at its next Hello.
@@ -390,6 +401,64 @@ public class FleetAdminResource {
                     return org.jboss.resteasy.reactive.RestResponse.status(jakarta.ws.rs.core.Response.Status.CREATED,
                             new LocationLoad(id, name, is5g, 0, 0, 0, 0, 0, 0));
                 });
+    }
+
+    /**
+     * Changes a location's {@code name} (1..100, as at creation) or {@code is_5g} (true/false; null is 422), at
+     * least one: 200 with the location as {@link #locations()} lists it. 404 unknown location. Its
+     * {@code location.updated} event leaves with the change (V15's trigger). For a typo in a new location's name
+     * (new-user review 6); the id stays (orders and proxies name it).
+     */
+    @jakarta.ws.rs.PATCH
+    @Path("/locations/{locationId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @WithTransaction
+    public Uni<LocationLoad> changeLocation(@PathParam("locationId") String locationId, LocationChange change) {
+        if (change == null || change.name() == null && change.is5g() == null) {
+            throw ApiException.unprocessable("Give name or is_5g (or both)");
+        }
+        String name = change.name() == null ? null
+                : Texts.visible(Texts.required(change.name(), "name", MAX_LOCATION_NAME_LENGTH).trim(), "name");
+        return Panache.getSession().chain(session -> session.createNativeQuery("""
+                                update locations set name = coalesce(cast(:name as text), name),
+                                                     is_5g = coalesce(cast(:is5g as boolean), is_5g)
+                                where id = :id""")
+                        .setParameter("name", name).setParameter("is5g", change.is5g()).setParameter("id", locationId)
+                        .executeUpdate())
+                .chain(updated -> {
+                    if (updated == 0) {
+                        return Uni.createFrom().failure(ApiException.notFound("Location not found"));
+                    }
+                    return readLocations().map(all -> all.stream().filter(l -> l.id().equals(locationId)).findFirst().orElseThrow());
+                });
+    }
+
+    /**
+     * Removes a location no modem and no proxy names (one added by mistake): 204. 404 unknown; 409
+     * {@value #LOCATION_IN_USE} when modems (removed ones included) or proxies (ended ones included) name it: they
+     * keep it. Its {@code location.updated} event with {@code "active": false} leaves with the delete (V15's
+     * trigger): order-service refuses new orders naming it.
+     */
+    @DELETE
+    @Path("/locations/{locationId}")
+    @WithTransaction
+    public Uni<Void> removeLocation(@PathParam("locationId") String locationId) {
+        return Panache.getSession().chain(session -> session.createNativeQuery("""
+                                select exists (select 1 from locations where id = :id),
+                                       exists (select 1 from modems where location_id = :id)
+                                    or exists (select 1 from proxies where location_id = :id)""", Object[].class)
+                        .setParameter("id", locationId).getSingleResult()
+                        .chain(row -> {
+                            if (!(Boolean) row[0]) {
+                                return Uni.createFrom().failure(ApiException.notFound("Location not found"));
+                            }
+                            if ((Boolean) row[1]) {
+                                return Uni.createFrom().failure(ApiException.conflict(LOCATION_IN_USE, "Location " + locationId
+                                        + " has modems or proxies (removed and ended ones included): it stays"));
+                            }
+                            return session.createNativeQuery("delete from locations where id = :id")
+                                    .setParameter("id", locationId).executeUpdate().replaceWithVoid();
+                        }));
     }
 
     private static AgentView agent(Object[] row, LocalDateTime liveSince) {

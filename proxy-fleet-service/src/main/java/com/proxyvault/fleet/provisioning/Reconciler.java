@@ -41,7 +41,9 @@ public class Reconciler {
      * offline sweep that read the agent's row before the Hello may have marked some offline again since; their place
      * is theirs (V22), so their listeners stay or are re-opened, and the heartbeats that report them serve make them
      * active (HeartbeatWriter) instead of the listener being closed under a proxy that would then stay offline
-     * (static review, stop 27, finding 2). One statement, no transaction around it: the reset of
+     * (static review, stop 27, finding 2). Only on modems the Hello announced ({@code modems.online}): a proxy on a
+     * modem the agent no longer has stays offline and is not sent to it (the agent would refuse it; new-user review 6
+     * saw a re-open of each such proxy at every Hello). One statement, no transaction around it: the reset of
      * the resend marks and the read of the active proxies are independent (docs/fleet.md "A Hello in one statement").
      */
     public void afterHello(AgentSession session, List<ServedProxy> served) {
@@ -49,7 +51,8 @@ public class Reconciler {
                                 with resend as (
                                     update proxies set command_sent_at = null
                                     where agent_id = :agent and status = :provisioning and command_sent_at is not null)
-                                select * from proxies where agent_id = :agent and status in (:served)""", Proxy.class)
+                                select p.* from proxies p join modems m on m.id = p.modem_id
+                                where p.agent_id = :agent and p.status in (:served) and m.online""", Proxy.class)
                         .setParameter("agent", session.agentId())
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
                         .setParameter("served", List.of(ProxyStatus.ACTIVE, ProxyStatus.OFFLINE))

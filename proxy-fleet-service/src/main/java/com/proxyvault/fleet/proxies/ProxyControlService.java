@@ -176,11 +176,13 @@ public class ProxyControlService {
      * (reconciliation releases every proxy it serves that is not active). While a reset of the proxy runs, 409
      * {@code rotation_in_progress}, as for connect: the run would otherwise announce a rotation ({@code proxy.ip_rotated},
      * a 200 "rotated") of a proxy this call had already released (second new-user review, finding 6). While a
-     * connect of the proxy waits for its agent, 409 {@value #MOVE_IN_PROGRESS} ({@link #refuseWhileMoving}).
+     * connect of the proxy waits for its agent, 409 {@value #MOVE_IN_PROGRESS} ({@link #refuseWhileMoving}). An
+     * offline proxy can be disconnected too: it gives its place back (its modem may have left for good, and its
+     * place then blocked the operator's removal of that modem: new-user review 6).
      */
     public Uni<Void> disconnect(long resellerId, long proxyId, String authorization) {
         return sessionFactory.withTransaction(session -> find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE)
-                        .invoke(proxy -> requireStatus(proxy, ProxyStatus.ACTIVE))
+                        .invoke(proxy -> requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.OFFLINE))
                         .invoke(proxy -> refuseWhileMoving(proxy, now(), "; disconnect once it has finished"))
                         .call(proxy -> ProxyRotations.refuseWhileRotating(session, proxyId, now(), "; disconnect once it has finished"))
                         .invoke(proxy -> {
@@ -224,13 +226,17 @@ public class ProxyControlService {
      * its release has been answered, which the 200 waits for (as {@code disconnect}'s does: the old credentials no
      * longer work). Before, a purchase placed on the old agent meanwhile got the old port (refused by the agent,
      * refunded) or the old slot, and a refused move's revert overfilled the modem (static review, stop 27, finding 5).
+     *
+     * <p>An offline proxy can be connected too (new-user review 6: a proxy whose modem its agent stopped announcing
+     * was offline for good, and neither its reseller nor the operator could do anything about it); its old place is
+     * held and released as an active one's, since its agent may still serve it.
      */
     public Uni<Connected> connect(long resellerId, long proxyId, String locationId, String authorization) {
         return sessionFactory.withSession(session -> session.find(Location.class, locationId))
                 .onItem().ifNull().failWith(() -> ApiException.unprocessable("Unknown location_id '" + locationId + "'"))
                 .chain(location -> sessionFactory.withTransaction(session ->
                         find(session, resellerId, proxyId, LockMode.PESSIMISTIC_WRITE).chain(proxy -> {
-                            requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.DISCONNECTED);
+                            requireStatus(proxy, ProxyStatus.ACTIVE, ProxyStatus.OFFLINE, ProxyStatus.DISCONNECTED);
                             refuseWhileMoving(proxy, now(), "; connect once it has finished");
                             // the new listener opens with the row's profile: not while a change of it is unstored
                             refuseWhileChangingFingerprint(proxyId, proxy.fingerprintUntil, now(), "; connect once it has finished");
@@ -248,7 +254,7 @@ public class ProxyControlService {
                                                     : "No free modem in " + locationId + " right now");
                                         }
                                         Placement previous = Placement.of(proxy);
-                                        if (ProxyStatus.ACTIVE.equals(previous.status())) {
+                                        if (holdsAPlace(previous.status())) {
                                             proxy.moveFromModemId = previous.modemId();
                                             proxy.moveFromAgentId = previous.agentId();
                                             proxy.moveFromPort = previous.port();
@@ -268,7 +274,7 @@ public class ProxyControlService {
                             // new one; only a proxy that left another agent has an old listener to close there,
                             // and its place is given back once that agent answered (or could not be reached).
                             Placement before = move.previous();
-                            if (ProxyStatus.ACTIVE.equals(before.status()) && !before.agentId().equals(move.proxy().agentId)) {
+                            if (holdsAPlace(before.status()) && !before.agentId().equals(move.proxy().agentId)) {
                                 return agents.release(before.agentId(), move.proxy().id, before.port(), authorization);
                             }
                             return Uni.createFrom().voidItem();
@@ -281,6 +287,11 @@ public class ProxyControlService {
     }
 
     private record Move(Proxy proxy, Placement previous) {
+    }
+
+    /** Active and offline proxies hold a modem slot and a port, and may have a listener on their agent (V22). */
+    private static boolean holdsAPlace(String status) {
+        return ProxyStatus.ACTIVE.equals(status) || ProxyStatus.OFFLINE.equals(status);
     }
 
     /**
