@@ -7,7 +7,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,9 +18,6 @@ import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -62,31 +58,18 @@ class UnreachableBackendTest {
     @Inject
     EdgeServer edge;
 
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final com.proxyvault.gateway.CapturedLog log = new com.proxyvault.gateway.CapturedLog(EdgeRequests.class);
+    private final List<String> lines = log.lines();
 
     @BeforeEach
     void listen() {
         RestAssured.port = edge.port();
-        org.jboss.logmanager.Logger.getLogger(EdgeRequests.class.getName()).addHandler(capture);
+        log.start();
     }
 
     @AfterEach
     void stop() {
-        org.jboss.logmanager.Logger.getLogger(EdgeRequests.class.getName()).removeHandler(capture);
+        log.stop();
     }
 
     @Test

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -28,31 +25,18 @@ class OperatorAuditTest {
     @Inject
     EdgeServer edge;
 
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            lines.add(String.format(record.getMessage(), record.getParameters()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final com.proxyvault.gateway.CapturedLog log = new com.proxyvault.gateway.CapturedLog(OperatorAudit.class);
+    private final List<String> lines = log.lines();
 
     @BeforeEach
     void listen() {
         RestAssured.port = edge.port();
-        org.jboss.logmanager.Logger.getLogger(OperatorAudit.class.getName()).addHandler(capture);
+        log.start();
     }
 
     @AfterEach
     void stop() {
-        org.jboss.logmanager.Logger.getLogger(OperatorAudit.class.getName()).removeHandler(capture);
+        log.stop();
     }
 
     @Test
