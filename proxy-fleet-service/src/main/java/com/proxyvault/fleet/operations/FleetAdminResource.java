@@ -453,12 +453,30 @@ public class FleetAdminResource {
                                 return Uni.createFrom().failure(ApiException.notFound("Location not found"));
                             }
                             if ((Boolean) row[1]) {
-                                return Uni.createFrom().failure(ApiException.conflict(LOCATION_IN_USE, "Location " + locationId
-                                        + " has modems or proxies (removed and ended ones included): it stays"));
+                                return Uni.createFrom().failure(locationInUse(locationId));
                             }
+                            // an agent's Hello may register a modem there between the check and the delete: the
+                            // foreign key refuses the delete, which is the same 409, not a 500
                             return session.createNativeQuery("delete from locations where id = :id")
-                                    .setParameter("id", locationId).executeUpdate().replaceWithVoid();
+                                    .setParameter("id", locationId).executeUpdate().replaceWithVoid()
+                                    .onFailure(FleetAdminResource::isForeignKeyViolation)
+                                    .transform(e -> locationInUse(locationId));
                         }));
+    }
+
+    private static ApiException locationInUse(String locationId) {
+        return ApiException.conflict(LOCATION_IN_USE, "Location " + locationId
+                + " has modems or proxies (removed and ended ones included): it stays");
+    }
+
+    /** PostgreSQL's 23503 (foreign_key_violation) anywhere in {@code failure}'s causes. */
+    private static boolean isForeignKeyViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.vertx.pgclient.PgException pg && "23503".equals(pg.getSqlState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static AgentView agent(Object[] row, LocalDateTime liveSince) {
