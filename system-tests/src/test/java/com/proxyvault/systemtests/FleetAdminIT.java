@@ -10,13 +10,17 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The operator's fleet view through the gateway (issue 8, item 8): the stack's agent and its modems, as the
- * fleet knows them. Draining is shown in the fleet's own tests (it would take modems from other system tests).
+ * fleet knows them, and the locations an operator adds, changes and removes (docs/fleet.md "Removing a modem and
+ * adding a location"). Draining is shown in the fleet's own tests (it would take modems from other system tests).
  */
 class FleetAdminIT {
 
@@ -80,10 +84,44 @@ class FleetAdminIT {
                 .then().statusCode(409).body("code", equalTo("location_exists"));
         operator().get("/v1/admin/locations").then().statusCode(200)
                 .body("locations.find { it.id == '" + added + "' }.name", equalTo("FleetAdminIT"));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> reseller(buyer.key())
-                .contentType(io.restassured.http.ContentType.JSON)
-                .body(java.util.Map.of("product_id", 1, "pricing_id", 1, "location_id", added)).post("/v1/reseller/orders")
-                .statusCode() == 201);
+        long pending = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(250)).until(() -> order(buyer, added), o -> o.statusCode() == 201)
+                .jsonPath().getLong("id");
+
+        // A typo in a new location is fixed in place (PATCH: name and is_5g, the id stays), and the list shows it.
+        operator().body(java.util.Map.of("name", "FleetAdminIT renamed", "is_5g", true)).patch("/v1/admin/locations/" + added)
+                .then().statusCode(200).body("id", equalTo(added)).body("name", equalTo("FleetAdminIT renamed"))
+                .body("is_5g", equalTo(true)).body("modems", equalTo(0));
+        operator().get("/v1/admin/locations").then().statusCode(200)
+                .body("locations.find { it.id == '" + added + "' }.name", equalTo("FleetAdminIT renamed"))
+                .body("locations.find { it.id == '" + added + "' }.is_5g", equalTo(true));
+        operator().body(java.util.Map.of("name", "x")).patch("/v1/admin/locations/" + added + "X").then().statusCode(404)
+                .body("code", equalTo("not_found")).body("detail", notNullValue());
+        // nothing to change: no body (judged by the gateway), an empty object and an unknown field (by the fleet)
+        operator().patch("/v1/admin/locations/" + added).then().statusCode(422)
+                .body("code", equalTo("validation_failed")).body("detail", notNullValue());
+        operator().body("{}").patch("/v1/admin/locations/" + added).then().statusCode(422)
+                .body("code", equalTo("validation_failed")).body("detail", containsString("name"));
+        operator().body(java.util.Map.of("colour", "red")).patch("/v1/admin/locations/" + added).then().statusCode(422)
+                .body("code", equalTo("validation_failed")).body("detail", containsString("colour"));
+
+        // A location modems name stays (they, and proxies, refer to it)...
+        operator().delete("/v1/admin/locations/LAX").then().statusCode(409)
+                .body("code", equalTo("location_in_use")).body("detail", containsString("LAX"));
+        // ...one only an unpaid order names goes (orders do not hold a location, docs/fleet.md): 204, gone from the
+        // list, 404 the second time.
+        operator().delete("/v1/admin/locations/" + added).then().statusCode(204);
+        operator().get("/v1/admin/locations").then().statusCode(200)
+                .body("locations.id", not(hasItem(added)));
+        operator().delete("/v1/admin/locations/" + added).then().statusCode(404).body("code", equalTo("not_found"));
+        // Its location.updated ("active": false) reaches order-service, which then refuses orders naming it, and the
+        // payment of the order created before (409 before any money moves: the fleet could only fail it and refund).
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(500)).until(() -> order(buyer, added).statusCode() == 422);
+        order(buyer, added).then().statusCode(422).body("code", equalTo("validation_failed"))
+                .body("detail", containsString(added));
+        reseller(buyer.key()).post("/v1/reseller/orders/" + pending + "/pay").then().statusCode(409)
+                .body("detail", containsString(added));
         // a modem its connected agent announces cannot be removed: it would be back at the next Hello
         operator().delete("/v1/admin/agents/agent-local-1/modems/lax-1").then().statusCode(409)
                 .body("code", equalTo("modem_announced"));
@@ -91,5 +129,11 @@ class FleetAdminIT {
 
         reseller(buyer.key()).get("/v1/admin/modems").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));
         reseller(buyer.key()).get("/v1/admin/locations").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403));
+    }
+
+    /** The reseller's one-hour order naming {@code location} (unpaid), as answered. */
+    private static io.restassured.response.Response order(StackApi.Reseller buyer, String location) {
+        return reseller(buyer.key()).contentType(io.restassured.http.ContentType.JSON)
+                .body(java.util.Map.of("product_id", 1, "pricing_id", 1, "location_id", location)).post("/v1/reseller/orders");
     }
 }
