@@ -958,6 +958,9 @@ class ProvisioningFlowTest {
             assertEquals(31502, port);
             given().header("Authorization", token).get("/v1/reseller/proxies/" + first).then()
                     .body("status", equalTo("active")).body("location_id", equalTo("NYC"));
+            // online again, and told so as when its agent comes back: a reseller following status by webhooks
+            // would otherwise see proxy.offline and nothing after it
+            awaitEvent(EventTypes.PROXY_ONLINE, moved);
             // and disconnects the other: its place is given back, its agent told to close whatever it still has
             var disconnect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
                     .post("/v1/reseller/proxies/" + second + "/disconnect"));
@@ -966,6 +969,8 @@ class ProvisioningFlowTest {
             agent.answer(release, true, "");
             disconnect.get().then().statusCode(200);
             given().header("Authorization", token).get("/v1/reseller/proxies/" + second).then().body("status", equalTo("disconnected"));
+            assertTrue(seen.stream().noneMatch(e -> e.get("type").asText().equals(EventTypes.PROXY_ONLINE)
+                    && e.get("data").get("order_id").asLong() == dropped), "a disconnected proxy is not online");
 
             // the modems that left hold nothing now: the operator removes them
             given().header("Authorization", operator).delete("/internal/agents/agent-zt/modems/t0").then().statusCode(204);

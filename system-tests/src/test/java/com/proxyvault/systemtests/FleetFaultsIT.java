@@ -169,6 +169,7 @@ class FleetFaultsIT {
                 assertNotEquals(moved.get("password").asText(), movedTo.get("password").asText(), "new credentials: " + movedTo);
                 assertEquals(FleetOps.AGENT_1, FleetOps.agentServing(movedId), "moved off the dead agent");
                 assertServes(movedTo, "/moved-while-its-agent-was-dead");
+                awaitEvent("proxy.online", movedId); // sent with the end of the move, its old agent still dead
             }
 
             FleetOps.stack("up"); // starts what is missing: the killed agent, which says Hello again

@@ -5,6 +5,11 @@ import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyOnline;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.fleet.agents.AgentRouter;
 import com.proxyvault.fleet.agents.CommandConfig;
 import com.proxyvault.fleet.agents.CommandErrors;
@@ -55,6 +60,26 @@ public class ProxyControlService {
     static final String SET_FINGERPRINT = """
             update proxies set fingerprint = $1, updated_at = $2, fingerprint_until = null
             where id = $3 and (fingerprint_until is null or fingerprint_until <= $4)""";
+    /**
+     * Ends a connect's move ({@code $1} the proxy, {@code $2}/{@code $3} the agent and port it moved to): its lease and
+     * the place it held on the way (V24). No row when the proxy was moved or released again meanwhile.
+     */
+    static final String END_MOVE = """
+            update proxies set moving_until = null,
+                               move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
+            where id = $1 and agent_id = $2 and port = $3""";
+    /**
+     * {@link #END_MOVE} of a proxy that was offline before the connect, and its {@code proxy.online} ({@code $4}..{@code $8}:
+     * the outbox row) in the same statement, only when the move ended here and the proxy is still active.
+     */
+    static final String END_MOVE_ONLINE = """
+            with done as (
+                update proxies set moving_until = null,
+                                   move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
+                where id = $1 and agent_id = $2 and port = $3
+                returning status)
+            insert into outbox_events (id, topic, message_key, payload, traceparent)
+            select $4::uuid, $5::text, $6::text, $7::text, $8::text from done where done.status = $9""";
     /** Ends a change's lease ({@code $2}) after its agent refused or did not answer: nothing was stored. */
     static final String END_FINGERPRINT_LEASE =
             "update proxies set fingerprint_until = null where id = $1 and fingerprint_until <= $2";
@@ -66,6 +91,7 @@ public class ProxyControlService {
     private final Pool pool;
     private final AgentRouter agents;
     private final ModemAllocator allocator;
+    private final ObjectMapper mapper;
 
     private final Clock clock;
     private final Duration moveLease;
@@ -80,8 +106,9 @@ public class ProxyControlService {
     private final Duration fingerprintLease;
 
     public ProxyControlService(Mutiny.SessionFactory sessionFactory, Pool pool, AgentRouter agents, ModemAllocator allocator,
-                               Clock clock, CommandConfig commands) {
+                               ObjectMapper mapper, Clock clock, CommandConfig commands) {
         this.clock = clock;
+        this.mapper = mapper;
         // The longest a connect's commands can take (ack, then the provision result; then the old agent's release),
         // plus the hop to the replica holding the agent's stream: past it the move is over one way or the other, or
         // its replica died (MoveHolds then gives back the place it held).
@@ -279,7 +306,7 @@ public class ProxyControlService {
                             }
                             return Uni.createFrom().voidItem();
                         })
-                        .call(ok -> moveDone(move.proxy()))
+                        .call(ok -> moveDone(move.proxy(), ProxyStatus.OFFLINE.equals(move.previous().status())))
                         .map(ok -> {
                             Proxy p = move.proxy();
                             return new Connected(p.ip, p.port, p.username, p.password, p.locationId);
@@ -316,13 +343,23 @@ public class ProxyControlService {
      * if the proxy is still where this move put it. Never fails the connect: the move itself succeeded, and a lease
      * this write could not end runs out by itself ({@link MoveHolds} then gives back the place).
      */
-    private Uni<Void> moveDone(Proxy moved) {
-        return pool.preparedQuery("""
-                        update proxies set moving_until = null,
-                                           move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
-                        where id = $1 and agent_id = $2 and port = $3""")
-                .execute(Tuple.of(moved.id, moved.agentId, moved.port))
-                .replaceWithVoid()
+    private Uni<Void> moveDone(Proxy moved, boolean cameBackOnline) {
+        Uni<Void> done;
+        if (!cameBackOnline) {
+            done = pool.preparedQuery(END_MOVE).execute(Tuple.of(moved.id, moved.agentId, moved.port)).replaceWithVoid();
+        } else {
+            // An offline proxy a connect made active is online again: the proxy.online its agent's return would have
+            // sent, with the end of the move (FleetFaultsIT's helper: a reseller following status by webhooks saw
+            // proxy.offline and then nothing). Not when the row was moved on or is no longer active.
+            Outbox.Row event = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_ONLINE, moved.resellerId,
+                    new ProxyOnline(moved.id, moved.orderId), clock));
+            done = pool.preparedQuery(END_MOVE_ONLINE)
+                    .execute(Tuple.tuple().addLong(moved.id).addString(moved.agentId).addInteger(moved.port)
+                            .addUUID(event.id()).addString(event.topic()).addString(event.key()).addString(event.payload())
+                            .addString(event.traceparent()).addString(ProxyStatus.ACTIVE))
+                    .replaceWithVoid();
+        }
+        return done
                 .onFailure().invoke(e -> LOG.warnf("Proxy %d moved, but its move lease could not be ended (it runs out by itself): %s",
                         moved.id, e.toString()))
                 .onFailure().recoverWithNull();
@@ -416,6 +453,7 @@ public class ProxyControlService {
         Proxy copy = new Proxy();
         copy.id = p.id;
         copy.resellerId = p.resellerId;
+        copy.orderId = p.orderId; // proxy.online names it when a connect brings an offline proxy back
         copy.modemId = p.modemId;
         copy.agentId = p.agentId;
         copy.locationId = p.locationId;
