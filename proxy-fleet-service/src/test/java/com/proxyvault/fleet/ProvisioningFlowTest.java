@@ -979,6 +979,47 @@ class ProvisioningFlowTest {
     }
 
     /**
+     * A connect whose caller hangs up while the agent works is finished all the same (docs/api.md "Hang-ups"; static
+     * review, stop 29, finding 1). Quarkus REST cancels a resource's {@code Uni} when its connection closes unless the
+     * resource says {@code @Cancellable(false)}: the move's end (lease and held place given back, or the revert) never
+     * ran, so the proxy kept its lease (409 {@code connect_in_progress} for ~36 s) and its old place stayed booked, or a
+     * refused move was not put back. A gateway that timed out, or a reseller's client that gave up, did that.
+     */
+    @Test
+    void shouldFinishAConnectWhoseCallerHungUpWhileTheAgentWorked() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zu", "token-zu", 31600, 31610, "w", "LAX", "NYC");
+            long proxyId = provisioned(agent, reseller, IDS.incrementAndGet(), "LAX");
+
+            String body = "{\"location_id\":\"NYC\"}";
+            FleetMessage open;
+            try (java.net.Socket caller = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
+                caller.getOutputStream().write(("POST /v1/reseller/proxies/" + proxyId + "/connect HTTP/1.1\r\n"
+                        + "Host: localhost\r\nAuthorization: " + token + "\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                caller.getOutputStream().flush();
+                open = agent.next(WAIT);
+                assertTrue(open.hasProvisionProxy(), open.toString());
+            } // the caller hangs up before the agent answers
+            // Not a timing claim: it gives the fleet's event loop time to see the close before the answer arrives,
+            // which is the order that cancelled the move before.
+            Thread.sleep(500);
+            agent.answer(open, true, "");
+
+            await().atMost(WAIT).untilAsserted(() -> assertEquals(List.of(open.getProvisionProxy().getPort(), "NYC", "none"),
+                    db(() -> sessionFactory.withSession(session -> session.createNativeQuery(
+                            "select port, location_id, coalesce(cast(moving_until as text), move_from_modem_id, 'none')"
+                                    + " from proxies where id = :id", Object[].class)
+                            .setParameter("id", proxyId).getSingleResult()
+                            .map(row -> List.of(((Number) row[0]).intValue(), row[1], row[2]))))));
+            // the move is over: the reseller may move it again at once
+            connect(agent, token, "/v1/reseller/proxies/" + proxyId, "LAX", true);
+        }
+    }
+
+    /**
      * Just after a fleet start, a paid order that finds no modem waits for the agents to dial back in instead of
      * failing and being refunded (FleetStart; new-user review 5, finding 1: every order paid while the fleet was down
      * failed "No free modem available" seconds before the agent reconnected). Past the grace it fails as before.

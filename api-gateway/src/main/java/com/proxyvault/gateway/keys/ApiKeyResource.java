@@ -23,6 +23,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.time.LocalDateTime;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.List;
 /** The seed's API Keys section. The public port authenticated the caller ({@link com.proxyvault.gateway.auth.EdgeIdentityFilter}). */
 @Path("/v1/reseller/keys")
 @Produces(MediaType.APPLICATION_JSON)
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class ApiKeyResource {
 
     private static final int MAX_NAME_LENGTH = 100;

@@ -21,6 +21,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
 import com.proxyvault.platform.input.Texts;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ import java.util.Set;
 @Path("/v1/admin/services/{service}/dead-letters")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed("operator")
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class DeadLetterAdminResource {
 
     /** The services that consume events (the gateway itself does not). */

@@ -28,6 +28,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 import com.proxyvault.platform.input.Amounts;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
@@ -44,6 +45,7 @@ import java.util.function.Function;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @RolesAllowed("operator")
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class ResellerAdminResource {
 
     private static final int MAX_NAME_LENGTH = 100;

@@ -18,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 /**
  * {@code POST /internal/refunds}: a refund on a reseller's internal token (operators' tools; order-service
@@ -30,6 +31,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 @RolesAllowed(InternalJwt.RESELLER_ROLE)
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class RefundResource {
 
     private static final int MAX_REASON_LENGTH = 500;

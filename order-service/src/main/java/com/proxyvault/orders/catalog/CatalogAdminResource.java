@@ -17,6 +17,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.util.List;
 
@@ -43,6 +44,7 @@ import java.util.List;
 @Path("/internal/catalog")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(InternalJwt.OPERATOR_ROLE)
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class CatalogAdminResource {
 
     static final int MAX_NAME = 100;

@@ -21,12 +21,14 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.util.List;
 
 @Path("/v1/reseller/orders")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(InternalJwt.RESELLER_ROLE)
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class OrderResource {
 
     private final OrderService orders;

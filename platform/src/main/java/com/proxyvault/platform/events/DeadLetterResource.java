@@ -14,6 +14,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.util.List;
 
@@ -31,6 +32,7 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(InternalJwt.OPERATOR_ROLE)
 @IfBuildProperty(name = "proxyvault.consumer.enabled", stringValue = "true")
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class DeadLetterResource {
 
     private final DeadLetters deadLetters;

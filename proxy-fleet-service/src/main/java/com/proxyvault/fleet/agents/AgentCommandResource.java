@@ -15,6 +15,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.time.Duration;
 
@@ -30,6 +31,7 @@ import java.time.Duration;
  */
 @Path("/internal/agent-commands")
 @RolesAllowed({InternalJwt.RESELLER_ROLE, InternalJwt.OPERATOR_ROLE})
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class AgentCommandResource {
 
     /** The code of the 503 a replica answers for an agent whose stream it does not hold. */

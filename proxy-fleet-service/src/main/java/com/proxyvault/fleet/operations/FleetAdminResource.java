@@ -21,6 +21,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.time.Clock;
 import java.time.LocalDateTime;
@@ -60,6 +61,7 @@ import java.util.Map;
 @Path("/internal")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(InternalJwt.OPERATOR_ROLE)
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class FleetAdminResource {
 
     /** Agent ids as configured with their tokens and modem ids as agents announce them (the gateway's bound). */

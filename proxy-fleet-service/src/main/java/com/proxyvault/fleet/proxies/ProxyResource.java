@@ -25,6 +25,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.time.Clock;
 import java.util.List;
@@ -32,6 +33,7 @@ import java.util.List;
 @Path("/v1/reseller/proxies")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(InternalJwt.RESELLER_ROLE)
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class ProxyResource {
 
     private final JsonWebToken caller;

@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.time.LocalDateTime;
 import java.util.List;
@@ -36,6 +37,7 @@ import java.util.UUID;
 @RolesAllowed("reseller")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Webhooks")
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class DeliveryHistoryResource {
 
     private final Mutiny.SessionFactory sessionFactory;

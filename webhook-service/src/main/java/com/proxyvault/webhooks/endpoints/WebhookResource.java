@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
@@ -35,6 +36,7 @@ import java.time.format.DateTimeParseException;
 @RolesAllowed("reseller")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Webhooks")
+@Cancellable(false) // a write the caller started finishes if the caller hangs up (docs/api.md "Hang-ups")
 public class WebhookResource {
 
     private final WebhookService webhooks;
