@@ -132,6 +132,44 @@ class MoveHoldTest {
     }
 
     /**
+     * A move that fails after the liveness sweep marked the proxy offline at its new place (the new agent fell silent)
+     * is put back all the same: the old place, which the move held, with the old status and credentials, and no lease
+     * left. Before, only an active proxy was put back: this one stayed offline at the new place with credentials its
+     * reseller never got, while the move's end gave up the old place that the old agent still served (static review,
+     * stop 29, finding 2).
+     */
+    @Test
+    void shouldPutBackAFailedMoveWhoseProxyWentOfflineAtItsNewPlace() throws Throwable {
+        try (TestAgent old = new TestAgent(GRPC_PORT); TestAgent target = new TestAgent(GRPC_PORT)) {
+            old.hello(OLD_AGENT, "token-z", 31000, 31009, "z", HERE);
+            assertTrue(old.next(WAIT).hasWelcome());
+            target.hello(NEW_AGENT, "token-zz", 31100, 31109, "w", THERE);
+            assertTrue(target.next(WAIT).hasWelcome());
+
+            long moving = placeAndAnswer(old, HERE, "agent-z/z0", 31000);
+            Row before = one("select username, password from proxies where id = $1", Tuple.of(moving));
+            CompletableFuture<Response> connect = CompletableFuture.supplyAsync(() -> reseller().contentType("application/json")
+                    .body("{\"location_id\":\"" + THERE + "\"}").post("/v1/reseller/proxies/" + moving + "/connect"));
+            FleetMessage open = target.next(WAIT);
+            // what AgentLiveness writes when the new agent has been silent for the heartbeat timeout
+            run("update proxies set status = 'offline' where id = $1 and agent_id = $2", Tuple.of(moving, NEW_AGENT));
+            target.answer(open, false, "modem offline");
+            assertEquals(503, connect.get().statusCode());
+
+            Row after = one("""
+                    select status, agent_id, port, username, password, moving_until, move_from_modem_id
+                    from proxies where id = $1""", Tuple.of(moving));
+            assertEquals(List.of("active", OLD_AGENT, 31000, before.getString(0), before.getString(1)),
+                    List.of(after.getString(0), after.getString(1), after.getInteger(2), after.getString(3), after.getString(4)),
+                    "back in its old place, as it was");
+            assertEquals(null, after.getValue(5), "no lease left");
+            assertEquals(null, after.getString(6), "nothing held");
+            assertEquals(1, one("select live_proxies from modems where id = 'agent-z/z0'", Tuple.tuple()).getInteger(0));
+            assertEquals(0, one("select live_proxies from modems where id = 'agent-zz/w0'", Tuple.tuple()).getInteger(0));
+        }
+    }
+
+    /**
      * A paid order for {@code location} through the consumer's own entry point, answered ok by {@code agent}; checks
      * the proxy went to {@code modem} and {@code port}. Returns the proxy id, once active.
      */

@@ -127,11 +127,15 @@ public class HeartbeatWriter {
      * the stream it kept, so no Hello will revive them (a network blip past the heartbeat timeout, or this fleet's own
      * writes failing for that long; static review, stop 27, finding 1). Only what the agent says it serves: a proxy it
      * lost waits for the reconciliation of its next Hello. The place is still theirs (V22), so this never conflicts.
+     * Only on a modem that is online: a proxy its agent's last Hello left offline because the modem was not announced
+     * is being released by the reconciler, and a heartbeat still listing it (sent before the release landed) must not
+     * make it active with nothing listening (static review, stop 29, finding 3; the Hello's own revival has the same rule).
      */
     static final String REVIVE = """
             update proxies p set status = $4, updated_at = $5
             from unnest($1::bigint[], $2::text[]) as r(id, agent)
             where p.agent_id = any($3::text[]) and p.status = $6 and p.id = r.id and p.agent_id = r.agent
+              and exists (select 1 from modems m where m.id = p.modem_id and m.online)
             returning p.id, p.order_id, p.reseller_id, p.agent_id""";
     static final String APPEND_EVENT = """
             insert into outbox_events (id, topic, message_key, payload, traceparent) values ($1, $2, $3, $4, $5)""";

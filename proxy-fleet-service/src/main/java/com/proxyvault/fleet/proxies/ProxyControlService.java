@@ -385,6 +385,9 @@ public class ProxyControlService {
                         proxy.moveFromModemId = null;
                         proxy.moveFromAgentId = null;
                         proxy.moveFromPort = null;
+                        // not put back (ended or disconnected meanwhile): this move's lease ends with it, so the
+                        // heartbeat's check may close the old listener and the reseller may act again
+                        proxy.movingUntil = null;
                     }
                 })
                 .call(session::flush)
@@ -394,11 +397,12 @@ public class ProxyControlService {
                         .createNativeQuery("""
                                 update proxies set status = :disconnected, updated_at = :now, moving_until = null,
                                                    move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
-                                where id = :id and status = :active and agent_id = :agent and port = :port""")
+                                where id = :id and status in (:active, :offline) and agent_id = :agent and port = :port""")
                         .setParameter("disconnected", ProxyStatus.DISCONNECTED)
                         .setParameter("now", now())
                         .setParameter("id", moved.id)
                         .setParameter("active", ProxyStatus.ACTIVE)
+                        .setParameter("offline", ProxyStatus.OFFLINE)
                         .setParameter("agent", moved.agentId)
                         .setParameter("port", moved.port)
                         .executeUpdate()
@@ -408,7 +412,11 @@ public class ProxyControlService {
     }
 
     private static boolean stillWhereMoved(Proxy current, Proxy moved) {
-        return current != null && ProxyStatus.ACTIVE.equals(current.status)
+        // offline counts as there: the liveness sweep marks a proxy offline at the place the move gave it when the new
+        // agent falls silent, and the move failing is then the likely case; not putting it back left it offline with
+        // credentials its reseller never got, and gave up the old place while the old agent still served it (static
+        // review, stop 29, finding 2)
+        return current != null && holdsAPlace(current.status)
                 && current.agentId.equals(moved.agentId) && current.port == moved.port;
     }
 
