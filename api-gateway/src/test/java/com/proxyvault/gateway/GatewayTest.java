@@ -182,6 +182,20 @@ public class GatewayTest {
                 .patch("/v1/admin/resellers/999999999").then().statusCode(404);
         // the reseller's own key keeps working: resellers are known by id
         given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys").then().statusCode(200);
+
+        // Legacy duplicates (V4 left names that fold alike in place): renaming the first to the shared key is the same
+        // 409 every time, naming the other one, whichever row the index meets first (static review, stop 29, finding 8)
+        String legacy = "legacy-" + UUID.randomUUID();
+        pool.preparedQuery("insert into resellers (name, created_at) values ($1, now()), ($2, now())")
+                .execute(io.vertx.sqlclient.Tuple.of(legacy, legacy.toUpperCase(java.util.Locale.ROOT)))
+                .toCompletionStage().toCompletableFuture().get();
+        long first = pool.preparedQuery("select min(id) from resellers where name = $1").execute(io.vertx.sqlclient.Tuple.of(legacy))
+                .toCompletionStage().toCompletableFuture().get().iterator().next().getLong(0);
+        for (int i = 0; i < 3; i++) {
+            given().header("Authorization", "Bearer " + operatorToken()).contentType(ContentType.JSON)
+                    .body(Map.of("name", legacy)).patch("/v1/admin/resellers/" + first).then().statusCode(409)
+                    .body("detail", startsWith("A reseller named '" + legacy.toUpperCase(java.util.Locale.ROOT) + "'"));
+        }
     }
 
     /** {@code text}'s printable ASCII as full-width forms (U+FF01..U+FF5E), which NFKC maps back. */

@@ -157,8 +157,8 @@ public class ResellerAdminResource {
         return Panache.withTransaction(() -> lockNameKey(name)
                 .chain(locked -> Reseller.<Reseller>findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("Reseller not found"))
-                .chain(reseller -> sameNameKey(name).chain(existing -> {
-                    if (existing != null && existing.id != id) {
+                .chain(reseller -> sameNameKey(name, id).chain(existing -> {
+                    if (existing != null) {
                         return Uni.createFrom().failure(nameTaken(existing, name));
                     }
                     reseller.name = name;
@@ -256,7 +256,7 @@ public class ResellerAdminResource {
     public Uni<Response> create(CreateResellerRequest request) {
         String name = newName(request);
         return Panache.withTransaction(() -> lockNameKey(name)
-                .chain(locked -> sameNameKey(name)).chain(existing -> {
+                .chain(locked -> sameNameKey(name, 0)).chain(existing -> {
                     if (existing != null) {
                         return Uni.createFrom().failure(nameTaken(existing, name));
                     }
@@ -360,12 +360,17 @@ public class ResellerAdminResource {
                 + (existing.name.equals(name) ? "" : " (names are unique regardless of case and of Unicode compatibility forms)"));
     }
 
-    /** The reseller whose {@link #nameKey name key} equals {@code name}'s, or null (read through the V4 index). */
-    private static Uni<Reseller> sameNameKey(String name) {
+    /**
+     * A reseller other than {@code except} (0: none) whose {@link #nameKey name key} equals {@code name}'s, or null (read
+     * through the V4 index). Excluding the one being renamed matters where V4 kept legacy duplicate keys: with "Acme"
+     * and "ACME", renaming the first to "acme" found either row with an unordered {@code limit 1}, so the same request
+     * answered 200 or 409 (static review, stop 29, finding 8); the lowest id answers for a stable 409.
+     */
+    private static Uni<Reseller> sameNameKey(String name, long except) {
         return Panache.getSession().chain(session -> session
                 .createNativeQuery("select * from resellers where " + nameKey("name") + " = " + nameKey(":name")
-                        + " limit 1", Reseller.class)
-                .setParameter("name", name).getResultList())
+                        + " and id <> :except order by id limit 1", Reseller.class)
+                .setParameter("name", name).setParameter("except", except).getResultList())
                 .map(found -> found.isEmpty() ? null : found.get(0));
     }
 

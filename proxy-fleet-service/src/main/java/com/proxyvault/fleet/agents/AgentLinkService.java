@@ -109,6 +109,12 @@ public class AgentLinkService implements AgentLink {
             }
             contexts.onNewContext(() -> store.register(hello, stream)).subscribe().with(ok -> {
                 if (ended) {
+                    // The stream ended while its Hello was being written: onEnd had no session to record, so the row
+                    // named a dead stream as connected here (placed on for up to the liveness timeout, its commands
+                    // failing). Recorded now; guarded by the stream id (V26), so a newer stream's row is left alone
+                    // (static review, stop 29, finding 7).
+                    contexts.onNewContext(() -> store.disconnected(hello.getAgentId(), stream)).subscribe().with(
+                            done -> { }, e -> LOG.warnf("Recording disconnect of %s failed: %s", hello.getAgentId(), e));
                     return;
                 }
                 AgentSession registered = new AgentSession(hello.getAgentId(), stream, outbound, hello.getProtocolVersion(), commands);

@@ -406,8 +406,8 @@ public class FleetAdminResource {
     }
 
     /**
-     * Changes a location's {@code name} (1..100, as at creation) or {@code is_5g} (true/false; null is 422), at
-     * least one: 200 with the location as {@link #locations()} lists it. 404 unknown location. Its
+     * Changes a location's {@code name} (1..100, as at creation) or {@code is_5g} (true/false; null reads as absent), at
+     * least one given (neither: 422): 200 with the location as {@link #locations()} lists it. 404 unknown location. Its
      * {@code location.updated} event leaves with the change (V15's trigger). For a typo in a new location's name
      * (new-user review 6); the id stays (orders and proxies name it).
      */
