@@ -56,8 +56,13 @@ public class ProxyListeners {
     /**
      * Serves {@code assignment}. Idempotent, because the fleet re-sends commands it got no answer
      * for: the same proxy on the same port just takes the (possibly new) credentials and modem; the
-     * same proxy on another port moves there. Fails with {@link ProxyException} when the port is
-     * taken, by another proxy of ours or by anything else on the host.
+     * same proxy on another port moves there. A listener of <em>another</em> proxy on the port is stale and
+     * is closed first: the fleet assigns a port only when its database holds it for no proxy (a unique index
+     * over the places proxies hold, and the places moves hold, fleet V22/V24), so that listener belongs to a
+     * proxy the fleet has moved, disconnected or ended while this agent could not be told (its release failed
+     * or was still on the way), which the fleet's reconciliation would close anyway. Before, the assignment
+     * was refused and the purchase it served failed and was refunded (static review, stop 29, finding 4).
+     * Fails with {@link ProxyException} when anything else on the host has the port.
      */
     public synchronized CompletableFuture<Void> open(ProxyAssignment assignment) {
         ProxyListener current = byProxyId.get(assignment.proxyId());
@@ -66,15 +71,18 @@ public class ProxyListeners {
             LOG.infof("Proxy %d on port %d already open; credentials and modem refreshed", assignment.proxyId(), assignment.port());
             return CompletableFuture.completedFuture(null);
         }
-        Optional<ProxyListener> portHolder = findByPort(assignment.port());
-        if (portHolder.isPresent()) {
-            return CompletableFuture.failedFuture(new ProxyException(
-                    "port " + assignment.port() + " is already in use by proxy " + portHolder.get().proxyId()));
+        CompletableFuture<Void> portFree = CompletableFuture.completedFuture(null);
+        Optional<ProxyListener> stale = findByPort(assignment.port());
+        if (stale.isPresent()) {
+            byProxyId.remove(stale.get().proxyId(), stale.get());
+            LOG.warnf("Port %d still served proxy %d, which the fleet no longer places there: closing it for proxy %d",
+                    assignment.port(), stale.get().proxyId(), assignment.proxyId());
+            portFree = stale.get().close();
         }
         ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy, settings, clock);
         // Registered before the bind completes so that a later command for this proxy sees it.
         byProxyId.put(assignment.proxyId(), listener);
-        return listener.bind(bindHost).whenComplete((ok, failure) -> {
+        return portFree.thenCompose(freed -> listener.bind(bindHost)).whenComplete((ok, failure) -> {
             if (failure != null) {
                 byProxyId.remove(assignment.proxyId(), listener);
                 if (current != null) {
