@@ -44,6 +44,8 @@ class ModemRemovalTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String AGENT = "agent-z";
     private static final String LOCATION = "MRA";
+    /** A location id from before V15's rule (lower case), which the NOT VALID check let stay. */
+    private static final String LEGACY = "mr-legacy";
     private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 950_000_000L);
 
     @Inject
@@ -63,6 +65,11 @@ class ModemRemovalTest {
             run(sql, Tuple.of(AGENT));
         }
         run("delete from locations where id = $1", Tuple.of(LOCATION));
+        // the legacy row leaves unannounced, as it came (its event would break location.updated's schema, which
+        // LocationEventsTest checks on every event it reads)
+        pool.withTransaction(tx -> tx.preparedQuery("delete from locations where id = $1").execute(Tuple.of(LEGACY))
+                        .chain(() -> tx.preparedQuery("delete from outbox_events where message_key = $1").execute(Tuple.of(LEGACY))))
+                .await().atMost(WAIT);
     }
 
     @Test
@@ -101,6 +108,26 @@ class ModemRemovalTest {
                 .patch("/internal/locations/NOPE1").then().statusCode(404);
         given().header("Authorization", operator).delete("/internal/locations/" + LOCATION).then().statusCode(204);
         given().header("Authorization", operator).delete("/internal/locations/" + LOCATION).then().statusCode(404);
+    }
+
+    /**
+     * A location whose id predates V15's rule (allowed to stay by its NOT VALID check) cannot be changed, since any
+     * change re-checks the row: 422 saying why, not the 500 of the check violation (static review, stop 29, finding 9).
+     */
+    @Test
+    void shouldRefuseAChangeOfALegacyLocationIdWithA422() {
+        // such a row is written as it was before the rule: the check off and back on, NOT VALID, in one transaction,
+        // and unannounced (before V15 nothing announced locations)
+        pool.withTransaction(tx -> tx.query("alter table locations drop constraint locations_id_syntax").execute()
+                        .chain(() -> tx.preparedQuery("insert into locations (id, name, is_5g) values ($1, 'Legacy', false)")
+                                .execute(Tuple.of(LEGACY)))
+                        .chain(() -> tx.preparedQuery("delete from outbox_events where message_key = $1").execute(Tuple.of(LEGACY)))
+                        .chain(() -> tx.query("alter table locations add constraint locations_id_syntax"
+                                + " check (id ~ '^[A-Z0-9]{2,32}$') not valid").execute()))
+                .await().atMost(WAIT);
+        given().header("Authorization", operator).contentType("application/json").body("{\"name\":\"Renamed\"}")
+                .patch("/internal/locations/" + LEGACY).then().statusCode(422)
+                .body("detail", containsString("before the id rule"));
     }
 
     @Test

@@ -50,6 +50,7 @@ class MoveHoldTest {
     private static final String NEW_AGENT = "agent-zz";
     private static final String HERE = "MHA";
     private static final String THERE = "MHB";
+    private static final String ELSEWHERE = "MHC";
     private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 900_000_000L);
 
     @Inject
@@ -64,7 +65,7 @@ class MoveHoldTest {
     @BeforeEach
     void locationsOfItsOwn() {
         removeFleet();
-        for (String location : List.of(HERE, THERE)) {
+        for (String location : List.of(HERE, THERE, ELSEWHERE)) {
             run("insert into locations (id, name, is_5g) values ($1, 'Move hold test', false)", Tuple.of(location));
         }
     }
@@ -77,7 +78,7 @@ class MoveHoldTest {
                 run(sql, Tuple.of(agent));
             }
         }
-        run("delete from locations where id = any($1)", Tuple.of(new String[] {HERE, THERE}));
+        run("delete from locations where id = any($1)", Tuple.of(new String[] {HERE, THERE, ELSEWHERE}));
     }
 
     @Test
@@ -164,6 +165,45 @@ class MoveHoldTest {
                     "back in its old place, as it was");
             assertEquals(null, after.getValue(5), "no lease left");
             assertEquals(null, after.getString(6), "nothing held");
+            assertEquals(1, one("select live_proxies from modems where id = 'agent-z/z0'", Tuple.tuple()).getInteger(0));
+            assertEquals(0, one("select live_proxies from modems where id = 'agent-zz/w0'", Tuple.tuple()).getInteger(0));
+        }
+    }
+
+    /**
+     * A move that fails after its lease ran out, and after its old modem's slot was taken meanwhile, leaves the proxy
+     * disconnected instead of putting it back: the modem keeps its capacity. Before, the revert put it back regardless
+     * and the capacity-1 modem had two live proxies (static review, stop 29, finding 5; the lease runs out only when
+     * the connecting replica stalls or the replicas' clocks are apart, played here by moving it into the past).
+     */
+    @Test
+    void shouldNotPutBackALapsedMoveOntoAModemThatFilledMeanwhile() throws Throwable {
+        try (TestAgent old = new TestAgent(GRPC_PORT); TestAgent target = new TestAgent(GRPC_PORT)) {
+            old.hello(OLD_AGENT, "token-z", 31000, 31009, "z", HERE, ELSEWHERE);
+            assertTrue(old.next(WAIT).hasWelcome());
+            target.hello(NEW_AGENT, "token-zz", 31100, 31109, "w", THERE);
+            assertTrue(target.next(WAIT).hasWelcome());
+
+            long moving = placeAndAnswer(old, HERE, "agent-z/z0", 31000);
+            CompletableFuture<Response> connect = CompletableFuture.supplyAsync(() -> reseller().contentType("application/json")
+                    .body("{\"location_id\":\"" + THERE + "\"}").post("/v1/reseller/proxies/" + moving + "/connect"));
+            FleetMessage open = target.next(WAIT);
+            run("update proxies set moving_until = now() at time zone 'utc' - interval '1 minute' where id = $1", Tuple.of(moving));
+            await().atMost(WAIT).until(() -> held(moving).getString(0) == null);
+
+            // z0's slot goes to another purchase, on another port than the moving proxy's old one (which would have
+            // failed the revert's write on the port's unique index instead): 31000 to a proxy elsewhere, then z0 and
+            // 31001, then the proxy elsewhere leaves 31000 free again (what a disconnect writes)
+            long elsewhere = placeAndAnswer(old, ELSEWHERE, "agent-z/z1", 31000);
+            placeAndAnswer(old, HERE, "agent-z/z0", 31001);
+            run("update proxies set status = 'disconnected' where id = $1", Tuple.of(elsewhere));
+
+            target.answer(open, false, "modem offline");
+            assertEquals(503, connect.get().statusCode());
+            Row after = one("select status, moving_until, move_from_modem_id from proxies where id = $1", Tuple.of(moving));
+            assertEquals("disconnected", after.getString(0), "not put back: its old modem is full");
+            assertEquals(null, after.getValue(1), "no lease left");
+            assertEquals(null, after.getString(2), "nothing held");
             assertEquals(1, one("select live_proxies from modems where id = 'agent-z/z0'", Tuple.tuple()).getInteger(0));
             assertEquals(0, one("select live_proxies from modems where id = 'agent-zz/w0'", Tuple.tuple()).getInteger(0));
         }

@@ -426,7 +426,14 @@ public class FleetAdminResource {
                                                      is_5g = coalesce(cast(:is5g as boolean), is_5g)
                                 where id = :id""")
                         .setParameter("name", name).setParameter("is5g", change.is5g()).setParameter("id", locationId)
-                        .executeUpdate())
+                        .executeUpdate()
+                        // V15's id rule is NOT VALID: a row from before it migrated, but any change of it breaks the
+                        // check (23514); that is the operator's input meeting an old row, a 422, not a 500 (static
+                        // review, stop 29, finding 9)
+                        .onFailure(failure -> hasSqlState(failure, "23514"))
+                        .transform(e -> ApiException.unprocessable("Location " + locationId + " has an id from before"
+                                + " the id rule (2..32 of A-Z and 0-9) and cannot be changed; add a location under a new"
+                                + " id and move its modems there (their agents' config)")))
                 .chain(updated -> {
                     if (updated == 0) {
                         return Uni.createFrom().failure(ApiException.notFound("Location not found"));
@@ -461,7 +468,7 @@ public class FleetAdminResource {
                             // foreign key refuses the delete, which is the same 409, not a 500
                             return session.createNativeQuery("delete from locations where id = :id")
                                     .setParameter("id", locationId).executeUpdate().replaceWithVoid()
-                                    .onFailure(FleetAdminResource::isForeignKeyViolation)
+                                    .onFailure(failure -> hasSqlState(failure, "23503"))
                                     .transform(e -> locationInUse(locationId));
                         }));
     }
@@ -471,10 +478,15 @@ public class FleetAdminResource {
                 + " has modems or proxies (removed and ended ones included): it stays");
     }
 
-    /** PostgreSQL's 23503 (foreign_key_violation) anywhere in {@code failure}'s causes. */
-    private static boolean isForeignKeyViolation(Throwable failure) {
+    /**
+     * PostgreSQL's {@code sqlState} anywhere in {@code failure}'s causes (23503 foreign_key_violation, 23514
+     * check_violation), as the client's {@code PgException} or, through Hibernate Reactive's session, its
+     * {@code SQLException}.
+     */
+    private static boolean hasSqlState(Throwable failure, String sqlState) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof io.vertx.pgclient.PgException pg && "23503".equals(pg.getSqlState())) {
+            if (t instanceof io.vertx.pgclient.PgException pg && sqlState.equals(pg.getSqlState())
+                    || t instanceof java.sql.SQLException sql && sqlState.equals(sql.getSQLState())) {
                 return true;
             }
         }

@@ -72,12 +72,8 @@ public class ProxyControlService {
      * {@link #END_MOVE} of a proxy that was offline before the connect, and its {@code proxy.online} ({@code $4}..{@code $8}:
      * the outbox row) in the same statement, only when the move ended here and the proxy is still active.
      */
-    static final String END_MOVE_ONLINE = """
-            with done as (
-                update proxies set moving_until = null,
-                                   move_from_modem_id = null, move_from_agent_id = null, move_from_port = null
-                where id = $1 and agent_id = $2 and port = $3
-                returning status)
+    static final String END_MOVE_ONLINE = "with done as (" + END_MOVE + """
+             returning status)
             insert into outbox_events (id, topic, message_key, payload, traceparent)
             select $4::uuid, $5::text, $6::text, $7::text, $8::text from done where done.status = $9""";
     /** Ends a change's lease ({@code $2}) after its agent refused or did not answer: nothing was stored. */
@@ -374,14 +370,19 @@ public class ProxyControlService {
     private Uni<Void> revert(Move move) {
         Proxy moved = move.proxy();
         Uni<Void> putBack = sessionFactory.withTransaction(session -> session.find(Proxy.class, moved.id, LockMode.PESSIMISTIC_WRITE)
-                .invoke(proxy -> {
+                .call(proxy -> oldPlaceFits(session, proxy, move).invoke(fits -> {
                     if (stillWhereMoved(proxy, moved)) {
-                        move.previous().applyTo(proxy);
+                        if (fits) {
+                            move.previous().applyTo(proxy);
+                        } else {
+                            LOG.warnf("Proxy %d: its move failed after its lease ran out and its old place was taken"
+                                    + " meanwhile; left disconnected (a connect places it again)", moved.id);
+                            proxy.status = ProxyStatus.DISCONNECTED;
+                        }
                         proxy.updatedAt = now();
                         proxy.movingUntil = null;
                     }
-                    if (proxy != null && moved.moveFromModemId != null && moved.moveFromModemId.equals(proxy.moveFromModemId)
-                            && moved.moveFromAgentId.equals(proxy.moveFromAgentId) && moved.moveFromPort.equals(proxy.moveFromPort)) {
+                    if (holdsItsOldPlace(proxy, moved)) {
                         proxy.moveFromModemId = null;
                         proxy.moveFromAgentId = null;
                         proxy.moveFromPort = null;
@@ -389,7 +390,7 @@ public class ProxyControlService {
                         // heartbeat's check may close the old listener and the reseller may act again
                         proxy.movingUntil = null;
                     }
-                })
+                }))
                 .call(session::flush)
                 .replaceWithVoid());
         return putBack
@@ -409,6 +410,35 @@ public class ProxyControlService {
                         .replaceWithVoid()))
                 .onFailure().invoke(e -> LOG.errorf(e, "Reverting the move of proxy %d failed", moved.id))
                 .onFailure().recoverWithNull();
+    }
+
+    /** Whether the move's hold of the place it left is still there (not cleared by {@link MoveHolds} past its lease). */
+    private static boolean holdsItsOldPlace(Proxy current, Proxy moved) {
+        return current != null && moved.moveFromModemId != null && moved.moveFromModemId.equals(current.moveFromModemId)
+                && moved.moveFromAgentId.equals(current.moveFromAgentId) && moved.moveFromPort.equals(current.moveFromPort);
+    }
+
+    /**
+     * Whether a revert may put the proxy back at the place it left: always while the move holds that place; once its
+     * lease ran out ({@link MoveHolds} gave the place back: a stall of this replica, or replicas' clocks apart by more
+     * than the lease's margin) only when its modem still has a slot ({@code held_slots < capacity}) and its port is
+     * still free ({@code port_held}, V24). Before, the revert put it back regardless and overfilled the modem (static
+     * review, stop 29, finding 5; a taken port failed the write instead and left the proxy disconnected, as now). The
+     * modem's row is locked as a placement locks it, so no placement takes the slot between this read and the write.
+     */
+    private Uni<Boolean> oldPlaceFits(Mutiny.Session session, Proxy current, Move move) {
+        Placement previous = move.previous();
+        if (!stillWhereMoved(current, move.proxy()) || !holdsAPlace(previous.status()) || holdsItsOldPlace(current, move.proxy())) {
+            return Uni.createFrom().item(true);
+        }
+        return session.createNativeQuery("""
+                        select held_slots(m.id) < m.capacity and not port_held(:agent, :port)
+                        from modems m where m.id = :modem for update""", Boolean.class)
+                .setParameter("agent", previous.agentId())
+                .setParameter("port", previous.port())
+                .setParameter("modem", previous.modemId())
+                .getSingleResultOrNull()
+                .map(Boolean.TRUE::equals);
     }
 
     private static boolean stillWhereMoved(Proxy current, Proxy moved) {
