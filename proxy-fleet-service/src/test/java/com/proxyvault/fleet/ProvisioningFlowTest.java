@@ -74,6 +74,10 @@ class ProvisioningFlowTest {
     com.proxyvault.fleet.agents.FleetStart fleetStart;
     @Inject
     com.proxyvault.fleet.agents.AgentStore agentStore;
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+    @Inject
+    TestClock clock;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private KafkaConsumer<String, String> events;
@@ -1093,6 +1097,50 @@ class ProvisioningFlowTest {
             awaitEvent(EventTypes.PROXY_ONLINE, order);
             given().header("Authorization", token).get(base).then().body("status", equalTo("active")).body("port", equalTo(port));
         }
+    }
+
+    /**
+     * The offline sweep decides on the agent's silence as it is when it writes, not as its first read saw it (static
+     * review, stop 27, finding 2): a heartbeat whose transaction holds the agent's row while the sweep runs makes the
+     * sweep's re-check ({@code for share}) wait for it and then find the agent heard, so the proxy stays active.
+     * Without the re-check, the sweep marked the proxy offline from its stale read, and the heartbeat's revival came
+     * after a reconciliation had closed the listener. Played with the service's clock moved past the heartbeat
+     * timeout (10 min in tests) while a transaction of the test holds the agent's row with a later heartbeat.
+     */
+    @Test
+    void shouldNotTakeOfflineAProxyWhoseAgentIsHeardWhileTheSweepRuns() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        io.vertx.mutiny.sqlclient.SqlConnection heartbeat = pool.getConnection().await().atMost(WAIT);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zv", "token-zv", 31700, 31710, "zv", "MIA");
+            long proxyId = provisioned(agent, reseller, order, "MIA");
+
+            // a heartbeat batch being written: the agent's row updated (an hour ahead, so still heard once the clock
+            // moved), not committed yet
+            io.vertx.mutiny.sqlclient.Transaction written = heartbeat.begin().await().atMost(WAIT);
+            heartbeat.query("update agents set last_seen_at = last_seen_at + interval '1 hour' where id = 'agent-zv'")
+                    .execute().await().atMost(WAIT);
+            clock.advance(Duration.ofMinutes(11));
+            // the sweep's first read saw the committed row (silent) and now waits on the row lock in its re-check
+            await().alias("the sweep's re-check waits for the heartbeat's transaction").atMost(WAIT).until(() -> sweepWaitsOnALock());
+            written.commit().await().atMost(WAIT);
+            await().atMost(WAIT).until(() -> !sweepWaitsOnALock());
+            given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).then().statusCode(200)
+                    .body("status", equalTo("active"));
+        } finally {
+            clock.reset();
+            heartbeat.close().await().atMost(WAIT);
+        }
+    }
+
+    /** Whether a statement locking rows {@code for share} (the offline sweep's re-check) waits on a lock. */
+    private boolean sweepWaitsOnALock() {
+        return db(() -> sessionFactory.withSession(s -> s.createNativeQuery("""
+                select count(*) > 0 from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock' and query like '%for share%'""",
+                Boolean.class).getSingleResult()));
     }
 
     /**
