@@ -114,6 +114,11 @@ class AgentCommandFlowTest {
             assertEquals("agent_not_acknowledged", notAcked.jsonPath().getString("code"));
             assertTrue(notAcked.jsonPath().getString("detail").contains("nothing was changed"), notAcked.asString());
             given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("none"));
+            // An agent that got it late (frozen, a slow link) still carries it out: the kept profile follows it on the
+            // stream, so the agent ends where the fleet says it is (new-user review, stop 30, H1).
+            FleetMessage kept = agent.next(WAIT);
+            assertTrue(kept.hasSetFingerprint(), kept.toString());
+            assertEquals(Fingerprint.FINGERPRINT_NONE, kept.getSetFingerprint().getFingerprint());
             // The late answer to that command changes nothing either.
             agent.answer(first, true, "");
 
@@ -126,6 +131,8 @@ class AgentCommandFlowTest {
             assertEquals(504, timedOut.statusCode(), timedOut.asString());
             assertEquals("agent_timeout", timedOut.jsonPath().getString("code"));
             given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("none"));
+            FleetMessage keptAgain = agent.next(WAIT);
+            assertEquals(Fingerprint.FINGERPRINT_NONE, keptAgain.getSetFingerprint().getFingerprint(), keptAgain.toString());
 
             // Acked, then answered: 200.
             var answered = CompletableFuture.supplyAsync(() -> fingerprint(token, base, "linux"));
@@ -147,6 +154,11 @@ class AgentCommandFlowTest {
             // "nothing was written, retry": no proxy.rotation_failed announces a rotation that never reached the modem
             // (written, if at all, in the transaction that recorded the run, before the 503 was answered)
             assertEquals(0L, rotationFailedEvents(proxyId), "no proxy.rotation_failed for a reset the modem never saw");
+            // Unless the agent got it late and ran it after all: its heartbeats carry the modem's new exit IP, and the
+            // proxy shows it (and the next verified rotation starts from it) without waiting for a Hello.
+            agent.heartbeatWithExitIp("h0", "203.0.113.77");
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
+                    .body("exit_ip", equalTo("203.0.113.77")));
             var retried = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
             FleetMessage resetAgain = agent.next(WAIT);
             assertTrue(resetAgain.hasResetIp(), resetAgain.toString());
@@ -155,6 +167,49 @@ class AgentCommandFlowTest {
             Response rotated = retried.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertEquals(200, rotated.statusCode(), rotated.asString());
             assertEquals("rotated", rotated.jsonPath().getString("status"));
+            assertEquals("203.0.113.77", rotated.jsonPath().getString("old_ip"), rotated.asString());
+        }
+    }
+
+    @Test
+    void shouldSendTheKeptPlaceAgainAfterAMoveItsAgentDidNotAcknowledge() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-zw", "token-zw", 31800, 31810, "w", "LAX", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            String base = "/v1/reseller/proxies/" + proxyId;
+            JsonNode before = mapper.readTree(given().header("Authorization", token).get(base).asString());
+            String elsewhere = "LAX".equals(before.get("location_id").asText()) ? "NYC" : "LAX";
+
+            var connect = CompletableFuture.supplyAsync(() -> post(token, base + "/connect",
+                    "{\"location_id\":\"" + elsewhere + "\"}"));
+            FleetMessage move = agent.next(WAIT);
+            assertTrue(move.hasProvisionProxy(), move.toString());
+            assertFalse(before.get("port").asInt() == move.getProvisionProxy().getPort(), move.toString());
+            // not acked (a frozen agent): "nothing was changed", and the proxy is back where it was
+            Response refused = connect.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(503, refused.statusCode(), refused.asString());
+            assertEquals("agent_not_acknowledged", refused.jsonPath().getString("code"));
+            given().header("Authorization", token).get(base).then().body("status", equalTo("active"))
+                    .body("port", equalTo(before.get("port").asInt())).body("username", equalTo(before.get("username").asText()));
+            // The agent wakes up and carries out the move it got late; the kept place comes right after it on the
+            // stream, so the listener ends on the port and credentials the API shows. Without it the agent served the
+            // proxy on the move's port with credentials nobody had (new-user review, stop 30, H1).
+            FleetMessage kept = agent.next(WAIT);
+            assertTrue(kept.hasProvisionProxy(), kept.toString());
+            assertEquals(proxyId, kept.getProvisionProxy().getProxyId());
+            assertEquals(before.get("port").asInt(), kept.getProvisionProxy().getPort());
+            assertEquals(before.get("username").asText(), kept.getProvisionProxy().getUsername());
+            assertEquals(before.get("password").asText(), kept.getProvisionProxy().getPassword());
+            assertFalse(move.getProvisionProxy().getModemId().equals(kept.getProvisionProxy().getModemId()), "back on the modem it left");
+            agent.ack(move);
+            agent.answer(move, true, "");
+            agent.ack(kept);
+            agent.answer(kept, true, "");
+            given().header("Authorization", token).get(base).then().body("status", equalTo("active"))
+                    .body("port", equalTo(before.get("port").asInt())).body("location_id", equalTo(before.get("location_id").asText()));
         }
     }
 

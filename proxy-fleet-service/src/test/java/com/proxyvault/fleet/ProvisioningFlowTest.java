@@ -78,6 +78,8 @@ class ProvisioningFlowTest {
     io.vertx.mutiny.sqlclient.Pool pool;
     @Inject
     TestClock clock;
+    @Inject
+    com.proxyvault.fleet.agents.AgentLiveness liveness;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private KafkaConsumer<String, String> events;
@@ -650,6 +652,12 @@ class ProvisioningFlowTest {
                     .body("modems.find { it.id == 'agent-f/f1' }.proxy_ids", hasSize(0))
                     .body("modems.find { it.id == 'agent-f/f1' }.online", equalTo(true));
 
+            // Silent for less than the heartbeat timeout (10 min in tests): still online, as its proxies are still active
+            // (one notion of a live agent for both: it was a separate 45 s, new-user review, stop 30, M1).
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set last_seen_at = last_seen_at - interval '5 minutes' where id = 'agent-f'").executeUpdate()));
+            given().header("Authorization", operator).get("/internal/modems?agent_id=agent-f").then().statusCode(200)
+                    .body("modems.find { it.id == 'agent-f/f1' }.online", equalTo(true));
             // Its agent silent past the liveness window: its modems are not shown online any more.
             VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
                     "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-f'").executeUpdate()));
@@ -1096,6 +1104,39 @@ class ProvisioningFlowTest {
             agent.heartbeat(proxyId, 10, 20, 1);
             awaitEvent(EventTypes.PROXY_ONLINE, order);
             given().header("Authorization", token).get(base).then().body("status", equalTo("active")).body("port", equalTo(port));
+        }
+    }
+
+    @Test
+    void shouldNotAnnounceAProxyOfflineAgainForARefusedConnect() throws Throwable {
+        long reseller = IDS.incrementAndGet();
+        long order = IDS.incrementAndGet();
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello("agent-zx", "token-zx", 31900, 31910, "x", "LAX", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            orderPaid(reseller, order, "day", "LAX");
+            agent.answer(agent.next(WAIT), true, "");
+            long proxyId = awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
+            String base = "/v1/reseller/proxies/" + proxyId;
+
+            var connect = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
+                    .contentType("application/json").body("{\"location_id\":\"NYC\"}").post(base + "/connect"));
+            FleetMessage move = agent.next(WAIT);
+            assertTrue(move.hasProvisionProxy(), move.toString());
+            // While the connect waits for the agent, the agent falls silent past the timeout and a sweep runs: the proxy
+            // being moved is the connect's to settle. Swept, it was set offline (and announced) at the move's place,
+            // then put back by the refused connect, and announced offline again by the next sweep (M0).
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                    "update agents set last_seen_at = last_seen_at - interval '1 hour' where id = 'agent-zx'").executeUpdate()));
+            VertxContextSupport.subscribeAndAwait(() -> liveness.markSilentAgentsOffline());
+            given().header("Authorization", token).get(base).then().body("status", equalTo("active"))
+                    .body("location_id", equalTo("NYC"));
+            agent.answer(move, false, "port busy");
+            assertEquals(503, connect.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            given().header("Authorization", token).get(base).then().body("location_id", equalTo("LAX"));
+            // back at its place with its agent still silent: offline now, announced once
+            assertEquals(proxyId, awaitEvent(EventTypes.PROXY_OFFLINE, order).get("data").get("proxy_id").asLong());
         }
     }
 

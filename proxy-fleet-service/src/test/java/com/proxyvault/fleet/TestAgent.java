@@ -72,6 +72,14 @@ class TestAgent implements AutoCloseable {
         outbound.onNext(AgentMessage.newBuilder().setHeartbeat(heartbeat).build());
     }
 
+    /** A heartbeat reporting one modem's exit IP (as an agent does for each modem, every heartbeat). */
+    void heartbeatWithExitIp(String modemId, String exitIp) {
+        outbound.onNext(AgentMessage.newBuilder().setHeartbeat(com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder()
+                .setSentAtEpochMs(System.currentTimeMillis())
+                .addModems(com.proxyvault.contracts.agent.v1.ModemStatus.newBuilder().setModemId(modemId).setOnline(true)
+                        .setExitIp(exitIp))).build());
+    }
+
     /** "Received": the CommandAck an agent of protocol 2 sends when a command arrives. */
     void ack(FleetMessage command) {
         outbound.onNext(AgentMessage.newBuilder().setAck(com.proxyvault.contracts.agent.v1.CommandAck.newBuilder()

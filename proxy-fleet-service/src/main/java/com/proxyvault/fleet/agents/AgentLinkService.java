@@ -74,7 +74,7 @@ public class AgentLinkService implements AgentLink {
                 case HEARTBEAT -> {
                     AgentSession current = session;
                     if (current != null) { // written with the next batch (HeartbeatWriter, once a second)
-                        heartbeats.record(current, message.getHeartbeat().getTrafficList());
+                        heartbeats.record(current, message.getHeartbeat().getTrafficList(), message.getHeartbeat().getModemsList());
                     }
                 }
                 case ACK -> {

@@ -83,6 +83,10 @@ public class AgentLiveness {
         // sweep reads only the agents. The join the other way round walked the proxies' primary key through
         // every proxy ever made, expired ones included (44 ms per sweep, each second, with 23,000 rows after
         // bench runs; docs/benchmarks.md "Where an 'idle' stack spends PostgreSQL").
+        // A proxy a connect is moving (moving_until ahead) is left to the move: it is active at the new place only
+        // while the connect waits for that agent, and the connect either succeeds (the agent answered: it is not
+        // silent) or puts the proxy back as it was, offline included. Marked offline meanwhile, an offline proxy got
+        // a second proxy.offline (a new event id) for each refused connect (new-user review, stop 30, M0).
         // The candidates' agents are then locked (for share) and their silence checked again on the rows as they are
         // now: a Hello or a heartbeat batch that committed after this read, or that runs right now (it waits for the
         // lock, then revives what this sweep marked), would otherwise be overridden by a decision taken on an agent
@@ -93,11 +97,13 @@ public class AgentLiveness {
                         from agents a cross join lateral (
                             select p.id, p.order_id, p.reseller_id from proxies p
                             where p.agent_id = a.id and p.status = 'active'
+                              and (p.moving_until is null or p.moving_until <= :now)
                             limit :batch
                             for update skip locked) p
                         where a.last_seen_at < :silentSince
                         order by p.id limit :batch""", Object[].class)
                 .setParameter("silentSince", now.minus(timeout))
+                .setParameter("now", now)
                 .setParameter("batch", BATCH)
                 .getResultList()
                 .chain(candidates -> candidates.isEmpty() ? Uni.createFrom().item(List.<Object[]>of()) : session.createNativeQuery("""

@@ -38,4 +38,18 @@ public final class CommandErrors {
         }
         return ApiException.unavailable("The proxy's modem did not answer, try again");
     }
+
+    /**
+     * Whether the agent may still carry out a command that failed with {@code failure}: it may when the command went
+     * out and its answer did not come back ({@link CommandTimeout} of either stage, a stream that ended, a replica that
+     * forwarded it and did not answer), even though the caller was told "nothing was changed". Not when it was never
+     * sent ({@link AgentRouter.NotHeld}) or the agent refused it (an {@link ApiException} made of its {@code ok=false}).
+     * A frozen agent that woke up ran such a command, the move the fleet had reverted, and left the proxy's
+     * listener on a port and credentials nobody had (new-user review, stop 30, H1): the caller then sends the state it
+     * kept once more, on the same stream, so the agent, which carries out commands in the order they arrive, ends
+     * there (docs/fleet.md "A command the fleet gave up on").
+     */
+    public static boolean mayHaveRun(Throwable failure) {
+        return !(failure instanceof ApiException) && !(failure instanceof AgentRouter.NotHeld);
+    }
 }

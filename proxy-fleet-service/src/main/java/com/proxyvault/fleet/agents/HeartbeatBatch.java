@@ -1,5 +1,6 @@
 package com.proxyvault.fleet.agents;
 
+import com.proxyvault.contracts.agent.v1.ModemStatus;
 import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 
 import java.time.LocalDateTime;
@@ -30,14 +31,37 @@ final class HeartbeatBatch {
     record Report(long proxyId, String agentId, long since, long bytesIn, long bytesOut) {
     }
 
+    /**
+     * A modem's exit IP as a heartbeat reported it: {@code modemId} as the fleet stores it ({@code <agent>/<modem>}),
+     * {@code at} when the heartbeat arrived (UTC).
+     */
+    record ExitIp(String modemId, String agentId, String exitIp, LocalDateTime at) {
+    }
+
     private final Map<String, Seen> seen = new HashMap<>();
+    private final Map<String, ExitIp> exitIps = new HashMap<>();
     private final Map<Long, List<Report>> traffic = new HashMap<>();
     private int heartbeats;
 
-    /** Adds one heartbeat of {@code session}'s agent, received at {@code at} (UTC). */
+    /** Adds one heartbeat of {@code session}'s agent, received at {@code at} (UTC), without modem statuses. */
     void add(AgentSession session, LocalDateTime at, List<ProxyTraffic> reports) {
+        add(session, at, reports, List.of());
+    }
+
+    /**
+     * Adds one heartbeat of {@code session}'s agent, received at {@code at} (UTC): its byte reports and its modems'
+     * exit IPs (the latest per modem; a status without one is skipped).
+     */
+    void add(AgentSession session, LocalDateTime at, List<ProxyTraffic> reports, List<ModemStatus> modems) {
         heartbeats++;
         seen.merge(session.agentId(), new Seen(at, session), (old, now) -> now.at().isBefore(old.at()) ? old : now);
+        for (ModemStatus modem : modems) {
+            if (!modem.getExitIp().isEmpty()) {
+                String id = session.agentId() + "/" + modem.getModemId();
+                exitIps.merge(id, new ExitIp(id, session.agentId(), modem.getExitIp(), at),
+                        (old, now) -> now.at().isBefore(old.at()) ? old : now);
+            }
+        }
         for (ProxyTraffic t : reports) {
             Report report = new Report(t.getProxyId(), session.agentId(), t.getCountingSinceEpochMs(),
                     Math.max(0, t.getBytesIn()), Math.max(0, t.getBytesOut()));
@@ -63,6 +87,11 @@ final class HeartbeatBatch {
     /** Every agent heard from, by id (sorted, so concurrent writers lock rows in the same order). */
     Map<String, Seen> seen() {
         return new TreeMap<>(seen);
+    }
+
+    /** The latest exit IP each modem reported in the batch, sorted by modem id (rows locked in one order). */
+    List<ExitIp> exitIps() {
+        return exitIps.values().stream().sorted(Comparator.comparing(ExitIp::modemId)).toList();
     }
 
     /** The byte reports as rounds to write one after another; each round names a proxy at most once, sorted by id. */

@@ -6,6 +6,7 @@ import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
 import com.proxyvault.contracts.events.ProxyOnline;
 import com.proxyvault.platform.outbox.Outbox;
+import com.proxyvault.contracts.agent.v1.ModemStatus;
 import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 import com.proxyvault.fleet.provisioning.AgentCommands;
 import com.proxyvault.fleet.proxies.ProxyStatus;
@@ -32,7 +33,7 @@ import java.util.Map;
 
 /**
  * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
- * transaction of at most three statements (plus one per extra traffic round), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
+ * transaction of one statement per kind (agents, changed exit IPs, traffic, revivals, releases; plus one per extra traffic round), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
  * of one transaction with one statement per served proxy per heartbeat (docs/fleet.md "Heartbeats: one write per
  * second"; bench/fleet measured the difference, docs/benchmarks.md "bench/fleet").
  *
@@ -137,6 +138,20 @@ public class HeartbeatWriter {
             where p.agent_id = any($3::text[]) and p.status = $6 and p.id = r.id and p.agent_id = r.agent
               and exists (select 1 from modems m where m.id = p.modem_id and m.online)
             returning p.id, p.order_id, p.reseller_id, p.agent_id""";
+    /**
+     * The modems' exit IPs as the batch's heartbeats report them ({@code $1} fleet modem ids, {@code $2} their agents,
+     * {@code $3} the IPs, {@code $4} when each heartbeat arrived): written where it changed and the row was not written
+     * since that heartbeat arrived ({@code updated_at}). A reset the fleet gave up on (no ack in time: "nothing was
+     * changed") that the agent still carried out once it got it, or a modem that reconnected with a new address by
+     * itself, left {@code exit_ip} (and a verified rotation's "before") wrong until the agent's next Hello (new-user
+     * review, stop 30, H1). The {@code updated_at} test keeps a heartbeat that was sent before a verified rotation
+     * ended, and written after the rotation stored the new IP, from putting the old one back: the agent sends the
+     * rotation's result and its heartbeats on one stream, in order.
+     */
+    static final String UPDATE_EXIT_IPS = """
+            update modems m set exit_ip = v.ip, updated_at = v.seen
+            from unnest($1::text[], $2::text[], $3::text[], $4::timestamp[]) as v(id, agent, ip, seen)
+            where m.id = v.id and m.agent_id = v.agent and m.exit_ip is distinct from v.ip and m.updated_at < v.seen""";
     static final String APPEND_EVENT = """
             insert into outbox_events (id, topic, message_key, payload, traceparent) values ($1, $2, $3, $4, $5)""";
 
@@ -166,9 +181,17 @@ public class HeartbeatWriter {
 
     /** A heartbeat arrived on {@code session}'s stream: noted now, written with the next flush. */
     public void record(AgentSession session, List<ProxyTraffic> traffic) {
+        record(session, traffic, List.of());
+    }
+
+    /**
+     * A heartbeat arrived on {@code session}'s stream with its byte reports and its modems' statuses (whose exit IPs
+     * are written where they changed, {@link #UPDATE_EXIT_IPS}): noted now, written with the next flush.
+     */
+    public void record(AgentSession session, List<ProxyTraffic> traffic, List<ModemStatus> modems) {
         LocalDateTime now = ClockProducer.utcNow(clock);
         synchronized (this) {
-            batch.add(session, now, traffic);
+            batch.add(session, now, traffic, modems);
         }
     }
 
@@ -194,7 +217,9 @@ public class HeartbeatWriter {
         Map<Long, String> reportedBy = new HashMap<>();
         rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
         Reports reports = Reports.of(reportedBy);
+        List<HeartbeatBatch.ExitIp> exitIps = taken.exitIps();
         return pool.withTransaction(connection -> updateAgents(connection, seen)
+                        .chain(() -> updateExitIps(connection, exitIps))
                         .chain(() -> updateTraffic(connection, rounds, 0))
                         .chain(() -> revive(connection, reports))
                         .chain(() -> ended(connection, reports)))
@@ -265,6 +290,32 @@ public class HeartbeatWriter {
         return connection.preparedQuery(UPDATE_AGENTS)
                 .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfLocalDateTime(at).addArrayOfBoolean(held).addString(replicas.id())
                         .addArrayOfUUID(streams))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> updateExitIps(SqlConnection connection, List<HeartbeatBatch.ExitIp> exitIps) {
+        if (exitIps.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        int n = exitIps.size();
+        String[] ids = new String[n];
+        String[] agents = new String[n];
+        String[] ips = new String[n];
+        LocalDateTime[] at = new LocalDateTime[n];
+        for (int i = 0; i < n; i++) {
+            HeartbeatBatch.ExitIp e = exitIps.get(i);
+            ids[i] = e.modemId();
+            agents[i] = e.agentId();
+            ips[i] = e.exitIp();
+            at[i] = e.at();
+        }
+        return connection.preparedQuery(UPDATE_EXIT_IPS)
+                .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfString(agents).addArrayOfString(ips).addArrayOfLocalDateTime(at))
+                .invoke(rows -> {
+                    if (rows.rowCount() > 0) {
+                        LOG.infof("%d modems' exit IPs changed outside a verified rotation (heartbeats)", rows.rowCount());
+                    }
+                })
                 .replaceWithVoid();
     }
 

@@ -43,7 +43,7 @@ import java.util.Map;
  *       "proxies"}], "total"}}; {@code connected}: its stream is held by a replica whose lease lives
  *       ({@link ModemAllocator#STREAM_HELD_BY_LIVE_REPLICA}: an agent of a killed replica reads false within the
  *       lease, 15 s), and {@code ?connected=} filters on exactly that; {@code online}: connected and heard from
- *       within {@link ModemAllocator#LIVE_AGENT_SECONDS};
+ *       within {@link ModemAllocator#liveSince} (the heartbeat timeout);
  *       {@code proxies}: its provisioning, active and offline ones;</li>
  *   <li>{@code GET /internal/modems[?agent_id=&location_id=]} (exact match; an unknown one is an empty page) →
  *       {@code {"modems": [{"id", "agent_id", "modem_id", "location_id", "is_5g", "online", "draining",
@@ -88,9 +88,11 @@ public class FleetAdminResource {
     static final int MAX_LOCATION_NAME_LENGTH = 100;
 
     private final Clock clock;
+    private final ModemAllocator allocator;
 
-    public FleetAdminResource(Clock clock) {
+    public FleetAdminResource(Clock clock, ModemAllocator allocator) {
         this.clock = clock;
+        this.allocator = allocator;
     }
 
     public record AgentView(String id, String publicHost, boolean connected, boolean online, LocalDateTime lastSeenAt,
@@ -163,7 +165,7 @@ public class FleetAdminResource {
         String held = ModemAllocator.STREAM_HELD_BY_LIVE_REPLICA;
         Where where = state == null ? Where.of(Map.of())
                 : new Where("where " + (Boolean.parseBoolean(state) ? held : "not " + held), Map.of("now", now));
-        LocalDateTime liveSince = now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS);
+        LocalDateTime liveSince = allocator.liveSince(now);
         // The counts run for the page's agents only, each through an index: the proxies they hold through
         // proxies_live_port, which since fleet V22 holds provisioning, active and offline proxies by agent.
         return Panache.getSession().chain(session -> where.bind(session.createNativeQuery("""
@@ -218,7 +220,7 @@ public class FleetAdminResource {
                         join agents a on a.id = m.agent_id
                         order by m.id""".formatted(HELD, where.sql()), Object[].class))
                         .setParameter("limit", page.limit()).setParameter("offset", page.offset())
-                        .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
+                        .setParameter("liveSince", allocator.liveSince(ClockProducer.utcNow(clock)))
                         .getResultList())
                 .map(rows -> rows.stream().map(FleetAdminResource::modem).toList());
     }
@@ -229,7 +231,7 @@ public class FleetAdminResource {
      * <ul>
      *   <li>{@code modems}: its modems, whatever their state; {@code draining_modems}: those draining;</li>
      *   <li>{@code online_modems}: online as {@link #modems} shows it: up by its agent's last report and that agent
-     *       heard from within {@link ModemAllocator#LIVE_AGENT_SECONDS} (draining ones included);</li>
+     *       heard from within {@link ModemAllocator#liveSince} (the heartbeat timeout) (draining ones included);</li>
      *   <li>{@code capacity}: the sum of its modems' capacities (proxies at once), all modems;</li>
      *   <li>{@code live_proxies}: the sum of {@code modems.live_proxies}, its provisioning, active and offline
      *       proxies (each holds its slot, fleet migration V22) as V16's triggers count them for placement
@@ -237,7 +239,7 @@ public class FleetAdminResource {
      *   <li>{@code free_slots}: what placement could still use, the sum of {@code max(capacity - live_proxies, 0)}
      *       over its modems that are online (as above) and not draining. Placement asks two things more, which
      *       this leaves out: an open stream ({@code agents.connected}; a closed one counts here until its agent's
-     *       last report is older than {@link ModemAllocator#LIVE_AGENT_SECONDS}) and a free port on the agent
+     *       last report is older than {@link ModemAllocator#liveSince} (the heartbeat timeout)) and a free port on the agent
      *       (the reseller's {@code GET /proxies/{id}/locations} counts that, {@link ModemAllocator#availability}).</li>
      * </ul>
      * Not paged: a location is a row an operator adds, a handful. One statement groups the modems (joined with
@@ -271,7 +273,7 @@ public class FleetAdminResource {
                                    where m.removed_at is null
                                    group by m.location_id) f on f.location_id = l.id
                         order by l.id""", Object[].class)
-                        .setParameter("liveSince", ClockProducer.utcNow(clock).minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS))
+                        .setParameter("liveSince", allocator.liveSince(ClockProducer.utcNow(clock)))
                         .getResultList())
                 .map(rows -> rows.stream().map(FleetAdminResource::location).toList());
     }

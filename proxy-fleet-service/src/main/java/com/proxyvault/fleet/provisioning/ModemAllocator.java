@@ -3,8 +3,10 @@ package com.proxyvault.fleet.provisioning;
 import com.proxyvault.fleet.proxies.ProxyStatus;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hibernate.reactive.mutiny.Mutiny;
 
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.List;
 
@@ -15,8 +17,25 @@ import java.util.List;
 @ApplicationScoped
 public class ModemAllocator {
 
-    /** An agent that hasn't been heard from for this long gets no new proxies. */
-    public static final long LIVE_AGENT_SECONDS = 45;
+    private final Duration heartbeatTimeout;
+
+    /**
+     * {@code heartbeatTimeout}: {@code proxyvault.fleet.heartbeat-timeout} ({@code FLEET_HEARTBEAT_TIMEOUT}, 30 s), the
+     * silence after which {@link com.proxyvault.fleet.agents.AgentLiveness} marks an agent's proxies offline.
+     */
+    public ModemAllocator(@ConfigProperty(name = "proxyvault.fleet.heartbeat-timeout") Duration heartbeatTimeout) {
+        this.heartbeatTimeout = heartbeatTimeout;
+    }
+
+    /**
+     * The oldest {@code last_seen_at} of a live agent at {@code now}: one that gets new proxies, and that the operator
+     * API shows {@code online}. The same silence as offline detection's: placement used its own 45 s, so for 15 s an
+     * agent whose proxies had just gone offline still took purchases and connects (which then failed) and showed
+     * {@code online: true} (new-user review, stop 30, M1; docs/fleet.md "Offline detection").
+     */
+    public LocalDateTime liveSince(LocalDateTime now) {
+        return now.minus(heartbeatTimeout);
+    }
 
     /**
      * SQL condition: the agent {@code a}'s stream is held by a replica whose lease lives at the bound {@code :now}
@@ -54,7 +73,7 @@ public class ModemAllocator {
                                        or coalesce(highest_held_port(a.id, a.port_range_start, a.port_range_end) + 1,
                                                    a.port_range_start) <= a.port_range_end))
                         from locations l order by l.id""".formatted(STREAM_HELD_BY_LIVE_REPLICA), Object[].class)
-                .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
+                .setParameter("liveSince", liveSince(now))
                 .setParameter("now", now)
                 .getResultList()
                 .map(rows -> rows.stream().map(row -> new LocationAvailability((String) row[0], (String) row[1],
@@ -79,7 +98,7 @@ public class ModemAllocator {
                                             cast(:now as timestamp))""",
                         Object[].class)
                 .setParameter("location", locationId)
-                .setParameter("liveSince", now.minusSeconds(LIVE_AGENT_SECONDS))
+                .setParameter("liveSince", liveSince(now))
                 .setParameter("excluded", excludedModemId)
                 .setParameter("now", now)
                 .getResultList()

@@ -69,11 +69,13 @@ public class OrderPaidListener {
     private final FleetReplicas replicas;
     private final ProvisioningJob dispatch;
     private final FleetStart start;
+    private final ModemAllocator allocator;
 
     public OrderPaidListener(EventConsumers consumers, ObjectMapper mapper, Clock clock, Pool pool,
                              Mutiny.SessionFactory sessionFactory, ProxyRenewals renewals, FleetReplicas replicas,
-                             ProvisioningJob dispatch, FleetStart start) {
+                             ProvisioningJob dispatch, FleetStart start, ModemAllocator allocator) {
         this.start = start;
+        this.allocator = allocator;
         this.renewals = renewals;
         this.replicas = replicas;
         this.dispatch = dispatch;
@@ -171,7 +173,7 @@ public class OrderPaidListener {
         Outbox.Row failed = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_PROVISION_FAILED, event.resellerId(),
                 new ProxyProvisionFailed(order.orderId(), null), clock));
         Tuple args = Tuple.tuple(Arrays.asList(event.id(), HANDLER, event.resellerId(), order.orderId(), order.locationId(),
-                now.minusSeconds(ModemAllocator.LIVE_AGENT_SECONDS), now, proxy.name, proxy.username, proxy.password,
+                allocator.liveSince(now), now, proxy.name, proxy.username, proxy.password,
                 proxy.periodType, proxy.periodDuration, proxy.traceparent,
                 provisioning.key(), provisioning.id(), provisioning.topic(), provisioning.payload(),
                 failed.id(), failed.topic(), failed.payload(), replicas.id()));

@@ -81,7 +81,7 @@ public class ProxyControlService {
             "update proxies set fingerprint_until = null where id = $1 and fingerprint_until <= $2";
     /** Why a fingerprint change could not claim the proxy: its owner, status and leases. */
     static final String FINGERPRINT_TARGET =
-            "select reseller_id, status, moving_until, fingerprint_until from proxies where id = $1";
+            "select reseller_id, status, moving_until, fingerprint_until, agent_id, fingerprint from proxies where id = $1";
 
     private final Mutiny.SessionFactory sessionFactory;
     private final Pool pool;
@@ -130,7 +130,7 @@ public class ProxyControlService {
      * 409 {@value #FINGERPRINT_IN_PROGRESS}; otherwise two changes could reach the agent in one order and the row in the
      * other, and a connect would re-open the listener with the profile it read before the change was stored (docs/fleet.md
      * "Fingerprint change while one runs"). During a connect: 409 {@value #MOVE_IN_PROGRESS}. Errors: 404 not the
-     * caller's proxy; 409 a status other than active or disconnected; 503/504 the agent's ({@link #command}).
+     * caller's proxy; 409 a status other than active or disconnected; 503/504 the agent's ({@link CommandErrors}; a change the agent may still carry out is undone there, {@link #reassertFingerprint}).
      */
     public Uni<FingerprintResult> setFingerprint(long resellerId, long proxyId, String fingerprint, String authorization) {
         Fingerprint profile = Fingerprint.valueOf("FINGERPRINT_" + fingerprint.toUpperCase());
@@ -145,13 +145,20 @@ public class ProxyControlService {
                     }
                     Row proxy = it.next();
                     // A disconnected proxy has no listener to tell; it gets the profile when connected again.
+                    String agentId = proxy.getString("agent_id");
+                    // A change the agent may still carry out (no answer in time) is undone there by the stored profile,
+                    // sent while the lease still keeps any other change of this proxy from reaching the agent first
                     Uni<?> applied = ProxyStatus.ACTIVE.equals(proxy.getString("status"))
-                            ? command(proxy.getString("agent_id"), AgentCommands.setFingerprint(proxyId, profile), authorization)
-                                    .onFailure().call(failure -> pool.preparedQuery(END_FINGERPRINT_LEASE)
-                                            .execute(Tuple.of(proxyId, lease))
+                            ? agents.command(agentId, AgentCommands.setFingerprint(proxyId, profile), authorization)
+                                    .map(ProxyControlService::requireOk)
+                                    .onFailure().call(failure -> (CommandErrors.mayHaveRun(failure)
+                                                    ? reassertFingerprint(proxyId, agentId, authorization)
+                                                    : Uni.createFrom().voidItem())
+                                            .chain(() -> pool.preparedQuery(END_FINGERPRINT_LEASE).execute(Tuple.of(proxyId, lease)))
                                             .onFailure().invoke(e -> LOG.warnf("Proxy %d: the fingerprint lease could not be"
                                                     + " ended (it runs out by itself): %s", proxyId, e.toString()))
                                             .onFailure().recoverWithNull())
+                                    .onFailure().transform(CommandErrors::toApi)
                             : Uni.createFrom().voidItem();
                     // Committed on its own: the same row write as a transaction around it, two round trips (begin,
                     // commit) fewer on the answer's path (bench/fleet's command round trip).
@@ -290,8 +297,10 @@ public class ProxyControlService {
                                         return new Move(copyOf(proxy), previous);
                                     });
                         })))
-                .chain(move -> command(move.proxy().agentId, AgentCommands.provision(move.proxy()), authorization)
-                        .onFailure().call(failure -> revert(move))
+                .chain(move -> agents.command(move.proxy().agentId, AgentCommands.provision(move.proxy()), authorization)
+                        .map(ProxyControlService::requireOk)
+                        .onFailure().call(failure -> revert(move, CommandErrors.mayHaveRun(failure), authorization))
+                        .onFailure().transform(CommandErrors::toApi)
                         .call(ok -> {
                             // Moved within one agent, the agent already swapped the listeners when it opened the
                             // new one; only a proxy that left another agent has an old listener to close there,
@@ -367,11 +376,13 @@ public class ProxyControlService {
      * which the proxy takes again). Its old place was held throughout (V24), so the proxy fits there; should the
      * write still fail on a port, the proxy is left disconnected.
      */
-    private Uni<Void> revert(Move move) {
+    private Uni<Void> revert(Move move, boolean mayHaveRun, String authorization) {
         Proxy moved = move.proxy();
-        Uni<Void> putBack = sessionFactory.withTransaction(session -> session.find(Proxy.class, moved.id, LockMode.PESSIMISTIC_WRITE)
+        boolean[] putBack = {false};
+        Uni<Void> written = sessionFactory.withTransaction(session -> session.find(Proxy.class, moved.id, LockMode.PESSIMISTIC_WRITE)
                 .call(proxy -> oldPlaceFits(session, proxy, move).invoke(fits -> {
                     if (stillWhereMoved(proxy, moved)) {
+                        putBack[0] = true;
                         if (fits) {
                             move.previous().applyTo(proxy);
                         } else {
@@ -392,8 +403,15 @@ public class ProxyControlService {
                     }
                 }))
                 .call(session::flush)
+                // sent after the write, under the row's lock: a connect after this one places the proxy (and sends its
+                // own command) only once the kept state went out, so the agent gets the two in that order
+                .invoke(proxy -> {
+                    if (mayHaveRun && putBack[0]) {
+                        reassertPlace(proxy, move, authorization);
+                    }
+                })
                 .replaceWithVoid());
-        return putBack
+        return written
                 .onFailure().recoverWithUni(conflict -> sessionFactory.withTransaction(session -> session
                         .createNativeQuery("""
                                 update proxies set status = :disconnected, updated_at = :now, moving_until = null,
@@ -410,6 +428,31 @@ public class ProxyControlService {
                         .replaceWithVoid()))
                 .onFailure().invoke(e -> LOG.errorf(e, "Reverting the move of proxy %d failed", moved.id))
                 .onFailure().recoverWithNull();
+    }
+
+    /**
+     * After a move the agent may still carry out (its provision went out, no answer came: {@link CommandErrors#mayHaveRun})
+     * and which {@link #revert} undid: the place the proxy has again, sent to its agent (the same listener, port and
+     * credentials as before: a no-op where the command never arrived, the way back where it ran and swapped the
+     * listener), and a release of the move's port on the move's agent where that is not the proxy's place any more
+     * (a proxy left disconnected: also on the agent it left). Without it a frozen agent that woke up served the proxy
+     * on the move's port with credentials no reseller got, while the API showed the old port active (new-user review,
+     * stop 30, H1). The heartbeat's check releases what this misses on another agent ({@link
+     * com.proxyvault.fleet.agents.HeartbeatWriter}).
+     */
+    private void reassertPlace(Proxy proxy, Move move, String authorization) {
+        Proxy moved = move.proxy();
+        boolean placed = holdsAPlace(proxy.status);
+        if (placed) {
+            reassert(proxy.agentId, AgentCommands.provision(copyOf(proxy)), proxy.id, authorization);
+        }
+        if (!placed || !proxy.agentId.equals(moved.agentId)) {
+            reassert(moved.agentId, AgentCommands.release(proxy.id, moved.port), proxy.id, authorization);
+        }
+        Placement previous = move.previous();
+        if (!placed && holdsAPlace(previous.status()) && !previous.agentId().equals(moved.agentId)) {
+            reassert(previous.agentId(), AgentCommands.release(proxy.id, previous.port()), proxy.id, authorization);
+        }
     }
 
     /** Whether the move's hold of the place it left is still there (not cleared by {@link MoveHolds} past its lease). */
@@ -470,21 +513,51 @@ public class ProxyControlService {
         }
     }
 
+    /** The agent's result if it says ok; otherwise 503 with the agent's error (it refused: nothing was done). */
+    private static CommandResult requireOk(CommandResult result) {
+        if (!result.getOk()) {
+            throw ApiException.unavailable("The modem could not do it: " + result.getError());
+        }
+        return result;
+    }
+
     /**
-     * Sends a command to the agent, wherever its stream is ({@link AgentRouter}: forwarded with the caller's
-     * {@code authorization} when another replica holds it), within the command kind's timeouts, and succeeds
-     * only on its ok; otherwise a 503 (refused, not acknowledged, not reachable) or 504 (no result in time) the
-     * reseller may retry ({@link CommandErrors}).
+     * Sends {@code command} once more state the fleet kept after a command it gave up on ({@link CommandErrors#mayHaveRun}),
+     * without waiting for the answer: the agent carries out commands in the order they arrive, so this one, sent after
+     * the other, is the state it ends in. An agent that does not answer this either gets the same state from the
+     * reconciliation of its next Hello; a failure is only logged.
      */
-    private Uni<CommandResult> command(String agentId, FleetMessage.Builder command, String authorization) {
-        return agents.command(agentId, command, authorization)
-                .onFailure().transform(CommandErrors::toApi)
-                .map(result -> {
+    private void reassert(String agentId, FleetMessage.Builder command, long proxyId, String authorization) {
+        String kind = command.getCommandCase().name();
+        LOG.infof("Proxy %d: a command its agent %s may still carry out was given up on; sending it the kept state (%s)",
+                proxyId, agentId, kind);
+        agents.command(agentId, command, authorization).subscribe().with(
+                result -> {
                     if (!result.getOk()) {
-                        throw ApiException.unavailable("The modem could not do it: " + result.getError());
+                        LOG.warnf("Proxy %d: agent %s refused the kept state (%s): %s", proxyId, agentId, kind, result.getError());
                     }
-                    return result;
-                });
+                },
+                failure -> LOG.warnf("Proxy %d: agent %s did not take the kept state (%s): %s; its next Hello reconciles it",
+                        proxyId, agentId, kind, failure.getMessage()));
+    }
+
+    /**
+     * After a fingerprint change the agent may still carry out: the stored profile, to the proxy's agent while it is
+     * active there (a disconnected proxy's listener is closed; a connect opens it with the stored profile).
+     */
+    private Uni<Void> reassertFingerprint(long proxyId, String agentId, String authorization) {
+        return pool.preparedQuery(FINGERPRINT_TARGET).execute(Tuple.of(proxyId))
+                .invoke(rows -> {
+                    RowIterator<Row> it = rows.iterator();
+                    if (it.hasNext()) {
+                        Row row = it.next();
+                        if (ProxyStatus.ACTIVE.equals(row.getString("status")) && agentId.equals(row.getString("agent_id"))) {
+                            reassert(agentId, AgentCommands.setFingerprint(proxyId, AgentCommands.fingerprint(row.getString("fingerprint"))),
+                                    proxyId, authorization);
+                        }
+                    }
+                })
+                .replaceWithVoid();
     }
 
     private static Proxy copyOf(Proxy p) {
