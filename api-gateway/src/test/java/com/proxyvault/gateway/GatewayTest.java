@@ -308,7 +308,12 @@ public class GatewayTest {
             given().header("Authorization", "Bearer " + operatorToken()).get("/v1/admin/resellers/" + unknown)
                     .then().statusCode(404).body("detail", equalTo("Reseller not found")).body("code", equalTo("not_found"));
         }
-        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/admin/resellers/" + reseller.id()).then().statusCode(401);
+        // a reseller key on the operator API: 401 that says which credential belongs there (new-user review, stop 30, L3)
+        given().header("Authorization", "Bearer " + reseller.key()).get("/v1/admin/resellers/" + reseller.id()).then().statusCode(401)
+                .body("code", equalTo("unauthorized"))
+                .body("detail", equalTo("Not authenticated: a reseller API key (rv_...) was sent where an operator token"
+                        + " belongs; this endpoint takes an operator JWT as Authorization: Bearer <token>"));
+        given().get("/v1/admin/resellers/" + reseller.id()).then().statusCode(401).body("detail", equalTo("Not authenticated"));
     }
 
     /** The catalog belongs to order-service: the gateway forwards the operator's calls there with an operator token. */

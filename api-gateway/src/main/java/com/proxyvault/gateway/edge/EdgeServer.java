@@ -170,6 +170,12 @@ public class EdgeServer {
             detail = "Malformed HTTP request";
         }
         request.response().putHeader("Connection", "close");
+        if (status == 414) {
+            // RFC 9110's phrase (section 15.5.15); Netty's default is RFC 2616's "Request-URI Too Long". The status
+            // line says HTTP/1.0: the request line could not be read, so its version is unknown, and 1.0 is what any
+            // client understands (RFC 9112 section 2.3; new-user review, stop 30, L2: decided, kept).
+            request.response().setStatusMessage("URI Too Long");
+        }
         ErrorResponses.send(request.response(), status, code, detail)
                 .onComplete(ignored -> request.connection().close());
     }

@@ -43,7 +43,8 @@ class PublicPortTest {
     @Test
     void shouldAnswerLimitsWithTheJsonErrorBody() {
         given().get("/v1/reseller/orders?q=" + "a".repeat(9_000))
-                .then().statusCode(414).body("code", equalTo("uri_too_long")).body("detail", equalTo("Request line too long"));
+                .then().statusCode(414).statusLine(org.hamcrest.Matchers.endsWith(" 414 URI Too Long"))
+                .body("code", equalTo("uri_too_long")).body("detail", equalTo("Request line too long"));
         given().header("Cookie", "c=" + "a".repeat(17_000)).get("/v1/reseller/balance")
                 .then().statusCode(431).body("code", equalTo("headers_too_large"));
         given().header("Authorization", "Bearer rv_x").contentType("application/json")

@@ -52,6 +52,10 @@ import java.util.Locale;
  */
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
+    /** 414 with RFC 9110's reason phrase (section 15.5.15); Netty's constant still says "Request-URI Too Long" (RFC 2616). */
+    static final HttpResponseStatus URI_TOO_LONG = new HttpResponseStatus(414, "URI Too Long");
+
+
     static final String REALM_CHALLENGE = "Basic realm=\"proxyvault\"";
     private static final int HTTP_DEFAULT_PORT = 80;
     private static final String HTTP_SCHEME = "http://";
@@ -104,7 +108,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             request.release();
             // The decoder discards the rest of the connection after a bad message: answer, then close.
             if (cause instanceof TooLongHttpLineException) {
-                respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                respond(ctx, HttpVersion.HTTP_1_1, URI_TOO_LONG,
                         "Request line longer than " + listener.settings().maxRequestLineBytes() + " bytes", false, List.of());
             } else if (cause instanceof TooLongHttpHeaderException) {
                 respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,

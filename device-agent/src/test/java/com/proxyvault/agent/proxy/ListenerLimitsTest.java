@@ -75,6 +75,7 @@ class ListenerLimitsTest {
         try (RawHttpClient client = new RawHttpClient(port)) {
             RawHttpClient.Response response = client.send(get("/search?q=" + "a".repeat(70_000), "")).readResponse();
             assertEquals(414, response.status());
+            assertEquals("HTTP/1.1 414 URI Too Long", response.statusLine(), "RFC 9110's reason phrase");
             assertEquals("close", response.header("Connection"));
             assertClosedByProxy(client);
         }

@@ -446,7 +446,8 @@ public class OrderService {
                     // replayed charge: an earlier pay moved the money (and this one only completed it).
                     // Either way the order is paid; only the request that posted the charge answers 200.
                     if (!charge.posted()) {
-                        throw ApiException.conflict("Order is already paid");
+                        // the same words as a pay that found it paid already (new-user review, stop 30, L4)
+                        throw ApiException.conflict("Order is not pending payment (status: " + OrderStatus.PAID + ")");
                     }
                     return new PayResult(order.id, OrderStatus.PAID, charge.balance());
                 });

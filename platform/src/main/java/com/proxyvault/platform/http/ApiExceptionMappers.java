@@ -31,6 +31,8 @@ public final class ApiExceptionMappers {
     private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class);
     private static final String UNAVAILABLE = "Service temporarily unavailable, try again";
     private static final String NOT_AUTHENTICATED = "Not authenticated";
+    /** How a reseller's API key starts (the gateway's {@code ApiKeys.PREFIX}; seed: {@code Authorization: Bearer rv_...}). */
+    private static final String RESELLER_KEY_PREFIX = "rv_";
 
     private ApiExceptionMappers() {
     }
@@ -171,21 +173,42 @@ public final class ApiExceptionMappers {
         }
     }
 
-    /** No token on an endpoint that needs one. */
+    /**
+     * The detail of a 401 on a JWT endpoint for the request's {@code Authorization} header (null: none): a reseller's
+     * API key ({@code Bearer rv_...}) where an operator token belongs is named as such, as {@code /v1/reseller} names an
+     * operator token sent there (the gateway's {@code ApiKeyRefusal}); an operator who tried a reseller key on
+     * {@code /v1/admin} read only "Not authenticated" (new-user review, stop 30, L3). Otherwise "Not authenticated".
+     */
+    public static String notAuthenticatedDetail(String authorization) {
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                && authorization.substring(7).strip().startsWith(RESELLER_KEY_PREFIX)) {
+            return NOT_AUTHENTICATED + ": a reseller API key (" + RESELLER_KEY_PREFIX + "...) was sent where an operator"
+                    + " token belongs; this endpoint takes an operator JWT as Authorization: Bearer <token>";
+        }
+        return NOT_AUTHENTICATED;
+    }
+
+    /** No token on an endpoint that needs one (or a reseller key, which is no token: {@link #notAuthenticatedDetail}). */
     @Provider
     public static class UnauthorizedExceptionMapper implements ExceptionMapper<UnauthorizedException> {
+        @Context
+        HttpHeaders headers;
+
         @Override
         public Response toResponse(UnauthorizedException e) {
-            return error(401, NOT_AUTHENTICATED);
+            return error(401, notAuthenticatedDetail(headers == null ? null : headers.getHeaderString(HttpHeaders.AUTHORIZATION)));
         }
     }
 
     /** A token smallrye-jwt refused: bad signature, expired, too long-lived, wrong issuer or audience. */
     @Provider
     public static class AuthenticationFailedExceptionMapper implements ExceptionMapper<AuthenticationFailedException> {
+        @Context
+        HttpHeaders headers;
+
         @Override
         public Response toResponse(AuthenticationFailedException e) {
-            return error(401, NOT_AUTHENTICATED);
+            return error(401, notAuthenticatedDetail(headers == null ? null : headers.getHeaderString(HttpHeaders.AUTHORIZATION)));
         }
     }
 

@@ -46,7 +46,7 @@ public final class NoFieldBodies {
             StrictJson.scan(json.getFactory(), body);
             tree = json.readTree(body);
         } catch (IOException e) {
-            throw ApiException.malformedJson("Malformed JSON body: " + e.getMessage());
+            throw ApiException.malformedJson(StrictJson.malformedDetail(e));
         }
         if (!tree.isObject()) {
             throw ApiException.unprocessable("The request body of " + action + " must be an empty JSON object, or absent");

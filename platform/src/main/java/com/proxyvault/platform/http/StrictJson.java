@@ -141,11 +141,31 @@ public class StrictJson implements ObjectMapperCustomizer {
             if (parser.nextToken() != null) {
                 throw ApiException.malformedJson("Malformed JSON body: unexpected data after the JSON document");
             }
-        } catch (StreamReadException e) {
-            throw ApiException.malformedJson("Malformed JSON body: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw ApiException.malformedJson("Malformed JSON body: " + e.getMessage());
+            throw ApiException.malformedJson(malformedDetail(e));
         }
+    }
+
+    /**
+     * The detail of a 400 {@code malformed_json} for {@code failure}: "Malformed JSON body: " and what the parser found,
+     * with where ("at line L, column C"), without the parser's own description of its input (Jackson's
+     * {@code (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ...])}
+     * reached resellers verbatim: new-user review, stop 30, L1).
+     */
+    public static String malformedDetail(IOException failure) {
+        String message = failure instanceof StreamReadException read && read.getOriginalMessage() != null
+                ? read.getOriginalMessage() : String.valueOf(failure.getMessage());
+        for (String marker : new String[] {" (start marker at", "\n at [Source:", " at [Source:", "[Source:"}) {
+            int cut = message.indexOf(marker);
+            if (cut >= 0) {
+                message = message.substring(0, cut);
+            }
+        }
+        message = message.strip();
+        if (failure instanceof StreamReadException read && read.getLocation() != null && read.getLocation().getLineNr() > 0) {
+            message += " at line " + read.getLocation().getLineNr() + ", column " + read.getLocation().getColumnNr();
+        }
+        return "Malformed JSON body: " + message;
     }
 
     /** U+FEFF, the byte order mark, as UTF-16 (and UTF-32LE) texts start with it. */

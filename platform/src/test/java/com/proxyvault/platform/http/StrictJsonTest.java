@@ -29,6 +29,17 @@ class StrictJsonTest {
         ApiException e = assertThrows(ApiException.class, () -> scan(body));
         assertEquals(400, e.status());
         assertEquals(ErrorCodes.MALFORMED_JSON, e.code());
+        // what was wrong and where, in our words: never the parser's description of its input (Jackson's "[Source:
+        // REDACTED (`StreamReadFeature...` disabled)" reached resellers, new-user review, stop 30, L1)
+        assertTrue(e.getMessage().startsWith("Malformed JSON body: "), e.getMessage());
+        assertTrue(!e.getMessage().contains("Source") && !e.getMessage().contains("StreamReadFeature")
+                && !e.getMessage().contains("REDACTED"), e.getMessage());
+    }
+
+    @Test
+    void shouldSayWhereAnUnfinishedDocumentEnds() {
+        ApiException e = assertThrows(ApiException.class, () -> scan("{\"product_id\": 1, \"pricing_id\": 2"));
+        assertTrue(e.getMessage().contains("line 1, column"), e.getMessage());
     }
 
     @ParameterizedTest
