@@ -472,6 +472,11 @@ public class GatewayTest {
         assertEquals("PATCH /internal/locations/FRA", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
         given().header("Authorization", "Bearer " + operatorToken()).delete("/v1/admin/locations/FRA").then().body("upstream", equalTo("stub"));
         assertEquals("DELETE /internal/locations/FRA", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+        // a modem's capacity (new-user review, stop 30, M2): the fleet judges the value
+        given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
+                .body("{\"capacity\":4}").patch("/v1/admin/agents/agent-1/modems/m-1").then().body("upstream", equalTo("stub"));
+        assertEquals("PATCH /internal/agents/agent-1/modems/m-1", UpstreamStub.last.get().method() + " " + UpstreamStub.last.get().pathAndQuery());
+        assertEquals(4, new com.fasterxml.jackson.databind.ObjectMapper().readTree(UpstreamStub.last.get().body()).get("capacity").asInt());
 
         // ids no agent could have name no modem, before any call
         UpstreamStub.last.set(null);
@@ -480,7 +485,11 @@ public class GatewayTest {
                 .then().statusCode(404);
         given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
                 .post("/v1/admin/locations").then().statusCode(422);
+        given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
+                .body("{\"capacity\":4}").patch("/v1/admin/agents/agent-1/modems/a%20b").then().statusCode(404);
         given().delete("/v1/admin/agents/agent-1/modems/m-1").then().statusCode(401);
+        given().contentType("application/json").body("{\"capacity\":4}").patch("/v1/admin/agents/agent-1/modems/m-1")
+                .then().statusCode(401);
         assertEquals(null, UpstreamStub.last.get());
     }
 

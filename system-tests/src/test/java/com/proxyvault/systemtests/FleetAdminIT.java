@@ -50,6 +50,14 @@ class FleetAdminIT {
         operator().post("/v1/admin/agents/agent-local-1/modems/no-such-modem/drain").then().statusCode(404)
                 .body("code", equalTo("not_found"));
         operator().post("/v1/admin/agents/agent-local-1/modems/..%2F..%2Fx/drain").then().statusCode(404);
+        // a modem's capacity through the gateway (set to what it is: other tests place on this stack meanwhile)
+        operator().contentType("application/json").body("{\"capacity\": " + lax1.get("capacity").asInt() + "}")
+                .patch("/v1/admin/agents/agent-local-1/modems/lax-1").then().statusCode(200)
+                .body("id", equalTo("agent-local-1/lax-1")).body("capacity", equalTo(lax1.get("capacity").asInt()));
+        operator().contentType("application/json").body("{\"capacity\": 0}")
+                .patch("/v1/admin/agents/agent-local-1/modems/lax-1").then().statusCode(422).body("code", equalTo("validation_failed"));
+        operator().contentType("application/json").body("{\"capacity\": 2}")
+                .patch("/v1/admin/agents/agent-local-1/modems/no-such-modem").then().statusCode(404);
 
         // paged like every list (docs/api.md "Lists"): a page of one with the total beside it, 422 naming a bad parameter
         operator().get("/v1/admin/agents?limit=1").then().statusCode(200)

@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /v1/admin/locations} → {@code {"locations": [{"id", "name", "is_5g", "modems", "online_modems",
  *       "draining_modems", "capacity", "live_proxies", "free_slots"}]}}: every location by id, not paged; query
  *       parameters are ignored, as on the reseller's unpaged lists (docs/api.md "Lists")</li>
+ *   <li>{@code PATCH /v1/admin/agents/{agentId}/modems/{modemId} {"capacity": 1..100}} → 200 the modem: how many
+ *       proxies it serves at once (default 1); 404 unknown modem; 422 capacity missing or out of range.</li>
  *   <li>{@code POST /v1/admin/agents/{agentId}/modems/{modemId}/drain} and {@code .../undrain} → the modem; a
  *       draining modem keeps its proxies and gets no new ones. 404 unknown modem.</li>
  *   <li>{@code DELETE /v1/admin/agents/{agentId}/modems/{modemId}} → 204: a modem its agent no longer announces
@@ -139,6 +141,20 @@ public class FleetAdminResource {
             throw ApiException.notFound("Modem not found");
         }
         return relay(services.of(FLEET).removeModem(bearer(), traceparent, agentId, modemId));
+    }
+
+    @jakarta.ws.rs.PATCH
+    @Path("/agents/{agentId}/modems/{modemId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> changeModem(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
+                                     @HeaderParam("traceparent") String traceparent, Map<String, Object> body) {
+        if (!ID.matcher(agentId).matches() || !ID.matcher(modemId).matches()) {
+            throw ApiException.notFound("Modem not found");
+        }
+        if (body == null) {
+            throw ApiException.unprocessable("A body {\"capacity\": N} is required");
+        }
+        return relay(services.of(FLEET).changeModem(bearer(), traceparent, agentId, modemId, body));
     }
 
     @POST

@@ -163,6 +163,13 @@ public interface InternalOperatorApi {
             @HeaderParam("traceparent") String traceparent, @PathParam("agentId") String agentId,
             @PathParam("modemId") String modemId);
 
+    /** proxy-fleet-service: change a modem's capacity ({@code {"capacity": N}}); 200 with the modem, 404, 422. */
+    @PATCH
+    @Path("/agents/{agentId}/modems/{modemId}")
+    Uni<RestResponse<Map<String, Object>>> changeModem(@HeaderParam("Authorization") String authorization,
+            @HeaderParam("traceparent") String traceparent, @PathParam("agentId") String agentId,
+            @PathParam("modemId") String modemId, Map<String, Object> body);
+
     /** proxy-fleet-service: drain ({@code drain}) or re-enable ({@code undrain}) a modem; 404 unknown. */
     @POST
     @Path("/agents/{agentId}/modems/{modemId}/{action}")

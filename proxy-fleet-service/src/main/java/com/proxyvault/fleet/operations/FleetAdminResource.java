@@ -313,6 +313,50 @@ public class FleetAdminResource {
                         }));
     }
 
+    /** {@code {"capacity": N}}: how many proxies the modem may serve at once. */
+    public record ModemChange(Integer capacity) {
+    }
+
+    /** The most proxies one modem may be given at once ({@link #changeModem}); one modem's bandwidth is shared by all. */
+    static final int MAX_MODEM_CAPACITY = 100;
+
+    /**
+     * Sets a modem's capacity, how many proxies it serves at once (issue 8 item 4, "capacity per modem configurable
+     * (default 1: dedicated)"; docs/fleet.md "Operator API"): {@code {"capacity": 1..}}{@value #MAX_MODEM_CAPACITY}
+     * → 200 with the modem as {@link #modems} lists it. A capacity below the proxies it holds takes none of them away:
+     * it gets no new one until they are fewer. 422 {@code validation_failed} for a missing or out-of-range capacity;
+     * 404 unknown (or removed) modem. Under the modem's row lock, which placement takes too, so no placement reads the
+     * old capacity after this answered. Before, capacity was a column only SQL could change (the local stack's six
+     * modems filled after six purchases: new-user review, stop 30, M2).
+     */
+    @jakarta.ws.rs.PATCH
+    @Path("/agents/{agentId}/modems/{modemId}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @WithTransaction
+    public Uni<ModemView> changeModem(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
+                                      ModemChange change) {
+        String id = Texts.required(agentId, "agent_id", MAX_AGENT_ID_LENGTH) + "/" + Texts.required(modemId, "modem_id", 100);
+        if (change == null || change.capacity() == null) {
+            throw ApiException.unprocessable("Give capacity (1.." + MAX_MODEM_CAPACITY + ": proxies the modem serves at once)");
+        }
+        if (change.capacity() < 1 || change.capacity() > MAX_MODEM_CAPACITY) {
+            throw ApiException.unprocessable("capacity must be between 1 and " + MAX_MODEM_CAPACITY
+                    + " (drain the modem to give it no new proxies)");
+        }
+        return Panache.getSession().chain(session -> session.createNativeQuery(
+                                "update modems set capacity = :capacity, updated_at = :now where id = :id and " + NOT_REMOVED)
+                        .setParameter("capacity", change.capacity())
+                        .setParameter("now", ClockProducer.utcNow(clock))
+                        .setParameter("id", id)
+                        .executeUpdate()
+                        .chain(updated -> {
+                            if (updated == 0) {
+                                return Uni.createFrom().failure(ApiException.notFound("Modem not found"));
+                            }
+                            return readModems(Where.of(Map.of("id", id)), new Paging(1, 0)).map(list -> list.get(0));
+                        }));
+    }
+
     /**
      * Removes a modem from the fleet's lists and figures (fleet migration V25, docs/fleet.md "Removing a modem and
      * adding a location"): for a modem taken out of service, which its agent no longer announces. 204, also for one

@@ -126,6 +126,26 @@ class FleetAdminResourceTest {
     }
 
     @Test
+    void shouldSetAModemsCapacityAndKeepWhatItHoldsBelowIt() {
+        patch(CONNECTED, "m3", "{\"capacity\": 3}").statusCode(200)
+                .body("id", equalTo(CONNECTED + "/m3")).body("capacity", equalTo(3));
+        list("/internal/modems?agent_id=" + CONNECTED).body("modems.find { it.id == '" + CONNECTED + "/m3' }.capacity", equalTo(3));
+        // below what it holds (three proxies): none is taken away, it only gets no new one
+        patch(CONNECTED, "m1", "{\"capacity\": 1}").statusCode(200).body("capacity", equalTo(1))
+                .body("proxy_ids", equalTo(ints(provisioning, active, offline)));
+        for (String bad : List.of("{\"capacity\": 0}", "{\"capacity\": 101}", "{}", "{\"capacity\": null}")) {
+            patch(CONNECTED, "m3", bad).statusCode(422).body("code", equalTo("validation_failed"));
+        }
+        patch(CONNECTED, "no-such-modem", "{\"capacity\": 2}").statusCode(404);
+        list("/internal/modems?agent_id=" + CONNECTED).body("modems.find { it.id == '" + CONNECTED + "/m3' }.capacity", equalTo(3));
+    }
+
+    private ValidatableResponse patch(String agent, String modem, String json) {
+        return given().header("Authorization", operator).contentType("application/json").body(json)
+                .patch("/internal/agents/" + agent + "/modems/" + modem).then();
+    }
+
+    @Test
     void shouldListTheProvisioningActiveAndOfflineProxiesOfEachModemOnThePageOnly() {
         ValidatableResponse page = list("/internal/modems?agent_id=" + CONNECTED);
         page.body("modems.find { it.id == '" + CONNECTED + "/m1' }.proxy_ids",
