@@ -23,10 +23,10 @@ begin
             for i in 1..m loop
                 begin
                     if what = 1 then
-                        perform * from pick_placement(v_loc, (now() at time zone 'utc')::timestamp - interval '45 seconds', null);
+                        perform * from pick_placement(v_loc, (now() at time zone 'utc')::timestamp - interval '30 seconds', null);
                     elsif what = 2 then
                         perform * from place_paid_order(gen_random_uuid(), 'bench', 1, 900000000 + i, v_loc,
-                            (now() at time zone 'utc')::timestamp - interval '45 seconds', (now() at time zone 'utc')::timestamp,
+                            (now() at time zone 'utc')::timestamp - interval '30 seconds', (now() at time zone 'utc')::timestamp,
                             'bench', 'u', 'p', 'hour', 1, null, '1',
                             gen_random_uuid(), 'proxy.provisioning', '{"proxy_id":0,"location_id":null}',
                             gen_random_uuid(), 'proxy.provision_failed', '{"reason":null}', 'bench');

@@ -119,6 +119,8 @@ class AgentCommandFlowTest {
             FleetMessage kept = agent.next(WAIT);
             assertTrue(kept.hasSetFingerprint(), kept.toString());
             assertEquals(Fingerprint.FINGERPRINT_NONE, kept.getSetFingerprint().getFingerprint());
+            // no deadline: an agent with a backlog does not skip it as expired behind the command it undoes
+            assertEquals(0, kept.getTimeoutMs());
             // The late answer to that command changes nothing either.
             agent.answer(first, true, "");
 
@@ -203,6 +205,7 @@ class AgentCommandFlowTest {
             assertEquals(before.get("port").asInt(), kept.getProvisionProxy().getPort());
             assertEquals(before.get("username").asText(), kept.getProvisionProxy().getUsername());
             assertEquals(before.get("password").asText(), kept.getProvisionProxy().getPassword());
+            assertEquals(0, kept.getTimeoutMs(), "no deadline for the kept state");
             assertFalse(move.getProvisionProxy().getModemId().equals(kept.getProvisionProxy().getModemId()), "back on the modem it left");
             agent.ack(move);
             agent.answer(move, true, "");
@@ -415,6 +418,17 @@ class AgentCommandFlowTest {
             Response ok = answered.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertEquals(200, ok.statusCode());
             assertEquals(third.getCommandId(), CommandResult.parseFrom(ok.asByteArray()).getCommandId());
+
+            // Send only (a reverted connect's kept state, from the replica that reverted it): 204 once it is on the
+            // stream, without waiting for the agent, and with no deadline; 503 where the stream is not.
+            given().header("Authorization", token).contentType("application/x-protobuf").body(command)
+                    .post("/internal/agent-commands/agent-k/send").then().statusCode(204);
+            FleetMessage sent = agent.next(WAIT);
+            assertTrue(sent.hasSetFingerprint(), sent.toString());
+            assertEquals(0, sent.getTimeoutMs());
+            given().header("Authorization", token).contentType("application/x-protobuf").body(command)
+                    .post("/internal/agent-commands/agent-nowhere/send").then().statusCode(503)
+                    .body(containsString("agent_not_connected_here"));
         }
     }
 

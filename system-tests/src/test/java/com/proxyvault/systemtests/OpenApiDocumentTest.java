@@ -106,7 +106,7 @@ class OpenApiDocumentTest {
                 // the fleet (docs/fleet.md) and parked events (docs/operations.md "6. Dead letters")
                 "GET /v1/admin/agents", "GET /v1/admin/modems", "GET /v1/admin/locations", "POST /v1/admin/locations",
                 "PATCH /v1/admin/locations/{}", "DELETE /v1/admin/locations/{}",
-                "DELETE /v1/admin/agents/{}/modems/{}", "POST /v1/admin/agents/{}/modems/{}/drain",
+                "DELETE /v1/admin/agents/{}/modems/{}", "PATCH /v1/admin/agents/{}/modems/{}", "POST /v1/admin/agents/{}/modems/{}/drain",
                 "POST /v1/admin/agents/{}/modems/{}/undrain", "GET /v1/admin/services/{}/dead-letters",
                 "POST /v1/admin/services/{}/dead-letters/{}/replay"),
                 admin.keySet());

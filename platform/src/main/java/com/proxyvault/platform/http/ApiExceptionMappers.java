@@ -33,6 +33,8 @@ public final class ApiExceptionMappers {
     private static final String NOT_AUTHENTICATED = "Not authenticated";
     /** How a reseller's API key starts (the gateway's {@code ApiKeys.PREFIX}; seed: {@code Authorization: Bearer rv_...}). */
     private static final String RESELLER_KEY_PREFIX = "rv_";
+    /** The operator API's paths (the gateway's); a service's internal paths take the gateway's internal tokens. */
+    private static final String OPERATOR_PATH = "/v1/admin/";
 
     private ApiExceptionMappers() {
     }
@@ -174,13 +176,14 @@ public final class ApiExceptionMappers {
     }
 
     /**
-     * The detail of a 401 on a JWT endpoint for the request's {@code Authorization} header (null: none): a reseller's
-     * API key ({@code Bearer rv_...}) where an operator token belongs is named as such, as {@code /v1/reseller} names an
+     * The detail of a 401 on a JWT endpoint for the request's path and {@code Authorization} header (null: none): a
+     * reseller's API key ({@code Bearer rv_...}) on the operator API ({@value #OPERATOR_PATH}...) is named as such, as {@code /v1/reseller} names an
      * operator token sent there (the gateway's {@code ApiKeyRefusal}); an operator who tried a reseller key on
      * {@code /v1/admin} read only "Not authenticated" (new-user review, stop 30, L3). Otherwise "Not authenticated".
      */
-    public static String notAuthenticatedDetail(String authorization) {
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+    public static String notAuthenticatedDetail(String path, String authorization) {
+        if (path != null && path.startsWith(OPERATOR_PATH) && authorization != null
+                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 && authorization.substring(7).strip().startsWith(RESELLER_KEY_PREFIX)) {
             return NOT_AUTHENTICATED + ": a reseller API key (" + RESELLER_KEY_PREFIX + "...) was sent where an operator"
                     + " token belongs; this endpoint takes an operator JWT as Authorization: Bearer <token>";
@@ -193,10 +196,13 @@ public final class ApiExceptionMappers {
     public static class UnauthorizedExceptionMapper implements ExceptionMapper<UnauthorizedException> {
         @Context
         HttpHeaders headers;
+        @Context
+        UriInfo uri;
 
         @Override
         public Response toResponse(UnauthorizedException e) {
-            return error(401, notAuthenticatedDetail(headers == null ? null : headers.getHeaderString(HttpHeaders.AUTHORIZATION)));
+            return error(401, notAuthenticatedDetail(uri == null ? null : uri.getRequestUri().getPath(),
+                    headers == null ? null : headers.getHeaderString(HttpHeaders.AUTHORIZATION)));
         }
     }
 
@@ -205,10 +211,13 @@ public final class ApiExceptionMappers {
     public static class AuthenticationFailedExceptionMapper implements ExceptionMapper<AuthenticationFailedException> {
         @Context
         HttpHeaders headers;
+        @Context
+        UriInfo uri;
 
         @Override
         public Response toResponse(AuthenticationFailedException e) {
-            return error(401, notAuthenticatedDetail(headers == null ? null : headers.getHeaderString(HttpHeaders.AUTHORIZATION)));
+            return error(401, notAuthenticatedDetail(uri == null ? null : uri.getRequestUri().getPath(),
+                    headers == null ? null : headers.getHeaderString(HttpHeaders.AUTHORIZATION)));
         }
     }
 

@@ -225,8 +225,8 @@ public class StrictJson implements ObjectMapperCustomizer {
                 return ApiException.unprocessable((field.isEmpty() ? "A number in the request body" : field) + " is out of range");
             }
         }
-        if (e instanceof StreamReadException && !(e instanceof JsonMappingException)) {
-            return ApiException.malformedJson("Malformed JSON body: " + e.getOriginalMessage());
+        if (e instanceof StreamReadException read && !(e instanceof JsonMappingException)) {
+            return ApiException.malformedJson(malformedDetail(read));
         }
         return ApiException.unprocessable(field.isEmpty()
                 ? "The request body must be a JSON object of the documented shape"

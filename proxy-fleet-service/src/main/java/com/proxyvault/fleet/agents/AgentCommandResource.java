@@ -67,6 +67,22 @@ public class AgentCommandResource {
         });
     }
 
+    /**
+     * {@code POST /internal/agent-commands/{agentId}/send}: writes the forwarded command to the agent's stream here
+     * without waiting for its ack or result ({@link AgentSession#sendOnly}) and answers 204 once it is written, so the
+     * forwarding replica knows it is on the stream before anything it sends later (a reverted connect's kept state,
+     * docs/fleet.md "A command the fleet gave up on"). 503 {@value #NOT_HELD_CODE} when the stream is not here.
+     */
+    @POST
+    @Path("/{agentId}/send")
+    @Consumes(AgentRouter.PROTOBUF)
+    public Uni<Void> send(@PathParam("agentId") String agentId, byte[] body) {
+        FleetMessage command = parse(body);
+        return mayCommand(command).invoke(() -> registry.session(agentId)
+                .orElseThrow(() -> ApiException.unavailable(NOT_HELD_CODE, "Agent " + agentId + " is not connected to this replica"))
+                .sendOnly(command.toBuilder()));
+    }
+
     /** Operators may command any agent; a reseller only about its own proxy. */
     private Uni<Void> mayCommand(FleetMessage command) {
         if (caller.getGroups().contains(InternalJwt.OPERATOR_ROLE)) {

@@ -127,6 +127,59 @@ public class AgentRouter {
                 });
     }
 
+    /**
+     * Writes {@code command} to the agent's stream, wherever it is, and completes once it is written, without waiting
+     * for the agent ({@link AgentSession#sendOnly}: {@code timeout_ms} 0, ack and result ignored). Here: at once. On
+     * another replica: forwarded with the caller's {@code authorization} to {@code .../{agentId}/send}, which answers
+     * 204 once the command is on the stream there (at most the ack timeout plus the forward margin). Fails with
+     * {@link NotHeld} when no replica holds the stream (or there is no {@code authorization} to forward with), or the
+     * hop's failure. For the state the fleet kept after a command it gave up on: the caller holds what orders later
+     * commands (a row lock, a lease) until this completes (docs/fleet.md "A command the fleet gave up on").
+     */
+    public Uni<Void> sendOnly(String agentId, FleetMessage.Builder command, String authorization) {
+        var local = registry.session(agentId);
+        if (local.isPresent()) {
+            local.get().sendOnly(command);
+            return Uni.createFrom().voidItem();
+        }
+        if (authorization == null) {
+            return Uni.createFrom().failure(new NotHeld(agentId));
+        }
+        Context caller = Vertx.currentContext();
+        return replicas.holderOf(agentId).chain(holder -> holder
+                        .map(h -> forwardSendOnly(h, agentId, command.build(), authorization))
+                        .orElseGet(() -> Uni.createFrom().failure(new NotHeld(agentId))))
+                .emitOn(task -> {
+                    if (caller == null) {
+                        task.run();
+                    } else {
+                        caller.runOnContext(ignored -> task.run()); // back on the caller's context (Hibernate Reactive)
+                    }
+                });
+    }
+
+    private Uni<Void> forwardSendOnly(FleetReplicas.Holder holder, String agentId, FleetMessage command, String authorization) {
+        String uri = holder.url() + PATH + java.net.URLEncoder.encode(agentId, java.nio.charset.StandardCharsets.UTF_8) + "/send";
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(uri)
+                .setTimeout(commands.ackTimeout().plus(config.forwardMargin()).toMillis())
+                .putHeader(HttpHeaders.AUTHORIZATION, authorization)
+                .putHeader(HttpHeaders.CONTENT_TYPE, PROTOBUF);
+        forwarded.increment();
+        return Uni.createFrom().completionStage(() -> http.request(request)
+                        .compose(req -> req.send(Buffer.buffer(command.toByteArray())))
+                        .compose(response -> response.body().map(body -> {
+                            if (response.statusCode() == 204) {
+                                return (Void) null;
+                            }
+                            if (response.statusCode() == 503 && body.toString().contains(AgentCommandResource.NOT_HELD_CODE)) {
+                                throw new NotHeld(agentId);
+                            }
+                            throw new IllegalStateException("Replica " + holder.replicaId() + " answered "
+                                    + response.statusCode() + ": " + body);
+                        }))
+                        .toCompletionStage());
+    }
+
     private Uni<CommandResult> forward(FleetReplicas.Holder holder, String agentId, FleetMessage command, Duration timeout,
                                        String authorization) {
         String uri = holder.url() + PATH + java.net.URLEncoder.encode(agentId, java.nio.charset.StandardCharsets.UTF_8)

@@ -94,6 +94,16 @@ public class AgentSession {
         return result.onTermination().invoke(() -> pending.remove(commandId));
     }
 
+    /**
+     * Writes {@code command} to the stream with a fresh {@code command_id} and {@code timeout_ms} 0 ("no deadline": the
+     * agent never skips it as expired) and waits for nothing: its ack and result are ignored (unknown ids). For the
+     * state the fleet kept after giving up on a command ({@code CommandErrors.mayHaveRun}): what matters is that it is
+     * on the stream before any later command, and that it is carried out whenever the agent gets to it.
+     */
+    public void sendOnly(FleetMessage.Builder command) {
+        send(command.setCommandId(UUID.randomUUID().toString()).setTimeoutMs(0).build());
+    }
+
     /** The agent received the command ({@code CommandAck}). Unknown ids (answered, timed out) are ignored. */
     void acknowledged(String commandId) {
         Pending waiting = pending.get(commandId);

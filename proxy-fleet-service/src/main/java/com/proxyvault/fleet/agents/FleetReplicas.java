@@ -14,7 +14,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -31,6 +30,7 @@ public class FleetReplicas {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Mutiny.SessionFactory sessionFactory;
+    private final io.vertx.mutiny.sqlclient.Pool pool;
     private final VertxContexts contexts;
     private final Clock clock;
     private final ReplicaConfig config;
@@ -38,9 +38,10 @@ public class FleetReplicas {
     private final String url;
     private final PhasedJobs jobs;
 
-    public FleetReplicas(Mutiny.SessionFactory sessionFactory, VertxContexts contexts, Clock clock, ReplicaConfig config,
+    public FleetReplicas(Mutiny.SessionFactory sessionFactory, io.vertx.mutiny.sqlclient.Pool pool, VertxContexts contexts, Clock clock, ReplicaConfig config,
                          PhasedJobs jobs) {
         this.sessionFactory = sessionFactory;
+        this.pool = pool;
         this.jobs = jobs;
         this.contexts = contexts;
         this.clock = clock;
@@ -124,18 +125,21 @@ public class FleetReplicas {
      * replica, on this one (a stream that ended here a moment ago), or on one whose lease ran out.
      */
     public Uni<Optional<Holder>> holderOf(String agentId) {
-        return sessionFactory.withSession(session -> session.createNativeQuery("""
+        // On the Pool, not a Hibernate Reactive session: withSession reuses a session open in the caller's context,
+        // and a command sent from inside a transaction (a reverted connect's kept state, ProxyControlService) would run
+        // this read on that transaction's session while it commits (static review, stop 31, finding 1b).
+        return pool.preparedQuery("""
                         select r.id, r.url from agents a join fleet_replicas r on r.id = a.replica_id
-                        where a.id = :agent and r.id <> :me and r.lease_until > :now""", Object[].class)
-                .setParameter("agent", agentId)
-                .setParameter("me", id)
-                .setParameter("now", now())
-                .getResultList())
-                .map(FleetReplicas::first);
-    }
-
-    private static Optional<Holder> first(List<Object[]> rows) {
-        return rows.stream().findFirst().map(row -> new Holder((String) row[0], (String) row[1]));
+                        where a.id = $1 and r.id <> $2 and r.lease_until > $3""")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(agentId, id, now()))
+                .map(rows -> {
+                    var it = rows.iterator();
+                    if (!it.hasNext()) {
+                        return Optional.<Holder>empty();
+                    }
+                    var row = it.next();
+                    return Optional.of(new Holder(row.getString(0), row.getString(1)));
+                });
     }
 
     private LocalDateTime now() {

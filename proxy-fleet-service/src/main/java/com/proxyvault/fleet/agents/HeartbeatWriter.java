@@ -33,7 +33,7 @@ import java.util.Map;
 
 /**
  * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
- * transaction of one statement per kind (agents, changed exit IPs, traffic, revivals, releases; plus one per extra traffic round), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
+ * transaction of one statement per kind (agents, traffic, revivals, releases; plus one per extra traffic round; changed exit IPs after it, on their own), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
  * of one transaction with one statement per served proxy per heartbeat (docs/fleet.md "Heartbeats: one write per
  * second"; bench/fleet measured the difference, docs/benchmarks.md "bench/fleet").
  *
@@ -146,12 +146,19 @@ public class HeartbeatWriter {
      * itself, left {@code exit_ip} (and a verified rotation's "before") wrong until the agent's next Hello (new-user
      * review, stop 30, H1). The {@code updated_at} test keeps a heartbeat that was sent before a verified rotation
      * ended, and written after the rotation stored the new IP, from putting the old one back: the agent sends the
-     * rotation's result and its heartbeats on one stream, in order.
+     * rotation's result and its heartbeats on one stream, in order. Run on its own after the batch committed, locking
+     * only modem rows and skipping locked ones: inside the batch (agents locked first, then modems) it could deadlock
+     * with a placement (a modem locked first, then its agent; static review, stop 31, finding 2); a skipped modem's IP
+     * comes again with the agent's next heartbeat.
      */
     static final String UPDATE_EXIT_IPS = """
-            update modems m set exit_ip = v.ip, updated_at = v.seen
-            from unnest($1::text[], $2::text[], $3::text[], $4::timestamp[]) as v(id, agent, ip, seen)
-            where m.id = v.id and m.agent_id = v.agent and m.exit_ip is distinct from v.ip and m.updated_at < v.seen""";
+            with changed as (
+                select m.id, v.ip, v.seen from modems m
+                join unnest($1::text[], $2::text[], $3::text[], $4::timestamp[]) as v(id, agent, ip, seen)
+                  on m.id = v.id and m.agent_id = v.agent
+                where m.exit_ip is distinct from v.ip and m.updated_at < v.seen
+                for update of m skip locked)
+            update modems m set exit_ip = c.ip, updated_at = c.seen from changed c where m.id = c.id""";
     static final String APPEND_EVENT = """
             insert into outbox_events (id, topic, message_key, payload, traceparent) values ($1, $2, $3, $4, $5)""";
 
@@ -219,11 +226,11 @@ public class HeartbeatWriter {
         Reports reports = Reports.of(reportedBy);
         List<HeartbeatBatch.ExitIp> exitIps = taken.exitIps();
         return pool.withTransaction(connection -> updateAgents(connection, seen)
-                        .chain(() -> updateExitIps(connection, exitIps))
                         .chain(() -> updateTraffic(connection, rounds, 0))
                         .chain(() -> revive(connection, reports))
                         .chain(() -> ended(connection, reports)))
                 .invoke(ended -> releaseEnded(seen, reportedBy, ended))
+                .call(() -> updateExitIps(exitIps))
                 .replaceWith(taken.heartbeats());
     }
 
@@ -293,7 +300,7 @@ public class HeartbeatWriter {
                 .replaceWithVoid();
     }
 
-    private Uni<Void> updateExitIps(SqlConnection connection, List<HeartbeatBatch.ExitIp> exitIps) {
+    private Uni<Void> updateExitIps(List<HeartbeatBatch.ExitIp> exitIps) {
         if (exitIps.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -309,14 +316,17 @@ public class HeartbeatWriter {
             ips[i] = e.exitIp();
             at[i] = e.at();
         }
-        return connection.preparedQuery(UPDATE_EXIT_IPS)
+        return pool.preparedQuery(UPDATE_EXIT_IPS)
                 .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfString(agents).addArrayOfString(ips).addArrayOfLocalDateTime(at))
                 .invoke(rows -> {
                     if (rows.rowCount() > 0) {
                         LOG.infof("%d modems' exit IPs changed outside a verified rotation (heartbeats)", rows.rowCount());
                     }
                 })
-                .replaceWithVoid();
+                .replaceWithVoid()
+                // the batch itself is written: a failure here costs only these IPs until the next heartbeat
+                .onFailure().invoke(e -> LOG.warnf("Writing modems' exit IPs from heartbeats failed: %s", e.toString()))
+                .onFailure().recoverWithNull();
     }
 
     private Uni<Void> updateTraffic(SqlConnection connection, List<List<HeartbeatBatch.Report>> rounds, int index) {

@@ -298,10 +298,18 @@ public class FleetAdminResource {
     }
 
     private Uni<ModemView> setDraining(String agentId, String modemId, boolean draining) {
+        return setModemSetting(agentId, modemId, "draining", draining);
+    }
+
+    /**
+     * Sets an operator's setting of a modem that is not removed ({@code column}: {@code draining} or {@code capacity},
+     * never input) and answers the modem as {@link #modems} lists it; 404 unknown or removed modem.
+     */
+    private Uni<ModemView> setModemSetting(String agentId, String modemId, String column, Object value) {
         String id = Texts.required(agentId, "agent_id", MAX_AGENT_ID_LENGTH) + "/" + Texts.required(modemId, "modem_id", 100);
         return Panache.getSession().chain(session -> session.createNativeQuery(
-                                "update modems set draining = :draining, updated_at = :now where id = :id and " + NOT_REMOVED)
-                        .setParameter("draining", draining)
+                                "update modems set " + column + " = :value, updated_at = :now where id = :id and " + NOT_REMOVED)
+                        .setParameter("value", value)
                         .setParameter("now", ClockProducer.utcNow(clock))
                         .setParameter("id", id)
                         .executeUpdate()
@@ -335,7 +343,6 @@ public class FleetAdminResource {
     @WithTransaction
     public Uni<ModemView> changeModem(@PathParam("agentId") String agentId, @PathParam("modemId") String modemId,
                                       ModemChange change) {
-        String id = Texts.required(agentId, "agent_id", MAX_AGENT_ID_LENGTH) + "/" + Texts.required(modemId, "modem_id", 100);
         if (change == null || change.capacity() == null) {
             throw ApiException.unprocessable("Give capacity (1.." + MAX_MODEM_CAPACITY + ": proxies the modem serves at once)");
         }
@@ -343,18 +350,7 @@ public class FleetAdminResource {
             throw ApiException.unprocessable("capacity must be between 1 and " + MAX_MODEM_CAPACITY
                     + " (drain the modem to give it no new proxies)");
         }
-        return Panache.getSession().chain(session -> session.createNativeQuery(
-                                "update modems set capacity = :capacity, updated_at = :now where id = :id and " + NOT_REMOVED)
-                        .setParameter("capacity", change.capacity())
-                        .setParameter("now", ClockProducer.utcNow(clock))
-                        .setParameter("id", id)
-                        .executeUpdate()
-                        .chain(updated -> {
-                            if (updated == 0) {
-                                return Uni.createFrom().failure(ApiException.notFound("Modem not found"));
-                            }
-                            return readModems(Where.of(Map.of("id", id)), new Paging(1, 0)).map(list -> list.get(0));
-                        }));
+        return setModemSetting(agentId, modemId, "capacity", change.capacity());
     }
 
     /**

@@ -403,13 +403,11 @@ public class ProxyControlService {
                     }
                 }))
                 .call(session::flush)
-                // sent after the write, under the row's lock: a connect after this one places the proxy (and sends its
-                // own command) only once the kept state went out, so the agent gets the two in that order
-                .invoke(proxy -> {
-                    if (mayHaveRun && putBack[0]) {
-                        reassertPlace(proxy, move, authorization);
-                    }
-                })
+                // written to the agent's stream (here, or on the replica holding it: AgentRouter.sendOnly) before this
+                // transaction commits, under the row's lock: a connect after this one places the proxy (and sends its own
+                // command) only once the kept state is on the stream, so the agent gets the two in that order, whichever
+                // replicas they come from (static review, stop 31, finding 1)
+                .call(proxy -> mayHaveRun && putBack[0] ? reassertPlace(proxy, move, authorization) : Uni.createFrom().voidItem())
                 .replaceWithVoid());
         return written
                 .onFailure().recoverWithUni(conflict -> sessionFactory.withTransaction(session -> session
@@ -425,6 +423,9 @@ public class ProxyControlService {
                         .setParameter("agent", moved.agentId)
                         .setParameter("port", moved.port)
                         .executeUpdate()
+                        // left disconnected: no listener of it may stay, wherever the move may have run or not
+                        .call(updated -> mayHaveRun && updated > 0 ? releaseEverywhere(moved.id, move, authorization)
+                                : Uni.createFrom().voidItem())
                         .replaceWithVoid()))
                 .onFailure().invoke(e -> LOG.errorf(e, "Reverting the move of proxy %d failed", moved.id))
                 .onFailure().recoverWithNull();
@@ -434,25 +435,29 @@ public class ProxyControlService {
      * After a move the agent may still carry out (its provision went out, no answer came: {@link CommandErrors#mayHaveRun})
      * and which {@link #revert} undid: the place the proxy has again, sent to its agent (the same listener, port and
      * credentials as before: a no-op where the command never arrived, the way back where it ran and swapped the
-     * listener), and a release of the move's port on the move's agent where that is not the proxy's place any more
-     * (a proxy left disconnected: also on the agent it left). Without it a frozen agent that woke up served the proxy
-     * on the move's port with credentials no reseller got, while the API showed the old port active (new-user review,
-     * stop 30, H1). The heartbeat's check releases what this misses on another agent ({@link
-     * com.proxyvault.fleet.agents.HeartbeatWriter}).
+     * listener), and a release of the proxy (port 0: whatever listener of it) on the move's agent when that is not the
+     * proxy's agent; a proxy left disconnected is released on both agents. Without it a frozen agent that woke up served
+     * the proxy on the move's port with credentials no reseller got, while the API showed the old port active (new-user
+     * review, stop 30, H1). Completes once every command is on its stream ({@link AgentRouter#sendOnly}); a failure to
+     * send is logged, not raised: the revert stands, and the agent's next Hello reconciles it.
      */
-    private void reassertPlace(Proxy proxy, Move move, String authorization) {
+    private Uni<Void> reassertPlace(Proxy proxy, Move move, String authorization) {
         Proxy moved = move.proxy();
-        boolean placed = holdsAPlace(proxy.status);
-        if (placed) {
-            reassert(proxy.agentId, AgentCommands.provision(copyOf(proxy)), proxy.id, authorization);
+        if (!holdsAPlace(proxy.status)) {
+            return releaseEverywhere(proxy.id, move, authorization);
         }
-        if (!placed || !proxy.agentId.equals(moved.agentId)) {
-            reassert(moved.agentId, AgentCommands.release(proxy.id, moved.port), proxy.id, authorization);
-        }
+        Uni<Void> kept = keep(proxy.agentId, AgentCommands.provision(copyOf(proxy)), proxy.id, authorization);
+        return proxy.agentId.equals(moved.agentId) ? kept
+                : kept.chain(() -> keep(moved.agentId, AgentCommands.release(proxy.id, 0), proxy.id, authorization));
+    }
+
+    /** A proxy the revert left without a place: released (port 0) on the move's agent and on the agent it left. */
+    private Uni<Void> releaseEverywhere(long proxyId, Move move, String authorization) {
+        Uni<Void> onMoved = keep(move.proxy().agentId, AgentCommands.release(proxyId, 0), proxyId, authorization);
         Placement previous = move.previous();
-        if (!placed && holdsAPlace(previous.status()) && !previous.agentId().equals(moved.agentId)) {
-            reassert(previous.agentId(), AgentCommands.release(proxy.id, previous.port()), proxy.id, authorization);
-        }
+        return holdsAPlace(previous.status()) && !previous.agentId().equals(move.proxy().agentId)
+                ? onMoved.chain(() -> keep(previous.agentId(), AgentCommands.release(proxyId, 0), proxyId, authorization))
+                : onMoved;
     }
 
     /** Whether the move's hold of the place it left is still there (not cleared by {@link MoveHolds} past its lease). */
@@ -522,23 +527,20 @@ public class ProxyControlService {
     }
 
     /**
-     * Sends {@code command} once more state the fleet kept after a command it gave up on ({@link CommandErrors#mayHaveRun}),
-     * without waiting for the answer: the agent carries out commands in the order they arrive, so this one, sent after
-     * the other, is the state it ends in. An agent that does not answer this either gets the same state from the
-     * reconciliation of its next Hello; a failure is only logged.
+     * Writes {@code command}, state the fleet kept after a command it gave up on ({@link CommandErrors#mayHaveRun}), to
+     * the agent's stream and completes once it is there ({@link AgentRouter#sendOnly}; {@code timeout_ms} 0, so the agent
+     * does not skip it as expired behind a backlog): the agent carries out commands in the order they arrive, so this
+     * one, after the other, is the state it ends in. Never fails: one that cannot be sent is logged (the agent's next
+     * Hello reconciles it).
      */
-    private void reassert(String agentId, FleetMessage.Builder command, long proxyId, String authorization) {
+    private Uni<Void> keep(String agentId, FleetMessage.Builder command, long proxyId, String authorization) {
         String kind = command.getCommandCase().name();
         LOG.infof("Proxy %d: a command its agent %s may still carry out was given up on; sending it the kept state (%s)",
                 proxyId, agentId, kind);
-        agents.command(agentId, command, authorization).subscribe().with(
-                result -> {
-                    if (!result.getOk()) {
-                        LOG.warnf("Proxy %d: agent %s refused the kept state (%s): %s", proxyId, agentId, kind, result.getError());
-                    }
-                },
-                failure -> LOG.warnf("Proxy %d: agent %s did not take the kept state (%s): %s; its next Hello reconciles it",
-                        proxyId, agentId, kind, failure.getMessage()));
+        return agents.sendOnly(agentId, command, authorization)
+                .onFailure().invoke(failure -> LOG.warnf("Proxy %d: the kept state (%s) could not be sent to agent %s: %s;"
+                        + " its next Hello reconciles it", proxyId, kind, agentId, failure.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /**
@@ -547,17 +549,16 @@ public class ProxyControlService {
      */
     private Uni<Void> reassertFingerprint(long proxyId, String agentId, String authorization) {
         return pool.preparedQuery(FINGERPRINT_TARGET).execute(Tuple.of(proxyId))
-                .invoke(rows -> {
+                .chain(rows -> {
                     RowIterator<Row> it = rows.iterator();
-                    if (it.hasNext()) {
-                        Row row = it.next();
-                        if (ProxyStatus.ACTIVE.equals(row.getString("status")) && agentId.equals(row.getString("agent_id"))) {
-                            reassert(agentId, AgentCommands.setFingerprint(proxyId, AgentCommands.fingerprint(row.getString("fingerprint"))),
-                                    proxyId, authorization);
-                        }
+                    Row row = it.hasNext() ? it.next() : null;
+                    if (row == null || !ProxyStatus.ACTIVE.equals(row.getString("status")) || !agentId.equals(row.getString("agent_id"))) {
+                        return Uni.createFrom().voidItem();
                     }
-                })
-                .replaceWithVoid();
+                    // on the stream before the caller ends the lease: no later change reaches the agent first
+                    return keep(agentId, AgentCommands.setFingerprint(proxyId, AgentCommands.fingerprint(row.getString("fingerprint"))),
+                            proxyId, authorization);
+                });
     }
 
     private static Proxy copyOf(Proxy p) {
