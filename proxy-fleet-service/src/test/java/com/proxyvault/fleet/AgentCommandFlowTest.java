@@ -174,6 +174,34 @@ class AgentCommandFlowTest {
     }
 
     @Test
+    void shouldSendItsPlaceAgainToAProxyItsAgentServesOnAnotherPort() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-zy", "token-zy", 32100, 32110, "y", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
+            int port = placed.get("port").asInt();
+
+            // Served where the API says: nothing to do. An agent from before ProxyTraffic.port says 0: no check.
+            agent.heartbeatOnPort(proxyId, port);
+            agent.heartbeatOnPort(proxyId, 0);
+            // Served on another port (a command the fleet gave up on, carried out late; any drift): the heartbeat batch
+            // sends the proxy its place again, from the row, without waiting for a Hello the agent never sends.
+            agent.heartbeatOnPort(proxyId, port + 5);
+            FleetMessage again = agent.next(WAIT);
+            assertTrue(again.hasProvisionProxy(), again.toString());
+            assertEquals(proxyId, again.getProvisionProxy().getProxyId());
+            assertEquals(port, again.getProvisionProxy().getPort());
+            assertEquals(placed.get("username").asText(), again.getProvisionProxy().getUsername());
+            assertEquals(placed.get("password").asText(), again.getProvisionProxy().getPassword());
+            agent.ack(again);
+            agent.answer(again, true, "");
+        }
+    }
+
+    @Test
     void shouldSendTheKeptPlaceAgainAfterAMoveItsAgentDidNotAcknowledge() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello(ACKING, "agent-zw", "token-zw", 31800, 31810, "w", "LAX", "NYC");

@@ -72,6 +72,14 @@ class TestAgent implements AutoCloseable {
         outbound.onNext(AgentMessage.newBuilder().setHeartbeat(heartbeat).build());
     }
 
+    /** A heartbeat reporting one proxy served on {@code port} (0: an agent that does not say), no bytes. */
+    void heartbeatOnPort(long proxyId, int port) {
+        outbound.onNext(AgentMessage.newBuilder().setHeartbeat(com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder()
+                .setSentAtEpochMs(System.currentTimeMillis())
+                .addTraffic(com.proxyvault.contracts.agent.v1.ProxyTraffic.newBuilder().setProxyId(proxyId).setPort(port)
+                        .setCountingSinceEpochMs(1))).build());
+    }
+
     /** A heartbeat reporting one modem's exit IP (as an agent does for each modem, every heartbeat). */
     void heartbeatWithExitIp(String modemId, String exitIp) {
         outbound.onNext(AgentMessage.newBuilder().setHeartbeat(com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder()

@@ -72,6 +72,7 @@ public class AgentReport {
         for (ProxyListener listener : listeners.served()) {
             heartbeat.addTraffic(ProxyTraffic.newBuilder()
                     .setProxyId(listener.proxyId())
+                    .setPort(listener.port())
                     .setBytesIn(listener.bytesIn())
                     .setBytesOut(listener.bytesOut())
                     .setCountingSinceEpochMs(listener.countingSinceEpochMs()));

@@ -216,7 +216,9 @@ class FleetLinkTest {
         // Heartbeats carry the proxy's byte counters (ProxyTraffic): both requests and answers count.
         await().atMost(PATIENCE).until(() -> fleet.latestHeartbeat() != null && fleet.latestHeartbeat().getTrafficList().stream()
                 .anyMatch(traffic -> traffic.getProxyId() == 101 && traffic.getBytesIn() > 0 && traffic.getBytesOut() > 0
-                        && traffic.getCountingSinceEpochMs() > 0));
+                        && traffic.getCountingSinceEpochMs() > 0
+                        // and the listener's port, which the fleet checks against the proxy's place
+                        && traffic.getPort() == port));
 
         CommandResult released = fleet.command(FleetMessage.newBuilder()
                 .setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(101).setPort(port)));

@@ -27,8 +27,11 @@ final class HeartbeatBatch {
     record Seen(LocalDateTime at, AgentSession session) {
     }
 
-    /** One proxy's byte report from agent {@code agentId} (the write applies it only to that agent's proxy). */
-    record Report(long proxyId, String agentId, long since, long bytesIn, long bytesOut) {
+    /**
+     * One proxy's byte report from agent {@code agentId} (the write applies it only to that agent's proxy), with the
+     * port its listener is on ({@code 0}: an agent that does not say).
+     */
+    record Report(long proxyId, String agentId, long since, long bytesIn, long bytesOut, int port) {
     }
 
     /**
@@ -64,7 +67,7 @@ final class HeartbeatBatch {
         }
         for (ProxyTraffic t : reports) {
             Report report = new Report(t.getProxyId(), session.agentId(), t.getCountingSinceEpochMs(),
-                    Math.max(0, t.getBytesIn()), Math.max(0, t.getBytesOut()));
+                    Math.max(0, t.getBytesIn()), Math.max(0, t.getBytesOut()), Math.max(0, t.getPort()));
             List<Report> list = traffic.computeIfAbsent(t.getProxyId(), id -> new ArrayList<>(1));
             Report last = list.isEmpty() ? null : list.get(list.size() - 1);
             if (last != null && last.since() == report.since() && last.agentId().equals(report.agentId())) {

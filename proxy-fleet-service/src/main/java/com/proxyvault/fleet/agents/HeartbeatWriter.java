@@ -47,7 +47,8 @@ import java.util.Map;
  * {@code proxy.online} ({@link #REVIVE}). After the write,
  * reported proxies that have {@code expired}, {@code failed} or been {@code disconnected} meanwhile, or that the
  * database places on another agent ({@link #ENDED}), are released on the stream that reported them (docs/fleet.md
- * "Releases without a caller"), one query for the whole batch.
+ * "Releases without a caller"), and active ones reported on another port than their place are sent their place again,
+ * one query for the whole batch.
  *
  * <p>A failed write is logged and its batch dropped, as a failed per-heartbeat transaction was: the next
  * heartbeat (10 s) carries the agent's time and every proxy's running totals again.
@@ -114,13 +115,23 @@ public class HeartbeatWriter {
      * agent's. A release that failed (a disconnect's, a connect's of the old listener) left the listener serving the
      * proxy's old credentials until the agent's next Hello, and its port refused every new proxy the database placed
      * there (static review, stop 27, finding 4).
+     *
+     * <p>And ({@code misplaced}) the active proxies their own agent reports on another port than the row's
+     * ({@code $5} the reported ports, 0 = not said), not being moved: sent their place again ({@code ProvisionProxy}
+     * from the row). A proxy served where the API does not say was noticed only at the agent's next Hello, which a
+     * healthy agent that keeps its stream never sends (new-user review, stop 30, H1, cause 3: a command the fleet gave
+     * up on, run late). One statement with the releases: the same probe per report.
      */
     static final String ENDED = """
-            select p.id, case when p.agent_id = r.agent then p.port else 0 end as port, r.agent as agent_id
-            from unnest($1::bigint[], $3::text[]) as r(id, agent)
+            select p.id, case when p.agent_id = r.agent then p.port else 0 end as port, r.agent as agent_id,
+                   p.agent_id = r.agent and p.status = 'active' as misplaced,
+                   p.modem_id, p.username, p.password, p.fingerprint
+            from unnest($1::bigint[], $3::text[], $5::int[]) as r(id, agent, port)
             join proxies p on p.id = r.id
             where p.status = any($2)
-               or (p.agent_id <> r.agent and (p.moving_until is null or p.moving_until <= $4))""";
+               or (p.agent_id <> r.agent and (p.moving_until is null or p.moving_until <= $4))
+               or (p.agent_id = r.agent and p.status = 'active' and r.port <> 0 and p.port <> r.port
+                   and (p.moving_until is null or p.moving_until <= $4))""";
 
     /**
      * Offline proxies that their own agent reports serving ({@code $1} proxy ids, {@code $2} the reporting agents, pairwise;
@@ -222,8 +233,12 @@ public class HeartbeatWriter {
         Map<String, HeartbeatBatch.Seen> seen = taken.seen();
         List<List<HeartbeatBatch.Report>> rounds = taken.trafficRounds();
         Map<Long, String> reportedBy = new HashMap<>();
-        rounds.forEach(round -> round.forEach(r -> reportedBy.put(r.proxyId(), r.agentId())));
-        Reports reports = Reports.of(reportedBy);
+        Map<Long, Integer> reportedPort = new HashMap<>();
+        rounds.forEach(round -> round.forEach(r -> {
+            reportedBy.put(r.proxyId(), r.agentId());
+            reportedPort.put(r.proxyId(), r.port());
+        }));
+        Reports reports = Reports.of(reportedBy, reportedPort);
         List<HeartbeatBatch.ExitIp> exitIps = taken.exitIps();
         return pool.withTransaction(connection -> updateAgents(connection, seen)
                         .chain(() -> updateTraffic(connection, rounds, 0))
@@ -234,18 +249,20 @@ public class HeartbeatWriter {
                 .replaceWith(taken.heartbeats());
     }
 
-    /** The batch's reports as parallel arrays: proxy ids and the agent that reported each. */
-    private record Reports(Long[] ids, String[] agents) {
-        static Reports of(Map<Long, String> reportedBy) {
+    /** The batch's reports as parallel arrays: proxy ids, the agent that reported each and the port it said (0: none). */
+    private record Reports(Long[] ids, String[] agents, Integer[] ports) {
+        static Reports of(Map<Long, String> reportedBy, Map<Long, Integer> reportedPort) {
             Long[] ids = new Long[reportedBy.size()];
             String[] agents = new String[reportedBy.size()];
+            Integer[] ports = new Integer[reportedBy.size()];
             int i = 0;
             for (var e : reportedBy.entrySet()) {
                 ids[i] = e.getKey();
                 agents[i] = e.getValue();
+                ports[i] = reportedPort.getOrDefault(e.getKey(), 0);
                 i++;
             }
-            return new Reports(ids, agents);
+            return new Reports(ids, agents, ports);
         }
 
         boolean isEmpty() {
@@ -364,7 +381,7 @@ public class HeartbeatWriter {
         }
         return connection.preparedQuery(ENDED)
                 .execute(Tuple.of(reports.ids(), new String[] {ProxyStatus.EXPIRED, ProxyStatus.FAILED, ProxyStatus.DISCONNECTED},
-                        reports.agents(), ClockProducer.utcNow(clock)))
+                        reports.agents(), ClockProducer.utcNow(clock), reports.ports()))
                 .map(rows -> {
                     List<Row> ended = new ArrayList<>();
                     rows.forEach(ended::add);
@@ -379,9 +396,35 @@ public class HeartbeatWriter {
             String agentId = row.getString("agent_id");
             HeartbeatBatch.Seen from = seen.get(agentId);
             if (from != null && agentId.equals(reportedBy.get(proxyId))) {
-                release(from.session(), proxyId, row.getInteger("port"));
+                if (Boolean.TRUE.equals(row.getBoolean("misplaced"))) {
+                    reprovision(from.session(), row);
+                } else {
+                    release(from.session(), proxyId, row.getInteger("port"));
+                }
             }
         }
+    }
+
+    /** An active proxy its agent serves on another port than the row's: its place from the row, sent again. */
+    private void reprovision(AgentSession session, Row row) {
+        com.proxyvault.fleet.proxies.Proxy proxy = new com.proxyvault.fleet.proxies.Proxy();
+        proxy.id = row.getLong("id");
+        proxy.modemId = row.getString("modem_id");
+        proxy.port = row.getInteger("port");
+        proxy.username = row.getString("username");
+        proxy.password = row.getString("password");
+        proxy.fingerprint = row.getString("fingerprint");
+        LOG.warnf("Agent %s serves proxy %d on another port than its place (%d): sending it its place again",
+                session.agentId(), proxy.id, proxy.port);
+        session.command(AgentCommands.provision(proxy)).subscribe().with(
+                result -> {
+                    if (!result.getOk()) {
+                        LOG.warnf("Agent %s could not re-open proxy %d on port %d: %s", session.agentId(), proxy.id,
+                                proxy.port, result.getError());
+                    }
+                },
+                failure -> LOG.warnf("Agent %s did not answer re-opening proxy %d: %s", session.agentId(), proxy.id,
+                        failure.getMessage()));
     }
 
     private void release(AgentSession session, long proxyId, int port) {

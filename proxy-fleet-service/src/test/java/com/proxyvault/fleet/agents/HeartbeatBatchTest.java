@@ -56,7 +56,7 @@ class HeartbeatBatchTest {
 
         List<List<HeartbeatBatch.Report>> rounds = batch.trafficRounds();
         assertEquals(1, rounds.size());
-        assertEquals(List.of(new HeartbeatBatch.Report(7, "a", 1, 150, 2500)), rounds.get(0));
+        assertEquals(List.of(new HeartbeatBatch.Report(7, "a", 1, 150, 2500, 0)), rounds.get(0));
     }
 
     @Test
@@ -68,9 +68,9 @@ class HeartbeatBatchTest {
 
         List<List<HeartbeatBatch.Report>> rounds = batch.trafficRounds();
         assertEquals(2, rounds.size());
-        assertEquals(List.of(new HeartbeatBatch.Report(7, "a", 1, 150, 2500), new HeartbeatBatch.Report(8, "a", 1, 6, 6)),
+        assertEquals(List.of(new HeartbeatBatch.Report(7, "a", 1, 150, 2500, 0), new HeartbeatBatch.Report(8, "a", 1, 6, 6, 0)),
                 rounds.get(0));
-        assertEquals(List.of(new HeartbeatBatch.Report(7, "a", 2, 30, 40)), rounds.get(1));
+        assertEquals(List.of(new HeartbeatBatch.Report(7, "a", 2, 30, 40, 0)), rounds.get(1));
     }
 
     @Test
