@@ -38,7 +38,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   proxy or connect it to another agent (fresh credentials that serve at once); the returning agent's Hello
  *   leaves both where the reseller put them (docs/fleet.md "Removing a modem and adding a location").</li>
  * </ul>
- * Both use the second agent (PV_FLEET_REPLICAS=2, as bin/test runs the stack), whose six modems no other
+ * <ul><li>a connect refused because the agent was frozen, which the agent carries out once it runs again: the proxy
+ * is served where the API says ({@link #shouldServeAProxyWhereTheApiSaysAfterItsFrozenAgentRanARefusedConnectLate}).</li></ul>
+ * All use the second agent (PV_FLEET_REPLICAS=2, as bin/test runs the stack), whose six modems no other
  * test is placed on unless it asks for that; on a one-replica stack the kill drill uses the only agent.
  */
 class FleetFaultsIT {
@@ -233,6 +235,49 @@ class FleetFaultsIT {
             }
         }
         return null;
+    }
+
+    /**
+     * A command the fleet gave up on, carried out late by a frozen agent (new-user review, stop 30, H1; docs/fleet.md
+     * "A command the fleet gave up on"): the agent is stopped ({@code SIGSTOP}), a connect answers 503
+     * {@code agent_not_acknowledged} ("nothing was changed"), the agent is continued and carries out the move it got
+     * late, and then the kept place the fleet sent after it: the proxy serves on the port and with the credentials the
+     * API shows. Before, the woken agent moved the listener to the move's port with credentials nobody had, and the
+     * proxy stayed unreachable, while the API showed it active, until the agent restarted.
+     */
+    @Test
+    void shouldServeAProxyWhereTheApiSaysAfterItsFrozenAgentRanARefusedConnectLate() throws Exception {
+        assumeTrue(FleetOps.twoReplicas(), "freezes agent-local-2, which only the two-replica stack (bin/test) runs");
+        StackApi.Reseller buyer = buyerWithWebhook("10.00");
+        JsonNode proxy = FleetOps.buyOn(FleetOps.AGENT_2, buyer, "LAX");
+        String base = "/v1/reseller/proxies/" + proxy.get("id").asLong();
+        assertServes(proxy, "/before-the-freeze");
+
+        long pid = FleetOps.pidOf("device-agent-2");
+        // the move must go to the frozen agent: agent-local-1 takes no new proxy in MIA meanwhile
+        List<String> drained = FleetOps.drain(FleetOps.AGENT_1, "MIA");
+        io.restassured.response.Response refused;
+        try {
+            FleetOps.signal(pid, "STOP");
+            try {
+                refused = reseller(buyer.key()).contentType(ContentType.JSON).body(Map.of("location_id", "MIA")).post(base + "/connect");
+            } finally {
+                FleetOps.signal(pid, "CONT");
+            }
+        } finally {
+            FleetOps.undrain(drained);
+        }
+        assertEquals(503, refused.statusCode(), refused.asString());
+        assertEquals("agent_not_acknowledged", refused.jsonPath().getString("code"));
+        JsonNode shown = read(reseller(buyer.key()).get(base).then().statusCode(200).extract().asString());
+        assertEquals(proxy.get("port").asInt(), shown.get("port").asInt());
+        assertEquals(proxy.get("username").asText(), shown.get("username").asText());
+        // The woken agent works through what it got while stopped (the move, then the kept place) in milliseconds;
+        // the proxy is then served where the API says, and stays so past a heartbeat (3 s under bin/test).
+        await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ofSeconds(2)).until(() -> serves(proxy, "/after-the-freeze"));
+        Thread.sleep(4_000);
+        assertServes(proxy, "/a-heartbeat-later");
+        reseller(buyer.key()).post(base + "/disconnect").then().statusCode(200); // its LAX slot back for the kill drill
     }
 
     /** A reseller with {@code topUp} and a webhook for every event to this class's receiver. */

@@ -3,6 +3,7 @@ package com.proxyvault.systemtests;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.restassured.http.ContentType;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import static com.proxyvault.systemtests.StackApi.operator;
 import static com.proxyvault.systemtests.StackApi.read;
 import static com.proxyvault.systemtests.StackApi.reseller;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -174,6 +176,31 @@ final class FleetOps {
             process.onExit().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("kill -9 " + component, e);
+        }
+    }
+
+    /** The pid of bin/stack's {@code component} (its pid file), checked to be that component's process. */
+    static long pidOf(String component) {
+        Path pidFile = repo().resolve(".stack/pids/" + component + ".pid");
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() ->
+                    new AssertionError(component + " (pid " + pid + " in " + pidFile + ") is not running"));
+            assertTrue(process.info().commandLine().orElse("").contains("-Dproxyvault.component=" + component + " "),
+                    "pid " + pid + " is " + component + ": " + process.info().commandLine().orElse("?"));
+            return pid;
+        } catch (IOException e) {
+            throw new IllegalStateException("reading " + pidFile, e);
+        }
+    }
+
+    /** {@code kill -<signal> <pid>} (STOP freezes a process, CONT lets it run again). */
+    static void signal(long pid, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("kill -" + signal + " " + pid, e);
         }
     }
 
