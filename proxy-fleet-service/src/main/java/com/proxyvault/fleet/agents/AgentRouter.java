@@ -81,17 +81,9 @@ public class AgentRouter {
         if (authorization == null) {
             return Uni.createFrom().failure(new NotHeld(agentId));
         }
-        Context caller = Vertx.currentContext();
-        return replicas.holderOf(agentId).chain(holder -> holder
-                        .map(h -> forward(h, agentId, command.build(), timeout, authorization))
-                        .orElseGet(() -> Uni.createFrom().failure(new NotHeld(agentId))))
-                .emitOn(task -> {
-                    if (caller == null) {
-                        task.run();
-                    } else {
-                        caller.runOnContext(ignored -> task.run()); // back on the caller's context (Hibernate Reactive)
-                    }
-                });
+        return onCallersContext(replicas.holderOf(agentId).chain(holder -> holder
+                .map(h -> forward(h, agentId, command.build(), timeout, authorization))
+                .orElseGet(() -> Uni.createFrom().failure(new NotHeld(agentId)))));
     }
 
     /**
@@ -145,17 +137,24 @@ public class AgentRouter {
         if (authorization == null) {
             return Uni.createFrom().failure(new NotHeld(agentId));
         }
+        return onCallersContext(replicas.holderOf(agentId).chain(holder -> holder
+                .map(h -> forwardSendOnly(h, agentId, command.build(), authorization))
+                .orElseGet(() -> Uni.createFrom().failure(new NotHeld(agentId)))));
+    }
+
+    /**
+     * {@code hop}'s outcome delivered on the Vert.x context of the caller of this method (the hop's HTTP client answers
+     * on its own): Hibernate Reactive work the caller chains after it must run on the caller's context.
+     */
+    private static <T> Uni<T> onCallersContext(Uni<T> hop) {
         Context caller = Vertx.currentContext();
-        return replicas.holderOf(agentId).chain(holder -> holder
-                        .map(h -> forwardSendOnly(h, agentId, command.build(), authorization))
-                        .orElseGet(() -> Uni.createFrom().failure(new NotHeld(agentId))))
-                .emitOn(task -> {
-                    if (caller == null) {
-                        task.run();
-                    } else {
-                        caller.runOnContext(ignored -> task.run()); // back on the caller's context (Hibernate Reactive)
-                    }
-                });
+        return hop.emitOn(task -> {
+            if (caller == null) {
+                task.run();
+            } else {
+                caller.runOnContext(ignored -> task.run());
+            }
+        });
     }
 
     private Uni<Void> forwardSendOnly(FleetReplicas.Holder holder, String agentId, FleetMessage command, String authorization) {
