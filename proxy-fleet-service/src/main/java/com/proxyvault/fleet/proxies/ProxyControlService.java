@@ -446,7 +446,7 @@ public class ProxyControlService {
         if (!holdsAPlace(proxy.status)) {
             return releaseEverywhere(proxy.id, move, authorization);
         }
-        Uni<Void> kept = keep(proxy.agentId, AgentCommands.provision(copyOf(proxy)), proxy.id, authorization);
+        Uni<Void> kept = keep(proxy.agentId, AgentCommands.provision(proxy), proxy.id, authorization);
         return proxy.agentId.equals(moved.agentId) ? kept
                 : kept.chain(() -> keep(moved.agentId, AgentCommands.release(proxy.id, 0), proxy.id, authorization));
     }
