@@ -63,6 +63,8 @@ class AgentCommandFlowTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final AtomicLong IDS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 500);
     private static final int ACKING = 2;
+    /** Hello.protocol_version 3: every heartbeat lists every proxy the agent serves (docs/fleet.md "Heartbeats as reconciliation"). */
+    private static final int LISTS_ALL_SERVED = 3;
 
     @ConfigProperty(name = "proxyvault.topic-prefix")
     String topicPrefix;
@@ -198,6 +200,72 @@ class AgentCommandFlowTest {
             assertEquals(placed.get("password").asText(), again.getProvisionProxy().getPassword());
             agent.ack(again);
             agent.answer(again, true, "");
+        }
+    }
+
+    @Test
+    void shouldSendItsPlaceAgainToAnActiveProxyItsAgentStopsListingInTwoHeartbeats() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(LISTS_ALL_SERVED, "agent-zo", "token-zo", 33100, 33110, "o", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
+
+            // Listed where the API says, then missing from one heartbeat: one heartbeat may have been built before a
+            // command ran, so nothing is sent yet.
+            agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[] {proxyId}, placed.get("port").asInt());
+            agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[0]);
+            assertEquals(null, agent.received.poll(1_500, TimeUnit.MILLISECONDS), "one heartbeat without it sends nothing");
+            // Missing again (a release the fleet had given up on, carried out late): the place is sent again from the
+            // row, without waiting for a Hello a healthy agent never sends (review stop 31, "unserved proxy").
+            FleetMessage again = awaitCommandWhile(agent, () -> agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[0]));
+            assertTrue(again.hasProvisionProxy(), again.toString());
+            assertEquals(proxyId, again.getProvisionProxy().getProxyId());
+            assertEquals(placed.get("port").asInt(), again.getProvisionProxy().getPort());
+            assertEquals(placed.get("username").asText(), again.getProvisionProxy().getUsername());
+            assertEquals(placed.get("password").asText(), again.getProvisionProxy().getPassword());
+            agent.ack(again);
+            agent.answer(again, true, "");
+        }
+    }
+
+    @Test
+    void shouldSendTheStoredFingerprintAgainToAProxyItsAgentListsWithAnother() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(LISTS_ALL_SERVED, "agent-zp", "token-zp", 33200, 33210, "p", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            long reseller = IDS.incrementAndGet();
+            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+            JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
+            int port = placed.get("port").asInt();
+
+            // The profile stored is "none"; the agent presents "windows" (a change the fleet gave up on and sent the
+            // stored profile back for, run after it): the place goes out again, carrying the stored profile.
+            FleetMessage again = awaitCommandWhile(agent,
+                    () -> agent.heartbeatServing(Fingerprint.FINGERPRINT_WINDOWS, new long[] {proxyId}, port));
+            assertTrue(again.hasProvisionProxy(), again.toString());
+            assertEquals(proxyId, again.getProvisionProxy().getProxyId());
+            assertEquals(port, again.getProvisionProxy().getPort());
+            assertEquals(Fingerprint.FINGERPRINT_NONE, again.getProvisionProxy().getFingerprint());
+            agent.ack(again);
+            agent.answer(again, true, "");
+        }
+    }
+
+    @Test
+    void shouldNotTakeAMissingProxyForUnservedFromAnAgentThatDoesNotListThemAll() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            // protocol 2: heartbeats without a complete list (an agent from before protocol 3, or a load tool)
+            agent.hello(ACKING, "agent-zq", "token-zq", 33300, 33310, "q", "MIA");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            provision(agent, IDS.incrementAndGet(), IDS.incrementAndGet());
+            for (int i = 0; i < 3; i++) {
+                agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[0]);
+                assertEquals(null, agent.received.poll(700, TimeUnit.MILLISECONDS), "nothing sent to a protocol-2 agent");
+            }
         }
     }
 
@@ -480,6 +548,19 @@ class AgentCommandFlowTest {
     }
 
     /** Pays an order, acks and confirms the agent's ProvisionProxy, and returns the active proxy's id. */
+    /** Sends {@code heartbeat} every 400 ms until the fleet sends a command (at most {@link #WAIT}); that command. */
+    private static FleetMessage awaitCommandWhile(TestAgent agent, Runnable heartbeat) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            heartbeat.run();
+            FleetMessage message = agent.received.poll(400, TimeUnit.MILLISECONDS);
+            if (message != null) {
+                return message;
+            }
+        }
+        throw new AssertionError("The fleet sent nothing within " + WAIT);
+    }
+
     private long provision(TestAgent agent, long reseller, long order) throws Exception {
         orderPaid(reseller, order);
         FleetMessage provision = agent.next(WAIT);

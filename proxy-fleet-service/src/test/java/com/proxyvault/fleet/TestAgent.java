@@ -80,6 +80,19 @@ class TestAgent implements AutoCloseable {
                         .setCountingSinceEpochMs(1))).build());
     }
 
+    /**
+     * A heartbeat of an agent of protocol 3 ("lists every proxy it serves"): exactly {@code proxyIds}, each on its port
+     * ({@code ports}, pairwise) with {@code fingerprint}; none: it serves nothing.
+     */
+    void heartbeatServing(com.proxyvault.contracts.agent.v1.Fingerprint fingerprint, long[] proxyIds, int... ports) {
+        var heartbeat = com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder().setSentAtEpochMs(System.currentTimeMillis());
+        for (int i = 0; i < proxyIds.length; i++) {
+            heartbeat.addTraffic(com.proxyvault.contracts.agent.v1.ProxyTraffic.newBuilder().setProxyId(proxyIds[i])
+                    .setPort(ports[i]).setCountingSinceEpochMs(1).setFingerprint(fingerprint));
+        }
+        outbound.onNext(AgentMessage.newBuilder().setHeartbeat(heartbeat).build());
+    }
+
     /** A heartbeat reporting one modem's exit IP (as an agent does for each modem, every heartbeat). */
     void heartbeatWithExitIp(String modemId, String exitIp) {
         outbound.onNext(AgentMessage.newBuilder().setHeartbeat(com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder()

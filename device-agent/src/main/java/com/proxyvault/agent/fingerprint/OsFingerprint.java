@@ -59,6 +59,16 @@ public enum OsFingerprint {
         };
     }
 
+    /** This profile as the protocol names it ({@code Fingerprint}), e.g. in a heartbeat's {@code ProxyTraffic}. */
+    public Fingerprint protocolValue() {
+        return switch (this) {
+            case LINUX -> Fingerprint.FINGERPRINT_LINUX;
+            case MACOS -> Fingerprint.FINGERPRINT_MACOS;
+            case WINDOWS -> Fingerprint.FINGERPRINT_WINDOWS;
+            case NONE -> Fingerprint.FINGERPRINT_NONE;
+        };
+    }
+
     /** The name a listener records ({@code NONE}, {@code WINDOWS} ...), back; anything else is {@link #NONE}. */
     public static OsFingerprint named(String name) {
         for (OsFingerprint fingerprint : values()) {

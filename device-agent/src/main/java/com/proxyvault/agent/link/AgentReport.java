@@ -1,6 +1,7 @@
 package com.proxyvault.agent.link;
 
 import com.proxyvault.agent.AgentConfig;
+import com.proxyvault.agent.fingerprint.OsFingerprint;
 import com.proxyvault.agent.modems.ModemDriver;
 import com.proxyvault.agent.modems.Modems;
 import com.proxyvault.agent.proxy.ProxyListener;
@@ -24,9 +25,11 @@ public class AgentReport {
     private final ProxyListeners listeners;
     /**
      * What this agent speaks ({@code Hello.protocol_version}): 2 = acks every command on receipt and honours
-     * {@code FleetMessage.timeout_ms} (agent.proto; docs/fleet.md "Commands: id, ack, timeout").
+     * {@code FleetMessage.timeout_ms} (agent.proto; docs/fleet.md "Commands: id, ack, timeout"); 3 = also lists every
+     * served proxy in every heartbeat with its port and fingerprint, so the fleet can tell a proxy missing from a
+     * heartbeat is not served (docs/fleet.md "Heartbeats as reconciliation").
      */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     private final Clock clock;
 
@@ -60,7 +63,10 @@ public class AgentReport {
         return hello.build();
     }
 
-    /** Every modem's state and every served proxy's cumulative byte counters ({@code ProxyTraffic}). */
+    /**
+     * Every modem's state and every served proxy's cumulative byte counters, port and fingerprint ({@code ProxyTraffic}):
+     * the complete list of what this agent serves when it is built (protocol version 3).
+     */
     Heartbeat heartbeat() {
         Heartbeat.Builder heartbeat = Heartbeat.newBuilder().setSentAtEpochMs(clock.millis());
         for (ModemDriver modem : modems.all()) {
@@ -73,6 +79,7 @@ public class AgentReport {
             heartbeat.addTraffic(ProxyTraffic.newBuilder()
                     .setProxyId(listener.proxyId())
                     .setPort(listener.port())
+                    .setFingerprint(OsFingerprint.named(listener.fingerprint()).protocolValue())
                     .setBytesIn(listener.bytesIn())
                     .setBytesOut(listener.bytesOut())
                     .setCountingSinceEpochMs(listener.countingSinceEpochMs()));

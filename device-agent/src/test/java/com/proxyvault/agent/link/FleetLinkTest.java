@@ -274,6 +274,10 @@ class FleetLinkTest {
 
         assertTrue(served.getOk(), served.getError());
         assertFalse(notServed.getOk());
+        // Heartbeats (protocol 3) list the proxy with the profile it presents: the fleet compares it with the stored one.
+        await().atMost(PATIENCE).until(() -> fleet.latestHeartbeat() != null && fleet.latestHeartbeat().getTrafficList().stream()
+                .anyMatch(traffic -> traffic.getProxyId() == 105 && traffic.getPort() == port && traffic.hasFingerprint()
+                        && traffic.getFingerprint() == Fingerprint.FINGERPRINT_WINDOWS));
         assertTrue(fleet.command(FleetMessage.newBuilder().setReleaseProxy(ReleaseProxy.newBuilder().setProxyId(105))).getOk());
     }
 

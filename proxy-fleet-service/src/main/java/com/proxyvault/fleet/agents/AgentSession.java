@@ -22,12 +22,20 @@ public class AgentSession {
 
     /** The first {@code Hello.protocol_version} whose agents ack every command. */
     public static final int ACKING_PROTOCOL = 2;
+    /**
+     * The first {@code Hello.protocol_version} whose heartbeats list every served proxy with its port and fingerprint
+     * (agent.proto; docs/fleet.md "Heartbeats as reconciliation").
+     */
+    public static final int REPORTING_PROTOCOL = 3;
 
     private final String agentId;
     private final java.util.UUID stream;
     private final MultiEmitter<? super FleetMessage> outbound;
     private final boolean acks;
+    private final boolean reportsAllServed;
     private final CommandConfig config;
+    /** Proxies the last heartbeat check found not served as the database says (guarded by {@code this}). */
+    private java.util.Set<Long> suspects = java.util.Set.of();
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
     /** A command sent and not answered yet: its ack and its result, each completed at most once. */
@@ -45,6 +53,7 @@ public class AgentSession {
         this.stream = stream;
         this.outbound = outbound;
         this.acks = protocolVersion >= ACKING_PROTOCOL;
+        this.reportsAllServed = protocolVersion >= REPORTING_PROTOCOL;
         this.config = config;
     }
 
@@ -60,6 +69,25 @@ public class AgentSession {
     /** True when this agent acks commands (older agents answer with the result only). */
     public boolean acks() {
         return acks;
+    }
+
+    /** True when every heartbeat of this agent lists every proxy it serves ({@value #REPORTING_PROTOCOL}). */
+    public boolean reportsAllServed() {
+        return reportsAllServed;
+    }
+
+    /**
+     * Two strikes for a heartbeat check (docs/fleet.md "Heartbeats as reconciliation"): {@code found} are the proxies
+     * this check found not served as the database says; the answer is those the previous check on this stream found
+     * too, and {@code found} replaces what is remembered. A proxy seen once may be a command still on its way (the
+     * heartbeat was built before the agent ran it, or the database write of its outcome had not committed when the
+     * check read it); seen in two heartbeats 10 s apart it is not.
+     */
+    public synchronized java.util.Set<Long> confirmSuspects(java.util.Set<Long> found) {
+        java.util.Set<Long> confirmed = new java.util.HashSet<>(found);
+        confirmed.retainAll(suspects);
+        suspects = java.util.Set.copyOf(found);
+        return confirmed;
     }
 
     void send(FleetMessage message) {

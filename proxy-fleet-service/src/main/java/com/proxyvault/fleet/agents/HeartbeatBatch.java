@@ -1,5 +1,6 @@
 package com.proxyvault.fleet.agents;
 
+import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.ModemStatus;
 import com.proxyvault.contracts.agent.v1.ProxyTraffic;
 
@@ -23,8 +24,16 @@ import java.util.TreeMap;
  */
 final class HeartbeatBatch {
 
-    /** One agent's latest heartbeat in the batch: when it arrived (UTC) and on which stream. */
-    record Seen(LocalDateTime at, AgentSession session) {
+    /**
+     * One agent's latest heartbeat in the batch: when it arrived (UTC), on which stream, and, from an agent whose
+     * heartbeats list every proxy it serves ({@link AgentSession#reportsAllServed()}), that list: proxy id → the
+     * fingerprint reported (the fleet's name, {@code none} ... {@code windows}; {@code null}: not said). {@code served}
+     * is {@code null} for an agent that does not list them all.
+     */
+    record Seen(LocalDateTime at, AgentSession session, Map<Long, String> served) {
+        Seen(LocalDateTime at, AgentSession session) {
+            this(at, session, null);
+        }
     }
 
     /**
@@ -57,7 +66,8 @@ final class HeartbeatBatch {
      */
     void add(AgentSession session, LocalDateTime at, List<ProxyTraffic> reports, List<ModemStatus> modems) {
         heartbeats++;
-        seen.merge(session.agentId(), new Seen(at, session), (old, now) -> now.at().isBefore(old.at()) ? old : now);
+        seen.merge(session.agentId(), new Seen(at, session, session.reportsAllServed() ? served(reports) : null),
+                (old, now) -> now.at().isBefore(old.at()) ? old : now);
         for (ModemStatus modem : modems) {
             if (!modem.getExitIp().isEmpty()) {
                 String id = session.agentId() + "/" + modem.getModemId();
@@ -76,6 +86,25 @@ final class HeartbeatBatch {
                 list.add(report);
             }
         }
+    }
+
+    private static Map<Long, String> served(List<ProxyTraffic> reports) {
+        Map<Long, String> served = new HashMap<>(reports.size() * 2);
+        for (ProxyTraffic t : reports) {
+            served.put(t.getProxyId(), t.hasFingerprint() ? fingerprintName(t.getFingerprint()) : null);
+        }
+        return served;
+    }
+
+    /** The fleet's stored name of a protocol fingerprint ({@code proxies.fingerprint}); one it does not know: {@code null}. */
+    static String fingerprintName(Fingerprint fingerprint) {
+        return switch (fingerprint) {
+            case FINGERPRINT_NONE -> "none";
+            case FINGERPRINT_LINUX -> "linux";
+            case FINGERPRINT_MACOS -> "macos";
+            case FINGERPRINT_WINDOWS -> "windows";
+            default -> null;
+        };
     }
 
     boolean isEmpty() {

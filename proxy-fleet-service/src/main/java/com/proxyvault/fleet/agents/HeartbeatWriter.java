@@ -48,7 +48,9 @@ import java.util.Map;
  * reported proxies that have {@code expired}, {@code failed} or been {@code disconnected} meanwhile, or that the
  * database places on another agent ({@link #ENDED}), are released on the stream that reported them (docs/fleet.md
  * "Releases without a caller"), and active ones reported on another port than their place are sent their place again,
- * one query for the whole batch.
+ * one query for the whole batch. And for agents whose heartbeats list every proxy they serve (protocol 3), the active
+ * proxies their latest heartbeat did not list, or listed with another fingerprint ({@link #SUSPECTS}), are sent their
+ * place again once two heartbeats in a row show it (docs/fleet.md "Heartbeats as reconciliation").
  *
  * <p>A failed write is logged and its batch dropped, as a failed per-heartbeat transaction was: the next
  * heartbeat (10 s) carries the agent's time and every proxy's running totals again.
@@ -132,6 +134,31 @@ public class HeartbeatWriter {
                or (p.agent_id <> r.agent and (p.moving_until is null or p.moving_until <= $4))
                or (p.agent_id = r.agent and p.status = 'active' and r.port <> 0 and p.port <> r.port
                    and (p.moving_until is null or p.moving_until <= $4))""";
+
+    /**
+     * What a complete heartbeat ({@link AgentSession#reportsAllServed()}) shows its agent does not serve as the database
+     * says ({@code $1} the agents, {@code $2} when their latest heartbeat of the batch arrived, pairwise; {@code $3},
+     * {@code $4}, {@code $5} that heartbeat's proxies: agent, proxy id, fingerprint reported or null): the agent's active
+     * proxies on online modems that it did not list ({@code unserved}), or listed with another fingerprint than the
+     * stored one. Not a proxy written since the heartbeat arrived ({@code updated_at}: it was activated, or its profile
+     * stored, after the agent built the heartbeat) and not one a connect or a fingerprint change holds (their leases):
+     * those commands are still on their way. What a late command the fleet had given up on left behind, and the drift
+     * check of {@link #ENDED} does not see: a release that closed an active proxy's listener, a fingerprint change run
+     * after the fleet sent the stored profile back (docs/fleet.md "Heartbeats as reconciliation"; review stop 31,
+     * "late hop" and "unserved proxy"). The caller sends their place again only when two heartbeats in a row show the
+     * same ({@link AgentSession#confirmSuspects}).
+     */
+    static final String SUSPECTS = """
+            select p.id, p.agent_id, p.modem_id, p.port, p.username, p.password, p.fingerprint, s.id is null as unserved
+            from unnest($1::text[], $2::timestamp[]) as a(agent, seen)
+            join proxies p on p.agent_id = a.agent and p.status = 'active'
+            join modems m on m.id = p.modem_id and m.online
+            left join unnest($3::text[], $4::bigint[], $5::text[]) as s(agent, id, fingerprint)
+              on s.agent = p.agent_id and s.id = p.id
+            where p.updated_at < a.seen
+              and (p.moving_until is null or p.moving_until <= $6)
+              and (p.fingerprint_until is null or p.fingerprint_until <= $6)
+              and (s.id is null or s.fingerprint <> p.fingerprint)""";
 
     /**
      * Offline proxies that their own agent reports serving ({@code $1} proxy ids, {@code $2} the reporting agents, pairwise;
@@ -243,10 +270,75 @@ public class HeartbeatWriter {
         return pool.withTransaction(connection -> updateAgents(connection, seen)
                         .chain(() -> updateTraffic(connection, rounds, 0))
                         .chain(() -> revive(connection, reports))
-                        .chain(() -> ended(connection, reports)))
-                .invoke(ended -> releaseEnded(seen, reportedBy, ended))
+                        .chain(() -> ended(connection, reports))
+                        .chain(ended -> suspects(connection, seen).map(suspects -> new Found(ended, suspects))))
+                .invoke(found -> {
+                    releaseEnded(seen, reportedBy, found.ended());
+                    sendSuspectsTheirPlace(seen, found.suspects());
+                })
                 .call(() -> updateExitIps(exitIps))
                 .replaceWith(taken.heartbeats());
+    }
+
+    /** What the batch's reads found: proxies to release or re-place ({@link #ENDED}), and suspects ({@link #SUSPECTS}). */
+    private record Found(List<Row> ended, List<Row> suspects) {
+    }
+
+    /** {@link #SUSPECTS} for the batch's agents whose heartbeats list every proxy they serve, in the batch's transaction. */
+    private Uni<List<Row>> suspects(SqlConnection connection, Map<String, HeartbeatBatch.Seen> seen) {
+        List<String> agents = new ArrayList<>();
+        List<LocalDateTime> at = new ArrayList<>();
+        List<String> servedAgents = new ArrayList<>();
+        List<Long> servedIds = new ArrayList<>();
+        List<String> servedFingerprints = new ArrayList<>();
+        seen.forEach((agent, heard) -> {
+            if (heard.served() != null) {
+                agents.add(agent);
+                at.add(heard.at());
+                heard.served().forEach((proxyId, fingerprint) -> {
+                    servedAgents.add(agent);
+                    servedIds.add(proxyId);
+                    servedFingerprints.add(fingerprint);
+                });
+            }
+        });
+        if (agents.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return connection.preparedQuery(SUSPECTS)
+                .execute(Tuple.tuple().addArrayOfString(agents.toArray(String[]::new))
+                        .addArrayOfLocalDateTime(at.toArray(LocalDateTime[]::new))
+                        .addArrayOfString(servedAgents.toArray(String[]::new))
+                        .addArrayOfLong(servedIds.toArray(Long[]::new))
+                        .addArrayOfString(servedFingerprints.toArray(String[]::new))
+                        .addLocalDateTime(ClockProducer.utcNow(clock)))
+                .map(rows -> {
+                    List<Row> found = new ArrayList<>();
+                    rows.forEach(found::add);
+                    return found;
+                });
+    }
+
+    /**
+     * For each checked agent still on its stream here: the suspects this check and the previous one found
+     * ({@link AgentSession#confirmSuspects}) are sent their place from the row again (the agent's open is idempotent).
+     */
+    private void sendSuspectsTheirPlace(Map<String, HeartbeatBatch.Seen> seen, List<Row> suspects) {
+        Map<String, Map<Long, Row>> byAgent = new HashMap<>();
+        suspects.forEach(row -> byAgent.computeIfAbsent(row.getString("agent_id"), a -> new HashMap<>()).put(row.getLong("id"), row));
+        seen.forEach((agent, heard) -> {
+            if (heard.served() == null || registry.session(agent).map(s -> s != heard.session()).orElse(true)) {
+                return;
+            }
+            Map<Long, Row> found = byAgent.getOrDefault(agent, Map.of());
+            for (Long proxyId : heard.session().confirmSuspects(found.keySet())) {
+                Row row = found.get(proxyId);
+                LOG.warnf("Agent %s %s proxy %d in two heartbeats in a row: sending it its place again", agent,
+                        Boolean.TRUE.equals(row.getBoolean("unserved")) ? "did not list" : "listed another fingerprint for",
+                        proxyId);
+                reprovision(heard.session(), row);
+            }
+        });
     }
 
     /** The batch's reports as parallel arrays: proxy ids, the agent that reported each and the port it said (0: none). */
@@ -397,6 +489,8 @@ public class HeartbeatWriter {
             HeartbeatBatch.Seen from = seen.get(agentId);
             if (from != null && agentId.equals(reportedBy.get(proxyId))) {
                 if (Boolean.TRUE.equals(row.getBoolean("misplaced"))) {
+                    LOG.warnf("Agent %s serves proxy %d on another port than its place (%d): sending it its place again",
+                            agentId, proxyId, row.getInteger("port"));
                     reprovision(from.session(), row);
                 } else {
                     release(from.session(), proxyId, row.getInteger("port"));
@@ -405,7 +499,10 @@ public class HeartbeatWriter {
         }
     }
 
-    /** An active proxy its agent serves on another port than the row's: its place from the row, sent again. */
+    /**
+     * An active proxy its agent serves on another port than the row's ({@link #ENDED}), or does not serve as the row says
+     * ({@link #SUSPECTS}): its place from the row (modem, port, credentials, fingerprint), sent again.
+     */
     private void reprovision(AgentSession session, Row row) {
         com.proxyvault.fleet.proxies.Proxy proxy = new com.proxyvault.fleet.proxies.Proxy();
         proxy.id = row.getLong("id");
@@ -414,8 +511,6 @@ public class HeartbeatWriter {
         proxy.username = row.getString("username");
         proxy.password = row.getString("password");
         proxy.fingerprint = row.getString("fingerprint");
-        LOG.warnf("Agent %s serves proxy %d on another port than its place (%d): sending it its place again",
-                session.agentId(), proxy.id, proxy.port);
         session.command(AgentCommands.provision(proxy)).subscribe().with(
                 result -> {
                     if (!result.getOk()) {

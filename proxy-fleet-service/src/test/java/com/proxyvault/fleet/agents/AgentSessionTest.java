@@ -45,6 +45,18 @@ class AgentSessionTest {
     }
 
     @Test
+    void shouldConfirmOnlyTheSuspectsTwoChecksInARowFound() {
+        AgentSession session = session(AgentSession.REPORTING_PROTOCOL);
+        assertTrue(session.reportsAllServed());
+        assertFalse(session(AgentSession.ACKING_PROTOCOL).reportsAllServed(), "protocol 2 does not list every proxy");
+        assertEquals(java.util.Set.of(), session.confirmSuspects(java.util.Set.of(1L, 2L)), "a first strike confirms nothing");
+        assertEquals(java.util.Set.of(2L), session.confirmSuspects(java.util.Set.of(2L, 3L)), "2 twice in a row");
+        assertEquals(java.util.Set.of(), session.confirmSuspects(java.util.Set.of()), "a check that finds nothing forgets");
+        assertEquals(java.util.Set.of(), session.confirmSuspects(java.util.Set.of(3L)), "3 is a first strike again");
+        assertEquals(java.util.Set.of(3L), session.confirmSuspects(java.util.Set.of(3L)));
+    }
+
+    @Test
     void shouldSendEveryCommandWithAFreshIdAndItsKindsTimeout() throws Exception {
         AgentSession session = session(AgentSession.ACKING_PROTOCOL);
         session.command(FINGERPRINT.clone()).subscribe().with(r -> { }, e -> { });
