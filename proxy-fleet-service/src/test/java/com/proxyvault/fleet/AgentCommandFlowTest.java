@@ -186,9 +186,13 @@ class AgentCommandFlowTest {
             JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
             int port = placed.get("port").asInt();
 
-            // Served where the API says: nothing to do. An agent from before ProxyTraffic.port says 0: no check.
+            // Served where the API says: nothing to do. An agent from before ProxyTraffic.port says 0: no check. Each
+            // gets its own heartbeat batch (flushed every 250 ms), so each is checked on its own and not merged into
+            // the wrong-port one below.
             agent.heartbeatOnPort(proxyId, port);
+            assertEquals(null, agent.received.poll(1_000, TimeUnit.MILLISECONDS), "served on its port: nothing sent");
             agent.heartbeatOnPort(proxyId, 0);
+            assertEquals(null, agent.received.poll(1_000, TimeUnit.MILLISECONDS), "port not said: nothing sent");
             // Served on another port (a command the fleet gave up on, carried out late; any drift): the heartbeat batch
             // sends the proxy its place again, from the row, without waiting for a Hello the agent never sends.
             agent.heartbeatOnPort(proxyId, port + 5);
