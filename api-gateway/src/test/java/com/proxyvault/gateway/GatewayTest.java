@@ -487,6 +487,14 @@ public class GatewayTest {
                 .post("/v1/admin/locations").then().statusCode(422);
         given().header("Authorization", "Bearer " + operatorToken()).contentType("application/json")
                 .body("{\"capacity\":4}").patch("/v1/admin/agents/agent-1/modems/a%20b").then().statusCode(404);
+        // dots alone would be dot segments of the internal call (/internal/agents/agent-1/modems/.. is /internal/agents/agent-1):
+        // a 404 with the error shape, and nothing reaches the fleet (the last assertion below)
+        given().header("Authorization", "Bearer " + operatorToken()).urlEncodingEnabled(false)
+                .delete("/v1/admin/agents/agent-1/modems/%2E%2E").then().statusCode(404).body("code", equalTo("not_found"));
+        given().header("Authorization", "Bearer " + operatorToken()).urlEncodingEnabled(false).contentType("application/json")
+                .body("{\"capacity\":4}").patch("/v1/admin/agents/%2E/modems/m-1").then().statusCode(404);
+        given().header("Authorization", "Bearer " + operatorToken()).urlEncodingEnabled(false).contentType("application/json")
+                .post("/v1/admin/agents/agent-1/modems/%2E%2E/drain").then().statusCode(404);
         given().delete("/v1/admin/agents/agent-1/modems/m-1").then().statusCode(401);
         given().contentType("application/json").body("{\"capacity\":4}").patch("/v1/admin/agents/agent-1/modems/m-1")
                 .then().statusCode(401);

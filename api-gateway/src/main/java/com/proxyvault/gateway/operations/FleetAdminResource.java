@@ -66,8 +66,13 @@ import java.util.regex.Pattern;
 public class FleetAdminResource {
 
     private static final String FLEET = "fleet";
-    /** Agent and modem ids as agents announce them; anything else names no modem. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /**
+     * Agent and modem ids as agents announce them; anything else names no modem. Not dots alone: {@code .} and
+     * {@code ..} would become dot segments of the internal call, which the fleet's HTTP server resolves to another
+     * resource (RFC 3986 section 5.2.4). The gateway's own server already removes them from the request path, also
+     * sent as {@code %2E%2E} (GatewayTest), so this is a second guard, not the only one.
+     */
+    private static final Pattern ID = Pattern.compile("(?!\\.+$)[A-Za-z0-9._-]{1,100}");
     /** Location ids as resellers send them; anything else names no location. */
     private static final Pattern LOCATION_ID = Pattern.compile("[A-Z0-9]{2,32}");
 
