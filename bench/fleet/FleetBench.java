@@ -3,6 +3,7 @@ import com.proxyvault.contracts.agent.v1.AgentMessage;
 import com.proxyvault.contracts.agent.v1.CommandAck;
 import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
+import com.proxyvault.contracts.agent.v1.Fingerprint;
 import com.proxyvault.contracts.agent.v1.Heartbeat;
 import com.proxyvault.contracts.agent.v1.Hello;
 import com.proxyvault.contracts.agent.v1.ModemInfo;
@@ -66,9 +67,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code AgentLink/Connect} method: answers Hello with Welcome, counts heartbeats, holds the streams; nothing else.
  *
  * <p>{@code load --key value ...}: the load generator, the agents' real protocol (contracts' agent.proto):
- * Hello with the agent's token, its modems and served proxies, protocol 2; heartbeats at the interval the
+ * Hello with the agent's token, its modems and served proxies, protocol 3; heartbeats at the interval the
  * Welcome names, phased at random over it, each with every modem's status and every proxy's cumulative byte
- * counters; every command answered with a CommandAck at once and a CommandResult (ok) right after. Phases:
+ * counters, port and fingerprint (the one the last SetFingerprint or ProvisionProxy named: the fleet checks each
+ * heartbeat against what the agent should serve, docs/fleet.md "Heartbeats as reconciliation"); every command answered with a CommandAck at once and a CommandResult (ok) right after. Phases:
  * connect all agents (at most {@code --inflight} Hellos unanswered), {@code --warmup} s, a {@code --steady} s
  * window measuring the target's CPU, PostgreSQL's CPU and commits, then (with {@code --http}) paced
  * fingerprint calls through the fleet's REST API to random agents for the command round trip, then the
@@ -294,6 +296,7 @@ public class FleetBench {
         final long countingSince = System.currentTimeMillis();
         final long[] bytesIn;
         final long[] bytesOut;
+        final Fingerprint[] fingerprints;
         StreamObserver<AgentMessage> out;
         boolean welcomedOnce;
         boolean permitHeld;
@@ -306,12 +309,14 @@ public class FleetBench {
             this.id = agentId(o.prefix(), index);
             this.bytesIn = new long[o.proxiesPerAgent()];
             this.bytesOut = new long[o.proxiesPerAgent()];
+            this.fingerprints = new Fingerprint[o.proxiesPerAgent()];
+            Arrays.fill(fingerprints, Fingerprint.FINGERPRINT_NONE);
         }
 
         Hello hello() throws Exception {
             Hello.Builder b = Hello.newBuilder().setAgentId(id).setToken(token(o.secret(), id))
                     .setPublicHost("127.0.0.1").setAgentVersion("bench-fleet").setPortRangeStart(20000)
-                    .setPortRangeEnd(20999).setProtocolVersion(2);
+                    .setPortRangeEnd(20999).setProtocolVersion(3);
             for (int m = 0; m < o.modems(); m++) {
                 b.addModems(ModemInfo.newBuilder().setModemId("m" + m).setLocationId(LOCATIONS[(index + m) % LOCATIONS.length])
                         .setIs5G(m % 2 == 0).setExitIp(exitIp(m)));
@@ -389,12 +394,25 @@ public class FleetBench {
             String commandId = message.getCommandId();
             out.onNext(AgentMessage.newBuilder().setAck(CommandAck.newBuilder().setCommandId(commandId)).build());
             CommandResult.Builder result = CommandResult.newBuilder().setCommandId(commandId).setOk(true);
+            if (message.hasSetFingerprint()) {
+                present(message.getSetFingerprint().getProxyId(), message.getSetFingerprint().getFingerprint());
+            } else if (message.hasProvisionProxy() && message.getProvisionProxy().hasFingerprint()) {
+                present(message.getProvisionProxy().getProxyId(), message.getProvisionProxy().getFingerprint());
+            }
             if (message.hasResetIp()) {
                 result.setExitIp("198.19." + ThreadLocalRandom.current().nextInt(250) + "." + (1 + ThreadLocalRandom.current().nextInt(250)));
             }
             out.onNext(AgentMessage.newBuilder().setResult(result).build());
             commandAnsweredNanos = System.nanoTime();
             commandsAnswered.incrementAndGet();
+        }
+
+        /** Records the profile a command gave one of this agent's proxies, as a real agent's listener does. */
+        private void present(long proxyId, Fingerprint fingerprint) {
+            long k = proxyId - proxyId(index, 0, o.proxiesPerAgent());
+            if (k >= 0 && k < fingerprints.length) {
+                fingerprints[(int) k] = fingerprint;
+            }
         }
 
         synchronized void sendHeartbeat() {
@@ -409,7 +427,8 @@ public class FleetBench {
                 bytesIn[k] += ThreadLocalRandom.current().nextInt(1, 100_000);
                 bytesOut[k] += ThreadLocalRandom.current().nextInt(1, 1_000_000);
                 hb.addTraffic(ProxyTraffic.newBuilder().setProxyId(proxyId(index, k, o.proxiesPerAgent()))
-                        .setBytesIn(bytesIn[k]).setBytesOut(bytesOut[k]).setCountingSinceEpochMs(countingSince));
+                        .setBytesIn(bytesIn[k]).setBytesOut(bytesOut[k]).setCountingSinceEpochMs(countingSince)
+                        .setPort(20000 + k).setFingerprint(fingerprints[k]));
             }
             out.onNext(AgentMessage.newBuilder().setHeartbeat(hb).build());
             heartbeatsSent.incrementAndGet();
