@@ -180,30 +180,19 @@ class AgentCommandFlowTest {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello(ACKING, "agent-zy", "token-zy", 32100, 32110, "y", "LAX");
             assertTrue(agent.next(WAIT).hasWelcome());
-            long reseller = IDS.incrementAndGet();
-            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
-            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
-            JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
-            int port = placed.get("port").asInt();
+            Placed placed = placeOne(agent);
 
             // Served where the API says: nothing to do. An agent from before ProxyTraffic.port says 0: no check. Each
             // gets its own heartbeat batch (flushed every 250 ms), so each is checked on its own and not merged into
             // the wrong-port one below.
-            agent.heartbeatOnPort(proxyId, port);
+            agent.heartbeatOnPort(placed.id(), placed.port());
             assertEquals(null, agent.received.poll(1_000, TimeUnit.MILLISECONDS), "served on its port: nothing sent");
-            agent.heartbeatOnPort(proxyId, 0);
+            agent.heartbeatOnPort(placed.id(), 0);
             assertEquals(null, agent.received.poll(1_000, TimeUnit.MILLISECONDS), "port not said: nothing sent");
             // Served on another port (a command the fleet gave up on, carried out late; any drift): the heartbeat batch
             // sends the proxy its place again, from the row, without waiting for a Hello the agent never sends.
-            agent.heartbeatOnPort(proxyId, port + 5);
-            FleetMessage again = agent.next(WAIT);
-            assertTrue(again.hasProvisionProxy(), again.toString());
-            assertEquals(proxyId, again.getProvisionProxy().getProxyId());
-            assertEquals(port, again.getProvisionProxy().getPort());
-            assertEquals(placed.get("username").asText(), again.getProvisionProxy().getUsername());
-            assertEquals(placed.get("password").asText(), again.getProvisionProxy().getPassword());
-            agent.ack(again);
-            agent.answer(again, true, "");
+            agent.heartbeatOnPort(placed.id(), placed.port() + 5);
+            assertItsPlaceSentAgain(agent, agent.next(WAIT), placed);
         }
     }
 
@@ -212,26 +201,17 @@ class AgentCommandFlowTest {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello(LISTS_ALL_SERVED, "agent-zo", "token-zo", 33100, 33110, "o", "LAX");
             assertTrue(agent.next(WAIT).hasWelcome());
-            long reseller = IDS.incrementAndGet();
-            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
-            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
-            JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
+            Placed placed = placeOne(agent);
 
             // Listed where the API says, then missing from one heartbeat: one heartbeat may have been built before a
             // command ran, so nothing is sent yet.
-            agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[] {proxyId}, placed.get("port").asInt());
+            agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[] {placed.id()}, placed.port());
             agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[0]);
             assertEquals(null, agent.received.poll(1_500, TimeUnit.MILLISECONDS), "one heartbeat without it sends nothing");
             // Missing again (a release the fleet had given up on, carried out late): the place is sent again from the
             // row, without waiting for a Hello a healthy agent never sends (review stop 31, "unserved proxy").
             FleetMessage again = awaitCommandWhile(agent, () -> agent.heartbeatServing(Fingerprint.FINGERPRINT_NONE, new long[0]));
-            assertTrue(again.hasProvisionProxy(), again.toString());
-            assertEquals(proxyId, again.getProvisionProxy().getProxyId());
-            assertEquals(placed.get("port").asInt(), again.getProvisionProxy().getPort());
-            assertEquals(placed.get("username").asText(), again.getProvisionProxy().getUsername());
-            assertEquals(placed.get("password").asText(), again.getProvisionProxy().getPassword());
-            agent.ack(again);
-            agent.answer(again, true, "");
+            assertItsPlaceSentAgain(agent, again, placed);
         }
     }
 
@@ -240,22 +220,14 @@ class AgentCommandFlowTest {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
             agent.hello(LISTS_ALL_SERVED, "agent-zp", "token-zp", 33200, 33210, "p", "NYC");
             assertTrue(agent.next(WAIT).hasWelcome());
-            long reseller = IDS.incrementAndGet();
-            long proxyId = provision(agent, reseller, IDS.incrementAndGet());
-            String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
-            JsonNode placed = mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString());
-            int port = placed.get("port").asInt();
+            Placed placed = placeOne(agent);
 
             // The profile stored is "none"; the agent presents "windows" (a change the fleet gave up on and sent the
             // stored profile back for, run after it): the place goes out again, carrying the stored profile.
             FleetMessage again = awaitCommandWhile(agent,
-                    () -> agent.heartbeatServing(Fingerprint.FINGERPRINT_WINDOWS, new long[] {proxyId}, port));
-            assertTrue(again.hasProvisionProxy(), again.toString());
-            assertEquals(proxyId, again.getProvisionProxy().getProxyId());
-            assertEquals(port, again.getProvisionProxy().getPort());
-            assertEquals(Fingerprint.FINGERPRINT_NONE, again.getProvisionProxy().getFingerprint());
-            agent.ack(again);
-            agent.answer(again, true, "");
+                    () -> agent.heartbeatServing(Fingerprint.FINGERPRINT_WINDOWS, new long[] {placed.id()}, placed.port()));
+            assertEquals(Fingerprint.FINGERPRINT_NONE, again.getProvisionProxy().getFingerprint(), again.toString());
+            assertItsPlaceSentAgain(agent, again, placed);
         }
     }
 
@@ -552,6 +524,33 @@ class AgentCommandFlowTest {
     }
 
     /** Pays an order, acks and confirms the agent's ProvisionProxy, and returns the active proxy's id. */
+    /** A proxy the fleet placed on a test agent: its id, its reseller's bearer token and its API view. */
+    private record Placed(long id, String token, JsonNode view) {
+        int port() {
+            return view.get("port").asInt();
+        }
+    }
+
+    /** Has the fleet place one proxy on {@code agent} (welcomed already) for a new reseller. */
+    private Placed placeOne(TestAgent agent) throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+        String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
+        return new Placed(proxyId, token,
+                mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString()));
+    }
+
+    /** {@code again} is {@code placed}'s place from its row (id, port, credentials) sent again; acked and answered ok. */
+    private static void assertItsPlaceSentAgain(TestAgent agent, FleetMessage again, Placed placed) {
+        assertTrue(again.hasProvisionProxy(), again.toString());
+        assertEquals(placed.id(), again.getProvisionProxy().getProxyId());
+        assertEquals(placed.port(), again.getProvisionProxy().getPort());
+        assertEquals(placed.view().get("username").asText(), again.getProvisionProxy().getUsername());
+        assertEquals(placed.view().get("password").asText(), again.getProvisionProxy().getPassword());
+        agent.ack(again);
+        agent.answer(again, true, "");
+    }
+
     /** Sends {@code heartbeat} every 400 ms until the fleet sends a command (at most {@link #WAIT}); that command. */
     private static FleetMessage awaitCommandWhile(TestAgent agent, Runnable heartbeat) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
