@@ -81,6 +81,28 @@ class RenewalOrderTest {
     }
 
     @Test
+    void shouldAnswerTheRenewalAKeyCreatedToEveryRequestWithThatKey() throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = IDS.incrementAndGet();
+        activeProxy(reseller, proxyId);
+        String key = java.util.UUID.randomUUID().toString();
+        long first = given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 2)).post("/v1/reseller/orders")
+                .then().statusCode(201).body("kind", equalTo("renewal")).extract().jsonPath().getLong("id");
+        // a retry the gateway forwards again after giving up on the first (docs/api.md "What the services keep")
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 2)).post("/v1/reseller/orders")
+                .then().statusCode(201).body("id", equalTo((int) first));
+        assertEquals(List.of(first), renewals(reseller, proxyId), "one renewal order per key");
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("proxy_id", proxyId, "pricing_id", 3)).post("/v1/reseller/orders")
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post("/v1/reseller/orders")
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+    }
+
+    @Test
     void shouldRenewAnActiveProxyThroughAPaidRenewalOrder() throws Exception {
         long reseller = IDS.incrementAndGet();
         long proxyId = IDS.incrementAndGet();

@@ -61,7 +61,7 @@ public class ChargePostedListener {
                     if (orderId == null) {
                         return Uni.createFrom().voidItem(); // not an order's charge
                     }
-                    return orders.markPaid(session, orderId, event.resellerId()).invoke(completed -> {
+                    return orders.markPaid(session, orderId, event.resellerId(), event.data().balance()).invoke(completed -> {
                         if (completed) {
                             LOG.debugf("Order %d marked paid from charge.posted (ahead of, or instead of, its pay request)", orderId);
                         }

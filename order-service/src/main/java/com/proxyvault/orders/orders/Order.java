@@ -57,6 +57,15 @@ public class Order extends PanacheEntityBase {
     public LocalDateTime expiresAt;
     @Column(name = "updated_at")
     public LocalDateTime updatedAt;
+    /** The {@code Idempotency-Key} of the request that created this order, or null (V9; one order per reseller and key). */
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+    /** The {@code Idempotency-Key} of the latest pay while the order was pending, or null (V9). */
+    @Column(name = "pay_idempotency_key")
+    public String payIdempotencyKey;
+    /** The reseller's balance right after this order's charge, once known (V9): what a replayed pay answers. */
+    @Column(name = "pay_new_balance")
+    public BigDecimal payNewBalance;
 
     public boolean isRenewal() {
         return RENEWAL.equals(kind);

@@ -71,14 +71,24 @@ public class OrderService {
      * same statement, only when both are active and belong together. Replaces BEGIN, two catalog reads, the
      * insert and COMMIT (five round trips; docs/benchmarks.md "bench/pay").
      */
+    /** 422 code of an {@code Idempotency-Key} reused for another request (the gateway's, docs/api.md "Idempotency-Key"). */
+    public static final String IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused";
+    /** 409 code while the first request with an {@code Idempotency-Key} is still being processed (the gateway's). */
+    public static final String IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress";
+    /** Records a keyed pay's key on its order while the order waits for payment ($1 order, $2 key, $3 pending_payment). */
+    private static final String NOTE_PAY_KEY =
+            "update orders set pay_idempotency_key = $2 where id = $1 and status = $3";
+
     private static final String CREATE = """
             insert into orders (reseller_id, product_id, pricing_id, product_name, pricing_label, amount_usd,
-                                period_type, period_duration, status, kind, location_id, created_at, updated_at)
+                                period_type, period_duration, status, kind, location_id, created_at, updated_at, idempotency_key)
             select $1::bigint, p.id, pr.id, p.name, pr.label, pr.price, pr.period_type, pr.period_duration, $4::text, 'purchase',
-                   $5::text, $6::timestamp, $6::timestamp
+                   $5::text, $6::timestamp, $6::timestamp, $7::text
             from products p join pricings pr on pr.product_id = p.id
             where p.id = $2 and pr.id = $3 and p.active and pr.active
-              and """ + KnownLocations.acceptsSql("$5") + "\nreturning " + COLUMNS;
+              and """ + KnownLocations.acceptsSql("$5")
+            + "\non conflict (reseller_id, idempotency_key) where idempotency_key is not null do nothing"
+            + "\nreturning " + COLUMNS;
 
     /**
      * Snapshots the tier's price and period into a new pending order. 404 "Product not found" when the
@@ -88,20 +98,73 @@ public class OrderService {
      * ({@link KnownLocations}: checked in the insert itself, no call to the fleet; docs/events.md "Locations").
      */
     public Uni<Order> create(long resellerId, long productId, long pricingId, String locationId) {
+        return create(resellerId, productId, pricingId, locationId, null);
+    }
+
+    /**
+     * {@link #create(long, long, long, String)} under the caller's {@code Idempotency-Key} ({@code null}: none): the
+     * first request with the key creates the order, and any later one answers that order (the same 201), as long as
+     * it asks for the same product, pricing and location; else 422 {@code idempotency_key_reused}. The key is stored
+     * with the order (V9), so a retry the gateway forwards after giving up on the first request (it may have finished
+     * here) finds it (docs/api.md "Idempotency-Key", "What the services keep").
+     */
+    public Uni<Order> create(long resellerId, long productId, long pricingId, String locationId, String idempotencyKey) {
         return pool.preparedQuery(CREATE)
                 .execute(Tuple.tuple(java.util.Arrays.asList(resellerId, productId, pricingId, OrderStatus.PENDING_PAYMENT,
-                        locationId, now())))
+                        locationId, now(), idempotencyKey)))
                 .chain(rows -> rows.iterator().hasNext()
                         ? Uni.createFrom().item(fromRow(rows.iterator().next()))
-                        : Panache.withSession(() -> catalog.select(productId, pricingId))
-                                .chain(selection -> locations.accepts(locationId))
-                                .map(accepted -> {
-                                    if (!accepted) {
-                                        throw ApiException.unprocessable("Unknown location_id '" + locationId + "'");
-                                    }
-                                    // the catalog changed between the insert and these reads: still no order
-                                    throw ApiException.notFound("Pricing not found for this product");
-                                }));
+                        : idempotencyKey == null ? notCreated(productId, pricingId, locationId)
+                        : byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier == null
+                                ? notCreated(productId, pricingId, locationId)
+                                : Uni.createFrom().item(sameRequest(earlier, Order.PURCHASE, productId, pricingId, locationId, null))));
+    }
+
+    /** Why the insert of a new order found no row: the product, the pricing or the location (404, 404, 422). */
+    private Uni<Order> notCreated(long productId, long pricingId, String locationId) {
+        return Panache.withSession(() -> catalog.select(productId, pricingId))
+                .chain(selection -> locations.accepts(locationId))
+                .map(accepted -> {
+                    if (!accepted) {
+                        throw ApiException.unprocessable("Unknown location_id '" + locationId + "'");
+                    }
+                    // the catalog changed between the insert and these reads: still no order
+                    throw ApiException.notFound("Pricing not found for this product");
+                });
+    }
+
+    /** The reseller's order created under {@code idempotencyKey} (V9), or null; read on the Pool. */
+    private Uni<Order> byIdempotencyKey(long resellerId, String idempotencyKey) {
+        return pool.preparedQuery("select " + COLUMNS + " from orders where reseller_id = $1 and idempotency_key = $2")
+                .execute(Tuple.of(resellerId, idempotencyKey))
+                .map(rows -> rows.iterator().hasNext() ? fromRow(rows.iterator().next()) : null);
+    }
+
+    /**
+     * {@code earlier}, the order an {@code Idempotency-Key} created, when this request asks for the same: a {@code kind}
+     * order of that product (purchases; {@code productId} null: any) or proxy (renewals), pricing and location; else
+     * 422 {@code idempotency_key_reused}, the gateway's answer to a key reused with another body (docs/api.md).
+     */
+    private static Order sameRequest(Order earlier, String kind, Long productId, long pricingId, String locationId, Long proxyId) {
+        boolean same = kind.equals(earlier.kind) && earlier.pricingId == pricingId
+                && (productId == null || earlier.productId == productId)
+                && java.util.Objects.equals(earlier.locationId, locationId)
+                && (proxyId == null || proxyId.equals(earlier.proxyId));
+        if (!same) {
+            throw ApiException.unprocessable(IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was used for another order: use a new key for a new request");
+        }
+        return earlier;
+    }
+
+    /** Whether {@code failure} is PostgreSQL's unique_violation (SQL state 23505), through any wrapping. */
+    private static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An order as {@link #COLUMNS} returned it (a detached entity: for reading, not for Hibernate to save). */
@@ -134,7 +197,8 @@ public class OrderService {
      * theirs.
      */
     private Uni<Payable> read(long resellerId, long orderId) {
-        return pool.preparedQuery("select " + COLUMNS + ", " + KnownLocations.retiredSql("orders.location_id")
+        return pool.preparedQuery("select " + COLUMNS + ", pay_idempotency_key, pay_new_balance, "
+                        + KnownLocations.retiredSql("orders.location_id")
                         + " as location_retired from orders where id = $1 and reseller_id = $2")
                 .execute(Tuple.of(orderId, resellerId))
                 .map(rows -> {
@@ -142,7 +206,10 @@ public class OrderService {
                         throw ApiException.notFound("Order not found");
                     }
                     io.vertx.mutiny.sqlclient.Row row = rows.iterator().next();
-                    return new Payable(fromRow(row), Boolean.TRUE.equals(row.getBoolean("location_retired")));
+                    Order order = fromRow(row);
+                    order.payIdempotencyKey = row.getString("pay_idempotency_key");
+                    order.payNewBalance = row.getBigDecimal("pay_new_balance");
+                    return new Payable(order, Boolean.TRUE.equals(row.getBoolean("location_retired")));
                 });
     }
 
@@ -158,6 +225,27 @@ public class OrderService {
      * proxy is bought anew); 404 when the pricing is not one of the product's.
      */
     public Uni<Order> renew(long resellerId, long proxyId, long pricingId) {
+        return renew(resellerId, proxyId, pricingId, null);
+    }
+
+    /**
+     * {@link #renew(long, long, long)} under the caller's {@code Idempotency-Key} ({@code null}: none), as
+     * {@link #create(long, long, long, String, String)}: one renewal order per key, answered again to a request for the
+     * same proxy and pricing, 422 {@code idempotency_key_reused} to another. Two requests with one key at once (only
+     * after the gateway gave up on the first) meet at the unique index, and the loser answers the winner's order.
+     */
+    public Uni<Order> renew(long resellerId, long proxyId, long pricingId, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return newRenewal(resellerId, proxyId, pricingId, null);
+        }
+        return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
+                ? Uni.createFrom().item(sameRequest(earlier, Order.RENEWAL, null, pricingId, null, proxyId))
+                : newRenewal(resellerId, proxyId, pricingId, idempotencyKey)
+                        .onFailure(OrderService::isUniqueViolation).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                                .map(winner -> sameRequest(winner, Order.RENEWAL, null, pricingId, null, proxyId))));
+    }
+
+    private Uni<Order> newRenewal(long resellerId, long proxyId, long pricingId, String idempotencyKey) {
         return Panache.withTransaction(() -> purchaseOf(resellerId, proxyId).chain(purchase -> {
             if (purchase == null) {
                 return Uni.createFrom().failure(ApiException.notFound("Proxy not found"));
@@ -170,6 +258,7 @@ public class OrderService {
                 Order renewal = newOrder(resellerId, selection);
                 renewal.kind = Order.RENEWAL;
                 renewal.proxyId = proxyId;
+                renewal.idempotencyKey = idempotencyKey;
                 return renewal.<Order>persist();
             });
         }));
@@ -350,9 +439,25 @@ public class OrderService {
      * racing it whose charge billing only replayed (docs/decisions.md, "pay answers what happened").
      */
     public Uni<PayResult> pay(long resellerId, long orderId, String authorization) {
+        return pay(resellerId, orderId, authorization, null);
+    }
+
+    /**
+     * {@link #pay(long, long, String)} under the caller's {@code Idempotency-Key} ({@code null}: none). The key is noted
+     * on the order while it waits for payment (the latest pay's key, V9), before billing is called; once the order is
+     * paid, a pay with that key answers what the paying request answered, 200 {@code {"order_id", "status": "paid",
+     * "new_balance"}} with the balance right after the charge, whoever marked the order paid (this pay, an earlier one
+     * the gateway gave up on, or charge.posted). So a retry with the same key after a 503 learns the outcome instead of
+     * a 409 (new-user review, stop 32, M2). Without the key, or with another one, the rules of the three-argument form.
+     */
+    public Uni<PayResult> pay(long resellerId, long orderId, String authorization, String idempotencyKey) {
         return read(resellerId, orderId)
                 .chain(payable -> {
                     Order order = payable.order();
+                    if (idempotencyKey != null && idempotencyKey.equals(order.payIdempotencyKey)
+                            && OrderStatus.paidOrFurther(order.status) && order.payNewBalance != null) {
+                        return Uni.createFrom().item(new PayResult(order.id, OrderStatus.PAID, order.payNewBalance));
+                    }
                     if (OrderStatus.CANCELLED.equals(order.status)) {
                         // its own reason: an auto-renewal billing refused was cancelled for the balance, not the time
                         return Uni.createFrom().failure(ApiException.conflict("Order was cancelled: "
@@ -366,8 +471,37 @@ public class OrderService {
                         return Uni.createFrom().failure(ApiException.conflict("Location " + order.locationId
                                 + " is no longer served: this order cannot be paid; create a new order"));
                     }
-                    return charge(order, authorization).chain(charge -> markPaid(order, charge));
+                    Uni<Void> noted = idempotencyKey == null ? Uni.createFrom().voidItem()
+                            : pool.preparedQuery(NOTE_PAY_KEY).execute(Tuple.of(order.id, idempotencyKey, OrderStatus.PENDING_PAYMENT))
+                                    .replaceWithVoid();
+                    return noted.chain(() -> charge(order, authorization))
+                            .chain(charge -> markPaid(order, charge))
+                            .onFailure(ApiException.class).recoverWithUni(refused -> idempotencyKey == null
+                                    ? Uni.createFrom().failure(refused) : replayOrFail(resellerId, orderId, idempotencyKey, refused));
                 });
+    }
+
+    /**
+     * A keyed pay whose own charge was not the posting one ({@code refused}: its 409): when the order is paid and its
+     * latest pay key is this one, an earlier request with the key paid it, and this answers as that one did; when the
+     * balance after the charge is not recorded yet (that request is still finishing), 409 {@code idempotency_in_progress};
+     * otherwise {@code refused} as it was.
+     */
+    private Uni<PayResult> replayOrFail(long resellerId, long orderId, String idempotencyKey, ApiException refused) {
+        if (refused.status() != 409) {
+            return Uni.createFrom().failure(refused);
+        }
+        return read(resellerId, orderId).map(payable -> {
+            Order order = payable.order();
+            if (!idempotencyKey.equals(order.payIdempotencyKey) || !OrderStatus.paidOrFurther(order.status)) {
+                throw refused;
+            }
+            if (order.payNewBalance == null) {
+                throw ApiException.conflict(IDEMPOTENCY_IN_PROGRESS,
+                        "A pay of this order with this Idempotency-Key is still being processed; retry later");
+            }
+            return new PayResult(order.id, OrderStatus.PAID, order.payNewBalance);
+        });
     }
 
     /** The charge billing answered: its balance after, and whether this call posted it (201) or replayed it (200). */
@@ -395,14 +529,20 @@ public class OrderService {
                     if (failure instanceof ApiException) {
                         return failure;
                     }
-                    // Billing unreachable, timed out or failing: nothing was charged that a retry would charge
-                    // again (the reference is idempotent), the order stays pending_payment. Only an answer we
-                    // cannot explain is a bug (500).
+                    // Billing unreachable, timed out or failing: a retry never charges twice (the reference is
+                    // idempotent). Unreachable or answering an error, it charged nothing and the order stays
+                    // pending_payment; timed out, it may still post the charge, and charge.posted then marks the order
+                    // paid: say so, not "not charged" (new-user review, stop 32, M2). Only an answer we cannot explain
+                    // is a bug (500).
                     LOG.warnf(failure, "Charging order %d failed", order.id);
-                    return failure instanceof ProcessingException || failure instanceof WebApplicationException
-                            || failure instanceof java.io.IOException || failure instanceof java.util.concurrent.TimeoutException
+                    if (!(failure instanceof ProcessingException || failure instanceof WebApplicationException
+                            || failure instanceof java.io.IOException || failure instanceof java.util.concurrent.TimeoutException)) {
+                        return failure;
+                    }
+                    return isConnectFailure(failure) || failure instanceof WebApplicationException
                             ? ApiException.unavailable("Billing is unavailable, the order was not charged: try again")
-                            : failure;
+                            : ApiException.unavailable("Billing did not confirm the charge in time: the order may have been charged."
+                                    + " Read the order, or pay again with the same Idempotency-Key to get the outcome; it is never charged twice");
                 });
     }
 
@@ -420,7 +560,7 @@ public class OrderService {
             with prev as (select status as was from orders where id = $1),
             paid as (
                 update orders set status = $3::text, paid_at = $4::timestamp, updated_at = $4::timestamp,
-                                  failure_reason = null
+                                  failure_reason = null, pay_new_balance = coalesce($11::numeric, pay_new_balance)
                 where id = $1 and reseller_id = $2 and status = any($5::text[])
                 returning id)
             insert into outbox_events (id, topic, message_key, payload, traceparent)
@@ -432,7 +572,9 @@ public class OrderService {
         Outbox.Row event = Outbox.row(mapper, paidEvent(order, paidAt));
         Tuple params = Tuple.tuple(java.util.Arrays.asList(order.id, order.resellerId, OrderStatus.PAID, paidAt,
                 OrderStatus.before(OrderStatus.PAID).toArray(String[]::new),
-                event.id(), event.topic(), event.key(), event.payload(), event.traceparent()));
+                event.id(), event.topic(), event.key(), event.payload(), event.traceparent(),
+                // the balance right after the charge, for a pay replayed by its Idempotency-Key: only a posting answer has it
+                charge.posted() ? charge.balance() : null));
         return pool.preparedQuery(MARK_PAID).execute(params)
                 .map(rows -> {
                     boolean marked = rows.rowCount() == 1;
@@ -461,6 +603,14 @@ public class OrderService {
      * cancellation, and the money decides (OrderStatus).
      */
     public Uni<Boolean> markPaid(Mutiny.Session session, long orderId, long resellerId) {
+        return markPaid(session, orderId, resellerId, null);
+    }
+
+    /**
+     * {@link #markPaid(Mutiny.Session, long, long)} from {@code charge.posted}, which names the balance right after the
+     * charge ({@code balanceAfter}, null: not known): recorded for a pay replayed by its {@code Idempotency-Key}.
+     */
+    public Uni<Boolean> markPaid(Mutiny.Session session, long orderId, long resellerId, BigDecimal balanceAfter) {
         return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
             if (order == null || order.resellerId != resellerId || !OrderStatus.allows(order.status, OrderStatus.PAID)) {
                 return Uni.createFrom().item(false);
@@ -474,6 +624,9 @@ public class OrderService {
             order.paidAt = paidAt;
             order.updatedAt = paidAt;
             order.failureReason = null; // a cancellation's reason, when its charge went through after all
+            if (balanceAfter != null) {
+                order.payNewBalance = balanceAfter;
+            }
             return Outbox.append(session, mapper, paidEvent(order, paidAt)).replaceWith(true);
         });
     }

@@ -1,0 +1,156 @@
+package com.proxyvault.orders;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.proxyvault.contracts.events.ChargePosted;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventJson;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.platform.auth.InternalTokens;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/**
+ * The {@code Idempotency-Key} the gateway forwards (docs/api.md "Idempotency-Key", "What the services keep"): stored
+ * with the order it creates and with the pay of a pending order, so that a retry the gateway forwards again after it
+ * gave up on the first request (its 10 s upstream timeout; the first may still finish here) finds what that one did
+ * (new-user review, stop 32, M1 and M2). Real PostgreSQL and Kafka; billing is {@link BillingStub}.
+ */
+@QuarkusTest
+@WithTestResource(BillingStub.class)
+class IdempotencyKeyTest {
+
+    private static final AtomicLong RESELLERS = new AtomicLong(System.nanoTime() % 1_000_000 * 1000 + 300);
+    private static final String ORDERS = "/v1/reseller/orders";
+
+    @Inject
+    Pool pool;
+
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    @AfterEach
+    void resetStub() {
+        BillingStub.delayMillis = 0;
+        BillingStub.mode = BillingStub.Mode.UP;
+    }
+
+    private static String auth(long reseller) {
+        return "Bearer " + InternalTokens.orders().reseller(reseller);
+    }
+
+    private long ordersOf(long reseller) {
+        return pool.preparedQuery("select count(*) from orders where reseller_id = $1").execute(Tuple.of(reseller))
+                .await().indefinitely().iterator().next().getLong(0);
+    }
+
+    @Test
+    void shouldAnswerTheOrderAKeyCreatedToEveryRequestWithThatKey() {
+        long reseller = RESELLERS.incrementAndGet();
+        String key = UUID.randomUUID().toString();
+        long first = given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS)
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        // the same request again (the gateway forwards it once it released the key after a 503): the same order
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS)
+                .then().statusCode(201).body("id", equalTo((int) first)).body("status", equalTo("pending_payment"));
+        assertEquals(1, ordersOf(reseller), "one order per key");
+        // another request with the key: refused as the gateway refuses a key reused with another body
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3)).post(ORDERS)
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2, "location_id", "LAX")).post(ORDERS)
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        // keys are per reseller, and no key is no deduplication
+        given().header("Authorization", auth(reseller + 1)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201);
+        given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201);
+        assertEquals(2, ordersOf(reseller));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", "k".repeat(256)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(422);
+    }
+
+    @Test
+    void shouldAnswerAPayRetriedWithItsKeyAsThePayThatChargedTheOrder() {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        String key = UUID.randomUUID().toString();
+        String pay = ORDERS + "/" + orderId + "/pay";
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(200).body("status", equalTo("paid")).body("new_balance", equalTo("80.00"));
+        // the gateway stores that answer; should it not have (it gave up first), the retry gets it from here
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(200).body("order_id", equalTo((int) orderId)).body("status", equalTo("paid"))
+                .body("new_balance", equalTo("80.00"));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", "another").post(pay).then().statusCode(409);
+        given().header("Authorization", auth(reseller)).post(pay).then().statusCode(409);
+        assertEquals(1, BillingStub.posted.keySet().stream().filter(r -> r.equals("order:" + orderId)).count());
+    }
+
+    @Test
+    void shouldTellAPayWhoseChargeTimedOutThatItMayHaveBeenChargedAndAnswerTheRetryWithTheOutcome() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        String key = UUID.randomUUID().toString();
+        String pay = ORDERS + "/" + orderId + "/pay";
+        // billing is slow: it posts the charge after this service's 5 s read timeout
+        BillingStub.delayMillis = 6_000;
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(503).body("detail", containsString("may have been charged"))
+                .body("detail", containsString("same Idempotency-Key"));
+        BillingStub.delayMillis = 0;
+        // billing's charge.posted marks the order paid (the backstop), with the balance after the charge
+        Events.produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED,
+                reseller, new ChargePosted("order:" + orderId, new BigDecimal("20.00"), new BigDecimal("61.50"),
+                        LocalDateTime.of(2026, 12, 3, 8, 0)))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", auth(reseller))
+                .get(ORDERS + "/" + orderId).then().body("status", equalTo("paid")));
+        // the retry with the key learns the outcome: 200 as the charge's pay would have answered, not 409
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(200).body("order_id", equalTo((int) orderId)).body("status", equalTo("paid"))
+                .body("new_balance", equalTo("61.50"));
+        // another key, or none, is another pay of a paid order
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key + "-2").post(pay).then().statusCode(409);
+        given().header("Authorization", auth(reseller)).post(pay).then().statusCode(409);
+    }
+
+    @Test
+    void shouldSayAnOrderWasNotChargedOnlyWhenBillingAnsweredAnError() {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        BillingStub.mode = BillingStub.Mode.FAILING;
+        String detail = given().header("Authorization", auth(reseller)).post(ORDERS + "/" + orderId + "/pay")
+                .then().statusCode(503).extract().jsonPath().getString("detail");
+        assertEquals("Billing is unavailable, the order was not charged: try again", detail);
+        // billing took the request and dropped the connection: it may have posted the charge
+        BillingStub.mode = BillingStub.Mode.DROP;
+        String dropped = given().header("Authorization", auth(reseller)).post(ORDERS + "/" + orderId + "/pay")
+                .then().statusCode(503).extract().jsonPath().getString("detail");
+        assertNotEquals(detail, dropped);
+    }
+}
