@@ -668,6 +668,11 @@ public class GatewayTest {
         String first = given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "order-42")
                 .contentType(ContentType.JSON).body(body).post("/v1/reseller/orders")
                 .then().statusCode(201).header("Idempotent-Replayed", nullValue()).extract().asString();
+        // forwarded with the key, which the service keeps with its write (docs/api.md "What the services keep")
+        assertEquals("order-42", UpstreamStub.lastIdempotencyKey.get());
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "ignored-here")
+                .get("/v1/reseller/orders").then().statusCode(200);
+        assertEquals(null, UpstreamStub.lastIdempotencyKey.get(), "only where the header applies");
         UpstreamStub.last.set(null);
         given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "order-42")
                 .contentType(ContentType.JSON).body(body).post("/v1/reseller/orders")

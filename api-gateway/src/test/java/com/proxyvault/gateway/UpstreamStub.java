@@ -22,6 +22,8 @@ public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
     public static final AtomicReference<Received> last = new AtomicReference<>();
     /** The {@code traceparent} of the last forwarded request. */
     public static final AtomicReference<String> lastTraceparent = new AtomicReference<>();
+    /** The {@code Idempotency-Key} of the last forwarded request (null: none was forwarded). */
+    public static final AtomicReference<String> lastIdempotencyKey = new AtomicReference<>();
 
     private HttpServer server;
 
@@ -35,6 +37,7 @@ public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
         server.createContext("/", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             lastTraceparent.set(exchange.getRequestHeaders().getFirst("traceparent"));
+            lastIdempotencyKey.set(exchange.getRequestHeaders().getFirst("Idempotency-Key"));
             last.set(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                     exchange.getRequestHeaders().getFirst("Authorization"),
                     exchange.getRequestHeaders().getFirst("Content-Type"), body));

@@ -293,7 +293,7 @@ public final class EdgeRequests {
                                 "A request with this Idempotency-Key is still being processed; retry later");
                     } else {
                         ErrorResponses.send(response, 422, IdempotencyKeys.CODE_REUSED,
-                                "This Idempotency-Key was used with another request body");
+                                "This Idempotency-Key was used for another request (method, path or body)");
                     }
                 }), failure -> onContext(context, () -> {
                     if (failure instanceof ApiException invalid && invalid.status() == 422) {
@@ -334,6 +334,11 @@ public final class EdgeRequests {
             if (value != null) {
                 options.putHeader(header, value);
             }
+        }
+        if (idempotencyToken != null) {
+            // The service keeps the key with its write (docs/api.md "What the services keep"): should this gateway give
+            // up on the request (upstream timeout: the key is released), the retry it forwards finds that write.
+            options.putHeader(IdempotencyKeys.HEADER, request.getHeader(IdempotencyKeys.HEADER));
         }
         String traceparent = request.getHeader(TraceContext.HEADER);
         if (traceparent != null && !Span.current().getSpanContext().isValid()) {

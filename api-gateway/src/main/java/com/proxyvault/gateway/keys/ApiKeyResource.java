@@ -110,7 +110,7 @@ public class ApiKeyResource {
         }
         if (!(begin instanceof Begin.Proceed proceed)) {
             return Uni.createFrom().failure(new ApiException(422, IdempotencyKeys.CODE_REUSED,
-                    "This Idempotency-Key was used with another request body"));
+                    "This Idempotency-Key was used for another request (method, path or body)"));
         }
         return createKey(name)
                 .call(created -> idempotency.complete(proceed.token(), created.getStatus(), MediaType.APPLICATION_JSON,

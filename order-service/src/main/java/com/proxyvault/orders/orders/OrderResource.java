@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.auth.CurrentReseller;
 import com.proxyvault.contracts.auth.InternalJwt;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.ForwardedIdempotencyKey;
 import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Paging;
@@ -55,27 +56,9 @@ public class OrderResource {
     /** Location ids as the fleet lists them ({@code GET /proxies/{id}/locations}): LAX, NYC, MIA. */
     private static final java.util.regex.Pattern LOCATION_ID = java.util.regex.Pattern.compile("[A-Z0-9]{2,32}");
 
-    /**
-     * The request header the gateway forwards on the POSTs it keeps answers for (docs/api.md "Idempotency-Key", "What
-     * the services keep"): this service stores it with the order it writes, so a retry the gateway forwards again
-     * after giving up on the first request finds what that one did.
-     */
-    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-
-    /** The forwarded key, as the gateway checked it (1 to 255 printable ASCII characters); anything else: 422. */
-    private static String idempotencyKey(String header) {
-        if (header == null) {
-            return null;
-        }
-        if (header.isEmpty() || header.length() > 255 || !header.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
-            throw ApiException.unprocessable("Idempotency-Key must be 1 to 255 printable ASCII characters");
-        }
-        return header;
-    }
-
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(CreateOrderRequest request, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+    public Uni<Response> create(CreateOrderRequest request, @HeaderParam(ForwardedIdempotencyKey.HEADER) String idempotencyKey) {
         if (request == null) {
             throw ApiException.unprocessable("A JSON body with product_id and pricing_id is required");
         }
@@ -89,7 +72,7 @@ public class OrderResource {
             }
             long proxyId = Ids.body(request.proxyId(), "proxy_id");
             long pricingId = Ids.body(request.pricingId(), "pricing_id");
-            created = orders.renew(CurrentReseller.resellerId(caller), proxyId, pricingId, idempotencyKey(idempotencyKey));
+            created = orders.renew(CurrentReseller.resellerId(caller), proxyId, pricingId, ForwardedIdempotencyKey.of(idempotencyKey));
         } else {
             long productId = Ids.body(request.productId(), "product_id");
             long pricingId = Ids.body(request.pricingId(), "pricing_id");
@@ -97,7 +80,7 @@ public class OrderResource {
             if (locationId != null && !LOCATION_ID.matcher(locationId).matches()) {
                 throw ApiException.unprocessable("location_id must be a location id such as LAX (2-32 capital letters or digits)");
             }
-            created = orders.create(CurrentReseller.resellerId(caller), productId, pricingId, locationId, idempotencyKey(idempotencyKey));
+            created = orders.create(CurrentReseller.resellerId(caller), productId, pricingId, locationId, ForwardedIdempotencyKey.of(idempotencyKey));
         }
         return created.map(order -> Response.status(Response.Status.CREATED).entity(OrderView.of(order)).build());
     }
@@ -129,9 +112,9 @@ public class OrderResource {
     public Uni<OrderService.PayResult> pay(@PathParam("orderId") String orderId,
                                            @HeaderParam("Authorization") String authorization,
                                            @HeaderParam("Content-Type") String contentType,
-                                           @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey, byte[] body) {
+                                           @HeaderParam(ForwardedIdempotencyKey.HEADER) String idempotencyKey, byte[] body) {
         requireNoPayFields(contentType, body);
-        return orders.pay(CurrentReseller.resellerId(caller), id(orderId), authorization, idempotencyKey(idempotencyKey));
+        return orders.pay(CurrentReseller.resellerId(caller), id(orderId), authorization, ForwardedIdempotencyKey.of(idempotencyKey));
     }
 
     /**

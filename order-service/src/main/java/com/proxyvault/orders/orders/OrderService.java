@@ -9,6 +9,8 @@ import com.proxyvault.contracts.events.OrderCancelled;
 import com.proxyvault.contracts.events.OrderFailed;
 import com.proxyvault.contracts.events.OrderPaid;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.ErrorCodes;
+import com.proxyvault.platform.http.ForwardedIdempotencyKey;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.orders.catalog.CatalogService;
@@ -71,10 +73,6 @@ public class OrderService {
      * same statement, only when both are active and belong together. Replaces BEGIN, two catalog reads, the
      * insert and COMMIT (five round trips; docs/benchmarks.md "bench/pay").
      */
-    /** 422 code of an {@code Idempotency-Key} reused for another request (the gateway's, docs/api.md "Idempotency-Key"). */
-    public static final String IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused";
-    /** 409 code while the first request with an {@code Idempotency-Key} is still being processed (the gateway's). */
-    public static final String IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress";
     /** Records a keyed pay's key on its order while the order waits for payment ($1 order, $2 key, $3 pending_payment). */
     private static final String NOTE_PAY_KEY =
             "update orders set pay_idempotency_key = $2 where id = $1 and status = $3";
@@ -151,21 +149,11 @@ public class OrderService {
                 && java.util.Objects.equals(earlier.locationId, locationId)
                 && (proxyId == null || proxyId.equals(earlier.proxyId));
         if (!same) {
-            throw ApiException.unprocessable(IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was used for another order: use a new key for a new request");
+            throw ForwardedIdempotencyKey.reused("order");
         }
         return earlier;
     }
 
-    /** Whether {@code failure} is PostgreSQL's unique_violation (SQL state 23505), through any wrapping. */
-    private static boolean isUniqueViolation(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** An order as {@link #COLUMNS} returned it (a detached entity: for reading, not for Hibernate to save). */
     static Order fromRow(io.vertx.mutiny.sqlclient.Row row) {
@@ -241,7 +229,7 @@ public class OrderService {
         return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
                 ? Uni.createFrom().item(sameRequest(earlier, Order.RENEWAL, null, pricingId, null, proxyId))
                 : newRenewal(resellerId, proxyId, pricingId, idempotencyKey)
-                        .onFailure(OrderService::isUniqueViolation).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
                                 .map(winner -> sameRequest(winner, Order.RENEWAL, null, pricingId, null, proxyId))));
     }
 
@@ -497,7 +485,7 @@ public class OrderService {
                 throw refused;
             }
             if (order.payNewBalance == null) {
-                throw ApiException.conflict(IDEMPOTENCY_IN_PROGRESS,
+                throw ApiException.conflict(ErrorCodes.IDEMPOTENCY_IN_PROGRESS,
                         "A pay of this order with this Idempotency-Key is still being processed; retry later");
             }
             return new PayResult(order.id, OrderStatus.PAID, order.payNewBalance);

@@ -89,7 +89,9 @@ public class DeliveryHistoryResource {
                                                          @HeaderParam("Content-Type") String contentType, byte[] body) {
         NoFieldBodies.require(json, "resend", contentType, body);
         long id = WebhookResource.parseId(webhookId);
-        long attemptId = Ids.path(deliveryId, "Delivery not found");
+        // A malformed delivery id names no delivery, but the webhook is judged first: an unknown webhook is
+        // "Webhook not found" whatever the delivery id (new-user review, stop 32, L4). No history row has id 0.
+        long attemptId = Ids.isCanonical(deliveryId) ? Long.parseLong(deliveryId) : 0;
         return redeliveries.resend(reseller.id(), id, attemptId).map(RestResponse::accepted);
     }
 

@@ -61,4 +61,8 @@ public class Webhook {
 
     @Column(name = "disabled_reason")
     public String disabledReason;
+
+    /** The {@code Idempotency-Key} of the request that registered this endpoint, or null (V5; one per reseller and key). */
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
 }

@@ -4,6 +4,7 @@ import jakarta.ws.rs.HeaderParam;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.platform.http.NoFieldBodies;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.ForwardedIdempotencyKey;
 import com.proxyvault.platform.input.Ids;
 import com.proxyvault.platform.input.Texts;
 import com.proxyvault.platform.auth.CurrentReseller;
@@ -71,7 +72,8 @@ public class WebhookResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Register a webhook endpoint")
-    public Uni<RestResponse<WebhookViews.Created>> register(RegisterRequest body) {
+    public Uni<RestResponse<WebhookViews.Created>> register(RegisterRequest body,
+                                                             @HeaderParam(ForwardedIdempotencyKey.HEADER) String idempotencyKey) {
         if (body == null) {
             throw ApiException.unprocessable("Request body must be a JSON object with url and events");
         }
@@ -84,7 +86,7 @@ public class WebhookResource {
         return vertx.executeBlocking(() -> urlPolicy.resolvePublicAddresses(target), false)
                 .onFailure(UnsafeWebhookTargetException.class)
                 .transform(e -> ApiException.unprocessable(e.getMessage()))
-                .chain(() -> webhooks.register(resellerId, target.uri().toString(), events))
+                .chain(() -> webhooks.register(resellerId, target.uri().toString(), events, ForwardedIdempotencyKey.of(idempotencyKey)))
                 .map(webhook -> RestResponse.status(RestResponse.Status.CREATED, WebhookViews.Created.of(webhook)));
     }
 

@@ -3,6 +3,7 @@ package com.proxyvault.webhooks.endpoints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.proxyvault.platform.http.ApiException;
+import com.proxyvault.platform.http.ForwardedIdempotencyKey;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.webhooks.WebhooksConfig;
 import com.proxyvault.webhooks.events.WebhookPayload;
@@ -44,7 +45,51 @@ public class WebhookService {
 
     /** {@code url} and {@code events} are already validated and normalized. */
     public Uni<Webhook> register(long resellerId, String url, String events) {
+        return register(resellerId, url, events, null);
+    }
+
+    /**
+     * {@link #register(long, String, String)} under the caller's {@code Idempotency-Key} ({@code null}: none): the first
+     * request with the key registers the endpoint, a later one with the same url and events answers that endpoint
+     * (its id and current secret, the same 201), one with another url or events 422 {@code idempotency_key_reused}, and
+     * one after the endpoint was deleted 409. Kept with the endpoint (V5), so a retry the gateway forwards again after
+     * giving up on the first request finds it (docs/api.md "What the services keep"). Two at once meet at the unique
+     * index, and the loser answers the winner's endpoint.
+     */
+    public Uni<Webhook> register(long resellerId, String url, String events, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return insert(resellerId, url, events, null);
+        }
+        return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
+                ? Uni.createFrom().item(sameRegistration(earlier, url, events))
+                : insert(resellerId, url, events, idempotencyKey)
+                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                                .map(winner -> sameRegistration(winner, url, events))));
+    }
+
+    private Uni<Webhook> byIdempotencyKey(long resellerId, String idempotencyKey) {
+        return sessionFactory.withSession(session -> session.createSelectionQuery(
+                        "from Webhook where resellerId = :reseller and idempotencyKey = :key", Webhook.class)
+                .setParameter("reseller", resellerId)
+                .setParameter("key", idempotencyKey)
+                .getSingleResultOrNull());
+    }
+
+    /** {@code earlier}, registered under the key, when this request asks for the same endpoint; else 422, or 409 if deleted. */
+    private static Webhook sameRegistration(Webhook earlier, String url, String events) {
+        if (!earlier.url.equals(url) || !earlier.events.equals(events)) {
+            throw ForwardedIdempotencyKey.reused("webhook");
+        }
+        if (earlier.deletedAt != null) {
+            throw ApiException.conflict("The webhook this Idempotency-Key registered was deleted since: use a new key to register it again");
+        }
+        return earlier;
+    }
+
+
+    private Uni<Webhook> insert(long resellerId, String url, String events, String idempotencyKey) {
         Webhook webhook = new Webhook();
+        webhook.idempotencyKey = idempotencyKey;
         webhook.resellerId = resellerId;
         webhook.url = url;
         webhook.events = events;
