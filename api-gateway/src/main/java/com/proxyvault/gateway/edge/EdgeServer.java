@@ -36,8 +36,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's public port: a Vert.x HTTP server the gateway owns, so that what the HTTP layer refuses
- * (414 request line, 431 headers, 400 unparsable request) is answered with the JSON error body and a
- * code, and a slow client cannot hold a connection by trickling its headers ({@link HeaderReadDeadline}).
+ * (414 request line, 431 headers, 400 unparsable request; 400, 501 and 505 for framing and versions it cannot
+ * read safely, {@link RequestFraming}) is answered with the JSON error body and a code, and a slow client cannot
+ * hold a connection by trickling its headers ({@link HeaderReadDeadline}).
  * Quarkus' own HTTP listener is switched off ({@code quarkus.http.host-enabled=false}); requests this
  * server does not answer itself go to Quarkus' router ({@link VertxHttpRecorder#getRootHandler()}), in
  * the same process, with no extra hop. Decisions: docs/api.md, "Limits and timeouts".
@@ -143,16 +144,25 @@ public class EdgeServer {
             // The last named handler before Netty's tail is Vert.x' own connection handler.
             String vertxHandler = names.get(names.size() - 2);
             pipeline.addBefore(vertxHandler, "headerReadDeadline", new HeaderReadDeadline(headerTimeoutMillis));
+            // Before the deadline: a request dropped after a refused one is not timed either.
+            pipeline.addBefore("headerReadDeadline", "requestFraming", new RequestFraming());
         }
     }
 
-    /** What Netty's HTTP codec could not read: 414, 431 or 400, with the JSON body, then close. */
+    /**
+     * What Netty's HTTP codec could not read (414, 431 or 400) and what {@link RequestFraming} refused (its
+     * {@link RequestFraming.Refusal} names status, code and detail: 400, 501, 505), with the JSON body, then close.
+     */
     private static void refuseUnparsable(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
         int status;
         String code;
         String detail;
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof RequestFraming.Refusal refusal) {
+            status = refusal.status;
+            code = refusal.code;
+            detail = refusal.getMessage();
+        } else if (cause instanceof TooLongHttpLineException) {
             status = 414;
             code = "uri_too_long";
             detail = "Request line too long";

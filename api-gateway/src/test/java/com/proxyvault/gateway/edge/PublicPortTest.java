@@ -348,6 +348,152 @@ class PublicPortTest {
                 + "Accept: */*\r\n\r\n").startsWith("HTTP/1.1 401 "));
     }
 
+    /**
+     * RFC 9112 section 6.3 item 4 (docs/api.md "Request framing"): when a request's Transfer-Encoding does not end in
+     * chunked, or names it twice, nothing says where its body ends, so it is 400 and the connection is closed; no
+     * byte after the head is read as another request. New-user review 32, M4: {@code Transfer-Encoding: gzip} was
+     * read as an empty body and the body's bytes were run as a second request on the same connection (two answers).
+     */
+    @Test
+    void shouldRefuseATransferEncodingThatDoesNotEndInChunkedAndRunNothingFromItsBody() throws Exception {
+        String key = newResellerKey("framing");
+        String inner = "GET /v1/reseller/products HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key
+                + "\r\nConnection: close\r\n\r\n";
+        String[][] cases = {
+                {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding must end with chunked: without it the body's end is unknown"},
+                {"Transfer-Encoding:\r\n", "Transfer-Encoding must end with chunked: without it the body's end is unknown"},
+                {"Transfer-Encoding: identity\r\nContent-Length: 0\r\n", "Transfer-Encoding must end with chunked: without it"
+                        + " the body's end is unknown"},
+                // the codec decoded these as chunked: it judges only whether the last line ends in "chunked"
+                {"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", "Transfer-Encoding must end with chunked:"
+                        + " without it the body's end is unknown"},
+                {"Transfer-Encoding: chunked, chunked\r\n", "Transfer-Encoding must name chunked only once"},
+                {"Transfer-Encoding: chunked\r\nTransfer-Encoding: CHUNKED\r\n", "Transfer-Encoding must name chunked only once"},
+                // refused by the HTTP codec itself (its RFC 9112 check of the last line): the same status and code
+                {"Transfer-Encoding: chunked, gzip\r\n", null}};
+        for (String[] framing : cases) {
+            UpstreamStub.last.set(null);
+            String answer = onlyAnswerThenClose("POST /v1/reseller/orders HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json\r\n" + framing[0] + "\r\n" + inner);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), framing[0] + answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), framing[0] + answer);
+            assertTrue(answer.contains("\"code\":\"bad_request\""), framing[0] + answer);
+            if (framing[1] != null) {
+                assertTrue(answer.contains("\"detail\":\"" + framing[1]), framing[0] + answer);
+            }
+            assertEquals(null, UpstreamStub.last.get(), framing[0] + "nothing was forwarded");
+        }
+    }
+
+    /**
+     * RFC 9112 section 6.1 and RFC 9110 section 15.6.2: a transfer coding the gateway does not implement is 501 naming
+     * it, whichever line it came on, and the connection is closed (docs/api.md "Request framing"). New-user review 32,
+     * M4: {@code gzip, chunked} was de-chunked and the gzip bytes judged as JSON.
+     */
+    @Test
+    void shouldAnswer501ToATransferCodingItDoesNotImplementAndClose() throws Exception {
+        String key = newResellerKey("coding");
+        String body = "2\r\n{}\r\n0\r\n\r\n";
+        String[][] cases = {
+                {"Transfer-Encoding: gzip, chunked\r\n", "gzip"},
+                {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", "gzip"},
+                {"Transfer-Encoding: ,deflate ,, x-custom, Chunked\r\n", "deflate, x-custom"}};
+        for (String[] framing : cases) {
+            UpstreamStub.last.set(null);
+            String answer = onlyAnswerThenClose("POST /v1/reseller/orders HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json\r\n" + framing[0] + "\r\n" + body
+                    + "GET /v1/reseller/products HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key + "\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 501 Not Implemented\r\n"), framing[0] + answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), framing[0] + answer);
+            assertTrue(answer.endsWith("{\"detail\":\"Transfer-Encoding " + framing[1] + " is not supported: send the body"
+                    + " with chunked alone, or with Content-Length\",\"code\":\"unsupported_transfer_coding\"}"), framing[0] + answer);
+            assertEquals(null, UpstreamStub.last.get(), framing[0] + "nothing was forwarded");
+        }
+        // chunked alone is read as before
+        String answer = exchange("POST /v1/reseller/orders HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+        assertTrue(answer.startsWith("HTTP/1.1 201 "), answer);
+        assertEquals("{}", UpstreamStub.last.get().body());
+    }
+
+    /**
+     * RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing (400, then close), and so is
+     * Content-Length beside it in HTTP/1.1 (section 6.3 item 3 lets a server refuse it). The HTTP codec refuses both
+     * first; the answer names the reason instead of "Malformed HTTP request".
+     */
+    @Test
+    void shouldRefuseTransferEncodingInHttp10AndContentLengthBesideItNamingWhy() throws Exception {
+        String answer = onlyAnswerThenClose("POST /v1/reseller/orders HTTP/1.0\r\nAuthorization: Bearer rv_x\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.0 400 "), answer);
+        assertTrue(answer.endsWith("{\"detail\":\"Transfer-Encoding is not allowed in an HTTP/1.0 request\","
+                + "\"code\":\"bad_request\"}"), answer);
+        answer = onlyAnswerThenClose("POST /v1/reseller/orders HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer rv_x\r\n"
+                + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertTrue(answer.endsWith("{\"detail\":\"Content-Length must not be sent beside Transfer-Encoding\","
+                + "\"code\":\"bad_request\"}"), answer);
+    }
+
+    /**
+     * RFC 9110 section 15.6.6 (docs/api.md "Request framing"): a request line naming any HTTP version but 1.0 and 1.1 is
+     * 505 with the error body, in HTTP/1.1 whatever version it named, then the connection is closed; the device agent
+     * answers the same (HttpProxyHandler). New-user review 32, L1: a bare 501 echoing the client's version.
+     */
+    @Test
+    void shouldAnswerAnyOtherHttpVersionWith505InHttp11AndClose() throws Exception {
+        for (String version : new String[] {"HTTP/2.0", "HTTP/1.2", "HTTP/3.0", "HTTP/0.9"}) {
+            String answer = onlyAnswerThenClose("GET /v1/reseller/balance " + version + "\r\nHost: a\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 505 HTTP Version Not Supported\r\n"), version + ": " + answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), version + ": " + answer);
+            assertTrue(answer.toLowerCase().contains("content-type: application/json"), version + ": " + answer);
+            assertTrue(answer.endsWith("{\"detail\":\"Only HTTP/1.0 and HTTP/1.1 are served\","
+                    + "\"code\":\"http_version_not_supported\"}"), version + ": " + answer);
+        }
+        // HTTP/2 with prior knowledge (RFC 9113 section 3.4): its preface reads as a request line of version 2.0
+        assertTrue(onlyAnswerThenClose("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").startsWith("HTTP/1.1 505 "));
+        // the version names the request's framing, so it is judged before the framing is (no 400 for this one)
+        assertTrue(onlyAnswerThenClose("POST /v1/reseller/orders HTTP/2.0\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n")
+                .startsWith("HTTP/1.1 505 "));
+        // RFC 9112 section 2.3: "HTTP" is case-sensitive and each number one digit, so these are no version at all
+        for (String version : new String[] {"http/1.1", "HTTP/01.1"}) {
+            String answer = onlyAnswerThenClose("GET /v1/reseller/balance " + version + "\r\nHost: a\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.contains("\"code\":\"bad_request\""), version + ": " + answer);
+        }
+        // the two versions served are served as before
+        assertTrue(exchange("GET /v1/reseller/balance HTTP/1.0\r\n\r\n").startsWith("HTTP/1.0 401 "));
+        assertTrue(exchange("GET /v1/reseller/balance HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 401 "));
+    }
+
+    /** A new reseller's API key, made through the operator API. */
+    private static String newResellerKey(String name) throws Exception {
+        return given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json")
+                .body(java.util.Map.of("name", name + "-" + System.nanoTime())).post("/v1/admin/resellers")
+                .then().statusCode(201).extract().jsonPath().getString("api_key.key");
+    }
+
+    /**
+     * Sends {@code request} on a fresh connection and reads one answer, which must be the last thing the server sends
+     * before it closes: a second answer, or a connection left open, fails the test.
+     */
+    private String onlyAnswerThenClose(String request) throws IOException {
+        try (Socket socket = new Socket("localhost", edge.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            String answer = readResponse(in);
+            try {
+                int next = in.read();
+                assertEquals(-1, next, "nothing after the answer, then close: " + answer + (char) next
+                        + new String(in.readNBytes(in.available()), StandardCharsets.UTF_8));
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the connection was left open after: " + answer, e);
+            }
+            return answer;
+        }
+    }
+
     /** One request on a fresh connection; the answer's head and body as text. */
     private String exchange(String request) throws IOException {
         try (Socket socket = new Socket("localhost", edge.port())) {
