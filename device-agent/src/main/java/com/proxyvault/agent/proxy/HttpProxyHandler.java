@@ -48,7 +48,8 @@ import java.util.Locale;
  *
  * <p>Bad input answers: a request line past {@link ProxySettings#maxRequestLineBytes()} → {@code 414}
  * (RFC 9110 15.5.15), a header block past {@link ProxySettings#maxHeaderBytes()} → {@code 431}
- * (RFC 6585 5), anything else the codec can't parse → {@code 400}; each closes the connection.
+ * (RFC 6585 5), a version or body framing {@link RequestFraming} refuses → its {@code 505}, {@code 400} or
+ * {@code 501}, anything else the codec can't parse → {@code 400}; each closes the connection.
  */
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -106,8 +107,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (!request.decoderResult().isSuccess()) {
             Throwable cause = request.decoderResult().cause();
             request.release();
-            // The decoder discards the rest of the connection after a bad message: answer, then close.
-            if (cause instanceof TooLongHttpLineException) {
+            // Nothing after a failed head is read (ProtocolDetector.RequestHeadWatch): answer, then close.
+            if (cause instanceof RequestFraming.Refusal refusal) {
+                respond(ctx, refusal.answerInHttp11 ? HttpVersion.HTTP_1_1 : version, refusal.status, refusal.getMessage(), false, List.of());
+            } else if (cause instanceof TooLongHttpLineException) {
                 respond(ctx, HttpVersion.HTTP_1_1, URI_TOO_LONG,
                         "Request line longer than " + listener.settings().maxRequestLineBytes() + " bytes", false, List.of());
             } else if (cause instanceof TooLongHttpHeaderException) {
@@ -116,13 +119,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             } else {
                 respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Malformed request", false, List.of());
             }
-            return;
-        }
-        if (version.majorVersion() != 1) {
-            // "PRI * HTTP/2.0" (h2 prior knowledge) or "HTTP/3.0": this is an HTTP/1.x proxy (RFC 9110 15.6.6), and the
-            // answer is an HTTP/1.1 message, whatever version the request named.
-            request.release();
-            respond(ctx, HttpVersion.HTTP_1_1, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.0 and HTTP/1.1 are served", false, List.of());
             return;
         }
         if (request.headers().getAll(HttpHeaderNames.PROXY_AUTHORIZATION).size() > 1) {
@@ -288,6 +284,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** Origin-form toward the origin: no proxy credentials, no hop-by-hop headers, one request. */
     private static void prepareForOrigin(HttpHeaders headers, String hostHeader) {
         removeHopByHopHeaders(headers);
+        // The body is whole and the aggregator gave it its Content-Length: a Transfer-Encoding that RequestFraming let
+        // through names chunked, now decoded, and must not go on beside it (RFC 9112 6.3 item 3). The aggregator
+        // drops only a line that is exactly "chunked": ", chunked" went on, and the origin got both fields.
+        headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
         // The body is already complete (aggregated), so the origin must not wait for a 100-continue round.
         headers.remove(HttpHeaderNames.EXPECT);
         headers.set(HttpHeaderNames.HOST, hostHeader);
@@ -297,7 +297,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /**
      * Headers that describe one hop, not the message (RFC 9110 7.6.1), and every Proxy-* header:
      * the customer's Proxy-Authorization is for us and must never reach the origin.
-     * Transfer-Encoding stays: the codecs re-frame the body according to it.
+     * Transfer-Encoding stays: a response's streamed body is re-framed according to it (a forwarded request's body is
+     * whole, and prepareForOrigin removes it).
      */
     static void removeHopByHopHeaders(HttpHeaders headers) {
         for (String listed : headers.getAll(HttpHeaderNames.CONNECTION)) {

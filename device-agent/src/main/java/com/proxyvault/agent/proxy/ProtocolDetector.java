@@ -152,12 +152,19 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      *       the header block, every field line with its CRLF (RFC 9112 section 2.1's {@code *( field-line CRLF )},
      *       the empty line that ends the head not included), against {@link ProxySettings#maxHeaderBytes()}. Netty's
      *       codec counts the field lines without their CRLFs, so a block of many short lines passed it far past the
-     *       limit. Past a limit the head is replaced by a failed request, as the codec makes for its own refusals; its
-     *       body parts, with no head to belong to, are released by {@link HttpProxyHandler} (it takes whole requests
-     *       only); the answer is 414 / 431 and a close.
+     *       limit. Past a limit the head is replaced by a failed request, as the codec makes for its own refusals;
+     *       the answer is 414 / 431 and a close.
      *       Strict line parsing (Netty's default) makes every line end a CRLF; the continuation line of an obsolete
      *       folded field (RFC 9112 section 5.2) alone is counted without its CRLF, as Netty joins it to the field
      *       before;</li>
+     *   <li>within the limits, judges the head's version and body framing ({@link RequestFraming}: 505, 400, 501)
+     *       before the aggregator reads a byte of its body, and puts a failed request carrying the refusal in its
+     *       place the same way;</li>
+     *   <li>after any failed head (one it refused, or one the codec did) passes nothing on: the connection is answered
+     *       and closed, and with the framing in doubt what follows could be the body or a request smuggled in it.
+     *       {@link HttpProxyHandler} never serves a request queued behind a failed one, so this does not decide what
+     *       is forwarded; it keeps that from resting on the handler alone, and spares aggregating and queueing what
+     *       will never be read (the bytes of a {@code Transfer-Encoding: gzip} body decode as further requests);</li>
      *   <li>ends HTTP decoding at the end of a well-formed {@code CONNECT} request. Whatever follows it on the
      *       connection belongs to the tunnel (RFC 9110 9.3.6), and a client may send it in the same TCP segment
      *       as the request (a TLS ClientHello written right behind the CONNECT). Left in the codec, those bytes
@@ -177,6 +184,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
         private final ProxySettings settings;
         private boolean inConnect;
+        /** A head failed: what the connection sends after it is dropped until it closes. */
+        private boolean discarding;
 
         RequestHeadWatch(ProxySettings settings) {
             this.settings = settings;
@@ -184,11 +193,16 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (discarding) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof HttpRequest decoded) {
                 ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
-                HttpRequest request = withinLimits(decoded);
+                HttpRequest request = judged(decoded);
                 msg = request;
-                inConnect = HttpMethod.CONNECT.equals(request.method()) && request.decoderResult().isSuccess();
+                discarding = !request.decoderResult().isSuccess();
+                inConnect = HttpMethod.CONNECT.equals(request.method()) && !discarding;
             }
             if (inConnect && msg instanceof LastHttpContent) {
                 inConnect = false;
@@ -197,27 +211,43 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             ctx.fireChannelRead(msg);
         }
 
-        /** {@code request}, or a failed request in its place when its head is past one of the listener's limits. */
-        private HttpRequest withinLimits(HttpRequest request) {
+        /**
+         * {@code request}, or a failed request in its place when its head is past one of the listener's limits
+         * (first: they say how much was read, whatever it says) or {@link RequestFraming} refuses it.
+         */
+        private HttpRequest judged(HttpRequest request) {
+            Exception pastLimit = pastLimit(request);
+            if (pastLimit != null) {
+                return refused(request, pastLimit);
+            }
+            RequestFraming.Refusal refusal = RequestFraming.judge(request);
+            return refusal == null ? request : refused(request, refusal);
+        }
+
+        /** Why the head is past one of the listener's limits, or null. */
+        private Exception pastLimit(HttpRequest request) {
             if (!(request.decoderResult() instanceof HttpMessageDecoderResult sizes)) {
-                return request; // failed in the codec already (its own limits, malformed input)
+                return null; // failed in the codec already (its own limits, malformed input)
             }
             if (sizes.initialLineLength() > settings.maxRequestLineBytes()) {
-                return refused(request, new TooLongHttpLineException(
-                        "HTTP request line of " + sizes.initialLineLength() + " bytes, limit " + settings.maxRequestLineBytes()));
+                return new TooLongHttpLineException(
+                        "HTTP request line of " + sizes.initialLineLength() + " bytes, limit " + settings.maxRequestLineBytes());
             }
             long headerBlockBytes = sizes.headerSize() + (long) LINE_END_BYTES * request.headers().size();
             if (headerBlockBytes > settings.maxHeaderBytes()) {
-                return refused(request, new TooLongHttpHeaderException(
-                        "HTTP header block of " + headerBlockBytes + " bytes, limit " + settings.maxHeaderBytes()));
+                return new TooLongHttpHeaderException(
+                        "HTTP header block of " + headerBlockBytes + " bytes, limit " + settings.maxHeaderBytes());
             }
-            return request;
+            return null;
         }
 
-        /** The shape Netty's decoder gives a request it refuses: no headers, no body, the cause as its result. */
+        /**
+         * The shape Netty's decoder gives a request it refuses: no headers, no body, the cause as its result; the
+         * request's version, which the answer is written in unless the cause says otherwise.
+         */
         private static HttpRequest refused(HttpRequest request, Exception cause) {
             ReferenceCountUtil.release(request);
-            FullHttpRequest failed = new DefaultFullHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
+            FullHttpRequest failed = new DefaultFullHttpRequest(request.protocolVersion(), HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
             failed.setDecoderResult(DecoderResult.failure(cause));
             return failed;
         }
