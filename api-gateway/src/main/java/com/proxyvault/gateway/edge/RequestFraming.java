@@ -1,17 +1,14 @@
 package com.proxyvault.gateway.edge;
 
+import com.proxyvault.platform.net.HttpFraming;
+
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.ContentLengthNotAllowedException;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import io.netty.util.ReferenceCountUtil;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Judges each request's HTTP version and body framing as soon as its head is decoded, before Vert.x sees it, and
@@ -42,9 +39,6 @@ import java.util.List;
  */
 final class RequestFraming extends ChannelInboundHandlerAdapter {
 
-    /** The one transfer coding the gateway implements (RFC 9112 section 7.1). */
-    private static final String CHUNKED = "chunked";
-
     /** Once a request is refused (by this class or by the codec), the rest of the connection is dropped. */
     private boolean discarding;
 
@@ -69,87 +63,10 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
         super.channelRead(ctx, msg);
     }
 
-    /**
-     * Why {@code request} is refused, or null when it is read as sent (or refused by the codec for a reason not
-     * judged here: a line or header block too long, a malformed header, answered as {@code EdgeServer} always did).
-     * The version is judged first, even on a request the codec refused: it names the syntax of everything after it.
-     */
+    /** {@link HttpFraming#judge}'s verdict on {@code request} as the gateway's {@link Refusal}, or null when it is read as sent. */
     static Refusal judge(HttpRequest request) {
-        Refusal refusal = judgeVersion(request.protocolVersion());
-        if (refusal != null) {
-            return refusal;
-        }
-        Throwable codecRefusal = request.decoderResult().cause();
-        if (codecRefusal instanceof TransferEncodingNotAllowedException) {
-            return transferEncodingInHttp10();
-        }
-        if (codecRefusal instanceof ContentLengthNotAllowedException) {
-            return new Refusal(400, "bad_request", "Content-Length must not be sent beside Transfer-Encoding", false);
-        }
-        if (codecRefusal != null) {
-            return null;
-        }
-        return judgeTransferEncoding(request.protocolVersion(), request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING));
-    }
-
-    /**
-     * Null for HTTP/1.0 and HTTP/1.1 exactly as the codec reads them (the instances {@link HttpVersion#HTTP_1_0} and
-     * {@link HttpVersion#HTTP_1_1}, which are also the only versions Vert.x serves); 505 for any other HTTP version
-     * ({@code HTTP/2.0}, also the HTTP/2 preface {@code PRI * HTTP/2.0}; {@code HTTP/1.2} too: RFC 9110 section 2.5
-     * suggests serving it as 1.1, but no such version exists and no client sends it, so it is refused rather than
-     * guessed at); 400 for one that is not spelled {@code HTTP/d.d} (the codec upper-cases the name and drops leading
-     * zeros, so {@code http/1.1} reaches here as an HTTP/1.1 that is not the instance).
-     */
-    static Refusal judgeVersion(HttpVersion version) {
-        if (version == HttpVersion.HTTP_1_0 || version == HttpVersion.HTTP_1_1) {
-            return null;
-        }
-        if (!version.protocolName().equals("HTTP") || version.equals(HttpVersion.HTTP_1_0) || version.equals(HttpVersion.HTTP_1_1)) {
-            return new Refusal(400, "bad_request", "Malformed HTTP request", true);
-        }
-        // The device agent's wording for the same refusal (HttpProxyHandler).
-        return new Refusal(505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are served", true);
-    }
-
-    /**
-     * Why a request of {@code version} (1.0 or 1.1) with these {@code Transfer-Encoding} header lines cannot be read,
-     * or null when it can: no such line, or the codings of all lines together (RFC 9110 section 5.3: a list field's
-     * lines are one list, in order; empty elements are ignored, section 5.6.1; names compared ignoring case, RFC 9112
-     * section 7) are exactly {@code chunked}. In order: HTTP/1.0 (400), a last coding that is not {@code chunked},
-     * including an empty list (400), {@code chunked} more than once (400), any other coding (501 naming them).
-     */
-    static Refusal judgeTransferEncoding(HttpVersion version, List<String> lines) {
-        if (lines.isEmpty()) {
-            return null;
-        }
-        if (!HttpVersion.HTTP_1_1.equals(version)) {
-            return transferEncodingInHttp10();
-        }
-        List<String> codings = new ArrayList<>();
-        for (String line : lines) {
-            for (String element : line.split(",")) {
-                if (!element.isBlank()) {
-                    codings.add(element.strip());
-                }
-            }
-        }
-        if (codings.isEmpty() || !codings.get(codings.size() - 1).equalsIgnoreCase(CHUNKED)) {
-            return new Refusal(400, "bad_request",
-                    "Transfer-Encoding must end with chunked: without it the body's end is unknown", false);
-        }
-        List<String> others = codings.subList(0, codings.size() - 1);
-        if (others.stream().anyMatch(CHUNKED::equalsIgnoreCase)) {
-            return new Refusal(400, "bad_request", "Transfer-Encoding must name chunked only once", false);
-        }
-        if (!others.isEmpty()) {
-            return new Refusal(501, "unsupported_transfer_coding", "Transfer-Encoding " + String.join(", ", others)
-                    + " is not supported: send the body with chunked alone, or with Content-Length", false);
-        }
-        return null;
-    }
-
-    private static Refusal transferEncodingInHttp10() {
-        return new Refusal(400, "bad_request", "Transfer-Encoding is not allowed in an HTTP/1.0 request", false);
+        HttpFraming.Verdict verdict = HttpFraming.judge(request);
+        return verdict == null ? null : new Refusal(verdict.status(), verdict.code(), verdict.detail(), verdict.answerInHttp11());
     }
 
     /**
