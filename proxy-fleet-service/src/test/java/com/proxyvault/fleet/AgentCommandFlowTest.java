@@ -146,8 +146,8 @@ class AgentCommandFlowTest {
             assertEquals(200, answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
             given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("linux"));
 
-            // A reset nobody acks never reached the modem: 503, and its cooldown is given back (a fast one
-            // right after is tried, not refused with 429).
+            // A reset nobody acks: 503 (the agent may still carry it out, so its cooldown is kept:
+            // shouldKeepTheCooldownOfAResetItsAgentDidNotAcknowledge).
             var resetUnacked = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
             assertTrue(agent.next(WAIT).hasResetIp());
             Response resetNotAcked = resetUnacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -163,6 +163,7 @@ class AgentCommandFlowTest {
             agent.heartbeatWithExitIp("h0", "203.0.113.77");
             await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
                     .body("exit_ip", equalTo("203.0.113.77")));
+            endFastCooldown(proxyId); // the cooldown the unacknowledged reset kept
             var retried = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
             FleetMessage resetAgain = agent.next(WAIT);
             assertTrue(resetAgain.hasResetIp(), resetAgain.toString());
@@ -387,6 +388,199 @@ class AgentCommandFlowTest {
         }
     }
 
+    /**
+     * A reset the agent did not acknowledge may still run when the agent gets it: a frozen agent woken by SIGCONT ran
+     * it seconds later, and the retry the 503 invited hard-reset the modem a second time (new-user review 32, M3a). Its
+     * cooldown stands: the retry is 429 with {@code Retry-After}, and the modem is asked once (docs/fleet.md "Cooldown
+     * given back").
+     */
+    @Test
+    void shouldKeepTheCooldownOfAResetItsAgentDidNotAcknowledge() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-zm", "token-zm", 33400, 33410, "zm", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            Placed proxy = placeOne(agent);
+            String base = "/v1/reseller/proxies/" + proxy.id();
+
+            var unacked = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode());
+            Response notAcked = unacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(503, notAcked.statusCode(), notAcked.asString());
+            assertEquals("agent_not_acknowledged", notAcked.jsonPath().getString("code"));
+            assertTrue(notAcked.jsonPath().getString("detail").contains("may still carry it out"), notAcked.asString());
+            assertRetryAfter(notAcked, 250, 300); // the hard cooldown (5 min) it keeps
+
+            // At once, in either mode: refused with the modem's cooldowns, and not sent to the modem.
+            Response hardAgain = reset(proxy.token(), base, "hard");
+            assertEquals(429, hardAgain.statusCode(), hardAgain.asString());
+            assertEquals("reset_cooldown", hardAgain.jsonPath().getString("code"));
+            assertRetryAfter(hardAgain, 250, 300);
+            Response fastAgain = reset(proxy.token(), base, "fast");
+            assertEquals(429, fastAgain.statusCode(), fastAgain.asString());
+            assertRetryAfter(fastAgain, 1, 10);
+            // The agent wakes and carries it out late: the fleet asked the modem for that one reset only.
+            agent.ack(hard);
+            agent.answerWithExitIp(hard, "203.0.113.77");
+            FleetMessage more = agent.received.poll(500, TimeUnit.MILLISECONDS);
+            assertTrue(more == null || !more.hasResetIp(), "one reset of the modem: " + more);
+        }
+    }
+
+    /**
+     * A reset that certainly did not run gives its cooldown back: here the agent refused it ({@code ok=false}), and a
+     * hard reset at once reaches the modem; the one that then ran holds the cooldown (docs/fleet.md "Cooldown given
+     * back").
+     */
+    @Test
+    void shouldGiveTheCooldownBackWhenTheAgentRefusesTheReset() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-zn", "token-zn", 33500, 33510, "zn", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            Placed proxy = placeOne(agent);
+            String base = "/v1/reseller/proxies/" + proxy.id();
+
+            var refused = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "hard"));
+            FleetMessage first = agent.next(WAIT);
+            agent.ack(first);
+            agent.answer(first, false, "modem busy");
+            Response refusal = refused.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(503, refusal.statusCode(), refusal.asString());
+            assertEquals("service_unavailable", refusal.jsonPath().getString("code"));
+            assertTrue(refusal.jsonPath().getString("detail").contains("modem busy"), refusal.asString());
+
+            var retried = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "hard"));
+            FleetMessage second = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, second.getResetIp().getMode(), second.toString());
+            agent.ack(second);
+            agent.answerWithExitIp(second, "203.0.113.78");
+            Response rotated = retried.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, rotated.statusCode(), rotated.asString());
+            Response after = reset(proxy.token(), base, "fast");
+            assertEquals(429, after.statusCode(), after.asString());
+        }
+    }
+
+    /**
+     * The cooldowns are the modem's (new-user review 32, M3b; docs/fleet.md "Cooldowns per modem"): two resellers'
+     * proxies on one modem of capacity 2, and a hard reset through the first makes a reset through the second 429 within
+     * the cooldowns, with the modem's {@code Retry-After}. A proxy that moves to another modem has that modem's cooldown
+     * (never reset: none), and back on the first modem the first modem's again.
+     */
+    @Test
+    void shouldCountAResetThroughAnyProxyOfAModemForEveryProxyOnIt() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-zl", "token-zl", 33600, 33610, "zl", "LAX", "NYC");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-zl/modems/zl0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+            String firstBase = "/v1/reseller/proxies/" + first.id();
+            String secondBase = "/v1/reseller/proxies/" + second.id();
+
+            var hard = CompletableFuture.supplyAsync(() -> reset(first.token(), firstBase, "hard"));
+            FleetMessage resetIp = agent.next(WAIT);
+            assertEquals("zl0", resetIp.getResetIp().getModemId());
+            agent.ack(resetIp);
+            agent.answerWithExitIp(resetIp, "203.0.113.80");
+            Response rotated = hard.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, rotated.statusCode(), rotated.asString());
+            // the second proxy's exit IP changed with it, and so did its cooldowns
+            given().header("Authorization", second.token()).get(secondBase).then().body("exit_ip", equalTo("203.0.113.80"));
+            Response fast = reset(second.token(), secondBase, "fast");
+            assertEquals(429, fast.statusCode(), fast.asString());
+            assertEquals("reset_cooldown", fast.jsonPath().getString("code"));
+            assertTrue(fast.jsonPath().getString("detail").startsWith("This proxy's modem was reset moments ago"), fast.asString());
+            assertRetryAfter(fast, 1, 10);
+            endFastCooldown(second.id());
+            Response hardToo = reset(second.token(), secondBase, "hard");
+            assertEquals(429, hardToo.statusCode(), hardToo.asString());
+            assertTrue(hardToo.jsonPath().getString("detail").startsWith("A hard reset of this proxy's modem is possible again in"),
+                    hardToo.asString());
+            assertRetryAfter(hardToo, 250, 300);
+
+            connect(agent, second, "NYC");
+            var elsewhere = CompletableFuture.supplyAsync(() -> reset(second.token(), secondBase, "hard"));
+            FleetMessage there = agent.next(WAIT);
+            assertEquals("zl1", there.getResetIp().getModemId());
+            agent.ack(there);
+            agent.answerWithExitIp(there, "203.0.113.81");
+            Response rotatedThere = elsewhere.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, rotatedThere.statusCode(), rotatedThere.asString());
+            connect(agent, second, "LAX");
+            Response back = reset(second.token(), secondBase, "hard");
+            assertEquals(429, back.statusCode(), back.asString());
+            assertTrue(back.jsonPath().getString("detail").startsWith("A hard reset of this proxy's modem is possible again in"),
+                    back.asString());
+        }
+    }
+
+    /**
+     * A hard reset a run escalated to, and which the agent may still carry out, counts for the modem's hard cooldown as
+     * one that changed the IP does: the next fast reset past the fast cooldown does not escalate again (503
+     * {@code rotation_failed} with {@code Retry-After}), where it hard-reset the modem a second time within seconds.
+     */
+    @Test
+    void shouldCountAnEscalatedHardResetItsAgentDidNotAcknowledge() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.hello(ACKING, "agent-zk", "token-zk", 33700, 33710, "zk", "LAX");
+            assertTrue(agent.next(WAIT).hasWelcome());
+            Placed proxy = placeOne(agent);
+            String base = "/v1/reseller/proxies/" + proxy.id();
+
+            var escalated = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "fast"));
+            answerUnchanged(agent, 2);
+            FleetMessage hard = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode(), hard.toString());
+            Response notAcked = escalated.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            // 503 agent_not_acknowledged, or 202 on a machine slow enough for the sync wait to pass first
+            assertTrue(List.of(202, 503).contains(notAcked.statusCode()), notAcked.asString());
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(base).then()
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("agent_not_acknowledged")));
+
+            endFastCooldown(proxy.id());
+            var again = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "fast"));
+            answerUnchanged(agent, 2);
+            Response failed = again.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(503, failed.statusCode(), failed.asString());
+            assertEquals("rotation_failed", failed.jsonPath().getString("code"));
+            assertRetryAfter(failed, 250, 300);
+            FleetMessage more = agent.received.poll(500, TimeUnit.MILLISECONDS);
+            assertTrue(more == null || !more.hasResetIp(), "no hard reset again: " + more);
+        }
+    }
+
+    /** Acks and answers the next {@code resets} fast ResetIps with the exit IP the modem had (203.0.113.10). */
+    private static void answerUnchanged(TestAgent agent, int resets) throws InterruptedException {
+        for (int i = 0; i < resets; i++) {
+            FleetMessage fast = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_FAST, fast.getResetIp().getMode(), fast.toString());
+            agent.ack(fast);
+            agent.answerWithExitIp(fast, "203.0.113.10");
+        }
+    }
+
+    /** {@code answer} carries {@code Retry-After} of {@code atLeast} to {@code atMost} seconds. */
+    private static void assertRetryAfter(Response answer, long atLeast, long atMost) {
+        String header = answer.header("Retry-After");
+        assertTrue(header != null && Long.parseLong(header) >= atLeast && Long.parseLong(header) <= atMost,
+                "Retry-After " + header + " not in " + atLeast + ".." + atMost + " s: " + answer.asString());
+    }
+
+    /** A connect of {@code placed} to {@code locationId} on the same agent, which opens the new listener: 200. */
+    private static void connect(TestAgent agent, Placed placed, String locationId) throws Exception {
+        var answer = CompletableFuture.supplyAsync(() -> post(placed.token(), "/v1/reseller/proxies/" + placed.id() + "/connect",
+                "{\"location_id\":\"" + locationId + "\"}"));
+        FleetMessage provision = agent.next(WAIT);
+        assertTrue(provision.hasProvisionProxy(), provision.toString());
+        agent.ack(provision);
+        agent.answer(provision, true, "");
+        Response moved = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, moved.statusCode(), moved.asString());
+        assertEquals(locationId, moved.jsonPath().getString("location_id"));
+    }
+
     @Test
     void shouldSendTheStoredFingerprintWheneverItReopensTheListener() throws Throwable {
         long reseller = IDS.incrementAndGet();
@@ -523,7 +717,6 @@ class AgentCommandFlowTest {
                 .body("{\"mode\":\"" + mode + "\"}").post(base + "/reset");
     }
 
-    /** Pays an order, acks and confirms the agent's ProvisionProxy, and returns the active proxy's id. */
     /** A proxy the fleet placed on a test agent: its id, its reseller's bearer token and its API view. */
     private record Placed(long id, String token, JsonNode view) {
         int port() {
@@ -533,8 +726,13 @@ class AgentCommandFlowTest {
 
     /** Has the fleet place one proxy on {@code agent} (welcomed already) for a new reseller. */
     private Placed placeOne(TestAgent agent) throws Exception {
+        return placeOne(agent, null);
+    }
+
+    /** {@link #placeOne(TestAgent)} in {@code locationId} (null: anywhere). */
+    private Placed placeOne(TestAgent agent, String locationId) throws Exception {
         long reseller = IDS.incrementAndGet();
-        long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+        long proxyId = provision(agent, reseller, IDS.incrementAndGet(), locationId);
         String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
         return new Placed(proxyId, token,
                 mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString()));
@@ -565,7 +763,15 @@ class AgentCommandFlowTest {
     }
 
     private long provision(TestAgent agent, long reseller, long order) throws Exception {
-        orderPaid(reseller, order);
+        return provision(agent, reseller, order, null);
+    }
+
+    /**
+     * Pays an order for {@code locationId} (null: anywhere), acks and confirms the agent's ProvisionProxy, and returns
+     * the active proxy's id.
+     */
+    private long provision(TestAgent agent, long reseller, long order, String locationId) throws Exception {
+        orderPaid(reseller, order, locationId);
         FleetMessage provision = agent.next(WAIT);
         assertTrue(provision.hasProvisionProxy(), provision.toString());
         assertEquals(10_000, provision.getTimeoutMs());
@@ -574,17 +780,23 @@ class AgentCommandFlowTest {
         return awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
     }
 
-    /** Moves the proxy's last reset 11 s back: past the fast cooldown (10 s), inside the hard one. */
+    /** Moves the last reset of the proxy's modem 11 s back: past the fast cooldown (10 s), inside the hard one. */
     private void endFastCooldown(long proxyId) throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
-                        "update proxies set last_reset_at = last_reset_at - interval '11 seconds' where id = :id")
+                        "update modems set last_reset_at = last_reset_at - interval '11 seconds'"
+                                + " where id = (select modem_id from proxies where id = :id)")
                 .setParameter("id", proxyId).executeUpdate()));
     }
 
     private void orderPaid(long reseller, long orderId) throws Exception {
+        orderPaid(reseller, orderId, null);
+    }
+
+    /** A purchase's order.paid wanting {@code locationId} (null: anywhere). */
+    private void orderPaid(long reseller, long orderId, String locationId) throws Exception {
         String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
                 "Multi Hop Proxy", "1 Day", new BigDecimal("10.00"), "day", 1, LocalDateTime.of(2026, 5, 25, 12, 0),
-                null, null)));
+                null, locationId)));
         try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller), json)).get();
