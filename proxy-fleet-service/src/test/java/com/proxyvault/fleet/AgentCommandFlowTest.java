@@ -397,33 +397,23 @@ class AgentCommandFlowTest {
     @Test
     void shouldKeepTheCooldownOfAResetItsAgentDidNotAcknowledge() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello(ACKING, "agent-zm", "token-zm", 33400, 33410, "zm", "LAX");
-            assertTrue(agent.next(WAIT).hasWelcome());
+            welcome(agent, "zm", 33400, "LAX");
             Placed proxy = placeOne(agent);
-            String base = "/v1/reseller/proxies/" + proxy.id();
 
-            var unacked = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "hard"));
+            var unacked = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "hard"));
             FleetMessage hard = agent.next(WAIT);
             assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode());
             Response notAcked = unacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertEquals(503, notAcked.statusCode(), notAcked.asString());
-            assertEquals("agent_not_acknowledged", notAcked.jsonPath().getString("code"));
-            assertTrue(notAcked.jsonPath().getString("detail").contains("may still carry it out"), notAcked.asString());
+            assertError(notAcked, 503, "agent_not_acknowledged", "may still carry it out");
             assertRetryAfter(notAcked, 250, 300); // the hard cooldown (5 min) it keeps
 
             // At once, in either mode: refused with the modem's cooldowns, and not sent to the modem.
-            Response hardAgain = reset(proxy.token(), base, "hard");
-            assertEquals(429, hardAgain.statusCode(), hardAgain.asString());
-            assertEquals("reset_cooldown", hardAgain.jsonPath().getString("code"));
-            assertRetryAfter(hardAgain, 250, 300);
-            Response fastAgain = reset(proxy.token(), base, "fast");
-            assertEquals(429, fastAgain.statusCode(), fastAgain.asString());
-            assertRetryAfter(fastAgain, 1, 10);
+            assertCooldown(reset(proxy.token(), proxy.base(), "hard"), HARD_COOLDOWN, 250, 300);
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
             // The agent wakes and carries it out late: the fleet asked the modem for that one reset only.
             agent.ack(hard);
             agent.answerWithExitIp(hard, "203.0.113.77");
-            FleetMessage more = agent.received.poll(500, TimeUnit.MILLISECONDS);
-            assertTrue(more == null || !more.hasResetIp(), "one reset of the modem: " + more);
+            assertNoResetSent(agent);
         }
     }
 
@@ -435,29 +425,17 @@ class AgentCommandFlowTest {
     @Test
     void shouldGiveTheCooldownBackWhenTheAgentRefusesTheReset() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello(ACKING, "agent-zn", "token-zn", 33500, 33510, "zn", "LAX");
-            assertTrue(agent.next(WAIT).hasWelcome());
+            welcome(agent, "zn", 33500, "LAX");
             Placed proxy = placeOne(agent);
-            String base = "/v1/reseller/proxies/" + proxy.id();
 
-            var refused = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "hard"));
+            var refused = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "hard"));
             FleetMessage first = agent.next(WAIT);
             agent.ack(first);
             agent.answer(first, false, "modem busy");
-            Response refusal = refused.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertEquals(503, refusal.statusCode(), refusal.asString());
-            assertEquals("service_unavailable", refusal.jsonPath().getString("code"));
-            assertTrue(refusal.jsonPath().getString("detail").contains("modem busy"), refusal.asString());
+            assertError(refused.get(WAIT.toSeconds(), TimeUnit.SECONDS), 503, "service_unavailable", "modem busy");
 
-            var retried = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "hard"));
-            FleetMessage second = agent.next(WAIT);
-            assertEquals(ResetMode.RESET_MODE_HARD, second.getResetIp().getMode(), second.toString());
-            agent.ack(second);
-            agent.answerWithExitIp(second, "203.0.113.78");
-            Response rotated = retried.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertEquals(200, rotated.statusCode(), rotated.asString());
-            Response after = reset(proxy.token(), base, "fast");
-            assertEquals(429, after.statusCode(), after.asString());
+            resetTo(agent, proxy, "hard", "203.0.113.78");
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
         }
     }
 
@@ -470,49 +448,23 @@ class AgentCommandFlowTest {
     @Test
     void shouldCountAResetThroughAnyProxyOfAModemForEveryProxyOnIt() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello(ACKING, "agent-zl", "token-zl", 33600, 33610, "zl", "LAX", "NYC");
-            assertTrue(agent.next(WAIT).hasWelcome());
+            welcome(agent, "zl", 33600, "LAX", "NYC");
             given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
                     .body("{\"capacity\": 2}").patch("/internal/agents/agent-zl/modems/zl0").then().statusCode(200);
             Placed first = placeOne(agent, "LAX");
             Placed second = placeOne(agent, "LAX");
-            String firstBase = "/v1/reseller/proxies/" + first.id();
-            String secondBase = "/v1/reseller/proxies/" + second.id();
 
-            var hard = CompletableFuture.supplyAsync(() -> reset(first.token(), firstBase, "hard"));
-            FleetMessage resetIp = agent.next(WAIT);
-            assertEquals("zl0", resetIp.getResetIp().getModemId());
-            agent.ack(resetIp);
-            agent.answerWithExitIp(resetIp, "203.0.113.80");
-            Response rotated = hard.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertEquals(200, rotated.statusCode(), rotated.asString());
+            assertEquals("zl0", resetTo(agent, first, "hard", "203.0.113.80").getResetIp().getModemId());
             // the second proxy's exit IP changed with it, and so did its cooldowns
-            given().header("Authorization", second.token()).get(secondBase).then().body("exit_ip", equalTo("203.0.113.80"));
-            Response fast = reset(second.token(), secondBase, "fast");
-            assertEquals(429, fast.statusCode(), fast.asString());
-            assertEquals("reset_cooldown", fast.jsonPath().getString("code"));
-            assertTrue(fast.jsonPath().getString("detail").startsWith("This proxy's modem was reset moments ago"), fast.asString());
-            assertRetryAfter(fast, 1, 10);
+            given().header("Authorization", second.token()).get(second.base()).then().body("exit_ip", equalTo("203.0.113.80"));
+            assertCooldown(reset(second.token(), second.base(), "fast"), FAST_COOLDOWN, 1, 10);
             endFastCooldown(second.id());
-            Response hardToo = reset(second.token(), secondBase, "hard");
-            assertEquals(429, hardToo.statusCode(), hardToo.asString());
-            assertTrue(hardToo.jsonPath().getString("detail").startsWith("A hard reset of this proxy's modem is possible again in"),
-                    hardToo.asString());
-            assertRetryAfter(hardToo, 250, 300);
+            assertCooldown(reset(second.token(), second.base(), "hard"), HARD_COOLDOWN, 250, 300);
 
             connect(agent, second, "NYC");
-            var elsewhere = CompletableFuture.supplyAsync(() -> reset(second.token(), secondBase, "hard"));
-            FleetMessage there = agent.next(WAIT);
-            assertEquals("zl1", there.getResetIp().getModemId());
-            agent.ack(there);
-            agent.answerWithExitIp(there, "203.0.113.81");
-            Response rotatedThere = elsewhere.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertEquals(200, rotatedThere.statusCode(), rotatedThere.asString());
+            assertEquals("zl1", resetTo(agent, second, "hard", "203.0.113.81").getResetIp().getModemId());
             connect(agent, second, "LAX");
-            Response back = reset(second.token(), secondBase, "hard");
-            assertEquals(429, back.statusCode(), back.asString());
-            assertTrue(back.jsonPath().getString("detail").startsWith("A hard reset of this proxy's modem is possible again in"),
-                    back.asString());
+            assertCooldown(reset(second.token(), second.base(), "hard"), HARD_COOLDOWN, 250, 300);
         }
     }
 
@@ -524,31 +476,71 @@ class AgentCommandFlowTest {
     @Test
     void shouldCountAnEscalatedHardResetItsAgentDidNotAcknowledge() throws Throwable {
         try (TestAgent agent = new TestAgent(GRPC_PORT)) {
-            agent.hello(ACKING, "agent-zk", "token-zk", 33700, 33710, "zk", "LAX");
-            assertTrue(agent.next(WAIT).hasWelcome());
+            welcome(agent, "zk", 33700, "LAX");
             Placed proxy = placeOne(agent);
-            String base = "/v1/reseller/proxies/" + proxy.id();
 
-            var escalated = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "fast"));
+            var escalated = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
             answerUnchanged(agent, 2);
             FleetMessage hard = agent.next(WAIT);
             assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode(), hard.toString());
             Response notAcked = escalated.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             // 503 agent_not_acknowledged, or 202 on a machine slow enough for the sync wait to pass first
             assertTrue(List.of(202, 503).contains(notAcked.statusCode()), notAcked.asString());
-            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(base).then()
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(proxy.base()).then()
                     .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("agent_not_acknowledged")));
 
             endFastCooldown(proxy.id());
-            var again = CompletableFuture.supplyAsync(() -> reset(proxy.token(), base, "fast"));
+            var again = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
             answerUnchanged(agent, 2);
             Response failed = again.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertEquals(503, failed.statusCode(), failed.asString());
-            assertEquals("rotation_failed", failed.jsonPath().getString("code"));
+            assertError(failed, 503, "rotation_failed", "did not change");
             assertRetryAfter(failed, 250, 300);
-            FleetMessage more = agent.received.poll(500, TimeUnit.MILLISECONDS);
-            assertTrue(more == null || !more.hasResetIp(), "no hard reset again: " + more);
+            assertNoResetSent(agent);
         }
+    }
+
+    /** The start of the 429 {@code reset_cooldown} detail of the cooldown between any two resets of a modem. */
+    private static final String FAST_COOLDOWN = "This proxy's modem was reset moments ago";
+    /** ... and of the one between two hard resets. */
+    private static final String HARD_COOLDOWN = "A hard reset of this proxy's modem is possible again in";
+
+    /** Says Hello as {@code agent-<name>} (protocol 2: acks) with modems {@code <name>0..} in {@code locations}; welcomed. */
+    private static void welcome(TestAgent agent, String name, int portStart, String... locations) throws InterruptedException {
+        agent.hello(ACKING, "agent-" + name, "token-" + name, portStart, portStart + 10, name, locations);
+        assertTrue(agent.next(WAIT).hasWelcome());
+    }
+
+    /** A reset of {@code placed} its agent acks and answers with {@code newIp}: 200; the ResetIp the agent got. */
+    private static FleetMessage resetTo(TestAgent agent, Placed placed, String mode, String newIp) throws Exception {
+        var answer = CompletableFuture.supplyAsync(() -> reset(placed.token(), placed.base(), mode));
+        FleetMessage resetIp = agent.next(WAIT);
+        assertEquals("hard".equals(mode) ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST, resetIp.getResetIp().getMode(),
+                resetIp.toString());
+        agent.ack(resetIp);
+        agent.answerWithExitIp(resetIp, newIp);
+        Response rotated = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, rotated.statusCode(), rotated.asString());
+        return resetIp;
+    }
+
+    /** {@code answer} is 429 {@code reset_cooldown} whose detail starts with {@code detail}, {@code Retry-After} in range. */
+    private static void assertCooldown(Response answer, String detail, long atLeast, long atMost) {
+        assertError(answer, 429, "reset_cooldown", detail);
+        assertTrue(answer.jsonPath().getString("detail").startsWith(detail), answer.asString());
+        assertRetryAfter(answer, atLeast, atMost);
+    }
+
+    /** {@code answer} is the error {@code status} with {@code code} and a detail that contains {@code detail}. */
+    private static void assertError(Response answer, int status, String code, String detail) {
+        assertEquals(status, answer.statusCode(), answer.asString());
+        assertEquals(code, answer.jsonPath().getString("code"), answer.asString());
+        assertTrue(answer.jsonPath().getString("detail").contains(detail), answer.asString());
+    }
+
+    /** The fleet sends the agent no further ResetIp (within half a second). */
+    private static void assertNoResetSent(TestAgent agent) throws InterruptedException {
+        FleetMessage more = agent.received.poll(500, TimeUnit.MILLISECONDS);
+        assertTrue(more == null || !more.hasResetIp(), "no other reset of the modem: " + more);
     }
 
     /** Acks and answers the next {@code resets} fast ResetIps with the exit IP the modem had (203.0.113.10). */
@@ -570,7 +562,7 @@ class AgentCommandFlowTest {
 
     /** A connect of {@code placed} to {@code locationId} on the same agent, which opens the new listener: 200. */
     private static void connect(TestAgent agent, Placed placed, String locationId) throws Exception {
-        var answer = CompletableFuture.supplyAsync(() -> post(placed.token(), "/v1/reseller/proxies/" + placed.id() + "/connect",
+        var answer = CompletableFuture.supplyAsync(() -> post(placed.token(), placed.base() + "/connect",
                 "{\"location_id\":\"" + locationId + "\"}"));
         FleetMessage provision = agent.next(WAIT);
         assertTrue(provision.hasProvisionProxy(), provision.toString());
@@ -721,6 +713,10 @@ class AgentCommandFlowTest {
     private record Placed(long id, String token, JsonNode view) {
         int port() {
             return view.get("port").asInt();
+        }
+
+        String base() {
+            return "/v1/reseller/proxies/" + id;
         }
     }
 
