@@ -146,8 +146,8 @@ class AgentCommandFlowTest {
             assertEquals(200, answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
             given().header("Authorization", token).get(base).then().body("fingerprint", equalTo("linux"));
 
-            // A reset nobody acks never reached the modem: 503, and its cooldown is given back (a fast one
-            // right after is tried, not refused with 429).
+            // A reset nobody acks: 503 (the agent may still carry it out, so its cooldown is kept:
+            // shouldKeepTheCooldownOfAResetItsAgentDidNotAcknowledge).
             var resetUnacked = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
             assertTrue(agent.next(WAIT).hasResetIp());
             Response resetNotAcked = resetUnacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -163,6 +163,7 @@ class AgentCommandFlowTest {
             agent.heartbeatWithExitIp("h0", "203.0.113.77");
             await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", token).get(base).then()
                     .body("exit_ip", equalTo("203.0.113.77")));
+            endFastCooldown(proxyId); // the cooldown the unacknowledged reset kept
             var retried = CompletableFuture.supplyAsync(() -> reset(token, base, "fast"));
             FleetMessage resetAgain = agent.next(WAIT);
             assertTrue(resetAgain.hasResetIp(), resetAgain.toString());
@@ -387,6 +388,191 @@ class AgentCommandFlowTest {
         }
     }
 
+    /**
+     * A reset the agent did not acknowledge may still run when the agent gets it: a frozen agent woken by SIGCONT ran
+     * it seconds later, and the retry the 503 invited hard-reset the modem a second time (new-user review 32, M3a). Its
+     * cooldown stands: the retry is 429 with {@code Retry-After}, and the modem is asked once (docs/fleet.md "Cooldown
+     * given back").
+     */
+    @Test
+    void shouldKeepTheCooldownOfAResetItsAgentDidNotAcknowledge() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zm", 33400, "LAX");
+            Placed proxy = placeOne(agent);
+
+            var unacked = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode());
+            Response notAcked = unacked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertError(notAcked, 503, "agent_not_acknowledged", "may still carry it out");
+            assertRetryAfter(notAcked, 250, 300); // the hard cooldown (5 min) it keeps
+
+            // At once, in either mode: refused with the modem's cooldowns, and not sent to the modem.
+            assertCooldown(reset(proxy.token(), proxy.base(), "hard"), HARD_COOLDOWN, 250, 300);
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+            // The agent wakes and carries it out late: the fleet asked the modem for that one reset only.
+            agent.ack(hard);
+            agent.answerWithExitIp(hard, "203.0.113.77");
+            assertNoResetSent(agent);
+        }
+    }
+
+    /**
+     * A reset that certainly did not run gives its cooldown back: here the agent refused it ({@code ok=false}), and a
+     * hard reset at once reaches the modem; the one that then ran holds the cooldown (docs/fleet.md "Cooldown given
+     * back").
+     */
+    @Test
+    void shouldGiveTheCooldownBackWhenTheAgentRefusesTheReset() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zn", 33500, "LAX");
+            Placed proxy = placeOne(agent);
+
+            var refused = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "hard"));
+            FleetMessage first = agent.next(WAIT);
+            agent.ack(first);
+            agent.answer(first, false, "modem busy");
+            assertError(refused.get(WAIT.toSeconds(), TimeUnit.SECONDS), 503, "service_unavailable", "modem busy");
+
+            resetTo(agent, proxy, "hard", "203.0.113.78");
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+        }
+    }
+
+    /**
+     * The cooldowns are the modem's (new-user review 32, M3b; docs/fleet.md "Cooldowns per modem"): two resellers'
+     * proxies on one modem of capacity 2, and a hard reset through the first makes a reset through the second 429 within
+     * the cooldowns, with the modem's {@code Retry-After}. A proxy that moves to another modem has that modem's cooldown
+     * (never reset: none), and back on the first modem the first modem's again.
+     */
+    @Test
+    void shouldCountAResetThroughAnyProxyOfAModemForEveryProxyOnIt() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zl", 33600, "LAX", "NYC");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-zl/modems/zl0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+
+            assertEquals("zl0", resetTo(agent, first, "hard", "203.0.113.80").getResetIp().getModemId());
+            // the second proxy's exit IP changed with it, and so did its cooldowns
+            given().header("Authorization", second.token()).get(second.base()).then().body("exit_ip", equalTo("203.0.113.80"));
+            assertCooldown(reset(second.token(), second.base(), "fast"), FAST_COOLDOWN, 1, 10);
+            endFastCooldown(second.id());
+            assertCooldown(reset(second.token(), second.base(), "hard"), HARD_COOLDOWN, 250, 300);
+
+            connect(agent, second, "NYC");
+            assertEquals("zl1", resetTo(agent, second, "hard", "203.0.113.81").getResetIp().getModemId());
+            connect(agent, second, "LAX");
+            assertCooldown(reset(second.token(), second.base(), "hard"), HARD_COOLDOWN, 250, 300);
+        }
+    }
+
+    /**
+     * A hard reset a run escalated to, and which the agent may still carry out, counts for the modem's hard cooldown as
+     * one that changed the IP does: the next fast reset past the fast cooldown does not escalate again (503
+     * {@code rotation_failed} with {@code Retry-After}), where it hard-reset the modem a second time within seconds.
+     */
+    @Test
+    void shouldCountAnEscalatedHardResetItsAgentDidNotAcknowledge() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zk", 33700, "LAX");
+            Placed proxy = placeOne(agent);
+
+            var escalated = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
+            answerUnchanged(agent, 2);
+            FleetMessage hard = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode(), hard.toString());
+            Response notAcked = escalated.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            // 503 agent_not_acknowledged, or 202 on a machine slow enough for the sync wait to pass first
+            assertTrue(List.of(202, 503).contains(notAcked.statusCode()), notAcked.asString());
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(proxy.base()).then()
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("agent_not_acknowledged")));
+
+            endFastCooldown(proxy.id());
+            var again = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
+            answerUnchanged(agent, 2);
+            Response failed = again.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertError(failed, 503, "rotation_failed", "did not change");
+            assertRetryAfter(failed, 250, 300);
+            assertNoResetSent(agent);
+        }
+    }
+
+    /** The start of the 429 {@code reset_cooldown} detail of the cooldown between any two resets of a modem. */
+    private static final String FAST_COOLDOWN = "This proxy's modem was reset moments ago";
+    /** ... and of the one between two hard resets. */
+    private static final String HARD_COOLDOWN = "A hard reset of this proxy's modem is possible again in";
+
+    /** Says Hello as {@code agent-<name>} (protocol 2: acks) with modems {@code <name>0..} in {@code locations}; welcomed. */
+    private static void welcome(TestAgent agent, String name, int portStart, String... locations) throws InterruptedException {
+        agent.hello(ACKING, "agent-" + name, "token-" + name, portStart, portStart + 10, name, locations);
+        assertTrue(agent.next(WAIT).hasWelcome());
+    }
+
+    /** A reset of {@code placed} its agent acks and answers with {@code newIp}: 200; the ResetIp the agent got. */
+    private static FleetMessage resetTo(TestAgent agent, Placed placed, String mode, String newIp) throws Exception {
+        var answer = CompletableFuture.supplyAsync(() -> reset(placed.token(), placed.base(), mode));
+        FleetMessage resetIp = agent.next(WAIT);
+        assertEquals("hard".equals(mode) ? ResetMode.RESET_MODE_HARD : ResetMode.RESET_MODE_FAST, resetIp.getResetIp().getMode(),
+                resetIp.toString());
+        agent.ack(resetIp);
+        agent.answerWithExitIp(resetIp, newIp);
+        Response rotated = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, rotated.statusCode(), rotated.asString());
+        return resetIp;
+    }
+
+    /** {@code answer} is 429 {@code reset_cooldown} whose detail starts with {@code detail}, {@code Retry-After} in range. */
+    private static void assertCooldown(Response answer, String detail, long atLeast, long atMost) {
+        assertError(answer, 429, "reset_cooldown", detail);
+        assertTrue(answer.jsonPath().getString("detail").startsWith(detail), answer.asString());
+        assertRetryAfter(answer, atLeast, atMost);
+    }
+
+    /** {@code answer} is the error {@code status} with {@code code} and a detail that contains {@code detail}. */
+    private static void assertError(Response answer, int status, String code, String detail) {
+        assertEquals(status, answer.statusCode(), answer.asString());
+        assertEquals(code, answer.jsonPath().getString("code"), answer.asString());
+        assertTrue(answer.jsonPath().getString("detail").contains(detail), answer.asString());
+    }
+
+    /** The fleet sends the agent no further ResetIp (within half a second). */
+    private static void assertNoResetSent(TestAgent agent) throws InterruptedException {
+        FleetMessage more = agent.received.poll(500, TimeUnit.MILLISECONDS);
+        assertTrue(more == null || !more.hasResetIp(), "no other reset of the modem: " + more);
+    }
+
+    /** Acks and answers the next {@code resets} fast ResetIps with the exit IP the modem had (203.0.113.10). */
+    private static void answerUnchanged(TestAgent agent, int resets) throws InterruptedException {
+        for (int i = 0; i < resets; i++) {
+            FleetMessage fast = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_FAST, fast.getResetIp().getMode(), fast.toString());
+            agent.ack(fast);
+            agent.answerWithExitIp(fast, "203.0.113.10");
+        }
+    }
+
+    /** {@code answer} carries {@code Retry-After} of {@code atLeast} to {@code atMost} seconds. */
+    private static void assertRetryAfter(Response answer, long atLeast, long atMost) {
+        String header = answer.header("Retry-After");
+        assertTrue(header != null && Long.parseLong(header) >= atLeast && Long.parseLong(header) <= atMost,
+                "Retry-After " + header + " not in " + atLeast + ".." + atMost + " s: " + answer.asString());
+    }
+
+    /** A connect of {@code placed} to {@code locationId} on the same agent, which opens the new listener: 200. */
+    private static void connect(TestAgent agent, Placed placed, String locationId) throws Exception {
+        var answer = CompletableFuture.supplyAsync(() -> post(placed.token(), placed.base() + "/connect",
+                "{\"location_id\":\"" + locationId + "\"}"));
+        FleetMessage provision = agent.next(WAIT);
+        assertTrue(provision.hasProvisionProxy(), provision.toString());
+        agent.ack(provision);
+        agent.answer(provision, true, "");
+        Response moved = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, moved.statusCode(), moved.asString());
+        assertEquals(locationId, moved.jsonPath().getString("location_id"));
+    }
+
     @Test
     void shouldSendTheStoredFingerprintWheneverItReopensTheListener() throws Throwable {
         long reseller = IDS.incrementAndGet();
@@ -523,18 +709,26 @@ class AgentCommandFlowTest {
                 .body("{\"mode\":\"" + mode + "\"}").post(base + "/reset");
     }
 
-    /** Pays an order, acks and confirms the agent's ProvisionProxy, and returns the active proxy's id. */
     /** A proxy the fleet placed on a test agent: its id, its reseller's bearer token and its API view. */
     private record Placed(long id, String token, JsonNode view) {
         int port() {
             return view.get("port").asInt();
         }
+
+        String base() {
+            return "/v1/reseller/proxies/" + id;
+        }
     }
 
     /** Has the fleet place one proxy on {@code agent} (welcomed already) for a new reseller. */
     private Placed placeOne(TestAgent agent) throws Exception {
+        return placeOne(agent, null);
+    }
+
+    /** {@link #placeOne(TestAgent)} in {@code locationId} (null: anywhere). */
+    private Placed placeOne(TestAgent agent, String locationId) throws Exception {
         long reseller = IDS.incrementAndGet();
-        long proxyId = provision(agent, reseller, IDS.incrementAndGet());
+        long proxyId = provision(agent, reseller, IDS.incrementAndGet(), locationId);
         String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
         return new Placed(proxyId, token,
                 mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString()));
@@ -565,7 +759,15 @@ class AgentCommandFlowTest {
     }
 
     private long provision(TestAgent agent, long reseller, long order) throws Exception {
-        orderPaid(reseller, order);
+        return provision(agent, reseller, order, null);
+    }
+
+    /**
+     * Pays an order for {@code locationId} (null: anywhere), acks and confirms the agent's ProvisionProxy, and returns
+     * the active proxy's id.
+     */
+    private long provision(TestAgent agent, long reseller, long order, String locationId) throws Exception {
+        orderPaid(reseller, order, locationId);
         FleetMessage provision = agent.next(WAIT);
         assertTrue(provision.hasProvisionProxy(), provision.toString());
         assertEquals(10_000, provision.getTimeoutMs());
@@ -574,17 +776,23 @@ class AgentCommandFlowTest {
         return awaitEvent(EventTypes.PROXY_PROVISIONED, order).get("data").get("proxy_id").asLong();
     }
 
-    /** Moves the proxy's last reset 11 s back: past the fast cooldown (10 s), inside the hard one. */
+    /** Moves the last reset of the proxy's modem 11 s back: past the fast cooldown (10 s), inside the hard one. */
     private void endFastCooldown(long proxyId) throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
-                        "update proxies set last_reset_at = last_reset_at - interval '11 seconds' where id = :id")
+                        "update modems set last_reset_at = last_reset_at - interval '11 seconds'"
+                                + " where id = (select modem_id from proxies where id = :id)")
                 .setParameter("id", proxyId).executeUpdate()));
     }
 
     private void orderPaid(long reseller, long orderId) throws Exception {
+        orderPaid(reseller, orderId, null);
+    }
+
+    /** A purchase's order.paid wanting {@code locationId} (null: anywhere). */
+    private void orderPaid(long reseller, long orderId, String locationId) throws Exception {
         String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, reseller, new OrderPaid(orderId, 1, 1,
                 "Multi Hop Proxy", "1 Day", new BigDecimal("10.00"), "day", 1, LocalDateTime.of(2026, 5, 25, 12, 0),
-                null, null)));
+                null, locationId)));
         try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(topicPrefix + EventTypes.ORDER_PAID, String.valueOf(reseller), json)).get();

@@ -429,11 +429,11 @@ class ProvisioningFlowTest {
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"fast\"}")
                     .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"))
                     .header("Retry-After", org.hamcrest.Matchers.notNullValue())
-                    .body("detail", org.hamcrest.Matchers.startsWith("This proxy was reset moments ago"));
+                    .body("detail", org.hamcrest.Matchers.startsWith("This proxy's modem was reset moments ago"));
             endFastCooldown(proxyId); // past the fast cooldown, not the hard one (5 min)
             given().header("Authorization", token).contentType("application/json").body("{\"mode\":\"hard\"}")
                     .post(base + "/reset").then().statusCode(429).body("code", equalTo("reset_cooldown"))
-                    .body("detail", org.hamcrest.Matchers.startsWith("A hard reset of this proxy is possible again in"));
+                    .body("detail", org.hamcrest.Matchers.startsWith("A hard reset of this proxy's modem is possible again in"));
 
             // Fingerprint
             var fingerprint = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", token)
@@ -1456,12 +1456,13 @@ class ProvisioningFlowTest {
     }
 
     /**
-     * Moves the proxy's last reset 11 s back: past the fast cooldown (10 s), inside the hard one. (Moving the
+     * Moves the last reset of the proxy's modem 11 s back: past the fast cooldown (10 s), inside the hard one. (Moving the
      * clock instead would also age the test agent, which sends no heartbeats, out of allocation.)
      */
     private void endFastCooldown(long proxyId) throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
-                        "update proxies set last_reset_at = last_reset_at - interval '11 seconds' where id = :id")
+                        "update modems set last_reset_at = last_reset_at - interval '11 seconds'"
+                                + " where id = (select modem_id from proxies where id = :id)")
                 .setParameter("id", proxyId).executeUpdate()));
     }
 

@@ -65,7 +65,13 @@ public class Proxy extends PanacheEntityBase {
     /** When the next expiry checkpoint of {@link #noticeExpiry} is due; null when none is left. */
     @Column(name = "next_checkpoint_at")
     public LocalDateTime nextCheckpointAt;
-    /** When the proxy's modem was last reset (any mode), and last hard-reset: the reset cooldowns. */
+    /**
+     * Unused since fleet migration V28: the reset cooldowns are the modem's ({@code modems.last_reset_at},
+     * {@code last_hard_reset_at}; {@link ProxyRotations}). Still mapped while the columns exist: the native
+     * {@code select *} queries into this entity (expiry, reconciliation, provisioning) fail in Hibernate Reactive on a
+     * column the entity does not map (NullPointerException "sqlSelection is null", as in hibernate-reactive#3616).
+     * Both go with the migration that drops the columns.
+     */
     @Column(name = "last_reset_at")
     public LocalDateTime lastResetAt;
     @Column(name = "last_hard_reset_at")

@@ -48,8 +48,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code rotation}). The run is claimed in {@code proxy_rotations} under the proxy's row lock with the
  * cooldowns, so a second reset while one runs is 409 {@value #IN_PROGRESS} on any replica, and a reset inside
  * the cooldowns ({@link ResetConfig}) 429 {@code reset_cooldown} with {@code Retry-After}. A proxy that is not
- * active → 409. A run in which no command reached the modem (not acknowledged, agent held nowhere) gives its
- * cooldown back.
+ * active → 409. The cooldowns are the <b>modem's</b> (fleet migration V28; docs/fleet.md "Cooldowns per modem"):
+ * several proxies can share a modem (its capacity), and a reset of any of them changes every one's exit IP, so
+ * the claim moves the marks on the modem's row, locked after the proxy's. A run gives its cooldown back only when
+ * its reset certainly did not run: no command went out (no stream anywhere) or the agent refused it ({@code ok=false});
+ * one the agent may still carry out (no ack, no result, the stream or the hop failed: {@link CommandErrors#mayHaveRun})
+ * keeps it (new-user review 32, M3a; docs/fleet.md "Cooldown given back").
  */
 @ApplicationScoped
 public class ProxyRotations {
@@ -184,59 +188,84 @@ public class ProxyRotations {
     }
 
     /**
-     * A claimed run: the proxy as it was, the exit IP before, whether a hard reset may be tried (and when it
-     * could), and what happened so far ({@code attempts}; {@code touched}: a command reached the modem;
-     * {@code answer}: which answer the caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
+     * A claimed run: the proxy as it was, when it was claimed ({@code startedAt}, the modem's new cooldown mark), the
+     * exit IP before, whether a hard reset may be tried (and when it could), and what happened so far ({@code attempts};
+     * {@code touched}: the agent acked or answered a command, or its stream or hop failed once it was sent, which decides
+     * whether a failure is announced; {@code mayHaveReset}: a reset may have run on the modem, an ok or a command given up
+     * on, which decides the cooldown; {@code hardMayHaveReset}: the same for a hard one; {@code answer}: which answer the
+     * caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
      */
-    private record Rotation(Proxy proxy, String rotationId, String oldIp, boolean hard, boolean hardAllowed, Duration hardWait,
-                            AtomicInteger attempts, AtomicBoolean touched, AtomicInteger answer) {
+    private record Rotation(Proxy proxy, String rotationId, LocalDateTime startedAt, String oldIp, boolean hard,
+                            boolean hardAllowed, Duration hardWait, AtomicInteger attempts, AtomicBoolean touched,
+                            AtomicBoolean mayHaveReset, AtomicBoolean hardMayHaveReset, AtomicInteger answer) {
     }
 
     private record Rotated(String newIp, ResetMode mode, int attempts) {
     }
 
-    /** Cooldowns checked and moved, the run recorded as rotating (with the marks it replaced): under the row lock. */
-    private Uni<Rotation> claim(Mutiny.Session session, Proxy proxy, boolean hard, String mode, LocalDateTime now, String rotationId) {
-        Duration wait = cooldownLeft(proxy, hard, now);
-        if (!wait.isZero()) {
-            // Named by the cooldown that holds it back: the hard one only when it is the longer wait (a hard reset
-            // right after a fast one waits out the cooldown between any two resets; new-user review)
-            boolean hardCooldown = hard && wait.equals(remaining(proxy.lastHardResetAt, resets.hardCooldown(), now))
-                    && !wait.equals(remaining(proxy.lastResetAt, resets.fastCooldown(), now));
-            throw ApiException.tooManyRequests(ErrorCodes.RESET_COOLDOWN, (hardCooldown
-                    ? "A hard reset of this proxy is possible again in "
-                    : "This proxy was reset moments ago: another reset is possible in ")
-                    + Math.max(1, (wait.toMillis() + 999) / 1000) + " s").retryAfter(wait);
-        }
-        // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
-        Duration hardWait = hard ? Duration.ZERO : remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
-        // The run's row first (it copies the cooldown marks as they were), then the marks move with the entity.
+    /** The modem's exit IP and cooldown marks as {@link #lockModem} read them. */
+    private record ModemMarks(String exitIp, LocalDateTime lastResetAt, LocalDateTime lastHardResetAt) {
+    }
+
+    /**
+     * The proxy's modem's exit IP and cooldown marks, its row locked until the claim's transaction ends: two resets
+     * through two proxies of one modem take it in turn, and the second sees the marks the first moved. Taken after
+     * the proxy's row lock, the order in which a connect's placement and the place bookkeeping (V16) lock the two;
+     * {@code no key update}, so placements' foreign-key checks on the modem do not wait for it.
+     */
+    private static Uni<ModemMarks> lockModem(Mutiny.Session session, String modemId) {
         return session.createNativeQuery("""
-                        insert into proxy_rotations (proxy_id, rotation_id, status, mode, modem_id, old_ip, replica_id,
-                                                     started_at, give_up_at, prev_reset_at, prev_hard_reset_at)
-                        select p.id, :rotation, :rotating, :mode, p.modem_id, m.exit_ip, :replica, :now, :giveUp,
-                               p.last_reset_at, p.last_hard_reset_at
-                        from proxies p left join modems m on m.id = p.modem_id where p.id = :id
-                        on conflict (proxy_id) do update set rotation_id = excluded.rotation_id, status = excluded.status,
-                            mode = excluded.mode, modem_id = excluded.modem_id, applied_mode = null, old_ip = excluded.old_ip,
-                            new_ip = null, attempts = 0,
-                            error_code = null, error_detail = null, replica_id = excluded.replica_id,
-                            started_at = excluded.started_at, give_up_at = excluded.give_up_at, finished_at = null,
-                            prev_reset_at = excluded.prev_reset_at, prev_hard_reset_at = excluded.prev_hard_reset_at""")
-                .setParameter("rotation", rotationId).setParameter("rotating", ROTATING).setParameter("mode", mode)
-                .setParameter("replica", replicas.id()).setParameter("now", now).setParameter("giveUp", now.plus(giveUpAfter))
-                .setParameter("id", proxy.id)
-                .executeUpdate()
-                .chain(() -> session.createNativeQuery("select exit_ip from modems where id = :modem", String.class)
-                        .setParameter("modem", proxy.modemId).getSingleResult())
-                .map(oldIp -> {
-                    proxy.lastResetAt = now;
-                    if (hard) {
-                        proxy.lastHardResetAt = now;
-                    }
-                    return new Rotation(copyOf(proxy), rotationId, oldIp, hard, hardWait.isZero(), hardWait,
-                            new AtomicInteger(), new AtomicBoolean(), new AtomicInteger(PENDING));
-                });
+                        select exit_ip, last_reset_at, last_hard_reset_at from modems where id = :modem
+                        for no key update""", Object[].class)
+                .setParameter("modem", modemId).getSingleResult()
+                .map(row -> new ModemMarks((String) row[0], (LocalDateTime) row[1], (LocalDateTime) row[2]));
+    }
+
+    /**
+     * The modem's cooldowns checked and moved, the run recorded as rotating (with the marks it replaced): under the
+     * proxy's and the modem's row locks ({@link #lockModem}). Inside a cooldown: 429 {@code reset_cooldown} with
+     * {@code Retry-After}, named by the cooldown that holds it back.
+     */
+    private Uni<Rotation> claim(Mutiny.Session session, Proxy proxy, boolean hard, String mode, LocalDateTime now, String rotationId) {
+        return lockModem(session, proxy.modemId).chain(modem -> {
+            Duration wait = cooldownLeft(modem.lastResetAt(), modem.lastHardResetAt(), hard, now);
+            if (!wait.isZero()) {
+                // Named by the cooldown that holds it back: the hard one only when it is the longer wait (a hard reset
+                // right after a fast one waits out the cooldown between any two resets; new-user review)
+                boolean hardCooldown = hard && wait.equals(remaining(modem.lastHardResetAt(), resets.hardCooldown(), now))
+                        && !wait.equals(remaining(modem.lastResetAt(), resets.fastCooldown(), now));
+                throw ApiException.tooManyRequests(ErrorCodes.RESET_COOLDOWN, (hardCooldown
+                        ? "A hard reset of this proxy's modem is possible again in "
+                        : "This proxy's modem was reset moments ago: another reset is possible in ")
+                        + seconds(wait) + " s").retryAfter(wait);
+            }
+            // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
+            Duration hardWait = hard ? Duration.ZERO : remaining(modem.lastHardResetAt(), resets.hardCooldown(), now);
+            // The run's row first (it copies the modem's marks as they were, to give back), then the marks move.
+            return session.createNativeQuery("""
+                            insert into proxy_rotations (proxy_id, rotation_id, status, mode, modem_id, old_ip, replica_id,
+                                                         started_at, give_up_at, prev_reset_at, prev_hard_reset_at)
+                            select :id, :rotation, :rotating, :mode, m.id, m.exit_ip, :replica, :now, :giveUp,
+                                   m.last_reset_at, m.last_hard_reset_at
+                            from modems m where m.id = :modem
+                            on conflict (proxy_id) do update set rotation_id = excluded.rotation_id, status = excluded.status,
+                                mode = excluded.mode, modem_id = excluded.modem_id, applied_mode = null, old_ip = excluded.old_ip,
+                                new_ip = null, attempts = 0,
+                                error_code = null, error_detail = null, replica_id = excluded.replica_id,
+                                started_at = excluded.started_at, give_up_at = excluded.give_up_at, finished_at = null,
+                                prev_reset_at = excluded.prev_reset_at, prev_hard_reset_at = excluded.prev_hard_reset_at""")
+                    .setParameter("id", proxy.id).setParameter("rotation", rotationId).setParameter("rotating", ROTATING)
+                    .setParameter("mode", mode).setParameter("modem", proxy.modemId)
+                    .setParameter("replica", replicas.id()).setParameter("now", now).setParameter("giveUp", now.plus(giveUpAfter))
+                    .executeUpdate()
+                    .chain(() -> session.createNativeQuery(hard
+                                    ? "update modems set last_reset_at = :now, last_hard_reset_at = :now where id = :modem"
+                                    : "update modems set last_reset_at = :now where id = :modem")
+                            .setParameter("now", now).setParameter("modem", proxy.modemId).executeUpdate())
+                    .map(moved -> new Rotation(copyOf(proxy), rotationId, now, modem.exitIp(), hard, hardWait.isZero(), hardWait,
+                            new AtomicInteger(), new AtomicBoolean(), new AtomicBoolean(), new AtomicBoolean(),
+                            new AtomicInteger(PENDING)));
+        });
     }
 
     /** The whole run, then its outcome written (success or failure); fails as the synchronous answer would. */
@@ -294,11 +323,15 @@ public class ProxyRotations {
     }
 
     /**
-     * One ResetIp to the modem's agent, wherever its stream is (forwarded with the caller's token); ok only. A
-     * result, a refusal or a missing result after an ack means the modem was (perhaps) touched; no ack or no
-     * stream anywhere means it was not.
+     * One ResetIp to the modem's agent, wherever its stream is (forwarded with the caller's token); ok only. The agent
+     * was reached ({@code touched}) unless the command was not acknowledged or no stream took it. A reset may have run
+     * ({@code mayHaveReset}) after an ok, and after a command given up on ({@link CommandErrors#mayHaveRun}: no ack, no
+     * result, the stream or the hop failed), which a frozen agent still carries out when it wakes (new-user review 32,
+     * M3a); it did not when no stream took it or the agent refused it ({@code ok=false}). A command given up on fails
+     * as {@link #mayStillRun}.
      */
     private Uni<CommandResult> command(Rotation rotation, FleetMessage.Builder command, String authorization) {
+        boolean hard = command.getResetIp().getMode() == ResetMode.RESET_MODE_HARD;
         return agents.command(rotation.proxy().agentId, command, authorization)
                 .onItemOrFailure().invoke((result, failure) -> {
                     boolean unreached = failure instanceof AgentRouter.NotHeld
@@ -306,8 +339,15 @@ public class ProxyRotations {
                     if (!unreached) {
                         rotation.touched().set(true);
                     }
+                    if (failure == null ? result.getOk() : CommandErrors.mayHaveRun(failure)) {
+                        rotation.mayHaveReset().set(true);
+                        if (hard) {
+                            rotation.hardMayHaveReset().set(true);
+                        }
+                    }
                 })
-                .onFailure().transform(CommandErrors::toApi)
+                .onFailure().transform(failure -> CommandErrors.mayHaveRun(failure) ? mayStillRun(rotation, failure)
+                        : CommandErrors.toApi(failure))
                 .map(result -> {
                     rotation.attempts().incrementAndGet(); // a reset the modem answered, whatever it said
                     if (!result.getOk()) {
@@ -317,19 +357,46 @@ public class ProxyRotations {
                 });
     }
 
-    /** The new exit IP on the modem, the hard cooldown if a hard reset did it, the run's outcome and proxy.ip_rotated: one transaction. */
+    /**
+     * The error of a reset given up on that the agent may still carry out ({@link CommandErrors#mayHaveRun}): the code
+     * and status of {@link CommandErrors#toApi} (503 {@value CommandErrors#NOT_ACKNOWLEDGED}, 504
+     * {@value CommandErrors#TIMED_OUT}, 503 {@code service_unavailable}), but not its "nothing was changed, try again":
+     * the run keeps its cooldown, so the detail and {@code Retry-After} say when the modem may be reset again in the
+     * mode asked for (docs/fleet.md "Cooldown given back"): a hard one counted from now, where {@link #recordFailure}
+     * moves the hard mark of a hard reset that may have run.
+     */
+    private ApiException mayStillRun(Rotation rotation, Throwable failure) {
+        ApiException error = CommandErrors.toApi(failure);
+        String what = switch (error.code()) {
+            case CommandErrors.NOT_ACKNOWLEDGED -> "The proxy's agent did not acknowledge the reset in time; it may still carry it out";
+            case CommandErrors.TIMED_OUT -> "The proxy's modem did not finish the reset in time; it may still finish it";
+            default -> "The proxy's modem did not answer; the reset may still run";
+        };
+        LocalDateTime now = now();
+        Duration wait = cooldownLeft(rotation.startedAt(), rotation.hardMayHaveReset().get() ? now : rotation.startedAt(),
+                rotation.hard(), now);
+        if (wait.isZero()) {
+            return new ApiException(error.status(), error.code(), what + " (the exit IP then changes by itself); try again");
+        }
+        return new ApiException(error.status(), error.code(), what + ", so it counts as a reset of the modem: another "
+                + (rotation.hard() ? "hard reset" : "reset") + " is possible in " + seconds(wait) + " s").retryAfter(wait);
+    }
+
+    /**
+     * The new exit IP on the modem, the modem's hard cooldown from now if a hard reset did it (an escalation's too),
+     * the run's outcome and proxy.ip_rotated: one transaction.
+     */
     private Uni<Void> recordRotation(Rotation rotation, Rotated outcome) {
         Proxy proxy = rotation.proxy();
         LocalDateTime now = now();
         return sessionFactory.withTransaction(session -> session
-                        .createNativeQuery("update modems set exit_ip = :ip, updated_at = :now where id = :modem")
+                        .createNativeQuery(outcome.mode() == ResetMode.RESET_MODE_HARD
+                                ? "update modems set exit_ip = :ip, updated_at = :now, last_hard_reset_at = :now where id = :modem"
+                                : "update modems set exit_ip = :ip, updated_at = :now where id = :modem")
                         .setParameter("ip", outcome.newIp())
                         .setParameter("now", now)
                         .setParameter("modem", proxy.modemId)
                         .executeUpdate()
-                        .chain(() -> outcome.mode() != ResetMode.RESET_MODE_HARD ? Uni.createFrom().item(0)
-                                : session.createNativeQuery("update proxies set last_hard_reset_at = :now where id = :id")
-                                        .setParameter("now", now).setParameter("id", proxy.id).executeUpdate())
                         .chain(() -> session.createNativeQuery("""
                                         update proxy_rotations set status = :rotated, applied_mode = :applied, new_ip = :ip,
                                             attempts = :attempts, finished_at = :now
@@ -355,8 +422,10 @@ public class ProxyRotations {
     /**
      * The run failed: recorded as {@code failed} with the code and detail the error answer has, and announced as
      * {@code proxy.rotation_failed} (mode as asked, old IP, the detail as reason, the code) in the same transaction,
-     * once per run (not when a newer run replaced this one's row); when no command reached the modem, the cooldown
-     * marks it claimed go back to what they were (unless a newer run moved them). Never fails itself (the original
+     * once per run (not when a newer run replaced this one's row). The modem's cooldown marks the run claimed go back
+     * to what they were (unless a newer run moved them) only when no reset can have run ({@code mayHaveReset}:
+     * nothing went out, or the agent refused); a hard reset that may have run, an escalation's too, moves the modem's
+     * hard mark to now, as a hard reset that changed the IP does. Never fails itself (the original
      * failure is what the caller sees). The event goes out when a command reached the modem (the caller got 202 or
      * the error itself: a 202's failure would otherwise only show on {@code GET}), and when the caller got 202. It
      * does not when no command reached the modem and the caller gets the error itself (503 agent not reachable or
@@ -382,16 +451,28 @@ public class ProxyRotations {
                                         rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
                                                 rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()), reason(error.detail()), error.code(),
                                                 rotation.attempts().get()), clock)).replaceWithVoid())
-                        .chain(() -> rotation.touched().get() ? Uni.createFrom().item(0) : session.createNativeQuery("""
-                                        update proxies p set last_reset_at = r.prev_reset_at, last_hard_reset_at = r.prev_hard_reset_at
-                                        from proxy_rotations r
-                                        where p.id = :id and r.proxy_id = p.id and r.rotation_id = :rotation
-                                          and p.last_reset_at = r.started_at""")
-                                .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
-                                .executeUpdate()))
+                        .chain(() -> cooldownAfterFailure(session, rotation, now)))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.errorf(e, "Recording the failed reset of proxy %d failed", proxyId))
                 .onFailure().recoverWithNull();
+    }
+
+    /** {@link #recordFailure}'s cooldown marks: given back, moved to a hard reset's end, or left as claimed. */
+    private static Uni<Integer> cooldownAfterFailure(Mutiny.Session session, Rotation rotation, LocalDateTime now) {
+        if (rotation.hardMayHaveReset().get()) {
+            return session.createNativeQuery("update modems set last_hard_reset_at = :now where id = :modem")
+                    .setParameter("now", now).setParameter("modem", rotation.proxy().modemId).executeUpdate();
+        }
+        if (rotation.mayHaveReset().get()) {
+            return Uni.createFrom().item(0);
+        }
+        return session.createNativeQuery("""
+                        update modems m set last_reset_at = r.prev_reset_at, last_hard_reset_at = r.prev_hard_reset_at
+                        from proxy_rotations r
+                        where r.proxy_id = :id and r.rotation_id = :rotation and m.id = r.modem_id
+                          and m.last_reset_at = r.started_at""")
+                .setParameter("id", rotation.proxy().id).setParameter("rotation", rotation.rotationId())
+                .executeUpdate();
     }
 
     /** The event's old_ip: null when the fleet knew none (a modem that said Hello without one). */
@@ -405,14 +486,22 @@ public class ProxyRotations {
         return text.length() <= 2000 ? text : text.substring(0, 1999) + "…";
     }
 
-    /** How long until a reset (hard: a hard reset) of this proxy is allowed; zero when it is now. */
-    private Duration cooldownLeft(Proxy proxy, boolean hard, LocalDateTime now) {
-        Duration left = remaining(proxy.lastResetAt, resets.fastCooldown(), now);
+    /**
+     * How long until a reset (hard: a hard reset) of a modem last reset at {@code lastReset} and last hard-reset at
+     * {@code lastHardReset} (either null: never) is allowed; zero when it is now.
+     */
+    private Duration cooldownLeft(LocalDateTime lastReset, LocalDateTime lastHardReset, boolean hard, LocalDateTime now) {
+        Duration left = remaining(lastReset, resets.fastCooldown(), now);
         if (hard) {
-            Duration hardLeft = remaining(proxy.lastHardResetAt, resets.hardCooldown(), now);
+            Duration hardLeft = remaining(lastHardReset, resets.hardCooldown(), now);
             left = hardLeft.compareTo(left) > 0 ? hardLeft : left;
         }
         return left;
+    }
+
+    /** A wait in whole seconds, rounded up, at least 1 (as {@code Retry-After} says it). */
+    private static long seconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
     private static Duration remaining(LocalDateTime last, Duration cooldown, LocalDateTime now) {
