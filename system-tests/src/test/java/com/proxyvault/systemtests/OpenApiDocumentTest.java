@@ -166,6 +166,29 @@ class OpenApiDocumentTest {
         });
     }
 
+    /**
+     * The error body's {@code code} enum is exactly the codes of docs/api.md's error table: a client generated from the
+     * document knows every code the API answers (it lacked eleven, among them {@code reset_cooldown} and the
+     * {@code *_in_progress} codes; review stop 32).
+     */
+    @Test
+    void shouldListExactlyTheDocumentedErrorCodesInTheErrorSchema() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "api.md"));
+        int table = doc.indexOf("| status | code | when |");
+        assertTrue(table >= 0, "docs/api.md has the error table");
+        Set<String> documented = new TreeSet<>();
+        for (String row : doc.substring(table, doc.indexOf("\n\n", table)).lines().skip(2).toList()) {
+            java.util.regex.Matcher code = java.util.regex.Pattern.compile("`([a-z_0-9]+)`").matcher(row.split("\\|")[2]);
+            while (code.find()) {
+                documented.add(code.group(1));
+            }
+        }
+        Schema<?> error = api.getComponents().getSchemas().get("Error");
+        Set<String> listed = new TreeSet<>();
+        error.getProperties().get("code").getEnum().forEach(value -> listed.add(String.valueOf(value)));
+        assertEquals(documented, listed);
+    }
+
     @Test
     void shouldOfferIdempotencyKeyOnExactlyTheFourPostsThatHonourIt() {
         Set<String> withKey = new TreeSet<>();
