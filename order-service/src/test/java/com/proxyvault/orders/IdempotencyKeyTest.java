@@ -139,6 +139,45 @@ class IdempotencyKeyTest {
     }
 
     @Test
+    void shouldAnswerAKeyedRetryThatOnlyReplayedTheChargeOnceChargePostedBringsTheBalance() throws Exception {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        String key = UUID.randomUUID().toString();
+        String pay = ORDERS + "/" + orderId + "/pay";
+        BillingStub.delayMillis = 6_000;
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay).then().statusCode(503);
+        BillingStub.delayMillis = 0;
+        // retried at once, before charge.posted: billing only replays the charge (no balance after it), and the order
+        // is marked paid by this retry; the answer is a 5xx (the gateway stores a 4xx under the key for good)
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(503).header("Retry-After", equalTo("2"));
+        given().header("Authorization", auth(reseller)).get(ORDERS + "/" + orderId).then().body("status", equalTo("paid"));
+        // charge.posted of the first request's charge, for an order already paid: it brings the balance after the
+        // charge, and the retry answers as the paying request would have (static review, stop 32, H1)
+        Events.produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED,
+                reseller, new ChargePosted("order:" + orderId, new BigDecimal("20.00"), new BigDecimal("42.00"),
+                        LocalDateTime.of(2026, 12, 3, 8, 0)))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", auth(reseller))
+                .header("Idempotency-Key", key).post(pay).then().statusCode(200).body("new_balance", equalTo("42.00")));
+    }
+
+    @Test
+    void shouldNotAnswerAKeyThatDidNotChargeTheOrderAsIfItHad() {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        String pay = ORDERS + "/" + orderId + "/pay";
+        // a keyed pay that billing refused with an error (nothing charged) notes its key ...
+        BillingStub.mode = BillingStub.Mode.FAILING;
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", "k-1").post(pay).then().statusCode(503);
+        BillingStub.mode = BillingStub.Mode.UP;
+        // ... then a pay without a key charges the order: that request's (no) key is the paying one
+        given().header("Authorization", auth(reseller)).post(pay).then().statusCode(200);
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", "k-1").post(pay).then().statusCode(409);
+    }
+
+    @Test
     void shouldSayAnOrderWasNotChargedOnlyWhenBillingAnsweredAnError() {
         long reseller = RESELLERS.incrementAndGet();
         long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)

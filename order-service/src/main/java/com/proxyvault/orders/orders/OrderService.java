@@ -73,6 +73,12 @@ public class OrderService {
      * same statement, only when both are active and belong together. Replaces BEGIN, two catalog reads, the
      * insert and COMMIT (five round trips; docs/benchmarks.md "bench/pay").
      */
+    /**
+     * The key of the pay whose charge was posted ($2, null: none) and the balance right after it ($3, kept if known) on
+     * its order ($1), when charge.posted marked the order paid before that pay got to it.
+     */
+    private static final String KEEP_PAYING_KEY =
+            "update orders set pay_idempotency_key = $2, pay_new_balance = coalesce(pay_new_balance, $3) where id = $1";
     /** Records a keyed pay's key on its order while the order waits for payment ($1 order, $2 key, $3 pending_payment). */
     private static final String NOTE_PAY_KEY =
             "update orders set pay_idempotency_key = $2 where id = $1 and status = $3";
@@ -463,7 +469,7 @@ public class OrderService {
                             : pool.preparedQuery(NOTE_PAY_KEY).execute(Tuple.of(order.id, idempotencyKey, OrderStatus.PENDING_PAYMENT))
                                     .replaceWithVoid();
                     return noted.chain(() -> charge(order, authorization))
-                            .chain(charge -> markPaid(order, charge))
+                            .chain(charge -> markPaid(order, charge, idempotencyKey))
                             .onFailure(ApiException.class).recoverWithUni(refused -> idempotencyKey == null
                                     ? Uni.createFrom().failure(refused) : replayOrFail(resellerId, orderId, idempotencyKey, refused));
                 });
@@ -485,8 +491,10 @@ public class OrderService {
                 throw refused;
             }
             if (order.payNewBalance == null) {
-                throw ApiException.conflict(ErrorCodes.IDEMPOTENCY_IN_PROGRESS,
-                        "A pay of this order with this Idempotency-Key is still being processed; retry later");
+                // 503, not 409 idempotency_in_progress: the gateway keeps every 4xx under the key and would replay it
+                // for good; a 5xx releases the key, so the retry comes here again (static review, stop 32, H2)
+                throw ApiException.unavailable("The pay with this Idempotency-Key is still being completed: retry in a few"
+                        + " seconds with the same key").retryAfter(java.time.Duration.ofSeconds(2));
             }
             return new PayResult(order.id, OrderStatus.PAID, order.payNewBalance);
         });
@@ -548,21 +556,23 @@ public class OrderService {
             with prev as (select status as was from orders where id = $1),
             paid as (
                 update orders set status = $3::text, paid_at = $4::timestamp, updated_at = $4::timestamp,
-                                  failure_reason = null, pay_new_balance = coalesce($11::numeric, pay_new_balance)
+                                  failure_reason = null, pay_new_balance = coalesce($11::numeric, pay_new_balance),
+                                  pay_idempotency_key = case when $12::boolean then $13::text else pay_idempotency_key end
                 where id = $1 and reseller_id = $2 and status = any($5::text[])
                 returning id)
             insert into outbox_events (id, topic, message_key, payload, traceparent)
             select $6::uuid, $7::text, $8::text, $9::text, $10::text from paid
             returning (select was from prev)""";
 
-    private Uni<PayResult> markPaid(Order order, Charge charge) {
+    private Uni<PayResult> markPaid(Order order, Charge charge, String idempotencyKey) {
         LocalDateTime paidAt = now();
         Outbox.Row event = Outbox.row(mapper, paidEvent(order, paidAt));
         Tuple params = Tuple.tuple(java.util.Arrays.asList(order.id, order.resellerId, OrderStatus.PAID, paidAt,
                 OrderStatus.before(OrderStatus.PAID).toArray(String[]::new),
                 event.id(), event.topic(), event.key(), event.payload(), event.traceparent(),
-                // the balance right after the charge, for a pay replayed by its Idempotency-Key: only a posting answer has it
-                charge.posted() ? charge.balance() : null));
+                // the balance right after the charge, for a pay replayed by its Idempotency-Key: only a posting answer has it;
+                // and the key of the request whose charge was posted (null: none), not the latest noted one (review, M1)
+                charge.posted() ? charge.balance() : null, charge.posted(), idempotencyKey));
         return pool.preparedQuery(MARK_PAID).execute(params)
                 .map(rows -> {
                     boolean marked = rows.rowCount() == 1;
@@ -571,6 +581,10 @@ public class OrderService {
                     }
                     return marked;
                 })
+                // Posted, but charge.posted marked the order first: the paying request's key and balance still go on it
+                // (rare: billing announces before it answers), so that its retry answers as it did.
+                .call(marked -> marked || !charge.posted() ? Uni.createFrom().voidItem()
+                        : pool.preparedQuery(KEEP_PAYING_KEY).execute(Tuple.of(order.id, idempotencyKey, charge.balance())).replaceWithVoid())
                 .map(marked -> {
                     // Not marked: charge.posted (or another pay) completed the order first. Marked with a
                     // replayed charge: an earlier pay moved the money (and this one only completed it).
@@ -600,7 +614,16 @@ public class OrderService {
      */
     public Uni<Boolean> markPaid(Mutiny.Session session, long orderId, long resellerId, BigDecimal balanceAfter) {
         return session.find(Order.class, orderId, LockMode.PESSIMISTIC_WRITE).chain(order -> {
-            if (order == null || order.resellerId != resellerId || !OrderStatus.allows(order.status, OrderStatus.PAID)) {
+            if (order == null || order.resellerId != resellerId) {
+                return Uni.createFrom().item(false);
+            }
+            if (!OrderStatus.allows(order.status, OrderStatus.PAID)) {
+                // paid already, by a pay whose charge billing only replayed: its Idempotency-Key's answer needs this
+                // balance (static review, stop 32, H1); the status and order.paid stay as they are
+                if (OrderStatus.paidOrFurther(order.status) && order.payIdempotencyKey != null && order.payNewBalance == null
+                        && balanceAfter != null) {
+                    order.payNewBalance = balanceAfter;
+                }
                 return Uni.createFrom().item(false);
             }
             if (OrderStatus.CANCELLED.equals(order.status)) {
@@ -630,12 +653,24 @@ public class OrderService {
     /**
      * Whether order {@code orderId} of {@code resellerId} is paid or further on ({@link OrderStatus#paidOrFurther}):
      * one read on the Pool, no transaction. False for an unknown order. The charge.posted backstop asks this
-     * first: when pay finished (the normal case) the event has nothing left to do, and stays so.
+     * first: when pay finished (the normal case) the event has nothing left to do, and stays so. Also false for a paid
+     * order whose keyed pay has no balance after its charge yet ({@link #doneWith}): the event brings it.
      */
     public Uni<Boolean> isPaid(long orderId, long resellerId) {
-        return pool.preparedQuery("select status from orders where id = $1 and reseller_id = $2")
+        return pool.preparedQuery("select status, pay_idempotency_key, pay_new_balance from orders where id = $1 and reseller_id = $2")
                 .execute(Tuple.of(orderId, resellerId))
-                .map(rows -> rows.iterator().hasNext() && OrderStatus.paidOrFurther(rows.iterator().next().getString(0)));
+                .map(rows -> rows.iterator().hasNext() && doneWith(rows.iterator().next()));
+    }
+
+    /**
+     * Whether charge.posted has nothing left to do for an order row: paid or further on, and, when a pay with an
+     * {@code Idempotency-Key} is noted, its balance after the charge known. A keyed pay retried before charge.posted
+     * arrived could mark the order paid with billing's replay, which carries no balance after the charge; skipping the
+     * event then left the retry without its 200 for good (static review, stop 32, H1).
+     */
+    private static boolean doneWith(io.vertx.mutiny.sqlclient.Row row) {
+        return OrderStatus.paidOrFurther(row.getString("status"))
+                && (row.getString("pay_idempotency_key") == null || row.getBigDecimal("pay_new_balance") != null);
     }
 
     /**
@@ -645,13 +680,13 @@ public class OrderService {
      */
     public Uni<java.util.Set<Long>> paidAmong(Long[] orderIds, Long[] resellerIds) {
         return pool.preparedQuery("""
-                        select o.id, o.status from orders o
+                        select o.id, o.status, o.pay_idempotency_key, o.pay_new_balance from orders o
                         join unnest($1::bigint[], $2::bigint[]) as v(id, reseller_id) on o.id = v.id and o.reseller_id = v.reseller_id""")
                 .execute(Tuple.of(orderIds, resellerIds))
                 .map(rows -> {
                     java.util.Set<Long> paid = new java.util.HashSet<>();
                     rows.forEach(row -> {
-                        if (OrderStatus.paidOrFurther(row.getString("status"))) {
+                        if (doneWith(row)) {
                             paid.add(row.getLong("id"));
                         }
                     });

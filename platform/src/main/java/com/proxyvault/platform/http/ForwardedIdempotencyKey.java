@@ -44,10 +44,13 @@ public final class ForwardedIdempotencyKey {
     /**
      * Whether {@code failure} is the unique index refusing a second write with a key (PostgreSQL unique_violation,
      * SQL state 23505), through any wrapping: two requests with one key met, and the loser reads the winner's write.
+     * Seen as the Vert.x client's {@code PgException} or, through Hibernate Reactive's session, as its
+     * {@code SQLException} (static review, stop 32, M2).
      */
     public static boolean isKeyTaken(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
+            if (cause instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())
+                    || cause instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
                 return true;
             }
         }

@@ -81,12 +81,15 @@ public class AgentSession {
      * this check found not served as the database says; the answer is those the previous check on this stream found
      * too, and {@code found} replaces what is remembered. A proxy seen once may be a command still on its way (the
      * heartbeat was built before the agent ran it, or the database write of its outcome had not committed when the
-     * check read it); seen in two heartbeats 10 s apart it is not.
+     * check read it); seen in two heartbeats 10 s apart it is not. A confirmed proxy starts again from none: its place
+     * is sent at most every second heartbeat, also when re-opening it keeps failing (static review, stop 32, L3).
      */
     public synchronized java.util.Set<Long> confirmSuspects(java.util.Set<Long> found) {
         java.util.Set<Long> confirmed = new java.util.HashSet<>(found);
         confirmed.retainAll(suspects);
-        suspects = java.util.Set.copyOf(found);
+        java.util.Set<Long> remembered = new java.util.HashSet<>(found);
+        remembered.removeAll(confirmed);
+        suspects = java.util.Set.copyOf(remembered);
         return confirmed;
     }
 

@@ -54,6 +54,8 @@ class AgentSessionTest {
         assertEquals(java.util.Set.of(), session.confirmSuspects(java.util.Set.of()), "a check that finds nothing forgets");
         assertEquals(java.util.Set.of(), session.confirmSuspects(java.util.Set.of(3L)), "3 is a first strike again");
         assertEquals(java.util.Set.of(3L), session.confirmSuspects(java.util.Set.of(3L)));
+        assertEquals(java.util.Set.of(), session.confirmSuspects(java.util.Set.of(3L)), "confirmed: two strikes again");
+        assertEquals(java.util.Set.of(3L), session.confirmSuspects(java.util.Set.of(3L)));
     }
 
     @Test
