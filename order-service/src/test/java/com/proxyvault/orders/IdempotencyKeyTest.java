@@ -63,6 +63,19 @@ class IdempotencyKeyTest {
                 .await().indefinitely().iterator().next().getLong(0);
     }
 
+    /** A new pending order of product 1, pricing 2 (20.00 USD) for {@code reseller}: its id. */
+    private static long newOrder(long reseller) {
+        return given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+    }
+
+    /** billing's charge.posted of the order's 20.00 charge, with {@code balanceAfter} the balance right after it. */
+    private void announceCharge(long reseller, long orderId, String balanceAfter) throws Exception {
+        Events.produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED,
+                reseller, new ChargePosted("order:" + orderId, new BigDecimal("20.00"), new BigDecimal(balanceAfter),
+                        LocalDateTime.of(2026, 12, 3, 8, 0)))));
+    }
+
     @Test
     void shouldAnswerTheOrderAKeyCreatedToEveryRequestWithThatKey() {
         long reseller = RESELLERS.incrementAndGet();
@@ -95,8 +108,7 @@ class IdempotencyKeyTest {
     @Test
     void shouldAnswerAPayRetriedWithItsKeyAsThePayThatChargedTheOrder() {
         long reseller = RESELLERS.incrementAndGet();
-        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
-                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        long orderId = newOrder(reseller);
         String key = UUID.randomUUID().toString();
         String pay = ORDERS + "/" + orderId + "/pay";
         given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
@@ -113,8 +125,7 @@ class IdempotencyKeyTest {
     @Test
     void shouldTellAPayWhoseChargeTimedOutThatItMayHaveBeenChargedAndAnswerTheRetryWithTheOutcome() throws Exception {
         long reseller = RESELLERS.incrementAndGet();
-        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
-                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        long orderId = newOrder(reseller);
         String key = UUID.randomUUID().toString();
         String pay = ORDERS + "/" + orderId + "/pay";
         // billing is slow: it posts the charge after this service's 5 s read timeout
@@ -124,9 +135,7 @@ class IdempotencyKeyTest {
                 .body("detail", containsString("same Idempotency-Key"));
         BillingStub.delayMillis = 0;
         // billing's charge.posted marks the order paid (the backstop), with the balance after the charge
-        Events.produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED,
-                reseller, new ChargePosted("order:" + orderId, new BigDecimal("20.00"), new BigDecimal("61.50"),
-                        LocalDateTime.of(2026, 12, 3, 8, 0)))));
+        announceCharge(reseller, orderId, "61.50");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", auth(reseller))
                 .get(ORDERS + "/" + orderId).then().body("status", equalTo("paid")));
         // the retry with the key learns the outcome: 200 as the charge's pay would have answered, not 409
@@ -141,8 +150,7 @@ class IdempotencyKeyTest {
     @Test
     void shouldAnswerAKeyedRetryThatOnlyReplayedTheChargeOnceChargePostedBringsTheBalance() throws Exception {
         long reseller = RESELLERS.incrementAndGet();
-        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
-                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        long orderId = newOrder(reseller);
         String key = UUID.randomUUID().toString();
         String pay = ORDERS + "/" + orderId + "/pay";
         BillingStub.delayMillis = 6_000;
@@ -155,9 +163,7 @@ class IdempotencyKeyTest {
         given().header("Authorization", auth(reseller)).get(ORDERS + "/" + orderId).then().body("status", equalTo("paid"));
         // charge.posted of the first request's charge, for an order already paid: it brings the balance after the
         // charge, and the retry answers as the paying request would have (static review, stop 32, H1)
-        Events.produce(EventTypes.CHARGE_POSTED, reseller, EventJson.write(mapper, EventEnvelope.of(EventTypes.CHARGE_POSTED,
-                reseller, new ChargePosted("order:" + orderId, new BigDecimal("20.00"), new BigDecimal("42.00"),
-                        LocalDateTime.of(2026, 12, 3, 8, 0)))));
+        announceCharge(reseller, orderId, "42.00");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().header("Authorization", auth(reseller))
                 .header("Idempotency-Key", key).post(pay).then().statusCode(200).body("new_balance", equalTo("42.00")));
     }
@@ -165,8 +171,7 @@ class IdempotencyKeyTest {
     @Test
     void shouldNotAnswerAKeyThatDidNotChargeTheOrderAsIfItHad() {
         long reseller = RESELLERS.incrementAndGet();
-        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
-                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        long orderId = newOrder(reseller);
         String pay = ORDERS + "/" + orderId + "/pay";
         // a keyed pay that billing refused with an error (nothing charged) notes its key ...
         BillingStub.mode = BillingStub.Mode.FAILING;
@@ -180,8 +185,7 @@ class IdempotencyKeyTest {
     @Test
     void shouldSayAnOrderWasNotChargedOnlyWhenBillingAnsweredAnError() {
         long reseller = RESELLERS.incrementAndGet();
-        long orderId = given().header("Authorization", auth(reseller)).contentType(ContentType.JSON)
-                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(201).extract().jsonPath().getLong("id");
+        long orderId = newOrder(reseller);
         BillingStub.mode = BillingStub.Mode.FAILING;
         String detail = given().header("Authorization", auth(reseller)).post(ORDERS + "/" + orderId + "/pay")
                 .then().statusCode(503).extract().jsonPath().getString("detail");
