@@ -707,6 +707,25 @@ public class GatewayTest {
         given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/keys").then().body("keys", hasSize(2));
     }
 
+    /**
+     * A 5xx is not kept, so a retry of the same request runs again; but the key stays bound to that request: used
+     * after the 503 for another order's pay it is 422 and nothing is forwarded (new-user review, stop 32: the second
+     * pay ran, and the first order's retry then got 422).
+     */
+    @Test
+    void shouldKeepAKeyBoundToItsRequestAfterA5xx() throws Exception {
+        Created reseller = createReseller();
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "pay-1")
+                .post("/v1/reseller/orders/busy-1/pay").then().statusCode(503).header("Idempotent-Replayed", nullValue());
+        UpstreamStub.last.set(null);
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "pay-1")
+                .post("/v1/reseller/orders/busy-2/pay").then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        assertEquals(null, UpstreamStub.last.get(), "another request with the key is never forwarded");
+        given().header("Authorization", "Bearer " + reseller.key()).header("Idempotency-Key", "pay-1")
+                .post("/v1/reseller/orders/busy-1/pay").then().statusCode(503).header("Idempotent-Replayed", nullValue());
+        assertEquals("/v1/reseller/orders/busy-1/pay", UpstreamStub.last.get().pathAndQuery(), "the retry runs again");
+    }
+
     @Test
     void shouldStopAcceptingAKeyRevokedByAnotherReplica() throws Exception {
         Created reseller = createReseller();

@@ -52,6 +52,10 @@ public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
                 exchange.sendResponseHeaders(414, -1);
                 exchange.close();
                 return;
+            } else if (path.contains("/orders/busy")) {
+                // A service that cannot answer now (e.g. billing down during a pay): the gateway keeps no answer.
+                status = 503;
+                answer = "{\"detail\":\"Billing is unavailable, try again\",\"code\":\"service_unavailable\"}";
             } else if (path.contains("/orders/404")) {
                 status = 404;
                 answer = "{\"detail\":\"Order not found\"}";

@@ -36,7 +36,8 @@ import java.util.stream.Collectors;
  *   begin(reseller, key, method, path, body)
  *     Proceed(token) → forward; then complete(token, status, contentType, body) with the answer
  *                      (a 5xx is not kept: complete releases it), or release(token) when there is none
- *                      (upstream unreachable, timeout, the gateway's own failure)
+ *                      (upstream unreachable, timeout, the gateway's own failure); a released key is
+ *                      taken again by the same request only (same fingerprint)
  *     Replay(...)    → that answer again, plus Idempotent-Replayed: true
  *     InProgress     → 409 idempotency_in_progress
  *     Mismatch       → 422 idempotency_key_reused
@@ -66,7 +67,8 @@ public class IdempotencyStore {
                    lease_until = excluded.lease_until, response_status = null, response_content_type = null,
                    response_body = null, created_at = excluded.created_at, expires_at = excluded.expires_at
              where idempotency_keys.expires_at <= excluded.created_at
-                or (idempotency_keys.state = 'in_progress' and idempotency_keys.lease_until <= excluded.created_at)
+                or (idempotency_keys.state = 'in_progress' and idempotency_keys.lease_until <= excluded.created_at
+                    and idempotency_keys.fingerprint = excluded.fingerprint)
             returning lease_token""";
 
     private static final String READ = """
@@ -79,8 +81,10 @@ public class IdempotencyStore {
                    lease_token = null, lease_until = null
              where reseller_id = $1 and idempotency_key = $2 and lease_token = $3""";
 
+    // Ends the lease now and keeps the row: the key stays bound to this request's fingerprint (see release)
     private static final String RELEASE = """
-            delete from idempotency_keys where reseller_id = $1 and idempotency_key = $2 and lease_token = $3""";
+            update idempotency_keys set lease_until = $4
+             where reseller_id = $1 and idempotency_key = $2 and lease_token = $3 and state = 'in_progress'""";
 
     // skip locked: replicas pruning at once take different rows instead of queueing on the same ones
     private static final String PRUNE = """
@@ -151,7 +155,10 @@ public class IdempotencyStore {
         });
     }
 
-    /** A row the claim could not take: live, and either answered or held by a request within its lease. */
+    /**
+     * A row the claim could not take: live, and either answered, held by a request within its lease, or left
+     * (released, or its holder died) by a request with another fingerprint.
+     */
     private static Begin classify(Row row, byte[] fingerprint) {
         // Another request under the same key is the client's mistake whatever the first one's state.
         if (!Arrays.equals(row.getBuffer("fingerprint").getBytes(), fingerprint)) {
@@ -189,12 +196,16 @@ public class IdempotencyStore {
     }
 
     /**
-     * Forgets the key of {@code token} (no answer, or a 5xx): the client may retry with the same key and
-     * the request runs again. A no-op if another request took the key over.
+     * Lets a retry of the request of {@code token} run again (no answer, or a 5xx): its lease ends now, so the
+     * next request with the same key <b>and the same fingerprint</b> takes the key over and is forwarded again.
+     * The row stays, so until it expires the key is still bound to this request: another request with it gets
+     * {@link Begin.Mismatch} (422), as after an answer. Deleting the row instead let a client reuse a key, after a
+     * 503, for another order's pay that then ran, and the first order's retry got 422 (new-user review, stop 32;
+     * docs/api.md "What is kept and what releases a key"). A no-op if another request took the key over.
      */
     public Uni<Void> release(Begin.Token token) {
         return pool.preparedQuery(RELEASE)
-                .execute(Tuple.of(token.resellerId(), token.key(), token.lease()))
+                .execute(Tuple.of(token.resellerId(), token.key(), token.lease(), ClockProducer.utcNow(clock)))
                 .replaceWithVoid();
     }
 

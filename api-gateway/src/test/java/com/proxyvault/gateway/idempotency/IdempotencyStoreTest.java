@@ -134,6 +134,8 @@ class IdempotencyStoreTest {
     void shouldLetARetryRunAgainAfterARelease() {
         Begin.Token first = proceed(begin(ORDER));
         store.release(first).await().atMost(WAIT); // e.g. the upstream was unreachable
+        // still bound to the first request: another one with the key is refused, and takes nothing
+        assertInstanceOf(Begin.Mismatch.class, begin("{\"product_id\": 2, \"pricing_id\": 2}".getBytes(StandardCharsets.UTF_8)));
         Begin.Token second = proceed(begin(ORDER));
         store.complete(second, 503, "application/json", "{}".getBytes(StandardCharsets.UTF_8)).await().atMost(WAIT);
         Begin.Token third = proceed(begin(ORDER)); // a 5xx is not kept either
@@ -155,6 +157,14 @@ class IdempotencyStoreTest {
 
         store.complete(retry, 201, "application/json", CREATED).await().atMost(WAIT);
         assertArrayEquals(CREATED, assertInstanceOf(Begin.Replay.class, begin(ORDER)).body());
+    }
+
+    @Test
+    void shouldRefuseAnotherRequestWithAKeyWhoseHolderDied() {
+        proceed(begin(ORDER));
+        clock.advance(Duration.ofSeconds(60)); // the lease ran out: the first request may have written upstream
+        assertInstanceOf(Begin.Mismatch.class, begin("{\"product_id\": 2, \"pricing_id\": 2}".getBytes(StandardCharsets.UTF_8)));
+        proceed(begin(ORDER));
     }
 
     @Test
