@@ -193,9 +193,9 @@ public class ProxyRotations {
      * A claimed run: the proxy as it was, when it was claimed ({@code startedAt}, the modem's new cooldown mark), the
      * exit IP before, whether a hard reset may be tried (and when it could), and what happened so far ({@code attempts};
      * {@code touched}: the agent acked or answered a command, or its stream or hop failed once it was sent, which decides
-     * whether a failure is announced; {@code mayHaveReset}: a reset may have run on the modem, an ok, an attempted failure or
-     * a command given up on, which decides the cooldown; {@code hardMayHaveReset}: the same for a hard one; {@code answer}: which answer the
-     * caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
+     * whether a failure is announced; {@code mayHaveReset}: a reset may have run on the modem, an ok, an attempted
+     * failure or a command given up on, which decides the cooldown; {@code hardMayHaveReset}: the same for a hard one;
+     * {@code answer}: which answer the caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
      */
     private record Rotation(Proxy proxy, String rotationId, LocalDateTime startedAt, String oldIp, boolean hard,
                             boolean hardAllowed, Duration hardWait, AtomicInteger attempts, AtomicBoolean touched,
