@@ -418,9 +418,9 @@ class AgentCommandFlowTest {
     }
 
     /**
-     * A reset that certainly did not run gives its cooldown back: here the agent refused it ({@code ok=false}), and a
-     * hard reset at once reaches the modem; the one that then ran holds the cooldown (docs/fleet.md "Cooldown given
-     * back").
+     * A reset that certainly did not run gives its cooldown back: here the agent refused it ({@code ok=false}, not
+     * {@code attempted}: what every agent built before that field says), and a hard reset at once reaches the modem; the
+     * one that then ran holds the cooldown (docs/fleet.md "Cooldown given back").
      */
     @Test
     void shouldGiveTheCooldownBackWhenTheAgentRefusesTheReset() throws Throwable {
@@ -436,6 +436,48 @@ class AgentCommandFlowTest {
 
             resetTo(agent, proxy, "hard", "203.0.113.78");
             assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+        }
+    }
+
+    /**
+     * A reset the modem's driver started and failed ({@code ok=false, attempted=true}: a hard reset that "did not come
+     * back" may have reset the modem all the same) keeps its cooldown, unlike a refusal: 503 with the agent's error and
+     * {@code Retry-After} of the hard cooldown, then 429 in both modes and nothing sent to the modem. The same for a fast
+     * reset past the fast cooldown (docs/fleet.md "Cooldown given back").
+     */
+    @Test
+    void shouldKeepTheCooldownWhenTheModemFailedMidReset() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zj", 33800, "LAX");
+            Placed proxy = placeOne(agent);
+
+            var failedHard = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_HARD, hard.getResetIp().getMode(), hard.toString());
+            agent.ack(hard);
+            agent.answerAttempted(hard, "modem zj0 (equipment id 1) did not come back within 120 s of --reset");
+            Response midReset = failedHard.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertError(midReset, 503, "service_unavailable", "did not come back within 120 s of --reset");
+            assertTrue(midReset.jsonPath().getString("detail").contains("another hard reset is possible in"), midReset.asString());
+            assertRetryAfter(midReset, 250, 300); // the hard cooldown (5 min) it keeps
+
+            assertCooldown(reset(proxy.token(), proxy.base(), "hard"), HARD_COOLDOWN, 250, 300);
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+            assertNoResetSent(agent);
+
+            endFastCooldown(proxy.id());
+            var failedFast = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_FAST, fast.getResetIp().getMode(), fast.toString());
+            agent.ack(fast);
+            agent.answerAttempted(fast, "modem zj0 is not connected after a FAST reset");
+            Response fastMidReset = failedFast.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertError(fastMidReset, 503, "service_unavailable", "another reset is possible in");
+            assertRetryAfter(fastMidReset, 1, 10);
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+            assertNoResetSent(agent);
+            given().header("Authorization", proxy.token()).get(proxy.base()).then()
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("service_unavailable"));
         }
     }
 

@@ -112,6 +112,15 @@ class TestAgent implements AutoCloseable {
                 .setCommandId(command.getCommandId()).setOk(ok).setError(error)).build());
     }
 
+    /**
+     * {@code ok=false, attempted=true}: what an agent answers when it started the action on the device and it failed
+     * (a ResetIp whose modem did not come back), so it may be partly or wholly done.
+     */
+    void answerAttempted(FleetMessage command, String error) {
+        outbound.onNext(AgentMessage.newBuilder().setResult(CommandResult.newBuilder()
+                .setCommandId(command.getCommandId()).setOk(false).setAttempted(true).setError(error)).build());
+    }
+
     void answerWithExitIp(FleetMessage command, String exitIp) {
         outbound.onNext(AgentMessage.newBuilder().setResult(CommandResult.newBuilder()
                 .setCommandId(command.getCommandId()).setOk(true).setExitIp(exitIp)).build());

@@ -30,7 +30,9 @@ import java.util.concurrent.CompletionException;
 /**
  * Carries out the fleet's commands and says how each went. Never fails: whatever goes wrong
  * becomes {@code CommandResult{ok=false, error}} so the fleet can act on it (refund, pick another
- * port), and the link stays up.
+ * port), and the link stays up. A ResetIp whose modem driver was called and failed also says
+ * {@code attempted=true}: the modem may have been reset, and the fleet keeps its cooldown
+ * (docs/fleet.md "Cooldown given back"); every other {@code ok=false} means nothing was done.
  */
 @Singleton
 public class CommandHandler {
@@ -79,13 +81,18 @@ public class CommandHandler {
             case SET_FINGERPRINT -> setFingerprint(commandId, command.getSetFingerprint());
             default -> failed(commandId, "unsupported command " + command.getCommandCase());
         };
+        // Failures the commands did not answer themselves are attempted=false. Only ResetIp answers its driver's failure
+        // itself, as attempted (a modem possibly reset): that is what the fleet reads the field for, the modem's cooldown.
+        // A failed provision or fingerprint change is rolled back (shaper and listener as they were), and a release's is
+        // a local socket that did not close: no device action the fleet would count (agent.proto, CommandResult.attempted).
         return result
-                .onFailure().recoverWithItem(failure -> failedResult(commandId, describe(failure)))
+                .onFailure().recoverWithItem(failure -> failedResult(commandId, describe(failure), false))
                 .invoke(outcome -> {
                     if (outcome.getOk()) {
                         LOG.debugf("Command %s (%s) done", commandId, command.getCommandCase());
                     } else {
-                        LOG.warnf("Command %s (%s) failed: %s", commandId, command.getCommandCase(), outcome.getError());
+                        LOG.warnf("Command %s (%s) failed%s: %s", commandId, command.getCommandCase(),
+                                outcome.getAttempted() ? " after it was started" : "", outcome.getError());
                     }
                 });
     }
@@ -149,7 +156,10 @@ public class CommandHandler {
                 .replaceWith(() -> ok(commandId).build());
     }
 
-    /** The modem is named directly, or found through the proxy it serves. */
+    /**
+     * The modem is named directly, or found through the proxy it serves. Not found: refused, {@code attempted=false}
+     * (nothing was asked of any modem). The driver's failure: {@code ok=false, attempted=true}.
+     */
     private Uni<CommandResult> resetIp(String commandId, ResetIp reset) {
         Optional<ModemDriver> modem = reset.getModemId().isEmpty()
                 ? listeners.find(reset.getProxyId()).map(ProxyListener::modem)
@@ -171,7 +181,12 @@ public class CommandHandler {
                 })
                 // A reset may bring the data session back on another interface (a hard reset re-enumerates the
                 // modem): the fingerprint rules follow it. Never fails and is not waited for.
-                .invoke(() -> fingerprints.reconcile());
+                .invoke(() -> fingerprints.reconcile())
+                // The driver was asked and failed: the modem may have been disconnected or reset and not come back (a
+                // hard reset re-enumerates it, "did not come back within 120 s"), so the fleet must count it as a reset
+                // of the modem and keep its cooldown. Erring that way is safe: a driver failure before it touched the
+                // modem (mmcli cannot find it) only makes the reseller wait one cooldown.
+                .onFailure().recoverWithItem(failure -> failedResult(commandId, describe(failure), true));
     }
 
     private Uni<CommandResult> setFingerprint(String commandId, SetFingerprint set) {
@@ -180,7 +195,9 @@ public class CommandHandler {
             return failed(commandId, "proxy " + set.getProxyId() + " is not served by this agent");
         }
         OsFingerprint fingerprint = OsFingerprint.of(set.getFingerprint());
-        // Recorded on the listener only once the shaper has it in place: a failure leaves both as they were.
+        // Recorded on the listener only once the shaper has it in place: a failure leaves both as they were (nft
+        // applies a ruleset in one transaction), so a failure here is never attempted=true: nothing was half done.
+        // (ProvisionProxy likewise puts the shaper back when its listener cannot be opened.)
         return Uni.createFrom().completionStage(() -> fingerprints.set(set.getProxyId(), listener.get().modem().modemId(), fingerprint))
                 .invoke(() -> present(listener.get(), fingerprint))
                 .replaceWith(() -> ok(commandId).build());
@@ -190,12 +207,17 @@ public class CommandHandler {
         return CommandResult.newBuilder().setCommandId(commandId).setOk(true);
     }
 
+    /** A refusal before anything was started: {@code ok=false}, not attempted. */
     private static Uni<CommandResult> failed(String commandId, String error) {
-        return Uni.createFrom().item(failedResult(commandId, error));
+        return Uni.createFrom().item(failedResult(commandId, error, false));
     }
 
-    private static CommandResult failedResult(String commandId, String error) {
-        return CommandResult.newBuilder().setCommandId(commandId).setOk(false).setError(error).build();
+    /**
+     * {@code ok=false} with {@code error}; {@code attempted}: the action was started on the device and may be partly or
+     * wholly done (agent.proto, CommandResult.attempted).
+     */
+    private static CommandResult failedResult(String commandId, String error, boolean attempted) {
+        return CommandResult.newBuilder().setCommandId(commandId).setOk(false).setError(error).setAttempted(attempted).build();
     }
 
     private static String describe(Throwable failure) {

@@ -51,9 +51,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * active → 409. The cooldowns are the <b>modem's</b> (fleet migration V28; docs/fleet.md "Cooldowns per modem"):
  * several proxies can share a modem (its capacity), and a reset of any of them changes every one's exit IP, so
  * the claim moves the marks on the modem's row, locked after the proxy's. A run gives its cooldown back only when
- * its reset certainly did not run: no command went out (no stream anywhere) or the agent refused it ({@code ok=false});
- * one the agent may still carry out (no ack, no result, the stream or the hop failed: {@link CommandErrors#mayHaveRun})
- * keeps it (new-user review 32, M3a; docs/fleet.md "Cooldown given back").
+ * its reset certainly did not run: no command went out (no stream anywhere) or the agent refused it ({@code ok=false}
+ * without {@code attempted}); one the agent may still carry out (no ack, no result, the stream or the hop failed:
+ * {@link CommandErrors#mayHaveRun}) keeps it (new-user review 32, M3a), and so does one the modem's driver started and
+ * failed ({@code ok=false, attempted=true}: the modem may have been reset and not come back) (docs/fleet.md "Cooldown
+ * given back").
  */
 @ApplicationScoped
 public class ProxyRotations {
@@ -191,9 +193,9 @@ public class ProxyRotations {
      * A claimed run: the proxy as it was, when it was claimed ({@code startedAt}, the modem's new cooldown mark), the
      * exit IP before, whether a hard reset may be tried (and when it could), and what happened so far ({@code attempts};
      * {@code touched}: the agent acked or answered a command, or its stream or hop failed once it was sent, which decides
-     * whether a failure is announced; {@code mayHaveReset}: a reset may have run on the modem, an ok or a command given up
-     * on, which decides the cooldown; {@code hardMayHaveReset}: the same for a hard one; {@code answer}: which answer the
-     * caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
+     * whether a failure is announced; {@code mayHaveReset}: a reset may have run on the modem, an ok, an attempted
+     * failure or a command given up on, which decides the cooldown; {@code hardMayHaveReset}: the same for a hard one;
+     * {@code answer}: which answer the caller gets, {@link #PENDING} until the 202 or an untouched failure claims it).
      */
     private record Rotation(Proxy proxy, String rotationId, LocalDateTime startedAt, String oldIp, boolean hard,
                             boolean hardAllowed, Duration hardWait, AtomicInteger attempts, AtomicBoolean touched,
@@ -325,10 +327,13 @@ public class ProxyRotations {
     /**
      * One ResetIp to the modem's agent, wherever its stream is (forwarded with the caller's token); ok only. The agent
      * was reached ({@code touched}) unless the command was not acknowledged or no stream took it. A reset may have run
-     * ({@code mayHaveReset}) after an ok, and after a command given up on ({@link CommandErrors#mayHaveRun}: no ack, no
-     * result, the stream or the hop failed), which a frozen agent still carries out when it wakes (new-user review 32,
-     * M3a); it did not when no stream took it or the agent refused it ({@code ok=false}). A command given up on fails
-     * as {@link #mayStillRun}.
+     * ({@code mayHaveReset}; {@code hardMayHaveReset} too when this one is hard) after an ok, after a failure the modem's
+     * driver answered ({@code ok=false, attempted=true}: it started the reset, and a modem that "did not come back" may
+     * have been reset), and after a command given up on ({@link CommandErrors#mayHaveRun}: no ack, no result, the stream
+     * or the hop failed), which a frozen agent still carries out when it wakes (new-user review 32, M3a). It did not
+     * when no stream took it or the agent refused it ({@code ok=false} without {@code attempted}; an agent built before
+     * that field says so of every failure). A command given up on fails as {@link #mayStillRun}, an attempted failure as
+     * {@link #failedMidReset}, a refusal as 503 "The modem could not do it: …".
      */
     private Uni<CommandResult> command(Rotation rotation, FleetMessage.Builder command, String authorization) {
         boolean hard = command.getResetIp().getMode() == ResetMode.RESET_MODE_HARD;
@@ -339,7 +344,7 @@ public class ProxyRotations {
                     if (!unreached) {
                         rotation.touched().set(true);
                     }
-                    if (failure == null ? result.getOk() : CommandErrors.mayHaveRun(failure)) {
+                    if (failure == null ? result.getOk() || result.getAttempted() : CommandErrors.mayHaveRun(failure)) {
                         rotation.mayHaveReset().set(true);
                         if (hard) {
                             rotation.hardMayHaveReset().set(true);
@@ -351,7 +356,8 @@ public class ProxyRotations {
                 .map(result -> {
                     rotation.attempts().incrementAndGet(); // a reset the modem answered, whatever it said
                     if (!result.getOk()) {
-                        throw ApiException.unavailable("The modem could not do it: " + result.getError());
+                        throw result.getAttempted() ? failedMidReset(rotation, result)
+                                : ApiException.unavailable("The modem could not do it: " + result.getError());
                     }
                     return result;
                 });
@@ -372,13 +378,33 @@ public class ProxyRotations {
             case CommandErrors.TIMED_OUT -> "The proxy's modem did not finish the reset in time; it may still finish it";
             default -> "The proxy's modem did not answer; the reset may still run";
         };
+        return keptCooldown(rotation, error.status(), error.code(), what, " (the exit IP then changes by itself); try again");
+    }
+
+    /**
+     * The error of a reset the modem's driver started and failed ({@code ok=false, attempted=true}: "did not come back"):
+     * 503 {@code service_unavailable} as a refusal, with the agent's error, but the run keeps its cooldown, so the detail
+     * and {@code Retry-After} say when the modem may be reset again, as {@link #mayStillRun} does (docs/fleet.md
+     * "Cooldown given back"): a reseller told "try again" would be refused 429 by the cooldown this reset holds.
+     */
+    private ApiException failedMidReset(Rotation rotation, CommandResult result) {
+        return keptCooldown(rotation, 503, ErrorCodes.SERVICE_UNAVAILABLE, "The modem could not do it: " + result.getError()
+                + "; it had started the reset", " (the exit IP may have changed); try again");
+    }
+
+    /**
+     * A failed reset's error when the run keeps its cooldown: {@code what} happened, then when the modem may be reset
+     * again in the mode asked for, with {@code Retry-After} (a hard reset's counted from now when one may have run, as
+     * {@link #recordFailure} moves the modem's hard mark); with cooldowns of 0 s, {@code what} and {@code noWait}.
+     */
+    private ApiException keptCooldown(Rotation rotation, int status, String code, String what, String noWait) {
         LocalDateTime now = now();
         Duration wait = cooldownLeft(rotation.startedAt(), rotation.hardMayHaveReset().get() ? now : rotation.startedAt(),
                 rotation.hard(), now);
         if (wait.isZero()) {
-            return new ApiException(error.status(), error.code(), what + " (the exit IP then changes by itself); try again");
+            return new ApiException(status, code, what + noWait);
         }
-        return new ApiException(error.status(), error.code(), what + ", so it counts as a reset of the modem: another "
+        return new ApiException(status, code, what + ", so it counts as a reset of the modem: another "
                 + (rotation.hard() ? "hard reset" : "reset") + " is possible in " + seconds(wait) + " s").retryAfter(wait);
     }
 
@@ -424,8 +450,9 @@ public class ProxyRotations {
      * {@code proxy.rotation_failed} (mode as asked, old IP, the detail as reason, the code) in the same transaction,
      * once per run (not when a newer run replaced this one's row). The modem's cooldown marks the run claimed go back
      * to what they were (unless a newer run moved them) only when no reset can have run ({@code mayHaveReset}:
-     * nothing went out, or the agent refused); a hard reset that may have run, an escalation's too, moves the modem's
-     * hard mark to now, as a hard reset that changed the IP does. Never fails itself (the original
+     * nothing went out, or the agent refused, {@code ok=false} without {@code attempted}); a reset that may have run (an
+     * ok, a driver's failure with {@code attempted}, a command given up on) keeps them, and a hard one, an escalation's
+     * too, moves the modem's hard mark to now, as a hard reset that changed the IP does. Never fails itself (the original
      * failure is what the caller sees). The event goes out when a command reached the modem (the caller got 202 or
      * the error itself: a 202's failure would otherwise only show on {@code GET}), and when the caller got 202. It
      * does not when no command reached the modem and the caller gets the error itself (503 agent not reachable or
