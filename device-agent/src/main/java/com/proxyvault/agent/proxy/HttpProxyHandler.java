@@ -299,12 +299,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * the customer's Proxy-Authorization is for us and must never reach the origin.
      * Transfer-Encoding stays: a response's streamed body is re-framed according to it (a forwarded request's body is
      * whole, and prepareForOrigin removes it).
+     *
+     * <p>A field the {@code Connection} header names goes too, except {@code Content-Length} and
+     * {@code Transfer-Encoding}: they frame the message the agent sends on, which it frames itself (a request's length
+     * is its aggregated body's, a response's body is streamed as its fields say). Found: {@code Connection:
+     * Content-Length} made the agent forward a kept-alive response without its length (the client waited for a close)
+     * and a request body without one (the origin could read the body as a second request). RFC 9110 7.6.1 forbids
+     * naming such a field as a connection option in the first place.
      */
     static void removeHopByHopHeaders(HttpHeaders headers) {
         for (String listed : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : listed.split(",")) {
-                if (!token.isBlank()) {
-                    headers.remove(token.trim());
+                String name = token.trim();
+                if (!name.isEmpty() && !HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
+                        && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                    headers.remove(name);
                 }
             }
         }
@@ -336,6 +345,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     void originFailedBeforeResponse(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive) {
         origin = null;
         respond(ctx, version, HttpResponseStatus.BAD_GATEWAY, "The origin closed the connection without a response", keepAlive, List.of());
+    }
+
+    /**
+     * Called by the relay when the origin's response head cannot be relayed unambiguously ({@link ResponseFraming}):
+     * {@code 502} with {@code message}, the origin connection already closed. Nothing of the response reached the
+     * customer, so its connection goes on as it asked.
+     */
+    void originResponseRefused(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, String message) {
+        origin = null;
+        respond(ctx, version, HttpResponseStatus.BAD_GATEWAY, message, keepAlive, List.of());
     }
 
     // ---- plumbing ---------------------------------------------------------------------------
