@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -56,6 +57,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** 414 with RFC 9110's reason phrase (section 15.5.15); Netty's constant still says "Request-URI Too Long" (RFC 2616). */
     static final HttpResponseStatus URI_TOO_LONG = new HttpResponseStatus(414, "URI Too Long");
 
+
+    /**
+     * How origin responses are decoded: Netty's defaults (status line 4096 bytes, header block 8192, chunks of up to
+     * 8192, headers validated, a repeated Content-Length refused), with the RFC 9112 transfer-encoding rules pinned on
+     * so that {@link ResponseFraming} can rely on them: Netty's default follows a system property, and without them
+     * the decoder would read Transfer-Encoding in an HTTP/1.0 response and chunked before another coding, and quietly
+     * drop a Content-Length beside chunked (docs/device-agent.md "Responses from the origin"). Shared and never
+     * changed: each codec copies what it needs.
+     */
+    private static final HttpDecoderConfig ORIGIN_DECODER = new HttpDecoderConfig().setUseRfc9112TransferEncoding(true);
 
     static final String REALM_CHALLENGE = "Basic realm=\"proxyvault\"";
     private static final int HTTP_DEFAULT_PORT = 80;
@@ -257,7 +268,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Future<Channel> connect = listener.connectToOrigin(ctx.channel(), target, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
-                channel.pipeline().addLast(new HttpClientCodec(), relay);
+                channel.pipeline().addLast(new HttpClientCodec(ORIGIN_DECODER, false, false), relay);
             }
         }, true);
         connect.addListener((Future<Channel> connected) -> {
@@ -299,12 +310,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * the customer's Proxy-Authorization is for us and must never reach the origin.
      * Transfer-Encoding stays: a response's streamed body is re-framed according to it (a forwarded request's body is
      * whole, and prepareForOrigin removes it).
+     *
+     * <p>A field the {@code Connection} header names goes too, except {@code Content-Length} and
+     * {@code Transfer-Encoding}: they frame the message the agent sends on, which it frames itself (a request's length
+     * is its aggregated body's, a response's body is streamed as its fields say). Found: {@code Connection:
+     * Content-Length} made the agent forward a kept-alive response without its length (the client waited for a close)
+     * and a request body without one (the origin could read the body as a second request). RFC 9110 7.6.1 forbids
+     * naming such a field as a connection option in the first place.
      */
     static void removeHopByHopHeaders(HttpHeaders headers) {
         for (String listed : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : listed.split(",")) {
-                if (!token.isBlank()) {
-                    headers.remove(token.trim());
+                String name = token.trim();
+                if (!name.isEmpty() && !HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
+                        && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                    headers.remove(name);
                 }
             }
         }
@@ -336,6 +356,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     void originFailedBeforeResponse(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive) {
         origin = null;
         respond(ctx, version, HttpResponseStatus.BAD_GATEWAY, "The origin closed the connection without a response", keepAlive, List.of());
+    }
+
+    /**
+     * Called by the relay when the origin's response head cannot be relayed unambiguously ({@link ResponseFraming}):
+     * {@code 502} with {@code message}, the origin connection already closed. Nothing of the response reached the
+     * customer, so its connection goes on as it asked.
+     */
+    void originResponseRefused(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, String message) {
+        origin = null;
+        respond(ctx, version, HttpResponseStatus.BAD_GATEWAY, message, keepAlive, List.of());
     }
 
     // ---- plumbing ---------------------------------------------------------------------------

@@ -61,7 +61,8 @@ public final class RawHttpClient implements Closeable {
         return new Response(Integer.parseInt(statusLine.split(" ")[1]), statusLine, headers, body);
     }
 
-    private String readChunkedBody() throws IOException {
+    /** The decoded content of one chunked body (chunk extensions and trailers skipped), read up to its last chunk. */
+    public String readChunkedBody() throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int size;
         while ((size = Integer.parseInt(readLine().split(";")[0].trim(), 16)) > 0) {
@@ -73,6 +74,27 @@ public final class RawHttpClient implements Closeable {
             // trailers are not interesting here
         }
         return body.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One response head exactly as received: status line, field lines and the empty line, each with its CRLF, decoded
+     * as ISO-8859-1 (one char per byte). Fails if the connection ends first.
+     */
+    public String readHead() throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (head.size() < 4 || !head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b == -1) {
+                throw new IOException("Connection closed after " + head.size() + " bytes of a head: " + head.toString(StandardCharsets.ISO_8859_1));
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Every byte until the proxy closes the connection (ISO-8859-1); the socket timeout fails a proxy that never does. */
+    public String readToEnd() throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
     }
 
     /** Exactly {@code count} raw bytes (tunnel traffic); fails if the connection ends first. */
