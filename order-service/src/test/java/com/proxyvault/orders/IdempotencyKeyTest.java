@@ -105,6 +105,21 @@ class IdempotencyKeyTest {
                 .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(422);
     }
 
+    /** Purchases with one key at the same moment: one order, the 201 of it to every request ({@link SameKeyRace}). */
+    @Test
+    void shouldAnswerPurchasesWithOneKeyAtTheSameMomentWithOneOrder() {
+        SameKeyRace.run(pool, RESELLERS.incrementAndGet(), "purchase", i -> Map.of("product_id", 1, "pricing_id", 2));
+    }
+
+    /**
+     * Purchases with one key at the same moment, half of them for another pricing: whichever creates the order, the
+     * requests for its pricing get it and the others 422, as they would one after another ({@link SameKeyRace}).
+     */
+    @Test
+    void shouldAnswerPurchasesWithOneKeyAndTwoBodiesAtTheSameMomentAsOneAfterAnother() {
+        SameKeyRace.run(pool, RESELLERS.incrementAndGet(), "purchase", i -> Map.of("product_id", 1, "pricing_id", 2 + i % 2));
+    }
+
     @Test
     void shouldAnswerAPayRetriedWithItsKeyAsThePayThatChargedTheOrder() {
         long reseller = RESELLERS.incrementAndGet();

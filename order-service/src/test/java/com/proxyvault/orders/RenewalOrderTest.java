@@ -17,6 +17,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,9 @@ class RenewalOrderTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
     private final LocalDateTime expiresAt = LocalDateTime.now().plusDays(30).truncatedTo(ChronoUnit.SECONDS);
+
+    @Inject
+    Pool pool;
 
     @AfterEach
     void reset() {
@@ -100,6 +105,31 @@ class RenewalOrderTest {
         given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
                 .body(Map.of("product_id", 1, "pricing_id", 2)).post("/v1/reseller/orders")
                 .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+    }
+
+    /**
+     * Renewals with one key at the same moment: one renewal order per key, the 201 of it to every request
+     * ({@link SameKeyRace}); the rounds renew one proxy, each under a fresh key.
+     */
+    @Test
+    void shouldAnswerRenewalsWithOneKeyAtTheSameMomentWithOneOrder() throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = IDS.incrementAndGet();
+        activeProxy(reseller, proxyId);
+        SameKeyRace.run(pool, reseller, "renewal", i -> Map.of("proxy_id", proxyId, "pricing_id", 2));
+        assertEquals(SameKeyRace.ROUNDS, renewals(reseller, proxyId).size(), "one renewal order per round");
+    }
+
+    /**
+     * Renewals with one key at the same moment, half of them on another tier: whichever creates the renewal, the
+     * requests for its tier get it and the others 422, as they would one after another ({@link SameKeyRace}).
+     */
+    @Test
+    void shouldAnswerRenewalsWithOneKeyAndTwoBodiesAtTheSameMomentAsOneAfterAnother() throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = IDS.incrementAndGet();
+        activeProxy(reseller, proxyId);
+        SameKeyRace.run(pool, reseller, "renewal", i -> Map.of("proxy_id", proxyId, "pricing_id", 2 + i % 2));
     }
 
     @Test

@@ -1,16 +1,28 @@
 package com.proxyvault.webhooks.endpoints;
 
 import com.proxyvault.platform.auth.InternalTokens;
+import com.proxyvault.platform.http.AtOnce;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static io.restassured.RestAssured.given;
@@ -23,11 +35,18 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
 class WebhookRegistrationTest {
 
     private static final String WEBHOOKS = "/v1/reseller/webhooks";
+    /** Requests with one key sent at the same moment, and rounds of them (a fresh key each): see {@link AtOnce}. */
+    private static final int RACERS = 12;
+    private static final int ROUNDS = 5;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Test
     void shouldRegisterAWebhookAndShowItsSecretOnlyOnce() {
@@ -68,6 +87,78 @@ class WebhookRegistrationTest {
         as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().statusCode(409)
                 .body("detail", containsString("deleted"));
         as(reseller).header("Idempotency-Key", "k".repeat(256)).body(body).post(WEBHOOKS).then().statusCode(422);
+    }
+
+    /**
+     * Requests with one key at the same moment (a gateway whose hold on the key expired, or two gateway replicas during
+     * a database hiccup, lets them all through): they meet at V5's unique index, one registers, and every other answers
+     * as a retry does, with the winner's endpoint and secret: never a 500, never a second endpoint. Several rounds with
+     * fresh keys make it likely that some request loses at the index rather than finding the winner by its first read.
+     */
+    @Test
+    void shouldAnswerRequestsWithOneKeyAtTheSameMomentWithOneWebhook() throws SQLException {
+        long reseller = newReseller();
+        Map<String, String> body = Map.of("url", "https://93.184.216.34/hooks/race", "events", "*");
+        for (int round = 0; round < ROUNDS; round++) {
+            String key = UUID.randomUUID().toString();
+            List<ExtractableResponse<Response>> answers = AtOnce.call(RACERS,
+                    i -> as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().extract());
+            Kept kept = keptUnder(reseller, key);
+            for (ExtractableResponse<Response> answer : answers) {
+                assertEquals(201, answer.statusCode(), answer.asString());
+                assertEquals(kept.id(), answer.jsonPath().getLong("id"), answer.asString());
+                assertEquals(kept.secret(), answer.jsonPath().getString("secret"), "the secret of the one endpoint");
+            }
+        }
+    }
+
+    /**
+     * As {@link #shouldAnswerRequestsWithOneKeyAtTheSameMomentWithOneWebhook}, with half the requests asking for another
+     * url: whichever registers first, the requests for its url get its endpoint and the others 422
+     * {@code idempotency_key_reused}, as they would one after another.
+     */
+    @Test
+    void shouldAnswerRequestsWithOneKeyAndTwoBodiesAtTheSameMomentAsOneAfterAnother() throws SQLException {
+        long reseller = newReseller();
+        List<String> urls = List.of("https://93.184.216.34/hooks/race-a", "https://93.184.216.34/hooks/race-b");
+        for (int round = 0; round < ROUNDS; round++) {
+            String key = UUID.randomUUID().toString();
+            List<ExtractableResponse<Response>> answers = AtOnce.call(RACERS, i -> as(reseller).header("Idempotency-Key", key)
+                    .body(Map.of("url", urls.get(i % 2), "events", "*")).post(WEBHOOKS).then().extract());
+            Kept kept = keptUnder(reseller, key);
+            for (int i = 0; i < RACERS; i++) {
+                ExtractableResponse<Response> answer = answers.get(i);
+                if (urls.get(i % 2).equals(kept.url())) {
+                    assertEquals(201, answer.statusCode(), answer.asString());
+                    assertEquals(kept.id(), answer.jsonPath().getLong("id"), answer.asString());
+                } else {
+                    assertEquals(422, answer.statusCode(), answer.asString());
+                    assertEquals("idempotency_key_reused", answer.jsonPath().getString("code"));
+                }
+            }
+        }
+    }
+
+    /** The webhook the reseller registered under {@code key}, failing unless there is exactly one. */
+    private Kept keptUnder(long reseller, String key) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(
+                     "select id, url, secret from webhooks where reseller_id = ? and idempotency_key = ?")) {
+            select.setLong(1, reseller);
+            select.setString(2, key);
+            List<Kept> kept = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    kept.add(new Kept(rows.getLong("id"), rows.getString("url"), rows.getString("secret")));
+                }
+            }
+            assertEquals(1, kept.size(), "one webhook per key: " + kept);
+            return kept.get(0);
+        }
+    }
+
+    /** A row of webhooks: its id, url and current secret. */
+    private record Kept(long id, String url, String secret) {
     }
 
     @Test
