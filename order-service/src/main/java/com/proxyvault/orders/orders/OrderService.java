@@ -235,7 +235,9 @@ public class OrderService {
         return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
                 ? Uni.createFrom().item(sameRequest(earlier, Order.RENEWAL, null, pricingId, null, proxyId))
                 : newRenewal(resellerId, proxyId, pricingId, idempotencyKey)
+                        // no row under the key: another unique index refused it, and that failure is the answer
                         .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                                .onItem().ifNull().failWith(raced)
                                 .map(winner -> sameRequest(winner, Order.RENEWAL, null, pricingId, null, proxyId))));
     }
 

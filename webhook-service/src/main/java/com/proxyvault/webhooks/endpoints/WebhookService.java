@@ -63,7 +63,9 @@ public class WebhookService {
         return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
                 ? Uni.createFrom().item(sameRegistration(earlier, url, events))
                 : insert(resellerId, url, events, idempotencyKey)
+                        // no row under the key: another unique index refused it, and that failure is the answer
                         .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                                .onItem().ifNull().failWith(raced)
                                 .map(winner -> sameRegistration(winner, url, events))));
     }
 
