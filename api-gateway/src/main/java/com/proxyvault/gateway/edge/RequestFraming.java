@@ -2,12 +2,26 @@ package com.proxyvault.gateway.edge;
 
 import com.proxyvault.platform.net.HttpFraming;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
 
 
 /**
@@ -35,18 +49,39 @@ import io.netty.util.ReferenceCountUtil;
  * the body or a request smuggled in it, and neither is read. A 501 closes too (decided): its chunked body could be
  * read to its end, but a client that sent a coding the API never takes gains nothing from keeping the connection.
  *
+ * <p>A body the codec cannot decode after an accepted head (an invalid chunk size or chunk end, a chunk line ending
+ * in a bare LF) fails only the body's part, which Vert.x turns into a closed connection without a word. This class
+ * answers it instead: 400 {@code bad_request} "Malformed chunked request body" with the error body, then close
+ * (new-user review, stop 33, L1; docs/api.md "Request framing"), unless an answer to that request was already
+ * written (a 404 sent before the body was read), in which case it only closes.
+ *
  * <p>One instance per connection, in the Netty pipeline between the HTTP codec and Vert.x' handler.
  */
-final class RequestFraming extends ChannelInboundHandlerAdapter {
+final class RequestFraming extends ChannelDuplexHandler {
+
+    private static final byte[] MALFORMED_BODY =
+            "{\"detail\":\"Malformed chunked request body\",\"code\":\"bad_request\"}".getBytes(StandardCharsets.UTF_8);
 
     /** Once a request is refused (by this class or by the codec), the rest of the connection is dropped. */
     private boolean discarding;
+    /** Request heads read on this connection, and final answers written (pipelined requests are answered in order). */
+    private long requestsRead;
+    private long answersWritten;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (discarding) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (!(msg instanceof HttpRequest) && msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            discarding = true;
+            refuseMalformedBody(ctx);
+            return;
+        }
+        if (msg instanceof HttpRequest) {
+            requestsRead++;
         }
         if (msg instanceof HttpRequest request) {
             Refusal refusal = judge(request);
@@ -61,6 +96,35 @@ final class RequestFraming extends ChannelInboundHandlerAdapter {
             discarding = !request.decoderResult().isSuccess();
         }
         super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        // a final answer ends with its last content (a full response is one); a 100 Continue is not an answer
+        if (msg instanceof LastHttpContent
+                && !(msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
+            answersWritten++;
+        }
+        super.write(ctx, msg, promise);
+    }
+
+    /**
+     * The body of the request being read could not be decoded: 400 with the error body and close when that request has
+     * no answer yet (every earlier one has), else close only (a second answer to one request would be read as the
+     * answer to the next). Vert.x, which sees the connection close, drops the unfinished request.
+     */
+    private void refuseMalformedBody(ChannelHandlerContext ctx) {
+        if (answersWritten != requestsRead - 1) {
+            // flushed first: the answer already written may still wait in the outbound buffer, which a close drops
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+                Unpooled.wrappedBuffer(MALFORMED_BODY));
+        answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, MALFORMED_BODY.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** {@link HttpFraming#judge}'s verdict on {@code request} as the gateway's {@link Refusal}, or null when it is read as sent. */

@@ -465,6 +465,29 @@ class PublicPortTest {
         assertTrue(exchange("GET /v1/reseller/balance HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 401 "));
     }
 
+    /**
+     * A chunked body the codec cannot decode (invalid chunk size, a bare LF, an oversized size) is 400 with the error
+     * body, then close, and nothing is forwarded (new-user review, stop 33, L1: the connection closed without a byte).
+     */
+    @Test
+    void shouldAnswerAMalformedChunkedBodyWith400AndClose() throws Exception {
+        String key = newResellerKey("chunks");
+        for (String body : new String[] {"zz\r\nabc\r\n0\r\n\r\n", "2\n{}\n0\n\n", "10000000000000002f\r\n{}\r\n0\r\n\r\n",
+                "0x2\r\n{}\r\n0\r\n\r\n"}) {
+            UpstreamStub.last.set(null);
+            String answer = onlyAnswerThenClose("POST /v1/reseller/webhooks HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), body + answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), body + answer);
+            assertTrue(answer.endsWith("{\"detail\":\"Malformed chunked request body\",\"code\":\"bad_request\"}"), body + answer);
+            assertEquals(null, UpstreamStub.last.get(), body + "nothing was forwarded");
+        }
+        // a request answered before its body was read (no such route: 404) is not answered twice: only closed
+        String answer = onlyAnswerThenClose("POST /v1/reseller/nowhere HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);
+    }
+
     /** A new reseller's API key, made through the operator API. */
     private static String newResellerKey(String name) throws Exception {
         return given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json")
