@@ -68,7 +68,8 @@ class CommandHandlerFingerprintTest {
         }
     }
 
-    private static AgentConfig config() {
+    /** One simulated modem (lax-1); shared by the other CommandHandler tests of this package. */
+    static AgentConfig config() {
         // Quarkus's converter reads "10s" as the application does.
         return new SmallRyeConfigBuilder().withMapping(AgentConfig.class)
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())

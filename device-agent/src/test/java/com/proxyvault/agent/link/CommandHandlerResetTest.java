@@ -45,23 +45,12 @@ class CommandHandlerResetTest {
                     List.of(SimulatedModemSettings.Outcome.FAIL, SimulatedModemSettings.Outcome.OK)), new Random(1));
     private final ProxyEventLoop eventLoop = new ProxyEventLoop();
     private final ProxyListeners listeners = new ProxyListeners(eventLoop, "127.0.0.1", OriginPolicy.allowing(List.of()));
-    private final CommandHandler handler = new CommandHandler(config(), new Modems(List.of(modem)), listeners,
+    private final CommandHandler handler = new CommandHandler(CommandHandlerFingerprintTest.config(), new Modems(List.of(modem)), listeners,
             FingerprintShaper.recordingOnly(), Clock.systemUTC());
 
     @AfterEach
     void stop() {
         eventLoop.close();
-    }
-
-    private static AgentConfig config() {
-        return new SmallRyeConfigBuilder().withMapping(AgentConfig.class)
-                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withDefaultValues(Map.of(
-                        "agent.id", "agent-test", "agent.token", "t", "agent.public-host", "127.0.0.1",
-                        "agent.modems", "lax-1:LAX:false:203.0.113.60", "agent.modem-driver", "simulated",
-                        "agent.fleet.host", "127.0.0.1",
-                        "agent.port-range.start", "1024", "agent.port-range.end", "65535"))
-                .build().getConfigMapping(AgentConfig.class);
     }
 
     private CommandResult handle(ResetIp.Builder reset) {
