@@ -1,6 +1,5 @@
 package com.proxyvault.agent.link;
 
-import com.proxyvault.agent.AgentConfig;
 import com.proxyvault.agent.fingerprint.FingerprintShaper;
 import com.proxyvault.agent.modems.ModemSpec;
 import com.proxyvault.agent.modems.Modems;
@@ -13,14 +12,12 @@ import com.proxyvault.contracts.agent.v1.CommandResult;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.agent.v1.ResetIp;
 import com.proxyvault.contracts.agent.v1.ResetMode;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
