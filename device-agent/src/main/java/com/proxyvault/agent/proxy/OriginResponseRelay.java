@@ -3,6 +3,7 @@ package com.proxyvault.agent.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -25,8 +26,14 @@ import io.netty.util.ReferenceCountUtil;
  * and the origin connection closed, the customer's connection staying as it was (nothing of the response reached
  * it). The head that goes out is the agent's own: HTTP/1.1 (RFC 9110 section 2.5), hop-by-hop fields removed, for an
  * HTTP/1.0 customer no {@code Transfer-Encoding} (a chunked body goes out decoded, delimited by the close), and the
- * customer's connection is kept only when that head frames the body itself. An invalid chunk after the head went out
- * closes the customer's connection without a last chunk, so the body is seen as incomplete, never as whole.
+ * customer's connection is kept only when that head frames the body itself.
+ *
+ * <p>An origin message that ends early once the head went out (an invalid chunk, or the origin's close before the last
+ * chunk or the {@code Content-Length}th byte) aborts the customer's response: no 502 can follow a head. Where the head
+ * that went out frames the body ({@code Content-Length}, chunked), closing without the rest is enough: the client sees
+ * an incomplete message (RFC 9112 section 8). Where the customer's body is delimited by the close (an HTTP/1.0 customer
+ * getting a de-chunked body), a close would be read as the body's end, so the connection is reset instead (SO_LINGER 0,
+ * then close: RST, on epoll and NIO alike). Found by a new user: {@code curl -0} exited 0 on a cut chunked body.
  */
 final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
 
@@ -40,6 +47,8 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
     private boolean finished;
     private boolean skippingInterimResponse;
     private boolean keepCustomerAlive;
+    /** The head that went out has no length and no chunking: the customer reads the body until the connection ends. */
+    private boolean closeDelimited;
 
     OriginResponseRelay(HttpProxyHandler proxyHandler, ChannelHandlerContext customerCtx, boolean customerWantsKeepAlive,
                         boolean headRequest, HttpVersion customerVersion) {
@@ -75,12 +84,11 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
             }
         } else if (part.decoderResult().isFailure()) {
             // An invalid chunk size or chunk end (the decoder's failed last part): the head is out, so no 502 can
-            // follow. Closed without the last chunk (the encoder would write one for this part), so the customer sees
-            // an incomplete message (RFC 9112 section 8) rather than a truncated body ending like a whole one.
+            // follow. Not written (the encoder would turn this part into a last chunk): the response is aborted.
             ReferenceCountUtil.release(msg);
             finished = true;
             ctx.close();
-            customerCtx.close();
+            abortCustomerResponse();
             return;
         }
         boolean last = msg instanceof LastHttpContent;
@@ -125,9 +133,10 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
         }
         // Judged on the head as it goes out: without its own length or chunking, the end of the body is the end of the
         // connection.
-        keepCustomerAlive = customerWantsKeepAlive && (bodyless
-                || HttpUtil.isContentLengthSet(response)
-                || HttpUtil.isTransferEncodingChunked(response));
+        closeDelimited = !bodyless
+                && !HttpUtil.isContentLengthSet(response)
+                && !HttpUtil.isTransferEncodingChunked(response);
+        keepCustomerAlive = customerWantsKeepAlive && !closeDelimited;
         if (!keepCustomerAlive) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (customerVersion.equals(HttpVersion.HTTP_1_0)) {
@@ -142,10 +151,30 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
         }
         finished = true;
         if (responseStarted) {
-            customerCtx.close(); // cut mid-body: the customer must not mistake a partial body for a whole one
+            // Cut mid-body: the decoder passed no last part (it does for a body that ends at the close, which ends
+            // the response above), so the origin's message is incomplete.
+            abortCustomerResponse();
         } else {
             proxyHandler.originFailedBeforeResponse(customerCtx, customerVersion, customerWantsKeepAlive);
         }
+    }
+
+    /**
+     * Ends the customer's connection so that its client cannot take the body it got for a whole one (RFC 9112 section
+     * 8: a message whose framing says more was due is incomplete). A close does that when the head framed the body; a
+     * body delimited by the close needs a TCP reset, the one end a client cannot read as the body's end: SO_LINGER 0
+     * makes the close send RST (what is still in the socket's send buffer is dropped with it; the message was
+     * incomplete anyway). Netty's epoll and NIO channels both close a socket with SO_LINGER 0 at once, without the
+     * shutdown they do for a positive linger.
+     */
+    private void abortCustomerResponse() {
+        Channel customer = customerCtx.channel();
+        // Only on an open socket (setting an option on a closed one throws); both connections share one event loop, so
+        // the customer cannot close between the check and the close.
+        if (closeDelimited && customer.isOpen()) {
+            customer.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        customerCtx.close();
     }
 
     @Override

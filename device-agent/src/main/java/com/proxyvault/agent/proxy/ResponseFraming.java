@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.ContentLengthNotAllowedException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
@@ -26,6 +27,14 @@ import java.util.List;
  * <ul>
  *   <li>a version other than HTTP/1.x ({@code HTTP/2.0} over an HTTP/1.1 connection), which the decoder takes as
  *       it comes;</li>
+ *   <li>a status code outside 100..599 (RFC 9112 section 4: {@code status-code = 3DIGIT}; RFC 9110 section 15: 100
+ *       to 599), which the decoder reads with {@code Integer.parseInt} and the encoder writes back as a number:
+ *       {@code 20}, {@code 2000} and {@code 600} went on as they came, {@code 099} as {@code 99};</li>
+ *   <li>{@code 101 Switching Protocols}: the agent forwards no {@code Upgrade} (hop-by-hop), so a switch is one it
+ *       never asked for (RFC 9110 section 15.2.2: a server must not switch to a protocol the client did not ask for);
+ *       read as an interim response it left the client waiting until the origin closed;</li>
+ *   <li>a control character other than HTAB in the reason phrase (RFC 9112 section 4: {@code reason-phrase = 1*( HTAB
+ *       / SP / VCHAR / obs-text )}), which the decoder keeps (a NUL went on to the client);</li>
  *   <li>{@code Content-Length} beside a {@code Transfer-Encoding} that does not end in chunked: the decoder reads the
  *       length, RFC 9112 section 6.3 item 3 says the coding wins and the body ends at the close; treated as the
  *       error that section suggests, like the chunked case;</li>
@@ -34,12 +43,14 @@ import java.util.List;
  *       6.1), the agent decodes chunked alone, and a coded body passed on raw would be taken for the content.</li>
  * </ul>
  * A response without a body (to HEAD, 1xx, 204, 304) ends at its empty line whatever its framing fields say (RFC 9112
- * section 6.3 items 1 and 2), so only its decoding and version are judged.
+ * section 6.3 items 1 and 2), so only its decoding and status line are judged. The status line costs every response
+ * two comparisons and a loop over its reason phrase (two chars for {@code OK}), no allocation.
  */
 final class ResponseFraming {
 
     private static final String CHUNKED = "chunked";
     private static final String BAD_RESPONSE = "Bad response from the origin: ";
+    private static final int SWITCHING_PROTOCOLS = HttpResponseStatus.SWITCHING_PROTOCOLS.code();
 
     private ResponseFraming() {
     }
@@ -59,6 +70,18 @@ final class ResponseFraming {
         HttpVersion version = response.protocolVersion();
         if (version.majorVersion() != 1 || !"HTTP".equals(version.protocolName())) {
             return BAD_RESPONSE + version.text() + " is not HTTP/1.x";
+        }
+        HttpResponseStatus status = response.status();
+        int code = status.code();
+        if (code < 100 || code > 599) {
+            // the decoder read the digits as a number, so 099 arrives as 99: refused here all the same
+            return BAD_RESPONSE + "status code " + code + " is not three digits from 100 to 599";
+        }
+        if (code == SWITCHING_PROTOCOLS) {
+            return BAD_RESPONSE + "101 Switching Protocols, but the agent asked for no upgrade";
+        }
+        if (hasControlCharacter(status.reasonPhrase())) {
+            return BAD_RESPONSE + "control character in the reason phrase";
         }
         HttpHeaders headers = response.headers();
         if (bodyless || !headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
@@ -89,6 +112,20 @@ final class ResponseFraming {
                     + ", which an HTTP/1.0 client cannot read";
         }
         return null;
+    }
+
+    /**
+     * Whether {@code reasonPhrase} holds a CTL (0x00-0x1F, 0x7F) other than HTAB: RFC 9112 section 4 allows HTAB, SP,
+     * VCHAR and obs-text (0x80-0xFF, which the decoder gives as one char per byte). A loop over a few chars, no copy.
+     */
+    private static boolean hasControlCharacter(String reasonPhrase) {
+        for (int i = 0; i < reasonPhrase.length(); i++) {
+            char c = reasonPhrase.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7F) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

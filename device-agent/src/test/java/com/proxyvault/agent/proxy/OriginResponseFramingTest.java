@@ -5,7 +5,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -270,6 +272,53 @@ class OriginResponseFramingTest {
         }
     }
 
+    /**
+     * RFC 9112 section 8: for an HTTP/1.0 client the decoded body is delimited by the close, so a close would say the
+     * body is whole; an origin message that ends early (an invalid chunk, the origin's close before the last chunk)
+     * must reach it as a TCP reset. Found by a new user: {@code curl -0} exited 0 after {@code hello}.
+     */
+    @Test
+    void shouldResetAnHttp10ClientsConnectionWhenTheChunkedBodyEndsEarly() throws IOException {
+        String[][] answers = {
+                {"5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n", "held open"}, // an invalid chunk size
+                {"5\r\nhello\r\n", "close"}}; // the origin's close before the last chunk
+        for (String[] answer : answers) {
+            origin.answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + answer[0], answer[1].equals("close"));
+            try (RawHttpClient client = client()) {
+                client.send(request("GET", "/cut", "HTTP/1.0", ""));
+
+                ReadToEnd read = readToEndOrReset(client);
+                assertTrue(read.reset(), answer[1] + ": a reset, not a close that ends the body; got " + read.bytes());
+                // what came before the reset (all of it on loopback) is the head and the chunk before the break
+                assertTrue("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nhello".startsWith(read.bytes()), read.bytes());
+            }
+        }
+    }
+
+    /**
+     * A head that frames the body lets the client see an early end by itself: the origin's close before the
+     * {@code Content-Length}th byte (or the last chunk) reaches it as a close after the bytes that came, never padded,
+     * never followed by a next response; for an HTTP/1.0 client the length goes out too, so a close says enough.
+     */
+    @Test
+    void shouldCloseWithoutTheRestWhenTheOriginClosesBeforeAFramedBodyEnds() throws IOException {
+        String[][] cases = {
+                {"HTTP/1.1", "Content-Length: 10\r\n\r\nhello", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", "hello"},
+                {"HTTP/1.0", "Content-Length: 10\r\n\r\nhello", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nconnection: keep-alive\r\n\r\n", "hello"},
+                {"HTTP/1.1", "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "5\r\nhello\r\n"}};
+        for (String[] framing : cases) {
+            origin.answer("HTTP/1.1 200 OK\r\n" + framing[1], true);
+            try (RawHttpClient client = client()) {
+                // keep-alive asked for: the connection must still end, its next request is never served
+                client.send(request("GET", "/short", framing[0], framing[0].equals("HTTP/1.1") ? "" : "Connection: keep-alive\r\n"));
+
+                assertEquals(framing[2], client.readHead(), framing[1]);
+                ReadToEnd rest = readToEndOrReset(client);
+                assertEquals(framing[3], rest.bytes(), framing[1]);
+            }
+        }
+    }
+
     // ---- versions and heads ---------------------------------------------------------------------
 
     /** RFC 9110 section 2.5: an intermediary sends its own version; an HTTP/1.0 origin's length keeps the connection. */
@@ -297,6 +346,58 @@ class OriginResponseFramingTest {
                 client.send(request("GET", "/odd", "HTTP/1.1", ""));
 
                 assertBadGateway(client, "Bad response from the origin: " + answer[1], answer[0].substring(0, 20));
+            }
+            assertStillServes(client);
+        }
+    }
+
+    /**
+     * RFC 9112 section 4: {@code status-code = 3DIGIT}, RFC 9110 section 15: 100 to 599; RFC 9112 section 4's reason
+     * phrase has no control characters but HTAB. Found by a new user: {@code 20}, {@code 2000} and {@code 600} were
+     * relayed as they came, {@code 099} as {@code 99}, a NUL in the reason phrase went on to the client.
+     */
+    @Test
+    void shouldAnswer502ToAStatusCodeOutside100To599OrAControlCharacterInTheReasonPhrase() throws IOException {
+        String[][] answers = {
+                {"HTTP/1.1 20 OK", "status code 20 is not three digits from 100 to 599"},
+                {"HTTP/1.1 2000 OK", "status code 2000 is not three digits from 100 to 599"},
+                {"HTTP/1.1 600 X", "status code 600 is not three digits from 100 to 599"},
+                {"HTTP/1.1 099 X", "status code 99 is not three digits from 100 to 599"},
+                {"HTTP/1.1 200 O\0K", "control character in the reason phrase"},
+                {"HTTP/1.1 200 O\u001bK", "control character in the reason phrase"},
+                {"HTTP/1.1 200 O\u007fK", "control character in the reason phrase"}};
+        try (RawHttpClient client = client()) {
+            for (String[] answer : answers) {
+                origin.answer(answer[0] + "\r\nContent-Length: 5\r\n\r\nhello", false);
+                client.send(request("GET", "/status", "HTTP/1.1", ""));
+
+                assertBadGateway(client, "Bad response from the origin: " + answer[1], answer[0]);
+            }
+            // HTAB, obs-text and an empty reason phrase are allowed, and the ends of the range relayed
+            origin.answer("HTTP/1.1 599 A\tB\u00e9\r\nContent-Length: 2\r\n\r\nok", false);
+            client.send(request("GET", "/tab", "HTTP/1.1", ""));
+            assertEquals("HTTP/1.1 599 A\tB\u00e9\r\nContent-Length: 2\r\n\r\n", client.readHead());
+            assertEquals("ok", new String(client.readBytes(2), StandardCharsets.ISO_8859_1));
+            assertStillServes(client);
+        }
+    }
+
+    /**
+     * RFC 9110 section 15.2.2: a server must not switch to a protocol the client did not ask for, and the agent
+     * forwards no {@code Upgrade} (hop-by-hop). Found by a new user: a 101 was taken for an interim response and the
+     * client waited until the origin closed (here held open: without the 502 the client's read times out).
+     */
+    @Test
+    void shouldAnswer502AtOnceToA101ItNeverAskedFor() throws IOException {
+        String[] answers = {
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                "HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"};
+        try (RawHttpClient client = client()) {
+            for (String answer : answers) {
+                origin.answer(answer, false);
+                client.send(request("GET", "/switch", "HTTP/1.1", ""));
+
+                assertBadGateway(client, "Bad response from the origin: 101 Switching Protocols, but the agent asked for no upgrade", answer);
             }
             assertStillServes(client);
         }
@@ -365,6 +466,28 @@ class OriginResponseFramingTest {
         client.send(request("GET", "/next", "HTTP/1.1", ""));
         assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", client.readHead());
         assertEquals("next", new String(client.readBytes(4), StandardCharsets.ISO_8859_1));
+    }
+
+    /** Every byte the client reads until the connection ends, and whether it ended with a reset rather than a close. */
+    private record ReadToEnd(String bytes, boolean reset) {
+    }
+
+    /**
+     * Reads until the agent closes ({@code -1}) or resets the connection (Java's "Connection reset"); the socket
+     * timeout fails an agent that does neither.
+     */
+    private static ReadToEnd readToEndOrReset(RawHttpClient client) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            int b;
+            while ((b = client.read()) != -1) {
+                bytes.write(b);
+            }
+            return new ReadToEnd(bytes.toString(StandardCharsets.ISO_8859_1), false);
+        } catch (SocketException reset) {
+            assertEquals("Connection reset", reset.getMessage());
+            return new ReadToEnd(bytes.toString(StandardCharsets.ISO_8859_1), true);
+        }
     }
 
     /** The content of chunked bytes up to where they end, whether or not a last chunk ends them. */

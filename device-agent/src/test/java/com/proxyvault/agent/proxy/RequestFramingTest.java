@@ -129,6 +129,45 @@ class RequestFramingTest {
     }
 
     /**
+     * RFC 9110 section 9.3.6: a CONNECT request has no content, so framing fields that give it some contradict the
+     * method: 400, then close, no tunnel. Found by a new user: with {@code Content-Length: 5} the codec ate five bytes
+     * as a body and dropped them, and the request behind them went through the tunnel.
+     */
+    @Test
+    void shouldRefuseAConnectWhoseFramingGivesItContentAndOpenNoTunnel() throws IOException {
+        String[][] cases = {
+                {"Content-Length: 5\r\n\r\nXXXXX", "A CONNECT request has no content: Content-Length must be 0 or absent"},
+                {"Transfer-Encoding: chunked\r\n\r\n5\r\nXXXXX\r\n0\r\n\r\n", "A CONNECT request has no content: Transfer-Encoding is not allowed"},
+                // the 400 of a method without content, not the 501 of a coding
+                {"Transfer-Encoding: gzip, chunked\r\n\r\n", "A CONNECT request has no content: Transfer-Encoding is not allowed"}};
+        for (String[] framing : cases) {
+            RawHttpClient.Response answer = onlyAnswerThenClose("CONNECT 127.0.0.1:" + proxy.echo().port() + " HTTP/1.1\r\n"
+                    + proxy.credentials() + framing[0] + smuggledRequest());
+
+            assertEquals("HTTP/1.1 400 Bad Request", answer.statusLine(), framing[0]);
+            assertEquals(framing[1] + "\n", answer.body(), framing[0]);
+            assertEquals("close", answer.header("Connection"), framing[0]);
+        }
+        assertEquals(0, proxy.echo().accepted(), "no tunnel was opened");
+        assertEquals(List.of(), origin.received());
+    }
+
+    /**
+     * {@code Content-Length: 0} on a CONNECT says what the method does (no content), so the agent and any reader in
+     * front agree on where the tunnel starts: accepted, and the first tunnel bytes right behind the head are relayed.
+     */
+    @Test
+    void shouldTunnelAConnectWithContentLengthZero() throws IOException {
+        try (RawHttpClient client = new RawHttpClient(proxy.port())) {
+            client.send("CONNECT 127.0.0.1:" + proxy.echo().port() + " HTTP/1.1\r\n" + proxy.credentials()
+                    + "Content-Length: 0\r\n\r\nping");
+
+            assertEquals("HTTP/1.1 200 Connection Established\r\n\r\n", client.readHead());
+            assertEquals("ping", new String(client.readBytes(4), java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    /**
      * RFC 9110 section 15.6.6 and RFC 9112 section 2.3: any version but HTTP/1.0 and HTTP/1.1 is 505, answered in
      * HTTP/1.1, then close; the api-gateway answers the same (docs/api.md "Request framing"). Found: {@code HTTP/1.2}
      * and {@code http/1.1} were served as HTTP/1.1; only other major versions were refused.
