@@ -541,6 +541,90 @@ class AgentCommandFlowTest {
         }
     }
 
+    /**
+     * A reset changes the exit IP of every proxy on the modem, so every one hears of it (new-user review, M3; docs/fleet.md
+     * "Shared modem: every proxy hears of its new IP"): two resellers' proxies on one modem of capacity 2, a reset through
+     * the first → {@code proxy.ip_rotated} for each, each to its own reseller, with the same old and new IP ({@code trigger}
+     * {@code reset} for the one that asked, {@code modem_reset} for the other, which names nothing of the first); a proxy
+     * on another modem of the same agent hears nothing.
+     */
+    @Test
+    void shouldAnnounceAResetToEveryProxyOnTheModemEachToItsOwnReseller() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zh", 33900, "LAX", "NYC");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-zh/modems/zh0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+            Placed elsewhere = placeOne(agent, "NYC");
+            assertTrue(first.reseller() != second.reseller(), "two resellers");
+
+            assertEquals("zh0", resetTo(agent, first, "fast", "203.0.113.90").getResetIp().getModemId());
+            JsonNode asked = awaitRotated(first.id());
+            assertEquals(first.reseller(), asked.get("reseller_id").asLong(), asked.toString());
+            assertEquals("203.0.113.10", asked.get("data").get("old_ip").asText(), asked.toString());
+            assertEquals("203.0.113.90", asked.get("data").get("new_ip").asText(), asked.toString());
+            assertEquals("reset", asked.get("data").get("trigger").asText(), asked.toString());
+            JsonNode shared = awaitRotated(second.id());
+            assertEquals(second.reseller(), shared.get("reseller_id").asLong(), shared.toString());
+            assertEquals("203.0.113.10", shared.get("data").get("old_ip").asText(), shared.toString());
+            assertEquals("203.0.113.90", shared.get("data").get("new_ip").asText(), shared.toString());
+            assertEquals("fast", shared.get("data").get("mode").asText(), shared.toString());
+            assertEquals(1, shared.get("data").get("attempts").asInt(), shared.toString());
+            assertEquals("modem_reset", shared.get("data").get("trigger").asText(), shared.toString());
+            // the seed's fields and the neutral trigger only: nothing of the other reseller's proxy
+            List<String> fields = new ArrayList<>();
+            shared.get("data").fieldNames().forEachRemaining(fields::add);
+            assertEquals(List.of("proxy_id", "order_id", "old_ip", "new_ip", "mode", "attempts", "trigger"), fields);
+            given().header("Authorization", second.token()).get(second.base()).then().body("exit_ip", equalTo("203.0.113.90"));
+
+            // once each, written with the rotation (the outbox holds them by the time the 200 is answered)
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()));
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, elsewhere.id()), "another modem: no event");
+        }
+    }
+
+    /**
+     * The cooldowns count from a reset's end, not its start (new-user review, L5; docs/fleet.md "Cooldowns count from the
+     * reset's end"): a reset whose modem answers 11 s after the claim (the test moves the claim's mark back 11 s while the
+     * agent holds the reset, past the 10 s fast cooldown) leaves a fast reset right after it 429 for the whole fast
+     * cooldown. The same for a reset the modem started and failed: it counts from when the fleet gave up on it.
+     */
+    @Test
+    void shouldCountTheCooldownFromWhenTheResetEnded() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "zi", 34000, "LAX");
+            Placed proxy = placeOne(agent);
+
+            var slow = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            agent.ack(hard);
+            endFastCooldown(proxy.id()); // the reset has been running for 11 s
+            agent.answerWithExitIp(hard, "203.0.113.91");
+            // 200, or 202 on a machine slow enough for the sync wait to pass first
+            assertTrue(List.of(200, 202).contains(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(proxy.base()).then()
+                    .body("rotation.status", equalTo("rotated")));
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+            assertCooldown(reset(proxy.token(), proxy.base(), "hard"), HARD_COOLDOWN, 250, 300);
+            assertNoResetSent(agent);
+
+            endFastCooldown(proxy.id());
+            var failing = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_FAST, fast.getResetIp().getMode(), fast.toString());
+            agent.ack(fast);
+            endFastCooldown(proxy.id()); // 11 s into this one too
+            agent.answerAttempted(fast, "modem zi0 is not connected after a FAST reset");
+            Response failed = failing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertError(failed, 503, "service_unavailable", "another reset is possible in");
+            assertRetryAfter(failed, 1, 10);
+            assertCooldown(reset(proxy.token(), proxy.base(), "fast"), FAST_COOLDOWN, 1, 10);
+            assertNoResetSent(agent);
+        }
+    }
+
     /** The start of the 429 {@code reset_cooldown} detail of the cooldown between any two resets of a modem. */
     private static final String FAST_COOLDOWN = "This proxy's modem was reset moments ago";
     /** ... and of the one between two hard resets. */
@@ -751,8 +835,8 @@ class AgentCommandFlowTest {
                 .body("{\"mode\":\"" + mode + "\"}").post(base + "/reset");
     }
 
-    /** A proxy the fleet placed on a test agent: its id, its reseller's bearer token and its API view. */
-    private record Placed(long id, String token, JsonNode view) {
+    /** A proxy the fleet placed on a test agent: its id, its reseller, the reseller's bearer token and its API view. */
+    private record Placed(long id, long reseller, String token, JsonNode view) {
         int port() {
             return view.get("port").asInt();
         }
@@ -772,7 +856,7 @@ class AgentCommandFlowTest {
         long reseller = IDS.incrementAndGet();
         long proxyId = provision(agent, reseller, IDS.incrementAndGet(), locationId);
         String token = "Bearer " + InternalTokens.fleet().reseller(reseller);
-        return new Placed(proxyId, token,
+        return new Placed(proxyId, reseller, token,
                 mapper.readTree(given().header("Authorization", token).get("/v1/reseller/proxies/" + proxyId).asString()));
     }
 
@@ -859,9 +943,31 @@ class AgentCommandFlowTest {
 
     /** proxy.rotation_failed rows the fleet's outbox holds for {@code proxyId} (published or not). */
     private long rotationFailedEvents(long proxyId) throws Throwable {
+        return outboxEvents(EventTypes.PROXY_ROTATION_FAILED, proxyId);
+    }
+
+    /** Rows of event {@code type} the fleet's outbox holds for {@code proxyId} (published or not). */
+    private long outboxEvents(String type, long proxyId) throws Throwable {
         return VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withSession(s -> s.createNativeQuery(
                         "select count(*) from outbox_events where topic = :topic and payload like :proxy", Long.class)
-                .setParameter("topic", EventTypes.PROXY_ROTATION_FAILED)
+                .setParameter("topic", type)
                 .setParameter("proxy", "%\"proxy_id\":" + proxyId + ",%").getSingleResult()));
+    }
+
+    /** The first proxy.ip_rotated consumed for {@code proxyId} (checked against its schema), waiting for it. */
+    private JsonNode awaitRotated(long proxyId) {
+        await().atMost(WAIT).until(() -> {
+            for (ConsumerRecord<String, String> record : events.poll(Duration.ofMillis(300))) {
+                EventSchemas.assertValid(record.value());
+                seen.add(mapper.readTree(record.value()));
+            }
+            return rotatedOf(proxyId) != null;
+        });
+        return rotatedOf(proxyId);
+    }
+
+    private JsonNode rotatedOf(long proxyId) {
+        return seen.stream().filter(e -> e.get("type").asText().equals(EventTypes.PROXY_IP_ROTATED)
+                && e.get("data").get("proxy_id").asLong() == proxyId).findFirst().orElse(null);
     }
 }

@@ -35,7 +35,7 @@ public final class EventRegistry {
             event("proxy.expiring", "proxy_id", "a proxy will expire soon and will not be renewed"),
             event("proxy.renewed", "proxy_id", "a paid renewal moved the proxy's expires_at forward (same credentials)"),
             event("proxy.expired", "proxy_id", "a proxy expired and no longer serves traffic"),
-            event("proxy.ip_rotated", "proxy_id", "a proxy's exit IP changed (old and new exit IP)"),
+            event("proxy.ip_rotated", "proxy_id", "a reset of a proxy's modem changed its exit IP (old and new exit IP; trigger modem_reset: asked for through another proxy on the same modem)"),
             event("proxy.rotation_failed", "proxy_id", "a reset of a proxy did not change its exit IP (mode, old IP, reason); nothing changed"),
             event("proxy.offline", "proxy_id", "a proxy's modem went offline"),
             event("proxy.online", "proxy_id", "an offline proxy is back, with the same credentials"),

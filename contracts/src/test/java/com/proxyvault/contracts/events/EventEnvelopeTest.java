@@ -51,7 +51,12 @@ class EventEnvelopeTest {
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_EXPIRING, 7,
                 new ProxyExpiring(5, 42, at, true, ProxyExpiring.INSUFFICIENT_BALANCE))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
-                new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3))));
+                new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3, ProxyIpRotated.RESET))));
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
+                new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "fast", 1, ProxyIpRotated.MODEM_RESET))));
+        // without trigger: the shape of the events written before the field
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
+                new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3, null))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED, 7,
                 new ProxyRotationFailed(5, 42, "fast", "203.0.113.10", "The modem could not do it: modem did not come back",
                         "service_unavailable", 1))));

@@ -20,6 +20,7 @@ import com.proxyvault.platform.http.ErrorCodes;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.platform.vertx.VertxContexts;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.LockMode;
@@ -29,6 +30,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -40,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * "Verified rotation" and "Long resets: 202"). The exit IP the fleet last knew for the proxy's modem is the old
  * one; the modem is reset and the IP it then reports must differ. Unchanged (or none reported) → the same reset
  * again, up to {@code attempts-per-mode}; then a fast reset escalates to a hard one. The new exit IP, the
- * rotation's outcome and {@code proxy.ip_rotated} are written in one transaction.
+ * rotation's outcome and {@code proxy.ip_rotated} are written in one transaction, the event for every proxy active on
+ * the modem, each to its own reseller (docs/fleet.md "Shared modem: every proxy hears of its new IP").
  *
  * <p>The answer waits at most {@code sync-wait} (8 s): finished by then → 200 {@link ResetResult} (or the
  * error); still running → 202 {@link ResetAccepted} and the rotation goes on in the background on this
@@ -50,7 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the cooldowns ({@link ResetConfig}) 429 {@code reset_cooldown} with {@code Retry-After}. A proxy that is not
  * active → 409. The cooldowns are the <b>modem's</b> (fleet migration V28; docs/fleet.md "Cooldowns per modem"):
  * several proxies can share a modem (its capacity), and a reset of any of them changes every one's exit IP, so
- * the claim moves the marks on the modem's row, locked after the proxy's. A run gives its cooldown back only when
+ * the claim moves the marks on the modem's row, locked after the proxy's, and the run's end moves them again, to
+ * when the modem answered or the fleet gave up on it (docs/fleet.md "Cooldowns count from the reset's end"). A run gives its cooldown back only when
  * its reset certainly did not run: no command went out (no stream anywhere) or the agent refused it ({@code ok=false}
  * without {@code attempted}); one the agent may still carry out (no ack, no result, the stream or the hop failed:
  * {@link CommandErrors#mayHaveRun}) keeps it (new-user review 32, M3a), and so does one the modem's driver started and
@@ -190,7 +194,7 @@ public class ProxyRotations {
     }
 
     /**
-     * A claimed run: the proxy as it was, when it was claimed ({@code startedAt}, the modem's new cooldown mark), the
+     * A claimed run: the proxy as it was, when it was claimed ({@code startedAt}, the modem's new cooldown mark until the run ends and moves it to then), the
      * exit IP before, whether a hard reset may be tried (and when it could), and what happened so far ({@code attempts};
      * {@code touched}: the agent acked or answered a command, or its stream or hop failed once it was sent, which decides
      * whether a failure is announced; {@code mayHaveReset}: a reset may have run on the modem, an ok, an attempted
@@ -394,13 +398,14 @@ public class ProxyRotations {
 
     /**
      * A failed reset's error when the run keeps its cooldown: {@code what} happened, then when the modem may be reset
-     * again in the mode asked for, with {@code Retry-After} (a hard reset's counted from now when one may have run, as
-     * {@link #recordFailure} moves the modem's hard mark); with cooldowns of 0 s, {@code what} and {@code noWait}.
+     * again in the mode asked for, with {@code Retry-After} counted from now for the resets that may have run (any: the
+     * fast cooldown; a hard one: the hard cooldown too), as {@link #cooldownAfterFailure} moves the modem's marks;
+     * with cooldowns of 0 s, {@code what} and {@code noWait}.
      */
     private ApiException keptCooldown(Rotation rotation, int status, String code, String what, String noWait) {
         LocalDateTime now = now();
-        Duration wait = cooldownLeft(rotation.startedAt(), rotation.hardMayHaveReset().get() ? now : rotation.startedAt(),
-                rotation.hard(), now);
+        Duration wait = cooldownLeft(rotation.mayHaveReset().get() ? now : rotation.startedAt(),
+                rotation.hardMayHaveReset().get() ? now : rotation.startedAt(), rotation.hard(), now);
         if (wait.isZero()) {
             return new ApiException(status, code, what + noWait);
         }
@@ -409,16 +414,27 @@ public class ProxyRotations {
     }
 
     /**
-     * The new exit IP on the modem, the modem's hard cooldown from now if a hard reset did it (an escalation's too),
-     * the run's outcome and proxy.ip_rotated: one transaction.
+     * The new exit IP on the modem, the modem's cooldown marks moved to now (the reset's end: the fast one always, the
+     * hard one too if a hard reset did it, an escalation's too), the run's outcome and proxy.ip_rotated: one transaction.
+     * The event goes to the proxy that asked ({@code trigger} {@value ProxyIpRotated#RESET}) and to every other proxy
+     * active on that modem, each to its own reseller ({@value ProxyIpRotated#MODEM_RESET}, never naming the proxy that
+     * asked: {@link #othersOnTheModem}); docs/fleet.md "Shared modem: every proxy hears of its new IP".
      */
     private Uni<Void> recordRotation(Rotation rotation, Rotated outcome) {
         Proxy proxy = rotation.proxy();
         LocalDateTime now = now();
+        String mode = modeName(outcome.mode());
+        // The marks move to the reset's end, not its start (which the claim wrote to keep two runs apart): a 2 min hard
+        // reset must not end with its fast cooldown already over (new-user review, L5). greatest: a later mark (another
+        // replica's run on this modem, a clock ahead) is not moved back. The modem's row first: two runs recording a
+        // reset of one modem (a joined one, "Cooldowns per modem") take it in turn, so the second sees the first's
+        // outcome when it picks whom to tell.
         return sessionFactory.withTransaction(session -> session
                         .createNativeQuery(outcome.mode() == ResetMode.RESET_MODE_HARD
-                                ? "update modems set exit_ip = :ip, updated_at = :now, last_hard_reset_at = :now where id = :modem"
-                                : "update modems set exit_ip = :ip, updated_at = :now where id = :modem")
+                                ? "update modems set exit_ip = :ip, updated_at = :now, last_reset_at = greatest(last_reset_at, :now),"
+                                        + " last_hard_reset_at = greatest(last_hard_reset_at, :now) where id = :modem"
+                                : "update modems set exit_ip = :ip, updated_at = :now, last_reset_at = greatest(last_reset_at, :now)"
+                                        + " where id = :modem")
                         .setParameter("ip", outcome.newIp())
                         .setParameter("now", now)
                         .setParameter("modem", proxy.modemId)
@@ -427,7 +443,7 @@ public class ProxyRotations {
                                         update proxy_rotations set status = :rotated, applied_mode = :applied, new_ip = :ip,
                                             attempts = :attempts, finished_at = :now
                                         where proxy_id = :id and rotation_id = :rotation""")
-                                .setParameter("rotated", ROTATED).setParameter("applied", modeName(outcome.mode()))
+                                .setParameter("rotated", ROTATED).setParameter("applied", mode)
                                 .setParameter("ip", outcome.newIp()).setParameter("attempts", outcome.attempts())
                                 .setParameter("now", now).setParameter("id", proxy.id).setParameter("rotation", rotation.rotationId())
                                 .executeUpdate())
@@ -441,8 +457,40 @@ public class ProxyRotations {
                         .chain(still -> still == 0 ? Uni.createFrom().voidItem()
                                 : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
                                         new ProxyIpRotated(proxy.id, proxy.orderId, rotation.oldIp(), outcome.newIp(),
-                                                modeName(outcome.mode()), outcome.attempts()), clock))))
+                                                mode, outcome.attempts(), ProxyIpRotated.RESET), clock)))
+                        .chain(() -> othersOnTheModem(session, rotation, outcome.newIp(), now))
+                        .chain(others -> Multi.createFrom().iterable(others)
+                                .onItem().transformToUniAndConcatenate(other -> Outbox.append(session, mapper, EventEnvelope.of(
+                                        EventTypes.PROXY_IP_ROTATED, ((Number) other[1]).longValue(),
+                                        new ProxyIpRotated(((Number) other[0]).longValue(), ((Number) other[2]).longValue(),
+                                                rotation.oldIp(), outcome.newIp(), mode, outcome.attempts(),
+                                                ProxyIpRotated.MODEM_RESET), clock)).replaceWith(true))
+                                .collect().last()))
                 .replaceWithVoid();
+    }
+
+    /**
+     * The other proxies whose exit IP this run's reset changed and which are not told by a run of their own:
+     * {@code (id, reseller_id, order_id)} rows of the proxies active on the run's modem but the run's own, less those
+     * with a run of their own on that modem still {@code rotating} (the agent joins a reset to the one in flight on
+     * the modem, "Cooldowns per modem": that run announces the same new IP to them as their own reset) and those whose
+     * run on it already recorded this new IP since this run started (it told them, and this run). To call after the
+     * modem's row was updated (locked) in the same transaction.
+     */
+    private static Uni<List<Object[]>> othersOnTheModem(Mutiny.Session session, Rotation rotation, String newIp,
+                                                       LocalDateTime now) {
+        return session.createNativeQuery("""
+                        select p.id, p.reseller_id, p.order_id from proxies p
+                        where p.modem_id = :modem and p.status = :active and p.id <> :id
+                          and not exists (select 1 from proxy_rotations r
+                                          where r.proxy_id = p.id and r.modem_id = :modem
+                                            and (r.status = :rotating and r.give_up_at > :now
+                                                 or r.status = :rotated and r.new_ip = :ip and r.finished_at >= :started))
+                        order by p.id""", Object[].class)
+                .setParameter("modem", rotation.proxy().modemId).setParameter("active", ProxyStatus.ACTIVE)
+                .setParameter("id", rotation.proxy().id).setParameter("rotating", ROTATING).setParameter("now", now)
+                .setParameter("rotated", ROTATED).setParameter("ip", newIp).setParameter("started", rotation.startedAt())
+                .getResultList();
     }
 
     /**
@@ -451,8 +499,9 @@ public class ProxyRotations {
      * once per run (not when a newer run replaced this one's row). The modem's cooldown marks the run claimed go back
      * to what they were (unless a newer run moved them) only when no reset can have run ({@code mayHaveReset}:
      * nothing went out, or the agent refused, {@code ok=false} without {@code attempted}); a reset that may have run (an
-     * ok, a driver's failure with {@code attempted}, a command given up on) keeps them, and a hard one, an escalation's
-     * too, moves the modem's hard mark to now, as a hard reset that changed the IP does. Never fails itself (the original
+     * ok, a driver's failure with {@code attempted}, a command given up on) keeps them and moves them to now, when the
+     * fleet gave up on it (the fast mark; the hard one too for a hard reset, an escalation's too), as a reset that
+     * changed the IP moves them to its end. Never fails itself (the original
      * failure is what the caller sees). The event goes out when a command reached the modem (the caller got 202 or
      * the error itself: a 202's failure would otherwise only show on {@code GET}), and when the caller got 202. It
      * does not when no command reached the modem and the caller gets the error itself (503 agent not reachable or
@@ -484,14 +533,18 @@ public class ProxyRotations {
                 .onFailure().recoverWithNull();
     }
 
-    /** {@link #recordFailure}'s cooldown marks: given back, moved to a hard reset's end, or left as claimed. */
+    /**
+     * {@link #recordFailure}'s cooldown marks: given back, or moved to {@code now}, when the fleet gave up on the run (a
+     * reset that may have run counts from then, as one that succeeded counts from its end: {@link #recordRotation}),
+     * the fast mark always and the hard one too when a hard reset may have run. {@code greatest}: a later mark is kept.
+     */
     private static Uni<Integer> cooldownAfterFailure(Mutiny.Session session, Rotation rotation, LocalDateTime now) {
-        if (rotation.hardMayHaveReset().get()) {
-            return session.createNativeQuery("update modems set last_hard_reset_at = :now where id = :modem")
-                    .setParameter("now", now).setParameter("modem", rotation.proxy().modemId).executeUpdate();
-        }
         if (rotation.mayHaveReset().get()) {
-            return Uni.createFrom().item(0);
+            return session.createNativeQuery(rotation.hardMayHaveReset().get()
+                            ? "update modems set last_reset_at = greatest(last_reset_at, :now),"
+                                    + " last_hard_reset_at = greatest(last_hard_reset_at, :now) where id = :modem"
+                            : "update modems set last_reset_at = greatest(last_reset_at, :now) where id = :modem")
+                    .setParameter("now", now).setParameter("modem", rotation.proxy().modemId).executeUpdate();
         }
         return session.createNativeQuery("""
                         update modems m set last_reset_at = r.prev_reset_at, last_hard_reset_at = r.prev_hard_reset_at
