@@ -45,11 +45,14 @@ class IdempotencyKeyTest {
 
     @Inject
     Pool pool;
+    @Inject
+    TestClock clock;
 
     private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule());
 
     @AfterEach
     void resetStub() {
+        clock.reset();
         BillingStub.delayMillis = 0;
         BillingStub.mode = BillingStub.Mode.UP;
     }
@@ -105,6 +108,43 @@ class IdempotencyKeyTest {
                 .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS).then().statusCode(422);
     }
 
+    /**
+     * The key lives as long as the gateway's (24 h, ForwardedIdempotencyKey.RETENTION): 23 h on, a request with it
+     * still answers the first order; 24 h on, the gateway has forgotten it and forwards the request as new, so it is a
+     * new purchase (not the old, maybe cancelled order, nor 422 for another body), and the new order holds the key.
+     */
+    @Test
+    void shouldRunAPurchaseWithAKeyAsNewOnceTheKeyIs24HoursOld() {
+        long reseller = RESELLERS.incrementAndGet();
+        long before = ordersOf(reseller); // another test's "another reseller" may be this one
+        String key = UUID.randomUUID().toString();
+        long first = given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS)
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+        clock.advance(Duration.ofHours(23));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS)
+                .then().statusCode(201).body("id", equalTo((int) first));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3)).post(ORDERS)
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+
+        clock.advance(Duration.ofHours(1));
+        // another body is a new purchase now, not 422, and the key is that order's from then on
+        long second = given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3)).post(ORDERS)
+                .then().statusCode(201).body("status", equalTo("pending_payment")).body("pricing_id", equalTo(3))
+                .extract().jsonPath().getLong("id");
+        assertNotEquals(first, second);
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 3)).post(ORDERS)
+                .then().statusCode(201).body("id", equalTo((int) second));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("product_id", 1, "pricing_id", 2)).post(ORDERS)
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+        assertEquals(before + 2, ordersOf(reseller));
+    }
+
     /** Purchases with one key at the same moment: one order, the 201 of it to every request ({@link SameKeyRace}). */
     @Test
     void shouldAnswerPurchasesWithOneKeyAtTheSameMomentWithOneOrder() {
@@ -134,6 +174,28 @@ class IdempotencyKeyTest {
                 .body("new_balance", equalTo("80.00"));
         given().header("Authorization", auth(reseller)).header("Idempotency-Key", "another").post(pay).then().statusCode(409);
         given().header("Authorization", auth(reseller)).post(pay).then().statusCode(409);
+        assertEquals(1, BillingStub.posted.keySet().stream().filter(r -> r.equals("order:" + orderId)).count());
+    }
+
+    /**
+     * A pay's key answers for 24 h from the order's paid_at, as long as the gateway keeps it: 23 h on the retry still
+     * gets the paying 200; 24 h on the gateway forwards it as a new pay, and a pay of a paid order is 409.
+     */
+    @Test
+    void shouldAnswerAPayWithItsKeyAsAnyPayOfAPaidOrderOnceTheKeyIs24HoursOld() {
+        long reseller = RESELLERS.incrementAndGet();
+        long orderId = newOrder(reseller);
+        String key = UUID.randomUUID().toString();
+        String pay = ORDERS + "/" + orderId + "/pay";
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(200).body("new_balance", equalTo("80.00"));
+        clock.advance(Duration.ofHours(23));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(200).body("order_id", equalTo((int) orderId)).body("new_balance", equalTo("80.00"));
+        clock.advance(Duration.ofHours(1));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).post(pay)
+                .then().statusCode(409).body("code", equalTo("conflict"))
+                .body("detail", equalTo("Order is not pending payment (status: paid)"));
         assertEquals(1, BillingStub.posted.keySet().stream().filter(r -> r.equals("order:" + orderId)).count());
     }
 

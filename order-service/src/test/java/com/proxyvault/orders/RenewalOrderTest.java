@@ -53,9 +53,12 @@ class RenewalOrderTest {
 
     @Inject
     Pool pool;
+    @Inject
+    TestClock clock;
 
     @AfterEach
     void reset() {
+        clock.reset();
         BillingStub.mode = BillingStub.Mode.UP;
         BillingStub.insufficient = false;
     }
@@ -105,6 +108,32 @@ class RenewalOrderTest {
         given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
                 .body(Map.of("product_id", 1, "pricing_id", 2)).post("/v1/reseller/orders")
                 .then().statusCode(422).body("code", equalTo("idempotency_key_reused"));
+    }
+
+    /**
+     * The key lives as long as the gateway's (24 h): 23 h on, a request with it answers the first renewal; 24 h on,
+     * the gateway forwards it as new and it is a new renewal order, which then holds the key.
+     */
+    @Test
+    void shouldRunARenewalWithAKeyAsNewOnceTheKeyIs24HoursOld() throws Exception {
+        long reseller = IDS.incrementAndGet();
+        long proxyId = IDS.incrementAndGet();
+        activeProxy(reseller, proxyId);
+        String key = java.util.UUID.randomUUID().toString();
+        Map<String, Long> body = Map.of("proxy_id", proxyId, "pricing_id", 2L);
+        long first = given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(body).post("/v1/reseller/orders").then().statusCode(201).extract().jsonPath().getLong("id");
+        clock.advance(Duration.ofHours(23));
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(body).post("/v1/reseller/orders").then().statusCode(201).body("id", equalTo((int) first));
+        clock.advance(Duration.ofHours(1));
+        long second = given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(body).post("/v1/reseller/orders")
+                .then().statusCode(201).body("kind", equalTo("renewal")).body("status", equalTo("pending_payment"))
+                .extract().jsonPath().getLong("id");
+        assertEquals(List.of(second, first), renewals(reseller, proxyId), "a new renewal order once the key is forgotten (newest first)");
+        given().header("Authorization", auth(reseller)).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(body).post("/v1/reseller/orders").then().statusCode(201).body("id", equalTo((int) second));
     }
 
     /**

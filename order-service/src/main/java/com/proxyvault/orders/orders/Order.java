@@ -57,7 +57,10 @@ public class Order extends PanacheEntityBase {
     public LocalDateTime expiresAt;
     @Column(name = "updated_at")
     public LocalDateTime updatedAt;
-    /** The {@code Idempotency-Key} of the request that created this order, or null (V9; one order per reseller and key). */
+    /**
+     * The {@code Idempotency-Key} of the request that created this order, or null (V9; one order per reseller and key).
+     * Held for {@code ForwardedIdempotencyKey.RETENTION} from {@link #createdAt}: a later order with the key sets it null.
+     */
     @Column(name = "idempotency_key")
     public String idempotencyKey;
     /** The {@code Idempotency-Key} of the latest pay while the order was pending, or null (V9). */

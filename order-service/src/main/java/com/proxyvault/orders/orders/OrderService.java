@@ -83,16 +83,31 @@ public class OrderService {
     private static final String NOTE_PAY_KEY =
             "update orders set pay_idempotency_key = $2 where id = $1 and status = $3";
 
-    private static final String CREATE = """
+    /** The new order's row, when the catalog and the fleet's locations allow it (the start of {@link #CREATE}). */
+    private static final String CREATE_ROW = """
             insert into orders (reseller_id, product_id, pricing_id, product_name, pricing_label, amount_usd,
                                 period_type, period_duration, status, kind, location_id, created_at, updated_at, idempotency_key)
             select $1::bigint, p.id, pr.id, p.name, pr.label, pr.price, pr.period_type, pr.period_duration, $4::text, 'purchase',
                    $5::text, $6::timestamp, $6::timestamp, $7::text
             from products p join pricings pr on pr.product_id = p.id
             where p.id = $2 and pr.id = $3 and p.active and pr.active
-              and """ + KnownLocations.acceptsSql("$5")
-            + "\non conflict (reseller_id, idempotency_key) where idempotency_key is not null do nothing"
+              and """ + KnownLocations.acceptsSql("$5");
+    /** The end of {@link #CREATE}: a key another order holds means no row (the caller reads that order). */
+    private static final String CREATE_END = "\non conflict (reseller_id, idempotency_key) where idempotency_key is not null do nothing"
             + "\nreturning " + COLUMNS;
+    private static final String CREATE = CREATE_ROW + CREATE_END;
+    /**
+     * {@link #CREATE} under a key ($7), still one statement: an order created at or before $8 (the key's
+     * {@link ForwardedIdempotencyKey#cutoff}) lets go of the key first, so the new order takes it (the gateway forgot the
+     * key then and forwarded this request as new). The insert's condition reads {@code freed}, which runs the update
+     * before the insert (an update no one reads runs after the main statement, too late for its conflict check); the
+     * old row version, deleted by this transaction, is no conflict for the unique index. Only for keyed requests:
+     * the unkeyed purchase (bench/pay) keeps its statement as it was.
+     */
+    private static final String CREATE_KEYED = """
+            with freed as (update orders set idempotency_key = null
+                           where reseller_id = $1 and idempotency_key = $7 and created_at <= $8::timestamp returning id)
+            """ + CREATE_ROW + "\n  and (select count(*) from freed) >= 0" + CREATE_END;
 
     /**
      * Snapshots the tier's price and period into a new pending order. 404 "Product not found" when the
@@ -110,16 +125,23 @@ public class OrderService {
      * first request with the key creates the order, and any later one answers that order (the same 201), as long as
      * it asks for the same product, pricing and location; else 422 {@code idempotency_key_reused}. The key is stored
      * with the order (V9), so a retry the gateway forwards after giving up on the first request (it may have finished
-     * here) finds it (docs/api.md "Idempotency-Key", "What the services keep").
+     * here) finds it (docs/api.md "Idempotency-Key", "What the services keep"). The order holds the key for
+     * {@link ForwardedIdempotencyKey#RETENTION} from its {@code created_at}, as the gateway does: a request with the key
+     * after that is a new purchase, and its order takes the key ({@link #CREATE_KEYED}).
      */
     public Uni<Order> create(long resellerId, long productId, long pricingId, String locationId, String idempotencyKey) {
-        return pool.preparedQuery(CREATE)
-                .execute(Tuple.tuple(java.util.Arrays.asList(resellerId, productId, pricingId, OrderStatus.PENDING_PAYMENT,
-                        locationId, now(), idempotencyKey)))
+        LocalDateTime now = now();
+        LocalDateTime cutoff = ForwardedIdempotencyKey.cutoff(now);
+        Uni<io.vertx.mutiny.sqlclient.RowSet<io.vertx.mutiny.sqlclient.Row>> inserted = idempotencyKey == null
+                ? pool.preparedQuery(CREATE).execute(Tuple.tuple(java.util.Arrays.asList(resellerId, productId, pricingId,
+                        OrderStatus.PENDING_PAYMENT, locationId, now, null)))
+                : pool.preparedQuery(CREATE_KEYED).execute(Tuple.tuple(java.util.Arrays.asList(resellerId, productId, pricingId,
+                        OrderStatus.PENDING_PAYMENT, locationId, now, idempotencyKey, cutoff)));
+        return inserted
                 .chain(rows -> rows.iterator().hasNext()
                         ? Uni.createFrom().item(fromRow(rows.iterator().next()))
                         : idempotencyKey == null ? notCreated(productId, pricingId, locationId)
-                        : byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier == null
+                        : byIdempotencyKey(resellerId, idempotencyKey, cutoff).chain(earlier -> earlier == null
                                 ? notCreated(productId, pricingId, locationId)
                                 : Uni.createFrom().item(sameRequest(earlier, Order.PURCHASE, productId, pricingId, locationId, null))));
     }
@@ -137,10 +159,15 @@ public class OrderService {
                 });
     }
 
-    /** The reseller's order created under {@code idempotencyKey} (V9), or null; read on the Pool. */
-    private Uni<Order> byIdempotencyKey(long resellerId, String idempotencyKey) {
-        return pool.preparedQuery("select " + COLUMNS + " from orders where reseller_id = $1 and idempotency_key = $2")
-                .execute(Tuple.of(resellerId, idempotencyKey))
+    /**
+     * The reseller's order created under {@code idempotencyKey} (V9) after {@code cutoff} (the key's
+     * {@link ForwardedIdempotencyKey#cutoff}: an older order no longer holds it, as the gateway no longer does), or
+     * null; read on the Pool.
+     */
+    private Uni<Order> byIdempotencyKey(long resellerId, String idempotencyKey, LocalDateTime cutoff) {
+        return pool.preparedQuery("select " + COLUMNS + " from orders where reseller_id = $1 and idempotency_key = $2"
+                        + " and created_at > $3")
+                .execute(Tuple.of(resellerId, idempotencyKey, cutoff))
                 .map(rows -> rows.iterator().hasNext() ? fromRow(rows.iterator().next()) : null);
     }
 
@@ -225,24 +252,30 @@ public class OrderService {
     /**
      * {@link #renew(long, long, long)} under the caller's {@code Idempotency-Key} ({@code null}: none), as
      * {@link #create(long, long, long, String, String)}: one renewal order per key, answered again to a request for the
-     * same proxy and pricing, 422 {@code idempotency_key_reused} to another. Two requests with one key at once (only
-     * after the gateway gave up on the first) meet at the unique index, and the loser answers the winner's order.
+     * same proxy and pricing, 422 {@code idempotency_key_reused} to another, for {@link ForwardedIdempotencyKey#RETENTION}
+     * from the renewal's {@code created_at}; after that the key makes a new renewal. Two requests with one key at once
+     * (only after the gateway gave up on the first) meet at the unique index, and the loser answers the winner's order.
      */
     public Uni<Order> renew(long resellerId, long proxyId, long pricingId, String idempotencyKey) {
         if (idempotencyKey == null) {
-            return newRenewal(resellerId, proxyId, pricingId, null);
+            return newRenewal(resellerId, proxyId, pricingId, null, null);
         }
-        return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
+        LocalDateTime cutoff = ForwardedIdempotencyKey.cutoff(now());
+        return byIdempotencyKey(resellerId, idempotencyKey, cutoff).chain(earlier -> earlier != null
                 ? Uni.createFrom().item(sameRequest(earlier, Order.RENEWAL, null, pricingId, null, proxyId))
-                : newRenewal(resellerId, proxyId, pricingId, idempotencyKey)
+                : newRenewal(resellerId, proxyId, pricingId, idempotencyKey, cutoff)
                         // no row under the key: another unique index refused it, and that failure is the answer
-                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey, cutoff)
                                 .onItem().ifNull().failWith(raced)
                                 .map(winner -> sameRequest(winner, Order.RENEWAL, null, pricingId, null, proxyId))));
     }
 
-    private Uni<Order> newRenewal(long resellerId, long proxyId, long pricingId, String idempotencyKey) {
-        return Panache.withTransaction(() -> purchaseOf(resellerId, proxyId).chain(purchase -> {
+    /**
+     * A new renewal order, under {@code idempotencyKey} (null: none); an order created at or before {@code cutoff} with
+     * that key lets go of it first, in the same transaction, so this one takes it ({@link #CREATE_KEYED}).
+     */
+    private Uni<Order> newRenewal(long resellerId, long proxyId, long pricingId, String idempotencyKey, LocalDateTime cutoff) {
+        return Panache.withTransaction(() -> releaseKey(resellerId, idempotencyKey, cutoff).chain(() -> purchaseOf(resellerId, proxyId)).chain(purchase -> {
             if (purchase == null) {
                 return Uni.createFrom().failure(ApiException.notFound("Proxy not found"));
             }
@@ -258,6 +291,19 @@ public class OrderService {
                 return renewal.<Order>persist();
             });
         }));
+    }
+
+    /**
+     * In the caller's transaction: the reseller's order created at or before {@code cutoff} under {@code idempotencyKey}
+     * no longer holds the key (nothing without a key). Its retention is over: the gateway forwards a request with the
+     * key as new, and the unique index would otherwise refuse the new order.
+     */
+    private static Uni<Void> releaseKey(long resellerId, String idempotencyKey, LocalDateTime cutoff) {
+        if (idempotencyKey == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return Order.update("idempotencyKey = null where resellerId = ?1 and idempotencyKey = ?2 and createdAt <= ?3",
+                resellerId, idempotencyKey, cutoff).replaceWithVoid();
     }
 
     /** The purchase order that bought the reseller's proxy {@code proxyId}, or null. */
@@ -444,14 +490,16 @@ public class OrderService {
      * paid, a pay with that key answers what the paying request answered, 200 {@code {"order_id", "status": "paid",
      * "new_balance"}} with the balance right after the charge, whoever marked the order paid (this pay, an earlier one
      * the gateway gave up on, or charge.posted). So a retry with the same key after a 503 learns the outcome instead of
-     * a 409 (new-user review, stop 32, M2). Without the key, or with another one, the rules of the three-argument form.
+     * a 409 (new-user review, stop 32, M2); for {@link ForwardedIdempotencyKey#RETENTION} from the order's {@code paid_at}
+     * ({@link #payKeyKept}), then the key is forgotten. Without the key, with another one, or after that, the rules of
+     * the three-argument form.
      */
     public Uni<PayResult> pay(long resellerId, long orderId, String authorization, String idempotencyKey) {
         return read(resellerId, orderId)
                 .chain(payable -> {
                     Order order = payable.order();
-                    if (idempotencyKey != null && idempotencyKey.equals(order.payIdempotencyKey)
-                            && OrderStatus.paidOrFurther(order.status) && order.payNewBalance != null) {
+                    if (idempotencyKey != null && idempotencyKey.equals(order.payIdempotencyKey) && payKeyKept(order)
+                            && order.payNewBalance != null) {
                         return Uni.createFrom().item(new PayResult(order.id, OrderStatus.PAID, order.payNewBalance));
                     }
                     if (OrderStatus.CANCELLED.equals(order.status)) {
@@ -489,7 +537,7 @@ public class OrderService {
         }
         return read(resellerId, orderId).map(payable -> {
             Order order = payable.order();
-            if (!idempotencyKey.equals(order.payIdempotencyKey) || !OrderStatus.paidOrFurther(order.status)) {
+            if (!idempotencyKey.equals(order.payIdempotencyKey) || !payKeyKept(order)) {
                 throw refused;
             }
             if (order.payNewBalance == null) {
@@ -500,6 +548,18 @@ public class OrderService {
             }
             return new PayResult(order.id, OrderStatus.PAID, order.payNewBalance);
         });
+    }
+
+    /**
+     * Whether a paid (or further on) {@code order}'s pay key still answers: within {@link ForwardedIdempotencyKey#RETENTION}
+     * of its {@code paid_at}. Decided: paid_at, not a time of its own for the key, as no column is needed and it is
+     * the time of the paying charge, whose request's key the order keeps (MARK_PAID, KEEP_PAYING_KEY): seconds after
+     * the gateway took that key (later only when charge.posted marked the order paid long after a timed-out pay).
+     * After it, the gateway forgot the key too, and a pay with it is any pay of a paid order: 409.
+     */
+    private boolean payKeyKept(Order order) {
+        return OrderStatus.paidOrFurther(order.status) && order.paidAt != null
+                && order.paidAt.isAfter(ForwardedIdempotencyKey.cutoff(now()));
     }
 
     /** The charge billing answered: its balance after, and whether this call posted it (201) or replayed it (200). */

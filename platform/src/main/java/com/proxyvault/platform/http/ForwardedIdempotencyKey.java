@@ -7,6 +7,8 @@ package com.proxyvault.platform.http;
  * unique index per reseller, so a retry the gateway forwards again after giving up on the first request (its upstream
  * timeout; the first may still have finished) finds that write instead of making a second one (new-user review, stop
  * 32, M1). The gateway keeps answering from its own store whenever it has the answer; this is for when it has not.
+ * The service keeps the key for {@link #RETENTION} from its write, as long as the gateway does: after it a request
+ * with the key runs as new (docs/api.md "What the services keep").
  */
 public final class ForwardedIdempotencyKey {
 
@@ -14,6 +16,14 @@ public final class ForwardedIdempotencyKey {
     public static final String HEADER = "Idempotency-Key";
     /** Longest key, in characters (the gateway's rule). */
     public static final int MAX_LENGTH = 255;
+    /**
+     * How long a service keeps a key with its write, from the write (the row's {@code created_at}; a pay's: the order's
+     * {@code paid_at}): the gateway's default {@code proxyvault.gateway.idempotency.retention} (24 h; api-gateway's
+     * {@code IdempotencyConfig}). The gateway forgets a key then and forwards a request with it as new; a service that
+     * kept it longer answered that request from its old write (an old, maybe expired order; a webhook's secret shown
+     * again after a rotation; new-user review). Change the two together.
+     */
+    public static final java.time.Duration RETENTION = java.time.Duration.ofHours(24);
 
     private ForwardedIdempotencyKey() {
     }
@@ -30,6 +40,16 @@ public final class ForwardedIdempotencyKey {
             throw ApiException.unprocessable("Idempotency-Key must be 1 to " + MAX_LENGTH + " printable ASCII characters");
         }
         return header;
+    }
+
+    /**
+     * The oldest creation time a write may have and still hold its key at {@code now} (UTC, as stored): a write made at
+     * or before {@code now - }{@link #RETENTION} has let it go, as the gateway forgets a key whose {@code expires_at
+     * <= now}. Lookups by key find only rows created after it; a new write with the key first clears the key of a row
+     * created at or before it.
+     */
+    public static java.time.LocalDateTime cutoff(java.time.LocalDateTime now) {
+        return now.minus(RETENTION);
     }
 
     /**

@@ -62,7 +62,10 @@ public class Webhook {
     @Column(name = "disabled_reason")
     public String disabledReason;
 
-    /** The {@code Idempotency-Key} of the request that registered this endpoint, or null (V5; one per reseller and key). */
+    /**
+     * The {@code Idempotency-Key} of the request that registered this endpoint, or null (V5; one per reseller and key).
+     * Held for {@code ForwardedIdempotencyKey.RETENTION} from {@link #createdAt}: a later endpoint with the key sets it null.
+     */
     @Column(name = "idempotency_key")
     public String idempotencyKey;
 }

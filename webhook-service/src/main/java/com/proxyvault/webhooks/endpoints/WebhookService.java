@@ -54,26 +54,35 @@ public class WebhookService {
      * (its id and current secret, the same 201), one with another url or events 422 {@code idempotency_key_reused}, and
      * one after the endpoint was deleted 409. Kept with the endpoint (V5), so a retry the gateway forwards again after
      * giving up on the first request finds it (docs/api.md "What the services keep"). Two at once meet at the unique
-     * index, and the loser answers the winner's endpoint.
+     * index, and the loser answers the winner's endpoint. The endpoint holds the key for
+     * {@link ForwardedIdempotencyKey#RETENTION} from its {@code created_at}, as the gateway does: after that a request
+     * with the key registers a new endpoint with a new secret, which takes the key (a replay would show the endpoint's
+     * current secret again, one a rotation meant to show once).
      */
     public Uni<Webhook> register(long resellerId, String url, String events, String idempotencyKey) {
         if (idempotencyKey == null) {
-            return insert(resellerId, url, events, null);
+            return insert(resellerId, url, events, null, null);
         }
-        return byIdempotencyKey(resellerId, idempotencyKey).chain(earlier -> earlier != null
+        LocalDateTime cutoff = ForwardedIdempotencyKey.cutoff(ClockProducer.utcNow(clock));
+        return byIdempotencyKey(resellerId, idempotencyKey, cutoff).chain(earlier -> earlier != null
                 ? Uni.createFrom().item(sameRegistration(earlier, url, events))
-                : insert(resellerId, url, events, idempotencyKey)
+                : insert(resellerId, url, events, idempotencyKey, cutoff)
                         // no row under the key: another unique index refused it, and that failure is the answer
-                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey)
+                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey, cutoff)
                                 .onItem().ifNull().failWith(raced)
                                 .map(winner -> sameRegistration(winner, url, events))));
     }
 
-    private Uni<Webhook> byIdempotencyKey(long resellerId, String idempotencyKey) {
+    /**
+     * The reseller's endpoint registered under {@code idempotencyKey} (V5) after {@code cutoff} (the key's
+     * {@link ForwardedIdempotencyKey#cutoff}: an older one no longer holds it, as the gateway no longer does), or null.
+     */
+    private Uni<Webhook> byIdempotencyKey(long resellerId, String idempotencyKey, LocalDateTime cutoff) {
         return sessionFactory.withSession(session -> session.createSelectionQuery(
-                        "from Webhook where resellerId = :reseller and idempotencyKey = :key", Webhook.class)
+                        "from Webhook where resellerId = :reseller and idempotencyKey = :key and createdAt > :cutoff", Webhook.class)
                 .setParameter("reseller", resellerId)
                 .setParameter("key", idempotencyKey)
+                .setParameter("cutoff", cutoff)
                 .getSingleResultOrNull());
     }
 
@@ -89,7 +98,12 @@ public class WebhookService {
     }
 
 
-    private Uni<Webhook> insert(long resellerId, String url, String events, String idempotencyKey) {
+    /**
+     * A new endpoint under {@code idempotencyKey} (null: none). With a key, in the same transaction and first, an
+     * endpoint registered at or before {@code cutoff} lets go of it: its retention is over, and the unique index would
+     * otherwise refuse the new one.
+     */
+    private Uni<Webhook> insert(long resellerId, String url, String events, String idempotencyKey, LocalDateTime cutoff) {
         Webhook webhook = new Webhook();
         webhook.idempotencyKey = idempotencyKey;
         webhook.resellerId = resellerId;
@@ -97,7 +111,16 @@ public class WebhookService {
         webhook.events = events;
         webhook.secret = newSecret();
         webhook.createdAt = ClockProducer.utcNow(clock);
-        return sessionFactory.withTransaction(session -> session.persist(webhook)).replaceWith(webhook);
+        return sessionFactory.withTransaction(session -> (idempotencyKey == null ? Uni.createFrom().voidItem()
+                        : session.createMutationQuery("""
+                                        update Webhook set idempotencyKey = null
+                                        where resellerId = :reseller and idempotencyKey = :key and createdAt <= :cutoff""")
+                                .setParameter("reseller", resellerId)
+                                .setParameter("key", idempotencyKey)
+                                .setParameter("cutoff", cutoff)
+                                .executeUpdate().replaceWithVoid())
+                        .chain(() -> session.persist(webhook)))
+                .replaceWith(webhook);
     }
 
     public Uni<List<Webhook>> list(long resellerId) {

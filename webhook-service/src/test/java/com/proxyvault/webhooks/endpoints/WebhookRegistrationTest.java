@@ -9,7 +9,9 @@ import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import com.proxyvault.webhooks.TestClock;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,9 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -47,6 +51,13 @@ class WebhookRegistrationTest {
 
     @Inject
     AgroalDataSource dataSource;
+    @Inject
+    TestClock clock;
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
 
     @Test
     void shouldRegisterAWebhookAndShowItsSecretOnlyOnce() {
@@ -87,6 +98,34 @@ class WebhookRegistrationTest {
         as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().statusCode(409)
                 .body("detail", containsString("deleted"));
         as(reseller).header("Idempotency-Key", "k".repeat(256)).body(body).post(WEBHOOKS).then().statusCode(422);
+    }
+
+    /**
+     * The key lives as long as the gateway's (24 h, ForwardedIdempotencyKey.RETENTION). 23 h on, a request with it
+     * still answers the endpoint. 24 h on, the gateway has forgotten the key and forwards the request as new: a new
+     * endpoint with a new secret, not the old one with its current secret, which a rotation showed once (new-user
+     * review); the new endpoint holds the key from then on.
+     */
+    @Test
+    void shouldRegisterANewWebhookWithANewSecretOnceTheKeyIs24HoursOld() {
+        long reseller = newReseller();
+        String key = UUID.randomUUID().toString();
+        Map<String, String> body = Map.of("url", "https://93.184.216.34/hooks/idem-expiry", "events", "order.paid");
+        var first = as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().statusCode(201).extract();
+        String rotated = as(reseller).post(WEBHOOKS + "/" + first.path("id") + "/rotate-secret").then().statusCode(200)
+                .extract().path("secret");
+        clock.advance(Duration.ofHours(23));
+        as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().statusCode(201)
+                .body("id", equalTo(first.path("id")));
+
+        clock.advance(Duration.ofHours(1));
+        var second = as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().statusCode(201)
+                .body("id", not(equalTo(first.path("id"))))
+                .body("secret", allOf(matchesPattern("whsec_[A-Za-z0-9+/]{43}="), not(equalTo(first.path("secret"))), not(equalTo(rotated))))
+                .extract();
+        as(reseller).get(WEBHOOKS).then().body("webhooks.size()", equalTo(2));
+        as(reseller).header("Idempotency-Key", key).body(body).post(WEBHOOKS).then().statusCode(201)
+                .body("id", equalTo(second.path("id"))).body("secret", equalTo(second.path("secret")));
     }
 
     /**
