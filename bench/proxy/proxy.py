@@ -87,7 +87,8 @@ def build():
     env = dict(os.environ)
     env.setdefault("MAVEN_ARGS", "")
     cp_file = os.path.join(WORK, "cp.txt")
-    subprocess.run([os.path.join(ROOT, "mvnw"), "-o", "-B", "-q", "-pl", "device-agent", "-am", "test-compile",
+    # Not offline (-o): on a fresh machine the dependency plugin is not in ~/.m2 yet (Maven Central is reachable)
+    subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-pl", "device-agent", "-am", "test-compile",
                     "dependency:build-classpath", "-Dmdep.outputFile=" + cp_file, "-Dmdep.includeScope=test"],
                    cwd=ROOT, check=True, env=env)
     # -am also writes cp.txt for upstream modules; the last writer is device-agent (reactor order)
