@@ -80,10 +80,8 @@ final class RequestFraming extends ChannelDuplexHandler {
             refuseMalformedBody(ctx);
             return;
         }
-        if (msg instanceof HttpRequest) {
-            requestsRead++;
-        }
         if (msg instanceof HttpRequest request) {
+            requestsRead++;
             Refusal refusal = judge(request);
             if (refusal != null) {
                 if (refusal.answerInHttp11) {

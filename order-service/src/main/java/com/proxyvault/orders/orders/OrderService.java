@@ -68,12 +68,6 @@ public class OrderService {
             updated_at""";
 
     /**
-     * A purchase order snapshotting its tier, as one statement on the Vert.x Pool (one round trip, no
-     * Hibernate): the insert takes product name, tier label, price and period from the catalog rows in the
-     * same statement, only when both are active and belong together. Replaces BEGIN, two catalog reads, the
-     * insert and COMMIT (five round trips; docs/benchmarks.md "bench/pay").
-     */
-    /**
      * The key of the pay whose charge was posted ($2, null: none) and the balance right after it ($3, kept if known) on
      * its order ($1), when charge.posted marked the order paid before that pay got to it.
      */
@@ -83,7 +77,13 @@ public class OrderService {
     private static final String NOTE_PAY_KEY =
             "update orders set pay_idempotency_key = $2 where id = $1 and status = $3";
 
-    /** The new order's row, when the catalog and the fleet's locations allow it (the start of {@link #CREATE}). */
+    /**
+     * The new order's row, when the catalog and the fleet's locations allow it (the start of {@link #CREATE}). A
+     * purchase order snapshotting its tier, as one statement on the Vert.x Pool (one round trip, no Hibernate): the
+     * insert takes product name, tier label, price and period from the catalog rows in the same statement, only when
+     * both are active and belong together. Replaces BEGIN, two catalog reads, the insert and COMMIT (five round trips;
+     * docs/benchmarks.md "bench/pay").
+     */
     private static final String CREATE_ROW = """
             insert into orders (reseller_id, product_id, pricing_id, product_name, pricing_label, amount_usd,
                                 period_type, period_duration, status, kind, location_id, created_at, updated_at, idempotency_key)

@@ -430,11 +430,8 @@ public class ProxyRotations {
         // reset of one modem (a joined one, "Cooldowns per modem") take it in turn, so the second sees the first's
         // outcome when it picks whom to tell.
         return sessionFactory.withTransaction(session -> session
-                        .createNativeQuery(outcome.mode() == ResetMode.RESET_MODE_HARD
-                                ? "update modems set exit_ip = :ip, updated_at = :now, last_reset_at = greatest(last_reset_at, :now),"
-                                        + " last_hard_reset_at = greatest(last_hard_reset_at, :now) where id = :modem"
-                                : "update modems set exit_ip = :ip, updated_at = :now, last_reset_at = greatest(last_reset_at, :now)"
-                                        + " where id = :modem")
+                        .createNativeQuery("update modems set exit_ip = :ip, updated_at = :now, "
+                                + cooldownMarksToNow(outcome.mode() == ResetMode.RESET_MODE_HARD) + " where id = :modem")
                         .setParameter("ip", outcome.newIp())
                         .setParameter("now", now)
                         .setParameter("modem", proxy.modemId)
@@ -534,16 +531,23 @@ public class ProxyRotations {
     }
 
     /**
+     * The SET items that move the modem's cooldown marks to {@code :now} (the reset's end): the fast mark always, the hard
+     * one too when {@code hard}; {@code greatest}, so a later mark (another replica's run, a clock ahead) is not moved back.
+     */
+    private static String cooldownMarksToNow(boolean hard) {
+        return "last_reset_at = greatest(last_reset_at, :now)"
+                + (hard ? ", last_hard_reset_at = greatest(last_hard_reset_at, :now)" : "");
+    }
+
+    /**
      * {@link #recordFailure}'s cooldown marks: given back, or moved to {@code now}, when the fleet gave up on the run (a
      * reset that may have run counts from then, as one that succeeded counts from its end: {@link #recordRotation}),
      * the fast mark always and the hard one too when a hard reset may have run. {@code greatest}: a later mark is kept.
      */
     private static Uni<Integer> cooldownAfterFailure(Mutiny.Session session, Rotation rotation, LocalDateTime now) {
         if (rotation.mayHaveReset().get()) {
-            return session.createNativeQuery(rotation.hardMayHaveReset().get()
-                            ? "update modems set last_reset_at = greatest(last_reset_at, :now),"
-                                    + " last_hard_reset_at = greatest(last_hard_reset_at, :now) where id = :modem"
-                            : "update modems set last_reset_at = greatest(last_reset_at, :now) where id = :modem")
+            return session.createNativeQuery("update modems set " + cooldownMarksToNow(rotation.hardMayHaveReset().get())
+                            + " where id = :modem")
                     .setParameter("now", now).setParameter("modem", rotation.proxy().modemId).executeUpdate();
         }
         return session.createNativeQuery("""
