@@ -496,11 +496,29 @@ def set_modem_capacity(port, capacity):
     """Gives every registered modem `capacity` proxy slots (the fleet's `modems.capacity`, a column with no
     API; default 1, a dedicated modem). The bench needs more slots than the ~2,000 modems an agent registers
     within the health timeout, or the window's orders run the modems out and measure the refund path; the
-    agent's Hello leaves the column alone (AgentStore's upsert does not set it)."""
-    n = psql(port, "fleet", "with u as (update modems set capacity = %d where capacity <> %d returning 1) "
-                            "select count(*) from u;" % (capacity, capacity))
+    agent's Hello leaves the column alone (AgentStore's upsert does not set it). Returns what it changed,
+    `[(modem id, capacity before)]`, for `restore_modem_capacity`."""
+    before = psql(port, "fleet", "with u as (update modems m set capacity = %d from modems o "
+                                 "where o.id = m.id and m.capacity <> %d returning m.id, o.capacity) "
+                                 "select coalesce(string_agg(id || ':' || capacity, ','), '') from u;" % (capacity, capacity))
+    changed = [tuple(int(x) for x in pair.split(":")) for pair in before.split(",") if pair]
     total = psql(port, "fleet", "select count(*) from modems where capacity = %d;" % capacity)
-    log("modem capacity %d: %s modems changed, %s have it" % (capacity, n, total))
+    log("modem capacity %d: %d modems changed, %s have it" % (capacity, len(changed), total))
+    return changed
+
+
+def restore_modem_capacity(port, capacity, changed):
+    """Gives the modems `set_modem_capacity` changed their capacity back, where it is still the bench's: a stack
+    kept after the bench otherwise put several resellers' proxies on one modem (new-user pass, stop 33: the
+    README's "7th purchase fails" did not show, and resellers shared exit IPs)."""
+    if not changed:
+        return
+    ids = ",".join(str(i) for i, _ in changed)
+    caps = ",".join(str(c) for _, c in changed)
+    n = psql(port, "fleet", "with u as (update modems m set capacity = c.cap "
+                            "from unnest('{%s}'::bigint[], '{%s}'::int[]) as c(id, cap) "
+                            "where m.id = c.id and m.capacity = %d returning 1) select count(*) from u;" % (ids, caps, capacity))
+    log("modem capacity restored on %s of %d modems" % (n, len(changed)))
 
 
 def order_statuses(port, order_ids):
@@ -723,7 +741,7 @@ def stack_part(args, port_hint=None):
     if problems:
         die("the stack lacks the bench settings: " + "; ".join(problems))
     pm, port = pg_port()
-    set_modem_capacity(port, args.modem_capacity)
+    changed_capacity = set_modem_capacity(port, args.modem_capacity)
     sink = Sink()
     receiver = None
     resellers = []
@@ -850,6 +868,10 @@ def stack_part(args, port_hint=None):
             free_modems(resellers)
         except Exception as e:  # noqa: BLE001
             log("freeing the bench's modems failed: %r" % e)
+        try:
+            restore_modem_capacity(port, args.modem_capacity, changed_capacity)
+        except (Exception, SystemExit) as e:  # noqa: BLE001 (psql's failure is a die(): the rest must still run)
+            log("restoring the modems' capacity failed: %r" % e)
         for r in resellers:
             if r.get("webhook") is not None:
                 try:

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -98,52 +99,83 @@ public class StrictJson implements ObjectMapperCustomizer {
     public static void scan(JsonFactory factory, byte[] body) {
         requireUtf8(body);
         try (JsonParser parser = factory.createParser(body)) {
-            Deque<Set<String>> names = new ArrayDeque<>();
-            JsonToken token = parser.nextToken();
-            if (token == null) {
-                return;
-            }
-            while (token != null) {
-                switch (token) {
-                    case START_OBJECT -> names.push(new HashSet<>());
-                    case END_OBJECT -> names.pop();
-                    case FIELD_NAME -> {
-                        String name = parser.currentName();
-                        if (hasControl(name)) {
-                            throw ApiException.unprocessable("A field name contains a control character");
-                        }
-                        if (hasLoneSurrogate(name.toCharArray(), 0, name.length())) {
-                            throw ApiException.unprocessable("A field name contains an unpaired surrogate escape");
-                        }
-                        if (!names.peek().add(name)) {
-                            throw ApiException.unprocessable(describe(parser.getParsingContext()) + " appears more than once");
-                        }
-                    }
-                    case VALUE_STRING -> {
-                        if (hasControl(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
-                            throw ApiException.unprocessable(describe(parser.getParsingContext())
-                                    + " must not contain control characters (U+0000-U+001F, U+007F)");
-                        }
-                        if (hasLoneSurrogate(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
-                            throw ApiException.unprocessable(describe(parser.getParsingContext())
-                                    + " must not contain an unpaired surrogate escape such as \\ud800 (RFC 8259 section 8.2)");
-                        }
-                    }
-                    default -> {
-                        // numbers, literals and arrays need no check here; binding judges their types
-                    }
-                }
-                if (names.isEmpty() && parser.getParsingContext().inRoot()) {
-                    break;
-                }
-                token = parser.nextToken();
-            }
-            if (parser.nextToken() != null) {
-                throw ApiException.malformedJson("Malformed JSON body: unexpected data after the JSON document");
+            try {
+                scanDocument(parser);
+            } catch (StreamConstraintsException e) {
+                // the context is where the parser stopped: the number's field, so the answer can name it
+                throw beyondLimits(e, describe(parser.getParsingContext()));
             }
         } catch (IOException e) {
             throw ApiException.malformedJson(malformedDetail(e));
         }
+    }
+
+    /** {@link #scan}'s walk over one document; the parser's failures are the caller's to answer. */
+    private static void scanDocument(JsonParser parser) throws IOException {
+        Deque<Set<String>> names = new ArrayDeque<>();
+        JsonToken token = parser.nextToken();
+        if (token == null) {
+            return;
+        }
+        while (token != null) {
+            switch (token) {
+                case START_OBJECT -> names.push(new HashSet<>());
+                case END_OBJECT -> names.pop();
+                case FIELD_NAME -> {
+                    String name = parser.currentName();
+                    if (hasControl(name)) {
+                        throw ApiException.unprocessable("A field name contains a control character");
+                    }
+                    if (hasLoneSurrogate(name.toCharArray(), 0, name.length())) {
+                        throw ApiException.unprocessable("A field name contains an unpaired surrogate escape");
+                    }
+                    if (!names.peek().add(name)) {
+                        throw ApiException.unprocessable(describe(parser.getParsingContext()) + " appears more than once");
+                    }
+                }
+                case VALUE_STRING -> {
+                    if (hasControl(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+                        throw ApiException.unprocessable(describe(parser.getParsingContext())
+                                + " must not contain control characters (U+0000-U+001F, U+007F)");
+                    }
+                    if (hasLoneSurrogate(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+                        throw ApiException.unprocessable(describe(parser.getParsingContext())
+                                + " must not contain an unpaired surrogate escape such as \\ud800 (RFC 8259 section 8.2)");
+                    }
+                }
+                default -> {
+                    // numbers, literals and arrays need no check here; binding judges their types
+                }
+            }
+            if (names.isEmpty() && parser.getParsingContext().inRoot()) {
+                break;
+            }
+            token = parser.nextToken();
+        }
+        if (parser.nextToken() != null) {
+            throw ApiException.malformedJson("Malformed JSON body: unexpected data after the JSON document");
+        }
+    }
+
+    /**
+     * The answer for a well-formed document beyond the parser's {@code StreamReadConstraints} (Jackson's defaults:
+     * numbers of at most 1,000 digits, 1,000 levels of nesting): 422 {@code validation_failed} in our words, never
+     * the parser's ("exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNumberLength()`)" reached
+     * resellers as a 400 {@code malformed_json}: new-user review, stop 33). The syntax is fine, so it is not
+     * {@code malformed_json}; a number that long is "an integer that does not fit" (docs/api.md, 422 naming the
+     * field). {@code field} is the JSON path as {@link #describe} gives it when known, else null.
+     */
+    static ApiException beyondLimits(StreamConstraintsException e, String field) {
+        String message = String.valueOf(e.getOriginalMessage());
+        if (message.startsWith("Number value length")) {
+            boolean named = field != null && !field.isEmpty() && !field.equals(ROOT);
+            return ApiException.unprocessable((named ? field : "A number in the request body")
+                    + " is out of range (more than 1000 digits)");
+        }
+        if (message.startsWith("Document nesting depth")) {
+            return ApiException.unprocessable("The request body nests arrays or objects more than 1000 levels deep");
+        }
+        return ApiException.unprocessable("The request body has a value, field name or document too long to read");
     }
 
     /**
@@ -225,6 +257,9 @@ public class StrictJson implements ObjectMapperCustomizer {
                 return ApiException.unprocessable((field.isEmpty() ? "A number in the request body" : field) + " is out of range");
             }
         }
+        if (e instanceof StreamConstraintsException beyond) {
+            return beyondLimits(beyond, field);
+        }
         if (e instanceof StreamReadException read && !(e instanceof JsonMappingException)) {
             return ApiException.malformedJson(malformedDetail(read));
         }
@@ -251,6 +286,9 @@ public class StrictJson implements ObjectMapperCustomizer {
     }
 
     /** {@code a.b[2].c} for the value the parser is on; {@code the request body} at the root. */
+    /** What {@link #describe} calls the document itself. */
+    private static final String ROOT = "The request body";
+
     private static String describe(JsonStreamContext context) {
         Deque<String> parts = new ArrayDeque<>();
         for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
@@ -262,7 +300,7 @@ public class StrictJson implements ObjectMapperCustomizer {
         }
         String path = String.join("", parts);
         if (path.isEmpty()) {
-            return "The request body";
+            return ROOT;
         }
         return path.startsWith(".") ? path.substring(1) : path;
     }

@@ -37,6 +37,26 @@ class StrictJsonTest {
     }
 
     @Test
+    void shouldRefuseANumberBeyondTheParsersLimitAs422NamingTheFieldInOurWords() {
+        // a 5,001-digit number is well-formed JSON: before, Jackson's StreamConstraintsException reached resellers
+        // as 400 malformed_json quoting `StreamReadConstraints.getMaxNumberLength()` (new-user review, stop 33)
+        ApiException e = assertThrows(ApiException.class,
+                () -> scan("{\"product_id\": " + "9".repeat(5001) + "}"));
+        assertEquals(422, e.status());
+        assertEquals(ErrorCodes.VALIDATION_FAILED, e.code());
+        assertEquals("product_id is out of range (more than 1000 digits)", e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseADocumentNestedBeyondTheParsersLimitAs422InOurWords() {
+        ApiException e = assertThrows(ApiException.class, () -> scan("[".repeat(1001) + "]".repeat(1001)));
+        assertEquals(422, e.status());
+        assertEquals(ErrorCodes.VALIDATION_FAILED, e.code());
+        assertTrue(!e.getMessage().contains("StreamReadConstraints"), e.getMessage());
+        assertDoesNotThrow(() -> scan("[".repeat(999) + "]".repeat(999)));
+    }
+
+    @Test
     void shouldSayWhereAnUnfinishedDocumentEnds() {
         ApiException e = assertThrows(ApiException.class, () -> scan("{\"product_id\": 1, \"pricing_id\": 2"));
         assertTrue(e.getMessage().contains("line 1, column"), e.getMessage());
