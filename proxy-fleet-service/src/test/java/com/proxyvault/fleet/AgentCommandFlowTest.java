@@ -625,6 +625,30 @@ class AgentCommandFlowTest {
         }
     }
 
+    /**
+     * A modem whose agent said Hello without an exit IP (stored empty: protobuf has no null) has no "before": its reset
+     * is verified by any exit IP the modem then reports, and {@code proxy.ip_rotated} says {@code old_ip} null, which the
+     * event's schema allows ({@link #awaitRotated} checks it against the schema; docs/fleet.md "Verified rotation").
+     * Before, the event carried the empty string, which the schema refused (a string of at least 2 characters).
+     */
+    @Test
+    void shouldAnnounceTheRotationOfAModemWithNoKnownExitIpWithANullOldIp() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yb", 34100, "LAX");
+            Placed proxy = placeOne(agent);
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                            "update modems set exit_ip = '' where id = (select modem_id from proxies where id = :id)")
+                    .setParameter("id", proxy.id()).executeUpdate()));
+
+            resetTo(agent, proxy, "fast", "203.0.113.93");
+            JsonNode rotated = awaitRotated(proxy.id()).get("data");
+            assertTrue(rotated.get("old_ip").isNull(), rotated.toString());
+            assertEquals("203.0.113.93", rotated.get("new_ip").asText(), rotated.toString());
+            assertEquals(1, rotated.get("attempts").asInt(), rotated.toString());
+            given().header("Authorization", proxy.token()).get(proxy.base()).then().body("exit_ip", equalTo("203.0.113.93"));
+        }
+    }
+
     /** The start of the 429 {@code reset_cooldown} detail of the cooldown between any two resets of a modem. */
     private static final String FAST_COOLDOWN = "This proxy's modem was reset moments ago";
     /** ... and of the one between two hard resets. */

@@ -453,14 +453,14 @@ public class ProxyRotations {
                                 .setParameter("modem", proxy.modemId).getSingleResult())
                         .chain(still -> still == 0 ? Uni.createFrom().voidItem()
                                 : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
-                                        new ProxyIpRotated(proxy.id, proxy.orderId, rotation.oldIp(), outcome.newIp(),
+                                        new ProxyIpRotated(proxy.id, proxy.orderId, knownIp(rotation.oldIp()), outcome.newIp(),
                                                 mode, outcome.attempts(), ProxyIpRotated.RESET), clock)))
                         .chain(() -> othersOnTheModem(session, rotation, outcome.newIp(), now))
                         .chain(others -> Multi.createFrom().iterable(others)
                                 .onItem().transformToUniAndConcatenate(other -> Outbox.append(session, mapper, EventEnvelope.of(
                                         EventTypes.PROXY_IP_ROTATED, ((Number) other[1]).longValue(),
                                         new ProxyIpRotated(((Number) other[0]).longValue(), ((Number) other[2]).longValue(),
-                                                rotation.oldIp(), outcome.newIp(), mode, outcome.attempts(),
+                                                knownIp(rotation.oldIp()), outcome.newIp(), mode, outcome.attempts(),
                                                 ProxyIpRotated.MODEM_RESET), clock)).replaceWith(true))
                                 .collect().last()))
                 .replaceWithVoid();
@@ -559,7 +559,11 @@ public class ProxyRotations {
                 .executeUpdate();
     }
 
-    /** The event's old_ip: null when the fleet knew none (a modem that said Hello without one). */
+    /**
+     * The events' old_ip ({@code proxy.ip_rotated}, {@code proxy.rotation_failed}): null when the fleet knew none, a modem
+     * whose agent said Hello without one, stored as an empty string (protobuf has no null), which the schemas' minimum
+     * length of 2 would refuse; both schemas allow null for it.
+     */
     private static String knownIp(String ip) {
         return ip == null || ip.isBlank() ? null : ip;
     }
