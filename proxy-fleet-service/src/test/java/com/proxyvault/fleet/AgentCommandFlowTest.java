@@ -627,9 +627,9 @@ class AgentCommandFlowTest {
 
     /**
      * A modem whose agent said Hello without an exit IP (stored empty: protobuf has no null) has no "before": its reset
-     * is verified by any exit IP the modem then reports, and {@code proxy.ip_rotated} says {@code old_ip} null, which the
-     * event's schema allows ({@link #awaitRotated} checks it against the schema; docs/fleet.md "Verified rotation").
-     * Before, the event carried the empty string, which the schema refused (a string of at least 2 characters).
+     * is verified by any exit IP the modem then reports, and the answer, {@code rotation} and {@code proxy.ip_rotated}
+     * say {@code old_ip} null, which the event's schema allows ({@link #awaitRotated} checks it against the schema;
+     * docs/fleet.md "Verified rotation"). Before, all three carried the empty string, which the schema refused.
      */
     @Test
     void shouldAnnounceTheRotationOfAModemWithNoKnownExitIpWithANullOldIp() throws Throwable {
@@ -640,12 +640,19 @@ class AgentCommandFlowTest {
                             "update modems set exit_ip = '' where id = (select modem_id from proxies where id = :id)")
                     .setParameter("id", proxy.id()).executeUpdate()));
 
-            resetTo(agent, proxy, "fast", "203.0.113.93");
+            var answer = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            agent.ack(fast);
+            agent.answerWithExitIp(fast, "203.0.113.93");
+            Response done = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, done.statusCode(), done.asString());
+            assertEquals(null, done.jsonPath().getString("old_ip"), done.asString());
             JsonNode rotated = awaitRotated(proxy.id()).get("data");
             assertTrue(rotated.get("old_ip").isNull(), rotated.toString());
             assertEquals("203.0.113.93", rotated.get("new_ip").asText(), rotated.toString());
             assertEquals(1, rotated.get("attempts").asInt(), rotated.toString());
-            given().header("Authorization", proxy.token()).get(proxy.base()).then().body("exit_ip", equalTo("203.0.113.93"));
+            given().header("Authorization", proxy.token()).get(proxy.base()).then().body("exit_ip", equalTo("203.0.113.93"))
+                    .body("rotation.old_ip", nullValue()).body("rotation.new_ip", equalTo("203.0.113.93"));
         }
     }
 

@@ -247,11 +247,12 @@ public class ProxyRotations {
             }
             // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
             Duration hardWait = hard ? Duration.ZERO : remaining(modem.lastHardResetAt(), resets.hardCooldown(), now);
-            // The run's row first (it copies the modem's marks as they were, to give back), then the marks move.
+            // The run's row first (it copies the modem's marks as they were, to give back), then the marks move. An exit
+            // IP the fleet never knew (a Hello without one, stored empty) is the old IP null, as the API and the events say it.
             return session.createNativeQuery("""
                             insert into proxy_rotations (proxy_id, rotation_id, status, mode, modem_id, old_ip, replica_id,
                                                          started_at, give_up_at, prev_reset_at, prev_hard_reset_at)
-                            select :id, :rotation, :rotating, :mode, m.id, m.exit_ip, :replica, :now, :giveUp,
+                            select :id, :rotation, :rotating, :mode, m.id, nullif(m.exit_ip, ''), :replica, :now, :giveUp,
                                    m.last_reset_at, m.last_hard_reset_at
                             from modems m where m.id = :modem
                             on conflict (proxy_id) do update set rotation_id = excluded.rotation_id, status = excluded.status,
@@ -268,7 +269,7 @@ public class ProxyRotations {
                                     ? "update modems set last_reset_at = :now, last_hard_reset_at = :now where id = :modem"
                                     : "update modems set last_reset_at = :now where id = :modem")
                             .setParameter("now", now).setParameter("modem", proxy.modemId).executeUpdate())
-                    .map(moved -> new Rotation(copyOf(proxy), rotationId, now, modem.exitIp(), hard, hardWait.isZero(), hardWait,
+                    .map(moved -> new Rotation(copyOf(proxy), rotationId, now, knownIp(modem.exitIp()), hard, hardWait.isZero(), hardWait,
                             new AtomicInteger(), new AtomicBoolean(), new AtomicBoolean(), new AtomicBoolean(),
                             new AtomicInteger(PENDING)));
         });
@@ -301,7 +302,8 @@ public class ProxyRotations {
                 return stillOnItsModem(rotation).chain(() -> rotate(rotation, ResetMode.RESET_MODE_HARD, 1, authorization));
             }
             ApiException failed = ApiException.unavailable(ErrorCodes.ROTATION_FAILED, "The exit IP did not change after "
-                    + attempts + " resets (" + rotation.oldIp() + ")" + (rotation.hardAllowed() ? ""
+                    + attempts + " resets (" + (rotation.oldIp() == null ? "none reported" : rotation.oldIp()) + ")"
+                    + (rotation.hardAllowed() ? ""
                     : ": a hard reset is possible once its cooldown is over"));
             return Uni.createFrom().failure(rotation.hardAllowed() ? failed : failed.retryAfter(rotation.hardWait()));
         });
@@ -560,9 +562,9 @@ public class ProxyRotations {
     }
 
     /**
-     * The events' old_ip ({@code proxy.ip_rotated}, {@code proxy.rotation_failed}): null when the fleet knew none, a modem
-     * whose agent said Hello without one, stored as an empty string (protobuf has no null), which the schemas' minimum
-     * length of 2 would refuse; both schemas allow null for it.
+     * A run's old IP (its answers, its {@code rotation}, its events' {@code old_ip}): null when the fleet knew none, a
+     * modem whose agent said Hello without one, stored as an empty string (protobuf has no null), which the events'
+     * schemas (a string of at least 2 characters, or null) would refuse.
      */
     private static String knownIp(String ip) {
         return ip == null || ip.isBlank() ? null : ip;
