@@ -773,13 +773,21 @@ class AgentCommandFlowTest {
             agent.answer(reopen, true, "");
             assertEquals(200, connected.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
 
-            // Changed while disconnected: stored only (no listener to tell), and sent with the connect.
+            // Changed while disconnected: accepted as the profile the proxy is to have, stored only (no listener to
+            // tell: nothing goes to the agent), and sent with the connect. A reset is 409 meanwhile: it acts on a modem
+            // now, and a disconnected proxy has none (docs/fleet.md "A proxy without a listener: fingerprint yes, reset no").
             var disconnectedAgain = CompletableFuture.supplyAsync(() -> post(token, base + "/disconnect", "{}"));
             FleetMessage releaseAgain = agent.next(WAIT);
             agent.ack(releaseAgain);
             agent.answer(releaseAgain, true, "");
             assertEquals(200, disconnectedAgain.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
-            assertEquals(200, fingerprint(token, base, "macos").statusCode());
+            Response stored = fingerprint(token, base, "macos");
+            assertEquals(200, stored.statusCode(), stored.asString());
+            assertEquals("macos", stored.jsonPath().getString("fingerprint"), stored.asString());
+            assertEquals(null, agent.received.poll(300, TimeUnit.MILLISECONDS), "nothing sent to the agent");
+            given().header("Authorization", token).get(base).then().body("status", equalTo("disconnected"))
+                    .body("fingerprint", equalTo("macos"));
+            assertError(reset(token, base, "fast"), 409, "conflict", "Proxy is disconnected");
             var connectedAgain = CompletableFuture.supplyAsync(() -> post(token, base + "/connect", "{\"location_id\":\"NYC\"}"));
             FleetMessage reopenAgain = agent.next(WAIT);
             assertEquals(Fingerprint.FINGERPRINT_MACOS, reopenAgain.getProvisionProxy().getFingerprint(), reopenAgain.toString());
