@@ -626,6 +626,57 @@ class AgentCommandFlowTest {
     }
 
     /**
+     * A reset through a second proxy of the modem while the first one's hard reset runs (past the fast cooldown) is joined
+     * to it by the agent; the first run records the new IP and leaves the second proxy to its own run. When that run
+     * fails (here the agent answers it failed; on a modem: the fast reset's timeout ran out while the joined hard reset
+     * went on), the second proxy's exit IP has changed all the same: it hears {@code proxy.ip_rotated} of the first
+     * run's reset ({@code modem_reset}), not {@code proxy.rotation_failed}, while its run and its answer stay failed
+     * (docs/fleet.md "Shared modem: every proxy hears of its new IP"). Before, it heard {@code proxy.rotation_failed}.
+     */
+    @Test
+    void shouldAnnounceTheNewIpToAProxyWhoseJoinedResetFailedAfterTheModemsIpChanged() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yc", 34200, "LAX");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-yc/modems/yc0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+
+            var slow = CompletableFuture.supplyAsync(() -> reset(first.token(), first.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            agent.ack(hard);
+            endFastCooldown(first.id()); // the hard reset has been running for 11 s
+            var joined = CompletableFuture.supplyAsync(() -> reset(second.token(), second.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_FAST, fast.getResetIp().getMode(), fast.toString());
+            assertEquals("yc0", fast.getResetIp().getModemId());
+            agent.ack(fast);
+
+            agent.answerWithExitIp(hard, "203.0.113.94");
+            assertTrue(List.of(200, 202).contains(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", first.token()).get(first.base()).then()
+                    .body("rotation.status", equalTo("rotated")));
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()), "left to its own run, still rotating");
+
+            agent.answerAttempted(fast, "modem yc0 is not connected after a FAST reset");
+            assertTrue(List.of(202, 503).contains(joined.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            JsonNode told = awaitRotated(second.id());
+            assertEquals(second.reseller(), told.get("reseller_id").asLong(), told.toString());
+            assertEquals("203.0.113.10", told.get("data").get("old_ip").asText(), told.toString());
+            assertEquals("203.0.113.94", told.get("data").get("new_ip").asText(), told.toString());
+            assertEquals("hard", told.get("data").get("mode").asText(), told.toString());
+            assertEquals(1, told.get("data").get("attempts").asInt(), told.toString());
+            assertEquals("modem_reset", told.get("data").get("trigger").asText(), told.toString());
+            // written in the failed run's transaction: once, and instead of proxy.rotation_failed
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()));
+            assertEquals(0L, rotationFailedEvents(second.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()));
+            given().header("Authorization", second.token()).get(second.base()).then().body("exit_ip", equalTo("203.0.113.94"))
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("service_unavailable"));
+        }
+    }
+
+    /**
      * A modem whose agent said Hello without an exit IP (stored empty: protobuf has no null) has no "before": its reset
      * is verified by any exit IP the modem then reports, and the answer, {@code rotation} and {@code proxy.ip_rotated}
      * say {@code old_ip} null, which the event's schema allows ({@link #awaitRotated} checks it against the schema;

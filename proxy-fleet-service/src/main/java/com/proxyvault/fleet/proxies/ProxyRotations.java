@@ -495,7 +495,10 @@ public class ProxyRotations {
     /**
      * The run failed: recorded as {@code failed} with the code and detail the error answer has, and announced as
      * {@code proxy.rotation_failed} (mode as asked, old IP, the detail as reason, the code) in the same transaction,
-     * once per run (not when a newer run replaced this one's row). The modem's cooldown marks the run claimed go back
+     * once per run (not when a newer run replaced this one's row). Unless another proxy's verified reset changed the
+     * modem's IP meanwhile and left this proxy to this run ({@link #rotatedMeanwhile}): then {@code proxy.ip_rotated}
+     * of that reset instead, whoever got which answer, since the proxy's exit IP did change; the run itself stays
+     * {@code failed}, as its answer said. The modem's cooldown marks the run claimed go back
      * to what they were (unless a newer run moved them) only when no reset can have run ({@code mayHaveReset}:
      * nothing went out, or the agent refused, {@code ok=false} without {@code attempted}); a reset that may have run (an
      * ok, a driver's failure with {@code attempted}, a command given up on) keeps them and moves them to now, when the
@@ -521,15 +524,48 @@ public class ProxyRotations {
                         .setParameter("attempts", rotation.attempts().get()).setParameter("now", now)
                         .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
                         .executeUpdate()
-                        .chain(updated -> updated == 0 || !announce ? Uni.createFrom().voidItem()
-                                : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED,
-                                        rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
-                                                rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()), reason(error.detail()), error.code(),
-                                                rotation.attempts().get()), clock)).replaceWithVoid())
+                        .chain(updated -> updated == 0 ? Uni.createFrom().voidItem() : rotatedMeanwhile(session, rotation)
+                                .chain(meanwhile -> meanwhile != null
+                                        // the modem's IP changed during this run, by another proxy's verified reset that
+                                        // left this proxy to this run: the news it would have had from that run
+                                        ? Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED,
+                                                rotation.proxy().resellerId, new ProxyIpRotated(proxyId, rotation.proxy().orderId,
+                                                        knownIp(rotation.oldIp()), (String) meanwhile[0], (String) meanwhile[1],
+                                                        ((Number) meanwhile[2]).intValue(), ProxyIpRotated.MODEM_RESET), clock))
+                                        : !announce ? Uni.createFrom().voidItem()
+                                        : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED,
+                                                rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
+                                                        rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()),
+                                                        reason(error.detail()), error.code(), rotation.attempts().get()), clock))))
                         .chain(() -> cooldownAfterFailure(session, rotation, now)))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.errorf(e, "Recording the failed reset of proxy %d failed", proxyId))
                 .onFailure().recoverWithNull();
+    }
+
+    /**
+     * For a run that failed: the latest verified rotation of its modem that another proxy's run recorded since this run
+     * started, from an IP other than this run's old one, as {@code (new_ip, applied_mode, attempts)}; null when there is
+     * none, or the proxy is no longer active on that modem. That run left this proxy to its own run (still
+     * {@code rotating} then: {@link #othersOnTheModem}), expecting it to announce the same new IP (the agent joins resets
+     * of one modem); when this run fails instead (its own command timed out or failed while the joined reset went on),
+     * the proxy's exit IP has demonstrably changed all the same, so it hears {@code proxy.ip_rotated} with that run's
+     * reset ({@code modem_reset}), not {@code proxy.rotation_failed} (docs/fleet.md "Shared modem: every proxy hears of
+     * its new IP"). {@code proxy_rotations} keeps each proxy's latest run only: a rotation whose proxy has started another
+     * run since is not found, and this proxy then hears {@code proxy.rotation_failed} as before.
+     */
+    private static Uni<Object[]> rotatedMeanwhile(Mutiny.Session session, Rotation rotation) {
+        return session.createNativeQuery("""
+                        select r.new_ip, r.applied_mode, r.attempts from proxy_rotations r
+                        where r.modem_id = :modem and r.proxy_id <> :id and r.status = :rotated
+                          and r.finished_at >= :started and r.new_ip <> coalesce(cast(:old as text), '')
+                          and exists (select 1 from proxies p where p.id = :id and p.status = :active and p.modem_id = :modem)
+                        order by r.finished_at desc limit 1""", Object[].class)
+                .setParameter("modem", rotation.proxy().modemId).setParameter("id", rotation.proxy().id)
+                .setParameter("rotated", ROTATED).setParameter("started", rotation.startedAt())
+                .setParameter("old", rotation.oldIp()).setParameter("active", ProxyStatus.ACTIVE)
+                .getResultList()
+                .map(rows -> rows.isEmpty() ? null : rows.get(0));
     }
 
     /**
