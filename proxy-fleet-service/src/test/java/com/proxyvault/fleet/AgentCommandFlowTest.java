@@ -677,6 +677,45 @@ class AgentCommandFlowTest {
     }
 
     /**
+     * Two joined resets of one modem that both succeed record the same new IP: the first tells every proxy on the modem
+     * but the second's, the second tells its own proxy only. A third proxy on the modem hears of the new IP once, not
+     * once per run (docs/fleet.md "Shared modem: every proxy hears of its new IP", "Once per proxy").
+     */
+    @Test
+    void shouldAnnounceTwoJoinedResetsOnceToAThirdProxyOnTheModem() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yd", 34300, "LAX");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 3}").patch("/internal/agents/agent-yd/modems/yd0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+            Placed third = placeOne(agent, "LAX");
+
+            var slow = CompletableFuture.supplyAsync(() -> reset(first.token(), first.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            agent.ack(hard);
+            endFastCooldown(first.id()); // the hard reset has been running for 11 s
+            var joined = CompletableFuture.supplyAsync(() -> reset(second.token(), second.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            agent.ack(fast);
+            // the agent answers both with the joined reset's outcome
+            agent.answerWithExitIp(hard, "203.0.113.95");
+            agent.answerWithExitIp(fast, "203.0.113.95");
+            assertTrue(List.of(200, 202).contains(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            assertTrue(List.of(200, 202).contains(joined.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            for (Placed proxy : List.of(first, second)) {
+                await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(proxy.base())
+                        .then().body("rotation.status", equalTo("rotated")));
+            }
+
+            assertEquals("modem_reset", awaitRotated(third.id()).get("data").get("trigger").asText());
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, third.id()), "once, not once per joined run");
+        }
+    }
+
+    /**
      * A modem whose agent said Hello without an exit IP (stored empty: protobuf has no null) has no "before": its reset
      * is verified by any exit IP the modem then reports, and the answer, {@code rotation} and {@code proxy.ip_rotated}
      * say {@code old_ip} null, which the event's schema allows ({@link #awaitRotated} checks it against the schema;

@@ -472,9 +472,11 @@ public class ProxyRotations {
      * The other proxies whose exit IP this run's reset changed and which are not told by a run of their own:
      * {@code (id, reseller_id, order_id)} rows of the proxies active on the run's modem but the run's own, less those
      * with a run of their own on that modem still {@code rotating} (the agent joins a reset to the one in flight on
-     * the modem, "Cooldowns per modem": that run announces the same new IP to them as their own reset) and those whose
-     * run on it already recorded this new IP since this run started (it told them, and this run). To call after the
-     * modem's row was updated (locked) in the same transaction.
+     * the modem, "Cooldowns per modem": that run announces the same new IP to them as their own reset); and none at all
+     * when another proxy's run on it already recorded this new IP since this run started: that is the joined reset,
+     * and that run told every proxy but those with a run of their own, this one's included (before, a third proxy on
+     * the modem heard it once per joined run). To call after the modem's row was updated (locked) in the same
+     * transaction.
      */
     private static Uni<List<Object[]>> othersOnTheModem(Mutiny.Session session, Rotation rotation, String newIp,
                                                        LocalDateTime now) {
@@ -483,8 +485,10 @@ public class ProxyRotations {
                         where p.modem_id = :modem and p.status = :active and p.id <> :id
                           and not exists (select 1 from proxy_rotations r
                                           where r.proxy_id = p.id and r.modem_id = :modem
-                                            and (r.status = :rotating and r.give_up_at > :now
-                                                 or r.status = :rotated and r.new_ip = :ip and r.finished_at >= :started))
+                                            and r.status = :rotating and r.give_up_at > :now)
+                          and not exists (select 1 from proxy_rotations j
+                                          where j.modem_id = :modem and j.proxy_id <> :id and j.status = :rotated
+                                            and j.new_ip = :ip and j.finished_at >= :started)
                         order by p.id""", Object[].class)
                 .setParameter("modem", rotation.proxy().modemId).setParameter("active", ProxyStatus.ACTIVE)
                 .setParameter("id", rotation.proxy().id).setParameter("rotating", ROTATING).setParameter("now", now)
