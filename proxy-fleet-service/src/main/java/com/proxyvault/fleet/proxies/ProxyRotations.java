@@ -562,12 +562,13 @@ public class ProxyRotations {
         return session.createNativeQuery("""
                         select r.new_ip, r.applied_mode, r.attempts from proxy_rotations r
                         where r.modem_id = :modem and r.proxy_id <> :id and r.status = :rotated
-                          and r.finished_at >= :started and r.new_ip <> coalesce(cast(:old as text), '')
+                          and r.finished_at >= :started and r.new_ip <> :old
                           and exists (select 1 from proxies p where p.id = :id and p.status = :active and p.modem_id = :modem)
                         order by r.finished_at desc limit 1""", Object[].class)
                 .setParameter("modem", rotation.proxy().modemId).setParameter("id", rotation.proxy().id)
                 .setParameter("rotated", ROTATED).setParameter("started", rotation.startedAt())
-                .setParameter("old", rotation.oldIp()).setParameter("active", ProxyStatus.ACTIVE)
+                .setParameter("old", rotation.oldIp() == null ? "" : rotation.oldIp()) // none known: any new IP is a change
+                .setParameter("active", ProxyStatus.ACTIVE)
                 .getResultList()
                 .map(rows -> rows.isEmpty() ? null : rows.get(0));
     }
