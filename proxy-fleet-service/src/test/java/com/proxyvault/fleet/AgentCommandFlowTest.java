@@ -625,6 +625,127 @@ class AgentCommandFlowTest {
         }
     }
 
+    /**
+     * A reset through a second proxy of the modem while the first one's hard reset runs (past the fast cooldown) is joined
+     * to it by the agent; the first run records the new IP and leaves the second proxy to its own run. When that run
+     * fails (here the agent answers it failed; on a modem: the fast reset's timeout ran out while the joined hard reset
+     * went on), the second proxy's exit IP has changed all the same: it hears {@code proxy.ip_rotated} of the first
+     * run's reset ({@code modem_reset}), not {@code proxy.rotation_failed}, while its run and its answer stay failed
+     * (docs/fleet.md "Shared modem: every proxy hears of its new IP"). Before, it heard {@code proxy.rotation_failed}.
+     */
+    @Test
+    void shouldAnnounceTheNewIpToAProxyWhoseJoinedResetFailedAfterTheModemsIpChanged() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yc", 34200, "LAX");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-yc/modems/yc0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+
+            var slow = CompletableFuture.supplyAsync(() -> reset(first.token(), first.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            agent.ack(hard);
+            endFastCooldown(first.id()); // the hard reset has been running for 11 s
+            var joined = CompletableFuture.supplyAsync(() -> reset(second.token(), second.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            assertEquals(ResetMode.RESET_MODE_FAST, fast.getResetIp().getMode(), fast.toString());
+            assertEquals("yc0", fast.getResetIp().getModemId());
+            agent.ack(fast);
+
+            agent.answerWithExitIp(hard, "203.0.113.94");
+            assertTrue(List.of(200, 202).contains(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", first.token()).get(first.base()).then()
+                    .body("rotation.status", equalTo("rotated")));
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()), "left to its own run, still rotating");
+
+            agent.answerAttempted(fast, "modem yc0 is not connected after a FAST reset");
+            assertTrue(List.of(202, 503).contains(joined.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            JsonNode told = awaitRotated(second.id());
+            assertEquals(second.reseller(), told.get("reseller_id").asLong(), told.toString());
+            assertEquals("203.0.113.10", told.get("data").get("old_ip").asText(), told.toString());
+            assertEquals("203.0.113.94", told.get("data").get("new_ip").asText(), told.toString());
+            assertEquals("hard", told.get("data").get("mode").asText(), told.toString());
+            assertEquals(1, told.get("data").get("attempts").asInt(), told.toString());
+            assertEquals("modem_reset", told.get("data").get("trigger").asText(), told.toString());
+            // written in the failed run's transaction: once, and instead of proxy.rotation_failed
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()));
+            assertEquals(0L, rotationFailedEvents(second.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()));
+            given().header("Authorization", second.token()).get(second.base()).then().body("exit_ip", equalTo("203.0.113.94"))
+                    .body("rotation.status", equalTo("failed")).body("rotation.code", equalTo("service_unavailable"));
+        }
+    }
+
+    /**
+     * Two joined resets of one modem that both succeed record the same new IP: the first tells every proxy on the modem
+     * but the second's, the second tells its own proxy only. A third proxy on the modem hears of the new IP once, not
+     * once per run (docs/fleet.md "Shared modem: every proxy hears of its new IP", "Once per proxy").
+     */
+    @Test
+    void shouldAnnounceTwoJoinedResetsOnceToAThirdProxyOnTheModem() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yd", 34300, "LAX");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 3}").patch("/internal/agents/agent-yd/modems/yd0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+            Placed third = placeOne(agent, "LAX");
+
+            var slow = CompletableFuture.supplyAsync(() -> reset(first.token(), first.base(), "hard"));
+            FleetMessage hard = agent.next(WAIT);
+            agent.ack(hard);
+            endFastCooldown(first.id()); // the hard reset has been running for 11 s
+            var joined = CompletableFuture.supplyAsync(() -> reset(second.token(), second.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            agent.ack(fast);
+            // the agent answers both with the joined reset's outcome
+            agent.answerWithExitIp(hard, "203.0.113.95");
+            agent.answerWithExitIp(fast, "203.0.113.95");
+            assertTrue(List.of(200, 202).contains(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            assertTrue(List.of(200, 202).contains(joined.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()));
+            for (Placed proxy : List.of(first, second)) {
+                await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", proxy.token()).get(proxy.base())
+                        .then().body("rotation.status", equalTo("rotated")));
+            }
+
+            assertEquals("modem_reset", awaitRotated(third.id()).get("data").get("trigger").asText());
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()));
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, third.id()), "once, not once per joined run");
+        }
+    }
+
+    /**
+     * A modem whose agent said Hello without an exit IP (stored empty: protobuf has no null) has no "before": its reset
+     * is verified by any exit IP the modem then reports, and the answer, {@code rotation} and {@code proxy.ip_rotated}
+     * say {@code old_ip} null, which the event's schema allows ({@link #awaitRotated} checks it against the schema;
+     * docs/fleet.md "Verified rotation"). Before, all three carried the empty string, which the schema refused.
+     */
+    @Test
+    void shouldAnnounceTheRotationOfAModemWithNoKnownExitIpWithANullOldIp() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yb", 34100, "LAX");
+            Placed proxy = placeOne(agent);
+            VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                            "update modems set exit_ip = '' where id = (select modem_id from proxies where id = :id)")
+                    .setParameter("id", proxy.id()).executeUpdate()));
+
+            var answer = CompletableFuture.supplyAsync(() -> reset(proxy.token(), proxy.base(), "fast"));
+            FleetMessage fast = agent.next(WAIT);
+            agent.ack(fast);
+            agent.answerWithExitIp(fast, "203.0.113.93");
+            Response done = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, done.statusCode(), done.asString());
+            assertEquals(null, done.jsonPath().getString("old_ip"), done.asString());
+            JsonNode rotated = awaitRotated(proxy.id()).get("data");
+            assertTrue(rotated.get("old_ip").isNull(), rotated.toString());
+            assertEquals("203.0.113.93", rotated.get("new_ip").asText(), rotated.toString());
+            assertEquals(1, rotated.get("attempts").asInt(), rotated.toString());
+            given().header("Authorization", proxy.token()).get(proxy.base()).then().body("exit_ip", equalTo("203.0.113.93"))
+                    .body("rotation.old_ip", nullValue()).body("rotation.new_ip", equalTo("203.0.113.93"));
+        }
+    }
+
     /** The start of the 429 {@code reset_cooldown} detail of the cooldown between any two resets of a modem. */
     private static final String FAST_COOLDOWN = "This proxy's modem was reset moments ago";
     /** ... and of the one between two hard resets. */
@@ -742,13 +863,21 @@ class AgentCommandFlowTest {
             agent.answer(reopen, true, "");
             assertEquals(200, connected.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
 
-            // Changed while disconnected: stored only (no listener to tell), and sent with the connect.
+            // Changed while disconnected: accepted as the profile the proxy is to have, stored only (no listener to
+            // tell: nothing goes to the agent), and sent with the connect. A reset is 409 meanwhile: it acts on a modem
+            // now, and a disconnected proxy has none (docs/fleet.md "A proxy without a listener: fingerprint yes, reset no").
             var disconnectedAgain = CompletableFuture.supplyAsync(() -> post(token, base + "/disconnect", "{}"));
             FleetMessage releaseAgain = agent.next(WAIT);
             agent.ack(releaseAgain);
             agent.answer(releaseAgain, true, "");
             assertEquals(200, disconnectedAgain.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
-            assertEquals(200, fingerprint(token, base, "macos").statusCode());
+            Response stored = fingerprint(token, base, "macos");
+            assertEquals(200, stored.statusCode(), stored.asString());
+            assertEquals("macos", stored.jsonPath().getString("fingerprint"), stored.asString());
+            assertEquals(null, agent.received.poll(300, TimeUnit.MILLISECONDS), "nothing sent to the agent");
+            given().header("Authorization", token).get(base).then().body("status", equalTo("disconnected"))
+                    .body("fingerprint", equalTo("macos"));
+            assertError(reset(token, base, "fast"), 409, "conflict", "Proxy is disconnected");
             var connectedAgain = CompletableFuture.supplyAsync(() -> post(token, base + "/connect", "{\"location_id\":\"NYC\"}"));
             FleetMessage reopenAgain = agent.next(WAIT);
             assertEquals(Fingerprint.FINGERPRINT_MACOS, reopenAgain.getProvisionProxy().getFingerprint(), reopenAgain.toString());

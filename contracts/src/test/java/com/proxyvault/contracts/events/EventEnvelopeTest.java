@@ -54,6 +54,9 @@ class EventEnvelopeTest {
                 new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3, ProxyIpRotated.RESET))));
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
                 new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "fast", 1, ProxyIpRotated.MODEM_RESET))));
+        // old_ip null: the fleet knew no exit IP for the modem before the reset (its agent announced none)
+        EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
+                new ProxyIpRotated(5, 42, null, "203.0.113.77", "fast", 1, ProxyIpRotated.RESET))));
         // without trigger: the shape of the events written before the field
         EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
                 new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "hard", 3, null))));

@@ -172,8 +172,8 @@ public class ProvisioningJob {
     Uni<Void> failOverdue() {
         LocalDateTime deadline = transitions.now().minus(provisionTimeout);
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                select * from proxies where status = :provisioning and created_at < :deadline
-                                order by id limit 50 for update skip locked""", Proxy.class)
+                                select %s from proxies where status = :provisioning and created_at < :deadline
+                                order by id limit 50 for update skip locked""".formatted(Proxy.COLUMNS), Proxy.class)
                 .setParameter("provisioning", ProxyStatus.PROVISIONING)
                 .setParameter("deadline", deadline)
                 .getResultList()

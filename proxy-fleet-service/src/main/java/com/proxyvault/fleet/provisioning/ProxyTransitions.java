@@ -167,9 +167,9 @@ public class ProxyTransitions {
     public Uni<List<Proxy>> expireDue(int batchSize) {
         LocalDateTime now = now();
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                                select * from (select * from proxies where status in (:running) and expires_at <= :now
+                                select * from (select %s from proxies where status in (:running) and expires_at <= :now
                                                order by expires_at limit :limit for update skip locked) due
-                                order by due.modem_id""", Proxy.class)
+                                order by due.modem_id""".formatted(Proxy.COLUMNS), Proxy.class)
                 .setParameter("running", ProxyStatus.RUNNING)
                 .setParameter("now", now)
                 .setParameter("limit", batchSize)

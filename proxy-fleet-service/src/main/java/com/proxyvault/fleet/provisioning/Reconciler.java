@@ -51,8 +51,10 @@ public class Reconciler {
                                 with resend as (
                                     update proxies set command_sent_at = null
                                     where agent_id = :agent and status = :provisioning and command_sent_at is not null)
-                                select p.* from proxies p join modems m on m.id = p.modem_id
-                                where p.agent_id = :agent and p.status in (:served) and m.online""", Proxy.class)
+                                select %s from proxies p
+                                where p.agent_id = :agent and p.status in (:served)
+                                  and exists (select 1 from modems m where m.id = p.modem_id and m.online)"""
+                                .formatted(Proxy.COLUMNS), Proxy.class)
                         .setParameter("agent", session.agentId())
                         .setParameter("provisioning", ProxyStatus.PROVISIONING)
                         .setParameter("served", List.of(ProxyStatus.ACTIVE, ProxyStatus.OFFLINE))

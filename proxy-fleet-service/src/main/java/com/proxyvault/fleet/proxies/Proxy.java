@@ -14,6 +14,19 @@ import java.time.LocalDateTime;
 @Entity
 @Table(name = "proxies")
 public class Proxy extends PanacheEntityBase {
+    /**
+     * Every column this entity maps, for the native queries that read proxies into it: they name them and never
+     * {@code select *}, because Hibernate Reactive fails such a query on a column the table has and the entity does not
+     * map (NullPointerException "sqlSelection is null", as in hibernate-reactive#3616). So a column can leave the entity
+     * one release before a migration drops it, while replicas of the previous release, which still map it, run
+     * (docs/fleet.md "Removing a column of proxies"). {@code ProxyColumnsTest} keeps it equal to the mapped fields.
+     */
+    public static final String COLUMNS = """
+            id, reseller_id, order_id, name, modem_id, agent_id, location_id, ip, port, username, password, status,
+            fingerprint, period_type, period_duration, failure_reason, created_at, command_sent_at, activated_at,
+            expires_at, updated_at, traceparent, auto_renew, notice_expiry, next_checkpoint_at, moving_until,
+            move_from_modem_id, move_from_agent_id, move_from_port, fingerprint_until""";
+
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
@@ -65,17 +78,6 @@ public class Proxy extends PanacheEntityBase {
     /** When the next expiry checkpoint of {@link #noticeExpiry} is due; null when none is left. */
     @Column(name = "next_checkpoint_at")
     public LocalDateTime nextCheckpointAt;
-    /**
-     * Unused since fleet migration V28: the reset cooldowns are the modem's ({@code modems.last_reset_at},
-     * {@code last_hard_reset_at}; {@link ProxyRotations}). Still mapped while the columns exist: the native
-     * {@code select *} queries into this entity (expiry, reconciliation, provisioning) fail in Hibernate Reactive on a
-     * column the entity does not map (NullPointerException "sqlSelection is null", as in hibernate-reactive#3616).
-     * Both go with the migration that drops the columns.
-     */
-    @Column(name = "last_reset_at")
-    public LocalDateTime lastResetAt;
-    @Column(name = "last_hard_reset_at")
-    public LocalDateTime lastHardResetAt;
     /** Until when a connect's move to this placement waits for its agent (V20); null when none runs. */
     @Column(name = "moving_until")
     public LocalDateTime movingUntil;

@@ -247,11 +247,12 @@ public class ProxyRotations {
             }
             // an escalation to hard only waits for the hard cooldown (this reset is the fast one)
             Duration hardWait = hard ? Duration.ZERO : remaining(modem.lastHardResetAt(), resets.hardCooldown(), now);
-            // The run's row first (it copies the modem's marks as they were, to give back), then the marks move.
+            // The run's row first (it copies the modem's marks as they were, to give back), then the marks move. An exit
+            // IP the fleet never knew (a Hello without one, stored empty) is the old IP null, as the API and the events say it.
             return session.createNativeQuery("""
                             insert into proxy_rotations (proxy_id, rotation_id, status, mode, modem_id, old_ip, replica_id,
                                                          started_at, give_up_at, prev_reset_at, prev_hard_reset_at)
-                            select :id, :rotation, :rotating, :mode, m.id, m.exit_ip, :replica, :now, :giveUp,
+                            select :id, :rotation, :rotating, :mode, m.id, nullif(m.exit_ip, ''), :replica, :now, :giveUp,
                                    m.last_reset_at, m.last_hard_reset_at
                             from modems m where m.id = :modem
                             on conflict (proxy_id) do update set rotation_id = excluded.rotation_id, status = excluded.status,
@@ -268,7 +269,7 @@ public class ProxyRotations {
                                     ? "update modems set last_reset_at = :now, last_hard_reset_at = :now where id = :modem"
                                     : "update modems set last_reset_at = :now where id = :modem")
                             .setParameter("now", now).setParameter("modem", proxy.modemId).executeUpdate())
-                    .map(moved -> new Rotation(copyOf(proxy), rotationId, now, modem.exitIp(), hard, hardWait.isZero(), hardWait,
+                    .map(moved -> new Rotation(copyOf(proxy), rotationId, now, knownIp(modem.exitIp()), hard, hardWait.isZero(), hardWait,
                             new AtomicInteger(), new AtomicBoolean(), new AtomicBoolean(), new AtomicBoolean(),
                             new AtomicInteger(PENDING)));
         });
@@ -301,7 +302,8 @@ public class ProxyRotations {
                 return stillOnItsModem(rotation).chain(() -> rotate(rotation, ResetMode.RESET_MODE_HARD, 1, authorization));
             }
             ApiException failed = ApiException.unavailable(ErrorCodes.ROTATION_FAILED, "The exit IP did not change after "
-                    + attempts + " resets (" + rotation.oldIp() + ")" + (rotation.hardAllowed() ? ""
+                    + attempts + " resets (" + (rotation.oldIp() == null ? "none reported" : rotation.oldIp()) + ")"
+                    + (rotation.hardAllowed() ? ""
                     : ": a hard reset is possible once its cooldown is over"));
             return Uni.createFrom().failure(rotation.hardAllowed() ? failed : failed.retryAfter(rotation.hardWait()));
         });
@@ -453,14 +455,14 @@ public class ProxyRotations {
                                 .setParameter("modem", proxy.modemId).getSingleResult())
                         .chain(still -> still == 0 ? Uni.createFrom().voidItem()
                                 : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, proxy.resellerId,
-                                        new ProxyIpRotated(proxy.id, proxy.orderId, rotation.oldIp(), outcome.newIp(),
+                                        new ProxyIpRotated(proxy.id, proxy.orderId, knownIp(rotation.oldIp()), outcome.newIp(),
                                                 mode, outcome.attempts(), ProxyIpRotated.RESET), clock)))
                         .chain(() -> othersOnTheModem(session, rotation, outcome.newIp(), now))
                         .chain(others -> Multi.createFrom().iterable(others)
                                 .onItem().transformToUniAndConcatenate(other -> Outbox.append(session, mapper, EventEnvelope.of(
                                         EventTypes.PROXY_IP_ROTATED, ((Number) other[1]).longValue(),
                                         new ProxyIpRotated(((Number) other[0]).longValue(), ((Number) other[2]).longValue(),
-                                                rotation.oldIp(), outcome.newIp(), mode, outcome.attempts(),
+                                                knownIp(rotation.oldIp()), outcome.newIp(), mode, outcome.attempts(),
                                                 ProxyIpRotated.MODEM_RESET), clock)).replaceWith(true))
                                 .collect().last()))
                 .replaceWithVoid();
@@ -470,9 +472,11 @@ public class ProxyRotations {
      * The other proxies whose exit IP this run's reset changed and which are not told by a run of their own:
      * {@code (id, reseller_id, order_id)} rows of the proxies active on the run's modem but the run's own, less those
      * with a run of their own on that modem still {@code rotating} (the agent joins a reset to the one in flight on
-     * the modem, "Cooldowns per modem": that run announces the same new IP to them as their own reset) and those whose
-     * run on it already recorded this new IP since this run started (it told them, and this run). To call after the
-     * modem's row was updated (locked) in the same transaction.
+     * the modem, "Cooldowns per modem": that run announces the same new IP to them as their own reset); and none at all
+     * when another proxy's run on it already recorded this new IP since this run started: that is the joined reset,
+     * and that run told every proxy but those with a run of their own, this one's included (before, a third proxy on
+     * the modem heard it once per joined run). To call after the modem's row was updated (locked) in the same
+     * transaction.
      */
     private static Uni<List<Object[]>> othersOnTheModem(Mutiny.Session session, Rotation rotation, String newIp,
                                                        LocalDateTime now) {
@@ -481,8 +485,10 @@ public class ProxyRotations {
                         where p.modem_id = :modem and p.status = :active and p.id <> :id
                           and not exists (select 1 from proxy_rotations r
                                           where r.proxy_id = p.id and r.modem_id = :modem
-                                            and (r.status = :rotating and r.give_up_at > :now
-                                                 or r.status = :rotated and r.new_ip = :ip and r.finished_at >= :started))
+                                            and r.status = :rotating and r.give_up_at > :now)
+                          and not exists (select 1 from proxy_rotations j
+                                          where j.modem_id = :modem and j.proxy_id <> :id and j.status = :rotated
+                                            and j.new_ip = :ip and j.finished_at >= :started)
                         order by p.id""", Object[].class)
                 .setParameter("modem", rotation.proxy().modemId).setParameter("active", ProxyStatus.ACTIVE)
                 .setParameter("id", rotation.proxy().id).setParameter("rotating", ROTATING).setParameter("now", now)
@@ -493,7 +499,10 @@ public class ProxyRotations {
     /**
      * The run failed: recorded as {@code failed} with the code and detail the error answer has, and announced as
      * {@code proxy.rotation_failed} (mode as asked, old IP, the detail as reason, the code) in the same transaction,
-     * once per run (not when a newer run replaced this one's row). The modem's cooldown marks the run claimed go back
+     * once per run (not when a newer run replaced this one's row). Unless another proxy's verified reset changed the
+     * modem's IP meanwhile and left this proxy to this run ({@link #rotatedMeanwhile}): then {@code proxy.ip_rotated}
+     * of that reset instead, whoever got which answer, since the proxy's exit IP did change; the run itself stays
+     * {@code failed}, as its answer said. The modem's cooldown marks the run claimed go back
      * to what they were (unless a newer run moved them) only when no reset can have run ({@code mayHaveReset}:
      * nothing went out, or the agent refused, {@code ok=false} without {@code attempted}); a reset that may have run (an
      * ok, a driver's failure with {@code attempted}, a command given up on) keeps them and moves them to now, when the
@@ -519,15 +528,49 @@ public class ProxyRotations {
                         .setParameter("attempts", rotation.attempts().get()).setParameter("now", now)
                         .setParameter("id", proxyId).setParameter("rotation", rotation.rotationId())
                         .executeUpdate()
-                        .chain(updated -> updated == 0 || !announce ? Uni.createFrom().voidItem()
-                                : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED,
-                                        rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
-                                                rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()), reason(error.detail()), error.code(),
-                                                rotation.attempts().get()), clock)).replaceWithVoid())
+                        .chain(updated -> updated == 0 ? Uni.createFrom().voidItem() : rotatedMeanwhile(session, rotation)
+                                .chain(meanwhile -> meanwhile != null
+                                        // the modem's IP changed during this run, by another proxy's verified reset that
+                                        // left this proxy to this run: the news it would have had from that run
+                                        ? Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED,
+                                                rotation.proxy().resellerId, new ProxyIpRotated(proxyId, rotation.proxy().orderId,
+                                                        knownIp(rotation.oldIp()), (String) meanwhile[0], (String) meanwhile[1],
+                                                        ((Number) meanwhile[2]).intValue(), ProxyIpRotated.MODEM_RESET), clock))
+                                        : !announce ? Uni.createFrom().voidItem()
+                                        : Outbox.append(session, mapper, EventEnvelope.of(EventTypes.PROXY_ROTATION_FAILED,
+                                                rotation.proxy().resellerId, new ProxyRotationFailed(proxyId, rotation.proxy().orderId,
+                                                        rotation.hard() ? "hard" : "fast", knownIp(rotation.oldIp()),
+                                                        reason(error.detail()), error.code(), rotation.attempts().get()), clock))))
                         .chain(() -> cooldownAfterFailure(session, rotation, now)))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.errorf(e, "Recording the failed reset of proxy %d failed", proxyId))
                 .onFailure().recoverWithNull();
+    }
+
+    /**
+     * For a run that failed: the latest verified rotation of its modem that another proxy's run recorded since this run
+     * started, from an IP other than this run's old one, as {@code (new_ip, applied_mode, attempts)}; null when there is
+     * none, or the proxy is no longer active on that modem. That run left this proxy to its own run (still
+     * {@code rotating} then: {@link #othersOnTheModem}), expecting it to announce the same new IP (the agent joins resets
+     * of one modem); when this run fails instead (its own command timed out or failed while the joined reset went on),
+     * the proxy's exit IP has demonstrably changed all the same, so it hears {@code proxy.ip_rotated} with that run's
+     * reset ({@code modem_reset}), not {@code proxy.rotation_failed} (docs/fleet.md "Shared modem: every proxy hears of
+     * its new IP"). {@code proxy_rotations} keeps each proxy's latest run only: a rotation whose proxy has started another
+     * run since is not found, and this proxy then hears {@code proxy.rotation_failed} as before.
+     */
+    private static Uni<Object[]> rotatedMeanwhile(Mutiny.Session session, Rotation rotation) {
+        return session.createNativeQuery("""
+                        select r.new_ip, r.applied_mode, r.attempts from proxy_rotations r
+                        where r.modem_id = :modem and r.proxy_id <> :id and r.status = :rotated
+                          and r.finished_at >= :started and r.new_ip <> :old
+                          and exists (select 1 from proxies p where p.id = :id and p.status = :active and p.modem_id = :modem)
+                        order by r.finished_at desc limit 1""", Object[].class)
+                .setParameter("modem", rotation.proxy().modemId).setParameter("id", rotation.proxy().id)
+                .setParameter("rotated", ROTATED).setParameter("started", rotation.startedAt())
+                .setParameter("old", rotation.oldIp() == null ? "" : rotation.oldIp()) // none known: any new IP is a change
+                .setParameter("active", ProxyStatus.ACTIVE)
+                .getResultList()
+                .map(rows -> rows.isEmpty() ? null : rows.get(0));
     }
 
     /**
@@ -559,7 +602,11 @@ public class ProxyRotations {
                 .executeUpdate();
     }
 
-    /** The event's old_ip: null when the fleet knew none (a modem that said Hello without one). */
+    /**
+     * A run's old IP (its answers, its {@code rotation}, its events' {@code old_ip}): null when the fleet knew none, a
+     * modem whose agent said Hello without one, stored as an empty string (protobuf has no null), which the events'
+     * schemas (a string of at least 2 characters, or null) would refuse.
+     */
     private static String knownIp(String ip) {
         return ip == null || ip.isBlank() ? null : ip;
     }

@@ -150,7 +150,7 @@ public class ProxyRenewals {
         // proxies_next_checkpoint), with the running statuses (ProxyStatus.RUNNING) spelled out so the planner can
         // use them in a generic plan too; an OR of both read every running proxy within the horizon, every second.
         return sessionFactory.withTransaction(session -> session.createNativeQuery("""
-                        select * from proxies
+                        select %s from proxies
                         where id in (select u.id from proxies u
                                      where u.status in ('active', 'disconnected', 'offline')
                                        and u.notice_expiry is distinct from u.expires_at
@@ -161,7 +161,7 @@ public class ProxyRenewals {
                                        and c.next_checkpoint_at is not null and c.next_checkpoint_at <= :now
                                        and c.expires_at > :now)
                           and status in (:running) and expires_at > :now
-                        order by expires_at limit :limit for update skip locked""", Proxy.class)
+                        order by expires_at limit :limit for update skip locked""".formatted(Proxy.COLUMNS), Proxy.class)
                 .setParameter("running", ProxyStatus.RUNNING)
                 .setParameter("now", now)
                 .setParameter("horizon", now.plus(checkpoints.longest()))
