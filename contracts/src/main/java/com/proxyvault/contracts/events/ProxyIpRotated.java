@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /**
  * {@code proxy.ip_rotated}: a reset of the modem of proxy {@code proxy_id} (bought by order {@code order_id}) changed
  * the proxy's exit IP from {@code old_ip} to {@code new_ip}, verified by the fleet (issue 8, docs/fleet.md "Verified
- * rotation"). {@code mode}: the reset that did it ({@code fast}, or {@code hard} after an escalation);
+ * rotation"); {@code old_ip} is null when the fleet never knew the modem's exit IP (its agent reported none).
+ * {@code mode}: the reset that did it ({@code fast}, or {@code hard} after an escalation);
  * {@code attempts}: resets it took. {@code trigger} (optional, added 2026-12-03; docs/fleet.md "Shared modem: every
  * proxy hears of its new IP"): {@link #RESET}, a reset asked for through this proxy, or {@link #MODEM_RESET}, a reset
  * of the modem this proxy shares, asked for through another proxy on it (never named: it may be another reseller's).
