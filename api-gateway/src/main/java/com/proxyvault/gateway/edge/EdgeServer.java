@@ -122,7 +122,7 @@ public class EdgeServer {
                     .setMaxPoolSize(64).setPipelining(false).setDecompressionSupported(false));
             EdgeRequests requests = new EdgeRequests(shared, client);
             server = vertx.createHttpServer(options)
-                    .connectionHandler(connection -> guard(connection, headerTimeout))
+                    .connectionHandler(connection -> guard(connection, headerTimeout, config.maxBodyBytes()))
                     .invalidRequestHandler(EdgeServer::refuseUnparsable)
                     .requestHandler(requests::handle);
             server.listen().onSuccess(listening -> {
@@ -137,7 +137,7 @@ public class EdgeServer {
         }
     }
 
-    private static void guard(HttpConnection connection, long headerTimeoutMillis) {
+    private static void guard(HttpConnection connection, long headerTimeoutMillis, int maxBodyBytes) {
         if (connection instanceof ConnectionBase base) {
             ChannelPipeline pipeline = base.channelHandlerContext().pipeline();
             List<String> names = pipeline.names();
@@ -145,7 +145,7 @@ public class EdgeServer {
             String vertxHandler = names.get(names.size() - 2);
             pipeline.addBefore(vertxHandler, "headerReadDeadline", new HeaderReadDeadline(headerTimeoutMillis));
             // Before the deadline: a request dropped after a refused one is not timed either.
-            pipeline.addBefore("headerReadDeadline", "requestFraming", new RequestFraming());
+            pipeline.addBefore("headerReadDeadline", "requestFraming", new RequestFraming(maxBodyBytes));
         }
     }
 

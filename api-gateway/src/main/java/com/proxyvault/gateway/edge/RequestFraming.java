@@ -55,21 +55,53 @@ import java.nio.charset.StandardCharsets;
  * (new-user review, stop 33, L1; docs/api.md "Request framing"), unless an answer to that request was already
  * written (a 404 sent before the body was read), in which case it only closes.
  *
+ * <p>A chunked body (no {@code Content-Length}, so its size is known only as it is read) is counted here, for every
+ * route alike: once it passes the body limit ({@code EdgeConfig.maxBodyBytes}, 64 KiB) the request gets 413
+ * {@code payload_too_large} with the error body, the rest of the body is read and dropped (up to
+ * {@link #MAX_DRAIN_BYTES}, so the client is not reset before it reads the answer) and the connection is closed.
+ * Before, the gateway's own resources (keys, {@code /v1/admin}) read such a body up to Quarkus' 1 MiB and then
+ * answered a bare 413 without a body (new-user review, stop 34). A declared {@code Content-Length} over the limit is
+ * refused earlier, by {@code EdgeRequests}, before the body is read. A request already answered before its body
+ * was read (a GET or DELETE, which read no body) is not answered twice: its connection is closed once the body passes
+ * the limit.
+ *
  * <p>One instance per connection, in the Netty pipeline between the HTTP codec and Vert.x' handler.
  */
 final class RequestFraming extends ChannelDuplexHandler {
 
     private static final byte[] MALFORMED_BODY =
             "{\"detail\":\"Malformed chunked request body\",\"code\":\"bad_request\"}".getBytes(StandardCharsets.UTF_8);
+    /** How much of a chunked body past the limit is read and dropped before the close (as EdgeRequests does). */
+    static final long MAX_DRAIN_BYTES = 4L * 1024 * 1024;
+
+    /** The largest body, bytes ({@code EdgeConfig.maxBodyBytes}). */
+    private final long maxBodyBytes;
+    /** The current request's body is chunked (no declared length), and how many of its bytes were read so far. */
+    private boolean countingBody;
+    private long bodyBytes;
+    /** This class answered the current request (413): Vert.x' answer to it, if any comes, is dropped. */
+    private boolean answeredHere;
+    /** Bytes of the refused body read and dropped so far. */
+    private long drained;
 
     /** Once a request is refused (by this class or by the codec), the rest of the connection is dropped. */
     private boolean discarding;
     /** Request heads read on this connection, and final answers written (pipelined requests are answered in order). */
     private long requestsRead;
     private long answersWritten;
+    /** Final answers whose head was written (an answer in progress counts: a second head would break it). */
+    private long answersStarted;
+
+    RequestFraming(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (answeredHere && !discarding) {
+            drain(ctx, msg);
+            return;
+        }
         if (discarding) {
             ReferenceCountUtil.release(msg);
             return;
@@ -80,8 +112,19 @@ final class RequestFraming extends ChannelDuplexHandler {
             refuseMalformedBody(ctx);
             return;
         }
+        if (!(msg instanceof HttpRequest) && msg instanceof HttpContent content && countingBody) {
+            bodyBytes += content.content().readableBytes();
+            if (bodyBytes > maxBodyBytes) {
+                refuseTooLarge(ctx);
+                drain(ctx, msg);
+                return;
+            }
+        }
         if (msg instanceof HttpRequest request) {
             requestsRead++;
+            countingBody = !request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                    && request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
+            bodyBytes = 0;
             Refusal refusal = judge(request);
             if (refusal != null) {
                 if (refusal.answerInHttp11) {
@@ -98,6 +141,15 @@ final class RequestFraming extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (answeredHere) {
+            // the request was answered here (413): a second answer from Vert.x would be read as the next request's
+            ReferenceCountUtil.release(msg);
+            promise.trySuccess();
+            return;
+        }
+        if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+            answersStarted++;
+        }
         // a final answer ends with its last content (a full response is one); a 100 Continue is not an answer
         if (msg instanceof LastHttpContent
                 && !(msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
@@ -123,6 +175,45 @@ final class RequestFraming extends ChannelDuplexHandler {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, MALFORMED_BODY.length)
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The chunked body being read passed the limit: 413 with the error body and {@code Connection: close} when the
+     * request has no answer yet (every earlier one has), else nothing is written (it was answered before its body was
+     * read). Either way the rest of the body is dropped ({@link #drain}) and nothing more reaches Vert.x, whose
+     * unfinished request ends with the connection.
+     */
+    private void refuseTooLarge(ChannelHandlerContext ctx) {
+        boolean unanswered = answersStarted == requestsRead - 1;
+        answeredHere = true;
+        if (!unanswered) {
+            return;
+        }
+        byte[] body = ("{\"detail\":\"Request body too large: at most " + maxBodyBytes + " bytes\",\"code\":\"payload_too_large\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                Unpooled.wrappedBuffer(body));
+        answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(answer);
+    }
+
+    /**
+     * Drops {@code msg}, part of a body refused for its size, and closes the connection at the body's end or once
+     * {@link #MAX_DRAIN_BYTES} were dropped: closing while the client still sends would reset the connection before
+     * it read the 413.
+     */
+    private void drain(ChannelHandlerContext ctx, Object msg) {
+        boolean last = msg instanceof LastHttpContent || msg instanceof HttpRequest;
+        if (msg instanceof HttpContent content) {
+            drained += content.content().readableBytes();
+        }
+        ReferenceCountUtil.release(msg);
+        if (last || drained > MAX_DRAIN_BYTES) {
+            discarding = true;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** {@link HttpFraming#judge}'s verdict on {@code request} as the gateway's {@link Refusal}, or null when it is read as sent. */

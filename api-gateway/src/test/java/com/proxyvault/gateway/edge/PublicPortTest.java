@@ -488,6 +488,46 @@ class PublicPortTest {
         assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);
     }
 
+    /**
+     * A chunked body over the limit (64 KiB) is 413 with the error body, then close, on the gateway's own resources as
+     * on forwarded routes (new-user review, stop 34: the keys and /v1/admin resources read it up to Quarkus' 1 MiB and
+     * answered a bare 413 without a body), and nothing is forwarded; a chunked body of exactly the limit is read.
+     */
+    @Test
+    void shouldAnswerAChunkedBodyOverTheLimitWith413AndCloseOnEveryRoute() throws Exception {
+        String key = newResellerKey("big-chunks");
+        String over = chunked("{\"name\":\"" + "a".repeat(70_000) + "\"}");
+        String[] heads = {
+                "POST /v1/admin/resellers HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + GatewayTest.operatorToken(),
+                "POST /v1/reseller/keys HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key,
+                "POST /v1/reseller/webhooks HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + key};
+        for (String head : heads) {
+            UpstreamStub.last.set(null);
+            String answer = onlyAnswerThenClose(head + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + over);
+            assertTrue(answer.startsWith("HTTP/1.1 413 "), head + answer);
+            assertTrue(answer.toLowerCase().contains("connection: close"), head + answer);
+            assertTrue(answer.endsWith("{\"detail\":\"Request body too large: at most 65536 bytes\",\"code\":\"payload_too_large\"}"),
+                    head + answer);
+            assertEquals(null, UpstreamStub.last.get(), head + ": nothing was forwarded");
+        }
+        // exactly the limit is a body like any other: the resource judges it (a name of 65,525 characters is too long)
+        String atLimit = "{\"name\":\"" + "a".repeat(65_536 - 11) + "\"}";
+        assertEquals(65_536, atLimit.length());
+        String answer = exchange("POST /v1/admin/resellers HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + GatewayTest.operatorToken()
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked(atLimit));
+        assertTrue(answer.startsWith("HTTP/1.1 422 ") && answer.contains("\"code\":\"validation_failed\""), answer);
+    }
+
+    /** {@code body} as a chunked body: chunks of 8,192 bytes and the last chunk. */
+    private static String chunked(String body) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < body.length(); i += 8192) {
+            String chunk = body.substring(i, Math.min(body.length(), i + 8192));
+            out.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+        }
+        return out.append("0\r\n\r\n").toString();
+    }
+
     /** A new reseller's API key, made through the operator API. */
     private static String newResellerKey(String name) throws Exception {
         return given().header("Authorization", "Bearer " + GatewayTest.operatorToken()).contentType("application/json")
