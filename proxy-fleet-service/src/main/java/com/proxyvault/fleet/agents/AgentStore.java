@@ -70,6 +70,9 @@ public class AgentStore {
      * plus four: a fleet restart brings every agent's Hello at once (10,000 in bench/fleet), and each statement is a
      * round trip and Hibernate's work per Hello (docs/fleet.md "A Hello in one statement"). A modem in a location
      * the fleet does not know is left out and logged, as before; a modem id announced twice counts once (the last).
+     * A modem whose known exit IP the Hello changes, outside a reset in flight, is announced to every proxy active on it
+     * as {@code proxy.ip_rotated} with {@code trigger} network, in the same transaction (docs/fleet.md "Network changes:
+     * an exit IP no reset made").
      */
     public Uni<Void> register(Hello hello, UUID stream) {
         LocalDateTime now = now();
