@@ -873,7 +873,7 @@ class AgentCommandFlowTest {
             FleetMessage resetIp = agent.next(WAIT);
             assertEquals("yg0", resetIp.getResetIp().getModemId(), resetIp.toString());
             agent.ack(resetIp);
-            heardLongAgo("agent-yg"); // the reset has been running for a while: only its being in flight holds the IP back
+            heardLongAgo("agent-yg"); // only the reset's being in flight holds the IP back
             // the modem already has its new IP and the agent's heartbeat says so before the reset's result
             agent.heartbeatWithExitIps("yg0", "198.51.100.50", "yg1", "198.51.100.51");
             awaitRotated(witness.id()); // the other modem's change: that heartbeat has been written
@@ -904,14 +904,13 @@ class AgentCommandFlowTest {
     }
 
     /**
-     * Moves the agent's modems' last write and last reset mark 11 s back, as if its Hello, its placements and any reset
-     * claim were a heartbeat interval ago: the fleet's times are whole seconds, and a heartbeat in the same second as the
-     * row's last write (or a reset's claim) is not newer than it, so it would be skipped for that reason alone.
+     * Moves the agent's modems' last write 11 s back, as if its Hello and its placements were a heartbeat interval ago:
+     * the fleet's times are whole seconds, and a heartbeat in the same second as the row's last write is not newer than
+     * it, so it would be skipped for that reason alone.
      */
     private void heardLongAgo(String agentId) throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
-                        "update modems set updated_at = updated_at - interval '11 seconds',"
-                                + " last_reset_at = last_reset_at - interval '11 seconds' where agent_id = :agent")
+                        "update modems set updated_at = updated_at - interval '11 seconds' where agent_id = :agent")
                 .setParameter("agent", agentId).executeUpdate()));
     }
 

@@ -163,11 +163,12 @@ public class AgentStore {
      * <p>And {@code ('network', id, order_id, reseller_id, modem_id, old_ip, new_ip)} per proxy active on an announced
      * modem (its port in range) whose exit IP the Hello changes from a known one to another known one, outside a verified
      * reset: announced as {@code proxy.ip_rotated} with {@code trigger} network (docs/fleet.md "Network changes: an exit
-     * IP no reset made"). {@code changing} locks only those modems first, so {@code old_ip} is the row as it is, not
-     * as the snapshot saw it (a rotation that committed meanwhile is re-read, and then often no change at all). A modem
+     * IP no reset made"). {@code changing} locks only those modems, so {@code old_ip} is the row as it is, not as the
+     * snapshot saw it (a rotation that committed meanwhile is re-read, and then often no change at all); the upsert takes
+     * its rows from a join with it, so each such modem is locked and read before the upsert writes it (a row this
+     * command already wrote would be passed over by the lock). A modem
      * with a reset in flight keeps its IP and announces nothing (the run records and announces the IP its reset brought;
-     * if it fails, the next heartbeat does), and one whose cooldown mark is not older than the Hello (a claim committed
-     * after the snapshot) announces nothing. Proxies the Hello revives hear {@code proxy.online} instead, as after a
+     * if it fails, the next heartbeat does). Proxies the Hello revives hear {@code proxy.online} instead, as after a
      * verified reset an offline proxy hears nothing and {@code GET} shows the IP.
      */
     static final String REGISTER = """
@@ -186,7 +187,7 @@ public class AgentStore {
                 from unnest(cast(:modemIds as text[]), cast(:locations as text[]), cast(:is5g as boolean[]),
                             cast(:exitIps as text[])) as v(modem_id, location_id, is_5g, exit_ip)),
             changing as (
-                select m.id, m.exit_ip as old_ip, a.exit_ip as new_ip, m.last_reset_at,
+                select m.id, m.exit_ip as old_ip, a.exit_ip as new_ip,
                        exists (select 1 from proxy_rotations r where r.modem_id = m.id and r.status = :rotating
                                                                  and r.give_up_at > :now) as in_flight
                 from modems m join announced a on m.id = cast(:id as text) || '/' || a.modem_id
@@ -194,12 +195,12 @@ public class AgentStore {
                 for no key update of m),
             upserted as (
                 insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, online, updated_at)
-                select cast(:id as text) || '/' || a.modem_id, :id, a.modem_id, a.location_id, a.is_5g, a.exit_ip, true, :now
-                from announced a where a.known
+                select cast(:id as text) || '/' || a.modem_id, :id, a.modem_id, a.location_id, a.is_5g,
+                       case when c.in_flight then c.old_ip else a.exit_ip end, true, :now
+                from announced a left join changing c on c.id = cast(:id as text) || '/' || a.modem_id
+                where a.known
                 on conflict (id) do update set location_id = excluded.location_id, is_5g = excluded.is_5g,
-                    exit_ip = case when exists (select 1 from changing c where c.id = modems.id and c.in_flight)
-                                   then modems.exit_ip else excluded.exit_ip end,
-                    online = true, updated_at = excluded.updated_at, removed_at = null
+                    exit_ip = excluded.exit_ip, online = true, updated_at = excluded.updated_at, removed_at = null
                 returning id),
             gone as (
                 update modems set online = false, updated_at = :now
@@ -230,8 +231,7 @@ public class AgentStore {
             select 'network', p.id, p.order_id, p.reseller_id, c.id, c.old_ip, c.new_ip from changing c
             join proxies p on p.modem_id = c.id and p.agent_id = :id and p.status = :active
                           and p.port between :start and :end
-            where not c.in_flight and c.old_ip <> '' and c.new_ip <> ''
-              and (c.last_reset_at is null or c.last_reset_at < :now)""";
+            where not c.in_flight and c.old_ip <> '' and c.new_ip <> ''""";
 
     /**
      * The agent's stream {@code stream} on this replica ended: it is no longer connected, and no longer held here —

@@ -194,11 +194,10 @@ public class HeartbeatWriter {
      * comes again with the agent's next heartbeat.
      *
      * <p>A modem with a reset in flight is left alone ({@code proxy_rotations} {@code rotating} before its give-up
-     * time, V29's index), and so is one whose cooldown mark ({@code last_reset_at}: a reset's claim and its end move it)
-     * is not older than the heartbeat: the run announces the IP its reset brought, from the IP it started from, and a
-     * heartbeat from before the claim says nothing about after it; if the run fails, the next heartbeat after it writes
-     * and announces the IP (docs/fleet.md "Network changes: an exit IP no reset made"). The mark also covers a claim
-     * that committed after this statement's snapshot: the row it locked is re-read then, the rotation's row is not.
+     * time, V29's index): the run announces the IP its reset brought, from the IP it started from; if the run fails,
+     * the next heartbeat after it writes and announces the IP (docs/fleet.md "Network changes: an exit IP no reset
+     * made"). Left: a claim that commits between this statement's snapshot and its lock of the modem's row is not seen
+     * (the row is re-read then, the rotation's row is not), so that heartbeat's IP is announced beside the reset's.
      *
      * <p>Rows: one per modem whose IP was written ({@code modem_id}), joined to each proxy {@code active} on it when the
      * IP before was known (not null, not the empty string a Hello without one stores): {@code (modem_id, id, order_id,
@@ -212,7 +211,6 @@ public class HeartbeatWriter {
                 join unnest($1::text[], $2::text[], $3::text[], $4::timestamp[]) as v(id, agent, ip, seen)
                   on m.id = v.id and m.agent_id = v.agent
                 where m.exit_ip is distinct from v.ip and m.updated_at < v.seen
-                  and (m.last_reset_at is null or m.last_reset_at < v.seen)
                   and not exists (select 1 from proxy_rotations r
                                   where r.modem_id = m.id and r.status = 'rotating' and r.give_up_at > $5)
                 for update of m skip locked),
