@@ -752,6 +752,179 @@ class AgentCommandFlowTest {
     private static final String HARD_COOLDOWN = "A hard reset of this proxy's modem is possible again in";
 
     /** Says Hello as {@code agent-<name>} (protocol 2: acks) with modems {@code <name>0..} in {@code locations}; welcomed. */
+    /**
+     * A modem's exit IP that changes without a reset of the fleet (the carrier reassigned it), as a heartbeat reports it,
+     * reaches every proxy active on the modem as {@code proxy.ip_rotated} with {@code trigger} network, each to its own
+     * reseller, from the IP the fleet knew, {@code mode} none and 0 attempts (docs/fleet.md "Network changes: an exit IP
+     * no reset made"); a proxy on the agent's other modem hears nothing of it. A heartbeat repeating the IP is no change:
+     * no second event. Before, the IP was stored and shown, and nobody heard of it.
+     */
+    @Test
+    void shouldAnnounceAnExitIpAHeartbeatReportsToEveryActiveProxyOnTheModem() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "ya", 34400, "LAX", "NYC");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-ya/modems/ya0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+            Placed elsewhere = placeOne(agent, "NYC");
+            heardLongAgo("agent-ya");
+
+            agent.heartbeatWithExitIps("ya0", "198.51.100.7", "ya1", "203.0.113.11");
+            for (Placed placed : List.of(first, second)) {
+                JsonNode event = awaitRotated(placed.id()); // schema-checked
+                assertEquals(placed.reseller(), event.get("reseller_id").asLong(), event.toString());
+                JsonNode data = event.get("data");
+                assertEquals("203.0.113.10", data.get("old_ip").asText(), event.toString());
+                assertEquals("198.51.100.7", data.get("new_ip").asText(), event.toString());
+                assertEquals("none", data.get("mode").asText(), event.toString());
+                assertEquals(0, data.get("attempts").asInt(), event.toString());
+                assertEquals("network", data.get("trigger").asText(), event.toString());
+                List<String> fields = new ArrayList<>();
+                data.fieldNames().forEachRemaining(fields::add);
+                assertEquals(List.of("proxy_id", "order_id", "old_ip", "new_ip", "mode", "attempts", "trigger"), fields);
+                given().header("Authorization", placed.token()).get(placed.base()).then().body("exit_ip", equalTo("198.51.100.7"));
+            }
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, elsewhere.id()), "another modem, its IP unchanged");
+
+            // The same IP again is no change; the other modem's change in the same heartbeats shows they were written.
+            await().atMost(WAIT).untilAsserted(() -> {
+                agent.heartbeatWithExitIps("ya0", "198.51.100.7", "ya1", "198.51.100.8");
+                assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, elsewhere.id()));
+            });
+            JsonNode other = awaitRotated(elsewhere.id());
+            assertEquals("203.0.113.11", other.get("data").get("old_ip").asText(), other.toString());
+            assertEquals("network", other.get("data").get("trigger").asText(), other.toString());
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()), "announced once");
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()), "announced once");
+        }
+    }
+
+    /**
+     * An agent that says Hello again after its modem reconnected with another exit IP: every proxy active on it hears
+     * {@code proxy.ip_rotated} (network) from the IP the fleet knew, in the Hello's transaction; a Hello repeating the IP
+     * announces nothing more (docs/fleet.md "Network changes: an exit IP no reset made").
+     */
+    @Test
+    void shouldAnnounceAnExitIpAHelloReportsToEveryActiveProxyOnTheModem() throws Throwable {
+        Placed placed;
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "ye", 34500, "LAX");
+            placed = placeOne(agent, "LAX");
+        }
+        for (int hello = 0; hello < 2; hello++) {
+            try (TestAgent again = new TestAgent(GRPC_PORT)) {
+                again.helloWithExitIps(ACKING, "agent-ye", "token-ye", 34500, 34510, "ye", new String[] {"LAX"},
+                        new String[] {"198.51.100.30"});
+                awaitWelcome(again);
+                // the event is written with the IP, in the Hello's transaction, before the Welcome
+                given().header("Authorization", placed.token()).get(placed.base()).then().body("exit_ip", equalTo("198.51.100.30"));
+                assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, placed.id()), "once, however many Hellos say it");
+            }
+        }
+        JsonNode event = awaitRotated(placed.id());
+        assertEquals(placed.reseller(), event.get("reseller_id").asLong(), event.toString());
+        assertEquals("203.0.113.10", event.get("data").get("old_ip").asText(), event.toString());
+        assertEquals("198.51.100.30", event.get("data").get("new_ip").asText(), event.toString());
+        assertEquals("none", event.get("data").get("mode").asText(), event.toString());
+        assertEquals(0, event.get("data").get("attempts").asInt(), event.toString());
+        assertEquals("network", event.get("data").get("trigger").asText(), event.toString());
+    }
+
+    /**
+     * An exit IP the fleet did not know before (a Hello without one stores the empty string) is not a change a reseller
+     * saw: the first IP a heartbeat reports is stored and shown, and not announced (docs/fleet.md "Network changes: an
+     * exit IP no reset made").
+     */
+    @Test
+    void shouldNotAnnounceTheFirstExitIpOfAModemThatHadNone() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            agent.helloWithExitIps(ACKING, "agent-yf", "token-yf", 34600, 34610, "yf", new String[] {"LAX"}, new String[] {""});
+            awaitWelcome(agent);
+            Placed placed = placeOne(agent, "LAX");
+            given().header("Authorization", placed.token()).get(placed.base()).then().body("exit_ip", equalTo(""));
+            heardLongAgo("agent-yf");
+
+            agent.heartbeatWithExitIps("yf0", "198.51.100.40");
+            await().atMost(WAIT).untilAsserted(() -> given().header("Authorization", placed.token()).get(placed.base()).then()
+                    .body("exit_ip", equalTo("198.51.100.40")));
+            // written in the transaction that stored the IP, so none now means none at all
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, placed.id()), "no known IP before: nothing announced");
+        }
+    }
+
+    /**
+     * While a reset of the modem runs, an exit IP a heartbeat reports is left to the reset: it is not written and not
+     * announced as a network change, and the reset's own {@code proxy.ip_rotated} (reset and modem_reset, from the IP
+     * the run started from) is the only one each proxy hears; the heartbeats repeating the reset's IP afterwards are no
+     * change (docs/fleet.md "Network changes: an exit IP no reset made").
+     */
+    @Test
+    void shouldLeaveAnExitIpAHeartbeatReportsDuringAResetOfTheModemToTheReset() throws Throwable {
+        try (TestAgent agent = new TestAgent(GRPC_PORT)) {
+            welcome(agent, "yg", 34700, "LAX", "NYC");
+            given().header("Authorization", "Bearer " + InternalTokens.fleet().operator()).contentType("application/json")
+                    .body("{\"capacity\": 2}").patch("/internal/agents/agent-yg/modems/yg0").then().statusCode(200);
+            Placed first = placeOne(agent, "LAX");
+            Placed second = placeOne(agent, "LAX");
+            Placed witness = placeOne(agent, "NYC");
+
+            var answer = CompletableFuture.supplyAsync(() -> reset(first.token(), first.base(), "fast"));
+            FleetMessage resetIp = agent.next(WAIT);
+            assertEquals("yg0", resetIp.getResetIp().getModemId(), resetIp.toString());
+            agent.ack(resetIp);
+            heardLongAgo("agent-yg"); // only the reset's being in flight holds the IP back
+            // the modem already has its new IP and the agent's heartbeat says so before the reset's result
+            agent.heartbeatWithExitIps("yg0", "198.51.100.50", "yg1", "198.51.100.51");
+            awaitRotated(witness.id()); // the other modem's change: that heartbeat has been written
+            given().header("Authorization", first.token()).get(first.base()).then().body("exit_ip", equalTo("203.0.113.10"));
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()), "left to the reset in flight");
+            assertEquals(0L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()), "left to the reset in flight");
+
+            agent.answerWithExitIp(resetIp, "198.51.100.50");
+            Response rotated = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(200, rotated.statusCode(), rotated.asString());
+            JsonNode asked = awaitRotated(first.id());
+            assertEquals("reset", asked.get("data").get("trigger").asText(), asked.toString());
+            assertEquals("203.0.113.10", asked.get("data").get("old_ip").asText(), asked.toString());
+            assertEquals("198.51.100.50", asked.get("data").get("new_ip").asText(), asked.toString());
+            JsonNode shared = awaitRotated(second.id());
+            assertEquals("modem_reset", shared.get("data").get("trigger").asText(), shared.toString());
+            assertEquals("203.0.113.10", shared.get("data").get("old_ip").asText(), shared.toString());
+
+            // after the reset recorded it, heartbeats repeating the IP are no change (the witness's second change shows
+            // they were written)
+            await().atMost(WAIT).untilAsserted(() -> {
+                agent.heartbeatWithExitIps("yg0", "198.51.100.50", "yg1", "198.51.100.52");
+                assertEquals(2L, outboxEvents(EventTypes.PROXY_IP_ROTATED, witness.id()));
+            });
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, first.id()), "the reset's event only");
+            assertEquals(1L, outboxEvents(EventTypes.PROXY_IP_ROTATED, second.id()), "the reset's event only");
+        }
+    }
+
+    /**
+     * Moves the agent's modems' last write 11 s back, as if its Hello and its placements were a heartbeat interval ago:
+     * the fleet's times are whole seconds, and a heartbeat in the same second as the row's last write is not newer than
+     * it, so it would be skipped for that reason alone.
+     */
+    private void heardLongAgo(String agentId) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(() -> sessionFactory.withTransaction(s -> s.createNativeQuery(
+                        "update modems set updated_at = updated_at - interval '11 seconds' where agent_id = :agent")
+                .setParameter("agent", agentId).executeUpdate()));
+    }
+
+    /** Waits for the Welcome that answers a Hello, passing over any command sent before it. */
+    private static void awaitWelcome(TestAgent agent) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (agent.next(WAIT).hasWelcome()) {
+                return;
+            }
+        }
+        throw new AssertionError("No Welcome within " + WAIT);
+    }
+
     private static void welcome(TestAgent agent, String name, int portStart, String... locations) throws InterruptedException {
         agent.hello(ACKING, "agent-" + name, "token-" + name, portStart, portStart + 10, name, locations);
         assertTrue(agent.next(WAIT).hasWelcome());

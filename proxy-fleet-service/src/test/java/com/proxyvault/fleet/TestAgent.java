@@ -44,12 +44,25 @@ class TestAgent implements AutoCloseable {
     /** As {@link #hello(String, String, int, int, String, String...)}, saying {@code protocolVersion} (2: acks commands). */
     void hello(int protocolVersion, String agentId, String token, int portStart, int portEnd, String modemPrefix,
                String... modemLocations) {
+        String[] exitIps = new String[modemLocations.length];
+        for (int i = 0; i < modemLocations.length; i++) {
+            exitIps[i] = "203.0.113." + (10 + i);
+        }
+        helloWithExitIps(protocolVersion, agentId, token, portStart, portEnd, modemPrefix, modemLocations, exitIps);
+    }
+
+    /**
+     * As {@link #hello(int, String, String, int, int, String, String...)}, each modem announced with its exit IP from
+     * {@code exitIps} (pairwise with {@code modemLocations}; the empty string: none, as an agent without a bearer address).
+     */
+    void helloWithExitIps(int protocolVersion, String agentId, String token, int portStart, int portEnd, String modemPrefix,
+                          String[] modemLocations, String[] exitIps) {
         Hello.Builder hello = Hello.newBuilder().setAgentId(agentId).setToken(token).setPublicHost("127.0.0.1")
                 .setAgentVersion("test").setPortRangeStart(portStart).setPortRangeEnd(portEnd)
                 .setProtocolVersion(protocolVersion);
         for (int i = 0; i < modemLocations.length; i++) {
             hello.addModems(ModemInfo.newBuilder().setModemId(modemPrefix + i).setLocationId(modemLocations[i])
-                    .setExitIp("203.0.113." + (10 + i)));
+                    .setExitIp(exitIps[i]));
         }
         outbound.onNext(AgentMessage.newBuilder().setHello(hello).build());
     }
@@ -99,6 +112,16 @@ class TestAgent implements AutoCloseable {
                 .setSentAtEpochMs(System.currentTimeMillis())
                 .addModems(com.proxyvault.contracts.agent.v1.ModemStatus.newBuilder().setModemId(modemId).setOnline(true)
                         .setExitIp(exitIp))).build());
+    }
+
+    /** A heartbeat reporting several modems' exit IPs: {@code modemAndIp} is {modem id, exit IP, modem id, exit IP, ...}. */
+    void heartbeatWithExitIps(String... modemAndIp) {
+        var heartbeat = com.proxyvault.contracts.agent.v1.Heartbeat.newBuilder().setSentAtEpochMs(System.currentTimeMillis());
+        for (int i = 0; i < modemAndIp.length; i += 2) {
+            heartbeat.addModems(com.proxyvault.contracts.agent.v1.ModemStatus.newBuilder().setModemId(modemAndIp[i])
+                    .setOnline(true).setExitIp(modemAndIp[i + 1]));
+        }
+        outbound.onNext(AgentMessage.newBuilder().setHeartbeat(heartbeat).build());
     }
 
     /** "Received": the CommandAck an agent of protocol 2 sends when a command arrives. */

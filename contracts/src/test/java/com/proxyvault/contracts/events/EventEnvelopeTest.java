@@ -140,6 +140,31 @@ class EventEnvelopeTest {
         assertEquals(written, EventJson.read(mapper, EventJson.write(mapper, written), OrderFailed.class));
     }
 
+    /**
+     * A change of exit IP no reset made ({@code trigger} network; docs/fleet.md "Network changes"): {@code mode} "none"
+     * and {@code attempts} 0, the fields present and typed as before; the schema holds each trigger to its own values.
+     */
+    @Test
+    void shouldWriteANetworkChangeWithNoResetModeAndZeroAttempts() {
+        String network = EventJson.write(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, 7,
+                ProxyIpRotated.network(5, 42, "203.0.113.10", "203.0.113.77")));
+        EventSchemas.assertValid(network);
+        assertTrue(network.contains("\"mode\":\"none\",\"attempts\":0,\"trigger\":\"network\""), network);
+        // a network change from no known IP is not announced, and says no reset mode
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(
+                EventTypes.PROXY_IP_ROTATED, 7, ProxyIpRotated.network(5, 42, null, "203.0.113.77")))));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(
+                EventTypes.PROXY_IP_ROTATED, 7, new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "fast", 1,
+                        ProxyIpRotated.NETWORK)))));
+        // a reset (said or, before the field, implied) still names its mode and at least one attempt
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(
+                EventTypes.PROXY_IP_ROTATED, 7, new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77",
+                        ProxyIpRotated.NO_RESET, 0, ProxyIpRotated.RESET)))));
+        assertThrows(AssertionError.class, () -> EventSchemas.assertValid(EventJson.write(mapper, EventEnvelope.of(
+                EventTypes.PROXY_IP_ROTATED, 7, new ProxyIpRotated(5, 42, "203.0.113.10", "203.0.113.77", "fast", 0,
+                        null)))));
+    }
+
     @Test
     void shouldWriteMoneyAsStringAndTimesWithoutZone() {
         String json = EventJson.write(mapper, EventEnvelope.of(EventTypes.ORDER_PAID, 7,

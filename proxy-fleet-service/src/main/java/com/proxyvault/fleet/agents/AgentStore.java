@@ -1,9 +1,16 @@
 package com.proxyvault.fleet.agents;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.proxyvault.contracts.events.EventEnvelope;
+import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyIpRotated;
+import com.proxyvault.fleet.proxies.ProxyRotations;
+import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.platform.time.ClockProducer;
 import com.proxyvault.contracts.agent.v1.Hello;
 import com.proxyvault.contracts.agent.v1.ModemInfo;
 import com.proxyvault.fleet.proxies.ProxyStatus;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -34,8 +41,12 @@ public class AgentStore {
 
     private final FleetReplicas replicas;
 
-    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock, AgentLiveness liveness, FleetReplicas replicas) {
+    private final ObjectMapper mapper;
+
+    public AgentStore(Mutiny.SessionFactory sessionFactory, Clock clock, AgentLiveness liveness, FleetReplicas replicas,
+                      ObjectMapper mapper) {
         this.liveness = liveness;
+        this.mapper = mapper;
         this.replicas = replicas;
         this.sessionFactory = sessionFactory;
         this.clock = clock;
@@ -59,6 +70,9 @@ public class AgentStore {
      * plus four: a fleet restart brings every agent's Hello at once (10,000 in bench/fleet), and each statement is a
      * round trip and Hibernate's work per Hello (docs/fleet.md "A Hello in one statement"). A modem in a location
      * the fleet does not know is left out and logged, as before; a modem id announced twice counts once (the last).
+     * A modem whose known exit IP the Hello changes, outside a reset in flight, is announced to every proxy active on it
+     * as {@code proxy.ip_rotated} with {@code trigger} network, in the same transaction (docs/fleet.md "Network changes:
+     * an exit IP no reset made").
      */
     public Uni<Void> register(Hello hello, UUID stream) {
         LocalDateTime now = now();
@@ -81,16 +95,19 @@ public class AgentStore {
                         .setParameter("active", ProxyStatus.ACTIVE)
                         .setParameter("offline", ProxyStatus.OFFLINE)
                         .setParameter("disconnected", ProxyStatus.DISCONNECTED)
+                        .setParameter("rotating", ProxyRotations.ROTATING)
                         .getResultList()
                         .chain(rows -> {
                             List<Object[]> revived = new ArrayList<>();
                             List<Object> stranded = new ArrayList<>();
                             List<Object[]> modemless = new ArrayList<>();
+                            List<Object[]> network = new ArrayList<>();
                             for (Object[] row : rows) {
                                 switch ((String) row[0]) {
                                     case "revived" -> revived.add(java.util.Arrays.copyOfRange(row, 1, 5));
                                     case "stranded" -> stranded.add(row[1]);
                                     case "modemless" -> modemless.add(java.util.Arrays.copyOfRange(row, 1, 5));
+                                    case "network" -> network.add(row);
                                     default -> {
                                         ModemInfo modem = modems.get((String) row[4]);
                                         LOG.warnf("Agent %s reports modem %s in unknown location %s: ignored", agentId,
@@ -108,9 +125,29 @@ public class AgentStore {
                                         + " Hello announces it again", agentId, modemless.size());
                             }
                             return liveness.announceOnline(session, agentId, revived)
-                                    .chain(() -> liveness.announceOffline(session, modemless, now));
+                                    .chain(() -> liveness.announceOffline(session, modemless, now))
+                                    .chain(() -> announceNetworkChanges(session, agentId, network));
                         }))
                 .replaceWithVoid();
+    }
+
+    /**
+     * {@code proxy.ip_rotated} with {@code trigger} {@value ProxyIpRotated#NETWORK} for each {@code 'network'} row of
+     * {@link #REGISTER} ({@code kind, id, order_id, reseller_id, modem_id, old_ip, new_ip}), each to its proxy's own
+     * reseller, in the Hello's transaction (docs/fleet.md "Network changes: an exit IP no reset made").
+     */
+    private Uni<Void> announceNetworkChanges(Mutiny.Session session, String agentId, List<Object[]> rows) {
+        if (rows.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        LOG.infof("Agent %s announced new exit IPs outside a verified rotation: %d proxy.ip_rotated (network)", agentId,
+                rows.size());
+        return Multi.createFrom().iterable(rows)
+                .onItem().transformToUniAndConcatenate(row -> Outbox.append(session, mapper, EventEnvelope.of(
+                        EventTypes.PROXY_IP_ROTATED, ((Number) row[3]).longValue(),
+                        ProxyIpRotated.network(((Number) row[1]).longValue(), ((Number) row[2]).longValue(),
+                                (String) row[5], (String) row[6]), clock)).replaceWith(true))
+                .collect().last().replaceWithVoid();
     }
 
     /**
@@ -121,7 +158,18 @@ public class AgentStore {
      * active proxies on a modem it no longer announces offline. Rows: {@code ('revived', id, order_id, reseller_id,
      * null)} per revived proxy, {@code ('stranded', ...)} per disconnected one, {@code ('modemless', ...)} per one
      * taken offline, {@code ('unknown-location', null, null, null, modem_id)} per announced modem in an unknown
-     * location.
+     * location, each followed by two null columns ({@code old_ip}, {@code new_ip}).
+     *
+     * <p>And {@code ('network', id, order_id, reseller_id, modem_id, old_ip, new_ip)} per proxy active on an announced
+     * modem (its port in range) whose exit IP the Hello changes from a known one to another known one, outside a verified
+     * reset: announced as {@code proxy.ip_rotated} with {@code trigger} network (docs/fleet.md "Network changes: an exit
+     * IP no reset made"). {@code changing} locks only those modems, so {@code old_ip} is the row as it is, not as the
+     * snapshot saw it (a rotation that committed meanwhile is re-read, and then often no change at all); the upsert takes
+     * its rows from a join with it, so each such modem is locked and read before the upsert writes it (a row this
+     * command already wrote would be passed over by the lock). A modem
+     * with a reset in flight keeps its IP and announces nothing (the run records and announces the IP its reset brought;
+     * if it fails, the next heartbeat does). Proxies the Hello revives hear {@code proxy.online} instead, as after a
+     * verified reset an offline proxy hears nothing and {@code GET} shows the IP.
      */
     static final String REGISTER = """
             with agent as (
@@ -138,10 +186,19 @@ public class AgentStore {
                        exists (select 1 from locations l where l.id = v.location_id) as known
                 from unnest(cast(:modemIds as text[]), cast(:locations as text[]), cast(:is5g as boolean[]),
                             cast(:exitIps as text[])) as v(modem_id, location_id, is_5g, exit_ip)),
+            changing as (
+                select m.id, m.exit_ip as old_ip, a.exit_ip as new_ip,
+                       exists (select 1 from proxy_rotations r where r.modem_id = m.id and r.status = :rotating
+                                                                 and r.give_up_at > :now) as in_flight
+                from modems m join announced a on m.id = cast(:id as text) || '/' || a.modem_id
+                where m.agent_id = :id and a.known and m.exit_ip is distinct from a.exit_ip
+                for no key update of m),
             upserted as (
                 insert into modems (id, agent_id, modem_id, location_id, is_5g, exit_ip, online, updated_at)
-                select cast(:id as text) || '/' || a.modem_id, :id, a.modem_id, a.location_id, a.is_5g, a.exit_ip, true, :now
-                from announced a where a.known
+                select cast(:id as text) || '/' || a.modem_id, :id, a.modem_id, a.location_id, a.is_5g,
+                       case when c.in_flight then c.old_ip else a.exit_ip end, true, :now
+                from announced a left join changing c on c.id = cast(:id as text) || '/' || a.modem_id
+                where a.known
                 on conflict (id) do update set location_id = excluded.location_id, is_5g = excluded.is_5g,
                     exit_ip = excluded.exit_ip, online = true, updated_at = excluded.updated_at, removed_at = null
                 returning id),
@@ -162,13 +219,19 @@ public class AgentStore {
                 where p.agent_id = :id and p.status = :active and p.port between :start and :end
                   and p.modem_id not in (select id from upserted)
                 returning p.id, p.order_id, p.reseller_id)
-            select 'revived' as kind, r.id, r.order_id, r.reseller_id, cast(null as text) as modem_id from revived r
+            select 'revived' as kind, r.id, r.order_id, r.reseller_id, cast(null as text) as modem_id,
+                   cast(null as text) as old_ip, cast(null as text) as new_ip from revived r
             union all
-            select 'stranded', s.id, s.order_id, s.reseller_id, null from stranded s
+            select 'stranded', s.id, s.order_id, s.reseller_id, null, null, null from stranded s
             union all
-            select 'modemless', m.id, m.order_id, m.reseller_id, null from modemless m
+            select 'modemless', m.id, m.order_id, m.reseller_id, null, null, null from modemless m
             union all
-            select 'unknown-location', null, null, null, a.modem_id from announced a where not a.known""";
+            select 'unknown-location', null, null, null, a.modem_id, null, null from announced a where not a.known
+            union all
+            select 'network', p.id, p.order_id, p.reseller_id, c.id, c.old_ip, c.new_ip from changing c
+            join proxies p on p.modem_id = c.id and p.agent_id = :id and p.status = :active
+                          and p.port between :start and :end
+            where not c.in_flight and c.old_ip <> '' and c.new_ip <> ''""";
 
     /**
      * The agent's stream {@code stream} on this replica ended: it is no longer connected, and no longer held here —

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.proxyvault.contracts.agent.v1.FleetMessage;
 import com.proxyvault.contracts.events.EventEnvelope;
 import com.proxyvault.contracts.events.EventTypes;
+import com.proxyvault.contracts.events.ProxyIpRotated;
 import com.proxyvault.contracts.events.ProxyOnline;
 import com.proxyvault.platform.outbox.Outbox;
 import com.proxyvault.contracts.agent.v1.ModemStatus;
@@ -16,6 +17,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,7 +35,7 @@ import java.util.Map;
 
 /**
  * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
- * transaction of one statement per kind (agents, traffic, revivals, releases; plus one per extra traffic round; changed exit IPs after it, on their own), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
+ * transaction of one statement per kind (agents, traffic, revivals, releases; plus one per extra traffic round; changed exit IPs after it, in a transaction of their own with the {@code proxy.ip_rotated} they cause), every {@code proxyvault.fleet.heartbeat-flush-interval} (250 ms), instead
  * of one transaction with one statement per served proxy per heartbeat (docs/fleet.md "Heartbeats: one write per
  * second"; bench/fleet measured the difference, docs/benchmarks.md "bench/fleet").
  *
@@ -50,7 +52,9 @@ import java.util.Map;
  * "Releases without a caller"), and active ones reported on another port than their place are sent their place again,
  * one query for the whole batch. And for agents whose heartbeats list every proxy they serve (protocol 3), the active
  * proxies their latest heartbeat did not list, or listed with another fingerprint ({@link #SUSPECTS}), are sent their
- * place again once two heartbeats in a row show it (docs/fleet.md "Heartbeats as reconciliation").
+ * place again once two heartbeats in a row show it (docs/fleet.md "Heartbeats as reconciliation"). A modem's exit IP
+ * that changed from a known one outside a verified reset is announced to every proxy active on it ({@link #UPDATE_EXIT_IPS},
+ * docs/fleet.md "Network changes: an exit IP no reset made").
  *
  * <p>A failed write is logged and its batch dropped, as a failed per-heartbeat transaction was: the next
  * heartbeat (10 s) carries the agent's time and every proxy's running totals again.
@@ -178,9 +182,9 @@ public class HeartbeatWriter {
             returning p.id, p.order_id, p.reseller_id, p.agent_id""";
     /**
      * The modems' exit IPs as the batch's heartbeats report them ({@code $1} fleet modem ids, {@code $2} their agents,
-     * {@code $3} the IPs, {@code $4} when each heartbeat arrived): written where it changed and the row was not written
-     * since that heartbeat arrived ({@code updated_at}). A reset the fleet gave up on (no ack in time: "nothing was
-     * changed") that the agent still carried out once it got it, or a modem that reconnected with a new address by
+     * {@code $3} the IPs, {@code $4} when each heartbeat arrived; {@code $5} now): written where it changed and the row was
+     * not written since that heartbeat arrived ({@code updated_at}). A reset the fleet gave up on (no ack in time: "nothing
+     * was changed") that the agent still carried out once it got it, or a modem that reconnected with a new address by
      * itself, left {@code exit_ip} (and a verified rotation's "before") wrong until the agent's next Hello (new-user
      * review, stop 30, H1). The {@code updated_at} test keeps a heartbeat that was sent before a verified rotation
      * ended, and written after the rotation stored the new IP, from putting the old one back: the agent sends the
@@ -188,15 +192,33 @@ public class HeartbeatWriter {
      * only modem rows and skipping locked ones: inside the batch (agents locked first, then modems) it could deadlock
      * with a placement (a modem locked first, then its agent; static review, stop 31, finding 2); a skipped modem's IP
      * comes again with the agent's next heartbeat.
+     *
+     * <p>A modem with a reset in flight is left alone ({@code proxy_rotations} {@code rotating} before its give-up
+     * time, V29's index): the run announces the IP its reset brought, from the IP it started from; if the run fails,
+     * the next heartbeat after it writes and announces the IP (docs/fleet.md "Network changes: an exit IP no reset
+     * made"). Left: a claim that commits between this statement's snapshot and its lock of the modem's row is not seen
+     * (the row is re-read then, the rotation's row is not), so that heartbeat's IP is announced beside the reset's.
+     *
+     * <p>Rows: one per modem whose IP was written ({@code modem_id}), joined to each proxy {@code active} on it when the
+     * IP before was known (not null, not the empty string a Hello without one stores): {@code (modem_id, id, order_id,
+     * reseller_id, old_ip, new_ip)}, {@code id} null for a modem with nobody to tell. {@code old_ip} comes from the row
+     * locked, so a write committed meanwhile is the "before". Nothing is read per proxy unless an IP changed: the
+     * heartbeat path stays one statement (bench/fleet).
      */
     static final String UPDATE_EXIT_IPS = """
             with changed as (
-                select m.id, v.ip, v.seen from modems m
+                select m.id, v.ip, v.seen, m.exit_ip as old_ip from modems m
                 join unnest($1::text[], $2::text[], $3::text[], $4::timestamp[]) as v(id, agent, ip, seen)
                   on m.id = v.id and m.agent_id = v.agent
                 where m.exit_ip is distinct from v.ip and m.updated_at < v.seen
-                for update of m skip locked)
-            update modems m set exit_ip = c.ip, updated_at = c.seen from changed c where m.id = c.id""";
+                  and not exists (select 1 from proxy_rotations r
+                                  where r.modem_id = m.id and r.status = 'rotating' and r.give_up_at > $5)
+                for update of m skip locked),
+            written as (
+                update modems m set exit_ip = c.ip, updated_at = c.seen from changed c where m.id = c.id
+                returning m.id, c.old_ip, c.ip)
+            select w.id as modem_id, p.id, p.order_id, p.reseller_id, w.old_ip, w.ip as new_ip from written w
+            left join proxies p on p.modem_id = w.id and p.status = 'active' and w.old_ip <> ''""";
     static final String APPEND_EVENT = """
             insert into outbox_events (id, topic, message_key, payload, traceparent) values ($1, $2, $3, $4, $5)""";
 
@@ -425,17 +447,43 @@ public class HeartbeatWriter {
             ips[i] = e.exitIp();
             at[i] = e.at();
         }
-        return pool.preparedQuery(UPDATE_EXIT_IPS)
-                .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfString(agents).addArrayOfString(ips).addArrayOfLocalDateTime(at))
-                .invoke(rows -> {
-                    if (rows.rowCount() > 0) {
-                        LOG.infof("%d modems' exit IPs changed outside a verified rotation (heartbeats)", rows.rowCount());
-                    }
-                })
-                .replaceWithVoid()
+        // A transaction per flush (not per heartbeat): the events go out with the IP they announce or not at all.
+        return pool.withTransaction(connection -> connection.preparedQuery(UPDATE_EXIT_IPS)
+                        .execute(Tuple.tuple().addArrayOfString(ids).addArrayOfString(agents).addArrayOfString(ips)
+                                .addArrayOfLocalDateTime(at).addLocalDateTime(ClockProducer.utcNow(clock)))
+                        .chain(rows -> announceNetworkChanges(connection, rows)))
                 // the batch itself is written: a failure here costs only these IPs until the next heartbeat
                 .onFailure().invoke(e -> LOG.warnf("Writing modems' exit IPs from heartbeats failed: %s", e.toString()))
                 .onFailure().recoverWithNull();
+    }
+
+    /**
+     * {@code proxy.ip_rotated} with {@code trigger} {@value ProxyIpRotated#NETWORK} ({@code mode} none, 0 attempts) for
+     * each proxy row {@link #UPDATE_EXIT_IPS} returned, each to its own reseller, in the transaction that wrote the IP
+     * (docs/fleet.md "Network changes: an exit IP no reset made"). A change of exit IP the fleet only learns from the
+     * agent changes every proxy's IP on that modem just as a reset does, and a reseller keeping an allowlist in sync
+     * missed it before.
+     */
+    private Uni<Void> announceNetworkChanges(SqlConnection connection, RowSet<Row> rows) {
+        if (rows.rowCount() == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        java.util.Set<String> modems = new java.util.HashSet<>();
+        List<Tuple> events = new ArrayList<>();
+        for (Row row : rows) {
+            modems.add(row.getString("modem_id"));
+            Long proxyId = row.getLong("id");
+            if (proxyId != null) {
+                Outbox.Row event = Outbox.row(mapper, EventEnvelope.of(EventTypes.PROXY_IP_ROTATED, row.getLong("reseller_id"),
+                        ProxyIpRotated.network(proxyId, row.getLong("order_id"), row.getString("old_ip"), row.getString("new_ip")),
+                        clock));
+                events.add(Tuple.of(event.id(), event.topic(), event.key(), event.payload(), event.traceparent()));
+            }
+        }
+        LOG.infof("%d modems' exit IPs changed outside a verified rotation (heartbeats): %d proxy.ip_rotated (network)",
+                modems.size(), events.size());
+        return events.isEmpty() ? Uni.createFrom().voidItem()
+                : connection.preparedQuery(APPEND_EVENT).executeBatch(events).replaceWithVoid();
     }
 
     private Uni<Void> updateTraffic(SqlConnection connection, List<List<HeartbeatBatch.Report>> rounds, int index) {
