@@ -88,39 +88,50 @@ public class DeliveryStore {
      * per-endpoint limit), sent as one line so the Vert.x client keeps it prepared (2048 characters at most:
      * DeliveryStoreStatementTest). Its steps:
      * <ol>
-     * <li>{@code pending}: every endpoint that has a pending delivery, one probe of
-     *     {@code deliveries_pending_by_webhook} each (a skip scan: the next webhook id after the last);</li>
-     * <li>{@code open}: those that are live, enabled and have free slots on this replica; a full endpoint is
-     *     left out here, before any row of its is read;</li>
+     * <li>{@code busy}, {@code held}: this replica's attempts in flight by endpoint and by reseller;</li>
+     * <li>{@code pending}: every endpoint that has a pending delivery with its earliest {@code next_attempt_at},
+     *     one probe of {@code deliveries_pending_by_webhook} each (a skip scan: the first entry after the last
+     *     endpoint's);</li>
+     * <li>{@code open}: those with a due delivery that are live, enabled and have free slots on this replica; an
+     *     endpoint that is full or only waits for retries is left out here, before any more of its rows is read;</li>
      * <li>{@code picked}: for each open endpoint its oldest due rows, at most its free slots (and {@code limit}),
-     *     one range of the same index; {@code turn} numbers them per endpoint from 1, and {@code round} numbers
-     *     them per reseller by (turn, age): every endpoint's first row before any endpoint's second, within a
-     *     reseller;</li>
+     *     one range of the same index; {@code turn} numbers them per endpoint from 1 and {@code round} per
+     *     reseller, by the endpoint's attempts in flight + turn, then age: within a reseller, every endpoint's
+     *     first row before any endpoint's second (an attempt in flight counts as a row taken); the reseller's
+     *     attempts in flight are added to {@code round};</li>
      * <li>{@code due}: the first {@code limit} by (round, age): every reseller's first row before any reseller's
-     *     second, locked with {@code skip locked} and "still due" repeated;</li>
+     *     second, the reseller with fewer attempts in flight first (so a claim with room for one row, as when a
+     *     full replica frees a slot, goes to the reseller holding the fewest, not to the oldest backlog); locked
+     *     with {@code skip locked} and "still due" repeated;</li>
      * <li>the lease: {@code attempts} + 1 and {@code next_attempt_at} pushed by $2 seconds.</li>
      * </ol>
      */
     static final String CLAIM = """
-            with recursive busy as (select * from unnest($3::bigint[], $4::int[]) as b(webhook_id, in_flight)),
-            pending(webhook_id) as (
-                select min(webhook_id) from deliveries where status = 'pending'
+            with recursive busy as (
+                select b.*, w.reseller_id from unnest($3::bigint[], $4::int[]) as b(webhook_id, in_flight)
+                join webhooks w on w.id = b.webhook_id),
+            held as (select reseller_id, sum(in_flight) as n from busy group by 1),
+            pending(webhook_id, at) as (
+                (select webhook_id, next_attempt_at from deliveries where status = 'pending'
+                 order by webhook_id, next_attempt_at, id limit 1)
                 union all
-                select (select min(d.webhook_id) from deliveries d where d.status = 'pending' and d.webhook_id > p.webhook_id)
-                from pending p where p.webhook_id is not null),
+                select n.* from pending p cross join lateral (
+                    select webhook_id, next_attempt_at from deliveries where status = 'pending' and webhook_id > p.webhook_id
+                    order by webhook_id, next_attempt_at, id limit 1) n),
             open as (
-                select w.id, w.reseller_id, $5::int - coalesce(b.in_flight, 0) as free
+                select w.id, w.reseller_id, coalesce(b.in_flight, 0) as used
                 from pending p join webhooks w on w.id = p.webhook_id and w.deleted_at is null and w.disabled_at is null
                 left join busy b on b.webhook_id = w.id
-                where coalesce(b.in_flight, 0) < $5::int),
+                where p.at <= (now() at time zone 'utc') and coalesce(b.in_flight, 0) < $5::int),
             picked as (
-                select c.id, c.at, row_number() over (partition by o.reseller_id order by c.turn, c.at, c.id) as round
-                from open o cross join lateral (
+                select c.id, c.at, coalesce(h.n, 0) + row_number() over (
+                    partition by o.reseller_id order by o.used + c.turn, c.at, c.id) as round
+                from open o left join held h on h.reseller_id = o.reseller_id cross join lateral (
                     select d.id, d.next_attempt_at as at, row_number() over (order by d.next_attempt_at, d.id) as turn
                     from deliveries d
                     where d.webhook_id = o.id and d.status = 'pending' and d.next_attempt_at <= (now() at time zone 'utc')
                     order by d.next_attempt_at, d.id
-                    limit least(o.free, $1::int)) c),
+                    limit least($5::int - o.used, $1::int)) c),
             due as (
                 select d.id from picked p join deliveries d on d.id = p.id
                 where d.status = 'pending' and d.next_attempt_at <= (now() at time zone 'utc')
@@ -147,8 +158,9 @@ public class DeliveryStore {
      * Now every endpoint with due rows and a free slot on this replica is in every claim: it reads at most its
      * free slots of rows per such endpoint (8 by default) plus one index probe per endpoint with pending rows,
      * however long any backlog is. When {@code limit} is smaller than what is due, the rows are taken round-robin
-     * across resellers, and within a reseller across its endpoints (docs/webhooks.md "Isolation"): a reseller
-     * with many endpoints or a long backlog gets one row per round like everyone else.
+     * across resellers, and within a reseller across its endpoints, counting the attempts each has in flight on
+     * this replica as rows already taken (docs/webhooks.md "Fair order"): a reseller with many endpoints or a long
+     * backlog gets one row per round like everyone else, and gets it after those with fewer attempts in flight.
      *
      * <p>{@code picked} reads the statement's snapshot without locks; {@code due} locks (skipping rows another
      * claim holds) and repeats "still due". That repetition is what keeps two concurrent claims (replicas) apart:

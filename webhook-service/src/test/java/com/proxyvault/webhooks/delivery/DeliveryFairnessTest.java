@@ -135,6 +135,26 @@ class DeliveryFairnessTest {
     }
 
     @Test
+    void shouldGiveASlotThatFreesToTheResellerWithFewerAttemptsInFlight() throws Exception {
+        // A full replica frees its slots one at a time, and a claim with room for one row takes the first round's
+        // first row: by age alone that is always the backlog's oldest, whose reseller already holds the replica.
+        long holding = newReseller();
+        long slow = webhook(holding);
+        long otherOfTheSame = webhook(holding);
+        due(slow, holding, 20, "2 hours");
+        due(otherOfTheSame, holding, 20, "2 hours");
+        long waiting = newReseller();
+        long tested = webhook(waiting);
+        List<Long> itsTest = due(tested, waiting, 1, "1 second");
+
+        List<DueDelivery> claimed = claim(1, Map.of(slow, 5));
+
+        assertEquals(itsTest, ids(claimed), "the reseller with nothing in flight first, though its row is the newest");
+        assertEquals(List.of(otherOfTheSame), webhookIds(claim(1, Map.of(slow, 5))),
+                "within the reseller, the endpoint with nothing in flight first");
+    }
+
+    @Test
     void shouldNotQueueASecondPendingDeliveryOfAnEventOnReplay() throws Exception {
         long reseller = newReseller();
         Registered webhook = register(reseller, "http://127.0.0.1:9/replayed", "*");
