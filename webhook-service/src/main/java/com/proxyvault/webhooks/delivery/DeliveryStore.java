@@ -52,8 +52,6 @@ public class DeliveryStore {
 
     private static final Logger LOG = Logger.getLogger(DeliveryStore.class);
     private static final int MAX_ERROR_LENGTH = 500;
-    /** How many due rows one claim looks at to fill per-endpoint quotas (oldest first). */
-    private static final int CANDIDATES = 2000;
 
     /** Most successful attempts one group commit writes. */
     static final int MAX_SUCCESS_BATCH = 500;
@@ -86,50 +84,100 @@ public class DeliveryStore {
     }
 
     /**
-     * Claims up to {@code limit} due pending deliveries of live, enabled endpoints for one attempt each,
-     * oldest first, at most {@code perEndpoint} per endpoint counting those {@code inFlight} already.
+     * The claim ({@link #claimDue}; $1 limit, $2 lease in seconds, $3/$4 attempts in flight by webhook id, $5 the
+     * per-endpoint limit), sent as one line so the Vert.x client keeps it prepared (2048 characters at most:
+     * DeliveryStoreStatementTest). Its steps:
+     * <ol>
+     * <li>{@code busy}, {@code held}: this replica's attempts in flight by endpoint and by reseller;</li>
+     * <li>{@code pending}: every endpoint that has a pending delivery with its earliest {@code next_attempt_at},
+     *     one probe of {@code deliveries_pending_by_webhook} each (a skip scan: the first entry after the last
+     *     endpoint's);</li>
+     * <li>{@code open}: those with a due delivery that are live, enabled and have free slots on this replica; an
+     *     endpoint that is full or only waits for retries is left out here, before any more of its rows is read;</li>
+     * <li>{@code picked}: for each open endpoint its oldest due rows, at most its free slots (and {@code limit}),
+     *     one range of the same index; {@code turn} numbers them per endpoint from 1 and {@code round} per
+     *     reseller, by the endpoint's attempts in flight + turn, then age: within a reseller, every endpoint's
+     *     first row before any endpoint's second (an attempt in flight counts as a row taken); the reseller's
+     *     attempts in flight are added to {@code round};</li>
+     * <li>{@code due}: the first {@code limit} by (round, age): every reseller's first row before any reseller's
+     *     second, the reseller with fewer attempts in flight first (so a claim with room for one row, as when a
+     *     full replica frees a slot, goes to the reseller holding the fewest, not to the oldest backlog); locked
+     *     with {@code skip locked} and "still due" repeated;</li>
+     * <li>the lease: {@code attempts} + 1 and {@code next_attempt_at} pushed by $2 seconds.</li>
+     * </ol>
+     */
+    static final String CLAIM = """
+            with recursive busy as (
+                select b.*, w.reseller_id from unnest($3::bigint[], $4::int[]) as b(webhook_id, in_flight)
+                join webhooks w on w.id = b.webhook_id),
+            held as (select reseller_id, sum(in_flight) as n from busy group by 1),
+            pending(webhook_id, at) as (
+                (select webhook_id, next_attempt_at from deliveries where status = 'pending'
+                 order by webhook_id, next_attempt_at, id limit 1)
+                union all
+                select n.* from pending p cross join lateral (
+                    select webhook_id, next_attempt_at from deliveries where status = 'pending' and webhook_id > p.webhook_id
+                    order by webhook_id, next_attempt_at, id limit 1) n),
+            open as (
+                select w.id, w.reseller_id, coalesce(b.in_flight, 0) as used
+                from pending p join webhooks w on w.id = p.webhook_id and w.deleted_at is null and w.disabled_at is null
+                left join busy b on b.webhook_id = w.id
+                where p.at <= (now() at time zone 'utc') and coalesce(b.in_flight, 0) < $5::int),
+            picked as (
+                select c.id, c.at, coalesce(h.n, 0) + row_number() over (
+                    partition by o.reseller_id order by o.used + c.turn, c.at, c.id) as round
+                from open o left join held h on h.reseller_id = o.reseller_id cross join lateral (
+                    select d.id, d.next_attempt_at as at, row_number() over (order by d.next_attempt_at, d.id) as turn
+                    from deliveries d
+                    where d.webhook_id = o.id and d.status = 'pending' and d.next_attempt_at <= (now() at time zone 'utc')
+                    order by d.next_attempt_at, d.id
+                    limit least($5::int - o.used, $1::int)) c),
+            due as (
+                select d.id from picked p join deliveries d on d.id = p.id
+                where d.status = 'pending' and d.next_attempt_at <= (now() at time zone 'utc')
+                order by p.round, p.at, p.id
+                limit $1::int
+                for update of d skip locked)
+            update deliveries d
+            set attempts = d.attempts + 1,
+                next_attempt_at = (now() at time zone 'utc') + make_interval(secs => $2)
+            from due, webhooks w
+            where d.id = due.id and w.id = d.webhook_id
+            returning d.id, d.webhook_id, d.attempts, d.event_type, d.event_id, d.payload, w.url, w.secret,
+                      case when w.previous_secret_expires_at > (now() at time zone 'utc')
+                           then w.previous_secret end as previous_secret""".replaceAll("\\s+", " ").strip();
+
+    /**
+     * Claims up to {@code limit} due pending deliveries of live, enabled endpoints for one attempt each, at most
+     * {@code perEndpoint} per endpoint counting those {@code inFlight} already, each endpoint's oldest first.
      *
-     * <p>{@code oldest} reads the statement's snapshot without locks; {@code due} locks (skipping rows another
+     * <p>Work is found per endpoint ({@link #CLAIM}), never in a window of the oldest due rows of all endpoints:
+     * the claim before 2026-12-03 read the 2,000 oldest due rows and only then dropped those of full endpoints,
+     * so three endpoints answering after 14 s with 3,500 replayed rows kept another reseller's test pending for
+     * minutes, and an old bench's dead endpoints delayed a 5-second retry by 2 minutes (hostile review, HIGH).
+     * Now every endpoint with due rows and a free slot on this replica is in every claim: it reads at most its
+     * free slots of rows per such endpoint (8 by default) plus one index probe per endpoint with pending rows,
+     * however long any backlog is. When {@code limit} is smaller than what is due, the rows are taken round-robin
+     * across resellers, and within a reseller across its endpoints, counting the attempts each has in flight on
+     * this replica as rows already taken (docs/webhooks.md "Fair order"): a reseller with many endpoints or a long
+     * backlog gets one row per round like everyone else, and gets it after those with fewer attempts in flight.
+     *
+     * <p>{@code picked} reads the statement's snapshot without locks; {@code due} locks (skipping rows another
      * claim holds) and repeats "still due". That repetition is what keeps two concurrent claims (replicas) apart:
      * a row another claim leased and committed after this statement's snapshot is not skipped (its lock is gone),
      * and PostgreSQL re-evaluates only {@code due}'s own conditions on the row's newest version, where the lease
      * has moved {@code next_attempt_at} into the future. Without it both claims returned the row and it was sent
      * twice (WebhookDeliveryTest, concurrent claims).
      *
-     * @param inFlight attempts this replica has in flight, by webhook id
+     * @param limit       most rows claimed (the replica's room, at most the batch size)
+     * @param perEndpoint the per-endpoint limit ({@code proxyvault.webhooks.endpoint-concurrency})
+     * @param inFlight    attempts this replica has in flight, by webhook id
+     * @param lease       how far {@code next_attempt_at} is pushed (longer than an attempt can take)
      */
     public Uni<List<DueDelivery>> claimDue(int limit, int perEndpoint, Map<Long, Integer> inFlight, Duration lease) {
         EndpointsInFlight busy = EndpointsInFlight.of(inFlight);
-        return pool.preparedQuery("""
-                        with busy as (select * from unnest($3::bigint[], $4::int[]) as b(webhook_id, in_flight)),
-                        oldest as (
-                            select d.id, d.webhook_id, d.next_attempt_at from deliveries d
-                            where d.status = 'pending' and d.next_attempt_at <= (now() at time zone 'utc')
-                            order by d.next_attempt_at, d.id
-                            limit $6),
-                        ranked as (
-                            select o.id, o.next_attempt_at,
-                                   row_number() over (partition by o.webhook_id order by o.next_attempt_at, o.id)
-                                       + coalesce(b.in_flight, 0) as slot
-                            from oldest o left join busy b on b.webhook_id = o.webhook_id),
-                        due as (
-                            select d.id from deliveries d
-                            join webhooks w on w.id = d.webhook_id and w.deleted_at is null and w.disabled_at is null
-                            where d.id in (select id from ranked where slot <= $5) and d.status = 'pending'
-                              and d.next_attempt_at <= (now() at time zone 'utc')
-                            order by d.next_attempt_at, d.id
-                            limit $1
-                            for update of d skip locked)
-                        update deliveries d
-                        set attempts = d.attempts + 1,
-                            next_attempt_at = (now() at time zone 'utc') + make_interval(secs => $2)
-                        from due, webhooks w
-                        where d.id = due.id and w.id = d.webhook_id
-                        returning d.id, d.webhook_id, d.attempts, d.event_type, d.event_id, d.payload, w.url, w.secret,
-                                  case when w.previous_secret_expires_at > (now() at time zone 'utc')
-                                       then w.previous_secret end as previous_secret""")
-                .execute(Tuple.tuple(List.of((long) limit, lease.toMillis() / 1000.0, busy.webhookIds(), busy.counts(),
-                        (long) perEndpoint, (long) CANDIDATES)))
+        return pool.preparedQuery(CLAIM)
+                .execute(Tuple.tuple(List.of(limit, lease.toMillis() / 1000.0, busy.webhookIds(), busy.counts(), perEndpoint)))
                 .map(rows -> {
                     List<DueDelivery> due = new ArrayList<>(rows.size());
                     for (Row row : rows) {
