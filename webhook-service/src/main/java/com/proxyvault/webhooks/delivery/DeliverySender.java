@@ -74,7 +74,12 @@ public class DeliverySender {
                 .setConnectTimeout((int) timeout.toMillis())
                 .setForceSni(true)
                 .setVerifyHost(true)
-                .setMaxPoolSize(config.endpointConcurrency())
+                // Vert.x counts this per server address (host:port), not per endpoint: at the endpoint limit (8) one
+                // reseller's slow endpoints on a shared receiver held every connection to it, and other resellers'
+                // attempts to that host:port waited in the pool until they "timed out" unsent (verification of the
+                // fairness fix, stop 34). The dispatcher bounds attempts per endpoint and per replica; the pool must
+                // never be the bound, so it is the replica's limit.
+                .setMaxPoolSize(Math.max(config.maxInFlight(), config.endpointConcurrency()))
                 .setKeepAlive(true));
     }
 
@@ -101,7 +106,11 @@ public class DeliverySender {
                 : Uni.createFrom().item(() -> urlPolicy.resolvePublicAddresses(target));
         return checked
                 .chain(addresses -> post(delivery, target, addresses, attemptedAt))
-                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no complete answer within " + timeout.toSeconds() + " s"))
+                // A guard only: the client's own connect and idle timeouts (the same 15 s) end a slow attempt first and
+                // give its connection back; a Uni cancelled here while Vert.x still held the request left that
+                // connection leased for good (the pool to that host:port locked up, stop 34), so the request is reset
+                // on cancellation in post() as well.
+                .ifNoItem().after(timeout.plusSeconds(2)).failWith(() -> new TimeoutException("no complete answer within " + timeout.toSeconds() + " s"))
                 .map(answer -> {
                     int status = answer.status();
                     long durationMs = elapsedMs(started);
@@ -142,9 +151,11 @@ public class DeliverySender {
             options.setServer(SocketAddress.inetSocketAddress(target.port(), addresses.get(0).getHostAddress()));
         }
         return client.request(options)
-                .chain(request -> request.send(Buffer.buffer(body)))
-                .chain(response -> firstBytes(response)
-                        .map(text -> new Answer(response.statusCode(), text, response.getHeader("Retry-After"))));
+                .chain(request -> request.send(Buffer.buffer(body))
+                        .chain(response -> firstBytes(response)
+                                .map(text -> new Answer(response.statusCode(), text, response.getHeader("Retry-After"))))
+                        // abandoned (the guard above): reset, so the connection is closed, not left leased
+                        .onCancellation().invoke(request::reset));
     }
 
     /** Reads the whole answer (so the connection can be reused) and keeps its first bytes. */
