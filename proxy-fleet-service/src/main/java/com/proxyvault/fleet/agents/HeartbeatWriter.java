@@ -30,8 +30,10 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes heartbeats in batches: everything received since the last write goes to PostgreSQL in one
@@ -468,7 +470,7 @@ public class HeartbeatWriter {
         if (rows.rowCount() == 0) {
             return Uni.createFrom().voidItem();
         }
-        java.util.Set<String> modems = new java.util.HashSet<>();
+        Set<String> modems = new HashSet<>();
         List<Tuple> events = new ArrayList<>();
         for (Row row : rows) {
             modems.add(row.getString("modem_id"));
