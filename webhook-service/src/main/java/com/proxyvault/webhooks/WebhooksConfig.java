@@ -63,4 +63,12 @@ public interface WebhooksConfig {
     /** How long the previous secret still signs after a rotation. */
     @WithDefault("24h")
     Duration rotationOverlap();
+
+    /**
+     * Most live (not deleted; disabled ones count, they can be enabled again) endpoints one reseller may have
+     * ({@code WEBHOOK_MAX_ENDPOINTS_PER_RESELLER}); one more is 409 {@code webhook_limit_reached}. Every endpoint may
+     * take {@code "*"}, so this bounds the deliveries one event fans out into (docs/webhooks.md "Limits").
+     */
+    @WithDefault("20")
+    int maxEndpointsPerReseller();
 }

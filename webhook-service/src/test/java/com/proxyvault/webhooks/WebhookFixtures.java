@@ -17,6 +17,8 @@ import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -62,6 +64,43 @@ public final class WebhookFixtures {
              PreparedStatement statement = bind(connection.prepareStatement(sql), parameters)) {
             statement.executeUpdate();
         }
+    }
+
+    /** The first column of every row of {@code sql} (ids), with {@code parameters} bound in order. */
+    public static List<Long> ids(DataSource dataSource, String sql, Object... parameters) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = bind(connection.prepareStatement(sql), parameters);
+             ResultSet rows = statement.executeQuery()) {
+            List<Long> ids = new ArrayList<>();
+            while (rows.next()) {
+                ids.add(rows.getLong(1));
+            }
+            return ids;
+        }
+    }
+
+    /**
+     * A live endpoint of {@code reseller} for every event, written straight into the table (no API, no secret anyone
+     * knows): for tests that need endpoints to exist, not to be registered. Its id.
+     */
+    public static long liveWebhook(DataSource dataSource, long reseller, String url) throws SQLException {
+        return count(dataSource, "insert into webhooks (reseller_id, url, secret, events) values (?, ?, 'whsec_x', '*') returning id",
+                reseller, url);
+    }
+
+    /**
+     * {@code rows} pending deliveries to {@code webhookId}, due since {@code age} ago (a PostgreSQL interval), 1 ms
+     * apart, as the API's replays make them (body {@code {}}); the endpoint's pending ids, oldest first. The insert
+     * wakes the service's dispatcher (V4's trigger), which claims them unless it is held back.
+     */
+    public static List<Long> due(DataSource dataSource, long webhookId, long reseller, int rows, String age) throws SQLException {
+        update(dataSource, """
+                insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, origin, next_attempt_at)
+                select ?, ?, gen_random_uuid(), 'order.paid', '{}', 'replay',
+                       (now() at time zone 'utc') - ?::interval + g * interval '1 millisecond'
+                from generate_series(1, ?) g""", webhookId, reseller, age, rows);
+        return ids(dataSource, """
+                select id from deliveries where webhook_id = ? and status = 'pending' order by next_attempt_at, id""", webhookId);
     }
 
     private static PreparedStatement bind(PreparedStatement statement, Object... parameters) throws SQLException {

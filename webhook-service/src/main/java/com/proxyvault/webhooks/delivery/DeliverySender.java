@@ -78,7 +78,7 @@ public class DeliverySender {
                 // reseller's slow endpoints on a shared receiver held every connection to it, and other resellers'
                 // attempts to that host:port waited in the pool until they "timed out" unsent (verification of the
                 // fairness fix, stop 34). The dispatcher bounds attempts per endpoint and per replica; the pool must
-                // never be the bound, so it is the replica's limit.
+                // never be the bound, so it is the replica's limit (SharedReceiverTest).
                 .setMaxPoolSize(Math.max(config.maxInFlight(), config.endpointConcurrency()))
                 .setKeepAlive(true));
     }

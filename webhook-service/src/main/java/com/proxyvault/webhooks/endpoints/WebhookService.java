@@ -29,18 +29,26 @@ public class WebhookService {
     private static final String SECRET_PREFIX = "whsec_";
     /** Random bytes of a secret (issue 9: at least 24): {@code whsec_} + base64 of 32 bytes, as Standard Webhooks. */
     static final int SECRET_BYTES = 32;
+    /**
+     * 409: the reseller already has {@link WebhooksConfig#maxEndpointsPerReseller()} live endpoints (docs/api.md "Error
+     * body and codes", docs/webhooks.md "Limits").
+     */
+    public static final String LIMIT_REACHED = "webhook_limit_reached";
 
     private final Mutiny.SessionFactory sessionFactory;
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
     private final ObjectMapper mapper;
     private final Duration rotationOverlap;
+    /** {@link WebhooksConfig#maxEndpointsPerReseller()}: live endpoints one reseller may have. */
+    private final int maxEndpoints;
 
     public WebhookService(Mutiny.SessionFactory sessionFactory, Clock clock, ObjectMapper mapper, WebhooksConfig config) {
         this.sessionFactory = sessionFactory;
         this.clock = clock;
         this.mapper = mapper;
         this.rotationOverlap = config.rotationOverlap();
+        this.maxEndpoints = config.maxEndpointsPerReseller();
     }
 
     /** {@code url} and {@code events} are already validated and normalized. */
@@ -53,37 +61,93 @@ public class WebhookService {
      * request with the key registers the endpoint, a later one with the same url and events answers that endpoint
      * (its id and current secret, the same 201), one with another url or events 422 {@code idempotency_key_reused}, and
      * one after the endpoint was deleted 409. Kept with the endpoint (V5), so a retry the gateway forwards again after
-     * giving up on the first request finds it (docs/api.md "What the services keep"). Two at once meet at the unique
-     * index, and the loser answers the winner's endpoint. The endpoint holds the key for
+     * giving up on the first request finds it (docs/api.md "What the services keep"). The endpoint holds the key for
      * {@link ForwardedIdempotencyKey#RETENTION} from its {@code created_at}, as the gateway does: after that a request
      * with the key registers a new endpoint with a new secret, which takes the key (a replay would show the endpoint's
      * current secret again, one a rotation meant to show once).
+     *
+     * <p>A new endpoint needs room: a reseller with {@link WebhooksConfig#maxEndpointsPerReseller()} live endpoints
+     * (20) gets 409 {@value #LIMIT_REACHED} and nothing is written (docs/webhooks.md "Limits"). The key is looked up
+     * before the cap is judged, so a retry of a registration that went through still answers its 201 at the limit.
+     * Both are judged under the reseller's lock ({@link #lockEndpointsOf}), so registrations of one reseller at the
+     * same moment take turns: however many arrive, the reseller ends with at most the limit, and requests with one
+     * key find the one endpoint the first of them made. The unique index (V5) still has the last word on a key (a
+     * replica without the lock during a rollout): the loser there answers the winner's endpoint.
      */
     public Uni<Webhook> register(long resellerId, String url, String events, String idempotencyKey) {
+        LocalDateTime cutoff = idempotencyKey == null ? null : ForwardedIdempotencyKey.cutoff(ClockProducer.utcNow(clock));
+        Uni<Webhook> registered = sessionFactory.withTransaction(session -> lockEndpointsOf(session, resellerId)
+                .chain(() -> idempotencyKey == null ? Uni.createFrom().<Webhook>nullItem()
+                        : byIdempotencyKey(session, resellerId, idempotencyKey, cutoff))
+                .chain(earlier -> earlier != null
+                        ? Uni.createFrom().item(sameRegistration(earlier, url, events))
+                        : requireRoom(session, resellerId)
+                                .chain(() -> insert(session, resellerId, url, events, idempotencyKey, cutoff))));
         if (idempotencyKey == null) {
-            return insert(resellerId, url, events, null, null);
+            return registered;
         }
-        LocalDateTime cutoff = ForwardedIdempotencyKey.cutoff(ClockProducer.utcNow(clock));
-        return byIdempotencyKey(resellerId, idempotencyKey, cutoff).chain(earlier -> earlier != null
-                ? Uni.createFrom().item(sameRegistration(earlier, url, events))
-                : insert(resellerId, url, events, idempotencyKey, cutoff)
-                        // no row under the key: another unique index refused it, and that failure is the answer
-                        .onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> byIdempotencyKey(resellerId, idempotencyKey, cutoff)
-                                .onItem().ifNull().failWith(raced)
-                                .map(winner -> sameRegistration(winner, url, events))));
+        // no row under the key: another unique index refused it, and that failure is the answer
+        return registered.onFailure(ForwardedIdempotencyKey::isKeyTaken).recoverWithUni(raced -> sessionFactory
+                .withSession(session -> byIdempotencyKey(session, resellerId, idempotencyKey, cutoff))
+                .onItem().ifNull().failWith(raced)
+                .map(winner -> sameRegistration(winner, url, events)));
+    }
+
+    /**
+     * Namespace of the reseller locks below (the first of {@code pg_advisory_xact_lock}'s two 32-bit keys), so they
+     * never meet the one-key advisory locks of this database (Flyway's migration lock).
+     */
+    static final int ENDPOINTS_LOCK_SPACE = 0x57484550; // "WHEP"
+
+    /**
+     * Takes this transaction's lock on {@code resellerId}'s endpoints: registrations of one reseller run one after the
+     * other from here to their commit, and each one's statements after it see what the previous one committed (READ
+     * COMMITTED takes a new snapshot per statement). An advisory lock because this service has no row per reseller to
+     * lock (resellers live in the gateway), and locking the reseller's endpoint rows would not stop an insert beside
+     * them (a reseller with none has nothing to lock); SERIALIZABLE would instead fail one of two racing creates with
+     * a serialization error to retry. Held until commit or rollback, never across an HTTP call. Second key: the
+     * reseller id modulo 2^31 (ids beyond it may share a lock with another reseller, which only makes them take turns).
+     */
+    private static Uni<Void> lockEndpointsOf(Mutiny.Session session, long resellerId) {
+        return session.createNativeQuery("""
+                        select 1 from (select pg_advisory_xact_lock(:space, cast(cast(:reseller as bigint) % 2147483648 as integer))) as locked""",
+                        Integer.class)
+                .setParameter("space", ENDPOINTS_LOCK_SPACE)
+                .setParameter("reseller", resellerId)
+                .getSingleResult()
+                .replaceWithVoid();
+    }
+
+    /**
+     * Nothing, or 409 {@value #LIMIT_REACHED} when the reseller already has {@link #maxEndpoints} live endpoints
+     * (deleted ones do not count; disabled ones do, they can be enabled again). Run under {@link #lockEndpointsOf}.
+     */
+    private Uni<Void> requireRoom(Mutiny.Session session, long resellerId) {
+        return session.createSelectionQuery(
+                        "select count(*) from Webhook where resellerId = :reseller and deletedAt is null", Long.class)
+                .setParameter("reseller", resellerId)
+                .getSingleResult()
+                .invoke(live -> {
+                    if (live >= maxEndpoints) {
+                        throw ApiException.conflict(LIMIT_REACHED, "A reseller may have at most " + maxEndpoints
+                                + " webhook endpoints; delete one (DELETE /v1/reseller/webhooks/{id}) before registering another");
+                    }
+                })
+                .replaceWithVoid();
     }
 
     /**
      * The reseller's endpoint registered under {@code idempotencyKey} (V5) after {@code cutoff} (the key's
      * {@link ForwardedIdempotencyKey#cutoff}: an older one no longer holds it, as the gateway no longer does), or null.
      */
-    private Uni<Webhook> byIdempotencyKey(long resellerId, String idempotencyKey, LocalDateTime cutoff) {
-        return sessionFactory.withSession(session -> session.createSelectionQuery(
+    private static Uni<Webhook> byIdempotencyKey(Mutiny.Session session, long resellerId, String idempotencyKey,
+                                                 LocalDateTime cutoff) {
+        return session.createSelectionQuery(
                         "from Webhook where resellerId = :reseller and idempotencyKey = :key and createdAt > :cutoff", Webhook.class)
                 .setParameter("reseller", resellerId)
                 .setParameter("key", idempotencyKey)
                 .setParameter("cutoff", cutoff)
-                .getSingleResultOrNull());
+                .getSingleResultOrNull();
     }
 
     /** {@code earlier}, registered under the key, when this request asks for the same endpoint; else 422, or 409 if deleted. */
@@ -99,11 +163,12 @@ public class WebhookService {
 
 
     /**
-     * A new endpoint under {@code idempotencyKey} (null: none). With a key, in the same transaction and first, an
+     * A new endpoint under {@code idempotencyKey} (null: none), in the caller's transaction. With a key, first, an
      * endpoint registered at or before {@code cutoff} lets go of it: its retention is over, and the unique index would
      * otherwise refuse the new one.
      */
-    private Uni<Webhook> insert(long resellerId, String url, String events, String idempotencyKey, LocalDateTime cutoff) {
+    private Uni<Webhook> insert(Mutiny.Session session, long resellerId, String url, String events, String idempotencyKey,
+                                LocalDateTime cutoff) {
         Webhook webhook = new Webhook();
         webhook.idempotencyKey = idempotencyKey;
         webhook.resellerId = resellerId;
@@ -111,7 +176,7 @@ public class WebhookService {
         webhook.events = events;
         webhook.secret = newSecret();
         webhook.createdAt = ClockProducer.utcNow(clock);
-        return sessionFactory.withTransaction(session -> (idempotencyKey == null ? Uni.createFrom().voidItem()
+        return (idempotencyKey == null ? Uni.createFrom().voidItem()
                         : session.createMutationQuery("""
                                         update Webhook set idempotencyKey = null
                                         where resellerId = :reseller and idempotencyKey = :key and createdAt <= :cutoff""")
@@ -119,7 +184,7 @@ public class WebhookService {
                                 .setParameter("key", idempotencyKey)
                                 .setParameter("cutoff", cutoff)
                                 .executeUpdate().replaceWithVoid())
-                        .chain(() -> session.persist(webhook)))
+                .chain(() -> session.persist(webhook))
                 .replaceWith(webhook);
     }
 

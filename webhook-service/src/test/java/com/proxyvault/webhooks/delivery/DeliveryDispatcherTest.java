@@ -237,5 +237,10 @@ class DeliveryDispatcherTest {
         public Duration rotationOverlap() {
             return Duration.ofHours(24);
         }
+
+        @Override
+        public int maxEndpointsPerReseller() {
+            return 20;
+        }
     }
 }

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.UUID;
 import java.util.List;
 import java.util.Map;
@@ -202,19 +201,12 @@ class DeliveryFairnessTest {
 
     /** A live endpoint of {@code reseller} (no API: nothing is sent here). */
     private long webhook(long reseller) throws SQLException {
-        return count("insert into webhooks (reseller_id, url, secret, events) values (?, 'http://127.0.0.1:9/slow', 'whsec_x', '*') returning id",
-                reseller);
+        return WebhookFixtures.liveWebhook(dataSource, reseller, "http://127.0.0.1:9/slow");
     }
 
     /** {@code rows} pending deliveries due since {@code age} ago (a PostgreSQL interval), 1 ms apart; their ids, oldest first. */
     private List<Long> due(long webhookId, long reseller, int rows, String age) throws SQLException {
-        WebhookFixtures.update(dataSource, """
-                insert into deliveries (webhook_id, reseller_id, event_id, event_type, payload, origin, next_attempt_at)
-                select ?, ?, gen_random_uuid(), 'order.paid', '{}', 'replay',
-                       (now() at time zone 'utc') - ?::interval + g * interval '1 millisecond'
-                from generate_series(1, ?) g""", webhookId, reseller, age, rows);
-        return ids("""
-                select id from deliveries where webhook_id = ? and status = 'pending' order by next_attempt_at, id""", webhookId);
+        return WebhookFixtures.due(dataSource, webhookId, reseller, rows, age);
     }
 
     /** An event the fan-out gave this endpoint an hour ago, now {@code status}; its id. */
@@ -244,21 +236,6 @@ class DeliveryFairnessTest {
 
     private long count(String sql, Object... parameters) throws SQLException {
         return WebhookFixtures.count(dataSource, sql, parameters);
-    }
-
-    private List<Long> ids(String sql, Object... parameters) throws SQLException {
-        try (var connection = dataSource.getConnection(); var statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                statement.setObject(i + 1, parameters[i]);
-            }
-            try (var rows = statement.executeQuery()) {
-                List<Long> ids = new ArrayList<>();
-                while (rows.next()) {
-                    ids.add(rows.getLong(1));
-                }
-                return ids;
-            }
-        }
     }
 
     /** The claimed ids in ascending order (an update returns its rows in no particular order). */
