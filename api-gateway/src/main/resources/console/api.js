@@ -271,7 +271,9 @@ export function startConsole({ client, pages, home, inputId, check, what, before
     if (beforeRender) {
       beforeRender();
     }
-    const name = pages[location.hash.substring(1)] ? location.hash.substring(1) : home;
+    // own properties only: `#constructor` or `#__proto__` named Object's, not a page (hostile review, stop 35)
+    const wanted = location.hash.substring(1);
+    const name = Object.hasOwn(pages, wanted) ? wanted : home;
     for (const link of nav.querySelectorAll('a')) {
       if (link.getAttribute('href') === '#' + name) {
         link.setAttribute('aria-current', 'page');

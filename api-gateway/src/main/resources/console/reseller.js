@@ -514,7 +514,8 @@ async function deliveries(root, webhook, offset) {
       page.deliveries, (d) => ({
         dataset: { delivery: d.id },
         cells: [d.id, d.attempted_at, d.event, d.attempt ?? '', d.success ? 'delivered' : 'failed', d.response_status ?? '',
-          d.duration_ms ?? '', (d.response_body ?? '').substring(0, 80),
+          // no answer came: say why instead (a timeout, a refused connection, a refused address)
+          d.duration_ms ?? '', (d.response_body ?? d.error ?? '').substring(0, 80),
           el('button', {
             type: 'button', onclick: (e) => guarded(e.target, errors, async () => {
               const answer = await api.call('POST', `${API}/webhooks/${webhook.id}/deliveries/${d.id}/resend`);

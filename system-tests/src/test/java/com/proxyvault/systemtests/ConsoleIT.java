@@ -93,6 +93,8 @@ class ConsoleIT {
         String message = browser.awaitText("#sign-in-errors", "Invalid or missing API key");
         assertTrue(message.contains("Invalid or missing API key"), message);
         assertNull(browser.script("return sessionStorage.getItem(arguments[0])", KEY_STORAGE), "a refused key is not kept");
+        // `hidden` really hides: a display rule of the stylesheet used to show the navigation while signed out
+        assertFalse(browser.find("#nav").isDisplayed(), "the signed-out console shows no navigation");
         browser.screenshot("01-sign-in-refused");
         assertAccessible("sign-in");
     }
@@ -112,6 +114,9 @@ class ConsoleIT {
         assertTrue(browser.find("#rate-limit").getText().matches("API requests left: \\d+ of 60"), browser.find("#rate-limit").getText());
         browser.screenshot("02-balance");
         assertAccessible("balance");
+        // a fragment naming an inherited property of a plain object is no page: the home page, not "Loading…" for good
+        browser.open("/#constructor");
+        assertEquals("100.00 USD", browser.awaitText("#balance", "100.00 USD"));
     }
 
     @Test
@@ -350,6 +355,7 @@ class ConsoleIT {
         browser.driver.navigate().refresh();
         browser.visible("#api-key");
         assertTrue(browser.find("#page").getAttribute("hidden") != null, "the signed-out console shows no page");
+        assertFalse(browser.find("#nav").isDisplayed(), "the signed-out console shows no navigation");
     }
 
     /** axe-core finds no serious or critical violation on the page as it is now. */

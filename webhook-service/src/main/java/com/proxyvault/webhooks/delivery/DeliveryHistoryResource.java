@@ -58,8 +58,12 @@ public class DeliveryHistoryResource {
 
     /**
      * One attempt: the seed's {@code id, event, success, response_status, attempted_at}, plus {@code attempt}
-     * (1 for the first try of a delivery), {@code event_id}, {@code duration_ms} and {@code response_body}
-     * (first 1 KiB of the answer; null without an answer).
+     * (1 for the first try of a delivery), {@code event_id}, {@code duration_ms}, {@code response_body}
+     * (first 1 KiB of the answer; null without an answer) and {@code error}: why a failed attempt failed, in words
+     * ({@code HTTP 503}, a timeout, a refused connection, an address the URL rules refuse), null on success. The
+     * service stored it from the start and docs/webhooks.md promised it to resellers ("URL rules"), but the history
+     * never showed it: a timeout, a refused connection and a blocked address all read as {@code response_status} null
+     * (hostile review, stop 35, M2).
      */
     public record DeliveryView(
             long id,
@@ -70,11 +74,12 @@ public class DeliveryHistoryResource {
             int attempt,
             UUID eventId,
             Integer durationMs,
-            String responseBody) {
+            String responseBody,
+            String error) {
 
         static DeliveryView of(DeliveryAttempt attempt) {
             return new DeliveryView(attempt.id, attempt.eventType, attempt.success, attempt.responseStatus, attempt.attemptedAt,
-                    attempt.attempt, attempt.eventId, attempt.durationMs, attempt.responseBody);
+                    attempt.attempt, attempt.eventId, attempt.durationMs, attempt.responseBody, attempt.success ? null : attempt.error);
         }
     }
 

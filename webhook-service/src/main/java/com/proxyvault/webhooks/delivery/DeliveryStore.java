@@ -475,7 +475,10 @@ public class DeliveryStore {
         if (wait.isEmpty()) {
             return Tuple.of(id, "failed", null);
         }
-        return Tuple.of(id, "pending", outcome.attemptedAt().plus(wait.get()));
+        // From the attempt's end, not its start: a receiver that took 12 s to answer 503 with Retry-After: 10 had its
+        // retry at once, and a timed-out attempt its 5 s retry straight after the 15 s (hostile review, stop 35, M1).
+        LocalDateTime answered = outcome.attemptedAt().plus(Duration.ofMillis(outcome.durationMs()));
+        return Tuple.of(id, "pending", answered.plus(wait.get()));
     }
 
     private static String truncate(String error) {

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -25,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestReceiver implements AutoCloseable {
 
-    public record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    /** @param arrivedNanos {@link System#nanoTime()} when the request's body had been read, before any answer delay */
+    public record Received(String method, String path, Map<String, List<String>> headers, byte[] body, long arrivedNanos) {
 
         public String header(String name) {
             // com.sun.net.httpserver normalizes header names to "X-proxyvault-event" style; compare loosely.
@@ -57,14 +59,21 @@ public final class TestReceiver implements AutoCloseable {
     private final Map<String, String> extraHeaders;
     private final byte[] answerBody;
     private final CountDownLatch hold;
+    private final Duration answerDelay;
 
     private TestReceiver(int defaultStatus, List<Integer> firstStatuses, Map<String, String> extraHeaders, String answerText,
                          CountDownLatch hold) throws IOException {
+        this(defaultStatus, firstStatuses, extraHeaders, answerText, hold, Duration.ZERO);
+    }
+
+    private TestReceiver(int defaultStatus, List<Integer> firstStatuses, Map<String, String> extraHeaders, String answerText,
+                         CountDownLatch hold, Duration answerDelay) throws IOException {
         this.defaultStatus = defaultStatus;
         this.scriptedStatuses.addAll(firstStatuses);
         this.extraHeaders = extraHeaders;
         this.answerBody = answerText == null ? null : answerText.getBytes(StandardCharsets.UTF_8);
         this.hold = hold;
+        this.answerDelay = answerDelay;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(executor);
         server.createContext("/", exchange -> {
@@ -73,13 +82,16 @@ public final class TestReceiver implements AutoCloseable {
                 body = in.readAllBytes();
             }
             received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    Map.copyOf(exchange.getRequestHeaders()), body));
-            if (hold != null) {
-                try {
+                    Map.copyOf(exchange.getRequestHeaders()), body, System.nanoTime()));
+            try {
+                if (hold != null) {
                     hold.await(5, TimeUnit.MINUTES);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
+                if (!this.answerDelay.isZero()) {
+                    Thread.sleep(this.answerDelay.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             extraHeaders.forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             int status = nextStatus();
@@ -109,6 +121,12 @@ public final class TestReceiver implements AutoCloseable {
     /** Answers {@code first} statuses, then {@code then}, always with these headers and this body. */
     public static TestReceiver answering(List<Integer> first, int then, Map<String, String> headers, String body) throws IOException {
         return new TestReceiver(then, first, headers, body, null);
+    }
+
+    /** Like {@link #answering(List, int, Map, String)}, but each answer goes out {@code delay} after its request arrived. */
+    public static TestReceiver answeringAfter(Duration delay, List<Integer> first, int then, Map<String, String> headers)
+            throws IOException {
+        return new TestReceiver(then, first, headers, null, null, delay);
     }
 
     /** Records every request and answers none until {@link #release()} (or close). */

@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -341,7 +342,9 @@ class WebhookDeliveryTest {
         await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
                 .body("total", greaterThanOrEqualTo(1))
                 .body("deliveries.success", everyItem(equalTo(false)))
-                .body("deliveries.response_status", everyItem(nullValue())));
+                .body("deliveries.response_status", everyItem(nullValue()))
+                // the history says why (stop 35, M2): the connection was refused, not a timeout or a blocked address
+                .body("deliveries.error", everyItem(containsString("Connection refused"))));
     }
 
     @Test
@@ -374,7 +377,8 @@ class WebhookDeliveryTest {
             await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
                     .body("total", greaterThanOrEqualTo(1))
                     .body("deliveries[0].success", equalTo(false))
-                    .body("deliveries[0].response_status", nullValue()));
+                    .body("deliveries[0].response_status", nullValue())
+                    .body("deliveries[0].error", containsString("resolves to a non-public address (loopback)")));
             assertEquals(1, count("select count(*) from delivery_attempts a join deliveries d on d.id = a.delivery_id"
                     + " where d.event_id = ? and a.attempt = 1 and a.error like '%resolves to a non-public address (loopback)%'", event.id()));
             assertTrue(receiver.received().isEmpty(), "nothing connected to the receiver on 127.0.0.1");
@@ -552,6 +556,30 @@ class WebhookDeliveryTest {
             long second = Long.parseLong(attempts.get(1).header("webhook-timestamp"));
             assertTrue(second - first >= 2, "second attempt waited for Retry-After: " + first + " -> " + second);
             assertEquals(attempts.get(0).header("webhook-id"), attempts.get(1).header("webhook-id"), "webhook-id is stable across retries");
+        }
+    }
+
+    /**
+     * A receiver that sheds load slowly (its 503 with {@code Retry-After: 2} takes 3 s to come) is left alone for the 2 s
+     * it asked for from when its answer came, not from when the attempt started: counted from the start, the wait was
+     * over before the answer arrived and the retry went out at once (hostile review, stop 35, M1).
+     */
+    @Test
+    void shouldCountRetryAfterFromTheAnswerNotFromTheStartOfASlowAttempt() throws Exception {
+        long reseller = newReseller();
+        try (TestReceiver receiver = TestReceiver.answeringAfter(Duration.ofSeconds(3), List.of(503), 200, Map.of("Retry-After", "2"))) {
+            Registered webhook = register(reseller, receiver.url("/slow-busy"), "*");
+            EventEnvelope<OrderPaid> event = orderPaid(reseller);
+            publish(event);
+
+            await().atMost(PATIENCE).untilAsserted(() -> deliveries(reseller, webhook.id())
+                    .body("deliveries.success", equalTo(List.of(true, false)))
+                    .body("deliveries.error", equalTo(Arrays.asList(null, "HTTP 503"))));
+            List<TestReceiver.Received> attempts = receiver.receivedFor(event.id());
+            assertEquals(2, attempts.size());
+            // the first answer left the receiver 3 s after the first request arrived; 2 s more before the second
+            long millisBetween = Duration.ofNanos(attempts.get(1).arrivedNanos() - attempts.get(0).arrivedNanos()).toMillis();
+            assertTrue(millisBetween >= 4_500, "the retry waited Retry-After from the answer: " + millisBetween + " ms after the first");
         }
     }
 
