@@ -576,6 +576,21 @@ public class GatewayTest {
                 .body("code", equalTo("uri_too_long")).body("detail", notNullValue());
     }
 
+    /**
+     * HEAD on a forwarded path states the length the GET's body has (the service's), never the empty HEAD body's 0
+     * (RFC 9110 §8.6; hostile review, stop 35, L1).
+     */
+    @Test
+    void shouldAnswerAHeadWithTheLengthOfTheGetAndNoBody() throws Exception {
+        Created reseller = createReseller();
+        String get = given().header("Authorization", "Bearer " + reseller.key()).get("/v1/reseller/balance")
+                .then().statusCode(200).extract().asString();
+        var head = given().header("Authorization", "Bearer " + reseller.key()).head("/v1/reseller/balance")
+                .then().statusCode(200).extract();
+        assertEquals(Integer.toString(get.getBytes(StandardCharsets.UTF_8).length), head.header("Content-Length"));
+        assertEquals("", head.asString());
+    }
+
     @Test
     void shouldForwardWithAnInternalTokenInsteadOfTheKey() throws Exception {
         Created reseller = createReseller();

@@ -65,6 +65,13 @@ public class UpstreamStub implements QuarkusTestResourceLifecycleManager {
             }
             byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            if ("HEAD".equals(exchange.getRequestMethod())) {
+                // as a service answers HEAD: the GET's length, no body (the JDK server sets none for HEAD itself)
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+                exchange.sendResponseHeaders(status, -1);
+                exchange.close();
+                return;
+            }
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);

@@ -347,20 +347,21 @@ public final class EdgeRequests {
         client.request(options)
                 .compose(upstream -> body.length() == 0 ? upstream.send() : upstream.send(body))
                 .compose(upstream -> upstream.body().map(raw -> {
+                    boolean head = request.method() == HttpMethod.HEAD;
                     Buffer errorBody = bodyForBareError(upstream, raw);
                     Buffer answer = errorBody == null ? raw : errorBody;
                     String contentType = errorBody == null ? upstream.getHeader(HttpHeaders.CONTENT_TYPE) : "application/json";
                     if (idempotencyToken == null) {
-                        relay(upstream, answer, contentType, response);
+                        relay(upstream, answer, contentType, response, head);
                     } else {
                         // Stored before the client sees it, so a retry after this answer is always a replay.
                         Context context = Vertx.currentContext();
                         shared.idempotency().complete(idempotencyToken, upstream.statusCode(), contentType,
                                 answer.getBytes()).subscribe().with(
-                                done -> onContext(context, () -> relay(upstream, answer, contentType, response)),
+                                done -> onContext(context, () -> relay(upstream, answer, contentType, response, head)),
                                 failure -> onContext(context, () -> {
                                     LOG.warnf("Storing the answer for an Idempotency-Key failed (X-Request-Id %s): %s", requestId(request), failure.toString());
-                                    relay(upstream, answer, contentType, response);
+                                    relay(upstream, answer, contentType, response, head);
                                 }));
                     }
                     return null;
@@ -409,8 +410,14 @@ public final class EdgeRequests {
         }
     }
 
-    /** Hands the upstream's answer to the client: its status, the allow-listed headers, {@code body} of {@code contentType}. */
-    private static void relay(HttpClientResponse upstream, Buffer body, String contentType, HttpServerResponse response) {
+    /**
+     * Hands the upstream's answer to the client: its status, the allow-listed headers, {@code body} of {@code contentType}.
+     * To a {@code HEAD} ({@code head}) the body is empty, and {@code Content-Length} is the upstream's, which states the
+     * length a {@code GET} would have, or none: RFC 9110 §8.6 forbids a HEAD answer's {@code Content-Length} that differs
+     * from the GET's, and the empty body's 0 said exactly that (hostile review, stop 35, L1).
+     */
+    private static void relay(HttpClientResponse upstream, Buffer body, String contentType, HttpServerResponse response,
+                              boolean head) {
         if (response.ended() || response.closed()) {
             return;
         }
@@ -423,6 +430,14 @@ public final class EdgeRequests {
         }
         if (contentType != null) {
             response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+        }
+        if (head) {
+            String getLength = upstream.getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (getLength != null) {
+                response.putHeader(HttpHeaders.CONTENT_LENGTH, getLength);
+            }
+            response.end();
+            return;
         }
         response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
         response.end(body);
