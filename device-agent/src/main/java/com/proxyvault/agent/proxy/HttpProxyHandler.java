@@ -284,11 +284,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             origin = originChannel;
-            originChannel.writeAndFlush(request).addListener((ChannelFuture written) -> {
-                if (!written.isSuccess()) {
-                    written.channel().close(); // the relay answers 502 when the origin goes away unanswered
-                }
-            });
+            // A failed write does not end the origin connection: an origin may answer before it reads the body, then
+            // reset, and its answer is still to be read (OriginResponseRelay.requestWritten).
+            originChannel.writeAndFlush(request).addListener((ChannelFuture written) -> relay.requestWritten(written));
         });
     }
 

@@ -1,6 +1,7 @@
 package com.proxyvault.agent.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -15,6 +16,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * On the origin connection of one forwarded request: streams the decoded response back to the
@@ -34,6 +38,16 @@ import io.netty.util.ReferenceCountUtil;
  * an incomplete message (RFC 9112 section 8). Where the customer's body is delimited by the close (an HTTP/1.0 customer
  * getting a de-chunked body), a close would be read as the body's end, so the connection is reset instead (SO_LINGER 0,
  * then close: RST, on epoll and NIO alike). Found by a new user: {@code curl -0} exited 0 on a cut chunked body.
+ *
+ * <p>An early answer (docs/device-agent.md "An early answer"): an origin may answer a request with a body before it has
+ * read the body, and close or reset the connection without reading it (RFC 9110 section 10.1.1; nginx's 413, a 401
+ * before an upload, a firewall's 403). The agent is then still writing the body, and the write fails. The origin
+ * connection runs with auto-close off, so that failure shuts down only its output: the relay keeps reading, and the
+ * answer that came before the reset is relayed by the rules above; only a connection that ends without a final head is
+ * answered {@code 502}. A reset also means the end of the connection may not be the end of the origin's message: a body
+ * delimited by the close that ends in one is aborted like a cut body (RFC 9112 section 8). Found by a hostile review
+ * (M3): the failed write closed the origin connection, the answer already in its socket was never read, and the
+ * customer got 502 "The origin closed the connection without a response".
  */
 final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
 
@@ -49,6 +63,11 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
     private boolean keepCustomerAlive;
     /** The head that went out has no length and no chunking: the customer reads the body until the connection ends. */
     private boolean closeDelimited;
+    /**
+     * The origin connection failed on the socket (a write or a read failed: in practice the origin's reset), so its end
+     * says nothing about where the origin's message ends.
+     */
+    private boolean connectionFailed;
 
     OriginResponseRelay(HttpProxyHandler proxyHandler, ChannelHandlerContext customerCtx, boolean customerWantsKeepAlive,
                         boolean headRequest, HttpVersion customerVersion) {
@@ -57,6 +76,38 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
         this.customerWantsKeepAlive = customerWantsKeepAlive;
         this.headRequest = headRequest;
         this.customerVersion = customerVersion;
+    }
+
+    /**
+     * Auto-close off: by default Netty closes a channel whose socket write fails, and with it what the origin sent and
+     * the agent has not read yet; without it the failure shuts down the output only (see {@link #requestWritten}).
+     * Runs in the origin channel's initializer, before it connects.
+     */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoClose(false);
+    }
+
+    /**
+     * Listener of the forwarded request's write, on the origin connection's event loop. A failure on the socket (an
+     * {@link IOException}: the origin reset the connection, typically after an early answer, before it read the whole
+     * body) has shut down the connection's output only (auto-close is off): it goes on reading, what the origin sent
+     * before the reset is relayed as it comes, and a connection that ends without a final head is answered 502 in
+     * {@link #channelInactive}. That end is near: a reset socket reads to its end at once. A write that failed because
+     * the connection was closed ({@link ClosedChannelException}: by the relay after a whole response or a refused head,
+     * by the origin's FIN, by the customer leaving) needs nothing more, and is no sign of a reset. Any other failure
+     * (the request could not be encoded) closes the connection, as before.
+     */
+    void requestWritten(ChannelFuture written) {
+        Throwable cause = written.cause();
+        if (cause == null || finished || cause instanceof ClosedChannelException) {
+            return;
+        }
+        if (cause instanceof IOException) {
+            connectionFailed = true;
+            return;
+        }
+        written.channel().close();
     }
 
     @Override
@@ -97,6 +148,15 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
             if (last) {
                 skippingInterimResponse = false;
             }
+            return;
+        }
+        if (last && closeDelimited && connectionFailed) {
+            // RFC 9112 section 8: a body delimited by the close is complete "unless an error was indicated by the
+            // underlying connection"; after a reset this end may be where the reset cut the body, not the origin's.
+            ReferenceCountUtil.release(msg);
+            finished = true;
+            ctx.close();
+            abortCustomerResponse();
             return;
         }
         Channel customer = customerCtx.channel();
@@ -177,8 +237,15 @@ final class OriginResponseRelay extends ChannelInboundHandlerAdapter {
         customerCtx.close();
     }
 
+    /**
+     * A read that failed on the socket (the origin's reset) ends the connection like a close, after what was read before
+     * it went through {@link #channelRead}; it is noted so that a body delimited by the close is not taken for whole.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            connectionFailed = true;
+        }
         ctx.close();
     }
 }

@@ -50,13 +50,14 @@ import java.util.List;
  *       time; status 0x00 on success, otherwise 0xFF (Netty's FAILURE; any non-zero status is a failure) and
  *       the connection is closed ("If the server returns a failure status, it MUST close the connection").</li>
  *   <li><b>Request</b> (RFC 1928 sections 4-6): only CONNECT; BIND and UDP ASSOCIATE get reply 0x07
- *       "command not supported", an unknown ATYP 0x08 "address type not supported", a VER other than 5
- *       0x01 "general SOCKS server failure" (docs/decisions.md). The target (IPv4, IPv6 or a domain name,
+ *       "command not supported", an ATYP other than 1, 3 and 4 gets 0x08 "address type not supported", a VER other
+ *       than 5 0x01 "general SOCKS server failure" (docs/decisions.md). The target (IPv4, IPv6 or a domain name,
  *       resolved here so {@code --socks5-hostname} clients work) goes through the same {@link OriginPolicy} as HTTP:
  *       a refused address gets 0x02 "connection not allowed by ruleset", an unresolvable name 0x04
- *       "host unreachable", a refused connection 0x05, a connect timeout 0x04; any of these closes the
- *       connection. On success the reply carries the origin connection's local address and port
- *       (BND.ADDR/BND.PORT), then the connection is a raw relay both ways.</li>
+ *       "host unreachable" (so does a name no resolver can look up, {@link UnusableAddressException}, without a
+ *       lookup), a refused connection 0x05, a connect timeout 0x04; any of these closes the connection. On success
+ *       the reply carries the origin connection's local address and port (BND.ADDR/BND.PORT), then the connection
+ *       is a raw relay both ways.</li>
  * </ol>
  * The request-head timer ({@link ConnectionTimeouts}) runs until the request has arrived, so a client
  * stuck half way through the handshake is closed.
@@ -132,11 +133,7 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
         if (request.decoderResult().isFailure()) {
-            // VER other than 5 is no SOCKS5 request at all: X'01' general failure (docs/decisions.md). Anything else the
-            // codec cannot read is an unknown ATYP: X'08' address type not supported (RFC 1928 section 6).
-            replyAndClose(ctx, request.decoderResult().cause() instanceof UnsupportedVersionException
-                    ? Socks5CommandStatus.FAILURE
-                    : Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+            replyAndClose(ctx, statusForUnreadable(request.decoderResult().cause()));
             return;
         }
         if (!Socks5CommandType.CONNECT.equals(request.type())) {
@@ -211,6 +208,22 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * The reply to a request {@link RequestDecoder} could not read (RFC 1928 section 6): a VER other than 5 is no SOCKS5
+     * request at all, X'01' general failure (docs/decisions.md); a known ATYP whose address is no name a resolver can
+     * look up is a host that cannot be reached, X'04', as a name that does not resolve is; what is left is an ATYP other
+     * than 1, 3 and 4, X'08' address type not supported.
+     */
+    private static Socks5CommandStatus statusForUnreadable(Throwable cause) {
+        if (cause instanceof UnsupportedVersionException) {
+            return Socks5CommandStatus.FAILURE;
+        }
+        if (cause instanceof UnusableAddressException) {
+            return Socks5CommandStatus.HOST_UNREACHABLE;
+        }
+        return Socks5CommandStatus.ADDRESS_UNSUPPORTED;
+    }
+
     private static Socks5CommandStatus statusFor(Throwable cause) {
         if (cause instanceof BlockedTargetException) {
             return Socks5CommandStatus.FORBIDDEN;
@@ -257,8 +270,9 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Netty's decoder of the SOCKS5 request (RFC 1928 section 4), except that a request whose VER octet is not 5 fails
-     * with {@link UnsupportedVersionException}: Netty fails it and an unknown ATYP alike (a plain
-     * {@code DecoderException}, told apart only by its message), and the two get different replies.
+     * with {@link UnsupportedVersionException}, and one whose ATYP is known but whose address Netty refuses fails with
+     * {@link UnusableAddressException}: Netty fails these and an unknown ATYP alike (a {@code DecoderException}, told
+     * apart only by its message or cause), and the three get different replies.
      */
     static final class RequestDecoder extends Socks5CommandRequestDecoder {
 
@@ -285,7 +299,35 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
+            int start = in.readerIndex();
+            int decodedBefore = out.size();
             super.decode(ctx, in, out);
+            // Netty's decoder fails a request only after it read the ATYP octet (start + 3, still in the buffer): for an
+            // unknown one, and when building the request refuses the address, which for a DOMAINNAME means
+            // IDN.toASCII refused the name (a label over 63 octets, RFC 1035 section 2.3.4; an empty label; an octet
+            // outside ASCII, read as U+FFFD). The address type is valid there (RFC 1928 section 5: 1 to 255 octets).
+            if (out.size() > decodedBefore && out.get(decodedBefore) instanceof Socks5CommandRequest request
+                    && request.decoderResult().isFailure() && isKnownAddressType(in.getByte(start + 3))) {
+                request.setDecoderResult(DecoderResult.failure(new UnusableAddressException(request.decoderResult().cause())));
+            }
+        }
+
+        private static boolean isKnownAddressType(byte atyp) {
+            return atyp == Socks5AddressType.IPv4.byteValue() || atyp == Socks5AddressType.DOMAIN.byteValue()
+                    || atyp == Socks5AddressType.IPv6.byteValue();
+        }
+    }
+
+    /**
+     * A SOCKS5 request whose ATYP is valid but whose address cannot be used: a DOMAINNAME that is no host name (only
+     * DOMAINNAME in practice; IPv4 and IPv6 addresses are read from raw octets and are always valid). Answered like a name
+     * that does not resolve, nothing looked up. Found by a hostile review (L4): {@code 'a' * 255}, valid under RFC 1928
+     * section 5, got X'08' "address type not supported", while a dotted 255-octet name got X'04'.
+     */
+    static final class UnusableAddressException extends DecoderException {
+
+        UnusableAddressException(Throwable cause) {
+            super("SOCKS request address cannot be used: " + cause.getMessage(), cause);
         }
     }
 

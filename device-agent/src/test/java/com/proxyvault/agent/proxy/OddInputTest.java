@@ -72,13 +72,46 @@ class OddInputTest {
 
     @Test
     void shouldAnswerAnUnknownSocks5AddressTypeWithAddressTypeNotSupported() throws IOException {
-        try (Socks5Client client = new Socks5Client(proxy.port())) {
-            client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x02, 127, 0, 0, 1, 0x00, 0x50}));
+        for (byte atyp : new byte[] {0x00, 0x02, 0x05, (byte) 0xFF}) {
+            try (Socks5Client client = new Socks5Client(proxy.port())) {
+                client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, atyp, 127, 0, 0, 1, 0x00, 0x50}));
 
-            client.readExactly(4);
-            assertEquals(0x08, client.readExactly(10)[1], "RFC 1928 section 6: X'08' address type not supported");
-            assertEquals(-1, client.readByteOrEnd());
+                client.readExactly(4);
+                assertEquals(0x08, client.readExactly(10)[1], "RFC 1928 section 6: X'08' address type not supported, ATYP " + atyp);
+                assertEquals(-1, client.readByteOrEnd());
+            }
         }
+    }
+
+    /**
+     * RFC 1928 section 5: a DOMAINNAME is 1 to 255 octets, so each of these is a valid request of a valid address type.
+     * The first four are no host names a resolver can look up (a label over 63 octets, RFC 1035 section 2.3.4; an empty
+     * label; octets outside ASCII), so the host cannot be reached: X'04' without a lookup, as for the last, a dotted
+     * 255-octet name under {@code .invalid} (RFC 6761) that is looked up and not found. Nothing is connected. Hostile
+     * review (L4): {@code 'a' * 255} got X'08' "address type not supported".
+     */
+    @Test
+    void shouldAnswerASocks5DomainNameNoResolverCanUseWithHostUnreachable() throws IOException {
+        int port = proxy.echo().port();
+        byte[][] names = {
+                ascii("a".repeat(255)),
+                ascii("a".repeat(64) + ".example"),
+                ascii("a..example"),
+                concat(new byte[] {(byte) 0xC3, (byte) 0xA9}, ascii(".example")),
+                ascii(("a".repeat(63) + ".").repeat(3) + "a".repeat(55) + ".invalid")}; // 255 octets, labels of 63 at most
+        for (byte[] name : names) {
+            String text = new String(name, StandardCharsets.ISO_8859_1);
+            String what = name.length + " octets, " + (text.length() > 24 ? text.substring(0, 24) + "…" : text);
+            try (Socks5Client client = new Socks5Client(proxy.port())) {
+                client.send(concat(proxy.socksHandshake(), new byte[] {0x05, 0x01, 0x00, 0x03, (byte) name.length}, name,
+                        new byte[] {(byte) (port >> 8), (byte) port}));
+
+                client.readExactly(4); // method and authentication answers
+                assertEquals(0x04, client.readExactly(10)[1], "RFC 1928 section 6: X'04' host unreachable for " + what);
+                assertEquals(-1, client.readByteOrEnd(), "closed after a failure reply: " + what);
+            }
+        }
+        assertEquals(0, proxy.echo().accepted(), "nothing is connected for a name no resolver can use");
     }
 
     @Test
