@@ -11,6 +11,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMessageDecoderResult;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
@@ -113,11 +115,39 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      * connection closes (RFC 9110 15.5.14 allows it). Netty's own answer keeps a keep-alive connection open and
      * discards the announced body, so a client that announced gigabytes and stopped held its connection until the
      * idle timeout, with no request-head timer running.
+     *
+     * <p>It is also where an HTTP request ends for the agent's request-head phase ({@link ConnectionLimits}): when the
+     * request's last part arrives, before the request goes on to {@link HttpProxyHandler}, so that an answer given at
+     * once (a 407 on a kept-alive connection) starts the next phase, counted again.
      */
     static final class BodyAggregator extends HttpObjectAggregator {
 
+        private ConnectionTimeouts timeouts;
+
         BodyAggregator(int maxContentBytes) {
             super(maxContentBytes);
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            super.handlerAdded(ctx);
+            timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (msg instanceof FullHttpMessage) {
+                requestComplete(); // a head the codec or RequestHeadWatch refused: whole as it is, passed on untouched
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+            if (msg instanceof LastHttpContent) {
+                requestComplete();
+            }
+            super.decode(ctx, msg, out);
         }
 
         @Override
@@ -128,6 +158,12 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                     .set(HttpHeaderNames.CONTENT_LENGTH, tooLarge.content().readableBytes())
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void requestComplete() {
+            if (timeouts != null) {
+                timeouts.requestComplete();
+            }
         }
     }
 
@@ -146,7 +182,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     /**
      * Sits right behind the HTTP codec and sees every decoded part of a request before it is aggregated:
      * <ul>
-     *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read);</li>
+     *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read; the request
+     *       ends for the agent's request-head phase only with its body, in {@link BodyAggregator});</li>
      *   <li>applies the listener's limits to the head exactly, in bytes as the client sent them: the request line
      *       without its CRLF (RFC 9112 section 3's request-line) against {@link ProxySettings#maxRequestLineBytes()},
      *       the header block, every field line with its CRLF (RFC 9112 section 2.1's {@code *( field-line CRLF )},
@@ -183,6 +220,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         private static final int LINE_END_BYTES = 2;
 
         private final ProxySettings settings;
+        private ConnectionTimeouts timeouts;
         private boolean inConnect;
         /** A head failed: what the connection sends after it is dropped until it closes. */
         private boolean discarding;
@@ -192,13 +230,20 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         }
 
         @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        }
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (discarding) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
             if (msg instanceof HttpRequest decoded) {
-                ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+                if (timeouts != null) {
+                    timeouts.requestHeadArrived(); // the timer stops; the request ends for the limits in BodyAggregator
+                }
                 HttpRequest request = judged(decoded);
                 msg = request;
                 discarding = !request.decoderResult().isSuccess();

@@ -1,6 +1,9 @@
 package com.proxyvault.agent.proxy;
 
 import com.proxyvault.agent.AgentConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -31,14 +34,34 @@ public class ProxyListeners {
     private final String bindHost;
     private final OriginPolicy originPolicy;
     private final ProxySettings settings;
+    private final ConnectionLimits limits;
     private final Clock clock;
     private final Map<Long, ProxyListener> byProxyId = new ConcurrentHashMap<>();
 
     @Inject
-    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config, Clock clock) {
+    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config, Clock clock, MeterRegistry meters) {
         this(eventLoop, config.proxyBindHost(), OriginPolicy.allowing(config.allowedPrivateTargets().orElse(List.of())),
-                new ProxySettings(config.listener().maxRequestLineBytes(), config.listener().maxHeaderBytes(),
-                        config.listener().requestHeadTimeout(), config.listener().idleTimeout()), clock);
+                settings(config.listener()), clock);
+        registerMeters(meters);
+        LOG.infof("Customer connections: at most %d (descriptors: %d allowed, %d reserved, 2 per customer connection, "
+                        + "1 per listening socket); in their request-head phase at most %d per source and %d in all "
+                        + "(docs/fleet.md \"Connection limits\")",
+                limits.customerCeiling(), limits.maxOpenFiles(), limits.reservedFiles(), limits.maxHeadPhasePerSource(),
+                limits.maxHeadPhase());
+        if (limits.maxHeadPhase() > limits.customerCeiling() / 2) {
+            LOG.warnf("%d connections in their request-head phase may take more than half of the %d customer connections "
+                            + "the descriptor limit allows: a flood without credentials could crowd out paying customers; raise "
+                            + "LimitNOFILE to at least %d (docs/fleet.md \"Connection limits\")", limits.maxHeadPhase(),
+                    limits.customerCeiling(), 4L * limits.maxHeadPhase() + limits.reservedFiles());
+        }
+    }
+
+    /** The listeners' settings from the agent's configuration; the descriptor limit is the process's unless configured. */
+    static ProxySettings settings(AgentConfig.Listener listener) {
+        long maxOpenFiles = listener.maxOpenFiles().orElse(ConnectionLimits.processMaxOpenFiles());
+        return new ProxySettings(listener.maxRequestLineBytes(), listener.maxHeaderBytes(), listener.requestHeadTimeout(),
+                listener.idleTimeout(), listener.maxHeadPhaseConnectionsPerSource(), listener.maxHeadPhaseConnections(),
+                maxOpenFiles, listener.reservedFiles().orElse(ProxySettings.defaultReservedFiles(maxOpenFiles)));
     }
 
     public ProxyListeners(ProxyEventLoop eventLoop, String bindHost, OriginPolicy originPolicy) {
@@ -51,6 +74,31 @@ public class ProxyListeners {
         this.bindHost = bindHost;
         this.originPolicy = originPolicy;
         this.settings = settings;
+        this.limits = new ConnectionLimits(settings);
+    }
+
+    /**
+     * On {@code /q/metrics}: connections refused by {@link ConnectionLimits} by reason ({@code head_phase_per_source},
+     * {@code head_phase}, {@code open_files}), and the counts they are judged by. Read when scraped; nothing is added to a connection's path.
+     */
+    private void registerMeters(MeterRegistry meters) {
+        for (ConnectionLimits.Refusal reason : ConnectionLimits.Refusal.values()) {
+            FunctionCounter.builder("proxyvault.agent.connections.refused", limits, counted -> counted.refused(reason))
+                    .tag("reason", reason.tag)
+                    .description("Customer connections reset at accept, or closed instead of waiting for a next request, past a limit")
+                    .register(meters);
+        }
+        Gauge.builder("proxyvault.agent.connections.head_phase", limits, ConnectionLimits::headPhase)
+                .description("Customer connections without a complete request yet").register(meters);
+        Gauge.builder("proxyvault.agent.connections.customer", limits, ConnectionLimits::customers)
+                .description("Customer connections open").register(meters);
+        Gauge.builder("proxyvault.agent.connections.customer.ceiling", limits, ConnectionLimits::customerCeiling)
+                .description("Customer connections the descriptor limit allows").register(meters);
+    }
+
+    /** The agent's connection limits and their counters (tests). */
+    ConnectionLimits limits() {
+        return limits;
     }
 
     /**
@@ -79,7 +127,7 @@ public class ProxyListeners {
                     assignment.port(), stale.get().proxyId(), assignment.proxyId());
             portFree = stale.get().close();
         }
-        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy, settings, clock);
+        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy, settings, limits, clock);
         // Registered before the bind completes so that a later command for this proxy sees it.
         byProxyId.put(assignment.proxyId(), listener);
         return portFree.thenCompose(freed -> listener.bind(bindHost)).whenComplete((ok, failure) -> {
