@@ -161,6 +161,9 @@ public interface AgentConfig {
 
         /** Descriptors kept for everything but customer connections and listening sockets; unset: 1024 (less on a small limit). */
         Optional<Integer> reservedFiles();
+
+        /** Bytes of request bodies held at once over all connections; unset: a quarter of the maximum heap. */
+        Optional<Long> requestBodyBudgetBytes();
     }
 
     interface Fleet {

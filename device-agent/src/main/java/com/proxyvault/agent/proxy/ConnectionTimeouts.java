@@ -50,6 +50,8 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private final ConnectionLimits.Admission admission;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> headTimer;
+    /** An answer that closes the connection, due when the protocol handler is next ready for a request ({@link #whenReady}). */
+    private Runnable closingAnswer;
 
     /**
      * @param admission what the connection holds of the agent's connection limits; it was admitted in its
@@ -97,6 +99,27 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         admission.leaveHeadPhase();
     }
 
+    /**
+     * True while the protocol handler waits for the request being received: the connection is in its request-head
+     * phase, so no answer to an earlier request is due before an answer to this one.
+     */
+    boolean awaitingRequest() {
+        return admission.inHeadPhase();
+    }
+
+    /**
+     * Runs {@code closingAnswer}, which answers the request being received and closes the connection, now if the protocol
+     * handler waits for that request ({@link #awaitingRequest()}); else the next time the handler is ready for a request,
+     * instead of re-arming: the answers to requests pipelined ahead of it go out first (RFC 9112 9.3.2: responses in the
+     * order of the requests).
+     */
+    void whenReady(Runnable closingAnswer) {
+        if (awaitingRequest()) {
+            closingAnswer.run();
+        } else {
+            this.closingAnswer = closingAnswer;
+        }
+    }
 
     /**
      * The customer behind {@code pipeline} sent FIN in a tunnel: from now on the connection may pass no byte either
@@ -119,6 +142,12 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     private void arm() {
         disarm();
+        if (closingAnswer != null) {
+            Runnable answer = closingAnswer;
+            closingAnswer = null;
+            answer.run();
+            return;
+        }
         if (!admission.enterHeadPhase()) {
             // Past a cap: the answer just written is flushed first (an empty write queues behind it), then the close.
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

@@ -51,8 +51,9 @@ public final class ProxyListener {
     private final ProxyEventLoop eventLoop;
     private final OriginPolicy originPolicy;
     private final ProxySettings settings;
-    /** The agent's, shared by all its listeners: connections in all and per source. */
+    /** The agent's, shared by all its listeners: connections in all and per source, buffered request bodies. */
     private final ConnectionLimits limits;
+    private final BodyBudget bodyBudget;
     private final TrafficCounter traffic = new TrafficCounter();
     private final long countingSinceEpochMs;
     /** The listening sockets of the port (one per event loop with epoll), empty until bound. */
@@ -67,12 +68,13 @@ public final class ProxyListener {
     private volatile int originReceiveBufferBytes;
 
     ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings,
-                  ConnectionLimits limits, Clock clock) {
+                  ConnectionLimits limits, BodyBudget bodyBudget, Clock clock) {
         this.countingSinceEpochMs = clock.millis();
         this.eventLoop = eventLoop;
         this.originPolicy = originPolicy;
         this.settings = settings;
         this.limits = limits;
+        this.bodyBudget = bodyBudget;
         this.proxyId = assignment.proxyId();
         this.port = assignment.port();
         this.credentials = assignment.credentials();
@@ -121,6 +123,10 @@ public final class ProxyListener {
 
     ProxySettings settings() {
         return settings;
+    }
+
+    BodyBudget bodyBudget() {
+        return bodyBudget;
     }
 
     ConnectionLimits limits() {

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * Limits and timeouts of the customer side of every proxy listener, and the agent's limits over all of them (connections
- * in their request-head phase, descriptors: docs/fleet.md "Connection limits").
+ * in their request-head phase, descriptors, buffered request bodies: docs/fleet.md "Connection limits").
  *
  * @param maxRequestLineBytes longest HTTP request line accepted, in bytes as sent: method, target and version
  *                            with their spaces, not the CRLF (RFC 9112 3); longer → {@code 414 URI Too Long}
@@ -33,10 +33,14 @@ import java.time.Duration;
  *                            sockets (jars, the fleet link, the health port, mmcli and nft pipes); customer connections
  *                            are taken while {@code 2 × customers + listening sockets + reservedFiles ≤ maxOpenFiles}.
  *                            Default 1,024, or a quarter of {@code maxOpenFiles} when that is less
+ * @param requestBodyBudgetBytes bytes of HTTP request bodies the agent holds at once while aggregating and forwarding
+ *                            them, over all connections (bodies are buffered whole, up to 16 MiB each); a request whose
+ *                            body does not fit gets {@code 503} with {@code Retry-After: 1} ({@link BodyBudget}). Default a
+ *                            quarter of the maximum heap (Netty's direct memory is capped at the maximum heap by default)
  */
 public record ProxySettings(int maxRequestLineBytes, int maxHeaderBytes, Duration requestHeadTimeout, Duration idleTimeout,
                             int maxHeadPhaseConnectionsPerSource, int maxHeadPhaseConnections, long maxOpenFiles,
-                            int reservedFiles) {
+                            int reservedFiles, long requestBodyBudgetBytes) {
 
     /** RFC 9112 section 3: a server should support request lines of at least 8000 octets. */
     public static final int MIN_REQUEST_LINE_BYTES = 8 * 1024;
@@ -50,7 +54,7 @@ public record ProxySettings(int maxRequestLineBytes, int maxHeaderBytes, Duratio
     public ProxySettings(int maxRequestLineBytes, int maxHeaderBytes, Duration requestHeadTimeout, Duration idleTimeout) {
         this(maxRequestLineBytes, maxHeaderBytes, requestHeadTimeout, idleTimeout, DEFAULT_MAX_HEAD_PHASE_CONNECTIONS_PER_SOURCE,
                 DEFAULT_MAX_HEAD_PHASE_CONNECTIONS, ConnectionLimits.processMaxOpenFiles(),
-                defaultReservedFiles(ConnectionLimits.processMaxOpenFiles()));
+                defaultReservedFiles(ConnectionLimits.processMaxOpenFiles()), defaultRequestBodyBudgetBytes());
     }
 
     /**
@@ -61,6 +65,11 @@ public record ProxySettings(int maxRequestLineBytes, int maxHeaderBytes, Duratio
      */
     public static int defaultReservedFiles(long maxOpenFiles) {
         return (int) Math.min(1024, maxOpenFiles / 4);
+    }
+
+    /** A quarter of the maximum heap: 96 MiB under the unit's {@code -Xmx384m}. */
+    public static long defaultRequestBodyBudgetBytes() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     public ProxySettings {
@@ -81,22 +90,31 @@ public record ProxySettings(int maxRequestLineBytes, int maxHeaderBytes, Duratio
             throw new IllegalArgumentException("with " + maxOpenFiles + " open files allowed and " + reservedFiles
                     + " reserved no customer connection fits: raise LimitNOFILE (docs/fleet.md \"Connection limits\")");
         }
+        if (requestBodyBudgetBytes < 0) {
+            throw new IllegalArgumentException("request body budget must not be negative, got " + requestBodyBudgetBytes);
+        }
     }
 
     public ProxySettings withTimeouts(Duration requestHead, Duration idle) {
         return new ProxySettings(maxRequestLineBytes, maxHeaderBytes, requestHead, idle, maxHeadPhaseConnectionsPerSource,
-                maxHeadPhaseConnections, maxOpenFiles, reservedFiles);
+                maxHeadPhaseConnections, maxOpenFiles, reservedFiles, requestBodyBudgetBytes);
     }
 
     /** These caps on connections in their request-head phase, per source and in all. */
     public ProxySettings withHeadPhaseLimits(int perSource, int inAll) {
         return new ProxySettings(maxRequestLineBytes, maxHeaderBytes, requestHeadTimeout, idleTimeout, perSource, inAll,
-                maxOpenFiles, reservedFiles);
+                maxOpenFiles, reservedFiles, requestBodyBudgetBytes);
     }
 
     /** This descriptor limit and reserve instead of the process's. */
     public ProxySettings withOpenFiles(long max, int reserved) {
         return new ProxySettings(maxRequestLineBytes, maxHeaderBytes, requestHeadTimeout, idleTimeout, maxHeadPhaseConnectionsPerSource,
-                maxHeadPhaseConnections, max, reserved);
+                maxHeadPhaseConnections, max, reserved, requestBodyBudgetBytes);
+    }
+
+    /** This budget for buffered request bodies, in bytes. */
+    public ProxySettings withRequestBodyBudget(long bytes) {
+        return new ProxySettings(maxRequestLineBytes, maxHeaderBytes, requestHeadTimeout, idleTimeout, maxHeadPhaseConnectionsPerSource,
+                maxHeadPhaseConnections, maxOpenFiles, reservedFiles, bytes);
     }
 }
