@@ -144,6 +144,26 @@ public interface AgentConfig {
         /** A connection with no byte either way for this long is closed. */
         @WithDefault("300s")
         Duration idleTimeout();
+
+        /**
+         * Customer connections from one source (an IPv4 address, an IPv6 /64) without a complete request yet, over all
+         * proxies; one more is reset at accept (docs/fleet.md "Connection limits").
+         */
+        @WithDefault("256")
+        int maxHeadPhaseConnectionsPerSource();
+
+        /** Customer connections without a complete request yet, over all sources and proxies; one more is reset. */
+        @WithDefault("4096")
+        int maxHeadPhaseConnections();
+
+        /** Descriptors the process may hold; unset: its own limit (LimitNOFILE), read at start. */
+        Optional<Long> maxOpenFiles();
+
+        /** Descriptors kept for everything but customer connections and listening sockets; unset: 1024 (less on a small limit). */
+        Optional<Integer> reservedFiles();
+
+        /** Bytes of request bodies held at once over all connections; unset: a quarter of the maximum heap. */
+        Optional<Long> requestBodyBudgetBytes();
     }
 
     interface Fleet {

@@ -1,5 +1,7 @@
 package com.proxyvault.agent.proxy;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -20,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  *       or a SOCKS5 CONNECT command has arrived. When it fires the connection is closed without an
  *       answer: a client that sent half a request line gets nothing (this is what keeps slowloris-style
  *       idle sockets from piling up).</li>
+ *   <li><b>Request-head phase</b> ({@link ConnectionLimits}): the connection counts against the agent's caps on
+ *       connections without a complete request from arming until the request is complete: for SOCKS5 and a bodyless
+ *       HTTP request that is when the timer is disarmed; an HTTP request with a body stays counted until its body's
+ *       end ({@link #requestHeadArrived} stops only the timer, so a slow upload is not cut, but a head announcing a
+ *       body that never comes does not take the connection out of the caps). Re-armed past a cap (a kept-alive
+ *       connection whose source already has its fill), the connection is closed once its answer is out.</li>
  *   <li><b>Idle</b>: an {@link IdleStateHandler} placed before this handler reports when no byte went
  *       either way for {@link ProxySettings#idleTimeout()}; the connection is closed then (keep-alive waits,
  *       tunnels, relays alike).</li>
@@ -39,14 +47,26 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ConnectionTimeouts.class);
 
     private final long requestHeadTimeoutNanos;
+    private final ConnectionLimits.Admission admission;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> headTimer;
+    /** An answer that closes the connection, due when the protocol handler is next ready for a request ({@link #whenReady}). */
+    private Runnable closingAnswer;
 
-    ConnectionTimeouts(Duration requestHeadTimeout) {
+    /**
+     * @param admission what the connection holds of the agent's connection limits; it was admitted in its
+     *                  request-head phase
+     */
+    ConnectionTimeouts(Duration requestHeadTimeout, ConnectionLimits.Admission admission) {
         this.requestHeadTimeoutNanos = requestHeadTimeout.toNanos();
+        this.admission = admission;
     }
 
-    /** Starts (or restarts) the request-head timer of the connection behind {@code pipeline}. */
+    /**
+     * The protocol handler of the connection behind {@code pipeline} is ready for its next request (answered the last
+     * one on a kept-alive connection): the request-head timer starts again and the connection is back in its
+     * request-head phase, or it is closed once the answer is out when that phase is full for its source or in all.
+     */
     static void armRequestHeadTimer(ChannelPipeline pipeline) {
         ConnectionTimeouts timeouts = pipeline.get(ConnectionTimeouts.class);
         if (timeouts != null) {
@@ -54,11 +74,50 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The request head (or SOCKS command) is complete: the request-head timer stops. */
+    /**
+     * The request is complete (the SOCKS5 command; an HTTP request ends in {@link ProtocolDetector.BodyAggregator}): the
+     * timer stops and the request-head phase ends.
+     */
     static void disarmRequestHeadTimer(ChannelPipeline pipeline) {
         ConnectionTimeouts timeouts = pipeline.get(ConnectionTimeouts.class);
         if (timeouts != null) {
-            timeouts.disarm();
+            timeouts.requestComplete();
+        }
+    }
+
+    /**
+     * An HTTP request head is complete; a body may follow. The timer stops (a slow upload is not cut by it), but the
+     * connection stays in its request-head phase until {@link #requestComplete()}.
+     */
+    void requestHeadArrived() {
+        disarm();
+    }
+
+    /** The request is complete: the timer stops and the request-head phase ends. */
+    void requestComplete() {
+        disarm();
+        admission.leaveHeadPhase();
+    }
+
+    /**
+     * True while the protocol handler waits for the request being received: the connection is in its request-head
+     * phase, so no answer to an earlier request is due before an answer to this one.
+     */
+    boolean awaitingRequest() {
+        return admission.inHeadPhase();
+    }
+
+    /**
+     * Runs {@code closingAnswer}, which answers the request being received and closes the connection, now if the protocol
+     * handler waits for that request ({@link #awaitingRequest()}); else the next time the handler is ready for a request,
+     * instead of re-arming: the answers to requests pipelined ahead of it go out first (RFC 9112 9.3.2: responses in the
+     * order of the requests).
+     */
+    void whenReady(Runnable closingAnswer) {
+        if (awaitingRequest()) {
+            closingAnswer.run();
+        } else {
+            this.closingAnswer = closingAnswer;
         }
     }
 
@@ -83,6 +142,17 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     private void arm() {
         disarm();
+        if (closingAnswer != null) {
+            Runnable answer = closingAnswer;
+            closingAnswer = null;
+            answer.run();
+            return;
+        }
+        if (!admission.enterHeadPhase()) {
+            // Past a cap: the answer just written is flushed first (an empty write queues behind it), then the close.
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         headTimer = ctx.executor().schedule(() -> {
             if (ctx.channel().isActive()) {
                 LOG.debugf("Closing %s: no complete request within the request-head timeout", ctx.channel());

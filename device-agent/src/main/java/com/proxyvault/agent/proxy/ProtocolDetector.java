@@ -1,23 +1,31 @@
 package com.proxyvault.agent.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMessageDecoderResult;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
@@ -25,6 +33,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
@@ -32,7 +41,9 @@ import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * First handler of every customer connection: looks at the first byte and installs the pipeline
@@ -90,7 +101,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         // answers 414 / 431.
         pipeline.addAfter(ctx.name(), HTTP_CODEC, httpCodec(settings));
         pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch(settings));
-        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES));
+        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES, listener.bodyBudget()));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
     }
@@ -109,25 +120,198 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     /**
-     * Netty's aggregator, except for a body past the limit: {@code 413} with {@code Connection: close}, then the
-     * connection closes (RFC 9110 15.5.14 allows it). Netty's own answer keeps a keep-alive connection open and
-     * discards the announced body, so a client that announced gigabytes and stopped held its connection until the
-     * idle timeout, with no request-head timer running.
+     * Netty's aggregator, with two differences:
+     * <ul>
+     *   <li>a body past the limit gets {@code 413} with {@code Connection: close}, then the connection closes (RFC 9110
+     *       15.5.14 allows it). Netty's own answer keeps a keep-alive connection open and discards the announced body,
+     *       so a client that announced gigabytes and stopped held its connection until the idle timeout, with no
+     *       request-head timer running;</li>
+     *   <li>the bytes it holds are the agent's {@link BodyBudget}'s: a declared {@code Content-Length} that does not fit
+     *       what is free when the head arrives, or a part of a body (either framing) that does not fit when it
+     *       arrives, gets {@code 503 Service Unavailable} with {@code Retry-After: 1}, the part of the body held so far
+     *       is dropped (its bytes given back at once) and the connection closes; nothing more it sends is read. The
+     *       bytes of a body are given back when the aggregated request is released ({@link BudgetedBody}): written to
+     *       the origin, answered without forwarding, or dropped with the connection. The 503 goes out when the
+     *       protocol handler waits for this request, after the answers to requests pipelined ahead of it
+     *       ({@link ConnectionTimeouts#whenReady}).</li>
+     * </ul>
+     * It is also where an HTTP request ends for the agent's request-head phase ({@link ConnectionLimits}): when the
+     * request's last part arrives, before the request goes on to {@link HttpProxyHandler}, so that an answer given at
+     * once (a 407 on a kept-alive connection) starts the next phase, counted again.
      */
     static final class BodyAggregator extends HttpObjectAggregator {
 
-        BodyAggregator(int maxContentBytes) {
+        /** How long a connection answered 503 is still read, at most, before it is closed ({@link #lingerThenClose}). */
+        static final Duration LINGER_AFTER_REFUSAL = Duration.ofSeconds(2);
+        private static final byte[] NO_BUDGET =
+                "Too many request bodies in flight on this proxy host: retry shortly\n".getBytes(StandardCharsets.UTF_8);
+
+        private final BodyBudget budget;
+        private ConnectionTimeouts timeouts;
+        /** The body being aggregated, when its request announced one; null between requests. */
+        private BudgetedBody body;
+        private boolean bodyExpected;
+        private HttpVersion version = HttpVersion.HTTP_1_1;
+        /** Refused for want of budget: the connection is answered and closes; what it sends is dropped. */
+        private boolean refused;
+
+        BodyAggregator(int maxContentBytes, BodyBudget budget) {
             super(maxContentBytes);
+            this.budget = budget;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            super.handlerAdded(ctx);
+            timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (refused) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof FullHttpMessage) {
+                requestComplete(); // a head the codec or RequestHeadWatch refused: whole as it is, passed on untouched
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+            if (msg instanceof HttpRequest head) {
+                version = head.protocolVersion();
+                long declared = declaredLength(head);
+                if (declared > 0 && declared <= maxContentLength() && !budget.fits(declared)) {
+                    refuse(ctx);
+                    return;
+                }
+                bodyExpected = declared > 0 || HttpUtil.isTransferEncodingChunked(head);
+            } else if (body != null && msg instanceof HttpContent part && !body.take(part.content().readableBytes())) {
+                refuse(ctx);
+                return;
+            }
+            if (msg instanceof LastHttpContent) {
+                requestComplete();
+            }
+            super.decode(ctx, msg, out);
+            if (msg instanceof LastHttpContent || !out.isEmpty()) {
+                body = null; // the request went on, or failed: its body is the request's now
+            }
+        }
+
+        /** A streamed body of a request that announced one is held in a {@link BudgetedBody}. */
+        @Override
+        protected FullHttpMessage beginAggregation(HttpMessage start, ByteBuf content) throws Exception {
+            if (bodyExpected && content instanceof CompositeByteBuf empty && empty.numComponents() == 0) {
+                empty.release();
+                body = new BudgetedBody(empty.alloc(), maxCumulationBufferComponents(), budget);
+                return super.beginAggregation(start, body);
+            }
+            return super.beginAggregation(start, content);
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            body = null; // released by the aggregator with the message
             FullHttpResponse tooLarge = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     Unpooled.copiedBuffer("Request body larger than " + MAX_REQUEST_BYTES + " bytes\n", StandardCharsets.UTF_8));
             tooLarge.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                     .set(HttpHeaderNames.CONTENT_LENGTH, tooLarge.content().readableBytes())
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void requestComplete() {
+            if (timeouts != null) {
+                timeouts.requestComplete();
+            }
+        }
+
+        /**
+         * The body does not fit the budget: {@code 503} with {@code Retry-After: 1} (RFC 9110 15.6.4, 10.2.3) and a
+         * close, once the answers ahead of it are out; the part held so far goes now.
+         */
+        private void refuse(ChannelHandlerContext ctx) {
+            refused = true;
+            body = null;
+            releaseCurrentMessage(); // gives its bytes back
+            budget.refused();
+            HttpVersion answerVersion = version;
+            Runnable answer = () -> {
+                FullHttpResponse busy = new DefaultFullHttpResponse(answerVersion, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        Unpooled.wrappedBuffer(NO_BUDGET));
+                busy.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                        .set(HttpHeaderNames.CONTENT_LENGTH, NO_BUDGET.length)
+                        .set(HttpHeaderNames.RETRY_AFTER, 1)
+                        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(busy).addListener((ChannelFutureListener) BodyAggregator::lingerThenClose);
+            };
+            if (timeouts != null) {
+                timeouts.whenReady(answer);
+            } else {
+                answer.run();
+            }
+        }
+
+        /**
+         * After the 503: FIN, then the connection is read (and dropped) until the client closes it, or
+         * {@link #LINGER_AFTER_REFUSAL} at most. A client that sent its body right behind the head has bytes the agent
+         * has not read; closing at once would answer them with a reset, which can destroy the 503 before the client
+         * reads it (RFC 9112 9.6: close in stages, the "lingering close" of Apache httpd and nginx).
+         */
+        private static void lingerThenClose(ChannelFuture written) {
+            Channel channel = written.channel();
+            if (!written.isSuccess() || !(channel instanceof DuplexChannel duplex)) {
+                channel.close();
+                return;
+            }
+            duplex.shutdownOutput();
+            channel.eventLoop().schedule(() -> channel.close(), LINGER_AFTER_REFUSAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** The request's {@code Content-Length}, or -1 without one (the codec has refused an unreadable one already). */
+        private static long declaredLength(HttpRequest head) {
+            try {
+                return HttpUtil.getContentLength(head, -1L);
+            } catch (NumberFormatException unreadable) {
+                return -1;
+            }
+        }
+    }
+
+    /**
+     * The aggregated body of one request, a {@link CompositeByteBuf} like Netty's own (direct, as its pooled allocator
+     * makes it on Linux), that takes its bytes from the {@link BodyBudget} as they are appended and gives them all
+     * back when it is released, whoever releases it: the origin's encoder once the request is written, the proxy
+     * handler when it answers without forwarding, the aggregator when the connection closes mid-body. Used on the
+     * connection's event loop (its origin connection shares that loop).
+     */
+    static final class BudgetedBody extends CompositeByteBuf {
+
+        private final BodyBudget budget;
+        private long taken;
+
+        BudgetedBody(ByteBufAllocator alloc, int maxComponents, BodyBudget budget) {
+            super(alloc, true, maxComponents);
+            this.budget = budget;
+        }
+
+        /** Takes room for {@code bytes} more from the budget; false, nothing taken, when they don't fit. */
+        boolean take(int bytes) {
+            if (!budget.tryTake(bytes)) {
+                return false;
+            }
+            taken += bytes;
+            return true;
+        }
+
+        @Override
+        protected void deallocate() {
+            super.deallocate();
+            budget.giveBack(taken);
+            taken = 0;
         }
     }
 
@@ -146,7 +330,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     /**
      * Sits right behind the HTTP codec and sees every decoded part of a request before it is aggregated:
      * <ul>
-     *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read);</li>
+     *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read; the request
+     *       ends for the agent's request-head phase only with its body, in {@link BodyAggregator});</li>
      *   <li>applies the listener's limits to the head exactly, in bytes as the client sent them: the request line
      *       without its CRLF (RFC 9112 section 3's request-line) against {@link ProxySettings#maxRequestLineBytes()},
      *       the header block, every field line with its CRLF (RFC 9112 section 2.1's {@code *( field-line CRLF )},
@@ -183,6 +368,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         private static final int LINE_END_BYTES = 2;
 
         private final ProxySettings settings;
+        private ConnectionTimeouts timeouts;
         private boolean inConnect;
         /** A head failed: what the connection sends after it is dropped until it closes. */
         private boolean discarding;
@@ -192,13 +378,20 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         }
 
         @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        }
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (discarding) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
             if (msg instanceof HttpRequest decoded) {
-                ConnectionTimeouts.disarmRequestHeadTimer(ctx.pipeline());
+                if (timeouts != null) {
+                    timeouts.requestHeadArrived(); // the timer stops; the request ends for the limits in BodyAggregator
+                }
                 HttpRequest request = judged(decoded);
                 msg = request;
                 discarding = !request.decoderResult().isSuccess();

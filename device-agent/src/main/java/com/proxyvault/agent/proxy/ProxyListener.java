@@ -51,6 +51,9 @@ public final class ProxyListener {
     private final ProxyEventLoop eventLoop;
     private final OriginPolicy originPolicy;
     private final ProxySettings settings;
+    /** The agent's, shared by all its listeners: connections in all and per source, buffered request bodies. */
+    private final ConnectionLimits limits;
+    private final BodyBudget bodyBudget;
     private final TrafficCounter traffic = new TrafficCounter();
     private final long countingSinceEpochMs;
     /** The listening sockets of the port (one per event loop with epoll), empty until bound. */
@@ -65,11 +68,13 @@ public final class ProxyListener {
     private volatile int originReceiveBufferBytes;
 
     ProxyListener(ProxyAssignment assignment, ProxyEventLoop eventLoop, OriginPolicy originPolicy, ProxySettings settings,
-                  Clock clock) {
+                  ConnectionLimits limits, BodyBudget bodyBudget, Clock clock) {
         this.countingSinceEpochMs = clock.millis();
         this.eventLoop = eventLoop;
         this.originPolicy = originPolicy;
         this.settings = settings;
+        this.limits = limits;
+        this.bodyBudget = bodyBudget;
         this.proxyId = assignment.proxyId();
         this.port = assignment.port();
         this.credentials = assignment.credentials();
@@ -120,6 +125,14 @@ public final class ProxyListener {
         return settings;
     }
 
+    BodyBudget bodyBudget() {
+        return bodyBudget;
+    }
+
+    ConnectionLimits limits() {
+        return limits;
+    }
+
     public String fingerprint() {
         return fingerprint;
     }
@@ -168,12 +181,17 @@ public final class ProxyListener {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel customer) {
+                            ConnectionLimits.Admission admission = limits.admit(customer);
+                            if (admission == null) {
+                                reset(customer);
+                                return;
+                            }
                             connections.add(customer);
                             customer.pipeline()
                                     .addLast(TrafficCounter.NAME, traffic)
                                     .addLast(ConnectionTimeouts.IDLE_NAME, new IdleStateHandler(0, 0,
                                             settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
-                                    .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout()))
+                                    .addLast(ConnectionTimeouts.NAME, new ConnectionTimeouts(settings.requestHeadTimeout(), admission))
                                     .addLast(ProtocolDetector.NAME, new ProtocolDetector(ProxyListener.this));
                         }
                     });
@@ -188,6 +206,7 @@ public final class ProxyListener {
             Throwable failure = binds.stream().map(ChannelFuture::cause).filter(Objects::nonNull).findFirst().orElse(null);
             if (failure == null) {
                 serverChannels = binds.stream().map(ChannelFuture::channel).toList();
+                limits.listeningSockets(serverChannels.size());
                 bound.complete(null);
                 return;
             }
@@ -272,10 +291,22 @@ public final class ProxyListener {
         });
     }
 
+    /**
+     * A connection over one of the agent's limits ({@link ConnectionLimits}) is closed with a TCP reset before any handler
+     * is added for it: SO_LINGER 0, so its descriptor is free at once and no TIME_WAIT is left (the client sees
+     * "connection reset"). It never reaches this listener's connections or byte counters.
+     */
+    private static void reset(SocketChannel customer) {
+        customer.config().setOption(ChannelOption.SO_LINGER, 0);
+        customer.close();
+    }
+
     /** Stops accepting and closes every connection of this proxy. */
     CompletableFuture<Void> close() {
         CompletableFuture<Void> closed = new CompletableFuture<>();
         List<Channel> servers = serverChannels;
+        serverChannels = List.of();
+        limits.listeningSockets(-servers.size());
         if (servers.isEmpty()) {
             connections.close();
             closed.complete(null);

@@ -1,6 +1,9 @@
 package com.proxyvault.agent.proxy;
 
 import com.proxyvault.agent.AgentConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -31,14 +34,36 @@ public class ProxyListeners {
     private final String bindHost;
     private final OriginPolicy originPolicy;
     private final ProxySettings settings;
+    private final ConnectionLimits limits;
+    private final BodyBudget bodyBudget;
     private final Clock clock;
     private final Map<Long, ProxyListener> byProxyId = new ConcurrentHashMap<>();
 
     @Inject
-    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config, Clock clock) {
+    public ProxyListeners(ProxyEventLoop eventLoop, AgentConfig config, Clock clock, MeterRegistry meters) {
         this(eventLoop, config.proxyBindHost(), OriginPolicy.allowing(config.allowedPrivateTargets().orElse(List.of())),
-                new ProxySettings(config.listener().maxRequestLineBytes(), config.listener().maxHeaderBytes(),
-                        config.listener().requestHeadTimeout(), config.listener().idleTimeout()), clock);
+                settings(config.listener()), clock);
+        registerMeters(meters);
+        LOG.infof("Customer connections: at most %d (descriptors: %d allowed, %d reserved, 2 per customer connection, "
+                        + "1 per listening socket); in their request-head phase at most %d per source and %d in all; request "
+                        + "bodies held at most %d bytes (docs/fleet.md \"Connection limits\")",
+                limits.customerCeiling(), limits.maxOpenFiles(), limits.reservedFiles(), limits.maxHeadPhasePerSource(),
+                limits.maxHeadPhase(), bodyBudget.limit());
+        if (limits.maxHeadPhase() > limits.customerCeiling() / 2) {
+            LOG.warnf("%d connections in their request-head phase may take more than half of the %d customer connections "
+                            + "the descriptor limit allows: a flood without credentials could crowd out paying customers; raise "
+                            + "LimitNOFILE to at least %d (docs/fleet.md \"Connection limits\")", limits.maxHeadPhase(),
+                    limits.customerCeiling(), 4L * limits.maxHeadPhase() + limits.reservedFiles());
+        }
+    }
+
+    /** The listeners' settings from the agent's configuration; the descriptor limit is the process's unless configured. */
+    static ProxySettings settings(AgentConfig.Listener listener) {
+        long maxOpenFiles = listener.maxOpenFiles().orElse(ConnectionLimits.processMaxOpenFiles());
+        return new ProxySettings(listener.maxRequestLineBytes(), listener.maxHeaderBytes(), listener.requestHeadTimeout(),
+                listener.idleTimeout(), listener.maxHeadPhaseConnectionsPerSource(), listener.maxHeadPhaseConnections(),
+                maxOpenFiles, listener.reservedFiles().orElse(ProxySettings.defaultReservedFiles(maxOpenFiles)),
+                listener.requestBodyBudgetBytes().orElse(ProxySettings.defaultRequestBodyBudgetBytes()));
     }
 
     public ProxyListeners(ProxyEventLoop eventLoop, String bindHost, OriginPolicy originPolicy) {
@@ -51,6 +76,42 @@ public class ProxyListeners {
         this.bindHost = bindHost;
         this.originPolicy = originPolicy;
         this.settings = settings;
+        this.limits = new ConnectionLimits(settings);
+        this.bodyBudget = new BodyBudget(settings.requestBodyBudgetBytes());
+    }
+
+    /**
+     * On {@code /q/metrics}: connections refused by {@link ConnectionLimits} by reason ({@code head_phase_per_source},
+     * {@code head_phase}, {@code open_files}), requests answered 503 for want of body budget, and the counts they are
+     * judged by. Read when scraped; nothing is added to a connection's path.
+     */
+    private void registerMeters(MeterRegistry meters) {
+        for (ConnectionLimits.Refusal reason : ConnectionLimits.Refusal.values()) {
+            FunctionCounter.builder("proxyvault.agent.connections.refused", limits, counted -> counted.refused(reason))
+                    .tag("reason", reason.tag)
+                    .description("Customer connections reset at accept, or closed instead of waiting for a next request, past a limit")
+                    .register(meters);
+        }
+        Gauge.builder("proxyvault.agent.connections.head_phase", limits, ConnectionLimits::headPhase)
+                .description("Customer connections without a complete request yet").register(meters);
+        Gauge.builder("proxyvault.agent.connections.customer", limits, ConnectionLimits::customers)
+                .description("Customer connections open").register(meters);
+        Gauge.builder("proxyvault.agent.connections.customer.ceiling", limits, ConnectionLimits::customerCeiling)
+                .description("Customer connections the descriptor limit allows").register(meters);
+        FunctionCounter.builder("proxyvault.agent.request_bodies.refused", bodyBudget, BodyBudget::refusals)
+                .description("Requests answered 503 because their body did not fit the request-body budget").register(meters);
+        Gauge.builder("proxyvault.agent.request_bodies.held", bodyBudget, BodyBudget::held)
+                .baseUnit("bytes").description("Bytes of request bodies held").register(meters);
+    }
+
+    /** The agent's connection limits and their counters (tests). */
+    ConnectionLimits limits() {
+        return limits;
+    }
+
+    /** The agent's request-body budget (tests). */
+    BodyBudget bodyBudget() {
+        return bodyBudget;
     }
 
     /**
@@ -79,7 +140,7 @@ public class ProxyListeners {
                     assignment.port(), stale.get().proxyId(), assignment.proxyId());
             portFree = stale.get().close();
         }
-        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy, settings, clock);
+        ProxyListener listener = new ProxyListener(assignment, eventLoop, originPolicy, settings, limits, bodyBudget, clock);
         // Registered before the bind completes so that a later command for this proxy sees it.
         byProxyId.put(assignment.proxyId(), listener);
         return portFree.thenCompose(freed -> listener.bind(bindHost)).whenComplete((ok, failure) -> {

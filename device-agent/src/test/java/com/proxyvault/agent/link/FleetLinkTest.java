@@ -329,6 +329,20 @@ class FleetLinkTest {
         await().atMost(PATIENCE).until(FleetLinkTest::isReady);
     }
 
+    @Test
+    void shouldPublishTheConnectionLimitsOnTheMetricsEndpoint() {
+        // docs/fleet.md "Connection limits": what an operator watches for a flood or a lack of body budget.
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String name : List.of("proxyvault_agent_connections_refused_total{reason=\"head_phase_per_source\"",
+                "proxyvault_agent_connections_refused_total{reason=\"head_phase\"",
+                "proxyvault_agent_connections_refused_total{reason=\"open_files\"",
+                "proxyvault_agent_request_bodies_refused_total", "proxyvault_agent_connections_head_phase",
+                "proxyvault_agent_connections_customer ", "proxyvault_agent_connections_customer_ceiling",
+                "proxyvault_agent_request_bodies_held_bytes")) {
+            assertTrue(metrics.contains(name), name + " missing from /q/metrics");
+        }
+    }
+
     private static boolean isReady() {
         return given().get("/q/health/ready").statusCode() == 200;
     }
