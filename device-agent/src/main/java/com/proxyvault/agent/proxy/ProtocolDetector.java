@@ -73,6 +73,16 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         this.listener = listener;
     }
 
+    /**
+     * A connection that fails before its first byte was read (a client's reset, most often: a scanner, or a flood the
+     * connection limits cut off) is closed quietly, as the protocol handlers close theirs; without this the failure
+     * reached the pipeline's tail, which Netty logs at WARN with a stack trace for every such connection.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (!in.isReadable()) {
