@@ -1,5 +1,6 @@
 package com.proxyvault.agent.proxy;
 
+import com.proxyvault.agent.proxy.ScriptedOrigin.Ending;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -7,18 +8,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static com.proxyvault.agent.proxy.ListenerFixture.ascii;
 import static com.proxyvault.agent.proxy.ListenerFixture.concat;
@@ -43,13 +36,13 @@ class EarlyOriginAnswerTest {
 
     @RegisterExtension
     final ListenerFixture proxy = new ListenerFixture("early", "answer");
-    private EarlyAnsweringOrigin origin;
+    private ScriptedOrigin origin;
     /** A listener of the fixture's that may reach {@link #origin}. */
     private int port;
 
     @BeforeEach
     void startOrigin() throws Exception {
-        origin = new EarlyAnsweringOrigin();
+        origin = new ScriptedOrigin();
         port = proxy.openAnother(OriginPolicy.allowing(List.of(origin.authority())), ListenerFixture.DEFAULT_SETTINGS).port();
     }
 
@@ -66,7 +59,7 @@ class EarlyOriginAnswerTest {
     @Test
     void shouldRelayTheAnswerOfAnOriginThatClosesWithoutReadingTheBody() throws IOException {
         origin.answer("HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
-                + "body too large", Ending.CLOSE_UNREAD);
+                + "body too large", Ending.CLOSE);
         try (RawHttpClient client = client()) {
             client.sendBytes(upload("/upload", LARGE_BODY));
 
@@ -86,7 +79,7 @@ class EarlyOriginAnswerTest {
         try (RawHttpClient client = client()) {
             for (String[] answer : answers) {
                 origin.answer("HTTP/1.0 " + answer[0] + "\r\n" + answer[1] + "Content-Length: " + answer[2].length() + "\r\n\r\n"
-                        + answer[2], Ending.CLOSE_UNREAD);
+                        + answer[2], Ending.CLOSE);
                 client.sendBytes(upload("/" + answer[0].substring(0, 3), LARGE_BODY));
 
                 assertEquals("HTTP/1.1 " + answer[0] + "\r\n" + answer[1] + "Content-Length: " + answer[2].length() + "\r\n\r\n",
@@ -119,7 +112,7 @@ class EarlyOriginAnswerTest {
      */
     @Test
     void shouldRelayTheHeadAndThePartOfAFramedBodyThatCameBeforeTheReset() throws IOException {
-        origin.answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nthe first part", Ending.CLOSE_UNREAD);
+        origin.answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nthe first part", Ending.CLOSE);
         try (RawHttpClient client = client()) {
             client.sendBytes(upload("/upload", LARGE_BODY));
 
@@ -136,7 +129,7 @@ class EarlyOriginAnswerTest {
      */
     @Test
     void shouldResetTheCustomerWhenABodyDelimitedByTheCloseEndsInAReset() throws IOException {
-        origin.answer("HTTP/1.1 200 OK\r\n\r\nuntil the close", Ending.CLOSE_UNREAD);
+        origin.answer("HTTP/1.1 200 OK\r\n\r\nuntil the close", Ending.CLOSE);
         try (RawHttpClient client = client()) {
             client.sendBytes(upload("/upload", LARGE_BODY));
 
@@ -167,7 +160,7 @@ class EarlyOriginAnswerTest {
     /** No head came at all: 502 as before, and the customer's connection goes on (nothing of a response reached it). */
     @Test
     void shouldAnswer502WhenTheOriginClosesWithoutAnAnswerAndWithoutReadingTheBody() throws IOException {
-        origin.answer("", Ending.CLOSE_UNREAD);
+        origin.answer("", Ending.CLOSE);
         try (RawHttpClient client = client()) {
             client.sendBytes(upload("/upload", LARGE_BODY));
 
@@ -224,100 +217,6 @@ class EarlyOriginAnswerTest {
         } catch (SocketException reset) {
             assertEquals("Connection reset", reset.getMessage());
             return new ReadToEnd(bytes.toString(StandardCharsets.ISO_8859_1), true);
-        }
-    }
-
-    /** How {@link EarlyAnsweringOrigin} ends a connection after its answer. */
-    private enum Ending {
-        /**
-         * Closes at once with the body unread: Linux then sends a reset instead of a FIN (RFC 2525 section 2.17), which
-         * fails the agent's write while the answer still waits, unread, in the agent's socket.
-         */
-        CLOSE_UNREAD,
-        /** Resets the connection at once (SO_LINGER 0, then close), whatever it has read. */
-        RESET,
-        /** Reads the body until the agent closes the connection (or it ends otherwise), then closes. */
-        READ_TO_END
-    }
-
-    /**
-     * A raw origin on 127.0.0.1 that answers each connection, in the order they come, with the next answer queued by
-     * {@link #answer}: it reads the request head only (byte by byte, so nothing of the body), writes the answer at once
-     * (ISO-8859-1, one byte per char; empty: no answer) and ends the connection as its {@link Ending} says. A connection
-     * with no answer queued within 10 s is closed unanswered.
-     */
-    private static final class EarlyAnsweringOrigin implements AutoCloseable {
-
-        private final ServerSocket server;
-        private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
-
-        EarlyAnsweringOrigin() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(this::acceptAll, "early-answering-origin");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        void answer(String raw, Ending ending) {
-            answers.add(new Answer(raw.getBytes(StandardCharsets.ISO_8859_1), ending));
-        }
-
-        String authority() {
-            return "127.0.0.1:" + server.getLocalPort();
-        }
-
-        private void acceptAll() {
-            while (!server.isClosed()) {
-                try {
-                    Socket connection = server.accept();
-                    Thread serving = new Thread(() -> serve(connection), "early-answering-origin-connection");
-                    serving.setDaemon(true);
-                    serving.start();
-                } catch (IOException closed) {
-                    return;
-                }
-            }
-        }
-
-        private void serve(Socket connection) {
-            try (connection) {
-                connection.setSoTimeout(15_000);
-                InputStream in = connection.getInputStream();
-                readHead(in);
-                Answer answer = answers.poll(10, TimeUnit.SECONDS);
-                if (answer == null) {
-                    return;
-                }
-                OutputStream out = connection.getOutputStream();
-                out.write(answer.bytes());
-                out.flush();
-                if (answer.ending() == Ending.RESET) {
-                    connection.setSoLinger(true, 0);
-                } else if (answer.ending() == Ending.READ_TO_END) {
-                    byte[] buffer = new byte[64 * 1024];
-                    while (in.read(buffer) != -1) {
-                        // the body, read and dropped until the agent closes
-                    }
-                }
-            } catch (IOException | InterruptedException ignored) {
-                // the agent closed or reset first, or the test is over
-            }
-        }
-
-        private static void readHead(InputStream in) throws IOException {
-            int matched = 0;
-            int b;
-            while (matched < 4 && (b = in.read()) != -1) {
-                matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-
-        private record Answer(byte[] bytes, Ending ending) {
         }
     }
 }

@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A raw HTTP origin on 127.0.0.1 that answers each connection, in the order they come, with the next bytes queued by
  * {@link #answer}, exactly as written (ISO-8859-1, one byte per char): whatever framing a test wants the agent to meet,
- * valid or not. Per connection it reads the request head (up to the empty line; the agent's requests in these tests
- * have no body), records it, writes the answer, then either closes (a body delimited by the end of the connection) or
- * keeps the connection open until the agent closes it, so a test sees whether the agent waited for a close it had no
- * reason to expect. One thread per connection; a connection with no answer queued within 10 s is closed unanswered.
+ * valid or not. Per connection it reads the request head only (up to the empty line; a body is left to the
+ * {@link Ending}), records it, writes the answer at once, then ends the connection as its {@link Ending} says: closes
+ * (a body delimited by the end of the connection; with a request body unread, a reset), resets, or keeps it open,
+ * reading, until the agent closes it, so a test sees whether the agent waited for a close it had no reason to expect. One thread per connection; a connection with no answer queued within 10 s is closed unanswered.
  */
 final class ScriptedOrigin implements AutoCloseable {
 
@@ -36,9 +36,27 @@ final class ScriptedOrigin implements AutoCloseable {
         acceptor.start();
     }
 
+    /** How a connection ends after its answer is written. */
+    enum Ending {
+        /**
+         * Closes at once. With a request body left unread, Linux sends a reset instead of a FIN (RFC 2525 section
+         * 2.17), which fails the agent's write while the answer still waits, unread, in the agent's socket.
+         */
+        CLOSE,
+        /** Resets the connection at once (SO_LINGER 0, then close), whatever it has read. */
+        RESET,
+        /** Reads (and drops) whatever comes until the agent closes the connection: the agent is the one to close. */
+        READ_TO_END
+    }
+
     /** Queues the raw answer to the next connection; {@code thenClose}: close right after writing it. */
     ScriptedOrigin answer(String raw, boolean thenClose) {
-        answers.add(new Answer(raw.getBytes(StandardCharsets.ISO_8859_1), thenClose));
+        return answer(raw, thenClose ? Ending.CLOSE : Ending.READ_TO_END);
+    }
+
+    /** Queues the raw answer to the next connection, which then ends as {@code ending} says. */
+    ScriptedOrigin answer(String raw, Ending ending) {
+        answers.add(new Answer(raw.getBytes(StandardCharsets.ISO_8859_1), ending));
         return this;
     }
 
@@ -81,13 +99,16 @@ final class ScriptedOrigin implements AutoCloseable {
             OutputStream out = connection.getOutputStream();
             out.write(answer.bytes());
             out.flush();
-            if (!answer.thenClose()) {
-                while (in.read() != -1) {
-                    // held open: the agent is the one to close
+            if (answer.ending() == Ending.RESET) {
+                connection.setSoLinger(true, 0);
+            } else if (answer.ending() == Ending.READ_TO_END) {
+                byte[] buffer = new byte[64 * 1024];
+                while (in.read(buffer) != -1) {
+                    // held open, a body read and dropped: the agent is the one to close
                 }
             }
         } catch (IOException | InterruptedException ignored) {
-            // the agent closed first, or the test is over
+            // the agent closed or reset first, or the test is over
         }
     }
 
@@ -107,6 +128,6 @@ final class ScriptedOrigin implements AutoCloseable {
         server.close();
     }
 
-    private record Answer(byte[] bytes, boolean thenClose) {
+    private record Answer(byte[] bytes, Ending ending) {
     }
 }
