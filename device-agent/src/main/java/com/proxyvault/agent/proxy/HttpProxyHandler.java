@@ -36,7 +36,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The HTTP proxy: checks {@code Proxy-Authorization} against the listener's credentials, then
+ * The HTTP proxy: checks {@code Proxy-Authorization} against the listener's credentials (a request with a body was
+ * judged on its head already, {@link ProtocolDetector.BodyAggregator}; the same {@link #judgeAuthorization}), then
  * either forwards an absolute-form request ({@code GET http://host/path}) to its origin in
  * origin-form and streams the response back, or opens a {@code CONNECT host:port} tunnel and turns
  * the connection into a raw byte relay. Either way the target must resolve to a public address
