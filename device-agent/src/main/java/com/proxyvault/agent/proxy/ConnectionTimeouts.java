@@ -25,9 +25,17 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Request-head phase</b> ({@link ConnectionLimits}): the connection counts against the agent's caps on
  *       connections without a complete request from arming until the request is complete: for SOCKS5 and a bodyless
  *       HTTP request that is when the timer is disarmed; an HTTP request with a body stays counted until its body's
- *       end ({@link #requestHeadArrived} stops only the timer, so a slow upload is not cut, but a head announcing a
- *       body that never comes does not take the connection out of the caps). Re-armed past a cap (a kept-alive
- *       connection whose source already has its fill), the connection is closed once its answer is out.</li>
+ *       end ({@link #requestHeadArrived} stops the head timer, so a slow upload is not cut by it, but a head
+ *       announcing a body that never comes does not take the connection out of the caps). Re-armed past a cap (a
+ *       kept-alive connection whose source already has its fill), the connection is closed once its answer is out.</li>
+ *   <li><b>Body read gap</b>: while a counted connection waits for the rest of a body, it may go at most the
+ *       request-head timeout without receiving a byte (nginx's {@code client_body_timeout}, Apache's
+ *       {@code RequestReadTimeout body=}); then it is closed without an answer. A slow upload that keeps moving goes
+ *       on; a stalled one no longer holds its counted place for the idle timeout (verification review of the
+ *       2026-12-03 fixes, M1: 4,096 heads announcing 16 MB kept the head-phase cap full for 300 s). No cap on the
+ *       whole body: a 16 MiB upload over a slow mobile link takes minutes, and a client that trickles a byte per gap
+ *       needs credentials first ({@link ProtocolDetector.BodyAggregator} answers a body request without them on its
+ *       head).</li>
  *   <li><b>Idle</b>: an {@link IdleStateHandler} placed before this handler reports when no byte went
  *       either way for {@link ProxySettings#idleTimeout()}; the connection is closed then (keep-alive waits,
  *       tunnels, relays alike).</li>
@@ -49,7 +57,14 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private final long requestHeadTimeoutNanos;
     private final ConnectionLimits.Admission admission;
     private ChannelHandlerContext ctx;
+    /** The request-head timer, or while a body is awaited the body read-gap check; null when neither runs. */
     private ScheduledFuture<?> headTimer;
+    /** A request head arrived whose body has not all arrived yet ({@link #requestHeadArrived}). */
+    private boolean bodyPending;
+    /** The body read-gap check runs: {@link #lastReadNanos} is kept up. */
+    private boolean watchingBody;
+    /** {@link System#nanoTime()} of the last read while {@link #watchingBody}. */
+    private long lastReadNanos;
     /** An answer that closes the connection, due when the protocol handler is next ready for a request ({@link #whenReady}). */
     private Runnable closingAnswer;
 
@@ -86,16 +101,24 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * An HTTP request head is complete; a body may follow. The timer stops (a slow upload is not cut by it), but the
-     * connection stays in its request-head phase until {@link #requestComplete()}.
+     * An HTTP request head is complete. The head timer stops (a slow upload is not cut by it), but the connection stays
+     * in its request-head phase until {@link #requestComplete()}; with {@code bodyFollows} (a {@code Content-Length}
+     * above 0 or chunked) the body read-gap check starts in its place while the connection is counted (a request
+     * pipelined behind one being answered is not, and the agent does not read meanwhile: the check starts when the
+     * connection is ready for it, {@link #arm}).
      */
-    void requestHeadArrived() {
+    void requestHeadArrived(boolean bodyFollows) {
         disarm();
+        bodyPending = bodyFollows;
+        if (bodyFollows && admission.inHeadPhase()) {
+            watchBody();
+        }
     }
 
-    /** The request is complete: the timer stops and the request-head phase ends. */
+    /** The request is complete: the timer (or the body read-gap check) stops and the request-head phase ends. */
     void requestComplete() {
         disarm();
+        bodyPending = false;
         admission.leaveHeadPhase();
     }
 
@@ -153,6 +176,10 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        if (bodyPending) {
+            watchBody(); // its head came while the request ahead was answered: now its body is awaited, counted
+            return;
+        }
         headTimer = ctx.executor().schedule(() -> {
             if (ctx.channel().isActive()) {
                 LOG.debugf("Closing %s: no complete request within the request-head timeout", ctx.channel());
@@ -161,11 +188,46 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         }, requestHeadTimeoutNanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Starts the body read-gap check: one task that, when due, closes the connection if nothing was read for the
+     * request-head timeout, else runs again when that much time has passed since the last read (as Netty's
+     * {@link IdleStateHandler} does): one timestamp per read, no timer re-armed per read.
+     */
+    private void watchBody() {
+        watchingBody = true;
+        lastReadNanos = System.nanoTime();
+        headTimer = ctx.executor().schedule(this::checkBodyGap, requestHeadTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkBodyGap() {
+        headTimer = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long quietNanos = System.nanoTime() - lastReadNanos;
+        if (quietNanos >= requestHeadTimeoutNanos) {
+            LOG.debugf("Closing %s: no byte of the request body within the request-head timeout", ctx.channel());
+            ctx.close();
+            return;
+        }
+        headTimer = ctx.executor().schedule(this::checkBodyGap, requestHeadTimeoutNanos - quietNanos, TimeUnit.NANOSECONDS);
+    }
+
     private void disarm() {
+        watchingBody = false;
         if (headTimer != null) {
             headTimer.cancel(false);
             headTimer = null;
         }
+    }
+
+    /** Keeps the body read-gap check's timestamp; any byte counts, a chunk's size line too. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (watchingBody) {
+            lastReadNanos = System.nanoTime();
+        }
+        ctx.fireChannelRead(msg);
     }
 
     @Override

@@ -36,7 +36,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The HTTP proxy: checks {@code Proxy-Authorization} against the listener's credentials, then
+ * The HTTP proxy: checks {@code Proxy-Authorization} against the listener's credentials (a request with a body was
+ * judged on its head already, {@link ProtocolDetector.BodyAggregator}; the same {@link #judgeAuthorization}), then
  * either forwards an absolute-form request ({@code GET http://host/path}) to its origin in
  * origin-form and streams the response back, or opens a {@code CONNECT host:port} tunnel and turns
  * the connection into a raw byte relay. Either way the target must resolve to a public address
@@ -132,18 +133,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (request.headers().getAll(HttpHeaderNames.PROXY_AUTHORIZATION).size() > 1) {
-            // A singleton field (RFC 9110 11.7.4, 5.3): with two lines a component in front may judge the other one
-            // (the gateway refuses a repeated Authorization the same way, docs/api.md "Repeated headers"). Closed:
-            // the customer's client is broken or probing. Third new-user review, finding 7: the first line decided.
+        // A request with a body was judged on its head already (ProtocolDetector.BodyAggregator) and got here only with
+        // credentials; judged again, they may have changed since (a proxy provisioned again).
+        Authorization authorization = judgeAuthorization(request.headers(), listener.credentials());
+        if (authorization != Authorization.ACCEPTED) {
             request.release();
-            respond(ctx, version, HttpResponseStatus.BAD_REQUEST, "Proxy-Authorization must be sent once", false, List.of());
-            return;
-        }
-        if (!listener.credentials().acceptsProxyAuthorization(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
-            request.release();
-            respond(ctx, version, HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "Proxy authentication required", keepAlive,
-                    List.of(new Header(HttpHeaderNames.PROXY_AUTHENTICATE, REALM_CHALLENGE)));
+            boolean staysOpen = keepAlive && authorization.keepsConnection;
+            send(ctx, authorizationRefusal(version, authorization, staysOpen), staysOpen);
             return;
         }
         if (HttpMethod.CONNECT.equals(request.method())) {
@@ -379,14 +375,72 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         respond(ctx, version, status, "Cannot reach " + authority, keepAlive, List.of());
     }
 
-    private void respond(ChannelHandlerContext ctx, HttpVersion version, HttpResponseStatus status, String message,
-                         boolean keepAlive, List<Header> extraHeaders) {
+    /** What a request head's {@code Proxy-Authorization} says about it, judged the same way wherever it is asked. */
+    enum Authorization {
+        ACCEPTED(true),
+        /**
+         * The field more than once: a singleton field (RFC 9110 11.7.4, 5.3), and with two lines a component in front
+         * may judge the other one (the gateway refuses a repeated Authorization the same way, docs/api.md "Repeated
+         * headers"). {@code 400} and closed: the customer's client is broken or probing. Third new-user review,
+         * finding 7: the first line decided.
+         */
+        REPEATED(false),
+        /** Missing, malformed or not the proxy's credentials: {@code 407} with the challenge. */
+        REFUSED(true);
+
+        /** Whether the connection may stay open after the refusal, as the request asked (a bodyless one). */
+        final boolean keepsConnection;
+
+        Authorization(boolean keepsConnection) {
+            this.keepsConnection = keepsConnection;
+        }
+    }
+
+    /**
+     * Judges the {@code Proxy-Authorization} of a request head against {@code credentials} (compared in constant time,
+     * {@link ProxyCredentials#acceptsProxyAuthorization}). Used on the head of a request with a body, before a byte of
+     * the body is read ({@link ProtocolDetector.BodyAggregator}), and on every whole request here.
+     */
+    static Authorization judgeAuthorization(HttpHeaders headers, ProxyCredentials credentials) {
+        List<String> lines = headers.getAll(HttpHeaderNames.PROXY_AUTHORIZATION);
+        if (lines.size() > 1) {
+            return Authorization.REPEATED;
+        }
+        return credentials.acceptsProxyAuthorization(lines.isEmpty() ? null : lines.get(0))
+                ? Authorization.ACCEPTED : Authorization.REFUSED;
+    }
+
+    /**
+     * The answer to a head whose authorization is not {@link Authorization#ACCEPTED}: {@code 400} for a repeated field,
+     * {@code 407} with {@code Proxy-Authenticate: Basic realm="proxyvault"} (RFC 9110 11.7.1) otherwise;
+     * {@code Connection: close} unless {@code keepAlive}.
+     */
+    static FullHttpResponse authorizationRefusal(HttpVersion version, Authorization authorization, boolean keepAlive) {
+        if (authorization == Authorization.REPEATED) {
+            return answer(version, HttpResponseStatus.BAD_REQUEST, "Proxy-Authorization must be sent once", keepAlive, List.of());
+        }
+        return answer(version, HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "Proxy authentication required", keepAlive,
+                List.of(new Header(HttpHeaderNames.PROXY_AUTHENTICATE, REALM_CHALLENGE)));
+    }
+
+    private static FullHttpResponse answer(HttpVersion version, HttpResponseStatus status, String message, boolean keepAlive,
+                                           List<Header> extraHeaders) {
         FullHttpResponse response = new DefaultFullHttpResponse(version, status,
                 Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         HttpUtil.setContentLength(response, response.content().readableBytes());
         extraHeaders.forEach(header -> response.headers().set(header.name(), header.value()));
         HttpUtil.setKeepAlive(response, keepAlive);
+        return response;
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpVersion version, HttpResponseStatus status, String message,
+                         boolean keepAlive, List<Header> extraHeaders) {
+        send(ctx, answer(version, status, message, keepAlive, extraHeaders), keepAlive);
+    }
+
+    /** Writes {@code response}, then goes on to the next request or closes, as {@code keepAlive} says. */
+    private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         ChannelFuture written = ctx.writeAndFlush(response);
         if (keepAlive) {
             if (answeringConnect) {

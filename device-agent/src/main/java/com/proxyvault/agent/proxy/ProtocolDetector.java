@@ -44,6 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * First handler of every customer connection: looks at the first byte and installs the pipeline
@@ -111,7 +112,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         // answers 414 / 431.
         pipeline.addAfter(ctx.name(), HTTP_CODEC, httpCodec(settings));
         pipeline.addAfter(HTTP_CODEC, HTTP_HEAD_WATCH, new RequestHeadWatch(settings));
-        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES, listener.bodyBudget()));
+        pipeline.addAfter(HTTP_HEAD_WATCH, HTTP_AGGREGATOR, new BodyAggregator(MAX_REQUEST_BYTES, listener.bodyBudget(), listener::credentials));
         pipeline.addAfter(HTTP_AGGREGATOR, HTTP_PROXY, new HttpProxyHandler(listener));
         pipeline.remove(this);
     }
@@ -130,7 +131,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     /**
-     * Netty's aggregator, with two differences:
+     * Netty's aggregator, with three differences:
      * <ul>
      *   <li>a body past the limit gets {@code 413} with {@code Connection: close}, then the connection closes (RFC 9110
      *       15.5.14 allows it). Netty's own answer keeps a keep-alive connection open and discards the announced body,
@@ -139,11 +140,20 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      *   <li>the bytes it holds are the agent's {@link BodyBudget}'s: a declared {@code Content-Length} that does not fit
      *       what is free when the head arrives, or a part of a body (either framing) that does not fit when it
      *       arrives, gets {@code 503 Service Unavailable} with {@code Retry-After: 1}, the part of the body held so far
-     *       is dropped (its bytes given back at once) and the connection closes; nothing more it sends is read. The
+     *       is dropped (its bytes given back at once) and the connection closes; what it sends after is dropped unread. The
      *       bytes of a body are given back when the aggregated request is released ({@link BudgetedBody}): written to
      *       the origin, answered without forwarding, or dropped with the connection. The 503 goes out when the
      *       protocol handler waits for this request, after the answers to requests pipelined ahead of it
-     *       ({@link ConnectionTimeouts#whenReady}).</li>
+     *       ({@link ConnectionTimeouts#whenReady});</li>
+     *   <li>the credentials of a request with a body (other than {@code CONNECT}, which has none to read and is judged
+     *       on its head by {@link HttpProxyHandler}) are judged on its head, before a byte of the body is taken from
+     *       the budget or buffered ({@link HttpProxyHandler#judgeAuthorization}, the same check the handler makes):
+     *       missing or wrong gets {@code 407} with the challenge, a repeated field {@code 400}, each with
+     *       {@code Connection: close}, in order behind the answers ahead of it, then the same lingering close as the
+     *       503. Found (verification review of the 2026-12-03 fixes, M2): a wrong password with four bodies of 16 MiB
+     *       less a byte held open held the whole budget, and every valid upload through any other proxy got 503; the
+     *       credentials were checked on the whole request. A bodyless request is still judged by the handler (its 407
+     *       keeps the connection open).</li>
      * </ul>
      * It is also where an HTTP request ends for the agent's request-head phase ({@link ConnectionLimits}): when the
      * request's last part arrives, before the request goes on to {@link HttpProxyHandler}, so that an answer given at
@@ -151,12 +161,14 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      */
     static final class BodyAggregator extends HttpObjectAggregator {
 
-        /** How long a connection answered 503 is still read, at most, before it is closed ({@link #lingerThenClose}). */
+        /** How long a refused connection (503, or 407 / 400 on a body's head) is still read, at most, before it is closed ({@link #lingerThenClose}). */
         static final Duration LINGER_AFTER_REFUSAL = Duration.ofSeconds(2);
         private static final byte[] NO_BUDGET =
                 "Too many request bodies in flight on this proxy host: retry shortly\n".getBytes(StandardCharsets.UTF_8);
 
         private final BodyBudget budget;
+        /** The listener's credentials as they are now (a proxy provisioned again takes new ones). */
+        private final Supplier<ProxyCredentials> credentials;
         private ConnectionTimeouts timeouts;
         /** The body being aggregated, when its request announced one; null between requests. */
         private BudgetedBody body;
@@ -165,9 +177,10 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         /** Refused for want of budget: the connection is answered and closes; what it sends is dropped. */
         private boolean refused;
 
-        BodyAggregator(int maxContentBytes, BodyBudget budget) {
+        BodyAggregator(int maxContentBytes, BodyBudget budget, Supplier<ProxyCredentials> credentials) {
             super(maxContentBytes);
             this.budget = budget;
+            this.credentials = credentials;
         }
 
         @Override
@@ -192,14 +205,22 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
             if (msg instanceof HttpRequest head) {
                 version = head.protocolVersion();
+                bodyExpected = announcesBody(head);
+                if (bodyExpected && !HttpMethod.CONNECT.equals(head.method())) {
+                    HttpProxyHandler.Authorization authorization = HttpProxyHandler.judgeAuthorization(head.headers(), credentials.get());
+                    if (authorization != HttpProxyHandler.Authorization.ACCEPTED) {
+                        HttpVersion answerVersion = version;
+                        refuse(ctx, () -> HttpProxyHandler.authorizationRefusal(answerVersion, authorization, false));
+                        return;
+                    }
+                }
                 long declared = declaredLength(head);
                 if (declared > 0 && declared <= maxContentLength() && !budget.fits(declared)) {
-                    refuse(ctx);
+                    refuseForBudget(ctx);
                     return;
                 }
-                bodyExpected = declared > 0 || HttpUtil.isTransferEncodingChunked(head);
             } else if (body != null && msg instanceof HttpContent part && !body.take(part.content().readableBytes())) {
-                refuse(ctx);
+                refuseForBudget(ctx);
                 return;
             }
             if (msg instanceof LastHttpContent) {
@@ -243,32 +264,43 @@ final class ProtocolDetector extends ByteToMessageDecoder {
          * The body does not fit the budget: {@code 503} with {@code Retry-After: 1} (RFC 9110 15.6.4, 10.2.3) and a
          * close, once the answers ahead of it are out; the part held so far goes now.
          */
-        private void refuse(ChannelHandlerContext ctx) {
-            refused = true;
-            body = null;
-            releaseCurrentMessage(); // gives its bytes back
+        private void refuseForBudget(ChannelHandlerContext ctx) {
             budget.refused();
             HttpVersion answerVersion = version;
-            Runnable answer = () -> {
+            refuse(ctx, () -> {
                 FullHttpResponse busy = new DefaultFullHttpResponse(answerVersion, HttpResponseStatus.SERVICE_UNAVAILABLE,
                         Unpooled.wrappedBuffer(NO_BUDGET));
                 busy.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                         .set(HttpHeaderNames.CONTENT_LENGTH, NO_BUDGET.length)
                         .set(HttpHeaderNames.RETRY_AFTER, 1)
                         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(busy).addListener((ChannelFutureListener) BodyAggregator::lingerThenClose);
-            };
+                return busy;
+            });
+        }
+
+        /**
+         * Refuses the request being received with {@code answer} (which says {@code Connection: close}), written once
+         * the answers ahead of it are out, then a lingering close; the part of its body held so far goes now, and
+         * from now on what the connection sends is dropped at the front of its pipeline: neither buffered nor counted
+         * in the proxy's {@code bytes_in} (the agent never read it as the customer's traffic).
+         */
+        private void refuse(ChannelHandlerContext ctx, Supplier<FullHttpResponse> answer) {
+            refused = true;
+            body = null;
+            releaseCurrentMessage(); // gives its bytes back
+            ctx.pipeline().addFirst(DROP_READS, new DropReads());
+            Runnable write = () -> ctx.writeAndFlush(answer.get()).addListener((ChannelFutureListener) BodyAggregator::lingerThenClose);
             if (timeouts != null) {
-                timeouts.whenReady(answer);
+                timeouts.whenReady(write);
             } else {
-                answer.run();
+                write.run();
             }
         }
 
         /**
-         * After the 503: FIN, then the connection is read (and dropped) until the client closes it, or
+         * After the refusal: FIN, then the connection is read (and dropped) until the client closes it, or
          * {@link #LINGER_AFTER_REFUSAL} at most. A client that sent its body right behind the head has bytes the agent
-         * has not read; closing at once would answer them with a reset, which can destroy the 503 before the client
+         * has not read; closing at once would answer them with a reset, which can destroy the answer before the client
          * reads it (RFC 9112 9.6: close in stages, the "lingering close" of Apache httpd and nginx).
          */
         private static void lingerThenClose(ChannelFuture written) {
@@ -281,6 +313,11 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             channel.eventLoop().schedule(() -> channel.close(), LINGER_AFTER_REFUSAL.toMillis(), TimeUnit.MILLISECONDS);
         }
 
+        /** Whether {@code head} announces a body: a {@code Content-Length} above 0, or chunked. */
+        static boolean announcesBody(HttpRequest head) {
+            return declaredLength(head) > 0 || HttpUtil.isTransferEncodingChunked(head);
+        }
+
         /** The request's {@code Content-Length}, or -1 without one (the codec has refused an unreadable one already). */
         private static long declaredLength(HttpRequest head) {
             try {
@@ -288,6 +325,19 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             } catch (NumberFormatException unreadable) {
                 return -1;
             }
+        }
+    }
+
+    static final String DROP_READS = "drop-reads";
+
+    /**
+     * Drops whatever a refused connection sends ({@link BodyAggregator#refuse}), first in its pipeline, ahead of the
+     * byte counter. The connection is still read, so that its lingering close sees the client's FIN.
+     */
+    static final class DropReads extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
         }
     }
 
@@ -341,7 +391,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      * Sits right behind the HTTP codec and sees every decoded part of a request before it is aggregated:
      * <ul>
      *   <li>stops the request-head timer as soon as a request head is decoded (before its body is read; the request
-     *       ends for the agent's request-head phase only with its body, in {@link BodyAggregator});</li>
+     *       ends for the agent's request-head phase only with its body, in {@link BodyAggregator}, and until then the
+     *       body's read gap is limited, {@link ConnectionTimeouts#requestHeadArrived});</li>
      *   <li>applies the listener's limits to the head exactly, in bytes as the client sent them: the request line
      *       without its CRLF (RFC 9112 section 3's request-line) against {@link ProxySettings#maxRequestLineBytes()},
      *       the header block, every field line with its CRLF (RFC 9112 section 2.1's {@code *( field-line CRLF )},
@@ -400,7 +451,9 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             }
             if (msg instanceof HttpRequest decoded) {
                 if (timeouts != null) {
-                    timeouts.requestHeadArrived(); // the timer stops; the request ends for the limits in BodyAggregator
+                    // The head timer stops (the body's read gap is watched instead); the request ends for the limits in
+                    // BodyAggregator.
+                    timeouts.requestHeadArrived(BodyAggregator.announcesBody(decoded));
                 }
                 HttpRequest request = judged(decoded);
                 msg = request;

@@ -54,8 +54,8 @@ import java.util.List;
  *       than 5 0x01 "general SOCKS server failure" (docs/decisions.md). The target (IPv4, IPv6 or a domain name,
  *       resolved here so {@code --socks5-hostname} clients work) goes through the same {@link OriginPolicy} as HTTP:
  *       a refused address gets 0x02 "connection not allowed by ruleset", an unresolvable name 0x04
- *       "host unreachable" (so does a name no resolver can look up, {@link UnusableAddressException}, without a
- *       lookup), a refused connection 0x05, a connect timeout 0x04; any of these closes the connection. On success
+ *       "host unreachable" (so does a name no resolver can look up, {@link UnusableAddressException}, or an empty
+ *       one, without a lookup), a refused connection 0x05, a connect timeout 0x04; any of these closes the connection. On success
  *       the reply carries the origin connection's local address and port (BND.ADDR/BND.PORT), then the connection
  *       is a raw relay both ways.</li>
  * </ol>
@@ -140,10 +140,14 @@ final class Socks5ProxyHandler extends ChannelInboundHandlerAdapter {
             replyAndClose(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
             return;
         }
-        if (request.dstPort() < 1 || request.dstAddr().isEmpty()) {
-            // Port 0 and an empty DOMAINNAME (length octet 0) name no target; an empty name would otherwise go to
-            // the resolver, which answers "" with the loopback address.
-            replyAndClose(ctx, Socks5CommandStatus.FAILURE);
+        if (request.dstAddr().isEmpty()) {
+            // An empty DOMAINNAME (length octet 0) is a name no resolver can use, answered like the others
+            // (UnusableAddressException); it would otherwise go to the resolver, which answers "" with the loopback address.
+            replyAndClose(ctx, Socks5CommandStatus.HOST_UNREACHABLE);
+            return;
+        }
+        if (request.dstPort() < 1) {
+            replyAndClose(ctx, Socks5CommandStatus.FAILURE); // port 0 names no target
             return;
         }
         requestSeen = true;

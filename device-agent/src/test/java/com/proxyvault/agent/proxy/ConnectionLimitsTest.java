@@ -159,19 +159,57 @@ class ConnectionLimitsTest {
 
     @Test
     void shouldCountARequestWhoseAnnouncedBodyHasNotArrived() throws Exception {
-        // The request-head timer stops at the head (a slow upload is not cut), but a client without credentials must
-        // not take connections out of the caps by announcing a body it never sends.
+        // The request-head timer stops at the head (a slow upload is not cut by it), but a client must not take
+        // connections out of the caps by announcing a body it never sends.
         open(ListenerFixture.DEFAULT_SETTINGS.withHeadPhaseLimits(1, 10));
         Socket announcing = connect(ONE);
-        String head = "POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\nContent-Length: 10\r\n\r\n";
+        String head = "POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\n" + credentials() + "Content-Length: 10\r\n\r\n";
         send(announcing, head + "half");
         await().until(() -> listener.bytesIn() == head.length() + 4); // the head was read, and stopped the timer
         assertReset(ONE, "the announcing connection still has its source's one place");
 
         send(announcing, "-done!"); // the body's last six bytes
         List<String> answer = readAnswer(announcing);
-        assertEquals("HTTP/1.1 407 Proxy Authentication Required", answer.get(0));
-        await().until(() -> limits().headPhase() == 1); // kept alive after its 407: waiting again
+        assertEquals("HTTP/1.1 200 OK", answer.get(0));
+        assertEquals("half-done!", answer.get(answer.size() - 1));
+        await().until(() -> limits().headPhase() == 1); // kept alive after its answer: waiting again
+    }
+
+    /**
+     * Verification review of the 2026-12-03 fixes, M1: 17 sources × 256 heads announcing 16 MB and sending nothing more
+     * kept the head-phase cap in all full for the idle timeout (300 s), since the request-head timer stops at the head.
+     * A counted connection may now go the request-head timeout (1 s here) without a byte of its body.
+     */
+    @Test
+    void shouldCloseACountedConnectionWhoseBodyStopsForTheRequestHeadTimeout() throws Exception {
+        open(ListenerFixture.DEFAULT_SETTINGS.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(60)).withHeadPhaseLimits(8, 16));
+        Socket stalled = connect(ONE);
+        send(stalled, "POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\n" + credentials()
+                + "Content-Length: 16000000\r\n\r\n" + "some of it");
+        await().until(() -> limits().headPhase() == 1);
+
+        long start = System.nanoTime();
+        assertEquals(-1, stalled.getInputStream().read(), "closed without an answer, long before the idle timeout (60 s)");
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(800).toNanos(), "not before the timeout");
+        await().until(() -> limits().headPhase() == 0 && limits().sourcesInHeadPhase() == 0 && limits().customers() == 0);
+        assertEquals(0, listener.bodyBudget().held(), "its part of the body went back");
+    }
+
+    /** A slow upload that keeps moving is not cut: a byte every 400 ms for 3.2 s, with a 1 s read-gap limit. */
+    @Test
+    void shouldServeABodyTricklingFasterThanTheRequestHeadTimeout() throws Exception {
+        open(ListenerFixture.DEFAULT_SETTINGS.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(60)));
+        Socket trickling = connect(ONE);
+        String body = "trickled";
+        send(trickling, "POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\n" + credentials()
+                + "Content-Length: " + body.length() + "\r\n\r\n");
+        for (char c : body.toCharArray()) {
+            Thread.sleep(400);
+            send(trickling, String.valueOf(c));
+        }
+        List<String> answer = readAnswer(trickling);
+        assertEquals("HTTP/1.1 200 OK", answer.get(0));
+        assertEquals(body, answer.get(answer.size() - 1));
     }
 
     // ---- (d) back to zero -----------------------------------------------------------------

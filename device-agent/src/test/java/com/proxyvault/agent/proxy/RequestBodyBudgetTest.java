@@ -109,6 +109,50 @@ class RequestBodyBudgetTest {
         assertEquals(0, budget().refusals());
     }
 
+    /**
+     * Verification review of the 2026-12-03 fixes, M2: a wrong password with bodies of 16 MiB less a byte held open held
+     * the whole budget, since the credentials were checked on the whole request. Now they are judged on a body's head:
+     * the answer comes before a byte of the body is sent, nothing is taken from the budget, and what the client sends
+     * on is dropped unread (not in the proxy's bytes in) until its lingering close.
+     */
+    @Test
+    void shouldRefuseABodyWithoutGoodCredentialsOnItsHeadAndTakeNoBudget() throws Exception {
+        String wrong = "Proxy-Authorization: " + RawHttpClient.basic("uploader", "wrong") + "\r\n";
+        String[][] cases = {
+                {"wrong password", wrong, "407"},
+                {"no credentials", "", "407"},
+                {"two lines", proxy.credentials() + wrong, "400"}};
+        for (String[] refusal : cases) {
+            long inBefore = listener.bytesIn();
+            String head = "POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\n" + refusal[1]
+                    + "Content-Length: " + BODY + "\r\n\r\n";
+            try (RawHttpClient client = new RawHttpClient(listener.port())) {
+                RawHttpClient.Response answer = client.send(head).readResponse(); // only the head was sent
+                assertEquals(Integer.parseInt(refusal[2]), answer.status(), refusal[0]);
+                assertEquals("close", answer.header("Connection"), refusal[0]);
+                if (answer.status() == 407) {
+                    assertEquals(HttpProxyHandler.REALM_CHALLENGE, answer.header("Proxy-Authenticate"), refusal[0]);
+                }
+                assertEquals(0, budget().held(), refusal[0]);
+
+                client.send("d".repeat(BODY)); // a client still sending: read and dropped
+                assertEquals(-1, client.read(), refusal[0] + ": closed after the answer");
+            }
+            await().until(() -> listener.limits().customers() == 0);
+            assertEquals(head.length(), listener.bytesIn() - inBefore, refusal[0] + ": the dropped body is not the customer's traffic");
+        }
+        assertEquals(0, budget().held());
+        assertEquals(0, budget().refusals());
+        assertEquals(0, proxy.web().received().size(), "nothing reached the origin");
+
+        try (RawHttpClient client = new RawHttpClient(listener.port())) {
+            RawHttpClient.Response served = client.send(post(BODY) + "e".repeat(BODY)).readResponse();
+            assertEquals(200, served.status(), "good credentials and a body: served as before");
+            assertEquals("e".repeat(BODY), served.body());
+        }
+        await().until(() -> budget().held() == 0);
+    }
+
     /** An authenticated POST of {@code length} bytes to the origin's echo, head only. */
     private String post(int length) {
         return "POST http://" + proxy.web().authority() + "/echo HTTP/1.1\r\n" + proxy.credentials()
